@@ -1,0 +1,136 @@
+// A review protocol as code: everything the monitor needs to know about one living review.
+// Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts).
+import { z } from 'zod';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes');
+
+export const criterionSchema = z.object({ id, text: z.string().min(1) });
+
+export const exclusionReasonSchema = z.object({
+  id,
+  label: z.string().min(1),
+  /** The exclusion criterion this reason comes from, if any. */
+  criterion: id.optional(),
+});
+
+export const reviewerSchema = z.object({
+  id,
+  name: z.string().min(1),
+  email: z.email().optional(),
+  /** Screeners make the two independent decisions; arbiters settle disagreements. */
+  roles: z.array(z.enum(['screener', 'arbiter', 'extractor'])).min(1),
+});
+
+export const pubmedSourceSchema = z.object({
+  name: z.literal('pubmed'),
+  /** Defaults to the protocol's query. */
+  query: z.string().min(1).optional(),
+});
+
+export const europePmcSourceSchema = z.object({
+  name: z.literal('europepmc'),
+  query: z.string().min(1).optional(),
+});
+
+export const sourceSchema = z.discriminatedUnion('name', [pubmedSourceSchema, europePmcSourceSchema]);
+
+export const scheduleSchema = z.object({
+  /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
+  cron: z.string().regex(/^(\S+\s+){5}\S+$/, 'expected six cron fields, e.g. "0 6 ? * MON *"'),
+  timezone: z.string().default('UTC'),
+  /** Days each window reaches back before the watermark; dedup makes the overlap safe. */
+  overlapDays: z.number().int().min(0).max(30).default(3),
+});
+
+export const updateTriggerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('new-patients'), atLeast: z.number().int().min(1) }),
+  z.object({ kind: z.literal('new-studies'), atLeast: z.number().int().min(1) }),
+  z.object({
+    kind: z.literal('proportion-shift'),
+    variable: z.string().min(1),
+    level: z.string().min(1),
+    percentagePoints: z.number().positive(),
+  }),
+  z.object({ kind: z.literal('km-median-shift'), curve: z.string().min(1), months: z.number().positive() }),
+]);
+
+export const protocolSchema = z
+  .object({
+    id,
+    title: z.string().min(1),
+    /** The search as the review states it (PubMed syntax). */
+    query: z.string().min(1),
+    sources: z.array(sourceSchema).min(1),
+    /** The original search date: monitoring starts here. */
+    monitoringStart: isoDate,
+    schedule: scheduleSchema,
+    eligibility: z.object({
+      inclusion: z.array(criterionSchema).min(1),
+      exclusion: z.array(criterionSchema),
+    }),
+    /** One shared list of exclusion reasons, used by every reviewer at every stage. */
+    exclusionReasons: z.array(exclusionReasonSchema).min(1),
+    reviewers: z.array(reviewerSchema).min(1),
+    /** Terms highlighted on the screening page. */
+    keyTerms: z.array(z.string().min(1)).default([]),
+    digest: z.object({
+      recipients: z.array(z.email()).min(1),
+      /** Send a digest even when the week brought nothing new. */
+      sendWhenEmpty: z.boolean().default(false),
+    }),
+    updateTriggers: z.array(updateTriggerSchema).default([]),
+    /** What happens to an included study that is later retracted. */
+    onRetraction: z.enum(['exclude-patients', 'flag-only']).default('exclude-patients'),
+  })
+  .superRefine((protocol, ctx) => {
+    const screeners = protocol.reviewers.filter((r) => r.roles.includes('screener'));
+    if (screeners.length < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reviewers'],
+        message: 'dual screening needs at least two screeners',
+      });
+    }
+    if (!protocol.reviewers.some((r) => r.roles.includes('arbiter'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reviewers'],
+        message: 'at least one reviewer must be an arbiter',
+      });
+    }
+    const seen = new Set<string>();
+    protocol.reviewers.forEach((reviewer, index) => {
+      if (seen.has(reviewer.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reviewers', index, 'id'],
+          message: `duplicate reviewer id "${reviewer.id}"`,
+        });
+      }
+      seen.add(reviewer.id);
+    });
+    const criteria = new Set(protocol.eligibility.exclusion.map((c) => c.id));
+    protocol.exclusionReasons.forEach((reason, index) => {
+      if (reason.criterion && !criteria.has(reason.criterion)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exclusionReasons', index, 'criterion'],
+          message: `no exclusion criterion "${reason.criterion}"`,
+        });
+      }
+    });
+  });
+
+export type Protocol = z.infer<typeof protocolSchema>;
+export type ProtocolInput = z.input<typeof protocolSchema>;
+export type Reviewer = z.infer<typeof reviewerSchema>;
+export type ExclusionReason = z.infer<typeof exclusionReasonSchema>;
+export type UpdateTrigger = z.infer<typeof updateTriggerSchema>;
+export type SourceName = z.infer<typeof sourceSchema>['name'];
+
+/** The query a given source runs: its own, or the protocol's. */
+export function sourceQuery(protocol: Protocol, source: SourceName): string {
+  const configured = protocol.sources.find((s) => s.name === source);
+  return configured?.query ?? protocol.query;
+}

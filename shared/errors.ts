@@ -1,0 +1,28 @@
+// One class per failure mode. `retryable` tells a caller (a Lambda, the CLI) whether trying again can help.
+export class LivingReviewError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options?.retryable ?? false;
+  }
+}
+
+/** A protocol file that does not validate. The message names the file and every bad field. */
+export class ProtocolError extends LivingReviewError {}
+
+/** Input that cannot be parsed (XML, CSV, JSON rows). The message names the place (file, record, line). */
+export class InputError extends LivingReviewError {}
+
+/** E-utilities failed or answered with something that is not a complete result. */
+export class EutilsError extends LivingReviewError {}
+
+/** The store refused or failed a write or read. */
+export class StoreError extends LivingReviewError {}
+
+/** Configuration (environment, CLI flags) is missing or invalid. */
+export class ConfigError extends LivingReviewError {}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,85 @@
+// Port: where a review's citations, screening queue, watermarks and run logs live.
+// Implemented over DynamoDB (shared/adapters/dynamodb/); the embedded default is the same adapter pointed at
+// a local dynalite server.
+import type { Citation } from '../domain/citation/citation.ts';
+import type { CitationKey } from '../domain/citation/citation-keys.ts';
+import type { SearchWindow } from './literature-source.ts';
+
+export type RecordOutcome =
+  /** First time this work is seen: stored and queued for screening. */
+  | { kind: 'new'; citationId: string }
+  /** The same record stored before (a re-run, an overlapping window, a concurrent run). Nothing written. */
+  | { kind: 'already-known'; citationId: string }
+  /** Another citation owns one of this record's keys: the record's source is added to that citation. */
+  | { kind: 'duplicate'; citationId: string; matchedKey: CitationKey };
+
+export type ScreeningStatus = 'awaiting-screening';
+
+export interface StoredCitation {
+  reviewId: string;
+  citationId: string;
+  citation: Citation;
+  keys: CitationKey[];
+  /** Every source record that turned out to be this work, e.g. ["pubmed:123", "embase-ris:E456"]. */
+  sourceRecords: string[];
+  queuedAt: string;
+  screeningStatus: ScreeningStatus;
+}
+
+export interface QueueEntry {
+  citationId: string;
+  pmid: string | null;
+  doi: string | null;
+  title: string;
+  year: number | null;
+  queuedAt: string;
+}
+
+export interface Watermark {
+  reviewId: string;
+  source: string;
+  /** Every record created on or before this day (YYYY-MM-DD) has been committed. */
+  completedThrough: string;
+  runId: string;
+  updatedAt: string;
+}
+
+export interface RunCounts {
+  /** Records the source said the window holds. */
+  found: number;
+  fetched: number;
+  new: number;
+  alreadyKnown: number;
+  duplicates: number;
+  queued: number;
+  deleted: number;
+}
+
+export interface RunLog {
+  runId: string;
+  reviewId: string;
+  source: string;
+  query: string;
+  window: SearchWindow;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  outcome: 'running' | 'succeeded' | 'failed';
+  counts: RunCounts;
+  warnings: string[];
+  error: string | null;
+}
+
+export interface CitationStore {
+  /** Idempotent: calling it again with the same record, at any point after a crash, never doubles anything. */
+  recordCitation(reviewId: string, citation: Citation, now: Date): Promise<RecordOutcome>;
+  getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null>;
+  /** The screening queue in arrival order (oldest first). */
+  listQueue(reviewId: string, options?: { limit?: number }): Promise<QueueEntry[]>;
+  getWatermark(reviewId: string, source: string): Promise<Watermark | null>;
+  /** Moves the watermark forward only; a stale or equal value leaves it as it is. */
+  advanceWatermark(watermark: Watermark): Promise<void>;
+  saveRunLog(run: RunLog): Promise<void>;
+  /** Newest first. */
+  listRunLogs(reviewId: string, options?: { limit?: number }): Promise<RunLog[]>;
+}
