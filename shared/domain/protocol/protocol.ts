@@ -1,6 +1,7 @@
 // A review protocol as code: everything the monitor needs to know about one living review.
 // Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts).
 import { z } from 'zod';
+import { parseCron } from './schedule.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes');
@@ -37,8 +38,18 @@ export const sourceSchema = z.discriminatedUnion('name', [pubmedSourceSchema, eu
 
 export const scheduleSchema = z.object({
   /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
-  cron: z.string().regex(/^(\S+\s+){5}\S+$/, 'expected six cron fields, e.g. "0 6 ? * MON *"'),
-  timezone: z.string().default('UTC'),
+  cron: z.string().superRefine((cron, ctx) => {
+    try {
+      parseCron(cron);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an EventBridge cron expression: ${(error as Error).message}`,
+      });
+    }
+  }),
+  /** Schedules run in UTC, locally and in AWS, so "due" means the same everywhere. */
+  timezone: z.literal('UTC').default('UTC'),
   /** Days each window reaches back before the watermark; dedup makes the overlap safe. */
   overlapDays: z.number().int().min(0).max(30).default(3),
 });

@@ -1,0 +1,162 @@
+// Use case: one monitor cycle for one review and one source.
+//
+// Primary course:
+//   1. Work out the window (the watermark minus the overlap, or an explicit window) and log the run as running.
+//   2. Stream the source's records; record each citation (dedup by key claims, queue new ones).
+//   3. Only when every record of the window is committed, move the watermark and log the run as succeeded.
+// On any failure the run is logged as failed with its error, the watermark stays where it was, and the error
+// is rethrown. Every record committed before the failure is complete (recordCitation is idempotent), so the
+// next run re-reads the window and finds those records already known: nothing lost, nothing doubled.
+import { scheduledWindow, watermarkAfter, isoDay } from '../domain/monitor/search-window.ts';
+import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
+import { errorMessage, LivingReviewError } from '../errors.ts';
+import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
+import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
+
+export interface RunSearchDeps {
+  store: CitationStore;
+  source: LiteratureSource;
+  clock: () => Date;
+  newRunId: () => string;
+  /** Called after every batch; the CLI draws progress with it. */
+  onProgress?: (progress: { window: SearchWindow; counts: RunCounts }) => void;
+  /** How many records are written at once. DynamoDB and dynalite both take parallel conditional writes. */
+  writeConcurrency?: number;
+}
+
+export interface RunSearchRequest {
+  protocol: Protocol;
+  /** An explicit window (`search --from --to`); default: the scheduled window from the watermark. */
+  window?: SearchWindow;
+}
+
+export class RunFailedError extends LivingReviewError {
+  constructor(
+    readonly run: RunLog,
+    cause: unknown,
+  ) {
+    super(
+      `run ${run.runId} of review "${run.reviewId}" (${run.source}, ${run.window.from} to ${run.window.to}) failed: ${errorMessage(cause)}`,
+      { cause, retryable: cause instanceof LivingReviewError ? cause.retryable : true },
+    );
+  }
+}
+
+function emptyCounts(): RunCounts {
+  return { found: 0, fetched: 0, new: 0, alreadyKnown: 0, duplicates: 0, queued: 0, deleted: 0 };
+}
+
+function tally(counts: RunCounts, outcome: RecordOutcome): void {
+  if (outcome.kind === 'new') {
+    counts.new++;
+    counts.queued++;
+  } else if (outcome.kind === 'already-known') {
+    counts.alreadyKnown++;
+  } else {
+    counts.duplicates++;
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps): Promise<RunLog> {
+  const { protocol } = request;
+  const { store, source, clock } = deps;
+  const started = clock();
+  const today = isoDay(started);
+  const watermark = await store.getWatermark(protocol.id, source.name);
+  const window =
+    request.window ??
+    scheduledWindow({
+      monitoringStart: protocol.monitoringStart,
+      completedThrough: watermark?.completedThrough ?? null,
+      overlapDays: protocol.schedule.overlapDays,
+      today,
+    });
+  const query = sourceQuery(protocol, source.name as 'pubmed');
+  const run: RunLog = {
+    runId: deps.newRunId(),
+    reviewId: protocol.id,
+    source: source.name,
+    query,
+    window,
+    startedAt: started.toISOString(),
+    finishedAt: null,
+    durationMs: null,
+    outcome: 'running',
+    counts: emptyCounts(),
+    warnings: [],
+    error: null,
+  };
+  await store.saveRunLog(run);
+
+  const finish = async (outcome: 'succeeded' | 'failed', error: unknown) => {
+    const finished = clock();
+    run.outcome = outcome;
+    run.finishedAt = finished.toISOString();
+    run.durationMs = finished.getTime() - started.getTime();
+    run.error = error === null ? null : errorMessage(error);
+    await store.saveRunLog(run);
+  };
+
+  try {
+    for await (const event of source.search(query, window)) {
+      if (event.type === 'searched') {
+        run.counts.found += event.count;
+        for (const warning of event.warnings) {
+          run.warnings.push(`${event.window.from}..${event.window.to}: ${warning}`);
+        }
+      } else {
+        run.counts.fetched += event.citations.length;
+        run.counts.deleted += event.deletedIds.length;
+        await forEachLimited(event.citations, deps.writeConcurrency ?? 8, async (citation) => {
+          tally(run.counts, await store.recordCitation(protocol.id, citation, clock()));
+        });
+      }
+      deps.onProgress?.({ window, counts: run.counts });
+    }
+    const through = watermarkAfter({
+      window,
+      monitoringStart: protocol.monitoringStart,
+      completedThrough: watermark?.completedThrough ?? null,
+      today,
+    });
+    if (through) {
+      await store.advanceWatermark({
+        reviewId: protocol.id,
+        source: source.name,
+        completedThrough: through,
+        runId: run.runId,
+        updatedAt: clock().toISOString(),
+      });
+    }
+  } catch (error) {
+    try {
+      await finish('failed', error);
+    } catch (logError) {
+      // The store itself may be what failed; the run's own error is the one to report.
+      run.warnings.push(`could not save the failed run log: ${errorMessage(logError)}`);
+    }
+    throw new RunFailedError(run, error);
+  }
+  await finish('succeeded', null);
+  return run;
+}
