@@ -1,0 +1,40 @@
+// Cohen's kappa: agreement between two raters on categorical ratings, corrected for the agreement expected by
+// chance from each rater's own category proportions.
+//
+//   kappa = (po - pe) / (1 - pe)
+//   po = share of items both raters put in the same category
+//   pe = sum over categories c of (share rater A put in c) * (share rater B put in c)
+//
+// Reference: Cohen J. A coefficient of agreement for nominal scales. Educ Psychol Meas 1960;20:37-46; and the
+// worked examples in McHugh ML, Interrater reliability: the kappa statistic, Biochem Med 2012;22:276-82.
+// O(n) in the number of items.
+
+export interface KappaResult {
+  /** Items both raters rated. */
+  n: number;
+  /** po */
+  observedAgreement: number;
+  /** pe */
+  expectedAgreement: number;
+  /** null when undefined: no items, or pe = 1 (both raters used one and the same category for everything). */
+  kappa: number | null;
+}
+
+/** Cohen's kappa over pairs of ratings [rater A, rater B], one pair per item. */
+export function cohensKappa<T>(pairs: ReadonlyArray<readonly [T, T]>): KappaResult {
+  const n = pairs.length;
+  if (n === 0) return { n: 0, observedAgreement: 0, expectedAgreement: 0, kappa: null };
+  const countsA = new Map<T, number>();
+  const countsB = new Map<T, number>();
+  let agreed = 0;
+  for (const [a, b] of pairs) {
+    if (a === b) agreed++;
+    countsA.set(a, (countsA.get(a) ?? 0) + 1);
+    countsB.set(b, (countsB.get(b) ?? 0) + 1);
+  }
+  const observed = agreed / n;
+  let expected = 0;
+  for (const [category, countA] of countsA) expected += (countA / n) * ((countsB.get(category) ?? 0) / n);
+  const kappa = expected === 1 ? null : (observed - expected) / (1 - expected);
+  return { n, observedAgreement: observed, expectedAgreement: expected, kappa };
+}
