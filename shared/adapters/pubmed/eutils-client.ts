@@ -9,7 +9,9 @@
 //
 // An ERROR about the WebEnv / query key (the history server forgot the search) is ExpiredHistoryError: only a
 // new esearch helps, which is the caller's decision (PubmedSource re-runs the search once).
-import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Agent, type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { ConfigError, EutilsError, errorMessage, InputError } from '../../errors.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
@@ -172,6 +174,8 @@ class AttemptTimeout extends Error {
   }
 }
 
+const gunzipAsync = promisify(gunzip);
+
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRYABLE_CODES = new Set([
   'ECONNRESET',
@@ -272,9 +276,7 @@ export class EutilsClient {
     } else {
       // NCBI answers "Keep-Alive: timeout=4"; closing our side a little earlier avoids reusing a socket the
       // server is closing.
-      this.dispatcher = new Agent({ keepAliveTimeout: 3_000, keepAliveMaxTimeout: 3_500 }).compose(
-        interceptors.decompress(),
-      );
+      this.dispatcher = new Agent({ keepAliveTimeout: 3_000, keepAliveMaxTimeout: 3_500 });
       this.ownsDispatcher = true;
     }
     this.policy = {
@@ -435,7 +437,11 @@ export class EutilsClient {
         headersTimeout: this.config.timeoutMs,
         bodyTimeout: this.config.timeoutMs,
       });
-      const text = await response.body.text();
+      const raw = Buffer.from(await response.body.arrayBuffer());
+      // A gzip stream cut short fails here with a Z_* code: retryable, like any damaged body.
+      const text = (
+        /gzip/i.test(String(response.headers['content-encoding'] ?? '')) ? await gunzipAsync(raw) : raw
+      ).toString('utf8');
       const status = response.statusCode;
       if (status >= 200 && status < 300) return text;
       const retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
