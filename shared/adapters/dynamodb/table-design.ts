@@ -1,0 +1,114 @@
+// The single DynamoDB table behind the CitationStore port: item shapes, key builders and the CreateTable
+// definition. The same design runs on AWS (the CDK stack creates the table) and on the embedded dynalite
+// server (ensureTable creates it).
+//
+// ## Table design
+//
+// One table (name from LIVING_REVIEW_TABLE, default "living-review"), on-demand billing, string keys
+// pk (partition) and sk (sort), and one global secondary index "queue" on (gsi1pk, gsi1sk). Every item of a
+// review lives in the review's partition, so nothing ever needs a Scan.
+//
+// | item | pk | sk | other attributes |
+// |---|---|---|---|
+// | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus, pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#awaiting-screening`, gsi1sk `<queuedAt>#<citationId>` |
+// | redirect | `REVIEW#<reviewId>` | `CITATION#<citationId>` | redirectTo, matchedKey: an id that turned out to be another citation's duplicate; it can never become a citation |
+// | key claim | `REVIEW#<reviewId>` | `KEY#<citationKey>` (KEY#pmid:123, KEY#doi:10.1/x) | owner (citationId), claimedAt |
+// | watermark | `REVIEW#<reviewId>` | `WATERMARK#<source>` | completedThrough (YYYY-MM-DD), runId, updatedAt |
+// | run log | `REVIEW#<reviewId>` | `RUN#<startedAt>#<runId>` | the RunLog |
+//
+// Access patterns:
+// - record a citation: conditional PutItem of each key claim (attribute_not_exists(pk) OR owner = me), then a
+//   conditional PutItem of the citation item. Single-item conditional writes only: no TransactWriteItems
+//   (dynalite has none, and a transaction costs twice the write units on DynamoDB).
+// - the screening queue in arrival order: Query on "queue" with gsi1pk = QUEUE#<reviewId>#awaiting-screening,
+//   ascending gsi1sk. The citation and its queue entry are ONE item, so neither can exist without the other;
+//   changing screeningStatus later moves the item to another queue (or out of the sparse index) in the same
+//   write. The index projects only the small queue fields (INCLUDE), not the citation map.
+// - a citation: GetItem (pk, CITATION#<id>); a key's owner: GetItem (pk, KEY#<key>).
+// - a watermark: GetItem (pk, WATERMARK#<source>), moved forward only by a conditional UpdateItem.
+// - run logs newest first: Query pk with begins_with(sk, "RUN#"), ScanIndexForward=false.
+//
+// Citation ids are deterministic (shared/domain/citation/citation-id.ts): "c" + 20 hex digits of SHA-256 of
+// the record's strongest key.
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CitationKey } from '../../domain/citation/citation-keys.ts';
+
+export const DEFAULT_TABLE_NAME = 'living-review';
+export const QUEUE_INDEX = 'queue';
+export const AWAITING_SCREENING = 'awaiting-screening';
+
+/** LIVING_REVIEW_TABLE, else "living-review". */
+export function tableNameFromEnv(env: Record<string, string | undefined> = process.env): string {
+  const name = env.LIVING_REVIEW_TABLE?.trim();
+  return name ? name : DEFAULT_TABLE_NAME;
+}
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export const CITATION_PREFIX = 'CITATION#';
+export const KEY_PREFIX = 'KEY#';
+export const WATERMARK_PREFIX = 'WATERMARK#';
+export const RUN_PREFIX = 'RUN#';
+
+export function reviewPk(reviewId: string): string {
+  return `REVIEW#${reviewId}`;
+}
+
+export function citationItemKey(reviewId: string, citationId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${CITATION_PREFIX}${citationId}` };
+}
+
+export function keyClaimItemKey(reviewId: string, key: CitationKey): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${KEY_PREFIX}${key}` };
+}
+
+export function watermarkItemKey(reviewId: string, source: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${WATERMARK_PREFIX}${source}` };
+}
+
+export function runLogItemKey(reviewId: string, startedAt: string, runId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${RUN_PREFIX}${startedAt}#${runId}` };
+}
+
+export function queuePartition(reviewId: string, status: string = AWAITING_SCREENING): string {
+  return `QUEUE#${reviewId}#${status}`;
+}
+
+/** Arrival order: ISO timestamps sort as text; the id breaks ties between citations queued in the same ms. */
+export function queueSortKey(queuedAt: string, citationId: string): string {
+  return `${queuedAt}#${citationId}`;
+}
+
+/** Attributes the "queue" index carries besides its keys: what a screener's list shows. */
+export const QUEUE_PROJECTED_ATTRIBUTES = ['citationId', 'pmid', 'doi', 'title', 'year', 'queuedAt'];
+
+/** The table as ensureTable creates it; infra/ declares the same keys, index and billing in CDK. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: QUEUE_INDEX,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: QUEUE_PROJECTED_ATTRIBUTES },
+      },
+    ],
+  };
+}

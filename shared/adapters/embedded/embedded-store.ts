@@ -1,0 +1,255 @@
+// The embedded store: the DynamoDB adapter pointed at a local dynalite server that keeps its data in a
+// directory (default `.data/`; the CLI resolves --data DIR / LIVING_REVIEW_DATA and passes the path here).
+//
+// dynalite's LevelDB admits one process per folder, yet several processes may use one data directory at once
+// (two CLI commands, the test runner's workers). So every directory gets ONE server process, shared by all:
+//
+//   openEmbeddedStore(dir)
+//     store.lock names a live server that answers?  -> join it
+//     store.lock names a dead process?               -> remove it (only if unchanged) and look again
+//     no store.lock?                                 -> create it exclusively (we won the election), spawn a
+//                                                       detached store-server.ts, wait until it announces
+//                                                       its port in store.lock (or exits: try again)
+//     someone else is starting one?                  -> wait for it
+//
+// The server outlives the process that started it only while others use it: every open store sends a
+// heartbeat, and the server exits after an idle period without requests (LIVING_REVIEW_STORE_IDLE_MS,
+// default 30 s), removing its lock. Even if the lock protocol were raced (a stale lock removed twice), a
+// second server could not serve the folder: LevelDB's own lock makes it exit before it announces itself.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../../errors.ts';
+import { DynamoCitationStore } from '../dynamodb/citation-store.ts';
+import {
+  createDynamoClient,
+  destroyDynamoClient,
+  embeddedClientConfig,
+  ensureTable,
+} from '../dynamodb/dynamo-client.ts';
+import { tableNameFromEnv } from '../dynamodb/table-design.ts';
+import {
+  createLockExclusive,
+  isProcessAlive,
+  lockAgeMs,
+  lockPath,
+  pingStore,
+  readLock,
+  removeLockIf,
+  type StoreLock,
+} from './store-lock.ts';
+
+export interface EmbeddedStoreOptions {
+  /** The data directory (created if missing); the table lives in <dataDir>/dynamodb. */
+  dataDir: string;
+  /** Default: LIVING_REVIEW_TABLE, else "living-review". */
+  tableName?: string;
+  /** How long to wait for a server to be elected and answer (default 30 s). */
+  startTimeoutMs?: number;
+  /**
+   * Idle period after which a server started by this call exits (default: LIVING_REVIEW_STORE_IDLE_MS, else
+   * 30 s). A server that is already running keeps its own.
+   */
+  serverIdleMs?: number;
+}
+
+export interface EmbeddedStore {
+  /** "http://127.0.0.1:PORT" */
+  endpoint: string;
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** The adapter over this client and table. */
+  store: DynamoCitationStore;
+  /** The shared server process. */
+  serverPid: number;
+  /** Stops the heartbeat and releases the client. The server stays up for other users until it idles out. */
+  close(): Promise<void>;
+}
+
+interface ServerFound {
+  pid: number;
+  port: number;
+  idleMs: number | null;
+}
+
+const SERVER_ENTRY = fileURLToPath(new URL('./store-server.ts', import.meta.url));
+
+export function serverLogPath(dataDir: string): string {
+  return join(dataDir, 'store-server.log');
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+  const dataDir = resolve(options.dataDir);
+  const tableName = options.tableName ?? tableNameFromEnv();
+  mkdirSync(dataDir, { recursive: true });
+  const server = await joinOrStartServer(
+    dataDir,
+    Date.now() + (options.startTimeoutMs ?? 30_000),
+    options.serverIdleMs,
+  );
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const client = createDynamoClient(embeddedClientConfig(endpoint));
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    await ensureTable(client, tableName);
+  } catch (error) {
+    destroyDynamoClient(client);
+    throw error;
+  }
+  // Keep the shared server alive while this store is open (the timer never keeps the process alive).
+  const idleMs = server.idleMs ?? 30_000;
+  heartbeat = setInterval(() => void pingStore(server.port, 1000), Math.max(20, Math.floor(idleMs / 3)));
+  heartbeat.unref();
+  return {
+    endpoint,
+    client,
+    tableName,
+    store: new DynamoCitationStore({ client, tableName }),
+    serverPid: server.pid,
+    close: async () => {
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = undefined;
+      destroyDynamoClient(client);
+    },
+  };
+}
+
+/** The server announced in `dataDir`'s lock if it is alive and answers; null otherwise. */
+export async function findEmbeddedServer(dataDir: string): Promise<ServerFound | null> {
+  const lock = await readLock(resolve(dataDir));
+  if (lock === null || lock === 'unreadable' || lock.state !== 'ready' || lock.port === null) return null;
+  if (!isProcessAlive(lock.pid) || !(await pingStore(lock.port, 1000))) return null;
+  return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
+}
+
+/**
+ * Asks the directory's server to stop (SIGTERM: it unannounces itself and closes LevelDB) and waits until
+ * its process is gone. True when a server was stopped. For tests and `living-review` maintenance commands.
+ */
+export async function stopEmbeddedServer(dataDir: string, timeoutMs = 15_000): Promise<boolean> {
+  const lock = await readLock(resolve(dataDir));
+  if (lock === null || lock === 'unreadable' || lock.state !== 'ready' || !isProcessAlive(lock.pid))
+    return false;
+  process.kill(lock.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessAlive(lock.pid)) {
+    if (Date.now() > deadline) throw new StoreError(`embedded store server ${lock.pid} did not stop`);
+    await sleep(25);
+  }
+  return true;
+}
+
+async function joinOrStartServer(
+  dataDir: string,
+  deadline: number,
+  idleMs: number | undefined,
+): Promise<ServerFound> {
+  let backoff = 50;
+  let lastProblem = 'no server answered';
+  while (Date.now() < deadline) {
+    const lock = await readLock(dataDir);
+
+    if (lock === null) {
+      const token = randomUUID();
+      const starting: StoreLock = {
+        pid: process.pid,
+        port: null,
+        state: 'starting',
+        token,
+        idleMs: null,
+        startedAt: new Date().toISOString(),
+      };
+      if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
+      const outcome = await startServer(dataDir, token, deadline, idleMs);
+      if (outcome.kind === 'ready') return outcome.server;
+      if (outcome.kind === 'exited') {
+        lastProblem = `the store server exited with code ${outcome.code} (see ${serverLogPath(dataDir)})`;
+        await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === token);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 1000);
+      }
+      continue;
+    }
+
+    if (lock === 'unreadable') {
+      // Locks are written whole, so this is debris (hand-edited, a full disk): clear it once it is not new.
+      if (((await lockAgeMs(dataDir)) ?? 0) > 5000)
+        await removeLockIf(dataDir, (found) => found === 'unreadable');
+      else await sleep(50);
+      continue;
+    }
+
+    if (!isProcessAlive(lock.pid)) {
+      // The lock's holder died (a crashed server, or an opener killed while its server started).
+      await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === lock.token);
+      continue;
+    }
+    if (lock.state === 'ready' && lock.port !== null) {
+      if (await pingStore(lock.port, 2000)) return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
+      lastProblem = `the server ${lock.pid} announced on port ${lock.port} does not answer`;
+    }
+    await sleep(50); // starting, or stopping: look again shortly
+  }
+  throw new StoreError(
+    `could not start or join the embedded store server for ${dataDir}: ${lastProblem} (lock ${lockPath(dataDir)})`,
+    { retryable: true },
+  );
+}
+
+type StartOutcome =
+  | { kind: 'ready'; server: ServerFound }
+  | { kind: 'exited'; code: number | null }
+  | { kind: 'other' };
+
+/** Spawns the server for the election `token` and waits until it announces itself, exits, or is superseded. */
+async function startServer(
+  dataDir: string,
+  token: string,
+  deadline: number,
+  idleMs: number | undefined,
+): Promise<StartOutcome> {
+  const child = spawnServer(dataDir, token, idleMs);
+  let exitCode: number | null | undefined;
+  child.once('exit', (code, signal) => {
+    exitCode = code ?? (signal ? 128 : null);
+  });
+  try {
+    while (Date.now() < deadline) {
+      const lock = await readLock(dataDir);
+      if (lock !== null && lock !== 'unreadable' && lock.state === 'ready' && lock.port !== null) {
+        if (lock.token !== token) return { kind: 'other' };
+        if (await pingStore(lock.port, 2000)) {
+          return { kind: 'ready', server: { pid: lock.pid, port: lock.port, idleMs: lock.idleMs } };
+        }
+      }
+      if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
+      await sleep(25);
+    }
+    return { kind: 'exited', code: exitCode ?? null };
+  } finally {
+    child.unref();
+  }
+}
+
+function spawnServer(dataDir: string, token: string, idleMs: number | undefined): ChildProcess {
+  // tsx's loader, resolved from here so the server starts whatever the working directory is.
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const log = openSync(serverLogPath(dataDir), 'a');
+  try {
+    return spawn(process.execPath, ['--import', tsxLoader, SERVER_ENTRY, dataDir, token], {
+      cwd: dataDir,
+      detached: true,
+      stdio: ['ignore', 'ignore', log],
+      env:
+        idleMs === undefined ? process.env : { ...process.env, LIVING_REVIEW_STORE_IDLE_MS: String(idleMs) },
+    });
+  } finally {
+    closeSync(log);
+  }
+}

@@ -1,0 +1,176 @@
+// The lock file that names the one dynalite server of a data directory: `<dataDir>/store.lock`, JSON
+// {pid, port, state, token, idleMs, startedAt}. Shared by the opener (embedded-store.ts) and the server
+// process (store-server.ts).
+//
+// Every change is atomic, so a reader never sees half a lock:
+// - create: write a private temp file, then link(2) it to store.lock. link fails with EEXIST when the lock
+//   exists, exactly like open(O_CREAT|O_EXCL) ("wx"), but the lock appears with its whole content at once.
+// - replace (the server announcing its port): write a temp file, rename(2) it over store.lock.
+// - remove only if it is still the lock we judged (stale): rename it aside, re-read it, and put it back
+//   (link, never overwriting) when it turns out to be a newer one.
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+export interface StoreLock {
+  /** The process that holds the lock: the opener while the server starts, then the server itself. */
+  pid: number;
+  /** The server's loopback port once it answers; null while starting. */
+  port: number | null;
+  state: 'starting' | 'ready';
+  /** Names one election: the server writes the token of the opener that started it. */
+  token: string;
+  /** The server exits after this long without a request; openers send heartbeats well within it. */
+  idleMs: number | null;
+  startedAt: string;
+}
+
+export function lockPath(dataDir: string): string {
+  return join(dataDir, 'store.lock');
+}
+
+function tempPath(dataDir: string): string {
+  return join(dataDir, `store.lock.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function isStoreLock(value: unknown): value is StoreLock {
+  const lock = value as Partial<StoreLock> | null;
+  return (
+    typeof lock === 'object' &&
+    lock !== null &&
+    Number.isInteger(lock.pid) &&
+    (lock.port === null || Number.isInteger(lock.port)) &&
+    (lock.state === 'starting' || lock.state === 'ready') &&
+    typeof lock.token === 'string'
+  );
+}
+
+/** The lock, null when there is none, 'unreadable' when the file holds something else. */
+export async function readLock(dataDir: string): Promise<StoreLock | null | 'unreadable'> {
+  let text: string;
+  try {
+    text = await readFile(lockPath(dataDir), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isStoreLock(parsed) ? parsed : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Milliseconds since the lock file last changed; null when there is none. */
+export async function lockAgeMs(dataDir: string): Promise<number | null> {
+  try {
+    return Date.now() - (await stat(lockPath(dataDir))).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the lock unless one exists; true when this call created it. */
+export async function createLockExclusive(dataDir: string, lock: StoreLock): Promise<boolean> {
+  const temp = tempPath(dataDir);
+  await writeFile(temp, JSON.stringify(lock), { flag: 'wx' });
+  try {
+    await link(temp, lockPath(dataDir));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+/** Replaces the lock's content atomically (creating it if it is gone). */
+export async function replaceLock(dataDir: string, lock: StoreLock): Promise<void> {
+  const temp = tempPath(dataDir);
+  await writeFile(temp, JSON.stringify(lock), { flag: 'wx' });
+  await rename(temp, lockPath(dataDir));
+}
+
+/**
+ * Removes the lock if `judge` accepts the lock found at removal time; true when removed. A lock that changed
+ * since the caller looked is put back untouched.
+ */
+export async function removeLockIf(
+  dataDir: string,
+  judge: (lock: StoreLock | 'unreadable') => boolean,
+): Promise<boolean> {
+  const aside = tempPath(dataDir);
+  try {
+    await rename(lockPath(dataDir), aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  let found: StoreLock | 'unreadable' = 'unreadable';
+  try {
+    const parsed: unknown = JSON.parse(await readFile(aside, 'utf8'));
+    if (isStoreLock(parsed)) found = parsed;
+  } catch {
+    found = 'unreadable';
+  }
+  if (judge(found)) {
+    await unlink(aside).catch(() => {});
+    return true;
+  }
+  // Not the lock the caller judged: restore it, unless a newer one has appeared meanwhile.
+  await link(aside, lockPath(dataDir)).catch(() => {});
+  await unlink(aside).catch(() => {});
+  return false;
+}
+
+/** True when a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when a DynamoDB endpoint answers ListTables on 127.0.0.1:port. A plain HTTP request (dynalite checks
+ * that a signature header is present, not that it is valid), so it needs no SDK and is not counted as a
+ * store request by the SDK hooks.
+ */
+export function pingStore(port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        timeout: timeoutMs,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          'x-amz-date': now,
+          authorization: `AWS4-HMAC-SHA256 Credential=embedded/${now.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('TableNames')));
+        res.on('error', () => resolve(false));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+    req.end('{}');
+  });
+}

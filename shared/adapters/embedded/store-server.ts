@@ -1,0 +1,119 @@
+// The embedded store's server process: one dynalite (DynamoDB API over LevelDB) per data directory, on
+// 127.0.0.1 at a port the OS picks. Started detached by openEmbeddedStore:
+//
+//   node --import tsx shared/adapters/embedded/store-server.ts <dataDir> <token>
+//
+// Life cycle:
+// 1. Open LevelDB at <dataDir>/dynamodb and listen. LevelDB's own LOCK file admits one process per folder,
+//    so a second server on the same folder can never serve: its first request fails (dynalite reports the
+//    closed database as an uncaught error) and it exits with EXIT_LOST before announcing anything.
+// 2. Answer one ListTables to itself (which proves the database is open), then announce: replace store.lock
+//    with {pid, port, state: 'ready', token, idleMs}.
+// 3. Serve. Openers send a heartbeat while they hold the store open. After LIVING_REVIEW_STORE_IDLE_MS
+//    (default 30 s) without any request, or on SIGTERM/SIGINT, remove the lock (if it is still ours) and
+//    close LevelDB, then exit. Requests that arrive while stopping are refused, so an opener never joins a
+//    server that is about to go.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { pingStore, removeLockIf, replaceLock } from './store-lock.ts';
+
+/** Exit code of a server that found the folder already served by another process. */
+export const EXIT_LOST = 75;
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+// dynalite ships no TypeScript types: this is the one function of it we use.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+
+const [dataDir, token] = process.argv.slice(2);
+if (!dataDir || !token) {
+  process.stderr.write('usage: store-server.ts <dataDir> <token>\n');
+  process.exit(2);
+}
+
+const idleMs = Number(process.env.LIVING_REVIEW_STORE_IDLE_MS ?? 30_000);
+const log = (message: string) =>
+  process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${message}\n`);
+
+let ready = false;
+let stopping = false;
+let lastRequestAt = Date.now();
+
+mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+const server = dynalite({
+  path: join(dataDir, 'dynamodb'),
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+});
+
+server.on('request', (req) => {
+  lastRequestAt = Date.now();
+  if (stopping) req.socket.destroy();
+});
+
+async function removeOurLock(): Promise<void> {
+  await removeLockIf(dataDir!, (lock) => lock !== 'unreadable' && lock.pid === process.pid).catch(
+    () => false,
+  );
+}
+
+async function stop(reason: string, code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log(`stopping (${reason})`);
+    // Unannounce first: from here on openers start a new server instead of joining this one.
+    await removeOurLock();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  }
+  process.exit(code);
+}
+
+process.on('uncaughtException', (error) => {
+  if (!ready) {
+    log(`cannot serve ${dataDir}: ${error.message}`);
+    process.exit(EXIT_LOST);
+  }
+  log(`uncaught error: ${error.stack ?? error.message}`);
+  void stop('uncaught error', 1);
+});
+process.on('SIGTERM', () => void stop('SIGTERM', 0));
+process.on('SIGINT', () => void stop('SIGINT', 0));
+
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+const address = server.address();
+const port = typeof address === 'object' && address ? address.port : 0;
+
+if (!(await pingStore(port, 10_000))) {
+  log(`cannot serve ${dataDir}: the database did not answer`);
+  process.exit(EXIT_LOST);
+}
+ready = true;
+
+// Announce. This process holds LevelDB's lock on the folder, so whatever store.lock says now (a starting
+// lock of an opener, a dead server's lock) names no other live server of this folder.
+await replaceLock(dataDir, {
+  pid: process.pid,
+  port,
+  state: 'ready',
+  token,
+  idleMs,
+  startedAt: new Date().toISOString(),
+});
+log(`serving ${dataDir} on 127.0.0.1:${port} (idle exit after ${idleMs} ms)`);
+
+setInterval(
+  () => {
+    if (Date.now() - lastRequestAt > idleMs) void stop('idle', 0);
+  },
+  Math.max(50, Math.min(1000, Math.floor(idleMs / 4))),
+);
