@@ -64,7 +64,9 @@ const text = () =>
 
 const id = (what: string) =>
   z
-    .string({ error: missingOr(`expected ${what}`) })
+    .string({
+      error: (issue) => (issue.input === undefined ? `missing: expected ${what}` : `expected ${what}`),
+    })
     .trim()
     .min(1, `expected ${what}`)
     .regex(/^\S+$/, `expected ${what} without spaces`);
