@@ -1,0 +1,146 @@
+import { chiSquareUpperTail } from './chi-square.ts';
+import { factorLevels } from './factor-levels.ts';
+import { solveLinearSystem } from './solve-linear-system.ts';
+import type { GroupedSurvivalObservation } from './survival-curve.ts';
+import { timefix } from './timefix.ts';
+
+/** Options of {@link logRank}. */
+export interface LogRankOptions {
+  /** Merge near-equal times first, as R's `timefix = TRUE` (the default). */
+  timefix?: boolean;
+  /** Order of the groups (R's factor levels); default: sorted as {@link factorLevels} does. */
+  levels?: readonly string[];
+}
+
+/** The log-rank test, laid out as R's `survdiff` object (and ref-logrank.json). */
+export interface LogRankResult {
+  /** Group labels in level order (empty levels dropped). */
+  groups: string[];
+  n_per_group: number[];
+  /** Observed events per group. */
+  observed: number[];
+  /** Expected events per group under equal hazards. */
+  expected: number[];
+  /** Variance-covariance matrix of O - E, groups x groups. */
+  variance_matrix: number[][];
+  chisq: number;
+  /** Number of groups with expected > 0, minus 1. */
+  df: number;
+  /** P(chi-square(df) > chisq); NaN when df < 1 (no test: R would print p = 0 or NaN). */
+  p_value: number;
+}
+
+/**
+ * Log-rank test (Mantel-Haenszel test comparing survival curves, R's `survdiff(Surv(time, event) ~ group)`
+ * with rho = 0).
+ *
+ * Tests whether the groups have the same hazard. At each distinct event time, with n at risk (time >= t)
+ * of whom n_g in group g, and d events in all:
+ * E_g += d n_g / n, and (if n > 1) V_gh += d (n - d) / (n^2 (n - 1)) x (n n_g [g = h] - n_g n_h).
+ * chisq = (O - E)' V^-1 (O - E) over the groups with E > 0, leaving out the first of them; df = (number
+ * of groups with E > 0) - 1; p from the chi-square upper tail. As survdiff: times get the time fix
+ * (unless `timefix: false`), empty levels are dropped, a group with subjects but E = 0 stays in the
+ * table but not in df, and with fewer than 2 groups with E > 0 chisq is 0.
+ *
+ * Reference: survival package, `survdiff`, https://rdrr.io/cran/survival/man/survdiff.html
+ *
+ * Complexity: O(n log n + m k^2 + k^3) for n subjects, m event times and k groups.
+ *
+ * @param observations subjects `{ time, event, group }`
+ * @param options timefix (true) and the level order
+ * @returns the test, see {@link LogRankResult}
+ * @throws {RangeError} "logRank requires at least one observation"; a bad time or event (named by index);
+ *   "There is only 1 group" (R's message) when fewer than two groups have subjects;
+ *   "logRank requires a non-singular variance matrix" (e.g. every event time kills all at risk)
+ * @example
+ * logRank([
+ *   { time: 1, event: 1, group: 'a' }, { time: 2, event: 1, group: 'a' }, { time: 3, event: 0, group: 'a' },
+ *   { time: 4, event: 1, group: 'b' }, { time: 5, event: 0, group: 'b' }, { time: 6, event: 1, group: 'b' },
+ * ]).chisq; // => 2.469387755102041
+ */
+export function logRank(
+  observations: readonly GroupedSurvivalObservation[],
+  options: LogRankOptions = {},
+): LogRankResult {
+  if (observations.length === 0) throw new RangeError('logRank requires at least one observation');
+  observations.forEach((observation, i) => {
+    if (!Number.isFinite(observation.time)) {
+      throw new RangeError(`logRank requires finite times: observations[${i}].time is ${observation.time}`);
+    }
+    if (observation.event !== 0 && observation.event !== 1) {
+      throw new RangeError(
+        `logRank requires events of 0 or 1: observations[${i}].event is ${observation.event}`,
+      );
+    }
+  });
+  const groups = factorLevels(
+    observations.map((observation) => observation.group),
+    options.levels,
+  );
+  if (groups.length < 2) throw new RangeError('There is only 1 group');
+  const k = groups.length;
+  const groupIndex = new Map(groups.map((label, g) => [label, g]));
+  const member = observations.map((observation) => groupIndex.get(String(observation.group))!);
+  const rawTimes = observations.map((observation) => observation.time);
+  const times = (options.timefix ?? true) ? timefix(rawTimes) : rawTimes;
+
+  const atRisk = new Array<number>(k).fill(0);
+  const observed = new Array<number>(k).fill(0);
+  for (let i = 0; i < observations.length; i++) {
+    atRisk[member[i]!]! += 1;
+    observed[member[i]!]! += observations[i]!.event;
+  }
+  const nPerGroup = [...atRisk];
+  const expected = new Array<number>(k).fill(0);
+  const variance = groups.map(() => new Array<number>(k).fill(0));
+
+  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+  let total = observations.length;
+  for (let start = 0; start < order.length; ) {
+    const time = times[order[start]!]!;
+    let end = start;
+    let deaths = 0;
+    while (end < order.length && times[order[end]!] === time) deaths += observations[order[end++]!]!.event;
+    if (deaths > 0) {
+      for (let g = 0; g < k; g++) expected[g]! += (deaths * atRisk[g]!) / total;
+      if (total > 1) {
+        const factor = (deaths * (total - deaths)) / (total * total * (total - 1));
+        for (let g = 0; g < k; g++) {
+          for (let h = 0; h < k; h++) {
+            const diagonal = g === h ? total * atRisk[g]! : 0;
+            variance[g]![h]! += factor * (diagonal - atRisk[g]! * atRisk[h]!);
+          }
+        }
+      }
+    }
+    for (let i = start; i < end; i++) atRisk[member[order[i]!]!]! -= 1;
+    total -= end - start;
+    start = end;
+  }
+
+  const tested = groups.map((_, g) => g).filter((g) => expected[g]! > 0);
+  const df = tested.length - 1;
+  let chisq = 0;
+  if (tested.length >= 2) {
+    const kept = tested.slice(1);
+    const difference = kept.map((g) => observed[g]! - expected[g]!);
+    const matrix = kept.map((g) => kept.map((h) => variance[g]![h]!));
+    let solution: number[];
+    try {
+      solution = solveLinearSystem(matrix, difference);
+    } catch (error) {
+      throw new RangeError('logRank requires a non-singular variance matrix', { cause: error });
+    }
+    chisq = solution.reduce((sum, value, i) => sum + value * difference[i]!, 0);
+  }
+  return {
+    groups,
+    n_per_group: nPerGroup,
+    observed,
+    expected,
+    variance_matrix: variance,
+    chisq,
+    df,
+    p_value: df >= 1 ? chiSquareUpperTail(Math.max(0, chisq), df) : Number.NaN,
+  };
+}
