@@ -109,6 +109,24 @@ function pubStatus(status: string, y: number, m: number, d: number, hour: number
   return `<PubMedPubDate PubStatus="${status}"><Year>${y}</Year><Month>${m}</Month><Day>${d}</Day><Hour>${hour}</Hour><Minute>${minute}</Minute></PubMedPubDate>`;
 }
 
+/** The smallest record the DTD allows plus a DOI and the entrez date (~0.9 KB), for tests that need many. */
+function compactRecord(pmid: number, created: Date, random: () => number): string {
+  const y = created.getUTCFullYear();
+  const m = created.getUTCMonth() + 1;
+  const d = created.getUTCDate();
+  const doi = `10.5555/lrm.synthetic.${pmid}`;
+  const [abbrev, journalTitle, issn] = pick(random, JOURNALS);
+  return (
+    `<PubmedArticle><MedlineCitation Status="Publisher" Owner="NLM"><PMID Version="1">${pmid}</PMID>` +
+    `<Article PubModel="Electronic"><Journal><ISSN IssnType="Electronic">${issn}</ISSN><JournalIssue CitedMedium="Internet"><PubDate><Year>${y}</Year></PubDate></JournalIssue><Title>${journalTitle}</Title><ISOAbbreviation>${abbrev}</ISOAbbreviation></Journal>` +
+    `<ArticleTitle>Synthetic record ${pmid} on ${pick(random, TOPICS)}.</ArticleTitle><ELocationID EIdType="doi" ValidYN="Y">${doi}</ELocationID>` +
+    `<AuthorList CompleteYN="Y"><Author ValidYN="Y"><LastName>${pick(random, FAMILY)}</LastName><Initials>${pick(random, GIVEN)[0]}</Initials></Author></AuthorList><Language>eng</Language>` +
+    `<PublicationTypeList><PublicationType UI="D016428">Journal Article</PublicationType></PublicationTypeList></Article></MedlineCitation>` +
+    `<PubmedData><History>${pubStatus('entrez', y, m, d, 9, 30)}</History><PublicationStatus>aheadofprint</PublicationStatus>` +
+    `<ArticleIdList><ArticleId IdType="pubmed">${pmid}</ArticleId><ArticleId IdType="doi">${doi}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>`
+  );
+}
+
 function syntheticRecord(pmid: number, created: Date, random: () => number, index: number): string {
   const y = created.getUTCFullYear();
   const m = created.getUTCMonth() + 1;
@@ -166,6 +184,8 @@ export interface SyntheticCorpusOptions {
   seed?: number;
   /** PMIDs are firstPmid, firstPmid + 1, ...; DOIs follow them. */
   firstPmid?: number;
+  /** Minimal records (~0.9 KB instead of ~3.5 KB): for tests that need tens of thousands. */
+  compact?: boolean;
 }
 
 /** `n` valid PubMed records with distinct PMIDs and DOIs, Create Dates drawn uniformly from [from, to]. */
@@ -182,7 +202,7 @@ export function syntheticCorpus(n: number, options: SyntheticCorpusOptions): Cor
     records.push({
       pmid: String(pmid),
       createdDate: created.toISOString().slice(0, 10),
-      xml: syntheticRecord(pmid, created, random, i),
+      xml: options.compact ? compactRecord(pmid, created, random) : syntheticRecord(pmid, created, random, i),
     });
   }
   return records;

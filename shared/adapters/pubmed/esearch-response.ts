@@ -130,7 +130,8 @@ export function parseEsearchXml(xml: string): EsearchResponse {
     ...fieldsNotFound.map((f) => `field not found: "${f}".${changed}`),
     ...phrasesIgnored.map((p) => `phrase ignored: "${p}"`),
     ...quotedPhrasesNotFound.map((p) => `quoted phrase not found: "${p}"`),
-    ...outputMessages.map((m) => `PubMed said: ${m}`),
+    // "No items found." only restates Count 0; anything else PubMed says is worth reading.
+    ...outputMessages.filter((m) => !/^No items found\.?$/i.test(m)).map((m) => `PubMed said: ${m}`),
   ];
 
   return {

@@ -422,7 +422,11 @@ export class EutilsClient {
       () => timeout.abort(new AttemptTimeout(this.config.timeoutMs)),
       this.config.timeoutMs,
     );
-    const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    // Forwarded by hand rather than AbortSignal.any, whose dependent signals Node 20 keeps alive as long as
+    // the caller's signal lives (one per request over a long backfill).
+    const forward = () => timeout.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
     try {
       const response = await request(url, {
         method: 'POST',
@@ -433,7 +437,7 @@ export class EutilsClient {
           'user-agent': `${this.config.tool} (undici)`,
         },
         dispatcher: this.dispatcher,
-        signal: combined,
+        signal: timeout.signal,
         headersTimeout: this.config.timeoutMs,
         bodyTimeout: this.config.timeoutMs,
       });
@@ -459,6 +463,7 @@ export class EutilsClient {
       throw error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
     }
   }
 
