@@ -1,4 +1,23 @@
 import type { Command } from '../command.ts';
+import { demoCommand } from './demo.ts';
+import { importCommand } from './import.ts';
+import { queueCommand } from './queue.ts';
+import { runCommand } from './run.ts';
+import { runsCommand } from './runs.ts';
+import { searchCommand } from './search.ts';
+import { dedupCommand } from './dedup.ts';
+import { kmCommand } from './km.ts';
+import { logrankCommand } from './logrank.ts';
 
 /** Every sub-command, in the order `living-review --help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  runCommand,
+  searchCommand,
+  queueCommand,
+  runsCommand,
+  importCommand,
+  demoCommand,
+  dedupCommand,
+  kmCommand,
+  logrankCommand,
+];

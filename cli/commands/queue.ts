@@ -1,0 +1,40 @@
+import { type Command, UsageError } from '../command.ts';
+import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { table } from '../format.ts';
+
+export const queueCommand: Command = {
+  name: 'queue',
+  summary: "A review's screening queue in arrival order",
+  usage: 'queue --review ID [--format table|json] [--protocol FILE] [--data DIR]',
+  options: { ...reviewOptions, format: { type: 'string', default: 'table' } },
+  async run({ values }, io) {
+    const format = values.format;
+    if (format !== 'table' && format !== 'json')
+      throw new UsageError(`--format must be table or json, not "${format}"`);
+    const protocol = selectReview(values);
+    const embedded = await openStore(values);
+    try {
+      const queue = await embedded.store.listQueue(protocol.id);
+      if (format === 'json') {
+        io.out(JSON.stringify(queue, null, 2));
+        return 0;
+      }
+      io.out(
+        table(
+          ['queued at', 'pmid', 'doi', 'year', 'title'],
+          queue.map((entry) => [
+            entry.queuedAt.slice(0, 19).replace('T', ' '),
+            entry.pmid ?? '',
+            entry.doi ?? '',
+            entry.year === null ? '' : String(entry.year),
+            entry.title.length > 80 ? `${entry.title.slice(0, 77)}...` : entry.title,
+          ]),
+        ),
+      );
+      io.out(`${queue.length} awaiting screening in review "${protocol.id}"`);
+      return 0;
+    } finally {
+      await embedded.close();
+    }
+  },
+};

@@ -1,0 +1,34 @@
+import { type Command, UsageError } from '../command.ts';
+import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { describeRun } from '../format.ts';
+
+export const runsCommand: Command = {
+  name: 'runs',
+  summary: "A review's run log, newest first: window, counts, warnings, outcome, error",
+  usage: 'runs --review ID [--limit N] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: {
+    ...reviewOptions,
+    limit: { type: 'string', default: '10' },
+    format: { type: 'string', default: 'text' },
+  },
+  async run({ values }, io) {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError('--limit must be a whole number of at least 1');
+    if (values.format !== 'text' && values.format !== 'json')
+      throw new UsageError('--format must be text or json');
+    const protocol = selectReview(values);
+    const embedded = await openStore(values);
+    try {
+      const runs = await embedded.store.listRunLogs(protocol.id, { limit });
+      if (values.format === 'json') io.out(JSON.stringify(runs, null, 2));
+      else
+        io.out(
+          runs.length === 0 ? `no runs yet for review "${protocol.id}"` : runs.map(describeRun).join('\n'),
+        );
+      return 0;
+    } finally {
+      await embedded.close();
+    }
+  },
+};

@@ -1,0 +1,96 @@
+// What every command needs, resolved the same way: the data directory, the protocols, the embedded store and
+// the literature sources. This is the local composition root: the Lambdas build the same use cases from their
+// environment instead (functions/*/handler.ts).
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  defaultProtocolDirectory,
+  loadProtocolDirectory,
+  loadProtocolFile,
+} from '../shared/config/load-protocols.ts';
+import type { Protocol } from '../shared/domain/protocol/protocol.ts';
+import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
+import {
+  EutilsClient,
+  type EutilsConfig,
+  eutilsConfigFromEnv,
+} from '../shared/adapters/pubmed/eutils-client.ts';
+import { PubmedSource } from '../shared/adapters/pubmed/pubmed-source.ts';
+import { ProtocolError } from '../shared/errors.ts';
+import { type CommandOutput, type OptionSpec, UsageError } from './command.ts';
+
+/** Options every review command takes. */
+export const reviewOptions: OptionSpec = {
+  review: { type: 'string' },
+  protocol: { type: 'string' },
+  data: { type: 'string' },
+};
+
+export const dataOption: OptionSpec = { data: { type: 'string' } };
+
+type Values = Record<string, unknown>;
+
+/** `--data DIR`, else LIVING_REVIEW_DATA, else `.data/` in the working directory. */
+export function dataDirectory(values: Values): string {
+  const flag = typeof values.data === 'string' ? values.data : undefined;
+  return resolve(flag ?? process.env.LIVING_REVIEW_DATA ?? '.data');
+}
+
+/** `--protocol FILE` (one review from anywhere), else every protocol in the protocols directory. */
+export function loadProtocols(values: Values): Protocol[] {
+  if (typeof values.protocol === 'string') return [loadProtocolFile(values.protocol)];
+  return loadProtocolDirectory(defaultProtocolDirectory());
+}
+
+/** The review named by `--review ID` (or the only one in `--protocol FILE`). */
+export function selectReview(values: Values): Protocol {
+  const protocols = loadProtocols(values);
+  const id = typeof values.review === 'string' ? values.review : undefined;
+  if (!id) {
+    if (typeof values.protocol === 'string' && protocols.length === 1) return protocols[0]!;
+    throw new UsageError('--review ID is required');
+  }
+  const protocol = protocols.find((p) => p.id === id);
+  if (!protocol) {
+    const known = protocols.map((p) => p.id).join(', ') || 'none';
+    throw new ProtocolError(`no review "${id}" (known: ${known})`);
+  }
+  return protocol;
+}
+
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The embedded store for the data directory (started on first use, shared by every process using it). */
+export async function openStore(values: Values): Promise<EmbeddedStore> {
+  return openEmbeddedStore({ dataDir: dataDirectory(values) });
+}
+
+/** PubMed through E-utilities, configured from the environment (NCBI_EUTILS_BASE_URL, NCBI_API_KEY, ...). */
+export function pubmedFromEnv(overrides: Partial<EutilsConfig> = {}): {
+  source: PubmedSource;
+  config: EutilsConfig;
+} {
+  const config = eutilsConfigFromEnv(process.env, overrides);
+  return { source: new PubmedSource(new EutilsClient(config)), config };
+}
+
+/** Draws one progress line on a terminal; silent when stderr is not one. */
+export function progressLine(io: CommandOutput): {
+  update(text: string): void;
+  done(): void;
+} {
+  let drawn = false;
+  return {
+    update(text) {
+      if (!io.interactive) return;
+      process.stderr.write(`\r\x1b[2K${text}`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) process.stderr.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// How run results look on a terminal. Results go to stdout; the CLI keeps progress on stderr.
+import type { ReviewRunResult } from '../shared/app/run-monitor.ts';
+import type { RunLog } from '../shared/ports/citation-store.ts';
+
+export function describeRun(run: RunLog): string {
+  const c = run.counts;
+  const lines = [
+    `${run.reviewId} / ${run.source}: ${run.outcome} (run ${run.runId}, window ${run.window.from} to ${run.window.to}${
+      run.durationMs === null ? '' : `, ${(run.durationMs / 1000).toFixed(1)} s`
+    })`,
+    `  found ${c.found}, fetched ${c.fetched}: ${c.new} new (queued ${c.queued}), ${c.alreadyKnown} already known, ${c.duplicates} duplicates${
+      c.deleted ? `, ${c.deleted} deleted in the source` : ''
+    }`,
+  ];
+  for (const warning of run.warnings) lines.push(`  warning: ${warning}`);
+  if (run.error) lines.push(`  error: ${run.error}`);
+  return lines.join('\n');
+}
+
+export function describeResult(result: ReviewRunResult): string {
+  switch (result.status) {
+    case 'succeeded':
+      return describeRun(result.run);
+    case 'failed':
+      return result.run
+        ? describeRun(result.run)
+        : `${result.reviewId} / ${result.source}: failed: ${result.error}`;
+    case 'not-due':
+      return `${result.reviewId} / ${result.source}: not due (last run ${result.lastRunAt}; next ${result.nextDueAt ?? 'never'}; --force runs it now)`;
+    case 'skipped':
+      return `${result.reviewId} / ${result.source}: skipped: ${result.reason}`;
+  }
+}
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
