@@ -14,7 +14,13 @@
 // text only shows up in QueryTranslation). It filters on Create Date only (datetype=crdt; other datetypes are
 // an ERROR). Records come back newest Create Date first, then highest PMID, like PubMed's default order.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -23,8 +29,8 @@ import type { CorpusRecord } from './stand-in-corpus.ts';
 export type StandInEndpoint = 'esearch' | 'efetch';
 
 export type StandInFault =
-  /** Answer with this status (429 carries NCBI's JSON body; 5xx an NCBI-style HTML error page). */
-  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfter?: number | string }
+  /** Answer with this status (429 carries NCBI's JSON body; others an NCBI-style HTML error page). */
+  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504 | (number & {}); retryAfter?: number | string }
   /** Destroy the connection without an answer. */
   | { kind: 'reset' }
   /** Hold the whole answer (phase 'headers', the default) or the second half of its body ('body'). */
@@ -87,6 +93,8 @@ export interface EutilsStandIn {
     /** Faults not consumed yet. */
     pending(): number;
   };
+  /** New records PubMed "received" since: later searches (not stored history sets) include them. */
+  addRecords(records: readonly CorpusRecord[]): void;
   close(): Promise<void>;
 }
 
@@ -107,10 +115,7 @@ function escapeXml(text: string): string {
 }
 
 function errorPage(status: number): string {
-  const reason =
-    { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[
-      status
-    ] ?? 'Error';
+  const reason = STATUS_CODES[status] ?? 'Error';
   return `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">
 <head><title>WWW Error ${status} Diagnostic</title></head>
@@ -142,6 +147,11 @@ function boundDay(text: string, end: 'min' | 'max'): string | null {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+function newestFirst(a: CorpusRecord, b: CorpusRecord): number {
+  if (a.createdDate !== b.createdDate) return a.createdDate < b.createdDate ? 1 : -1;
+  return Number(b.pmid) - Number(a.pmid);
+}
+
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
@@ -156,14 +166,16 @@ interface Answer {
 }
 
 export async function startEutilsStandIn(options: StandInOptions): Promise<EutilsStandIn> {
-  const records = [...options.corpus].sort((a, b) =>
-    a.createdDate === b.createdDate
-      ? Number(b.pmid) - Number(a.pmid)
-      : a.createdDate < b.createdDate
-        ? 1
-        : -1,
-  );
+  const records = [...options.corpus].sort(newestFirst);
   const byPmid = new Map(records.map((r) => [r.pmid, r]));
+  const addRecords = (added: readonly CorpusRecord[]) => {
+    for (const record of added) {
+      if (byPmid.has(record.pmid)) throw new Error(`the stand-in already holds PMID ${record.pmid}`);
+      byPmid.set(record.pmid, record);
+      records.push(record);
+    }
+    records.sort(newestFirst);
+  };
   const latency: StandInLatency =
     typeof options.latencyMs === 'number'
       ? { esearch: options.latencyMs, efetch: options.latencyMs }
@@ -439,6 +451,7 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
       },
       pending: () => queue.length,
     },
+    addRecords,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
