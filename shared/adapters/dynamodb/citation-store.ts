@@ -422,9 +422,10 @@ export class DynamoCitationStore implements CitationStore {
       if (!written) {
         const slot = await this.readSlot(ctx.reviewId, ctx.me);
         if (slot?.type === 'redirect') {
-          // An earlier call (or a concurrent one) decided already: follow that decision.
+          // An earlier call (or a concurrent one) decided already: follow that decision. Our claims (our
+          // strongest key first) are re-pointed to its target, which is what makes it our match.
           target = slot.redirectTo;
-          matchedKey = slot.matchedKey;
+          if (target !== found.owner) matchedKey = ctx.keys[0]!;
         } else if (slot?.type === 'citation') {
           // Another record with our strongest key stored our id as a citation first: we belong to it, by the
           // strongest key; the keys owned elsewhere stay there (see "Known limit").
@@ -540,9 +541,10 @@ export class DynamoCitationStore implements CitationStore {
     // record with the same strongest key), or an earlier call of this record turned it into a redirect.
     const slot = await this.readSlot(reviewId, me);
     if (slot?.type === 'redirect') {
+      // Our id leads to another citation: our claims (all made for our id) go there, our strongest key first.
       return this.recordDuplicate(ctx, {
         owner: slot.redirectTo,
-        matchedKey: slot.matchedKey,
+        matchedKey: ctx.keys[0]!,
         claimed: ctx.keys,
         remaining: [],
       });

@@ -13,6 +13,9 @@ import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promise
 import { request } from 'node:http';
 import { join } from 'node:path';
 
+/** Exit code of a server process that found its folder already served by another process. */
+export const EXIT_LOST = 75;
+
 export interface StoreLock {
   /** The process that holds the lock: the opener while the server starts, then the server itself. */
   pid: number;

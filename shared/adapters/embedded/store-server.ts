@@ -17,10 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { pingStore, removeLockIf, replaceLock } from './store-lock.ts';
-
-/** Exit code of a server that found the folder already served by another process. */
-export const EXIT_LOST = 75;
+import { EXIT_LOST, pingStore, removeLockIf, replaceLock } from './store-lock.ts';
 
 interface DynaliteOptions {
   path?: string;

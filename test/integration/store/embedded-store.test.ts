@@ -1,0 +1,171 @@
+// The embedded store's one-server-per-directory protocol, with real processes: election, joining, stale
+// locks, data surviving a restart, and the server leaving once nobody uses it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  findEmbeddedServer,
+  openEmbeddedStore,
+  serverLogPath,
+  stopEmbeddedServer,
+} from '../../../shared/adapters/embedded/embedded-store.ts';
+import {
+  EXIT_LOST,
+  isProcessAlive,
+  lockPath,
+  readLock,
+} from '../../../shared/adapters/embedded/store-lock.ts';
+import {
+  lastJsonLine,
+  makeStoreCitation,
+  makeTempDataDir,
+  removeDataDir,
+  runTsChild,
+} from '../../support/store-fixtures.ts';
+
+const CHILD = 'test/integration/store/children/open-child.ts';
+
+const dirs: string[] = [];
+function freshDir(label: string): string {
+  const dir = makeTempDataDir(label);
+  dirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await removeDataDir(dir);
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A pid that belonged to a process which has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  return Number(child.stdout.toString());
+}
+
+describe('openEmbeddedStore', () => {
+  it('four processes opening one fresh directory at once share one server, and all succeed', async () => {
+    const dataDir = freshDir('four');
+
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((tag) => runTsChild(CHILD, ['--data', dataDir, '--tag', tag])),
+    );
+
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const reports = results.map((r) =>
+      lastJsonLine<{ endpoint: string; serverPid: number; runId: string }>(r),
+    );
+    expect(reports.map((r) => r.runId)).toEqual(['a', 'b', 'c', 'd']);
+    expect(new Set(reports.map((r) => r.endpoint)).size).toBe(1);
+    expect(new Set(reports.map((r) => r.serverPid)).size).toBe(1);
+    const server = await findEmbeddedServer(dataDir);
+    expect(server?.pid).toBe(reports[0]!.serverPid);
+    const log = readFileSync(serverLogPath(dataDir), 'utf8');
+    expect(log.match(/serving /g)).toHaveLength(1);
+  });
+
+  it('joins the running server from the same process and from another one', async () => {
+    const dataDir = freshDir('join');
+    const first = await openEmbeddedStore({ dataDir });
+    const second = await openEmbeddedStore({ dataDir });
+    const child = lastJsonLine<{ serverPid: number }>(
+      await runTsChild(CHILD, ['--data', dataDir, '--tag', 'x']),
+    );
+
+    expect(second.endpoint).toBe(first.endpoint);
+    expect(child.serverPid).toBe(first.serverPid);
+    expect(await second.store.getWatermark('open-x', 'pubmed')).toMatchObject({ runId: 'x' });
+    await first.close();
+    await second.close();
+  });
+
+  it('keeps data across a server restart', async () => {
+    const dataDir = freshDir('persist');
+    const before = await openEmbeddedStore({ dataDir });
+    const outcome = await before.store.recordCitation('r', makeStoreCitation({ pmid: '42' }), new Date());
+    await before.close();
+
+    expect(await stopEmbeddedServer(dataDir)).toBe(true);
+    expect(isProcessAlive(before.serverPid)).toBe(false);
+    expect(existsSync(lockPath(dataDir))).toBe(false);
+
+    const after = await openEmbeddedStore({ dataDir });
+    expect(after.serverPid).not.toBe(before.serverPid);
+    expect((await after.store.getCitation('r', outcome.citationId))?.citation.pmid).toBe('42');
+    expect(await after.store.recordCitation('r', makeStoreCitation({ pmid: '42' }), new Date())).toEqual({
+      kind: 'already-known',
+      citationId: outcome.citationId,
+    });
+    await after.close();
+  });
+
+  it('replaces a lock left by a dead server', async () => {
+    const dataDir = freshDir('stale');
+    const pid = deadPid();
+    writeFileSync(
+      lockPath(dataDir),
+      JSON.stringify({ pid, port: 1, state: 'ready', token: 'old', idleMs: 30000, startedAt: '2020-01-01' }),
+    );
+
+    const store = await openEmbeddedStore({ dataDir });
+
+    expect(store.serverPid).not.toBe(pid);
+    const lock = await readLock(dataDir);
+    expect(lock).toMatchObject({ pid: store.serverPid, state: 'ready' });
+    await store.close();
+  });
+
+  it('replaces a lock left by an opener that died while its server was starting', async () => {
+    const dataDir = freshDir('stale-start');
+    writeFileSync(
+      lockPath(dataDir),
+      JSON.stringify({
+        pid: deadPid(),
+        port: null,
+        state: 'starting',
+        token: 'old',
+        idleMs: null,
+        startedAt: 'x',
+      }),
+    );
+
+    const store = await openEmbeddedStore({ dataDir });
+
+    expect(await findEmbeddedServer(dataDir)).toMatchObject({ pid: store.serverPid });
+    await store.close();
+  });
+
+  it('the server stays while a store is open, and leaves (removing its lock) once none is', async () => {
+    const dataDir = freshDir('idle');
+    const store = await openEmbeddedStore({ dataDir, serverIdleMs: 600 });
+    // Several idle periods pass with no store request: the open store's heartbeat keeps the server.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(isProcessAlive(store.serverPid)).toBe(true);
+    expect(await store.store.getWatermark('r', 'pubmed')).toBeNull();
+
+    await store.close();
+    await waitFor(() => !isProcessAlive(store.serverPid), 'the idle server to exit');
+    expect(existsSync(lockPath(dataDir))).toBe(false);
+    expect(readFileSync(serverLogPath(dataDir), 'utf8')).toMatch(/stopping \(idle\)/);
+  });
+
+  it('a second server started on a folder that is already served exits without announcing itself', async () => {
+    const dataDir = freshDir('second');
+    const store = await openEmbeddedStore({ dataDir });
+    const lockBefore = readFileSync(lockPath(dataDir), 'utf8');
+
+    const second = await runTsChild('shared/adapters/embedded/store-server.ts', [dataDir, 'intruder']);
+
+    expect(second.code).toBe(EXIT_LOST);
+    expect(readFileSync(lockPath(dataDir), 'utf8')).toBe(lockBefore);
+    expect(await store.store.getWatermark('r', 'pubmed')).toBeNull();
+    await store.close();
+  });
+});
