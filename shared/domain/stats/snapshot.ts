@@ -4,6 +4,7 @@
 // Deterministic: the same rows in any order give the same snapshot (rows are sorted by patientId, ids and
 // studies are sorted), so a recompute that changes nothing can be detected with snapshotsEqual and not stored.
 import { InputError } from '../../errors.ts';
+import { fieldValue } from './categorical.ts';
 import { kaplanMeier } from './kaplan-meier.ts';
 import type { ConfType } from './survival-curve.ts';
 import {
@@ -81,16 +82,16 @@ function compareCodeUnits(a: string, b: string): number {
 
 function timeEvent(
   row: object,
+  index: number,
   timeField: string,
   eventField: string,
 ): { time: number; event: 0 | 1 } | null {
-  const record = row as Record<string, unknown>;
-  const time = record[timeField];
-  const event = record[eventField];
-  if (time === null || time === undefined || event === null || event === undefined) return null;
+  const time = fieldValue(row, timeField, index, 'kmSummary');
+  const event = fieldValue(row, eventField, index, 'kmSummary');
+  if (time === null || event === null) return null;
   if (typeof time !== 'number' || (event !== 0 && event !== 1)) {
     throw new TypeError(
-      `kmSummary: ${timeField} = ${JSON.stringify(time)}, ${eventField} = ${JSON.stringify(event)}`,
+      `kmSummary: row ${index + 1} has ${timeField} = ${JSON.stringify(time)}, ${eventField} = ${JSON.stringify(event)}`,
     );
   }
   return { time, event };
@@ -107,8 +108,8 @@ export function kmSummary(
   options: { confType?: ConfType; reverse?: boolean } = {},
 ): KmSummary {
   const confType = options.confType ?? 'log';
-  const observations = rows.flatMap((row) => {
-    const observation = timeEvent(row, timeField, eventField);
+  const observations = rows.flatMap((row, index) => {
+    const observation = timeEvent(row, index, timeField, eventField);
     if (observation === null) return [];
     return [
       options.reverse ? { time: observation.time, event: (1 - observation.event) as 0 | 1 } : observation,

@@ -157,6 +157,11 @@ describe('Function: computeStatisticsSnapshot checks', () => {
     expect(summary.n).toBe(17);
     expect(summary.unknown).toBe(3);
   });
+
+  it('refuses a curve over a field the rows do not have, or a non-0/1 event', () => {
+    expect(() => kmSummary([{ t: 1 }], 't', 'e')).toThrow('kmSummary: row 1 has no field "e"');
+    expect(() => kmSummary([{ t: 1, e: 2 }], 't', 'e')).toThrow(TypeError);
+  });
 });
 
 /** The same value with every object's keys in reverse order (as a store might hand it back). */
