@@ -100,7 +100,9 @@ const LETTER_FOLD_PATTERN = new RegExp(`[${Object.keys(LETTER_FOLDS).join('')}]`
  * Builds on the citation title key's normalisation and adds entities and letters NFKD cannot split.
  */
 export function foldText(text: string): string {
-  return normaliseTitle(decodeEntities(text))
+  // Tags go first with the careful pattern; a "<" or ">" left is a sign, and must not reach the title key's
+  // tag pattern, which would drop "< 0.05 and n >" as one tag.
+  return normaliseTitle(stripMarkup(decodeEntities(text)).replace(/[<>]/g, ' '))
     .replace(LETTER_FOLD_PATTERN, (c) => ` ${LETTER_FOLDS[c] ?? c} `.trim())
     .replace(/\s+/g, ' ')
     .trim();
@@ -313,7 +315,7 @@ export function initialsOf(given: string): string {
 export function givenKey(given: string): string {
   const written = decodeEntities(given)
     .split(/[\s.]+/)
-    .some((w) => /\p{Ll}{2}/u.test(w));
+    .some((w) => w.length >= 2 && /\p{Ll}/u.test(w));
   return written ? foldText(given).replace(/\s+/g, '') : '';
 }
 
@@ -361,7 +363,8 @@ function parseOneName(name: string): NormalisedAuthor | null {
  */
 export function splitAuthorString(text: string): string[] {
   const cleaned = decodeEntities(text)
-    .replace(/\bet\.?\s*al\.?/gi, '')
+    .replace(/\bet\.?\s*al\b\.?/gi, '')
+    .replace(/^[\s,;&]+|[\s,;&]+$|(?:^|\s+)and\s*$/gi, '')
     .trim();
   if (cleaned.length === 0) return [];
   if (/\s+and\s+|\s*&\s*/i.test(cleaned) && !cleaned.includes(';')) {
@@ -471,14 +474,14 @@ export interface JournalForm {
 /**
  * The forms a journal name can be compared in: the whole name, and its parts when it has a parallel title
  * ("Zhongguo fei ai za zhi = Chinese journal of lung cancer") or a subtitle ("Journal of clinical oncology :
- * official journal of ..."); place qualifiers in brackets ("Lung cancer (Amsterdam, Netherlands)") dropped.
+ * official journal of ...", "... / Ministerstvo zdravookhraneniia ..."); place qualifiers in brackets ("Lung cancer (Amsterdam, Netherlands)") dropped.
  */
 export function journalForms(raw: string | null): JournalForm[] {
   if (!raw) return [];
   const text = decodeEntities(raw)
     .replace(/\([^)]*\)?/g, ' ')
     .replace(/\[[^\]]*\]?/g, ' ');
-  const texts = [text, ...text.split(/\s+=\s+/)];
+  const texts = [text, ...text.split(/\s+[=/]\s+/)];
   for (const part of [...texts]) {
     const colon = part.split(/\s*:\s+|\s+:\s*|\.\s+/);
     if (colon.length > 1) texts.push(...colon);
