@@ -1,0 +1,45 @@
+// The goal of issue #7, measured on both human-labelled sets: no unique work lost (0 false merges) and fewer
+// missed duplicates than ASySD, whether everything is deduplicated at once or half the records arrive later.
+import { describe, expect, it } from 'vitest';
+import { deduplicate, deduplicateIncoming } from '../../../shared/domain/dedup/cluster.ts';
+import { scoreClusters } from '../../../shared/domain/dedup/score-clusters.ts';
+import { type BenchmarkSet, loadBenchmarkSet } from './benchmark-sets.ts';
+
+const sets: BenchmarkSet[] = [loadBenchmarkSet('respiratory'), loadBenchmarkSet('stroke')];
+
+describe.each(sets)('accuracy on the SRA $name set', (set) => {
+  const pairs = (set.records.length * (set.records.length - 1)) / 2;
+
+  it('loses no work and misses fewer duplicates than ASySD', () => {
+    const result = deduplicate(set.records);
+    const score = scoreClusters(
+      result.clusters.map((c) => c.recordIds),
+      set.labels,
+    );
+    expect(score.falseMerges).toBe(0);
+    expect(score.missedDuplicates).toBeLessThan(set.asysdMissed);
+    expect(score.precision).toBe(1);
+    expect(score.recall).toBeGreaterThan(0.98);
+    // Blocking keeps the comparisons to a sliver of all pairs.
+    expect(result.comparisons).toBeLessThan(pairs / 100);
+  });
+
+  it('does as well when half the records are stored and half arrive', () => {
+    const whole = scoreClusters(
+      deduplicate(set.records).clusters.map((c) => c.recordIds),
+      set.labels,
+    );
+    // Alternate records, so most duplicate groups have members on both sides.
+    const stored = set.records.filter((_, i) => i % 2 === 0);
+    const arriving = set.records.filter((_, i) => i % 2 === 1);
+    const incremental = deduplicateIncoming(stored, arriving);
+    const score = scoreClusters(
+      incremental.clusters.map((c) => c.recordIds),
+      set.labels,
+    );
+    expect(score.falseMerges).toBe(0);
+    expect(score.missedDuplicates).toBe(whole.missedDuplicates);
+    expect(score.f1).toBe(whole.f1);
+    expect(incremental.incoming).toHaveLength(arriving.length);
+  });
+});

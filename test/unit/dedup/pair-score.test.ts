@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { DedupRecord } from '../../../shared/domain/dedup/dedup-record.ts';
+import { compareRecords, prepareRecord, scorePair } from '../../../shared/domain/dedup/pair-score.ts';
+
+function record(fields: Partial<DedupRecord>): DedupRecord {
+  return {
+    id: 'r',
+    title: '',
+    authors: null,
+    year: null,
+    journal: null,
+    volume: null,
+    issue: null,
+    pages: null,
+    doi: null,
+    pmid: null,
+    ...fields,
+  };
+}
+const decide = (a: Partial<DedupRecord>, b: Partial<DedupRecord>) =>
+  scorePair(prepareRecord(record({ id: 'a', ...a })), prepareRecord(record({ id: 'b', ...b })));
+
+describe('pair decisions', () => {
+  it('merges a language-tagged record with its translated-title record from another database', () => {
+    const verdict = decide(
+      {
+        title: '[Cognitive disorders and its correction in the acute period of ischemic stroke]. [Russian]',
+        authors: 'Prokopenko, S. V. and Mozheiko, E. I. and Levin, O. S.',
+        year: 2012,
+        journal: 'Zhurnal nevrologii i psikhiatrii imeni S.S. Korsakova / Ministerstvo zdravookhraneniia',
+        volume: '112',
+        pages: '35-39',
+      },
+      {
+        title: 'Cognitive disorders and its correction in the acute period of ischemic stroke',
+        authors: 'Prokopenko SV, Mozheiko EIu, Levin OS',
+        year: 2012,
+        journal: 'Zh Nevrol Psikhiatr Im S S Korsakova',
+        volume: '112',
+        pages: '35-9',
+      },
+    );
+    expect(verdict.decision).toBe('duplicate');
+    expect(verdict.reasons).toEqual(
+      expect.arrayContaining(['title exact', 'authors same', 'journal same', 'pages same']),
+    );
+  });
+
+  it('merges differently translated titles only where the page of the volume is the same', () => {
+    const english = {
+      title:
+        'Antibiotic prophylaxis in pulmonary surgery. A controlled double-blind study of amoxicillin versus cefamandole',
+      authors: 'Train, M. and Soulard, D. and Bouyer, L.',
+      year: 1994,
+      journal: 'Ann Fr Anesth Reanim',
+      volume: '13',
+      pages: '280-284',
+    };
+    const translated = {
+      ...english,
+      title:
+        '[Comparison of amoxicillin and cefamandole in the prevention of bronchopulmonary infections in pulmonary surgery. A randomized double-blind study]',
+      journal: 'Annales francaises d anesthesie et de reanimation',
+    };
+    expect(decide(english, translated).decision).toBe('duplicate');
+    expect(decide(english, { ...translated, pages: '300-304' }).decision).not.toBe('duplicate');
+  });
+
+  it('never merges on a shared DOI when the titles differ (abstracts of one supplement)', () => {
+    const supplement = {
+      doi: 'https://doi.org/10.1016/S0140-6736(13)60000-0',
+      year: 2013,
+      journal: 'Lancet',
+      volume: '381',
+      pages: 'S1',
+      authors: 'Smith, J. and Jones, K.',
+    };
+    const a = { ...supplement, title: 'Talc poudrage versus slurry for malignant pleural effusion' };
+    const b = {
+      ...supplement,
+      doi: '10.1016/s0140-6736(13)60000-0',
+      title: 'Indwelling pleural catheters in the community',
+    };
+    const verdict = decide(a, b);
+    expect(compareRecords(prepareRecord(record(a)), prepareRecord(record(b))).doi).toBe('same');
+    expect(verdict.decision).not.toBe('duplicate');
+    // The same DOI with the same title is a duplicate.
+    expect(decide(a, { ...b, title: a.title }).decision).toBe('duplicate');
+  });
+
+  it('keeps apart the same title with other years, volumes and pages (an abstract presented twice)', () => {
+    const abstract = {
+      title:
+        'Feasibility of neurofeedback for reducing neurocognitive deficits after a childhood brain tumour',
+      authors: 'Aukema, E. and De Ruiter, M. and Last, B.',
+      journal: 'Pediatric Blood and Cancer',
+    };
+    const verdict = decide(
+      { ...abstract, year: 2010, volume: '55', pages: '965-966' },
+      {
+        ...abstract,
+        authors: 'Aukema, E. and Ruiter De, M. and Last, B.',
+        year: 2011,
+        volume: '56',
+        pages: '1161-1162',
+      },
+    );
+    expect(verdict.decision).not.toBe('duplicate');
+    expect(verdict.reasons).toEqual(
+      expect.arrayContaining(['authors same', 'year different', 'pages different']),
+    );
+  });
+
+  it('keeps apart companion papers whose titles differ by a number', () => {
+    const focus = (n: number, pages: string) => ({
+      title: `FOCUS ${n}: a randomized, double-blinded, multicentre, phase III trial of ceftaroline fosamil versus ceftriaxone in community-acquired pneumonia`,
+      authors: 'File Jr, T. M. and Low, D. E. and Eckburg, P. B.',
+      year: 2011,
+      journal: 'Journal of Antimicrobial Chemotherapy',
+      volume: '66',
+      pages,
+    });
+    const verdict = decide(focus(1, 'iii19-iii32'), focus(2, 'iii33-iii44'));
+    expect(verdict.decision).toBe('distinct');
+    expect(verdict.reasons).toContain('title numbers different');
+  });
+
+  it('does not merge the same title by other authors (book reviews of one book)', () => {
+    const review = { title: 'Review of Memory rehabilitation: Integrating theory and practice', year: 2010 };
+    const verdict = decide(
+      {
+        ...review,
+        authors: 'Balon, Richard',
+        journal: 'Annals of Clinical Psychiatry',
+        volume: '22',
+        pages: '139-140',
+      },
+      {
+        ...review,
+        authors: 'Winegardner, Jill',
+        journal: 'Neuropsychological Rehabilitation',
+        volume: '20',
+        pages: '479-480',
+      },
+    );
+    expect(verdict.decision).toBe('distinct');
+  });
+
+  it('asks a person about the same title when little else is known', () => {
+    const verdict = decide(
+      {
+        title: 'An intelligent rehabilitation system for cognitive rehabilitation',
+        authors: 'Yip, Chi Bun',
+        year: 2012,
+      },
+      {
+        title: 'An intelligent rehabilitation system for cognitive rehabilitation',
+        authors: 'Yip, C. B.',
+        year: 2011,
+      },
+    );
+    expect(verdict.decision).toBe('possible');
+    expect(verdict.score).toBeGreaterThan(0);
+    expect(verdict.score).toBeLessThanOrEqual(1);
+  });
+
+  it('reads authors exported with family and given names swapped as the same authors', () => {
+    const evidence = compareRecords(
+      prepareRecord(record({ authors: 'Wu, Ching-yi and Yang, Chieh-ling' })),
+      prepareRecord(record({ authors: 'Ching-yi, Wu and Chieh-ling, Yang' })),
+    );
+    expect(evidence.authors).toBe('same');
+  });
+});
