@@ -8,9 +8,6 @@ import { searchCommand } from './search.ts';
 import { dedupCommand } from './dedup.ts';
 import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
-import { screenCommand } from './screen.ts';
-import { serveCommand } from './serve.ts';
-import { statusCommand } from './status.ts';
 
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
@@ -23,7 +20,4 @@ export const commands: Command[] = [
   dedupCommand,
   kmCommand,
   logrankCommand,
-  serveCommand,
-  screenCommand,
-  statusCommand,
 ];
