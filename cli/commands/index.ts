@@ -8,6 +8,9 @@ import { searchCommand } from './search.ts';
 import { dedupCommand } from './dedup.ts';
 import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
+import { screenCommand } from './screen.ts';
+import { serveCommand } from './serve.ts';
+import { statusCommand } from './status.ts';
 
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
@@ -20,4 +23,7 @@ export const commands: Command[] = [
   dedupCommand,
   kmCommand,
   logrankCommand,
+  serveCommand,
+  screenCommand,
+  statusCommand,
 ];

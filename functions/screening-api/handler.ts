@@ -1,0 +1,109 @@
+// Lambda behind the screening HTTP API (API Gateway HTTP API, payload format 2.0, $default stage) with a
+// Cognito user-pool JWT authorizer on every route whose spec says auth "jwt" (see ./routes.ts). The
+// authorizer has already verified the token; the reviewer is read from its claims: the claim named by
+// REVIEWER_ID_CLAIM (default "custom:reviewer_id"), else "cognito:username" (ID tokens), else "username"
+// (access tokens). The reviewer id must match a reviewer id in the protocol.
+//
+// Environment: LIVING_REVIEW_TABLE (the table), LIVING_REVIEW_PROTOCOLS (a folder of protocol files bundled
+// with the function), LIVING_REVIEW_WEB_DIR (the page's folder, default web/screening next to the bundle),
+// ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed).
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
+import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
+import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
+import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
+import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
+import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
+import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+
+export type ScreeningApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** The reviewer id in a verified token's claims, or null. */
+export function reviewerFromClaims(
+  claims: Record<string, unknown> | undefined,
+  claimName = process.env.REVIEWER_ID_CLAIM ?? 'custom:reviewer_id',
+): Actor | null {
+  if (!claims) return null;
+  for (const name of [claimName, 'cognito:username', 'username']) {
+    const value = claims[name];
+    if (typeof value === 'string' && value.length > 0) return { reviewerId: value };
+  }
+  return null;
+}
+
+export function toHttpRequest(event: ScreeningApiEvent): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  const body =
+    event.body === undefined || event.body === null
+      ? null
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers,
+    body,
+  };
+}
+
+function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}
+
+export interface HandlerOptions {
+  protocols: readonly Protocol[];
+  deps: ScreeningDeps;
+  webDirectory?: string;
+  allowedOrigins?: readonly string[];
+}
+
+/** A handler over the given protocols and store (the tests build one over the embedded store). */
+export function createHandler(options: HandlerOptions) {
+  const claimsByRequest = new WeakMap<HttpRequest, Record<string, unknown> | undefined>();
+  const api = createScreeningApi({
+    protocols: options.protocols,
+    deps: options.deps,
+    assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
+    authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
+    allowedOrigins: (request) => [
+      ...(request.headers.host ? [`https://${request.headers.host}`] : []),
+      ...(options.allowedOrigins ?? []),
+    ],
+    extraHeaders: { 'strict-transport-security': 'max-age=31536000; includeSubDomains' },
+  });
+  return async (event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    const request = toHttpRequest(event);
+    claimsByRequest.set(request, event.requestContext.authorizer?.jwt?.claims);
+    return toResult(await api(request));
+  };
+}
+
+let cold: ReturnType<typeof createHandler> | undefined;
+
+function fromEnvironment(): ReturnType<typeof createHandler> {
+  const store = new DynamoScreeningStore({ client: createDynamoClient(), tableName: tableNameFromEnv() });
+  return createHandler({
+    protocols: loadProtocolDirectory(defaultProtocolDirectory()),
+    deps: { citations: store, screening: store, clock: () => new Date(), newId: randomUUID },
+    webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
+    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  });
+}
+
+/** The Lambda entry point (built once per container, on the first request). */
+export async function handler(event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
+  cold ??= fromEnvironment();
+  return cold(event);
+}

@@ -1,0 +1,310 @@
+// The screening HTTP API and page, as one request -> response function. The Lambda
+// (functions/screening-api/handler.ts) and the local server (cli/serve/server.ts) differ only in how they
+// authenticate a caller (a Cognito JWT's claims, a local bearer token) and which origins they accept.
+//
+// Security, in the order a request meets it:
+// - every /api/ route needs an authenticated caller (401 otherwise, with WWW-Authenticate: Bearer); the page
+//   and its two files are public (they hold no data);
+// - a caller acts only on reviews that list them (403; an unknown review answers the same, so review ids
+//   cannot be probed);
+// - state-changing requests (POST) must be JSON (415 otherwise: an HTML form cannot send it without a CORS
+//   preflight, which this API never grants) and must not come from another origin (Origin, and
+//   Sec-Fetch-Site where the browser sends it); credentials travel only in the Authorization header, never in
+//   cookies, so a cross-site page has nothing to ride on;
+// - bodies are validated with zod (400 naming the field); the page builds its DOM with textContent only;
+// - blinding is applied here, server-side: every record leaves as a RecordView from the domain.
+import { z } from 'zod';
+import {
+  type Actor,
+  DecisionRejectedError,
+  getRecord,
+  InvalidRequestError,
+  listConflicts,
+  NotAllowedError,
+  NotFoundError,
+  nextRecord,
+  progress,
+  recordDecision,
+  resolvePossibleDuplicate,
+  reviewsOf,
+  reviewSummary,
+  type ScreeningDeps,
+} from '../../app/screening.ts';
+import type { Protocol } from '../../domain/protocol/protocol.ts';
+import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
+import { errorMessage, LivingReviewError, StoreError } from '../../errors.ts';
+import {
+  HttpError,
+  type HttpRequest,
+  type HttpResponse,
+  header,
+  json,
+  MAX_BODY_BYTES,
+  problem,
+  SECURITY_HEADERS,
+} from './http.ts';
+import { matchRoute, type Route, type RouteSpec } from './router.ts';
+import type { StaticAsset } from './static-assets.ts';
+
+export interface ScreeningApiOptions {
+  protocols: readonly Protocol[];
+  deps: ScreeningDeps;
+  /** The caller, or null when the request carries no valid credentials. */
+  authenticate(request: HttpRequest): Actor | null | Promise<Actor | null>;
+  /** Origins a state-changing request may come from, e.g. ["http://127.0.0.1:8080"]. */
+  allowedOrigins(request: HttpRequest): readonly string[];
+  assets: ReadonlyMap<string, StaticAsset>;
+  /** Headers added to every response (HSTS behind HTTPS). */
+  extraHeaders?: Record<string, string>;
+  /** Where unexpected errors are logged (their details never reach the caller). */
+  logError?: (message: string) => void;
+}
+
+interface Context {
+  actor: Actor | null;
+}
+
+const REVIEW_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const CITATION_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/;
+const PAIR_ID = /^[A-Za-z0-9:._-]{1,100}~[A-Za-z0-9:._-]{1,100}$/;
+
+export const decisionBodySchema = z.strictObject({
+  stage: stageSchema,
+  decision: voteSchema,
+  reasonId: z.string().min(1).max(100).nullable().default(null),
+  note: z.string().max(2000).nullable().default(null),
+  /** A client-chosen id that makes a retry safe. */
+  eventId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,100}$/)
+    .optional(),
+});
+
+export const duplicateBodySchema = z.strictObject({ action: z.enum(['confirm', 'split']) });
+
+const nextQuerySchema = z.object({
+  as: z.enum(['screener', 'arbiter']).default('screener'),
+  skip: z
+    .string()
+    .max(5000)
+    .optional()
+    .transform((value) => (value ? value.split(',').filter((id) => CITATION_ID.test(id)) : [])),
+});
+
+function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
+  let data: unknown;
+  try {
+    data = JSON.parse(request.body ?? '');
+  } catch {
+    throw new HttpError(400, 'invalid-json', 'the body is not JSON');
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new HttpError(400, 'invalid-body', issues);
+  }
+  return parsed.data;
+}
+
+function requireActor(context: Context): Actor {
+  if (!context.actor) throw new HttpError(401, 'unauthenticated', 'sign in first');
+  return context.actor;
+}
+
+/** A same-origin check for state-changing requests (see the header comment). */
+function checkOrigin(request: HttpRequest, allowed: readonly string[]): void {
+  const contentType = header(request, 'content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new HttpError(415, 'unsupported-media-type', 'send the body as application/json');
+  }
+  const origin = header(request, 'origin');
+  if (origin !== undefined && !allowed.includes(origin)) {
+    throw new HttpError(403, 'cross-origin', `requests from ${origin} are not accepted`);
+  }
+  const site = header(request, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    throw new HttpError(403, 'cross-origin', 'cross-site requests are not accepted');
+  }
+}
+
+function asset(assets: ReadonlyMap<string, StaticAsset>, name: string): HttpResponse {
+  const file = assets.get(name);
+  if (!file) throw new HttpError(404, 'not-found', 'no such file');
+  return {
+    status: 200,
+    headers: { 'content-type': file.contentType, 'cache-control': 'no-cache' },
+    body: file.body,
+  };
+}
+
+/** The routes, in API Gateway syntax: what the CDK app declares on the HTTP API. */
+export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] {
+  const { deps, assets } = options;
+  const protocolFor = (reviewId: string, actor: Actor): Protocol => {
+    const protocol = options.protocols.find((p) => p.id === reviewId);
+    if (!protocol) throw new NotAllowedError(`${actor.reviewerId} is not a reviewer of review "${reviewId}"`);
+    return protocol;
+  };
+  const review = { reviewId: REVIEW_ID };
+  const record = { reviewId: REVIEW_ID, citationId: CITATION_ID };
+  return [
+    { method: 'GET', path: '/', auth: 'none', handle: async () => asset(assets, 'index.html') },
+    {
+      method: 'GET',
+      path: '/assets/{file}',
+      auth: 'none',
+      params: { file: /^screening\.(css|js)$/ },
+      handle: async (_request, params) => asset(assets, params.file!),
+    },
+    {
+      method: 'GET',
+      path: '/api/me',
+      auth: 'jwt',
+      handle: async (_request, _params, context) => {
+        const actor = requireActor(context);
+        return json(200, { reviewerId: actor.reviewerId, reviews: reviewsOf(options.protocols, actor) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}',
+      auth: 'jwt',
+      params: review,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(200, reviewSummary(protocolFor(params.reviewId!, actor), actor));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/next',
+      auth: 'jwt',
+      params: review,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const query = nextQuerySchema.safeParse(Object.fromEntries(request.query));
+        if (!query.success) throw new HttpError(400, 'invalid-query', 'as must be screener or arbiter');
+        const next = await nextRecord(deps, protocolFor(params.reviewId!, actor), actor, query.data);
+        return json(200, { record: next });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/records/{citationId}',
+      auth: 'jwt',
+      params: record,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(200, {
+          record: await getRecord(deps, protocolFor(params.reviewId!, actor), actor, params.citationId!),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/records/{citationId}/decisions',
+      auth: 'jwt',
+      params: record,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(decisionBodySchema, request);
+        const outcome = await recordDecision(deps, protocol, actor, params.citationId!, body);
+        return json(outcome.recorded ? 201 : 200, outcome);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/conflicts',
+      auth: 'jwt',
+      params: review,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(200, {
+          conflicts: await listConflicts(deps, protocolFor(params.reviewId!, actor), actor),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/progress',
+      auth: 'jwt',
+      params: review,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(200, await progress(deps, protocolFor(params.reviewId!, actor), actor));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/possible-duplicates/{pairId}',
+      auth: 'jwt',
+      params: { reviewId: REVIEW_ID, pairId: PAIR_ID },
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(duplicateBodySchema, request);
+        const pair = await resolvePossibleDuplicate(deps, protocol, actor, params.pairId!, body.action);
+        return json(200, { pair });
+      },
+    },
+  ];
+}
+
+/** Method, path and authorization of every route, for the HTTP API's route table. */
+export const SCREENING_ROUTE_SPECS: readonly RouteSpec[] = screeningRoutes({
+  protocols: [],
+  deps: null as unknown as ScreeningDeps,
+  authenticate: () => null,
+  allowedOrigins: () => [],
+  assets: new Map(),
+}).map(({ method, path, auth }) => ({ method, path, auth }));
+
+function errorResponse(error: unknown, logError: (message: string) => void): HttpResponse {
+  if (error instanceof HttpError) return problem(error.status, error.code, error.message, error.headers);
+  if (error instanceof NotAllowedError) return problem(403, 'forbidden', error.message);
+  if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
+  if (error instanceof InvalidRequestError) return problem(400, 'invalid-request', error.message);
+  if (error instanceof DecisionRejectedError) return problem(409, error.code, error.message);
+  if (error instanceof StoreError && error.retryable) {
+    logError(errorMessage(error));
+    return problem(503, 'try-again', 'the store is busy: try again', { 'retry-after': '1' });
+  }
+  logError(
+    error instanceof LivingReviewError ? errorMessage(error) : String((error as Error)?.stack ?? error),
+  );
+  return problem(500, 'internal', 'something went wrong on our side');
+}
+
+/** Builds the API: one function from request to response that never throws. */
+export function createScreeningApi(
+  options: ScreeningApiOptions,
+): (request: HttpRequest) => Promise<HttpResponse> {
+  const routes = screeningRoutes(options);
+  const logError = options.logError ?? ((message: string) => console.error(message));
+  return async (request) => {
+    let response: HttpResponse;
+    try {
+      if (request.body !== null && Buffer.byteLength(request.body) > MAX_BODY_BYTES) {
+        throw new HttpError(413, 'too-large', `bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      }
+      const match = matchRoute(routes, request);
+      if (!match) throw new HttpError(404, 'not-found', 'no such route');
+      const context: Context = { actor: null };
+      if (match.route.auth === 'jwt') {
+        context.actor = await options.authenticate(request);
+        if (!context.actor) {
+          throw new HttpError(401, 'unauthenticated', 'a valid bearer token is required', {
+            'www-authenticate': 'Bearer',
+          });
+        }
+        if (match.route.method === 'POST') checkOrigin(request, options.allowedOrigins(request));
+      }
+      response = await match.route.handle(request, match.params, context);
+    } catch (error) {
+      response = errorResponse(error, logError);
+    }
+    response.headers = { ...response.headers, ...SECURITY_HEADERS, ...(options.extraHeaders ?? {}) };
+    return response;
+  };
+}

@@ -1,0 +1,495 @@
+// The screening page: plain JavaScript, no framework, no build step. Every piece of record text reaches the
+// DOM through textContent or text nodes, never through innerHTML, so a title containing <script> shows as
+// text. The token lives in sessionStorage (never a cookie) and travels in the Authorization header only.
+// The server enforces blinding and roles; this page only shows what the API returns.
+(() => {
+  const TOKEN_KEY = 'living-review-token';
+  const STAGE_NAMES = { 'title-abstract': 'Title and abstract', 'full-text': 'Full text' };
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    token: null,
+    reviewId: null,
+    review: null,
+    mode: 'screener',
+    record: null,
+    skip: [],
+    busy: false,
+    excluding: false,
+  };
+
+  // ---------------------------------------------------------------------------------------------------
+  // DOM helpers (text only)
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+
+  /** Text nodes with the protocol's key terms wrapped in <mark> (whole words, case-insensitive). */
+  function highlighted(text, terms) {
+    const fragment = document.createDocumentFragment();
+    const usable = terms.filter((t) => t.trim().length > 0).sort((a, b) => b.length - a.length);
+    if (usable.length === 0) {
+      fragment.append(document.createTextNode(text));
+      return fragment;
+    }
+    const pattern = new RegExp(`\\b(${usable.map(escapeRegExp).join('|')})\\b`, 'gi');
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      if (match.index > last) fragment.append(document.createTextNode(text.slice(last, match.index)));
+      fragment.append(el('mark', match[0]));
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) fragment.append(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
+  function authorName(author) {
+    if (author.collective) return author.collective;
+    return [author.family, author.initials || author.given].filter(Boolean).join(' ');
+  }
+
+  function authorsLine(authors) {
+    if (!authors || authors.length === 0) return 'No authors listed';
+    const names = authors.slice(0, 6).map(authorName);
+    return authors.length > 6 ? `${names.join(', ')}, et al. (${authors.length} authors)` : names.join(', ');
+  }
+
+  function say(message) {
+    $('status').textContent = message;
+  }
+
+  function fail(message) {
+    $('error').textContent = message;
+  }
+
+  function reasonLabel(id) {
+    const reason = state.review?.exclusionReasons.find((r) => r.id === id);
+    return reason ? reason.label : id;
+  }
+
+  function decisionText(d) {
+    const reason = d.reasonId ? ` (${reasonLabel(d.reasonId)})` : '';
+    const note = d.note ? `: “${d.note}”` : '';
+    return `${d.reviewerId} (${d.role}): ${d.decision}${reason}${note}`;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(path, options = {}) {
+    const headers = { authorization: `Bearer ${state.token}` };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, {
+      method: options.method || 'GET',
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      if (response.status === 401) showSignIn('Your token was not accepted. Sign in again.');
+      throw new ApiError(response.status, data.error?.code, data.error?.message || `HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  function newEventId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Views
+
+  function showSignIn(message) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    $('signin').hidden = false;
+    $('screen').hidden = true;
+    $('conflicts').hidden = true;
+    $('views').hidden = true;
+    if (message) fail(message);
+    $('token-input').focus();
+  }
+
+  function setMode(mode) {
+    state.mode = mode;
+    state.skip = [];
+    $('view-screen').setAttribute('aria-pressed', String(mode === 'screener'));
+    $('view-conflicts').setAttribute('aria-pressed', String(mode === 'arbiter'));
+    $('screen').hidden = mode !== 'screener';
+    $('conflicts').hidden = mode !== 'arbiter';
+    if (mode === 'screener') void loadNext();
+    else void loadConflicts();
+  }
+
+  function renderProgress(data) {
+    const parts = data.mine.stages.map(
+      (s) => `${STAGE_NAMES[s.stage]}: ${s.decided} decided, ${s.awaitingMe} awaiting you`,
+    );
+    if (state.review.me.roles.includes('arbiter'))
+      parts.push(`conflicts awaiting you: ${data.mine.conflictsAwaitingMe}`);
+    if (data.team) {
+      for (const s of data.team.stages) {
+        parts.push(
+          `team ${STAGE_NAMES[s.stage].toLowerCase()}: ${s.awaitingFirst} awaiting first, ${s.awaitingSecond} awaiting second, ${s.inConflict} in conflict, ${s.settled} settled`,
+        );
+      }
+    }
+    $('progress').textContent = parts.join(' · ');
+  }
+
+  async function refreshProgress() {
+    try {
+      renderProgress(await api(`/api/reviews/${encodeURIComponent(state.reviewId)}/progress`));
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+  }
+
+  function renderRecord(record, focus) {
+    state.record = record;
+    const { citation, view } = record;
+    const terms = state.review.keyTerms;
+    $('record').hidden = false;
+    $('empty').hidden = true;
+    $('record-stage').textContent = view.stage
+      ? `${STAGE_NAMES[view.stage]}${view.decideAs === 'arbiter' ? ' · conflict to settle' : ''}`
+      : `Screening over: ${view.outcome}`;
+    $('record-title').replaceChildren(highlighted(citation.title || '(no title)', terms));
+    $('record-authors').textContent = authorsLine(citation.authors);
+    const journal = citation.journal?.title || citation.bookTitle || 'Journal not given';
+    const ids = [citation.pmid ? `PMID ${citation.pmid}` : null, citation.doi ? `doi:${citation.doi}` : null];
+    $('record-source').textContent = [journal, citation.year ?? 'year not given', ...ids]
+      .filter(Boolean)
+      .join(' · ');
+
+    const abstract = $('record-abstract');
+    abstract.replaceChildren();
+    if (!citation.abstract || citation.abstract.length === 0)
+      abstract.append(el('p', 'No abstract.', 'mine'));
+    for (const section of citation.abstract || []) {
+      if (section.label) abstract.append(el('h3', section.label));
+      const paragraph = el('p');
+      paragraph.append(highlighted(section.text, terms));
+      abstract.append(paragraph);
+    }
+
+    const open = view.stages.find((s) => s.stage === view.stage);
+    const mine = open?.mine;
+    $('record-mine').hidden = !mine;
+    $('record-mine').textContent = mine
+      ? `Your current decision: ${mine.decision}${mine.reasonId ? ` (${reasonLabel(mine.reasonId)})` : ''}. You may change it until the stage is settled.`
+      : '';
+
+    const arbiter = Boolean(open?.decisions) && view.decideAs === 'arbiter';
+    $('arbiter-panel').hidden = !arbiter;
+    $('arbiter-decisions').replaceChildren(
+      ...(arbiter ? open.decisions.map((d) => el('li', decisionText(d))) : []),
+    );
+
+    renderDuplicates(record.possibleDuplicates);
+
+    $('decide').hidden = !view.decideAs;
+    document.querySelector('[data-decision="maybe"]').hidden = view.decideAs === 'arbiter';
+    $('skip').hidden = view.decideAs === 'arbiter';
+    $('note').value = '';
+    closeReasons();
+    if (focus) $('record-title').focus();
+  }
+
+  function renderDuplicates(pairs) {
+    const list = $('duplicate-list');
+    list.replaceChildren();
+    $('duplicates').hidden = !pairs || pairs.length === 0;
+    for (const pair of pairs || []) {
+      const box = el('div');
+      box.append(
+        el('p', `The dedup thinks this record may be the same work as the one below (${pair.reason}).`),
+      );
+      if (pair.twin) {
+        box.append(el('p', pair.twin.title, 'twin-title'));
+        box.append(el('p', authorsLine(pair.twin.authors), 'authors'));
+        const ids = [pair.twin.journal, pair.twin.year, pair.twin.pmid ? `PMID ${pair.twin.pmid}` : null];
+        box.append(el('p', ids.filter(Boolean).join(' · '), 'source'));
+      } else {
+        box.append(el('p', 'The other record could not be loaded.'));
+      }
+      const confirm = el('button', 'Same work: confirm duplicate');
+      confirm.type = 'button';
+      confirm.addEventListener('click', () => void resolvePair(pair.pairId, 'confirm'));
+      const split = el('button', 'Different works: keep both');
+      split.type = 'button';
+      split.addEventListener('click', () => void resolvePair(pair.pairId, 'split'));
+      const actions = el('div', null, 'actions');
+      actions.append(confirm, split);
+      box.append(actions);
+      list.append(box);
+    }
+  }
+
+  function renderEmpty(message) {
+    state.record = null;
+    $('record').hidden = true;
+    $('decide').hidden = true;
+    $('empty').hidden = false;
+    $('empty').textContent = message;
+  }
+
+  function openReasons() {
+    state.excluding = true;
+    $('reasons').hidden = false;
+    $('reason-list').querySelector('button')?.focus();
+    say('Choose the reason for exclusion: press its number, or Esc to cancel.');
+  }
+
+  function closeReasons() {
+    state.excluding = false;
+    $('reasons').hidden = true;
+  }
+
+  function renderReasons() {
+    const list = $('reason-list');
+    list.replaceChildren();
+    state.review.exclusionReasons.forEach((reason, index) => {
+      const item = el('li');
+      const button = el('button');
+      button.type = 'button';
+      if (index < 9) {
+        button.append(el('kbd', String(index + 1)), document.createTextNode(' '));
+        button.setAttribute('aria-keyshortcuts', String(index + 1));
+      }
+      button.append(document.createTextNode(reason.label));
+      button.addEventListener('click', () => void decide('exclude', reason.id));
+      item.append(button);
+      list.append(item);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Actions
+
+  async function loadNext() {
+    fail('');
+    try {
+      const skip = state.skip.length ? `&skip=${encodeURIComponent(state.skip.join(','))}` : '';
+      const data = await api(`/api/reviews/${encodeURIComponent(state.reviewId)}/next?as=screener${skip}`);
+      if (data.record) renderRecord(data.record, true);
+      else
+        renderEmpty(
+          state.skip.length
+            ? 'Nothing else awaits you (some records were skipped).'
+            : 'Nothing awaits you. Well done.',
+        );
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+    await refreshProgress();
+  }
+
+  async function loadConflicts() {
+    fail('');
+    try {
+      const data = await api(`/api/reviews/${encodeURIComponent(state.reviewId)}/conflicts`);
+      const list = $('conflict-list');
+      list.replaceChildren();
+      $('conflicts-empty').hidden = data.conflicts.length > 0;
+      for (const conflict of data.conflicts) {
+        const item = el('li');
+        const button = el(
+          'button',
+          `${STAGE_NAMES[conflict.stage]}: ${conflict.title} (${conflict.year ?? 'n.d.'})`,
+        );
+        button.type = 'button';
+        button.addEventListener('click', () => void openConflict(conflict.citationId));
+        item.append(button);
+        list.append(item);
+      }
+      list.querySelector('button')?.focus();
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+    await refreshProgress();
+  }
+
+  async function openConflict(citationId) {
+    fail('');
+    try {
+      const data = await api(
+        `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}`,
+      );
+      $('conflicts').hidden = true;
+      $('screen').hidden = false;
+      renderRecord(data.record, true);
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+  }
+
+  async function decide(decision, reasonId) {
+    if (!state.record || state.busy) return;
+    if (decision === 'exclude' && !reasonId) {
+      openReasons();
+      return;
+    }
+    state.busy = true;
+    fail('');
+    const record = state.record;
+    const stage = record.view.stage;
+    const note = $('note').value.trim();
+    try {
+      const result = await api(
+        `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(record.view.citationId)}/decisions`,
+        {
+          method: 'POST',
+          body: { stage, decision, reasonId: reasonId || null, note: note || null, eventId: newEventId() },
+        },
+      );
+      const settled = result.view.stages.find((s) => s.stage === stage)?.settled;
+      say(
+        `Recorded: ${decision}${reasonId ? ` (${reasonLabel(reasonId)})` : ''} on “${record.citation.title}”.${settled ? ' The stage is now settled.' : ''}`,
+      );
+      if (record.view.decideAs === 'arbiter') setMode('arbiter');
+      else await loadNext();
+    } catch (error) {
+      if (error.status !== 401) fail(`Not recorded: ${error.message}`);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  async function resolvePair(pairId, action) {
+    fail('');
+    try {
+      await api(
+        `/api/reviews/${encodeURIComponent(state.reviewId)}/possible-duplicates/${encodeURIComponent(pairId)}`,
+        {
+          method: 'POST',
+          body: { action },
+        },
+      );
+      say(action === 'confirm' ? 'Confirmed as a duplicate.' : 'Kept as two different works.');
+      if (state.mode === 'screener') await loadNext();
+      else setMode('arbiter');
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+  }
+
+  function skip() {
+    if (!state.record || state.record.view.decideAs === 'arbiter') return;
+    state.skip.push(state.record.view.citationId);
+    say('Skipped for now.');
+    void loadNext();
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement) return;
+    if (!state.record || $('decide').hidden || $('screen').hidden) return;
+    const key = event.key.toLowerCase();
+    if (state.excluding) {
+      if (key === 'escape') {
+        closeReasons();
+        say('Exclusion cancelled.');
+        event.preventDefault();
+        return;
+      }
+      const number = Number.parseInt(key, 10);
+      const reason = state.review.exclusionReasons[number - 1];
+      if (number >= 1 && number <= 9 && reason) {
+        event.preventDefault();
+        void decide('exclude', reason.id);
+      }
+      return;
+    }
+    const arbiter = state.record.view.decideAs === 'arbiter';
+    if (key === 'i') void decide('include');
+    else if (key === 'e') openReasons();
+    else if (key === 'm' && !arbiter) void decide('maybe');
+    else if (key === 's' && !arbiter) skip();
+    else return;
+    event.preventDefault();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Start
+
+  function tokenFromLocation() {
+    const hash = new URLSearchParams(window.location.hash.slice(1));
+    const token = hash.get('token') || hash.get('id_token') || hash.get('access_token');
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      history.replaceState(null, '', window.location.pathname + window.location.search);
+    }
+    return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  async function start() {
+    $('signin').hidden = true;
+    fail('');
+    try {
+      const me = await api('/api/me');
+      const wanted = new URLSearchParams(window.location.search).get('review');
+      const review = me.reviews.find((r) => r.id === wanted) || me.reviews[0];
+      if (!review) {
+        fail(`${me.reviewerId} is not listed on any review served here.`);
+        return;
+      }
+      state.reviewId = review.id;
+      state.review = await api(`/api/reviews/${encodeURIComponent(review.id)}`);
+      $('review-title').textContent = state.review.title;
+      document.title = `Screening · ${state.review.title}`;
+      renderReasons();
+      $('views').hidden = false;
+      const roles = state.review.me.roles;
+      $('view-conflicts').hidden = !roles.includes('arbiter');
+      $('view-screen').hidden = !roles.includes('screener');
+      setMode(roles.includes('screener') ? 'screener' : 'arbiter');
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('signin-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = $('token-input').value.trim();
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      state.token = token;
+      $('token-input').value = '';
+      void start();
+    });
+    for (const button of document.querySelectorAll('[data-decision]')) {
+      button.addEventListener('click', () => void decide(button.dataset.decision));
+    }
+    $('skip').addEventListener('click', skip);
+    $('cancel-exclude').addEventListener('click', closeReasons);
+    $('view-screen').addEventListener('click', () => setMode('screener'));
+    $('view-conflicts').addEventListener('click', () => setMode('arbiter'));
+    document.addEventListener('keydown', onKey);
+    state.token = tokenFromLocation();
+    if (state.token) void start();
+    else showSignIn();
+  });
+})();
