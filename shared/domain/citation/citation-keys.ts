@@ -18,10 +18,13 @@ export function normaliseDoi(raw: string | null | undefined): string | null {
   return /^10\.\d{4,9}\/\S+$/.test(doi) ? doi : null;
 }
 
-/** "PMC1234567" from "pmc1234567", "1234567" or "PMC1234567.1"; null when it is not a PMCID. */
+/**
+ * "PMC1234567" from "pmc1234567", "1234567" or "PMC1234567.1"; null when it is not a PMCID. The number is
+ * written without leading zeros (like a PMID), so "PMC0123" and "PMC123" are one key.
+ */
 export function normalisePmcid(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  const match = /^\s*(?:PMC)?(\d+)(?:\.\d+)?\s*$/i.exec(raw);
+  const match = /^\s*(?:PMC)?0*([1-9]\d*)(?:\.\d+)?\s*$/i.exec(raw);
   return match ? `PMC${match[1]}` : null;
 }
 
@@ -34,15 +37,29 @@ export function normalisePmid(raw: string | number | null | undefined): string |
   return pmid === '' ? null : pmid;
 }
 
+/** A tag (`<i>`, `</sup>`, `<mml:mi>`, `<br/>`); a "<" followed by anything else ("<0.05") is text. */
+const TAG = /<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>/g;
+const XML_ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos));/g;
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeXmlEntity(whole: string, hex?: string, decimal?: string, name?: string): string {
+  if (name) return PREDEFINED[name] ?? whole;
+  const code = hex ? Number.parseInt(hex, 16) : Number(decimal);
+  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+}
+
 /**
- * Title text reduced to what survives re-typing between databases: diacritics and markup removed,
- * case folded, punctuation dropped, whitespace collapsed.
+ * Title text reduced to what survives re-typing between databases: markup removed (its text kept and joined
+ * to the word it sits in, so "p<sub>trend</sub>" matches PubMed's "ptrend"), XML entities decoded,
+ * diacritics removed, case folded, punctuation dropped, whitespace collapsed. A bare "<" or ">" is
+ * punctuation, so "children <5 and adults >65" keeps its numbers.
  */
 export function normaliseTitle(title: string): string {
   return title
+    .replace(TAG, '')
+    .replace(XML_ENTITY, decodeXmlEntity)
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
-    .replace(/<[^>]+>/g, ' ')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
