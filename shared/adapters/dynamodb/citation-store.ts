@@ -7,9 +7,10 @@
 // Every key has at most one claim item naming the citation that owns it. The citation id is derived from the
 // strongest key, so every process computes the same id for the same record and aims at the same items.
 //
-//   0. Fast path: GetItem the citation item. If it already lists this source record and knows all of the
-//      record's keys, an earlier call finished: 'already-known', nothing written (the common case for the
-//      overlap days every scheduled run re-reads).
+//   0. Fast path: GetItem the citation item of our id. If it exists and all of the record's keys are already
+//      claimed for it: 'already-known' with nothing written when it lists this source record (the common
+//      case: the overlap days every scheduled run re-reads), else one ADD of the source record
+//      ('duplicate': another source's record of the same work with the same strongest key).
 //   1. Claim each key in order: PutItem KEY#<key> if absent or already ours.
 //   2. A key owned by another citation makes this record a duplicate of it:
 //      a. if we already claimed stronger keys, our own id becomes a redirect (a CITATION# item holding
@@ -74,12 +75,13 @@ import type {
 } from '../../ports/citation-store.ts';
 import {
   AWAITING_SCREENING,
+  citationItem,
   citationItemKey,
   type ItemKey,
+  keyClaimItem,
   keyClaimItemKey,
   QUEUE_INDEX,
   queuePartition,
-  queueSortKey,
   RUN_PREFIX,
   reviewPk,
   runLogItemKey,
@@ -273,11 +275,15 @@ export class DynamoCitationStore implements CitationStore {
     }
     const ctx: RecordContext = { reviewId, citation, keys, me: citationId(strongest), sourceRecord, now };
 
-    // 0. Finished before?
+    // 0. Stored before, with every key of this record claimed for it? Then only the source record may be new.
     const existing = await this.readSlot(reviewId, ctx.me);
-    if (existing?.type === 'citation' && existing.sourceRecords.includes(sourceRecord)) {
+    if (existing?.type === 'citation') {
       const known = new Set([...existing.keys, ...(existing.aliasKeys ?? [])]);
-      if (keys.every((key) => known.has(key))) return { kind: 'already-known', citationId: ctx.me };
+      if (keys.every((key) => known.has(key))) {
+        if (existing.sourceRecords.includes(sourceRecord))
+          return { kind: 'already-known', citationId: ctx.me };
+        return this.attachSource(ctx, ctx.me, strongest, []);
+      }
     }
 
     // 1. Claim the keys, strongest first; 2. the first key owned by another citation decides the duplicate.
@@ -308,7 +314,12 @@ export class DynamoCitationStore implements CitationStore {
       const claimed = await this.conditionalPut(
         {
           TableName: this.tableName,
-          Item: { ...itemKey, type: 'key', key, owner: ctx.me, claimedAt: ctx.now.toISOString() },
+          Item: keyClaimItem({
+            reviewId: ctx.reviewId,
+            key,
+            owner: ctx.me,
+            claimedAt: ctx.now.toISOString(),
+          }),
           ConditionExpression: 'attribute_not_exists(pk) OR #owner = :me',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':me': ctx.me },
@@ -458,7 +469,12 @@ export class DynamoCitationStore implements CitationStore {
       const claimed = await this.conditionalPut(
         {
           TableName: this.tableName,
-          Item: { ...itemKey, type: 'key', key, owner: target, claimedAt: ctx.now.toISOString() },
+          Item: keyClaimItem({
+            reviewId: ctx.reviewId,
+            key,
+            owner: target,
+            claimedAt: ctx.now.toISOString(),
+          }),
           ConditionExpression: 'attribute_not_exists(pk) OR #owner = :target OR #owner = :me',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':me': ctx.me, ':target': target },
@@ -509,28 +525,17 @@ export class DynamoCitationStore implements CitationStore {
   private async createCitation(ctx: RecordContext): Promise<RecordOutcome> {
     const { citation, reviewId, me } = ctx;
     const itemKey = citationItemKey(reviewId, me);
-    const queuedAt = ctx.now.toISOString();
     const created = await this.conditionalPut(
       {
         TableName: this.tableName,
-        Item: {
-          ...itemKey,
-          type: 'citation',
+        Item: citationItem({
           reviewId,
           citationId: me,
           citation,
           keys: ctx.keys,
-          sourceRecords: new Set([ctx.sourceRecord]),
-          queuedAt,
-          screeningStatus: AWAITING_SCREENING,
-          // The queue index projects these, not the whole citation.
-          pmid: citation.pmid,
-          doi: citation.doi,
-          title: citation.title,
-          year: citation.year,
-          gsi1pk: queuePartition(reviewId),
-          gsi1sk: queueSortKey(queuedAt, me),
-        },
+          sourceRecord: ctx.sourceRecord,
+          queuedAt: ctx.now.toISOString(),
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
       this.describe(reviewId, itemKey),

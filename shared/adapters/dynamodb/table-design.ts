@@ -31,6 +31,7 @@
 // Citation ids are deterministic (shared/domain/citation/citation-id.ts): "c" + 20 hex digits of SHA-256 of
 // the record's strongest key.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { Citation } from '../../domain/citation/citation.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 
 export const DEFAULT_TABLE_NAME = 'living-review';
@@ -80,6 +81,52 @@ export function queuePartition(reviewId: string, status: string = AWAITING_SCREE
 /** Arrival order: ISO timestamps sort as text; the id breaks ties between citations queued in the same ms. */
 export function queueSortKey(queuedAt: string, citationId: string): string {
   return `${queuedAt}#${citationId}`;
+}
+
+/** A citation item: the citation and its queue entry in one item (as the document client writes it). */
+export function citationItem(fields: {
+  reviewId: string;
+  citationId: string;
+  citation: Citation;
+  keys: CitationKey[];
+  sourceRecord: string;
+  queuedAt: string;
+}): Record<string, unknown> {
+  const { reviewId, citationId, citation, queuedAt } = fields;
+  return {
+    ...citationItemKey(reviewId, citationId),
+    type: 'citation',
+    reviewId,
+    citationId,
+    citation,
+    keys: fields.keys,
+    sourceRecords: new Set([fields.sourceRecord]),
+    queuedAt,
+    screeningStatus: AWAITING_SCREENING,
+    // The queue index projects these, not the whole citation.
+    pmid: citation.pmid,
+    doi: citation.doi,
+    title: citation.title,
+    year: citation.year,
+    gsi1pk: queuePartition(reviewId),
+    gsi1sk: queueSortKey(queuedAt, citationId),
+  };
+}
+
+/** A key claim item: `key` belongs to citation `owner`. */
+export function keyClaimItem(fields: {
+  reviewId: string;
+  key: CitationKey;
+  owner: string;
+  claimedAt: string;
+}): Record<string, unknown> {
+  return {
+    ...keyClaimItemKey(fields.reviewId, fields.key),
+    type: 'key',
+    key: fields.key,
+    owner: fields.owner,
+    claimedAt: fields.claimedAt,
+  };
 }
 
 /** Attributes the "queue" index carries besides its keys: what a screener's list shows. */
