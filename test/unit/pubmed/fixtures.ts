@@ -1,0 +1,34 @@
+// Reading the NCBI fixtures copied into test/fixtures/pubmed (see PROVENANCE.md there).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Citation } from '../../../shared/domain/citation/citation.ts';
+import { parsePubmedXml } from '../../../shared/adapters/pubmed/parse-pubmed-xml.ts';
+
+export const fixtureDir = join(import.meta.dirname, '../../fixtures/pubmed');
+
+export function fixturePath(name: string): string {
+  return join(fixtureDir, name);
+}
+
+export function readFixture(name: string): string {
+  return readFileSync(fixturePath(name), 'utf8');
+}
+
+/** Every fixture whose root element is PubmedArticleSet (other E-utilities fixtures share the folder). */
+export function pubmedArticleSetFixtures(): string[] {
+  return readdirSync(fixtureDir)
+    .filter((name) => name.endsWith('.xml'))
+    .filter((name) => /<PubmedArticleSet[\s>]/.test(readFixture(name).slice(0, 1000)))
+    .sort();
+}
+
+export function parseFixture(name: string): Citation[] {
+  return parsePubmedXml(readFixture(name), name).citations;
+}
+
+/** The one citation in a single-record fixture. */
+export function onlyCitation(name: string): Citation {
+  const citations = parseFixture(name);
+  if (citations.length !== 1) throw new Error(`${name} holds ${citations.length} records, expected 1`);
+  return citations[0]!;
+}
