@@ -18,8 +18,8 @@ import { regularizedGammaQ } from './regularized-gamma.ts';
  * @returns the upper tail probability; 1 for x = 0
  * @throws {RangeError} "chiSquareUpperTail requires df > 0" or "chiSquareUpperTail requires x >= 0"
  * @example
- * chiSquareUpperTail(3.841458820694124, 1); // => 0.05 (to 1e-15)
- * chiSquareUpperTail(2, 2); // => 0.36787944117144233 (exp(-1))
+ * chiSquareUpperTail(3.841458820694124, 1); // => 0.05000000000000009 (R: 0.05)
+ * chiSquareUpperTail(2, 2); // => 0.3678794411714444 (exp(-1) = 0.36787944117144233)
  */
 export function chiSquareUpperTail(x: number, df: number): number {
   if (!(df > 0)) throw new RangeError('chiSquareUpperTail requires df > 0');

@@ -34,7 +34,7 @@ export interface ConfidenceBandOptions {
  *   lengths of surv and stdErr
  * @example
  * survivalConfidenceBand([0.5], [0.2], { confType: 'log', confLevel: 0.95 });
- * // => { lower: [0.33777...], upper: [0.74011...] }
+ * // => { lower: [0.3378544905685229], upper: [0.7399635256566038] }
  */
 export function survivalConfidenceBand(
   surv: readonly number[],

@@ -58,7 +58,7 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
     while (end < order.length && times[order[end]!] === time) deaths += events[order[end++]!]!;
     const leaving = end - start;
     if (deaths > 0) {
-      // Divide, then multiply: the survival package's C loop, so S matches R to the last bit.
+      // Divide, then multiply: the survival package's C loop (S, std_err, cumhaz match R's doubles exactly).
       surv = surv * ((atRisk - deaths) / atRisk);
       greenwood += deaths / (atRisk * (atRisk - deaths)); // +Infinity once everyone at risk dies
       cumhaz += deaths / atRisk;

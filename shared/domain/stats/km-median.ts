@@ -52,7 +52,7 @@ function firstTimeAtOrBelowHalf(values: readonly (number | null)[], time: readon
  * @returns `{ median, lcl, ucl }`, null where R prints NA
  * @example
  * kaplanMeierMedian([1, 2, 3, 4], [0.75, 0.5, 0.5, 0], [0.4, 0.2, 0.2, null], [1, 1, 1, null]);
- * // => { median: 3.5, lcl: 2, ucl: null }
+ * // => { median: 3, lcl: 1, ucl: null } (S = 0.5 on [2, 4): the midpoint of 2 and 4)
  */
 export function kaplanMeierMedian(
   time: readonly number[],

@@ -95,8 +95,9 @@ function findQuantile(x: readonly number[], y: readonly (number | null)[], p: nu
  * @returns `{ quantile, lower, upper }`, null where R gives NA
  * @throws {RangeError} "kaplanMeierQuantile requires p between 0 and 1"
  * @example
- * kaplanMeierQuantile([1, 2, 3, 4, 5, 6], [5/6, 4/6, 3/6, 3/6, 3/6, 3/6], [...], [...], 0.5).quantile;
- * // => 4.5 (S = 0.5 from t = 3 to the end: (3 + 6) / 2)
+ * const none = [null, null, null, null, null, null];
+ * kaplanMeierQuantile([1, 2, 3, 4, 5, 6], [5 / 6, 4 / 6, 3 / 6, 3 / 6, 3 / 6, 3 / 6], none, none, 0.5);
+ * // => { quantile: 4.5, lower: null, upper: null } (S = 0.5 from t = 3 to the end: (3 + 6) / 2)
  */
 export function kaplanMeierQuantile(
   time: readonly number[],

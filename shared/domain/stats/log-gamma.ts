@@ -24,8 +24,8 @@ const STIRLING_FROM = 15;
  * @returns ln Γ(x)
  * @throws {RangeError} "logGamma requires a positive argument" for x <= 0 or NaN
  * @example
- * logGamma(5); // => 3.1780538303479458 (ln 24)
- * logGamma(0.5); // => 0.5723649429247001 (ln sqrt(pi))
+ * logGamma(5); // => 3.178053830347949 (ln 24 = 3.1780538303479458)
+ * logGamma(0.5); // => 0.5723649429247004 (ln sqrt(pi) = 0.5723649429247001)
  */
 export function logGamma(x: number): number {
   if (!(x > 0)) throw new RangeError('logGamma requires a positive argument');

@@ -24,7 +24,8 @@ import type { KaplanMeierTable, RestrictedMean } from './survival-curve.ts';
  * @throws {RangeError} "restrictedMean requires endTime >= startTime"
  * @example
  * // S = 0.5 after t = 2, truncated at 4: 2 x 1 + 2 x 0.5
- * restrictedMean({ time: [2], n_risk: [2], n_event: [1], surv: [0.5], ... }, 4).rmean; // => 3
+ * restrictedMean({ time: [2], n_risk: [2], n_event: [1], surv: [0.5], ... }, 4);
+ * // => { end_time: 4, rmean: 3, se_rmean: 0.7071067811865476 }
  */
 export function restrictedMean(table: KaplanMeierTable, endTime: number, startTime = 0): RestrictedMean {
   if (!(endTime >= startTime)) throw new RangeError('restrictedMean requires endTime >= startTime');
