@@ -97,6 +97,16 @@ describe('Function: kaplanMeier / kaplanMeierByGroup against R survfit', () => {
     expect(fit.median_print.median).not.toBe(fit.quantile_50.quantile);
   });
 
+  it('gives the reverse-KM median follow-up of the synthetic cohort (censoring as the event)', () => {
+    const reference = loadReference('iesm-km-reference.json');
+    const os = reference.km.find((k: Json) => k.id === 'os_overall');
+    const reversed = os.input.map((row: Json) => ({ time: row.time, event: 1 - row.event }));
+
+    const { median, lcl, ucl } = reference.reverse_km_follow_up;
+
+    expect(kaplanMeier(reversed).median_print).toStrictEqual({ median, lcl, ucl });
+  });
+
   it('applies the time fix by default and not with timefix: false (timefix_demo)', () => {
     const demo = loadReference('ref-km-edge-cases.json').timefix_demo;
     const observations = demo.input_time.map((time: number, i: number) => ({
