@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { demoCommand } from './demo.ts';
 import { importCommand } from './import.ts';
+import { parseCommand } from './parse.ts';
 import { queueCommand } from './queue.ts';
 import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   queueCommand,
   runsCommand,
   importCommand,
+  parseCommand,
   demoCommand,
   dedupCommand,
   kmCommand,
