@@ -12,7 +12,7 @@
 // |---|---|---|---|
 // | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus, pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#awaiting-screening`, gsi1sk `<queuedAt>#<citationId>` |
 // | redirect | `REVIEW#<reviewId>` | `CITATION#<citationId>` | redirectTo, matchedKey: an id that turned out to be another citation's duplicate; it can never become a citation |
-// | key claim | `REVIEW#<reviewId>` | `KEY#<citationKey>` (KEY#pmid:123, KEY#doi:10.1/x) | owner (citationId), claimedAt |
+// | key claim | `REVIEW#<reviewId>` | `KEY#<citationKey>` (KEY#pmid:123, KEY#doi:10.1/x; a key over the 1 KB sort key limit as KEY#title:sha256:<hex>) | key, owner (citationId), claimedAt |
 // | watermark | `REVIEW#<reviewId>` | `WATERMARK#<source>` | completedThrough (YYYY-MM-DD), runId, updatedAt |
 // | run log | `REVIEW#<reviewId>` | `RUN#<startedAt>#<runId>` | the RunLog |
 //
@@ -32,6 +32,7 @@
 // the record's strongest key.
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Citation } from '../../domain/citation/citation.ts';
+import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 
 export const DEFAULT_TABLE_NAME = 'living-review';
@@ -62,8 +63,21 @@ export function citationItemKey(reviewId: string, citationId: string): ItemKey {
   return { pk: reviewPk(reviewId), sk: `${CITATION_PREFIX}${citationId}` };
 }
 
+/** DynamoDB's limit on a sort key value, in UTF-8 bytes. */
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * The claim of `key`. A key too long for a sort key (a title key of a very long title) is claimed under
+ * its kind and SHA-256 instead: `KEY#title:sha256:<64 hex>`.
+ */
 export function keyClaimItemKey(reviewId: string, key: CitationKey): ItemKey {
-  return { pk: reviewPk(reviewId), sk: `${KEY_PREFIX}${key}` };
+  const sk = `${KEY_PREFIX}${key}`;
+  if (new TextEncoder().encode(sk).length <= MAX_SORT_KEY_BYTES) return { pk: reviewPk(reviewId), sk };
+  const kind = key.slice(0, key.indexOf(':'));
+  return {
+    pk: reviewPk(reviewId),
+    sk: `${KEY_PREFIX}${kind}:sha256:${sha256Hex(new TextEncoder().encode(key))}`,
+  };
 }
 
 export function watermarkItemKey(reviewId: string, source: string): ItemKey {

@@ -3,8 +3,17 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
-import { createDynamoClient, destroyDynamoClient } from '../../../shared/adapters/dynamodb/dynamo-client.ts';
-import { citationItemKey, keyClaimItemKey } from '../../../shared/adapters/dynamodb/table-design.ts';
+import {
+  createDynamoClient,
+  destroyDynamoClient,
+  embeddedClientConfig,
+  onDynamoRequest,
+} from '../../../shared/adapters/dynamodb/dynamo-client.ts';
+import {
+  citationItemKey,
+  keyClaimItem,
+  keyClaimItemKey,
+} from '../../../shared/adapters/dynamodb/table-design.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import { InputError, StoreError } from '../../../shared/errors.ts';
@@ -190,6 +199,26 @@ describe('recordCitation: dedup by each key', () => {
     expect(otherYear.kind).toBe('new');
     expect(otherAuthor.kind).toBe('new');
     expect(await counts('r-title')).toEqual({ citations: 3, queue: 3 });
+  });
+
+  it('dedups id-less records whose title key is longer than a sort key may be', async () => {
+    const title = `${'Outcomes of decompressive surgery and radiotherapy in metastatic spinal cord compression '.repeat(14)}`;
+    const base = { pmid: null, doi: null, pmcid: null, title, year: 2019 } as const;
+    const first = await store.recordCitation(
+      'r-long',
+      makeStoreCitation({ ...base, sourceRecordId: 'L1' }),
+      NOW,
+    );
+    const again = await store.recordCitation(
+      'r-long',
+      makeStoreCitation({ ...base, source: 'embase-ris', sourceRecordId: 'L2' }),
+      NOW,
+    );
+
+    expect(first.kind).toBe('new');
+    expect(again).toMatchObject({ kind: 'duplicate', citationId: first.citationId });
+    expect((await store.getCitation('r-long', first.citationId))?.keys[0]?.length).toBeGreaterThan(1024);
+    expect(await counts('r-long')).toEqual({ citations: 1, queue: 1 });
   });
 
   it('stores different works as different citations', async () => {
@@ -419,6 +448,50 @@ describe('recordCitation: claims whose citation was never written', () => {
     await expect(attempt).rejects.toMatchObject({ retryable: true });
     await expect(attempt).rejects.toThrow(/r-young.*doi:10\.5\/young.*c00000000000000000000/);
     expect(await counts('r-young')).toEqual({ citations: 0, queue: 0 });
+  });
+
+  it('waits for a concurrent writer that has claimed a key but not yet written its citation', async () => {
+    const client = createDynamoClient(embeddedClientConfig(embedded.endpoint));
+    let requests = 0;
+    onDynamoRequest(client, () => {
+      requests++;
+    });
+    const patient = new DynamoCitationStore({ client, tableName: embedded.tableName, pendingWaitMs: 30_000 });
+    const writer = citationId('doi:10.6/slow');
+    // The Embase record's writer is between its claim and its citation.
+    await embedded.client.send(
+      new PutCommand({
+        TableName: embedded.tableName,
+        Item: keyClaimItem({
+          reviewId: 'r-wait',
+          key: 'doi:10.6/slow',
+          owner: writer,
+          claimedAt: NOW.toISOString(),
+        }),
+      }),
+    );
+    try {
+      const waiting = patient.recordCitation(
+        'r-wait',
+        makeStoreCitation({ pmid: '503', doi: '10.6/slow' }),
+        NOW,
+      );
+      // Its own id, its PMID claim, the refused DOI claim, the claim, the missing citation: now it waits.
+      while (requests < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+      const embase = makeStoreCitation({
+        source: 'embase-ris',
+        sourceRecordId: 'E503',
+        pmid: null,
+        doi: '10.6/slow',
+      });
+      const written = await store.recordCitation('r-wait', embase, NOW);
+
+      expect(written).toEqual({ kind: 'new', citationId: writer });
+      expect(await waiting).toEqual({ kind: 'duplicate', citationId: writer, matchedKey: 'doi:10.6/slow' });
+      expect(await counts('r-wait')).toEqual({ citations: 1, queue: 1 });
+    } finally {
+      destroyDynamoClient(client);
+    }
   });
 
   it('takes over a claim older than the lease (a crashed writer) and stores the record', async () => {

@@ -3,6 +3,7 @@ import {
   citationItemKey,
   DEFAULT_TABLE_NAME,
   keyClaimItemKey,
+  MAX_SORT_KEY_BYTES,
   QUEUE_INDEX,
   QUEUE_PROJECTED_ATTRIBUTES,
   queuePartition,
@@ -29,6 +30,17 @@ describe('table design', () => {
       pk: 'REVIEW#iesm',
       sk: 'RUN#2026-03-02T06:00:00.000Z#r1',
     });
+  });
+
+  it('claims a key too long for a sort key under its kind and SHA-256', () => {
+    const key = `title:${'a very long title '.repeat(70)}|2020|smith` as const;
+    const claim = keyClaimItemKey('iesm', key);
+
+    expect(claim.sk).toMatch(/^KEY#title:sha256:[0-9a-f]{64}$/);
+    expect(keyClaimItemKey('iesm', `${key}x`).sk).not.toBe(claim.sk);
+    const atLimit = `title:${'b'.repeat(MAX_SORT_KEY_BYTES - 'KEY#title:'.length)}` as const;
+    expect(keyClaimItemKey('iesm', atLimit).sk).toBe(`KEY#${atLimit}`);
+    expect(keyClaimItemKey('iesm', `${atLimit}é`).sk).toMatch(/^KEY#title:sha256:/);
   });
 
   it('orders the queue by arrival time, then id', () => {
