@@ -64,6 +64,7 @@ import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
 import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
+import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import type {
   CitationStore,
@@ -74,7 +75,6 @@ import type {
   Watermark,
 } from '../../ports/citation-store.ts';
 import {
-  AWAITING_SCREENING,
   citationItem,
   citationItemKey,
   type ItemKey,
@@ -122,7 +122,8 @@ const citationItemSchema = z.object({
     .optional(),
   sourceRecords: stringSetSchema,
   queuedAt: z.string(),
-  screeningStatus: z.literal(AWAITING_SCREENING),
+  // recordCitation writes "awaiting-screening"; the screening store (screening-store.ts) moves it on.
+  screeningStatus: z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]),
 });
 
 const redirectItemSchema = z.object({
@@ -753,6 +754,8 @@ function toStoredCitation(item: CitationItem): StoredCitation {
     keys,
     sourceRecords: [...item.sourceRecords].sort(),
     queuedAt: item.queuedAt,
-    screeningStatus: item.screeningStatus,
+    // The port still types this as 'awaiting-screening' only, but a screened citation carries the status the
+    // screening workflow gave it; the port's type should be the workflow's ScreeningStatus.
+    screeningStatus: item.screeningStatus as StoredCitation['screeningStatus'],
   };
 }

@@ -1,6 +1,6 @@
 // recordCitation against a real dynalite server (the embedded store on a temp directory): dedup by each key,
 // re-runs, claims whose citation is missing, and reading back.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
 import {
@@ -532,6 +532,34 @@ describe('reading back', () => {
     await expect(store.getCitation('r-read', 'cbroken')).rejects.toThrow(
       /review "r-read", item CITATION#cbroken .*does not have the expected shape/,
     );
+  });
+
+  it('still knows a citation after screening moved it out of the queue', async () => {
+    const citation = makeStoreCitation({ pmid: '650', doi: '10.65/screened' });
+    const stored = await store.recordCitation('r-screened', citation, NOW);
+    // What the screening store does when a citation is included: a new status, and another queue.
+    await embedded.client.send(
+      new UpdateCommand({
+        TableName: embedded.tableName,
+        Key: citationItemKey('r-screened', stored.citationId),
+        UpdateExpression: 'SET screeningStatus = :status, gsi1pk = :queue',
+        ExpressionAttributeValues: { ':status': 'included', ':queue': 'QUEUE#r-screened#included' },
+      }),
+    );
+
+    expect(await store.recordCitation('r-screened', citation, NOW)).toEqual({
+      kind: 'already-known',
+      citationId: stored.citationId,
+    });
+    const embase = makeStoreCitation({
+      source: 'embase-ris',
+      sourceRecordId: 'E650',
+      pmid: null,
+      doi: '10.65/screened',
+    });
+    expect((await store.recordCitation('r-screened', embase, NOW)).citationId).toBe(stored.citationId);
+    expect((await store.getCitation('r-screened', stored.citationId))?.screeningStatus).toBe('included');
+    expect(await store.listQueue('r-screened')).toEqual([]);
   });
 
   it('refuses to file a record under an id another key already uses (an id collision)', async () => {
