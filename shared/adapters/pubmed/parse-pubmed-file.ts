@@ -67,9 +67,8 @@ class ParserPool {
       const worker = new Worker(bootstrap, { workerData: { entry, register } });
       worker.on('message', (response: WorkerResponse) => this.settle(worker, response));
       worker.on('error', (error) => this.crash(worker, error));
-      worker.on('exit', (code) => {
-        if (code !== 0) this.crash(worker, new Error(`parser worker exited with code ${code}`));
-      });
+      // Workers only end when closed (and this listener is removed first): any other exit is a failure.
+      worker.on('exit', (code) => this.crash(worker, new Error(`parser worker exited with code ${code}`)));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -105,8 +104,11 @@ class ParserPool {
     this.dispatch();
   }
 
+  /** A worker that failed takes every task still waiting with it: a pool that lost a worker is not trusted. */
   private crash(worker: Worker, error: Error): void {
     this.failure ??= error;
+    const idle = this.idle.indexOf(worker);
+    if (idle !== -1) this.idle.splice(idle, 1);
     this.running.get(worker)?.reject(error);
     this.running.delete(worker);
     for (const task of this.queue.splice(0)) task.reject(error);
