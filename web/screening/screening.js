@@ -142,9 +142,11 @@
   }
 
   function renderProgress(data) {
-    const parts = data.mine.stages.map(
-      (s) => `${STAGE_NAMES[s.stage]}: ${s.decided} decided, ${s.awaitingMe} awaiting you`,
-    );
+    const parts = state.review.me.roles.includes('screener')
+      ? data.mine.stages.map(
+          (s) => `${STAGE_NAMES[s.stage]}: ${s.decided} decided, ${s.awaitingMe} awaiting you`,
+        )
+      : [];
     if (state.review.me.roles.includes('arbiter'))
       parts.push(`conflicts awaiting you: ${data.mine.conflictsAwaitingMe}`);
     if (data.team) {
@@ -355,25 +357,29 @@
     const record = state.record;
     const stage = record.view.stage;
     const note = $('note').value.trim();
+    let result;
     try {
-      const result = await api(
+      result = await api(
         `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(record.view.citationId)}/decisions`,
         {
           method: 'POST',
           body: { stage, decision, reasonId: reasonId || null, note: note || null, eventId: newEventId() },
         },
       );
-      const settled = result.view.stages.find((s) => s.stage === stage)?.settled;
-      say(
-        `Recorded: ${decision}${reasonId ? ` (${reasonLabel(reasonId)})` : ''} on “${record.citation.title}”.${settled ? ' The stage is now settled.' : ''}`,
-      );
-      if (record.view.decideAs === 'arbiter') setMode('arbiter');
-      else await loadNext();
     } catch (error) {
       if (error.status !== 401) fail(`Not recorded: ${error.message}`);
+      return;
     } finally {
       state.busy = false;
     }
+    // Keys pressed from here until the next record shows must not act on this one again.
+    state.record = null;
+    const settled = result.view.stages.find((s) => s.stage === stage)?.settled;
+    say(
+      `Recorded: ${decision}${reasonId ? ` (${reasonLabel(reasonId)})` : ''} on “${record.citation.title}”.${settled ? ' The stage is now settled.' : ''}`,
+    );
+    if (record.view.decideAs === 'arbiter') setMode('arbiter');
+    else await loadNext();
   }
 
   async function resolvePair(pairId, action) {

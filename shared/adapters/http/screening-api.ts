@@ -151,6 +151,12 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
     { method: 'GET', path: '/', auth: 'none', handle: async () => asset(assets, 'index.html') },
     {
       method: 'GET',
+      path: '/favicon.ico',
+      auth: 'none',
+      handle: async () => ({ status: 204, headers: { 'cache-control': 'max-age=86400' }, body: '' }),
+    },
+    {
+      method: 'GET',
       path: '/assets/{file}',
       auth: 'none',
       params: { file: /^screening\.(css|js)$/ },

@@ -217,6 +217,10 @@ describe('living-review serve (process)', () => {
 
   it('prints each reviewer a token link on first start only, and the tokens work', async () => {
     const first = await startServe(h.dataDir);
+    // stdout and stderr are separate pipes: the links may arrive after the "Ctrl-C" line.
+    for (let i = 0; i < 100 && first.stdout().trim().split('\n').length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const links = first.stdout().trim().split('\n');
     expect(links.map((l) => l.trim().split(':')[0])).toEqual(['pp', 'alc', 'ash']);
     const token = /#token=(\S+)$/.exec(links[1]!)?.[1];

@@ -130,6 +130,7 @@ describe('Function: screening-api handler', () => {
     });
     expect(SCREENING_API_ROUTES.filter((r) => r.auth === 'none').map((r) => r.path)).toEqual([
       '/',
+      '/favicon.ico',
       '/assets/{file}',
     ]);
   });
