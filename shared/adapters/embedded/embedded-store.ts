@@ -16,6 +16,23 @@
 // heartbeat, and the server exits after an idle period without requests (LIVING_REVIEW_STORE_IDLE_MS,
 // default 30 s), removing its lock. Even if the lock protocol were raced (a stale lock removed twice), a
 // second server could not serve the folder: LevelDB's own lock makes it exit before it announces itself.
+//
+// ## dynalite 4: what the store works around (found while building it)
+// - No TransactWriteItems/TransactGetItems: recordCitation uses conditional single-item writes only.
+// - No ReturnValuesOnConditionCheckFailure item: after a refused key claim the owner is read with a
+//   consistent GetItem (one extra read).
+// - A second process on the same folder does not fail when it starts or listens: LevelDB's open fails in
+//   the background and the first request then throws LEVEL_DATABASE_NOT_OPEN as an uncaught exception
+//   inside dynalite's request handler. Hence the server's self-request before it announces its port.
+// - server.close() waits for keep-alive sockets (the SDK keeps them open): the server closes them itself.
+// - Signatures are not verified (only the presence of an Authorization header), so any dummy credentials
+//   work and a health check can be a plain HTTP ListTables.
+// - Key size limits are counted in UTF-16 code units, not UTF-8 bytes as on DynamoDB: a key of 600
+//   non-ASCII characters passes dynalite and fails on AWS. The table design measures UTF-8 bytes itself.
+// - Queries on the "queue" index are strongly consistent on dynalite; on DynamoDB a GSI lags its table
+//   slightly, so a citation recorded a moment ago may not be listed yet.
+// - No TTL, Streams or PartiQL (unused by this store); throughput on the 2-core machines here is a few
+//   hundred single-item requests per second (bench/dedup.bench.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
