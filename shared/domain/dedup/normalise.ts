@@ -160,9 +160,12 @@ const LANGUAGE_TAG = new RegExp(
   'gi',
 );
 
-/** Editorial notes a database appends or inserts: errata, "[abstract]", "[corrected]"; may be cut short. */
+/**
+ * Editorial notes a database appends or inserts: errata, "[abstract]", "[corrected]" (may be cut short), and a
+ * bare publication type ("[letter]"). A bracketed title that merely starts with "Comment" or "Letter" stays.
+ */
 const EDITORIAL_NOTE =
-  /\[\s*(?:published\s+erratum|erratum|retraction|corrected|added|abstr|abstract|comment|letter|editorial|see\s+comments?|meeting\s+abstract)[^\]]*(?:\]|$)/gi;
+  /\[\s*(?:published\s+erratum|erratum|corrected|added|abstr|abstract|meeting\s+abstract|see\s+comments?)\b[^\]]*(?:\]|$)|\[\s*(?:letter|editorial|comment|review)\s*\]/gi;
 
 /**
  * Where a second, original-language title or an export field leaks into the title field: EMBASE's
@@ -207,6 +210,18 @@ export function cleanTitle(raw: string): string {
     .replace(/\s+/g, ' ')
     .replace(/^[\s"'“”‘’]+|[\s"'“”‘’.]+$/g, '')
     .trim();
+}
+
+/**
+ * A notice about an article rather than an article: "Erratum ...", "Correction to: ...", "Retraction: ...",
+ * "Comment on ...", "Reply to ...", "Re: ...". It may repeat the article's title word for word, and it is not the
+ * article. ("RETRACTED: title" is the retracted article itself, and "Correction of hyponatremia" an article.)
+ */
+const NOTICE_TITLE =
+  /^(?:(?:erratum|errata|corrigendum|retraction\s+(?:note|notice)|notice\s+of\s+retraction|expression\s+of\s+concern)\b|(?:correction|retraction|comments?|reply|response|re|in\s+reply)\s*:|(?:correction\s+to|comments?\s+on|reply\s+to|in\s+response\s+to)\b)/i;
+
+export function isNoticeTitle(raw: string): boolean {
+  return NOTICE_TITLE.test(cleanTitle(raw).replace(/^\[/, ''));
 }
 
 function toForm(text: string): TitleForm | null {

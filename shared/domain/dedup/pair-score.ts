@@ -8,6 +8,7 @@ import { normaliseDoi, normalisePmid } from '../citation/citation-keys.ts';
 import type { DedupRecord } from './dedup-record.ts';
 import {
   compareJournals,
+  isNoticeTitle,
   type JournalAgreement,
   type JournalForm,
   journalForms,
@@ -23,6 +24,8 @@ import {
 export interface PreparedRecord {
   record: DedupRecord;
   titles: TitleForm[];
+  /** An erratum, retraction notice, comment or reply (see isNoticeTitle). */
+  notice: boolean;
   /** Sorted character-bigram codes of each title form's compact text. */
   bigrams: Uint32Array[];
   authors: NormalisedAuthor[];
@@ -45,6 +48,7 @@ export function prepareRecord(record: DedupRecord): PreparedRecord {
   return {
     record,
     titles,
+    notice: isNoticeTitle(record.title ?? ''),
     bigrams: titles.map((t) => bigramCodes(t.compact)),
     authors: normaliseAuthors(record.authors),
     journals: journalForms(record.journal),
@@ -83,6 +87,10 @@ export interface TitleComparison {
    * papers, not one paper typed twice. Numbers one title lacks (a cut or extended title) do not count.
    */
   numbersDiffer: boolean;
+  /** One is a notice (erratum, retraction, comment, reply) about an article, the other is not. */
+  kindDiffers: boolean;
+  /** Letters and digits in the shorter title of the compared pair: a short title ("Editorial") says little. */
+  length: number;
 }
 
 /** Shortest title (in words) that may match another as its beginning ("Unilateral neglect in stroke"). */
@@ -107,17 +115,28 @@ function numbersDiffer(x: TitleForm, y: TitleForm): boolean {
  * hyphenation). Numbers are compared on the most similar pair of forms.
  */
 export function compareTitles(a: PreparedRecord, b: PreparedRecord): TitleComparison {
-  let best: TitleComparison = { score: 0, match: 'fuzzy', numbersDiffer: false };
+  const kindDiffers = a.notice !== b.notice;
+  let best: TitleComparison = { score: 0, match: 'fuzzy', numbersDiffer: false, kindDiffers, length: 0 };
   for (const [i, x] of a.titles.entries()) {
     for (const [j, y] of b.titles.entries()) {
-      if (x.compact === y.compact) return { score: 1, match: 'exact', numbersDiffer: false };
+      const length = Math.min(x.compact.length, y.compact.length);
+      if (x.compact === y.compact)
+        return { score: 1, match: 'exact', numbersDiffer: false, kindDiffers, length };
       const [short, long] = x.compact.length <= y.compact.length ? [x, y] : [y, x];
       const prefix = short.tokens.length >= MIN_PREFIX_TOKENS && long.compact.startsWith(short.compact);
       const score = dice(a.bigrams[i]!, b.bigrams[j]!);
       const better = prefix
         ? best.match !== 'prefix' || score > best.score
         : best.match !== 'prefix' && score > best.score;
-      if (better) best = { score, match: prefix ? 'prefix' : 'fuzzy', numbersDiffer: numbersDiffer(x, y) };
+      if (better) {
+        best = {
+          score,
+          match: prefix ? 'prefix' : 'fuzzy',
+          numbersDiffer: numbersDiffer(x, y),
+          kindDiffers,
+          length,
+        };
+      }
     }
   }
   return best;
@@ -234,6 +253,11 @@ export interface PairScore {
 /** Title thresholds on the bigram Dice coefficient. */
 export const TITLE_CLOSE = 0.8;
 export const TITLE_RELATED = 0.55;
+/**
+ * A title shorter than this (letters and digits; "Letter to the editor" has 17, "Unilateral neglect in stroke"
+ * 25) says too little on its own: see decidePair.
+ */
+export const INFORMATIVE_TITLE_LENGTH = 25;
 
 /**
  * 2: the same title, typed differently or shortened; 1: related (or close but with other numbers);
@@ -242,7 +266,7 @@ export const TITLE_RELATED = 0.55;
 function titleTier(title: TitleComparison): 0 | 1 | 2 {
   const tier =
     title.match !== 'fuzzy' || title.score >= TITLE_CLOSE ? 2 : title.score >= TITLE_RELATED ? 1 : 0;
-  return title.numbersDiffer ? (Math.min(tier, 1) as 0 | 1) : tier;
+  return title.numbersDiffer || title.kindDiffers ? (Math.min(tier, 1) as 0 | 1) : tier;
 }
 
 /**
@@ -254,7 +278,9 @@ function titleTier(title: TitleComparison): 0 | 1 | 2 {
  *   re-worded title (related, not close) is a duplicate only when year, volume and first page all agree, and
  *   the authors agree with the journal not different, or are unknown with the same journal: a page of a
  *   volume holds one article.
- * - Titles carrying different numbers are at most related.
+ * - Titles carrying different numbers, or a notice (erratum, retraction, comment) beside an article, are at
+ *   most related. A short title ("Editorial", "Reply to the editor") needs more: the same year, volume and
+ *   page, or the same authors with three of year, journal, volume and page the same.
  * - Identifiers: a shared DOI or PMID confirms a close title; with a different title it is only a possible
  *   duplicate (conference abstracts share a supplement's DOI). Different DOIs or PMIDs are never certain.
  * - Possible: a close title that the publication details do not confirm (unless nearly everything else
@@ -266,12 +292,14 @@ export function decidePair(e: PairEvidence): PairScore {
   const reasons = [
     e.title.match === 'fuzzy' ? `title ${e.title.score.toFixed(2)}` : `title ${e.title.match}`,
     ...(e.title.numbersDiffer ? ['title numbers different'] : []),
+    ...(e.title.kindDiffers ? ['one is a notice (erratum, retraction, comment)'] : []),
     ...(['authors', 'year', 'journal', 'volume', 'pages', 'doi', 'pmid'] as const)
       .filter((field) => e[field] !== 'unknown')
       .map((field) => `${field} ${e[field]}`),
   ];
   const details = [e.year, e.volume, e.pages, e.journal];
-  const agreements = details.filter((d) => d === 'same' || d === 'compatible').length;
+  // "compatible" journals ("Lancet" / "Lancet Oncology") count neither way.
+  const agreements = details.filter((d) => d === 'same').length;
   const conflicts = details.filter((d) => d === 'different').length;
   const score = Math.max(
     0,
@@ -295,11 +323,19 @@ export function decidePair(e: PairEvidence): PairScore {
   if (idConflict) return result(tier >= 2 ? 'possible' : 'distinct');
   if (idSame) return result(tier >= 2 && e.authors !== 'different' ? 'duplicate' : 'possible');
 
+  const samePlace = e.year === 'same' && e.volume === 'same' && e.pages === 'same';
+  const informative =
+    e.title.length >= INFORMATIVE_TITLE_LENGTH || samePlace || (e.authors === 'same' && agreements >= 3);
   if (e.authors !== 'different') {
-    if (tier >= 2 && conflicts === 0 && agreements >= 2) return result('duplicate');
-    if (e.title.match === 'exact' && conflicts === 1 && agreements >= 3 && e.authors === 'same')
+    if (tier >= 2 && informative && conflicts === 0 && agreements >= 2) return result('duplicate');
+    if (
+      e.title.match === 'exact' &&
+      informative &&
+      conflicts === 1 &&
+      agreements >= 3 &&
+      e.authors === 'same'
+    )
       return result('duplicate');
-    const samePlace = e.year === 'same' && e.volume === 'same' && e.pages === 'same';
     if (
       tier >= 1 &&
       samePlace &&

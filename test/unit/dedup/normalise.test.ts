@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanTitle,
+  isNoticeTitle,
   compareJournals,
   decodeEntities,
   foldText,
@@ -54,6 +55,16 @@ describe('titles', () => {
       'Cardiac stimulation',
     );
     expect(cleanTitle('"Quoted title."')).toBe('Quoted title');
+  });
+
+  it('tells notices about an article from articles', () => {
+    expect(isNoticeTitle('Erratum')).toBe(true);
+    expect(isNoticeTitle('Retraction note to: Effect of X on Y')).toBe(true);
+    expect(isNoticeTitle('Reply to Smith et al.')).toBe(true);
+    expect(isNoticeTitle('[Comment on: the use of talc]')).toBe(true);
+    expect(isNoticeTitle('RETRACTED: Effect of X on Y')).toBe(false);
+    expect(isNoticeTitle('Correction of hyponatremia in the elderly')).toBe(false);
+    expect(isNoticeTitle('Response to chemotherapy in small-cell lung cancer')).toBe(false);
   });
 
   it('reads a title in square brackets as a translated title and compares it without them', () => {

@@ -164,6 +164,32 @@ describe('pair decisions', () => {
     expect(verdict.score).toBeLessThanOrEqual(1);
   });
 
+  it('keeps an erratum or a comment apart from the article it repeats the title of', () => {
+    const article = {
+      title: 'Talc poudrage versus talc slurry for malignant pleural effusion',
+      year: 2020,
+      journal: 'JAMA',
+      volume: '323',
+    };
+    expect(decide(article, { ...article }).decision).toBe('duplicate');
+    for (const notice of [
+      'Erratum: Talc poudrage versus talc slurry for malignant pleural effusion',
+      'Correction to: Talc poudrage versus talc slurry for malignant pleural effusion',
+      'Comment on: Talc poudrage versus talc slurry for malignant pleural effusion',
+      'Re: Talc poudrage versus talc slurry for malignant pleural effusion',
+    ]) {
+      const verdict = decide(article, { ...article, title: notice });
+      expect(verdict.decision).not.toBe('duplicate');
+      expect(verdict.reasons).toContain('one is a notice (erratum, retraction, comment)');
+    }
+  });
+
+  it('needs more than a short generic title, the year, the journal and the volume', () => {
+    const editorial = { title: 'Editorial', year: 2010, journal: 'Chest', volume: '138' };
+    expect(decide(editorial, { ...editorial }).decision).not.toBe('duplicate');
+    expect(decide({ ...editorial, pages: '1-2' }, { ...editorial, pages: '1-2' }).decision).toBe('duplicate');
+  });
+
   it('reads authors exported with family and given names swapped as the same authors', () => {
     const evidence = compareRecords(
       prepareRecord(record({ authors: 'Wu, Ching-yi and Yang, Chieh-ling' })),
