@@ -1,0 +1,112 @@
+// One DynamoDB stream record (NEW_AND_OLD_IMAGES) of the table, parsed with zod: which review's evidence it
+// touches, or that it touches none (a record the CDK filter should have kept out), or why it is unreadable.
+//
+// Keys and images are unmarshalled with @aws-sdk/util-dynamodb and checked against the shapes the evidence
+// adapter writes (shared/adapters/dynamodb/evidence-store.ts): an INSERT or MODIFY must carry a NewImage whose
+// keys match the record's and whose item is an included study or a valid patient row; a REMOVE must carry the
+// keys (its OldImage, when present, must be such an item too). Anything else is a poison record.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { PATIENT_PREFIX, STUDY_PREFIX } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { patientRowSchema } from '../../shared/domain/extraction/patient-row.ts';
+
+/**
+ * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
+ * snapshots it writes itself never do). One pattern, two prefixes (OR); the infra stack passes each to
+ * FilterCriteria.filter().
+ */
+export const streamFilterPatterns = [
+  { dynamodb: { Keys: { sk: { S: [{ prefix: STUDY_PREFIX }, { prefix: PATIENT_PREFIX }] } } } },
+] as const;
+
+const attributeMap = z.record(z.string(), z.looseObject({}));
+
+export const streamRecordSchema = z.object({
+  eventID: z.string().min(1),
+  eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+  eventSourceARN: z.string().optional(),
+  dynamodb: z.object({
+    Keys: attributeMap,
+    NewImage: attributeMap.optional(),
+    OldImage: attributeMap.optional(),
+    SequenceNumber: z.string().min(1),
+    StreamViewType: z.string().optional(),
+  }),
+});
+
+const keysSchema = z.object({ pk: z.string().regex(/^REVIEW#.+/), sk: z.string().min(1) });
+
+const studyImageSchema = z.object({
+  type: z.literal('included-study'),
+  reviewId: z.string().min(1),
+  citationId: z.string().min(1),
+  retracted: z.boolean(),
+});
+
+const patientImageSchema = z.object({
+  type: z.literal('patient-row'),
+  reviewId: z.string().min(1),
+  studyId: z.string().min(1),
+  patientId: z.string().min(1),
+  row: patientRowSchema,
+});
+
+export type ParsedStreamRecord =
+  /** A change to a review's included studies or patient rows. */
+  | { kind: 'evidence'; reviewId: string; sk: string }
+  /** Not an evidence item (the filter lets none through; a missing filter would): nothing to do. */
+  | { kind: 'ignored'; sk: string };
+
+/** Thrown for a record that cannot be read; the message never quotes patient data. */
+export class PoisonRecordError extends Error {
+  override name = 'PoisonRecordError';
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function unmarshallOrThrow(image: Record<string, unknown>, what: string): Record<string, unknown> {
+  try {
+    return unmarshall(image as Record<string, AttributeValue>);
+  } catch (error) {
+    throw new PoisonRecordError(`${what} is not a DynamoDB image: ${(error as Error).message}`);
+  }
+}
+
+function checkImage(image: Record<string, unknown>, keys: { pk: string; sk: string }, what: string): void {
+  const item = unmarshallOrThrow(image, what);
+  if (item.pk !== keys.pk || item.sk !== keys.sk)
+    throw new PoisonRecordError(`${what}: its keys differ from the record's`);
+  const schema = keys.sk.startsWith(STUDY_PREFIX) ? studyImageSchema : patientImageSchema;
+  const parsed = schema.safeParse(item);
+  if (!parsed.success) throw new PoisonRecordError(`${what}: ${describeIssues(parsed.error)}`);
+  if (`REVIEW#${parsed.data.reviewId}` !== keys.pk) {
+    throw new PoisonRecordError(`${what}: reviewId does not match its partition`);
+  }
+}
+
+/** The review a stream record touches; throws PoisonRecordError for a record that cannot be read. */
+export function parseStreamRecord(record: unknown): ParsedStreamRecord {
+  const envelope = streamRecordSchema.safeParse(record);
+  if (!envelope.success)
+    throw new PoisonRecordError(`not a DynamoDB stream record: ${describeIssues(envelope.error)}`);
+  const { eventName, dynamodb } = envelope.data;
+  const keysParsed = keysSchema.safeParse(unmarshallOrThrow(dynamodb.Keys, 'Keys'));
+  if (!keysParsed.success) throw new PoisonRecordError(`Keys: ${describeIssues(keysParsed.error)}`);
+  const keys = keysParsed.data;
+  if (!keys.sk.startsWith(STUDY_PREFIX) && !keys.sk.startsWith(PATIENT_PREFIX)) {
+    return { kind: 'ignored', sk: keys.sk };
+  }
+  if (eventName === 'REMOVE') {
+    if (dynamodb.OldImage) checkImage(dynamodb.OldImage, keys, 'OldImage');
+  } else {
+    if (!dynamodb.NewImage) throw new PoisonRecordError(`${eventName} without a NewImage`);
+    checkImage(dynamodb.NewImage, keys, 'NewImage');
+  }
+  return { kind: 'evidence', reviewId: keys.pk.slice('REVIEW#'.length), sk: keys.sk };
+}
