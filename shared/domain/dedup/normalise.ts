@@ -103,7 +103,7 @@ export function foldText(text: string): string {
   // Tags go first with the careful pattern; a "<" or ">" left is a sign, and must not reach the title key's
   // tag pattern, which would drop "< 0.05 and n >" as one tag.
   return normaliseTitle(stripMarkup(decodeEntities(text)).replace(/[<>]/g, ' '))
-    .replace(LETTER_FOLD_PATTERN, (c) => ` ${LETTER_FOLDS[c] ?? c} `.trim())
+    .replace(LETTER_FOLD_PATTERN, (c) => LETTER_FOLDS[c] ?? c)
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -281,7 +281,6 @@ const PARTICLES = new Set([
   'de',
   'del',
   'della',
-  'der',
   'des',
   'di',
   'da',

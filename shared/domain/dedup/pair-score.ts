@@ -180,8 +180,8 @@ export type AuthorAgreement = 'same' | 'partial' | 'different' | 'unknown';
 
 /**
  * Authors matched one to one by family name (one typo allowed) and first initial, or with family and given
- * names swapped. "same": at least half of
- * the shorter list matched (lists are often cut to the first few names); "different": none matched.
+ * names swapped. "same": at least half of the shorter list matched (lists are often cut to the first few
+ * names); "different": none matched.
  */
 export function compareAuthors(
   a: readonly NormalisedAuthor[],
