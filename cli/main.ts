@@ -50,6 +50,12 @@ export async function main(argv: string[], io: CommandOutput): Promise<number> {
   }
 }
 
+// A reader that stops early (`| head`) closes the pipe; that ends the output, it is not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const io: CommandOutput = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
