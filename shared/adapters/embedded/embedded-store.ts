@@ -185,7 +185,9 @@ async function joinOrStartServer(
       if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
       const outcome = await startServer(dataDir, token, deadline, idleMs);
       if (outcome.kind === 'ready') return outcome.server;
-      if (outcome.kind === 'exited') {
+      if (outcome.kind === 'timeout') {
+        lastProblem += '; the last server started did not announce itself in time';
+      } else if (outcome.kind === 'exited') {
         lastProblem = `the store server exited with code ${outcome.code} (see ${serverLogPath(dataDir)})`;
         await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === token);
         await sleep(backoff);
@@ -222,7 +224,8 @@ async function joinOrStartServer(
 type StartOutcome =
   | { kind: 'ready'; server: ServerFound }
   | { kind: 'exited'; code: number | null }
-  | { kind: 'other' };
+  | { kind: 'other' }
+  | { kind: 'timeout' };
 
 /** Spawns the server for the election `token` and waits until it announces itself, exits, or is superseded. */
 async function startServer(
@@ -248,7 +251,7 @@ async function startServer(
       if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
       await sleep(25);
     }
-    return { kind: 'exited', code: exitCode ?? null };
+    return exitCode === undefined ? { kind: 'timeout' } : { kind: 'exited', code: exitCode };
   } finally {
     child.unref();
   }

@@ -1,6 +1,6 @@
 // recordCitation against a real dynalite server (the embedded store on a temp directory): dedup by each key,
 // re-runs, claims whose citation is missing, and reading back.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
 import {
@@ -10,6 +10,7 @@ import {
   onDynamoRequest,
 } from '../../../shared/adapters/dynamodb/dynamo-client.ts';
 import {
+  citationItem,
   citationItemKey,
   keyClaimItem,
   keyClaimItemKey,
@@ -436,6 +437,52 @@ describe('recordCitation: claims whose citation was never written', () => {
       }),
     );
 
+  it('follows a claim whose owner turned into a redirect before the claim was re-pointed', async () => {
+    const target = await store.recordCitation(
+      'r-hop',
+      makeStoreCitation({ pmid: '504', doi: '10.5/target' }),
+      NOW,
+    );
+    const redirected = 'c0000000000000000beef';
+    // A crashed duplicate: its id already redirects to the target, its DOI claim still names its id.
+    await embedded.client.send(
+      new PutCommand({
+        TableName: embedded.tableName,
+        Item: {
+          ...citationItemKey('r-hop', redirected),
+          type: 'redirect',
+          citationId: redirected,
+          redirectTo: target.citationId,
+          matchedKey: 'pmid:504',
+        },
+      }),
+    );
+    await embedded.client.send(
+      new PutCommand({
+        TableName: embedded.tableName,
+        Item: keyClaimItem({
+          reviewId: 'r-hop',
+          key: 'doi:10.5/hop',
+          owner: redirected,
+          claimedAt: NOW.toISOString(),
+        }),
+      }),
+    );
+
+    const embase = makeStoreCitation({
+      source: 'embase-ris',
+      sourceRecordId: 'E504',
+      pmid: null,
+      doi: '10.5/hop',
+    });
+    expect(await store.recordCitation('r-hop', embase, NOW)).toEqual({
+      kind: 'duplicate',
+      citationId: target.citationId,
+      matchedKey: 'doi:10.5/hop',
+    });
+    expect(await counts('r-hop')).toEqual({ citations: 1, queue: 1 });
+  });
+
   it('reports a young claim of a missing citation as a retryable error and writes no citation', async () => {
     await plantOrphan('r-young', 'doi:10.5/young', new Date(NOW.getTime() - 60_000));
     const attempt = store.recordCitation(
@@ -585,6 +632,45 @@ describe('reading back', () => {
     await expect(store.recordCitation('r-collide', makeStoreCitation({ pmid: '601' }), NOW)).rejects.toThrow(
       /id collision/,
     );
+  });
+
+  it('lists a queue larger than one 1 MB query page completely and in order', async () => {
+    const total = 4000;
+    const title = 'Long titles make big queue entries: '.padEnd(320, 'x');
+    const items = Array.from({ length: total }, (_, i) => {
+      const citation = makeStoreCitation({ pmid: String(44_000_000 + i), title });
+      const id = citationId(`pmid:${citation.pmid}`);
+      const queuedAt = new Date(NOW.getTime() + i).toISOString();
+      return citationItem({
+        reviewId: 'r-big',
+        citationId: id,
+        citation,
+        keys: [`pmid:${citation.pmid}`],
+        sourceRecord: `pubmed:${citation.pmid}`,
+        queuedAt,
+      });
+    });
+    // Seeded with BatchWriteItem for speed: the pages are what is under test, not recordCitation.
+    for (let i = 0; i < items.length; i += 25) {
+      const chunk = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      const result = await embedded.client.send(
+        new BatchWriteCommand({ RequestItems: { [embedded.tableName]: chunk } }),
+      );
+      expect(result.UnprocessedItems?.[embedded.tableName] ?? []).toEqual([]);
+    }
+    const queries: number[] = [];
+    const stop = onDynamoRequest(embedded.client, ({ operation }) => {
+      if (operation === 'Query') queries.push(1);
+    });
+    try {
+      const queue = await store.listQueue('r-big');
+
+      expect(queue).toHaveLength(total);
+      expect(queue.map((entry) => entry.pmid)).toEqual(items.map((item) => item.pmid));
+      expect(queries.length).toBeGreaterThan(1);
+    } finally {
+      stop();
+    }
   });
 
   it('lists the queue in arrival order, paginated, up to a limit', async () => {

@@ -1,7 +1,7 @@
 // The embedded store's one-server-per-directory protocol, with real processes: election, joining, stale
 // locks, data surviving a restart, and the server leaving once nobody uses it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   findEmbeddedServer,
@@ -15,6 +15,7 @@ import {
   lockPath,
   readLock,
 } from '../../../shared/adapters/embedded/store-lock.ts';
+import { StoreError } from '../../../shared/errors.ts';
 import {
   lastJsonLine,
   makeStoreCitation,
@@ -167,5 +168,35 @@ describe('openEmbeddedStore', () => {
     expect(readFileSync(lockPath(dataDir), 'utf8')).toBe(lockBefore);
     expect(await store.store.getWatermark('r', 'pubmed')).toBeNull();
     await store.close();
+  });
+
+  it('clears a lock file that holds no lock (not JSON) once it is not new', async () => {
+    const dataDir = freshDir('garbage');
+    writeFileSync(lockPath(dataDir), 'not a lock');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockPath(dataDir), old, old);
+
+    const store = await openEmbeddedStore({ dataDir });
+
+    expect(await readLock(dataDir)).toMatchObject({ pid: store.serverPid, state: 'ready' });
+    await store.close();
+  });
+
+  it('gives up with a clear error when the folder is held by a server nobody can find', async () => {
+    const dataDir = freshDir('hidden');
+    const first = await openEmbeddedStore({ dataDir });
+    const hidden = first.serverPid;
+    await first.close();
+    // The server runs on, but its lock is gone: no opener can find it, and no new server can open LevelDB.
+    rmSync(lockPath(dataDir));
+    try {
+      const attempt = openEmbeddedStore({ dataDir, startTimeoutMs: 8000 });
+
+      await expect(attempt).rejects.toBeInstanceOf(StoreError);
+      await expect(attempt).rejects.toThrow(/exited with code 75 \(see .*store-server\.log\)/);
+    } finally {
+      process.kill(hidden, 'SIGTERM');
+      await waitFor(() => !isProcessAlive(hidden), 'the hidden server to stop');
+    }
   });
 });
