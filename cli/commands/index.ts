@@ -12,6 +12,9 @@ import { logrankCommand } from './logrank.ts';
 import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { includeCommand } from './include.ts';
+import { extractCommand } from './extract.ts';
+import { statsCommand } from './stats.ts';
 
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
@@ -28,4 +31,7 @@ export const commands: Command[] = [
   serveCommand,
   screenCommand,
   statusCommand,
+  includeCommand,
+  extractCommand,
+  statsCommand,
 ];
