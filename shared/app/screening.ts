@@ -355,8 +355,12 @@ export async function listConflicts(
 
 export interface ProgressPayload {
   mine: PersonalProgress;
-  /** The team's counts and kappa: arbiters only (a screener's view would give conflicts away). */
-  team: ScreeningReport | null;
+  /**
+   * The team's counts and kappa (without the list of conflicts: GET conflicts gives an arbiter theirs). Only
+   * for reviewers who arbitrate and do not screen: next to a screener's own decisions, a conflict count gives
+   * the other screener's decision away.
+   */
+  team: Omit<ScreeningReport, 'conflicts'> | null;
 }
 
 export async function progress(
@@ -366,10 +370,12 @@ export async function progress(
 ): Promise<ProgressPayload> {
   const reviewer = reviewerOf(protocol, actor);
   const states = (await loadReview(deps, protocol.id)).map((r) => r.state);
-  return {
-    mine: personalProgress(states, reviewer),
-    team: reviewer.roles.includes('arbiter') ? screeningReport(states) : null,
-  };
+  let team: ProgressPayload['team'] = null;
+  if (reviewer.roles.includes('arbiter') && !reviewer.roles.includes('screener')) {
+    const { conflicts: _conflicts, ...counts } = screeningReport(states);
+    team = counts;
+  }
+  return { mine: personalProgress(states, reviewer), team };
 }
 
 export interface StatusReport extends ScreeningReport {

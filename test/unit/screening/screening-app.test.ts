@@ -5,6 +5,7 @@ import {
   InvalidRequestError,
   NotAllowedError,
   nextRecord,
+  progress,
   recordDecision,
   resolvePossibleDuplicate,
   type ScreeningDeps,
@@ -183,5 +184,26 @@ describe('Function: resolvePossibleDuplicate', () => {
     await expect(
       resolvePossibleDuplicate(deps, iesm, { reviewerId: 'alc' }, pair.pairId, 'split'),
     ).rejects.toMatchObject({ code: 'already-resolved' });
+  });
+});
+
+describe('Function: progress', () => {
+  const dual: Protocol = protocolSchema.parse({
+    ...iesm,
+    reviewers: [...iesm.reviewers, { id: 'duo', name: 'D.', roles: ['screener', 'arbiter'] }],
+  });
+
+  it('gives team counts to arbiters who do not screen, never the list of conflicts, and none to screeners', async () => {
+    await recordDecision(deps, dual, { reviewerId: 'duo' }, 'c1', include);
+    await recordDecision(deps, dual, { reviewerId: 'alc' }, 'c1', exclude);
+    const arbiter = await progress(deps, dual, { reviewerId: 'ash' });
+    expect(arbiter.team?.stages[0]).toMatchObject({ stage: 'title-abstract', inConflict: 1 });
+    expect(arbiter.team).not.toHaveProperty('conflicts');
+    expect(arbiter.mine.conflictsAwaitingMe).toBe(1);
+    // duo screened c1: telling them a conflict exists would give alc's decision away.
+    const both = await progress(deps, dual, { reviewerId: 'duo' });
+    expect(both.team).toBeNull();
+    expect(both.mine.conflictsAwaitingMe).toBe(0);
+    expect((await progress(deps, dual, { reviewerId: 'pp' })).team).toBeNull();
   });
 });
