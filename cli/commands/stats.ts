@@ -68,7 +68,10 @@ export function describeDiff(diff: SnapshotDiff): string[] {
   if (diff.studiesRemoved.length)
     lines.push(`- studies removed (${diff.studiesRemoved.length}): ${idList(diff.studiesRemoved)}`);
   for (const change of diff.proportions) {
-    const points = change.percentagePoints === null ? '' : ` (${signed(change.percentagePoints)} points)`;
+    const points =
+      change.percentagePoints === null
+        ? ''
+        : ` (${change.percentagePoints > 0 ? '+' : ''}${change.percentagePoints.toFixed(1)} points)`;
     lines.push(
       `- Table ${change.table}, ${change.label}: ${proportionText(change.before)} → ${proportionText(change.after)}${points}`,
     );
@@ -128,7 +131,7 @@ export const statsCommand: Command = {
   usage: 'stats --review ID [--format md|json|csv] [--recompute] [--protocol FILE] [--data DIR]',
   options: { ...reviewOptions, format: { type: 'string', default: 'md' }, recompute: { type: 'boolean' } },
   async run({ values }, io) {
-    const format = values.format;
+    const format = values.format ?? 'md';
     if (format !== 'md' && format !== 'json' && format !== 'csv') {
       throw new UsageError(`--format must be md, json or csv, not "${format}"`);
     }
