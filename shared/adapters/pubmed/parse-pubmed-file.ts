@@ -23,8 +23,8 @@ export interface WorkerRequest {
 
 export type WorkerResponse = { id: number; items: ParsedPubmedRecord[] } | { id: number; error: string };
 
-function readChunks(path: string): AsyncIterable<string> {
-  return createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+function readChunks(path: string): AsyncIterable<Buffer> {
+  return createReadStream(path, { highWaterMark: CHUNK_BYTES });
 }
 
 async function* splitFile(path: string): AsyncGenerator<RawPubmedRecord> {

@@ -296,9 +296,31 @@ function appendText(element: XmlElement, inMath: boolean, parts: string[]): void
 /** All whitespace, including no-break and other Unicode spaces. */
 const WHITESPACE_RUN = /\s+/g;
 
+/**
+ * True when `text` has whitespace other than single spaces between non-spaces. Most element texts ("2017",
+ * "Smith") have none, and this scan is much cheaper than running the replacement on them.
+ */
+function needsCollapsing(text: string): boolean {
+  let previousWasSpace = true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20) {
+      if (previousWasSpace) return true;
+      previousWasSpace = true;
+    } else if (code <= 0x20 || code === 0xa0 || code === 0x85 || code >= 0x1680) {
+      // Controls and the Unicode spaces are rare: let the regular expression decide those.
+      if (code <= 0x20 || code === 0xa0 || code === 0x85 || /\s/.test(text[i]!)) return true;
+      previousWasSpace = false;
+    } else {
+      previousWasSpace = false;
+    }
+  }
+  return previousWasSpace && text.length > 0;
+}
+
 /** Collapses every run of whitespace to one space and trims both ends. */
 export function collapseWhitespace(text: string): string {
-  return text.replace(WHITESPACE_RUN, ' ').trim();
+  return needsCollapsing(text) ? text.replace(WHITESPACE_RUN, ' ').trim() : text;
 }
 
 /**

@@ -124,28 +124,42 @@ describe('PubmedRecordSplitter', () => {
   const samples = [
     'efetch_pubmed_2articles_nonmedline_entity_2025.xml',
     'efetch_pubmed_retracted_retractionin_2011.xml',
+    // Raw UTF-8 (±, ·, ≈): cuts fall inside multi-byte characters too.
+    'efetch_pubmed_mathml_ecollection.xml',
     'pubmed_xml_publisher_aheadofprint_3records.xml',
-  ].map(readFixture);
+  ].map((name) => Buffer.from(readFixture(name), 'utf8'));
 
-  test('any chunking of a document gives the same records, lines and indexes as one piece', () => {
+  test("any chunking of a document's bytes gives the same records, lines and indexes as one piece", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...samples),
+        fc.boolean(),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }),
-        (xml, fractions) => {
-          const cuts = [...new Set(fractions.map((f) => Math.floor(f * xml.length)))].sort((a, b) => a - b);
+        (document, bom, fractions) => {
+          const bytes = bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), document]) : document;
+          const cuts = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
           const splitter = new PubmedRecordSplitter('x');
           const pieces: ReturnType<typeof splitPubmedXml> = [];
           let from = 0;
-          for (const cut of [...cuts, xml.length]) {
-            pieces.push(...splitter.push(xml.slice(from, cut)));
+          for (const cut of [...cuts, bytes.length]) {
+            pieces.push(...splitter.push(bytes.subarray(from, cut)));
             from = cut;
           }
           pieces.push(...splitter.end());
-          expect(pieces).toEqual(splitPubmedXml(xml, 'x'));
+          expect(pieces).toEqual(splitPubmedXml(document.toString('utf8'), 'x'));
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  test('a record that is not valid UTF-8 is an InputError', () => {
+    const xml = Buffer.from(readFixture('efetch_pubmed_erratumin_2025.xml'), 'utf8');
+    const at = xml.indexOf('Fatty acid');
+    const broken = Buffer.concat([xml.subarray(0, at), Buffer.from([0xc3, 0x28]), xml.subarray(at)]);
+    const splitter = new PubmedRecordSplitter('latin1.xml');
+    expect(() => [...splitter.push(broken), ...splitter.end()]).toThrow(
+      /^latin1\.xml: record 1, line 4: the record is not valid UTF-8$/,
     );
   });
 

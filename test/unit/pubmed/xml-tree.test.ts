@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
   childElements,
+  collapseWhitespace,
   escapeXml,
   inlineXmlToText,
   parseXmlElement,
@@ -125,6 +126,30 @@ function markUp(text: string, cuts: [number, number, string][]): string {
 }
 
 describe('plain text properties', () => {
+  test('collapseWhitespace is exactly "every \\s run to one space, trimmed"', () => {
+    const spacey = fc.string({
+      unit: fc.constantFrom(
+        ' ',
+        '  ',
+        '\t',
+        '\n',
+        '\u00a0',
+        '\u2028',
+        '\u3000',
+        'a',
+        'é',
+        '\u0085',
+        '\u0001',
+      ),
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme' }), spacey), (text) => {
+        expect(collapseWhitespace(text)).toBe(text.replace(/\s+/g, ' ').trim());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('entity round trip: escaped or all-numeric references decode to the text', () => {
     fc.assert(
       fc.property(xmlText, (text) => {
