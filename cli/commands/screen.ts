@@ -178,7 +178,7 @@ export const screenCommand: Command = {
     }
     const as = values.as ?? (reviewer.roles.includes('screener') ? 'screener' : 'arbiter');
     if (as !== 'screener' && as !== 'arbiter') throw new UsageError('--as must be screener or arbiter');
-    const screening = await openEmbeddedScreening(dataDirectory(values));
+    const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     const input = createInterface({ input: process.stdin, terminal: false });
     try {
       const result = await screenInTerminal({

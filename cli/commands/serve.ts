@@ -36,7 +36,7 @@ export const serveCommand: Command = {
       ? { tokens: readTokenFile(tokenFile), created: [] as string[] }
       : ensureTokens(join(dataDir, 'tokens.json'), reviewerIds);
 
-    const screening = await openEmbeddedScreening(dataDir);
+    const screening = await openEmbeddedScreening(dataDir, protocols);
     const server = await startScreeningServer({
       protocols,
       deps: screening.deps,

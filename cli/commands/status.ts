@@ -45,7 +45,7 @@ export const statusCommand: Command = {
   options: { ...reviewOptions, json: { type: 'boolean' } },
   async run({ values }, io) {
     const protocol = selectReview(values);
-    const screening = await openEmbeddedScreening(dataDirectory(values));
+    const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(screening.deps, protocol);
       io.out(values.json ? JSON.stringify(report, null, 2) : formatStatus(report));

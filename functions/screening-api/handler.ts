@@ -11,11 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
+import { includeStudy } from '../../shared/app/include-study.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
@@ -90,10 +92,26 @@ export function createHandler(options: HandlerOptions) {
 let cold: ReturnType<typeof createHandler> | undefined;
 
 function fromEnvironment(): ReturnType<typeof createHandler> {
-  const store = new DynamoScreeningStore({ client: createDynamoClient(), tableName: tableNameFromEnv() });
+  const client = createDynamoClient();
+  const tableName = tableNameFromEnv();
+  const store = new DynamoScreeningStore({ client, tableName });
+  const evidence = new DynamoEvidenceStore({ client, tableName });
+  const clock = () => new Date();
   return createHandler({
     protocols: loadProtocolDirectory(defaultProtocolDirectory()),
-    deps: { citations: store, screening: store, clock: () => new Date(), newId: randomUUID },
+    deps: {
+      citations: store,
+      screening: store,
+      clock,
+      newId: randomUUID,
+      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterInclusion.
+      onIncluded: async ({ reviewId, citationId, includedBy }) => {
+        await includeStudy(
+          { reviewId, citationId, includedBy, source: 'screening' },
+          { citations: store, evidence, clock },
+        );
+      },
+    },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
       .split(',')

@@ -9,8 +9,9 @@
 //   4. Append it with a conditional write at that position. If a concurrent writer took the position first,
 //      go back to 2: the decision is judged again against the log as it now is, so nothing is lost and no
 //      decision is accepted against a state that no longer holds.
-//   5. Write the derived status onto the citation (its queue). If that write is lost (a crash), the next read
-//      of the review sees the status lag the log and writes it again.
+//   5. Write the derived status onto the citation (its queue); a record whose full text settles on "include"
+//      is first handed to onIncluded (includeStudy). If either write is lost (a crash), the next read of the
+//      review sees the status lag the log and completes both.
 // A retry carrying the same eventId finds its event already in the log and returns without writing.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
@@ -44,6 +45,12 @@ export interface ScreeningDeps {
   newId: () => string;
   /** Appends tried when concurrent writers keep taking the position (default 25). */
   maxAttempts?: number;
+  /**
+   * Called when a record's full text settles on "include" (the composition roots pass includeStudy, so the
+   * study enters extraction and statistics). Must be idempotent: it runs before the "included" status is
+   * written, and again from the status repair if the process died in between.
+   */
+  onIncluded?: (inclusion: { reviewId: string; citationId: string; includedBy: string }) => Promise<void>;
 }
 
 /** The reviewer is not listed on the review, or not in a role that may do this. HTTP 403. */
@@ -137,12 +144,22 @@ async function loadReview(deps: ScreeningDeps, reviewId: string): Promise<Loaded
     state: replay(entry.citationId, logs.get(entry.citationId) ?? []),
   }));
   const lagging = records.filter((r) => r.entry.status !== statusOf(r.state));
-  await Promise.all(
-    lagging.map((r) =>
-      deps.screening.saveStatus(reviewId, r.entry.citationId, r.state.version, statusOf(r.state)),
-    ),
-  );
+  await Promise.all(lagging.map((r) => persistStatus(deps, reviewId, r.state)));
   return records;
+}
+
+/**
+ * Writes the record's derived status; for a record just included, hands the inclusion on first, so an
+ * "included" status is only ever stored once the inclusion is (a crash in between leaves a lagging status,
+ * which the next loadReview finds and completes).
+ */
+async function persistStatus(deps: ScreeningDeps, reviewId: string, state: RecordState): Promise<void> {
+  const status = statusOf(state);
+  if (status === 'included' && deps.onIncluded) {
+    const settling = state.events[state.events.length - 1]!;
+    await deps.onIncluded({ reviewId, citationId: state.citationId, includedBy: settling.reviewerId });
+  }
+  await deps.screening.saveStatus(reviewId, state.citationId, state.version, status);
 }
 
 export interface TwinSummary {
@@ -312,7 +329,7 @@ export async function recordDecision(
       throw error;
     }
     if (await deps.screening.appendEvent(protocol.id, event)) {
-      await deps.screening.saveStatus(protocol.id, citationId, next.version, statusOf(next));
+      await persistStatus(deps, protocol.id, next);
       return { recorded: true, view: viewFor(next, reviewer) };
     }
   }

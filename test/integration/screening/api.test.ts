@@ -391,3 +391,25 @@ describe('the citation item carries the derived status', () => {
     expect(queue.map((e) => e.citationId)).not.toContain(id('102'));
   });
 });
+
+describe('inclusion', () => {
+  it('makes a record whose full text both screeners include an included study, once', async () => {
+    const c = id('107');
+    for (const stage of ['title-abstract', 'full-text']) {
+      for (const reviewer of ['pp', 'alc']) {
+        const answer = await call(h.server, reviewer, decisionPath(iesm.id, c), {
+          body: { stage, decision: 'include' },
+        });
+        expect(answer.status).toBe(201);
+      }
+    }
+    const study = await h.screening.evidence.getIncludedStudy(iesm.id, c);
+    expect(study).toMatchObject({ citationId: c, source: 'screening', includedBy: 'alc', pmid: '107' });
+    const entry = (await h.screening.screening.listCitations(iesm.id)).find((e) => e.citationId === c);
+    expect(entry?.status).toBe('included');
+    const closed = await call(h.server, 'pp', decisionPath(iesm.id, c), {
+      body: { stage: 'full-text', decision: 'exclude', reasonId: 'not-iesm' },
+    });
+    expect(closed.status).toBe(409);
+  });
+});

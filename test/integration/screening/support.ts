@@ -89,7 +89,7 @@ export async function startHarness(
   seeds: Array<{ reviewId: string; citation: Citation }>,
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), `lr-screening-${label}-`));
-  const screening = await openEmbeddedScreening(dataDir);
+  const screening = await openEmbeddedScreening(dataDir, [iesm, otherReview]);
   const ids = new Map<string, string>();
   const start = Date.parse('2026-01-05T06:00:00Z');
   for (const [index, seed] of seeds.entries()) {

@@ -207,3 +207,42 @@ describe('Function: progress', () => {
     expect((await progress(deps, dual, { reviewerId: 'pp' })).team).toBeNull();
   });
 });
+
+describe('inclusion', () => {
+  const ft = { ...include, stage: 'full-text' as const };
+
+  it('hands a record whose full text settles on include to onIncluded before writing "included"', async () => {
+    const calls: string[] = [];
+    deps.onIncluded = async (inclusion) => {
+      calls.push(
+        `${inclusion.citationId} by ${inclusion.includedBy} (status ${store.statuses.get('c1')?.status})`,
+      );
+    };
+    await recordDecision(deps, iesm, { reviewerId: 'pp' }, 'c1', include);
+    await recordDecision(deps, iesm, { reviewerId: 'alc' }, 'c1', include);
+    await recordDecision(deps, iesm, { reviewerId: 'pp' }, 'c1', ft);
+    expect(calls).toEqual([]);
+    await recordDecision(deps, iesm, { reviewerId: 'alc' }, 'c1', ft);
+    expect(calls).toEqual(['c1 by alc (status full-text-awaiting-second)']);
+    expect(store.statuses.get('c1')?.status).toBe('included');
+  });
+
+  it('completes an inclusion lost to a crash when the review is next read', async () => {
+    let failing = true;
+    const included: string[] = [];
+    deps.onIncluded = async ({ citationId }) => {
+      if (failing) throw new Error('process died');
+      included.push(citationId);
+    };
+    await recordDecision(deps, iesm, { reviewerId: 'pp' }, 'c1', include);
+    await recordDecision(deps, iesm, { reviewerId: 'alc' }, 'c1', include);
+    await recordDecision(deps, iesm, { reviewerId: 'pp' }, 'c1', ft);
+    await expect(recordDecision(deps, iesm, { reviewerId: 'alc' }, 'c1', ft)).rejects.toThrow('process died');
+    expect(store.events).toHaveLength(4);
+    expect(store.statuses.get('c1')?.status).toBe('full-text-awaiting-second');
+    failing = false;
+    await nextRecord(deps, iesm, { reviewerId: 'pp' }, { as: 'screener' });
+    expect(included).toEqual(['c1']);
+    expect(store.statuses.get('c1')?.status).toBe('included');
+  });
+});
