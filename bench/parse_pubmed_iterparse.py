@@ -3,7 +3,8 @@
 extracting the same fields as shared/adapters/pubmed/parse-pubmed-record.ts and freeing each record after
 use (elem.clear()), which is the usual way to stream PubMed baseline files in Python.
 
-Usage: parse_pubmed_iterparse.py FILE  -> prints one JSON object with records, seconds, MB/s and peak RSS.
+Usage: parse_pubmed_iterparse.py FILE  -> prints one JSON object with records, wall and CPU seconds, MB/s and
+peak RSS.
 """
 import json
 import os
@@ -131,6 +132,7 @@ def record(elem):
 
 def main(path):
     started = time.perf_counter()
+    cpu_started = time.process_time()
     records = 0
     deleted = 0
     for _event, elem in ET.iterparse(path, events=("end",)):
@@ -142,11 +144,13 @@ def main(path):
             deleted += len(elem.findall("PMID"))
             elem.clear()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     size_mb = os.path.getsize(path) / 1e6
     print(json.dumps({
         "records": records,
         "deletedPmids": deleted,
         "seconds": round(seconds, 3),
+        "cpuSeconds": round(cpu_seconds, 3),
         "mbPerSecond": round(size_mb / seconds, 1),
         "recordsPerSecond": round(records / seconds),
         # ru_maxrss is in kilobytes on Linux.
