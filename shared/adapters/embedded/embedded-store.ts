@@ -37,7 +37,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
@@ -185,11 +185,13 @@ async function joinOrStartServer(
       if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
       const outcome = await startServer(dataDir, token, deadline, idleMs);
       if (outcome.kind === 'ready') return outcome.server;
+      if (outcome.kind === 'other') continue; // another server announced itself: join it
+      // Our server exited, or did not start in time (and was stopped): withdraw our election.
+      await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === token);
       if (outcome.kind === 'timeout') {
         lastProblem += '; the last server started did not announce itself in time';
-      } else if (outcome.kind === 'exited') {
+      } else {
         lastProblem = `the store server exited with code ${outcome.code} (see ${serverLogPath(dataDir)})`;
-        await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === token);
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 1000);
       }
@@ -227,7 +229,11 @@ type StartOutcome =
   | { kind: 'other' }
   | { kind: 'timeout' };
 
-/** Spawns the server for the election `token` and waits until it announces itself, exits, or is superseded. */
+/**
+ * Spawns the server for the election `token` and waits until it announces itself, exits, or is superseded.
+ * A server that has not announced itself by the deadline is stopped: an opener that gives up leaves nothing
+ * half-started behind.
+ */
 async function startServer(
   dataDir: string,
   token: string,
@@ -236,9 +242,12 @@ async function startServer(
 ): Promise<StartOutcome> {
   const child = spawnServer(dataDir, token, idleMs);
   let exitCode: number | null | undefined;
-  child.once('exit', (code, signal) => {
-    exitCode = code ?? (signal ? 128 : null);
-  });
+  const exited = new Promise<void>((done) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? 128 : null);
+      done();
+    }),
+  );
   try {
     while (Date.now() < deadline) {
       const lock = await readLock(dataDir);
@@ -251,7 +260,10 @@ async function startServer(
       if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
       await sleep(25);
     }
-    return exitCode === undefined ? { kind: 'timeout' } : { kind: 'exited', code: exitCode };
+    if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5000)]);
+    return { kind: 'timeout' };
   } finally {
     child.unref();
   }
@@ -263,7 +275,9 @@ function spawnServer(dataDir: string, token: string, idleMs: number | undefined)
   const log = openSync(serverLogPath(dataDir), 'a');
   try {
     return spawn(process.execPath, ['--import', tsxLoader, SERVER_ENTRY, dataDir, token], {
-      cwd: dataDir,
+      // Not the data directory: a process whose working directory is deleted under it can hang in tsx's
+      // loader before any of its code runs (seen when a test removed its directory during a start).
+      cwd: dirname(SERVER_ENTRY),
       detached: true,
       stdio: ['ignore', 'ignore', log],
       env:
