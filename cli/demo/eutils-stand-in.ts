@@ -23,7 +23,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { CorpusRecord } from './stand-in-corpus.ts';
 
 export type StandInEndpoint = 'esearch' | 'efetch';
@@ -109,6 +110,9 @@ const EFETCH_ERROR_HEAD =
 export const RETSTART_CAP_ERROR =
   "Search Backend failed: Exception:\n'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the first 9,999 records matching the query. To obtain more than 9,999 PubMed records, consider using EDirect that contains additional logic to batch PubMed search results automatically so that an arbitrary number can be retrieved. For details see https://www.ncbi.nlm.nih.gov/books/NBK25499/";
 const HISTORY_CAP = 9_999;
+
+/** In the thread pool: a blocking gzip of a large efetch answer would delay the arrival times of others. */
+const gzipAsync = promisify(gzipCallback);
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -379,7 +383,11 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     let bytes: Buffer = Buffer.from(reply.body, 'utf8');
     const headers: Record<string, string> = { 'Content-Type': reply.contentType, ...reply.headers };
     if (gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      bytes = gzipSync(bytes);
+      bytes = await gzipAsync(bytes);
+      if (res.destroyed || req.socket.destroyed) {
+        entry.finishedAt = Date.now();
+        return;
+      }
       headers['Content-Encoding'] = 'gzip';
     }
     if (fault?.kind === 'truncate') {

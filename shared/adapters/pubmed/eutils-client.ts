@@ -11,7 +11,7 @@
 // new esearch helps, which is the caller's decision (PubmedSource re-runs the search once).
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ConfigError, EutilsError, errorMessage, InputError } from '../../errors.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
@@ -249,6 +249,93 @@ function isCompletePubmedArticleSet(xml: string): boolean {
   return tail.endsWith('</PubmedArticleSet>') || /<PubmedArticleSet\s*\/>$/.test(tail);
 }
 
+interface RawResponse {
+  statusCode: number;
+  /** Lower-cased names; a repeated header keeps its first value. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * A POST through the dispatcher with a plain (legacy-style) handler rather than undici's `request()`, for one
+ * thing `request()` does not expose: onRequestSent, the moment the request has actually been written. The
+ * rate limiter spaces requests by that moment (rate-limiter.ts).
+ */
+function post(
+  dispatcher: Dispatcher,
+  url: URL,
+  options: {
+    body: string;
+    headers: Record<string, string>;
+    signal: AbortSignal;
+    timeoutMs: number;
+    onSent: () => void;
+  },
+): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const { signal } = options;
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let abortRequest: ((reason?: Error) => void) | null = null;
+    let settled = false;
+    const onAbort = () => {
+      abortRequest?.(signal.reason);
+      settle(() => reject(signal.reason));
+    };
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      done();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let statusCode = 0;
+    const headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    const handler = {
+      onConnect(abort: (reason?: Error) => void) {
+        abortRequest = abort;
+        if (signal.aborted) abort(signal.reason);
+      },
+      onRequestSent() {
+        options.onSent();
+      },
+      onHeaders(status: number, rawHeaders: (Buffer | string)[] | null) {
+        statusCode = status;
+        for (let i = 0; rawHeaders && i + 1 < rawHeaders.length; i += 2) {
+          const name = String(rawHeaders[i]).toLowerCase();
+          if (!(name in headers)) headers[name] = String(rawHeaders[i + 1]);
+        }
+        return true;
+      },
+      onData(chunk: Buffer) {
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete() {
+        settle(() => resolve({ statusCode, headers, body: Buffer.concat(chunks) }));
+      },
+      onError(error: Error) {
+        settle(() => reject(error));
+      },
+    };
+    dispatcher.dispatch(
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: 'POST',
+        body: options.body,
+        headers: options.headers,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      },
+      handler as unknown as Dispatcher.DispatchHandler,
+    );
+  });
+}
+
 export class EutilsClient {
   readonly config: EutilsConfig;
   readonly rateLimiter: RateLimiter;
@@ -392,8 +479,13 @@ export class EutilsClient {
     try {
       return await withRetries(
         async () => {
-          await this.rateLimiter.acquire(signal);
-          const text = await this.attempt(url, encoded, signal);
+          const lease = await this.rateLimiter.acquire(signal);
+          let text: string;
+          try {
+            text = await this.attempt(url, encoded, signal, () => lease.sent());
+          } finally {
+            lease.release();
+          }
           return interpret(text);
         },
         {
@@ -403,8 +495,10 @@ export class EutilsClient {
           classify: (error) => this.classify(error),
           onRetry: (info) => {
             if (info.error instanceof AttemptFailure && info.error.status === 429) {
-              // Nobody on this key starts before the server said so (or a full window passes).
+              // Nobody on this key starts before the server said so (or a full window passes), and the spacing
+              // gets more slack: the server's count and ours disagree.
               this.rateLimiter.holdUntil(Date.now() + (info.retryAfterMs ?? 1000));
+              this.rateLimiter.widenMargin();
             }
             this.onRetry?.({ ...info, endpoint });
           },
@@ -415,8 +509,13 @@ export class EutilsClient {
     }
   }
 
-  /** One HTTP exchange; resolves to the body of a 2xx answer. */
-  private async attempt(url: string, body: string, signal: AbortSignal | undefined): Promise<string> {
+  /** One HTTP exchange; resolves to the body of a 2xx answer. `onSent` fires when the request has left. */
+  private async attempt(
+    url: string,
+    body: string,
+    signal: AbortSignal | undefined,
+    onSent: () => void,
+  ): Promise<string> {
     const timeout = new AbortController();
     const timer = setTimeout(
       () => timeout.abort(new AttemptTimeout(this.config.timeoutMs)),
@@ -428,23 +527,22 @@ export class EutilsClient {
     if (signal?.aborted) forward();
     signal?.addEventListener('abort', forward, { once: true });
     try {
-      const response = await request(url, {
-        method: 'POST',
+      const response = await post(this.dispatcher, new URL(url), {
         body,
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           'accept-encoding': 'gzip',
           'user-agent': `${this.config.tool} (undici)`,
         },
-        dispatcher: this.dispatcher,
         signal: timeout.signal,
-        headersTimeout: this.config.timeoutMs,
-        bodyTimeout: this.config.timeoutMs,
+        timeoutMs: this.config.timeoutMs,
+        onSent,
       });
-      const raw = Buffer.from(await response.body.arrayBuffer());
       // A gzip stream cut short fails here with a Z_* code: retryable, like any damaged body.
       const text = (
-        /gzip/i.test(String(response.headers['content-encoding'] ?? '')) ? await gunzipAsync(raw) : raw
+        /gzip/i.test(response.headers['content-encoding'] ?? '')
+          ? await gunzipAsync(response.body)
+          : response.body
       ).toString('utf8');
       const status = response.statusCode;
       if (status >= 200 && status < 300) return text;

@@ -5,9 +5,10 @@
 //    until every part counts fewer; a single day at 9,999 or more cannot be split and fails.
 // 2. For each part: one 'searched' event (its Count, QueryTranslation, warnings), then efetch in batches
 //    (POST, retstart/retmax against WebEnv + query_key), each parsed and yielded as a 'batch' event in order.
-//    Up to `fetchConcurrency` batches are in flight at once; the client's rate limiter spaces their starts,
-//    so with a slow server the requests still go out at the allowed rate instead of one round trip at a time.
-//    While the last batches of a part are in flight, the next part's esearch is already started.
+//    Up to `fetchConcurrency` batches are in flight (or fetched and not yet taken by the caller) at once; the
+//    client's rate limiter spaces their starts, so with a slow server the requests still go out at the allowed
+//    rate instead of one round trip at a time. Parts are pipelined too: once a part's last batch is launched,
+//    the next part is searched and its batches launched as the caller takes the previous ones.
 // 3. Reconcile: every batch must hold min(batchSize, Count - retstart) records (PubmedArticle and
 //    PubmedBookArticle), no PMID twice; a short batch is asked for once more, then the search fails with
 //    "fetched N of M records for window ...". A smaller answer is never returned as if it were complete.
@@ -40,8 +41,8 @@ export interface PubmedSourceOptions {
   batchSize?: number;
   /** efetch requests in flight at once. Default: the client's requests per second + 1 (4 without a key). */
   fetchConcurrency?: number;
-  /** Defaults to parsePubmedXml. */
-  parse?: (xml: string, origin: string) => ParsedPubmedXml;
+  /** Defaults to parsePubmedXml; may return a promise (a parser on worker threads, say). */
+  parse?: (xml: string, origin: string) => ParsedPubmedXml | Promise<ParsedPubmedXml>;
 }
 
 interface Part {
@@ -88,11 +89,81 @@ function inWindow(window: SearchWindow, error: unknown): unknown {
   });
 }
 
+/** One part of the window being fetched: its search, its history handle and what has arrived so far. */
+interface PartState extends Part {
+  history: History;
+  fetched: number;
+  seen: Set<string>;
+}
+
+type Planned =
+  | { kind: 'searched'; part: PartState }
+  | { kind: 'batch'; part: PartState; outcome: Promise<BatchOutcome> }
+  | { kind: 'end' }
+  | { kind: 'failed'; error: unknown };
+
+/** An unbounded first-in first-out queue whose reader waits for the next item. */
+class Channel<T> {
+  private readonly items: T[] = [];
+  private waiting: ((item: T) => void) | null = null;
+
+  push(item: T): void {
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(item);
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  next(): Promise<T> {
+    const item = this.items.shift();
+    if (item !== undefined) return Promise.resolve(item);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+}
+
+/** Counts batches launched but not yet handed to the caller. */
+class Permits {
+  private readonly waiters: (() => void)[] = [];
+  constructor(private available: number) {}
+
+  acquire(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.available > 0) {
+      this.available--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = this.waiters.indexOf(grant);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(grant);
+    });
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.available++;
+  }
+}
+
 export class PubmedSource implements LiteratureSource {
   readonly name = 'pubmed';
   private readonly batchSize: number;
   private readonly concurrency: number;
-  private readonly parse: (xml: string, origin: string) => ParsedPubmedXml;
+  private readonly parse: (xml: string, origin: string) => ParsedPubmedXml | Promise<ParsedPubmedXml>;
 
   constructor(
     private readonly client: EutilsApi,
@@ -119,45 +190,126 @@ export class PubmedSource implements LiteratureSource {
         `not a search window: ${label(window)} (expected YYYY-MM-DD..YYYY-MM-DD, from <= to)`,
       );
     }
-    // Our own controller: stopping early (an error, the consumer breaking off) cancels what is in flight.
-    const controller = new AbortController();
     const outer = options.signal;
-    const forward = () => controller.abort(outer?.reason);
     if (outer?.aborted) throw outer.reason;
+    // Our own controller: stopping early (an error, the caller breaking off) cancels what is in flight.
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer?.reason);
     outer?.addEventListener('abort', forward, { once: true });
     const signal = controller.signal;
     // Every request in flight (and every one waiting for the rate limiter) listens to it.
     setMaxListeners(0, signal);
 
-    const parts = this.parts(query, window, signal);
-    let pending = parts.next();
-    pending.catch(() => {});
+    const planned = new Channel<Planned>();
+    const permits = new Permits(this.concurrency);
+    void this.plan(query, window, signal, planned, permits);
+
+    let current: PartState | null = null;
     try {
       for (;;) {
-        const step = await pending;
-        if (step.done) break;
-        const part = step.value;
-        yield {
-          type: 'searched',
-          window: part.window,
-          count: part.search.count,
-          queryTranslation: part.search.queryTranslation,
-          warnings: part.search.warnings,
-        };
-        const next: { promise: Promise<IteratorResult<Part>> | null } = { promise: null };
-        const startNext = () => {
-          if (next.promise) return;
-          next.promise = parts.next();
-          next.promise.catch(() => {});
-        };
-        yield* this.fetchPart(query, part, signal, startNext);
-        startNext();
-        pending = next.promise ?? parts.next();
+        const item = await planned.next();
+        if (item.kind === 'failed') throw item.error;
+        if (item.kind === 'end' || item.kind === 'searched') {
+          if (current) this.checkComplete(current);
+          if (item.kind === 'end') return;
+          current = item.part;
+          yield {
+            type: 'searched',
+            window: current.window,
+            count: current.search.count,
+            queryTranslation: current.search.queryTranslation,
+            warnings: current.search.warnings,
+          };
+          continue;
+        }
+        const outcome = await item.outcome;
+        permits.release();
+        yield this.accept(item.part, outcome);
       }
     } finally {
       outer?.removeEventListener('abort', forward);
       controller.abort(new EutilsError('search stopped'));
-      parts.return(undefined).catch(() => {});
+    }
+  }
+
+  /**
+   * Searches the parts one after another and launches their batches as permits allow, so the next part's
+   * search and first batches go out while the caller is still taking the previous part's last batches.
+   */
+  private async plan(
+    query: string,
+    window: SearchWindow,
+    signal: AbortSignal,
+    planned: Channel<Planned>,
+    permits: Permits,
+  ): Promise<void> {
+    try {
+      for await (const part of this.parts(query, window, signal)) {
+        const { search } = part;
+        if (search.count > 0 && (search.webEnv === null || search.queryKey === null)) {
+          throw new EutilsError(
+            `pubmed window ${label(part.window)}: esearch gave no WebEnv/QueryKey to fetch from`,
+          );
+        }
+        const state: PartState = {
+          ...part,
+          history: {
+            webEnv: search.webEnv ?? '',
+            queryKey: search.queryKey ?? '',
+            renewed: false,
+            renewing: null,
+            failure: null,
+          },
+          fetched: 0,
+          seen: new Set(),
+        };
+        planned.push({ kind: 'searched', part: state });
+        for (let retstart = 0; retstart < search.count; retstart += this.batchSize) {
+          await permits.acquire(signal);
+          const expected = Math.min(this.batchSize, search.count - retstart);
+          const outcome = this.fetchBatch(query, state, retstart, expected, signal);
+          outcome.catch(() => {});
+          planned.push({ kind: 'batch', part: state, outcome });
+        }
+      }
+      planned.push({ kind: 'end' });
+    } catch (error) {
+      planned.push({ kind: 'failed', error });
+    }
+  }
+
+  /** A fetched batch, checked: exactly the records expected, none seen before in its part. */
+  private accept(part: PartState, outcome: BatchOutcome): SearchEvent {
+    const { window, search } = part;
+    if (!outcome.ok) {
+      throw new EutilsError(
+        `fetched ${part.fetched + outcome.got} of ${search.count} records for window ${label(window)}: the batch at retstart=${outcome.retstart} held ${outcome.got} of ${outcome.expected} records, twice; PubMed's search counted records it did not return (records withdrawn since the search, or a backend fault). The run stops here rather than report a smaller window as complete.`,
+        { retryable: true },
+      );
+    }
+    const { citations, deletedPmids } = outcome.parsed;
+    for (const citation of citations) {
+      const id = citation.pmid ?? citation.sourceRecordId;
+      if (part.seen.has(id)) {
+        throw new EutilsError(
+          `pubmed window ${label(window)}: PMID ${id} came back twice (again at retstart=${outcome.retstart}); the history set is not a stable list`,
+          { retryable: true },
+        );
+      }
+      part.seen.add(id);
+    }
+    part.fetched += citations.length;
+    return { type: 'batch', window, citations, deletedIds: deletedPmids };
+  }
+
+  private checkComplete(part: PartState): void {
+    if (part.fetched !== part.search.count) {
+      throw new EutilsError(
+        `fetched ${part.fetched} of ${part.search.count} records for window ${label(part.window)}`,
+        {
+          retryable: true,
+        },
+      );
     }
   }
 
@@ -187,83 +339,14 @@ export class PubmedSource implements LiteratureSource {
     }
   }
 
-  private async *fetchPart(
-    query: string,
-    part: Part,
-    signal: AbortSignal,
-    allStarted: () => void,
-  ): AsyncGenerator<SearchEvent, void, undefined> {
-    const { window, search } = part;
-    const count = search.count;
-    if (count === 0) {
-      allStarted();
-      return;
-    }
-    if (search.webEnv === null || search.queryKey === null) {
-      throw new EutilsError(`pubmed window ${label(window)}: esearch gave no WebEnv/QueryKey to fetch from`);
-    }
-    const history: History = {
-      webEnv: search.webEnv,
-      queryKey: search.queryKey,
-      renewed: false,
-      renewing: null,
-      failure: null,
-    };
-    const starts: number[] = [];
-    for (let retstart = 0; retstart < count; retstart += this.batchSize) starts.push(retstart);
-
-    const inFlight: Promise<BatchOutcome>[] = [];
-    let launched = 0;
-    const launch = () => {
-      const retstart = starts[launched++]!;
-      const expected = Math.min(this.batchSize, count - retstart);
-      const batch = this.fetchBatch(query, part, history, retstart, expected, signal);
-      batch.catch(() => {});
-      inFlight.push(batch);
-      if (launched === starts.length) allStarted();
-    };
-    while (launched < starts.length && inFlight.length < this.concurrency) launch();
-
-    const seen = new Set<string>();
-    let fetched = 0;
-    while (inFlight.length > 0) {
-      const outcome = await inFlight.shift()!;
-      if (launched < starts.length) launch();
-      if (!outcome.ok) {
-        throw new EutilsError(
-          `fetched ${fetched + outcome.got} of ${count} records for window ${label(window)}: the batch at retstart=${outcome.retstart} held ${outcome.got} of ${outcome.expected} records, twice; PubMed's search counted records it did not return (records withdrawn since the search, or a backend fault). The run stops here rather than report a smaller window as complete.`,
-          { retryable: true },
-        );
-      }
-      const { citations, deletedPmids } = outcome.parsed;
-      for (const citation of citations) {
-        const id = citation.pmid ?? citation.sourceRecordId;
-        if (seen.has(id)) {
-          throw new EutilsError(
-            `pubmed window ${label(window)}: PMID ${id} came back twice (again at retstart=${outcome.retstart}); the history set is not a stable list`,
-            { retryable: true },
-          );
-        }
-        seen.add(id);
-      }
-      fetched += citations.length;
-      yield { type: 'batch', window, citations, deletedIds: deletedPmids };
-    }
-    if (fetched !== count) {
-      throw new EutilsError(`fetched ${fetched} of ${count} records for window ${label(window)}`, {
-        retryable: true,
-      });
-    }
-  }
-
   private async fetchBatch(
     query: string,
-    part: Part,
-    history: History,
+    part: PartState,
     retstart: number,
     expected: number,
     signal: AbortSignal,
   ): Promise<BatchOutcome> {
+    const { history } = part;
     let askedAgain = false;
     for (;;) {
       const webEnv = history.webEnv;
@@ -280,7 +363,12 @@ export class PubmedSource implements LiteratureSource {
         }
         throw inWindow(part.window, error);
       }
-      const parsed = this.parse(xml, `efetch ${label(part.window)} retstart=${retstart}`);
+      // Parsing a batch holds the thread for tens of milliseconds. undici writes a request on a reused
+      // keep-alive socket only in the check phase (after it has validated the idle socket), so parsing here,
+      // in the poll phase, could sit between the rate limiter's grant and the request actually leaving, and
+      // bunch requests up. Yielding to the check phase first lets requests already granted go out.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const parsed = await this.parse(xml, `efetch ${label(part.window)} retstart=${retstart}`);
       const got = parsed.citations.length;
       if (got === expected) return { ok: true, retstart, parsed };
       if (got > expected || askedAgain) return { ok: false, retstart, expected, got };

@@ -1,10 +1,14 @@
 // Request spacing for E-utilities. NCBI allows 3 requests per second per IP without an API key and 10 per
 // key with one, and answers 429 above that (FACTS.md §1). It counts requests *started* in a one-second
-// window, so a token bucket that lets a burst of 3 go at once and 3 more 1.0 s later is at the mercy of
-// network jitter. This limiter spaces every start at least (1000 + margin) / rate ms after the previous
-// one, measured on the moment each request was actually let go (a late timer, a busy event loop, never
-// lets the next start catch up), so any window of 1000 + margin ms holds at most `rate` starts and jitter up
-// to the margin between our clock and NCBI's still stays under the limit.
+// window, so a token bucket that lets 3 go at once and 3 more 1.0 s later is at the mercy of jitter.
+//
+// This limiter spaces requests by when they actually left, not by when they were allowed to: a caller takes
+// a lease, sends, and reports `sent()` (the client does it from undici's onRequestSent). The next lease is
+// granted only once the previous request has left (or given up) and (1000 + margin) / rate ms have passed
+// since. A slow connect, a TLS handshake, or a busy event loop between the grant and the write therefore
+// never bunches requests up: any window of 1000 + margin ms holds at most `rate` requests as sent, and
+// jitter up to the margin between us and NCBI stays under the limit. A 429 all the same widens the margin
+// (up to MAX_WINDOW_MARGIN_MS) for the rest of the process.
 //
 // One limiter per (base URL, API key) for the whole process: every client instance with the same key shares
 // it, because NCBI counts the key (or the IP), not the client object.
@@ -13,6 +17,9 @@ export const NCBI_REQUESTS_PER_SECOND_WITHOUT_KEY = 3;
 export const NCBI_REQUESTS_PER_SECOND_WITH_KEY = 10;
 /** Slack added to every one-second window; see the header comment. */
 export const DEFAULT_WINDOW_MARGIN_MS = 20;
+export const MAX_WINDOW_MARGIN_MS = 250;
+/** A lease neither sent nor released after this long is released anyway, so one lost caller cannot stall all. */
+export const LEASE_EXPIRY_MS = 60_000;
 
 export function defaultRequestsPerSecond(apiKey: string | undefined | null): number {
   return apiKey ? NCBI_REQUESTS_PER_SECOND_WITH_KEY : NCBI_REQUESTS_PER_SECOND_WITHOUT_KEY;
@@ -24,46 +31,54 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
+/** Permission to start one request. Call `sent()` when it has left; `release()` always (it is idempotent). */
+export interface RateLimitLease {
+  sent(): void;
+  release(): void;
+}
+
 interface Waiter {
-  resolve: () => void;
+  resolve: (lease: RateLimitLease) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
 export class RateLimiter {
-  private interval: number;
-  private readonly marginMs: number;
+  private rate: number;
+  private marginMs: number;
   private readonly now: () => number;
+  /** When the last request left (or the last lease ended without one leaving). */
   private lastStart = Number.NEGATIVE_INFINITY;
   private heldUntil = Number.NEGATIVE_INFINITY;
+  /** The lease granted and not yet sent or released: the next waits for it. */
+  private outstanding: object | null = null;
   private readonly queue: Waiter[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private rate: number;
 
   constructor(options: RateLimiterOptions) {
     if (!(options.requestsPerSecond > 0)) throw new RangeError('requestsPerSecond must be positive');
+    this.rate = options.requestsPerSecond;
     this.marginMs = options.windowMarginMs ?? DEFAULT_WINDOW_MARGIN_MS;
     this.now = options.now ?? Date.now;
-    this.rate = options.requestsPerSecond;
-    this.interval = (1000 + this.marginMs) / this.rate;
   }
 
   get requestsPerSecond(): number {
     return this.rate;
   }
 
-  /** Minimum time between two starts. */
+  get windowMarginMs(): number {
+    return this.marginMs;
+  }
+
+  /** Minimum time between two requests leaving. */
   get intervalMs(): number {
-    return this.interval;
+    return (1000 + this.marginMs) / this.rate;
   }
 
   /** Only ever lowers the rate: two configurations sharing a key must both stay within the lower one. */
   lowerRate(requestsPerSecond: number): void {
-    if (requestsPerSecond > 0 && requestsPerSecond < this.rate) {
-      this.rate = requestsPerSecond;
-      this.interval = (1000 + this.marginMs) / requestsPerSecond;
-    }
+    if (requestsPerSecond > 0 && requestsPerSecond < this.rate) this.rate = requestsPerSecond;
   }
 
   /** Lets nobody start before `time` (epoch ms): a 429 with Retry-After pauses every request on the key. */
@@ -72,10 +87,15 @@ export class RateLimiter {
     this.reschedule();
   }
 
-  /** Resolves when the caller may start one request. Rejects with the signal's reason on abort. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /** The server said 429 although we kept to the rate: its clock and ours disagree by more than the margin. */
+  widenMargin(): void {
+    this.marginMs = Math.min(MAX_WINDOW_MARGIN_MS, Math.max(this.marginMs * 2, 10));
+  }
+
+  /** Resolves with a lease when the caller may start one request. Rejects with the signal's reason on abort. */
+  acquire(signal?: AbortSignal): Promise<RateLimitLease> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<RateLimitLease>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
       if (signal) {
         waiter.onAbort = () => {
@@ -92,20 +112,35 @@ export class RateLimiter {
   }
 
   private earliestStart(): number {
-    return Math.max(this.lastStart + this.interval, this.heldUntil);
+    return Math.max(this.lastStart + this.intervalMs, this.heldUntil);
   }
 
   private pump(): void {
+    if (this.outstanding) return;
     const head = this.queue[0];
     if (!head) return;
-    const now = this.now();
-    if (now >= this.earliestStart()) {
+    if (this.now() >= this.earliestStart()) {
       this.queue.shift();
-      this.lastStart = now;
       if (head.signal && head.onAbort) head.signal.removeEventListener('abort', head.onAbort);
-      head.resolve();
+      head.resolve(this.grant());
+      return;
     }
     this.reschedule();
+  }
+
+  private grant(): RateLimitLease {
+    const token = {};
+    this.outstanding = token;
+    const end = () => {
+      clearTimeout(expiry);
+      if (this.outstanding !== token) return;
+      this.outstanding = null;
+      this.lastStart = Math.max(this.lastStart, this.now());
+      this.pump();
+    };
+    const expiry = setTimeout(end, LEASE_EXPIRY_MS);
+    expiry.unref?.();
+    return { sent: end, release: end };
   }
 
   private reschedule(): void {
@@ -113,7 +148,7 @@ export class RateLimiter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.outstanding) return;
     const wait = Math.max(0, Math.ceil(this.earliestStart() - this.now()));
     this.timer = setTimeout(() => {
       this.timer = null;

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   defaultRequestsPerSecond,
+  LEASE_EXPIRY_MS,
+  MAX_WINDOW_MARGIN_MS,
   RateLimiter,
   sharedRateLimiter,
 } from '../../../shared/adapters/pubmed/rate-limiter.ts';
@@ -22,7 +24,12 @@ describe('RateLimiter (simulated clock)', () => {
 
   async function grantTimes(limiter: RateLimiter, n: number): Promise<number[]> {
     const starts: number[] = [];
-    const all = Array.from({ length: n }, () => limiter.acquire().then(() => starts.push(Date.now())));
+    const all = Array.from({ length: n }, () =>
+      limiter.acquire().then((lease) => {
+        starts.push(Date.now());
+        lease.sent();
+      }),
+    );
     await vi.runAllTimersAsync();
     await Promise.all(all);
     return starts;
@@ -46,23 +53,62 @@ describe('RateLimiter (simulated clock)', () => {
     expect(maxInWindow(starts, 1_000)).toBe(10);
   });
 
-  it('measures from when a start was actually granted, so a late grant never lets the next one catch up', async () => {
-    let clock = 0;
-    const limiter = new RateLimiter({ requestsPerSecond: 3, windowMarginMs: 0, now: () => clock });
+  it('spaces from when the previous request actually left, and grants nothing while it has not', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 3, windowMarginMs: 0 });
+    const first = await limiter.acquire();
+    const granted: number[] = [];
+    const second = limiter.acquire().then((lease) => {
+      granted.push(Date.now());
+      return lease;
+    });
+    // A slow connect: the first request leaves 900 ms after its grant.
+    await vi.advanceTimersByTimeAsync(900);
+    expect(granted).toEqual([]);
+    first.sent();
+    await vi.advanceTimersByTimeAsync(332);
+    expect(granted).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(granted).toEqual([1_000_000 + 900 + 334]);
+    (await second).release();
+  });
+
+  it('a lease released without sending frees the next, spaced from the release', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 10, windowMarginMs: 0 });
+    const first = await limiter.acquire();
+    const next: number[] = [];
+    const waiting = limiter.acquire().then((lease) => {
+      next.push(Date.now());
+      lease.release();
+    });
+    await vi.advanceTimersByTimeAsync(50);
+    first.release();
+    first.sent(); // idempotent once released
+    await vi.runAllTimersAsync();
+    await waiting;
+    expect(next).toEqual([1_000_000 + 50 + 100]);
+  });
+
+  it('a lease never ended expires, so one lost caller cannot stall the process', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 10 });
     await limiter.acquire();
-    clock = 900; // the caller came back late
-    await limiter.acquire();
-    const third = limiter.acquire();
     let granted = false;
-    void third.then(() => {
+    void limiter.acquire().then(() => {
       granted = true;
     });
-    clock = 1_000;
-    await vi.advanceTimersByTimeAsync(100);
+    await vi.advanceTimersByTimeAsync(LEASE_EXPIRY_MS - 1);
     expect(granted).toBe(false);
-    clock = 1_234;
-    await vi.advanceTimersByTimeAsync(300);
+    await vi.advanceTimersByTimeAsync(200);
     expect(granted).toBe(true);
+  });
+
+  it('widens its margin after a 429, up to a cap', () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 3, windowMarginMs: 20 });
+    expect(limiter.intervalMs).toBeCloseTo(340);
+    limiter.widenMargin();
+    expect(limiter.windowMarginMs).toBe(40);
+    for (let i = 0; i < 10; i++) limiter.widenMargin();
+    expect(limiter.windowMarginMs).toBe(MAX_WINDOW_MARGIN_MS);
+    expect(limiter.intervalMs).toBeCloseTo((1000 + MAX_WINDOW_MARGIN_MS) / 3);
   });
 
   it('holdUntil pauses every waiter until the given time', async () => {
@@ -75,11 +121,14 @@ describe('RateLimiter (simulated clock)', () => {
 
   it('an aborted waiter leaves the queue with its reason and does not use a slot', async () => {
     const limiter = new RateLimiter({ requestsPerSecond: 2, windowMarginMs: 0 });
-    await limiter.acquire();
+    (await limiter.acquire()).sent();
     const controller = new AbortController();
     const cancelled = limiter.acquire(controller.signal).catch((e: unknown) => e);
     const next: number[] = [];
-    const waiting = limiter.acquire().then(() => next.push(Date.now()));
+    const waiting = limiter.acquire().then((lease) => {
+      next.push(Date.now());
+      lease.sent();
+    });
     controller.abort(new Error('gave up'));
     expect(((await cancelled) as Error).message).toBe('gave up');
     await vi.runAllTimersAsync();
