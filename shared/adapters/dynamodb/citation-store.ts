@@ -34,7 +34,8 @@
 // citation nobody can read. Another record meeting such a claim cannot tell a writer that is a few
 // milliseconds from finishing from one that crashed. This is the "in-progress record" problem of the
 // Powertools idempotency utility, solved the same way, with a lease: the claim carries claimedAt; a reader
-// first waits briefly (pendingWaitMs, backing off) for the concurrent writer; if the citation is still missing
+// first waits (pendingWaitMs, default 10 s, polling with backoff) for the concurrent writer, whose next write
+// is its citation but which may be slowed by throttling and SDK retries; if the citation is still missing
 // and the claim is older than the lease (claimLeaseMs, 10 minutes: far longer than one recordCitation call,
 // which takes milliseconds, even with every SDK retry), the writer is taken to have died and the claim is
 // taken over with a conditional update on the exact claimedAt it read (so two readers cannot both take it).
@@ -98,7 +99,7 @@ export interface DynamoCitationStoreOptions {
 }
 
 export const DEFAULT_CLAIM_LEASE_MS = 10 * 60 * 1000;
-export const DEFAULT_PENDING_WAIT_MS = 2000;
+export const DEFAULT_PENDING_WAIT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------------------------
 // Item schemas: everything read back is validated here before it leaves the adapter.
@@ -369,7 +370,7 @@ export class DynamoCitationStore implements CitationStore {
         // Probably a concurrent writer between its claims and its citation: give it a moment.
         await sleep(delay);
         waited += delay;
-        delay = Math.min(delay * 2, 400);
+        delay = Math.min(delay * 2, 500);
         continue;
       }
       const age = ctx.now.getTime() - Date.parse(claim.claimedAt);
