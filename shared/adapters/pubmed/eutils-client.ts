@@ -142,7 +142,10 @@ export interface EfetchRequest {
 }
 
 export interface EutilsClientOptions {
-  /** Defaults to an Agent of this client's own (keep-alive, gzip). */
+  /**
+   * Defaults to a keep-alive Agent of this client's own. A dispatcher composed with interceptors does not pass
+   * on onRequestSent; the limiter then spaces requests from when each answer ended: safe, but one at a time.
+   */
   dispatcher?: Dispatcher;
   /** Defaults to the process-wide limiter of (baseUrl, apiKey). */
   rateLimiter?: RateLimiter;

@@ -39,7 +39,11 @@ export interface EutilsApi {
 export interface PubmedSourceOptions {
   /** Records per efetch POST. Default 500 (NCBI: POST above ~200 ids; "several hundred" per request). */
   batchSize?: number;
-  /** efetch requests in flight at once. Default: the client's requests per second + 1 (4 without a key). */
+  /**
+   * Batches launched and not yet taken by the caller (in flight, or fetched and waiting): bounds both the
+   * requests outstanding and the memory held. Default: the client's requests per second + 1 (4 without a
+   * key, 11 with one), at most 12.
+   */
   fetchConcurrency?: number;
   /** Defaults to parsePubmedXml; may return a promise (a parser on worker threads, say). */
   parse?: (xml: string, origin: string) => ParsedPubmedXml | Promise<ParsedPubmedXml>;
