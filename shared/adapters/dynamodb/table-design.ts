@@ -6,20 +6,24 @@
 //
 // One table (name from LIVING_REVIEW_TABLE, default "living-review"), on-demand billing, string keys
 // pk (partition) and sk (sort), and one global secondary index "queue" on (gsi1pk, gsi1sk). Every item of a
-// review lives in the review's partition, so nothing ever needs a Scan.
+// review lives in the review's partition, so nothing ever needs a Scan. Every item carries a `type`
+// ("citation", "redirect", "key", "watermark", "run"). Other adapters add their own items to the same
+// partition (screening-store.ts: screening events, possible duplicates; it also moves screeningStatus).
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus, pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#awaiting-screening`, gsi1sk `<queuedAt>#<citationId>` |
+// | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus ("awaiting-screening" when recorded), pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#<screeningStatus>`, gsi1sk `<queuedAt>#<citationId>` |
 // | redirect | `REVIEW#<reviewId>` | `CITATION#<citationId>` | redirectTo, matchedKey: an id that turned out to be another citation's duplicate; it can never become a citation |
 // | key claim | `REVIEW#<reviewId>` | `KEY#<citationKey>` (KEY#pmid:123, KEY#doi:10.1/x; a key over the 1 KB sort key limit as KEY#title:sha256:<hex>) | key, owner (citationId), claimedAt |
 // | watermark | `REVIEW#<reviewId>` | `WATERMARK#<source>` | completedThrough (YYYY-MM-DD), runId, updatedAt |
 // | run log | `REVIEW#<reviewId>` | `RUN#<startedAt>#<runId>` | the RunLog |
 //
 // Access patterns:
-// - record a citation: conditional PutItem of each key claim (attribute_not_exists(pk) OR owner = me), then a
-//   conditional PutItem of the citation item. Single-item conditional writes only: no TransactWriteItems
-//   (dynalite has none, and a transaction costs twice the write units on DynamoDB).
+// - record a citation: GetItem of the citation item (a record seen before costs one read, no write), then a
+//   conditional PutItem of each key claim (attribute_not_exists(pk) OR owner = me), then a conditional
+//   PutItem of the citation item (citation-store.ts explains duplicates, redirects and crashed writers).
+//   Single-item conditional writes only: no TransactWriteItems (dynalite has none, and a transaction costs
+//   twice the write units on DynamoDB). A new record with a PMID and a DOI: 1 read + 3 writes.
 // - the screening queue in arrival order: Query on "queue" with gsi1pk = QUEUE#<reviewId>#awaiting-screening,
 //   ascending gsi1sk. The citation and its queue entry are ONE item, so neither can exist without the other;
 //   changing screeningStatus later moves the item to another queue (or out of the sparse index) in the same
