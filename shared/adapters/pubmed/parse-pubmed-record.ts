@@ -93,6 +93,7 @@ function authorList(lists: XmlElement[]): XmlElement | undefined {
   return lists.find((list) => (list.attributes['Type'] ?? 'authors') === 'authors');
 }
 
+/** The Abstract's sections. OtherAbstract (translations, plain-language summaries) is not read. */
 function readAbstract(abstract: XmlElement | undefined): Citation['abstract'] {
   return childElements(abstract, 'AbstractText').map((section) => ({
     label: attribute(section, 'Label'),
