@@ -214,7 +214,9 @@ function fakeEvidence(broken: string): { store: EvidenceStore; recomputes: Map<s
 }
 
 const iesm = loadProtocolFile(`${defaultProtocolDirectory()}/iesm.yaml`);
-const protocols: Protocol[] = ['rev-a', 'rev-b', 'rev-broken'].map((id) => protocolSchema.parse({ ...iesm, id }));
+const protocols: Protocol[] = ['rev-a', 'rev-b', 'rev-broken'].map((id) =>
+  protocolSchema.parse({ ...iesm, id }),
+);
 
 describe('Function: createRecomputeHandler', () => {
   it('recomputes each review once, and reports every record of a failed review and only those', async () => {
