@@ -1,0 +1,274 @@
+// Contract of the search-pubmed Lambda: the real `handler` export, configured only through its environment the
+// way the stack configures it, invoked with the event the review's schedule sends, against the embedded store
+// (through AWS_ENDPOINT_URL_DYNAMODB) and the loopback E-utilities (through NCBI_EUTILS_BASE_URL). No api key
+// secret is configured (NCBI_API_KEY_SECRET_ARN unset), so no Secrets Manager call is made and requests go
+// without api_key. The last test runs the handler as bundled for Lambda (infra/bundling.ts), protocols
+// converted to JSON and the slim undici entry included.
+import { execSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
+import {
+  type CorpusRecord,
+  corpusFromPubmedXml,
+  syntheticCorpus,
+} from '../../../cli/demo/stand-in-corpus.ts';
+import {
+  handler,
+  newRunId,
+  SearchFailedError,
+  type SearchResult,
+  searchEnvSchema,
+} from '../../../functions/search-pubmed/handler.ts';
+import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
+import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
+import { defaultSecretExtract, parseLambdaEnv, secretReader } from '../../../shared/config/lambda-env.ts';
+import { loadProtocolFile, parseProtocol } from '../../../shared/config/load-protocols.ts';
+import { isoDay } from '../../../shared/domain/monitor/search-window.ts';
+import { ConfigError, InputError, ProtocolError } from '../../../shared/errors.ts';
+import { eventFixture, type FunctionHarness, lambdaContext, startFunctionHarness } from './harness.ts';
+
+const RECORDED = join(PROJECT_ROOT, 'cli', 'demo', 'recorded');
+const PROTOCOLS = join(PROJECT_ROOT, 'protocols');
+const iesm = loadProtocolFile(join(PROTOCOLS, 'iesm.yaml'));
+const today = isoDay(new Date());
+
+const recorded: CorpusRecord[] = readdirSync(RECORDED)
+  .filter((name) => name.endsWith('.xml'))
+  .sort()
+  .flatMap((name) => corpusFromPubmedXml(readFileSync(join(RECORDED, name), 'utf8'), name));
+/** What the first scheduled run must find: every recorded record created since the monitoring start. */
+const sinceStart = recorded.filter((r) => r.createdDate >= iesm.monitoringStart && r.createdDate <= today);
+
+let h: FunctionHarness;
+let standIn: EutilsStandIn;
+let store: DynamoCitationStore;
+
+beforeAll(async () => {
+  standIn = await startEutilsStandIn({ corpus: recorded, rateLimit: { withoutKey: 100, withKey: 100 } });
+  h = await startFunctionHarness('search-pubmed', {
+    LIVING_REVIEW_PROTOCOLS: PROTOCOLS,
+    NCBI_EUTILS_BASE_URL: standIn.baseUrl,
+    NCBI_TOOL: 'living-review-monitor',
+    NCBI_EMAIL: 'monitor-tests@example.org',
+    NCBI_REQUESTS_PER_SECOND: '50',
+    NCBI_MAX_ATTEMPTS: '2',
+    NCBI_MAX_RETRY_TIME_MS: '2000',
+    NCBI_TIMEOUT_MS: '5000',
+  });
+  delete process.env.NCBI_API_KEY_SECRET_ARN;
+  delete process.env.NCBI_API_KEY;
+  store = h.embedded.store;
+});
+
+afterAll(async () => {
+  await h?.close();
+  await standIn?.close();
+});
+
+const scheduled = () =>
+  eventFixture<{ reviewId: string; scheduledTime: string; executionId: string }>('scheduled-iesm.json');
+
+describe('Function: search-pubmed handler (scheduled event, embedded store, loopback E-utilities)', () => {
+  it('runs the first monitor cycle from the monitoring start: every record queued once, watermark to yesterday', async () => {
+    // Prepare
+    const before = standIn.requests.length;
+
+    // Act
+    const result = await handler(scheduled(), lambdaContext('search-pubmed'));
+
+    // Assess
+    expect(result.reviewId).toBe('iesm');
+    expect(result.results).toHaveLength(1);
+    const [pubmed] = result.results;
+    expect(pubmed?.status).toBe('succeeded');
+    expect(pubmed?.window).toEqual({ from: iesm.monitoringStart, to: today });
+    expect(pubmed?.counts?.found).toBe(sinceStart.length);
+    expect(pubmed?.counts?.fetched).toBe(sinceStart.length);
+    const counts = pubmed!.counts!;
+    expect(counts.new + counts.duplicates + counts.alreadyKnown).toBe(sinceStart.length);
+    expect(counts.new).toBeGreaterThan(0);
+
+    const queue = await store.listQueue('iesm');
+    expect(queue).toHaveLength(counts.new);
+    const expectedPmids = new Set(sinceStart.map((r) => r.pmid));
+    for (const entry of queue) expect(expectedPmids).toContain(entry.pmid);
+    const watermark = await store.getWatermark('iesm', 'pubmed');
+    expect(watermark?.completedThrough).toBe(isoDay(new Date(Date.now() - 86_400_000)));
+    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    expect(runLog).toMatchObject({ runId: pubmed?.runId, outcome: 'succeeded', reviewId: 'iesm' });
+
+    // The requests NCBI would have seen: the protocol's query, tool and email, no api_key (no secret configured).
+    const sent = standIn.requests.slice(before);
+    expect(sent.map((r) => r.endpoint)).toContain('esearch');
+    expect(sent.map((r) => r.endpoint)).toContain('efetch');
+    for (const request of sent) {
+      expect(request.params.api_key).toBeUndefined();
+      expect(request.params.tool).toBe('living-review-monitor');
+      expect(request.params.email).toBe('monitor-tests@example.org');
+    }
+    expect(sent.find((r) => r.endpoint === 'esearch')?.params.term).toContain(iesm.query);
+  });
+
+  it('answers a second delivery of the same schedule with "not-due" and sends NCBI nothing', async () => {
+    const before = standIn.requests.length;
+    const result = await handler(scheduled(), lambdaContext('search-pubmed'));
+    expect(result.results).toEqual([
+      expect.objectContaining({ source: 'pubmed', status: 'not-due', nextDueAt: expect.any(String) }),
+    ]);
+    expect(standIn.requests.length).toBe(before);
+  });
+
+  it('queues only what is new when PubMed has received records since (forced run)', async () => {
+    // Prepare: two records created today arrive in PubMed.
+    const arrivals = syntheticCorpus(2, { from: today, to: today, firstPmid: 41_000_000, seed: 7 });
+    standIn.addRecords(arrivals);
+    const queuedBefore = (await store.listQueue('iesm')).length;
+
+    // Act
+    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+
+    // Assess: the window re-reads the overlap days; only the arrivals are new.
+    const [pubmed] = result.results;
+    expect(pubmed?.status).toBe('succeeded');
+    expect(pubmed?.counts?.new).toBe(2);
+    const queue = await store.listQueue('iesm');
+    expect(queue).toHaveLength(queuedBefore + 2);
+    expect(queue.map((q) => q.pmid)).toEqual(expect.arrayContaining(arrivals.map((a) => a.pmid)));
+  });
+
+  it('re-searches an explicit window an operator asks for, adding nothing already known', async () => {
+    const window = { from: '2016-01-01', to: '2018-12-31' };
+    const inWindow = recorded.filter((r) => r.createdDate >= window.from && r.createdDate <= window.to);
+    const result = await handler({ reviewId: 'iesm', window }, lambdaContext('search-pubmed'));
+    const [pubmed] = result.results;
+    expect(pubmed).toMatchObject({ status: 'succeeded', window });
+    expect(pubmed?.counts?.found).toBe(inWindow.length);
+    const again = await handler({ reviewId: 'iesm', window }, lambdaContext('search-pubmed'));
+    expect(again.results[0]?.counts).toMatchObject({ found: inWindow.length, new: 0 });
+  });
+
+  it('fails the invocation (so Lambda retries, then dead-letters) when E-utilities keeps failing; the watermark stays', async () => {
+    // Prepare: every attempt of the esearch fails (NCBI_MAX_ATTEMPTS=2).
+    const watermark = await store.getWatermark('iesm', 'pubmed');
+    standIn.faults.enqueue('esearch', { kind: 'status', status: 503 });
+    standIn.faults.enqueue('esearch', { kind: 'status', status: 503 });
+
+    // Act
+    const failure = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed')).then(
+      () => null,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect(failure).toBeInstanceOf(SearchFailedError);
+    const error = failure as SearchFailedError;
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/review "iesm": pubmed run .* failed: .*503/);
+    expect(error.result.results[0]).toMatchObject({ source: 'pubmed', status: 'failed' });
+    expect(standIn.faults.pending()).toBe(0);
+    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    expect(runLog).toMatchObject({ outcome: 'failed', runId: error.result.results[0]?.runId });
+    expect(await store.getWatermark('iesm', 'pubmed')).toEqual(watermark);
+  });
+
+  it('rejects an event without a review id, and a review it has no protocol for', async () => {
+    await expect(handler({ scheduledTime: '2026-01-05T06:00:00Z' })).rejects.toBeInstanceOf(InputError);
+    await expect(
+      handler({ reviewId: 'iesm', window: { from: '2024-02-01', to: '2024-01-01' } }),
+    ).rejects.toThrow(/window.from must not be after window.to/);
+    await expect(handler({ reviewId: 'no-such-review' })).rejects.toBeInstanceOf(ProtocolError);
+  });
+});
+
+describe('Function: search-pubmed environment and api key', () => {
+  const base = { LIVING_REVIEW_TABLE: 't', LIVING_REVIEW_PROTOCOLS: '/var/task/protocols' };
+
+  it('refuses an api key in the environment, naming the variable', () => {
+    expect(() => parseLambdaEnv(searchEnvSchema, { ...base, NCBI_API_KEY: 'abc123' })).toThrow(ConfigError);
+    expect(() => parseLambdaEnv(searchEnvSchema, { ...base, NCBI_API_KEY: 'abc123' })).toThrow(
+      /NCBI_API_KEY: the NCBI api_key must not be in the environment/,
+    );
+  });
+
+  it('names every missing variable', () => {
+    expect(() => parseLambdaEnv(searchEnvSchema, {})).toThrow(/LIVING_REVIEW_TABLE.*LIVING_REVIEW_PROTOCOLS/);
+  });
+
+  it('reads no secret when NCBI_API_KEY_SECRET_ARN is unset', async () => {
+    const env = parseLambdaEnv(searchEnvSchema, base);
+    expect(env.NCBI_API_KEY_SECRET_ARN).toBeUndefined();
+    expect(env.NCBI_API_KEY_MAX_AGE_SECONDS).toBe(900);
+    await expect(secretReader({ secretId: undefined, maxAgeSeconds: 900 })()).resolves.toBeUndefined();
+  });
+
+  it('takes the key from a plain secret string or a one-field JSON secret', () => {
+    expect(defaultSecretExtract(' 0123456789abcdef0123456789abcdef0123 \n')).toBe(
+      '0123456789abcdef0123456789abcdef0123',
+    );
+    expect(defaultSecretExtract('{"NCBI_API_KEY":"abc123"}')).toBe('abc123');
+    expect(defaultSecretExtract('{"a":"1","b":"2"}')).toBe('{"a":"1","b":"2"}');
+    expect(defaultSecretExtract('{not json')).toBe('{not json');
+  });
+
+  it('makes sortable run ids', () => {
+    expect(newRunId(new Date('2026-01-05T06:00:01.234Z'))).toMatch(/^20260105T060001-[0-9a-f]{8}$/);
+  });
+});
+
+describe('Function: search-pubmed as bundled for Lambda', () => {
+  const outdir = join(
+    PROJECT_ROOT,
+    'node_modules',
+    '.cache',
+    'contract-bundles',
+    `search-pubmed-${process.pid}`,
+  );
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('answers the scheduled event from the bundle, reading the protocols converted to JSON', async () => {
+    // Prepare: bundle as the CDK construct does; a table of its own (the bundle is a second handler instance).
+    rmSync(outdir, { recursive: true, force: true });
+    await build({ ...esbuildOptions('search-pubmed', outdir), logLevel: 'error' });
+    execSync(bundleAssetsCommand([{ dest: 'protocols', source: PROTOCOLS }], outdir));
+    const converted = readdirSync(join(outdir, 'protocols'));
+    expect(converted).toEqual(['iesm.json']);
+    expect(parseProtocol(readFileSync(join(outdir, 'protocols', 'iesm.json'), 'utf8'), 'iesm.json')).toEqual(
+      iesm,
+    );
+    const bundleSource = readFileSync(join(outdir, 'index.mjs'), 'utf8');
+    expect(bundleSource).not.toContain('MockAgent');
+    await h.createTable('fn-search-pubmed-bundle');
+    const bundled = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as {
+      handler: (event: unknown, context?: unknown) => Promise<SearchResult>;
+    };
+    const saved = { table: process.env.LIVING_REVIEW_TABLE, protocols: process.env.LIVING_REVIEW_PROTOCOLS };
+    process.env.LIVING_REVIEW_TABLE = 'fn-search-pubmed-bundle';
+    process.env.LIVING_REVIEW_PROTOCOLS = join(outdir, 'protocols');
+    let result: SearchResult;
+    try {
+      // Act
+      result = await bundled.handler(scheduled(), lambdaContext('search-pubmed'));
+    } finally {
+      process.env.LIVING_REVIEW_TABLE = saved.table;
+      process.env.LIVING_REVIEW_PROTOCOLS = saved.protocols;
+    }
+
+    // Assess: the same first cycle as the source handler's, in the bundle's own table.
+    expect(result.results[0]).toMatchObject({
+      status: 'succeeded',
+      window: { from: iesm.monitoringStart, to: today },
+    });
+    const bundleStore = new DynamoCitationStore({
+      client: h.embedded.client,
+      tableName: 'fn-search-pubmed-bundle',
+    });
+    const queue = await bundleStore.listQueue('iesm');
+    expect(queue.length).toBe(result.results[0]?.counts?.new);
+    expect(queue.length).toBeGreaterThan(0);
+  });
+});
