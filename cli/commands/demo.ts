@@ -29,10 +29,10 @@ export const demoCommand: Command = {
     // NCBI-like latency and NCBI's own rate limit, so the demo exercises the real client path.
     const standIn = await startEutilsStandIn({ corpus, latencyMs: { esearch: 120, efetch: 200 } });
     const embedded = await openStore(dataValues);
+    const client = new EutilsClient(eutilsConfigFromEnv({}, { baseUrl: standIn.baseUrl }));
     try {
       io.err(`E-utilities stand-in at ${standIn.baseUrl} serving ${corpus.length} recorded PubMed records`);
-      const config = eutilsConfigFromEnv({}, { baseUrl: standIn.baseUrl });
-      const source = new PubmedSource(new EutilsClient(config));
+      const source = new PubmedSource(client);
       // The whole monitoring period every time, so a second demo re-reads every record and shows that it adds
       // nothing: exactly what an overlapping scheduled window does.
       const window = { from: protocol.monitoringStart, to: isoDay(new Date()) };
@@ -50,6 +50,7 @@ export const demoCommand: Command = {
       );
       return 0;
     } finally {
+      await client.close();
       await embedded.close();
       await standIn.close();
     }
