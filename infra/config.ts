@@ -1,0 +1,91 @@
+// The deployment's parameters, read from CDK context (cdk.json's "context", or `-c key=value` on the command
+// line) and validated with zod before any construct is built: a bad value fails the synth naming the key.
+//
+// | context key | meaning | default |
+// |---|---|---|
+// | alarmEmail | address subscribed to the alarm topic (confirm the e-mail AWS sends) | none: subscribe later |
+// | ncbiApiKeySecret | name or ARN of a Secrets Manager secret holding the NCBI api_key | none: 3 requests/s |
+// | ncbiEmail | the operator's address, sent to NCBI with every request as `email` | none |
+// | sesSender | the SES identity digests are sent from (a verified address or domain) | none |
+// | digestRecipients | comma-separated addresses; replace every protocol's digest.recipients | the protocols' |
+// | logRetentionDays | CloudWatch Logs retention of every function's log group | 90 |
+// | cognitoDomainPrefix | the reviewers' sign-in domain, <prefix>.auth.<region>.amazoncognito.com | lr-screening-<account> |
+// | protocolsDir | the protocol files, one schedule each (relative to the project root) | protocols |
+import { isAbsolute, join } from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+import { PROJECT_ROOT } from './bundling.ts';
+
+const optionalText = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z.string().trim().optional(),
+);
+const optionalEmail = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  z.email().optional(),
+);
+const retentionValues = new Set(
+  Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+export const deploymentConfigSchema = z.object({
+  alarmEmail: optionalEmail,
+  ncbiApiKeySecret: optionalText,
+  ncbiEmail: optionalEmail,
+  sesSender: optionalText.refine(
+    (value) => value === undefined || /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[a-z0-9.-]+\.[a-z]{2,}$/i.test(value),
+    'expected an e-mail address or a domain',
+  ),
+  digestRecipients: optionalText
+    .transform((value) =>
+      value
+        ?.split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email()).optional()),
+  logRetentionDays: z.coerce
+    .number()
+    .int()
+    .default(90)
+    .refine(
+      (days) => retentionValues.has(days),
+      'expected a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',
+    ),
+  cognitoDomainPrefix: optionalText.refine(
+    (value) => value === undefined || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value),
+    'expected lower-case letters, digits and hyphens',
+  ),
+  protocolsDir: z
+    .string()
+    .default('protocols')
+    .transform((dir) => (isAbsolute(dir) ? dir : join(PROJECT_ROOT, dir))),
+});
+
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
+
+const keys = Object.keys(deploymentConfigSchema.shape) as (keyof DeploymentConfig)[];
+
+/** Validates `input`; throws naming every bad key. */
+export function parseDeploymentConfig(input: Record<string, unknown>): DeploymentConfig {
+  const parsed = deploymentConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(context)'}: ${issue.message}`,
+    );
+    throw new Error(`invalid CDK context for the living review monitor:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The parameters from an app's context (cdk.json and -c key=value). */
+export function deploymentConfigFromContext(node: Node): DeploymentConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = node.tryGetContext(key);
+    if (value !== undefined) input[key] = value;
+  }
+  return parseDeploymentConfig(input);
+}

@@ -1,0 +1,61 @@
+// Builds the whole CDK app: the stateful stack (evidence, RETAINed), the stateless stack (functions and wiring)
+// and cdk-nag's AwsSolutions checks over both. infra/app.ts runs it for the CDK CLI; the infra tests build it
+// the same way, so a finding cdk-nag reports in `cdk synth` fails a test too.
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadProtocolDirectory } from '../shared/config/load-protocols.ts';
+import { type DeploymentConfig, deploymentConfigFromContext } from './config.ts';
+import { StatefulStack } from './stacks/stateful-stack.ts';
+import { StatelessStack } from './stacks/stateless-stack.ts';
+
+export const STATEFUL_STACK_ID = 'LivingReviewData';
+export const STATELESS_STACK_ID = 'LivingReviewApp';
+
+export interface LivingReviewApp {
+  app: App;
+  config: DeploymentConfig;
+  stateful: StatefulStack;
+  stateless: StatelessStack;
+}
+
+export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
+  const app = new App({
+    ...props,
+    context: {
+      // The table, queues, topic and pool are exported by the stateful stack and imported by the stateless one:
+      // strong references, so CloudFormation refuses to remove an export something still uses.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      // S3 server access logs delivered under a bucket policy (the log bucket keeps ACLs disabled) instead of the
+      // deprecated LogDeliveryWrite ACL.
+      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      ...props.context,
+    },
+  });
+  const config = deploymentConfigFromContext(app.node);
+  // Synth-time: an invalid protocol fails the synth naming the file and field, before anything deploys.
+  const protocols = loadProtocolDirectory(config.protocolsDir);
+  // Environment-agnostic stacks (no account/region lookups): synth needs neither credentials nor network.
+  // The CLI's profile or AWS_REGION decides where they deploy.
+  const stateful = new StatefulStack(app, STATEFUL_STACK_ID, {
+    description:
+      'Living review monitor: evidence (table, report bucket, user pool), dead letters, alarm topic. RETAINed.',
+    ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+  });
+  const stateless = new StatelessStack(app, STATELESS_STACK_ID, {
+    description: 'Living review monitor: functions, schedules, stream mapping, screening API, alarms',
+    table: stateful.table,
+    userPool: stateful.userPool,
+    alarmTopic: stateful.alarmTopic,
+    scheduleDeadLetters: stateful.scheduleDeadLetters,
+    searchDeadLetters: stateful.searchDeadLetters,
+    statsDeadLetters: stateful.statsDeadLetters,
+    protocols,
+    protocolsDir: config.protocolsDir,
+    logRetention: config.logRetentionDays as RetentionDays,
+    ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
+    cognitoDomainPrefix: config.cognitoDomainPrefix,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, config, stateful, stateless };
+}

@@ -1,0 +1,174 @@
+// Everything that holds evidence or must outlive a redeploy: the table, the report bucket, the dead-letter
+// queues, the operator's alarm topic and the reviewers' user pool. Every resource here is RETAINed, and the table
+// also has deletion protection: deleting the app (or this stack) never deletes a citation, a screening decision,
+// a patient row or a published report. The functions live in the stateless stack, which can be destroyed and
+// redeployed freely.
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolProps } from 'aws-cdk-lib/aws-cognito';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TABLE_NAME, tableDefinition } from '../../shared/adapters/dynamodb/table-design.ts';
+
+export interface StatefulStackProps extends StackProps {
+  /** Subscribed to the alarm topic by email when given (the address must confirm the subscription). */
+  alarmEmail?: string;
+}
+
+/** Key schema, attribute types and the GSIs of the table, read from table-design.ts's CreateTable input. */
+export function tableKeysFromDesign(definition: CreateTableCommandInput) {
+  const types = new Map(
+    (definition.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType] as const),
+  );
+  const attribute = (name: string | undefined) => {
+    const type = name ? types.get(name) : undefined;
+    if (!name || !type) throw new Error(`table design: attribute ${name} has no definition`);
+    const mapped = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY }[type];
+    return { name, type: mapped };
+  };
+  const keyOf = (schema: CreateTableCommandInput['KeySchema'], keyType: 'HASH' | 'RANGE') =>
+    schema?.find((k) => k.KeyType === keyType)?.AttributeName;
+  const partitionKey = attribute(keyOf(definition.KeySchema, 'HASH'));
+  const sortName = keyOf(definition.KeySchema, 'RANGE');
+  const indexes = (definition.GlobalSecondaryIndexes ?? []).map((index) => {
+    const projection = index.Projection?.ProjectionType ?? 'ALL';
+    const indexSort = keyOf(index.KeySchema, 'RANGE');
+    return {
+      indexName: index.IndexName!,
+      partitionKey: attribute(keyOf(index.KeySchema, 'HASH')),
+      ...(indexSort ? { sortKey: attribute(indexSort) } : {}),
+      projectionType: {
+        ALL: ProjectionType.ALL,
+        KEYS_ONLY: ProjectionType.KEYS_ONLY,
+        INCLUDE: ProjectionType.INCLUDE,
+      }[projection],
+      ...(projection === 'INCLUDE' ? { nonKeyAttributes: index.Projection?.NonKeyAttributes ?? [] } : {}),
+    };
+  });
+  if (definition.BillingMode !== 'PAY_PER_REQUEST')
+    throw new Error('table design: expected on-demand billing');
+  return { partitionKey, sortKey: sortName ? attribute(sortName) : undefined, indexes };
+}
+
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly reportBucket: Bucket;
+  readonly alarmTopic: Topic;
+  readonly userPool: UserPool;
+  /** Scheduled invocations EventBridge Scheduler could not deliver. */
+  readonly scheduleDeadLetters: Queue;
+  /** Search runs that failed after Lambda's asynchronous retries. */
+  readonly searchDeadLetters: Queue;
+  /** Stream batches the statistics function could not process (their shard positions, to replay). */
+  readonly statsDeadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
+    super(scope, id, props);
+
+    const design = tableKeysFromDesign(tableDefinition(DEFAULT_TABLE_NAME));
+    this.table = new Table(this, 'Table', {
+      partitionKey: design.partitionKey,
+      ...(design.sortKey ? { sortKey: design.sortKey } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // The statistics function recomputes from inclusions and patient rows as they change.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // The AWS-managed key: encrypted at rest, and no key policy for the functions' roles to keep in step.
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of design.indexes) this.table.addGlobalSecondaryIndex(index);
+
+    // Server access logs for the report bucket; kept a year, then expired (they hold no evidence).
+    const accessLogs = new Bucket(this, 'ReportAccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.reportBucket = new Bucket(this, 'ReportBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'report/',
+      // Old versions of a report are the review's published history: no lifecycle rule expires them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const deadLetterQueue = (name: string, purpose: string) => {
+      const queue = new Queue(this, name, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself a dead-letter destination (${purpose}); nothing consumes it but the operator.`,
+      });
+      return queue;
+    };
+    this.scheduleDeadLetters = deadLetterQueue('ScheduleDeadLetters', "EventBridge Scheduler's DLQ");
+    this.searchDeadLetters = deadLetterQueue(
+      'SearchDeadLetters',
+      "the search function's asynchronous on-failure destination",
+    );
+    this.statsDeadLetters = deadLetterQueue(
+      'StatsDeadLetters',
+      "the statistics stream mapping's on-failure destination",
+    );
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Living review monitor alarms',
+      enforceSSL: true,
+    });
+    // Retained with its confirmed subscriptions: redeploying or deleting the app does not unsubscribe anyone.
+    this.alarmTopic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    // Reviewers sign in here (the screening API's JWT authorizer trusts this pool). Accounts are created by the
+    // operator; nobody can sign up.
+    const userPoolProps: UserPoolProps = {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true, username: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    this.userPool = new UserPool(this, 'Reviewers', userPoolProps);
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        'The Plus plan sells threat protection (adaptive authentication, compromised-credential checks) for pools with self sign-up and many users; this pool has a handful of operator-created reviewer accounts, no sign-up, and TOTP MFA required for every sign-in.',
+    });
+  }
+}

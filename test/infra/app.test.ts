@@ -1,0 +1,459 @@
+// The CDK app synthesized offline (no credentials, no network, functions bundled by the local esbuild), with
+// cdk-nag's AwsSolutions checks registered: synth itself fails on any unacknowledged finding. Then the
+// templates: the stateful stack's retention and table design, each function's runtime, size, logs and IAM,
+// the schedules per protocol, the stream mapping, the screening API and the alarms.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { streamFilterPatterns } from '../../functions/recompute-stats/handler.ts';
+import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
+import { FUNCTION_BUNDLES, PROJECT_ROOT } from '../../infra/bundling.ts';
+import {
+  ServiceFunction,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '../../infra/constructs/service-function.ts';
+import {
+  SCHEDULE_RETRY_ATTEMPTS,
+  SEARCH_ASYNC_RETRY_ATTEMPTS,
+  STATS_STREAM_RETRY_ATTEMPTS,
+} from '../../infra/stacks/stateless-stack.ts';
+import {
+  QUEUE_INDEX,
+  QUEUE_PROJECTED_ATTRIBUTES,
+  tableDefinition,
+} from '../../shared/adapters/dynamodb/table-design.ts';
+import {
+  actionsOf,
+  roleStatements,
+  type SynthesizedApp,
+  synthesize,
+  twoProtocolDirectory,
+} from './support.ts';
+
+let s: SynthesizedApp;
+
+beforeAll(() => {
+  s = synthesize({
+    alarmEmail: 'operator@example.org',
+    ncbiApiKeySecret: 'living-review/ncbi-api-key',
+    ncbiEmail: 'operator@example.org',
+    logRetentionDays: '30',
+    cognitoDomainPrefix: 'iesm-screening',
+    protocolsDir: twoProtocolDirectory(),
+  });
+}, 180_000);
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnFunction);
+const functionId = (service: ServiceFunction) => logicalId(s.stateless, service.fn);
+const roleId = (service: ServiceFunction) =>
+  s.stateless.getLogicalId(service.role.node.defaultChild as CfnRole);
+const services = () => [s.stateless.search, s.stateless.screening, s.stateless.stats];
+type Attribute = 'Ref' | 'Arn' | 'StreamArn';
+/** The export name the stateless stack imports a stateful resource's Ref or attribute by. */
+const exportPattern = (resource: { node: { defaultChild?: unknown } }, attribute: Attribute) => {
+  const id = s.stateful.getLogicalId(resource.node.defaultChild as CfnRole);
+  return `^LivingReviewData:ExportsOutput${attribute === 'Ref' ? `Ref${id}` : `FnGetAtt${id}${attribute}`}`;
+};
+/** For Template matchers. */
+const importMatch = (resource: { node: { defaultChild?: unknown } }, attribute: Attribute) =>
+  Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp(exportPattern(resource, attribute)) });
+/** For vitest's toEqual / toMatchObject. */
+const importOf = (resource: { node: { defaultChild?: unknown } }, attribute: Attribute) => ({
+  'Fn::ImportValue': expect.stringMatching(new RegExp(exportPattern(resource, attribute))),
+});
+
+describe('Stack: stateful (evidence, retained)', () => {
+  it('declares the table exactly as table-design.ts does: keys, the "queue" index, on-demand', () => {
+    const design = tableDefinition('living-review');
+    s.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: design.KeySchema,
+      AttributeDefinitions: Match.arrayWith(design.AttributeDefinitions!.map((a) => Match.objectLike(a))),
+      BillingMode: 'PAY_PER_REQUEST',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: QUEUE_INDEX,
+          KeySchema: design.GlobalSecondaryIndexes![0]!.KeySchema,
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: QUEUE_PROJECTED_ATTRIBUTES },
+        },
+      ],
+    });
+  });
+
+  it('streams new and old images, keeps point-in-time recovery, is encrypted and protected from deletion', () => {
+    s.data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
+      }),
+    });
+  });
+
+  it('retains every resource that holds data when the stack is deleted', () => {
+    for (const type of [
+      'AWS::DynamoDB::Table',
+      'AWS::S3::Bucket',
+      'AWS::SQS::Queue',
+      'AWS::Cognito::UserPool',
+      'AWS::SNS::Topic',
+    ]) {
+      const resources = Object.values(s.data.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource.DeletionPolicy, type).toBe('Retain');
+    }
+  });
+
+  it('keeps the report bucket private, versioned, encrypted and TLS-only, with access logs', () => {
+    s.data.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({})] },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'report/' }),
+    });
+    const policies = Object.values(s.data.findResources('AWS::S3::BucketPolicy'));
+    const reportPolicy = policies.find((p) =>
+      JSON.stringify(p.Properties.Bucket).includes(
+        s.stateful.getLogicalId(s.stateful.reportBucket.node.defaultChild as CfnRole),
+      ),
+    );
+    expect(reportPolicy?.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    );
+  });
+
+  it('encrypts every dead-letter queue, keeps messages 14 days, refuses non-TLS access', () => {
+    const queues = Object.values(s.data.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(3);
+    for (const queue of queues) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
+      });
+    }
+    expect(Object.values(s.data.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(3);
+  });
+
+  it('subscribes the operator to the alarm topic; reviewers cannot sign up and need TOTP MFA', () => {
+    s.data.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'operator@example.org',
+    });
+    s.data.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: Match.objectLike({ AllowAdminCreateUserOnly: true }),
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+    });
+  });
+});
+
+describe('Stack: stateless (functions and wiring)', () => {
+  it('has one function per functions/ folder with a handler, each listed in infra/bundling.ts', () => {
+    const folders = readdirSync(join(PROJECT_ROOT, 'functions')).filter((name) =>
+      existsSync(join(PROJECT_ROOT, 'functions', name, 'handler.ts')),
+    );
+    expect(FUNCTION_BUNDLES.map((b) => b.name).sort()).toEqual(folders.sort());
+    const wired = s.stateless.node.children.filter((c): c is ServiceFunction => c instanceof ServiceFunction);
+    expect(wired.map((w) => w.name).sort()).toEqual(folders.sort());
+    expect(Object.keys(s.stack.findResources('AWS::Lambda::Function'))).toHaveLength(folders.length);
+  });
+
+  it('runs every function on Node.js 24, ARM64, JSON logs into its own log group, source maps on', () => {
+    const sizes = {
+      'search-pubmed': [1024, 900],
+      'screening-api': [512, 10],
+      'recompute-stats': [1024, 300],
+    };
+    for (const service of services()) {
+      const [memory, timeout] = sizes[service.name as keyof typeof sizes];
+      const fn = s.stack.toJSON().Resources[functionId(service)];
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: memory,
+        Timeout: timeout,
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          LogGroup: { Ref: s.stateless.getLogicalId(service.logGroup.node.defaultChild as CfnRole) },
+        },
+        Environment: {
+          Variables: expect.objectContaining({
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: service.name,
+            LIVING_REVIEW_TABLE: expect.anything(),
+          }),
+        },
+      });
+    }
+    const groups = Object.values(s.stack.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(4);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('bundles each function with its run-time files: protocols as JSON, the screening page', () => {
+    const assetDir = (service: ServiceFunction) =>
+      join(s.outdir, s.stack.toJSON().Resources[functionId(service)].Metadata['aws:asset:path']);
+    for (const service of services()) {
+      expect(existsSync(join(assetDir(service), 'index.mjs')), service.name).toBe(true);
+      expect(existsSync(join(assetDir(service), 'index.mjs.map')), service.name).toBe(true);
+      expect(readdirSync(join(assetDir(service), 'protocols')).sort()).toEqual([
+        'iesm.json',
+        'spinal-cord-compression.json',
+      ]);
+    }
+    expect(readdirSync(join(assetDir(s.stateless.screening), 'web', 'screening')).sort()).toEqual(
+      readdirSync(join(PROJECT_ROOT, 'web', 'screening')).sort(),
+    );
+    const protocol = JSON.parse(
+      readFileSync(join(assetDir(s.stateless.search), 'protocols', 'iesm.json'), 'utf8'),
+    );
+    expect(protocol).toMatchObject({ id: 'iesm', schedule: { cron: '0 6 ? * MON *' } });
+  });
+
+  it('makes one schedule per protocol, each with its cron in UTC, retries and a dead-letter queue', () => {
+    const schedules = Object.values(s.stack.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(2);
+    for (const [reviewId, cron] of [
+      ['iesm', '0 6 ? * MON *'],
+      ['spinal-cord-compression', '30 5 ? * THU *'],
+    ] as const) {
+      s.stack.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: `cron(${cron})`,
+        ScheduleExpressionTimezone: 'Etc/UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: { 'Fn::GetAtt': [functionId(s.stateless.search), 'Arn'] },
+          Input: JSON.stringify({
+            reviewId,
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+            executionId: '<aws.scheduler.execution-id>',
+          }),
+          RetryPolicy: { MaximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: 6 * 3600 },
+          DeadLetterConfig: { Arn: importMatch(s.stateful.scheduleDeadLetters, 'Arn') },
+          RoleArn: Match.anyValue(),
+        },
+      });
+    }
+  });
+
+  it('delivers the event the search function contract test uses (test/fixtures/events/scheduled-iesm.json)', () => {
+    const fixture = JSON.parse(
+      readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'events', 'scheduled-iesm.json'), 'utf8'),
+    ) as Record<string, string>;
+    const schedule = Object.values(s.stack.findResources('AWS::Scheduler::Schedule')).find((r) =>
+      (r.Properties.Target.Input as string).includes('"iesm"'),
+    );
+    expect(schedule).toBeDefined();
+    const delivered = (schedule!.Properties.Target.Input as string)
+      .replace('<aws.scheduler.scheduled-time>', fixture.scheduledTime!)
+      .replace('<aws.scheduler.execution-id>', fixture.executionId!);
+    expect(JSON.parse(delivered)).toEqual(fixture);
+  });
+
+  it('retries a failed search run twice, then sends it to the search dead-letter queue', () => {
+    s.stack.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(s.stateless.search) },
+      MaximumRetryAttempts: SEARCH_ASYNC_RETRY_ATTEMPTS,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: importMatch(s.stateful.searchDeadLetters, 'Arn') } },
+    });
+  });
+
+  it('feeds the statistics function from the table stream, filtered to inclusions and patient rows', () => {
+    const mappings = Object.values(s.stack.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      FunctionName: { Ref: functionId(s.stateless.stats) },
+      EventSourceArn: importOf(s.stateful.table, 'StreamArn'),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: STATS_STREAM_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: 86_400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+      DestinationConfig: { OnFailure: { Destination: importOf(s.stateful.statsDeadLetters, 'Arn') } },
+      FilterCriteria: { Filters: streamFilterPatterns.map((p) => ({ Pattern: JSON.stringify(p) })) },
+    });
+    const pattern = JSON.stringify(mappings[0]?.Properties.FilterCriteria);
+    expect(pattern).toContain('STUDY#');
+    expect(pattern).toContain('PATIENT#');
+  });
+
+  it('puts every screening route behind the Cognito JWT authorizer except the page and its files', () => {
+    const routes = Object.values(s.stack.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(SCREENING_API_ROUTES.length);
+    const authorizerId = Object.keys(s.stack.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+    for (const spec of SCREENING_API_ROUTES) {
+      const route = routes.find((r) => r.Properties.RouteKey === `${spec.method} ${spec.path}`);
+      expect(route, `${spec.method} ${spec.path}`).toBeDefined();
+      if (spec.auth === 'jwt') {
+        expect(route?.Properties).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      } else {
+        expect(route?.Properties.AuthorizationType).toBe('NONE');
+      }
+    }
+    s.stack.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Audience: [Match.anyValue()], Issuer: Match.anyValue() },
+    });
+    s.stack.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('context.requestId'),
+      },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    s.stack.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['implicit'],
+      GenerateSecret: false,
+      CallbackURLs: [Match.anyValue()],
+    });
+    s.stack.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'iesm-screening' });
+  });
+
+  it('alarms the operator on errors and throttles of every function and on every dead-letter queue', () => {
+    const alarms = Object.values(s.stack.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(services().length * 2 + 3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [importOf(s.stateful.alarmTopic, 'Ref')],
+        OKActions: [importOf(s.stateful.alarmTopic, 'Ref')],
+      });
+    }
+    const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(3);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(3);
+    expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+  });
+});
+
+describe('Least privilege: IAM per function', () => {
+  const tableResources = () => [
+    importOf(s.stateful.table, 'Arn'),
+    { 'Fn::Join': ['', [importOf(s.stateful.table, 'Arn'), `/index/${QUEUE_INDEX}`]] },
+  ];
+
+  it('gives each function role only inline statements: no managed policy, no wildcard action', () => {
+    for (const service of services()) {
+      const role = s.stack.toJSON().Resources[roleId(service)];
+      expect(role.Properties.ManagedPolicyArns, service.name).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ]);
+    }
+    for (const policy of Object.values(s.stack.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+        if (statement.Resource === '*') expect(statement.Action).toBe('dynamodb:ListStreams');
+      }
+    }
+  });
+
+  it('search-pubmed: its log group, the table and queue index, the api key secret, its dead-letter queue', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.search));
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: {
+          'Fn::GetAtt': [
+            s.stateless.getLogicalId(s.stateless.search.logGroup.node.defaultChild as CfnRole),
+            'Arn',
+          ],
+        },
+      },
+      {
+        Sid: 'TableReadWrite',
+        Effect: 'Allow',
+        Action: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+        Resource: tableResources(),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: expect.objectContaining({
+          'Fn::Join': ['', expect.arrayContaining([':secret:living-review/ncbi-api-key-??????'])],
+        }),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Resource: importOf(s.stateful.searchDeadLetters, 'Arn'),
+      },
+    ]);
+    const env = s.stack.toJSON().Resources[functionId(s.stateless.search)].Properties.Environment.Variables;
+    expect(env.NCBI_API_KEY_SECRET_ARN).toBeDefined();
+    expect(env.NCBI_API_KEY).toBeUndefined();
+    expect(env).toMatchObject({
+      LIVING_REVIEW_PROTOCOLS: '/var/task/protocols',
+      NCBI_EMAIL: 'operator@example.org',
+    });
+  });
+
+  it('screening-api: its log group and the table, nothing else', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.screening));
+    expect(statements.map((st) => st.Sid ?? actionsOf(st)[0])).toEqual([
+      'logs:CreateLogStream',
+      'TableReadWrite',
+    ]);
+    expect(statements[1]?.Resource).toEqual(tableResources());
+  });
+
+  it('recompute-stats: its log group, the table, the table stream, its dead-letter queue', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.stats));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Sid: 'TableReadWrite', Resource: tableResources() }),
+        expect.objectContaining({
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          Resource: importOf(s.stateful.table, 'StreamArn'),
+        }),
+        expect.objectContaining({ Action: 'dynamodb:ListStreams', Resource: '*' }),
+        expect.objectContaining({
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: importOf(s.stateful.statsDeadLetters, 'Arn'),
+        }),
+      ]),
+    );
+    expect(statements).toHaveLength(5);
+    expect(JSON.stringify(statements)).not.toContain('secretsmanager');
+  });
+
+  it('lets the schedules invoke only the search function and write only their dead-letter queue', () => {
+    const role = Object.entries(s.stack.findResources('AWS::IAM::Role')).find(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    );
+    expect(role).toBeDefined();
+    expect(role![1].Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    });
+    const statements = roleStatements(s.stack, role![0]);
+    expect(statements.map((st) => actionsOf(st))).toEqual([['lambda:InvokeFunction'], ['sqs:SendMessage']]);
+    expect(JSON.stringify(statements[0]?.Resource)).toContain(functionId(s.stateless.search));
+  });
+});

@@ -1,0 +1,50 @@
+// `cdk synth` as an operator runs it, with no AWS credentials or configuration (a fresh HOME, no AWS_*
+// variables, instance metadata off) and, where the kernel allows an unprivileged network namespace
+// (`unshare -rn`), with no network at all: only the local esbuild bundles and the CDK CLI runs offline.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/bundling.ts';
+
+const withoutNetwork = spawnSync('unshare', ['-rn', 'true']).status === 0;
+
+describe('CLI: cdk synth', () => {
+  it(`synthesizes both stacks with no credentials${withoutNetwork ? ' and no network' : ''}`, () => {
+    // Prepare
+    const output = mkdtempSync(join(tmpdir(), 'lr-cdk-synth-'));
+    const home = mkdtempSync(join(tmpdir(), 'lr-cdk-home-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      npm_config_cache: join(home, '.npm'),
+      npm_config_update_notifier: 'false',
+    };
+    const cdk = [join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), 'synth', '--quiet', '--output', output];
+
+    // Act
+    const result = withoutNetwork
+      ? spawnSync('unshare', ['-rn', ...cdk], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 300_000 })
+      : spawnSync(cdk[0]!, cdk.slice(1), { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 300_000 });
+
+    // Assess
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(readdirSync(output)).toEqual(
+      expect.arrayContaining([
+        'LivingReviewData.template.json',
+        'LivingReviewApp.template.json',
+        'manifest.json',
+      ]),
+    );
+    const stack = JSON.parse(readFileSync(join(output, 'LivingReviewApp.template.json'), 'utf8'));
+    const schedules = Object.values(
+      stack.Resources as Record<string, { Type: string; Properties: never }>,
+    ).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(
+      schedules.map((s) => JSON.parse((s.Properties as { Target: { Input: string } }).Target.Input).reviewId),
+    ).toEqual(['iesm']);
+  }, 300_000);
+});

@@ -1,0 +1,93 @@
+// cdk-nag (AwsSolutions pack) over the whole app. The app acknowledges a few findings, each with its reason
+// (infra/stacks/*.ts). This file checks the acknowledgements both ways: synthesized with them, the app has no
+// finding left; synthesized with acknowledge() switched off, it has exactly the acknowledged findings, so no
+// acknowledgement is stale or broader than the finding it answers. Functions are not bundled here (the
+// findings do not depend on code); test/infra/app.test.ts synthesizes with bundling.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { acknowledgements, synthesize, twoProtocolDirectory } from './support.ts';
+
+const context = () => ({
+  alarmEmail: 'operator@example.org',
+  ncbiApiKeySecret: 'living-review/ncbi-api-key',
+  protocolsDir: twoProtocolDirectory(),
+});
+
+interface Report {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('leaves no unacknowledged finding, and gives every acknowledgement a reason', () => {
+    const s = synthesize(context(), { bundle: false });
+    const acknowledged = acknowledgements(s.app);
+    const rules = [...acknowledged.values()].flatMap((byRule) => [...byRule.keys()]);
+    expect(rules.sort()).toEqual(
+      [
+        'Annotation::AwsSolutions-APIG4',
+        'Annotation::AwsSolutions-APIG4',
+        'Annotation::AwsSolutions-APIG4',
+        'Annotation::AwsSolutions-COG8',
+        'Annotation::AwsSolutions-IAM5[Resource::*]',
+        'Annotation::AwsSolutions-IAM5[Resource::<searchpubmedFunction24D197CE.Arn>:*]',
+        'Annotation::AwsSolutions-SQS3',
+        'Annotation::AwsSolutions-SQS3',
+        'Annotation::AwsSolutions-SQS3',
+      ].sort(),
+    );
+    for (const [path, byRule] of acknowledged) {
+      for (const [rule, reason] of byRule) expect(reason.length, `${path} ${rule}`).toBeGreaterThan(60);
+    }
+  });
+
+  it('finds exactly the acknowledged findings when acknowledgements are switched off', () => {
+    // Prepare: the acknowledgements as the app declares them, then an app built without any.
+    const expected = acknowledgements(synthesize(context(), { bundle: false }).app);
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations) {});
+
+    // Act
+    const outdir = mkdtempSync(join(tmpdir(), 'lr-cdk-out-'));
+    let failure: unknown = null;
+    try {
+      synthesize(context(), { bundle: false, outdir });
+    } catch (error) {
+      failure = error;
+    }
+
+    // Assess
+    expect(String(failure)).toMatch(/AwsSolutions/);
+    // CDK writes the report file, or (depending on how the failure surfaces) lists the findings in the error.
+    const reportPath = join(outdir, 'validation-report.json');
+    const found = existsSync(reportPath)
+      ? (
+          (JSON.parse(readFileSync(reportPath, 'utf8')) as Report).pluginReports.find(
+            (p) => p.pluginName === 'AwsSolutions',
+          )?.violations ?? []
+        ).flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath} ${v.ruleName}`))
+      : [...String(failure).matchAll(/^\s+(\S+) \S+\n\s+Acknowledge with 'AwsSolutions::([^']+)'/gm)].map(
+          (m) => `${m[1]} ${m[2]}`,
+        );
+    expect(found.length).toBeGreaterThan(0);
+    const matched = new Set<string>();
+    for (const violation of found) {
+      const owner = [...expected].find(
+        ([path, byRule]) =>
+          violation.startsWith(`${path}/`) &&
+          [...byRule.keys()].some((rule) => violation.endsWith(` ${rule.replace(/^Annotation::/, '')}`)),
+      );
+      expect(owner, `unacknowledged: ${violation}`).toBeDefined();
+      matched.add(owner![0]);
+    }
+    expect([...matched].sort()).toEqual([...expected.keys()].sort());
+  });
+});
