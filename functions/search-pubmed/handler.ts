@@ -195,13 +195,12 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
       }
 
       const summary: SearchResult = { reviewId: protocol.id, results: results.map(summarise) };
+      // Three metrics per review: CloudWatch bills each name x dimension set beyond its free ten (infra/README.md).
       for (const result of summary.results) {
         if (result.counts) {
           metrics.addMetric('RecordsFound', MetricUnit.Count, result.counts.found);
           metrics.addMetric('CitationsQueued', MetricUnit.Count, result.counts.queued);
-          metrics.addMetric('DuplicatesFound', MetricUnit.Count, result.counts.duplicates);
         }
-        if (result.status === 'succeeded') metrics.addMetric('RunsSucceeded', MetricUnit.Count, 1);
         if (result.status === 'failed') {
           metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
           logger.error('search run failed', { ...result });
