@@ -3,7 +3,7 @@
 // also has deletion protection: deleting the app (or this stack) never deletes a citation, a screening decision,
 // a patient row or a published report. The functions live in the stateless stack, which can be destroyed and
 // redeployed freely.
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolProps } from 'aws-cdk-lib/aws-cognito';
 import {
   AttributeType,
@@ -136,6 +136,8 @@ export class StatefulStack extends Stack {
       "the statistics stream mapping's on-failure destination",
     );
 
+    // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and the
+    // messages are alarm names and states, no review data.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'Living review monitor alarms',
       enforceSSL: true,
@@ -170,5 +172,14 @@ export class StatefulStack extends Stack {
       reason:
         'The Plus plan sells threat protection (adaptive authentication, compromised-credential checks) for pools with self sign-up and many users; this pool has a handful of operator-created reviewer accounts, no sign-up, and TOTP MFA required for every sign-in.',
     });
+
+    // What an operator needs after a deploy (infra/README.md): where to subscribe, whom to create, what to redrive.
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'ReviewerUserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'ScheduleDeadLettersUrl', { value: this.scheduleDeadLetters.queueUrl });
+    new CfnOutput(this, 'SearchDeadLettersUrl', { value: this.searchDeadLetters.queueUrl });
+    new CfnOutput(this, 'StatsDeadLettersUrl', { value: this.statsDeadLetters.queueUrl });
   }
 }
