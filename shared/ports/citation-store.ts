@@ -3,6 +3,7 @@
 // a local dynalite server.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { CitationKey } from '../domain/citation/citation-keys.ts';
+import type { ScreeningStatus } from '../domain/screening/workflow.ts';
 import type { SearchWindow } from './literature-source.ts';
 
 export type RecordOutcome =
@@ -13,7 +14,8 @@ export type RecordOutcome =
   /** Another citation owns one of this record's keys: the record's source is added to that citation. */
   | { kind: 'duplicate'; citationId: string; matchedKey: CitationKey };
 
-export type ScreeningStatus = 'awaiting-screening';
+/** Where a citation stands in screening ("awaiting-screening" on arrival; see domain/screening/workflow.ts). */
+export type { ScreeningStatus };
 
 export interface StoredCitation {
   reviewId: string;

@@ -755,8 +755,6 @@ function toStoredCitation(item: CitationItem): StoredCitation {
     keys,
     sourceRecords: [...item.sourceRecords].sort(),
     queuedAt: item.queuedAt,
-    // The port still types this as 'awaiting-screening' only, but a screened citation carries the status the
-    // screening workflow gave it; the port's type should be the workflow's ScreeningStatus.
-    screeningStatus: item.screeningStatus as StoredCitation['screeningStatus'],
+    screeningStatus: item.screeningStatus,
   };
 }

@@ -2,8 +2,6 @@
 // E-utilities stand-in, and the DynamoDB adapter -> the embedded dynalite server. For every fault the run
 // either completes with every record or fails clearly with the watermark unmoved; the next run then
 // completes; nothing is lost and nothing is doubled.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/
 import { RunFailedError, runSearch } from '../../../shared/app/run-search.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
+import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { type Harness, startHarness } from '../pubmed/harness.ts';
 
 const iesm = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
@@ -21,6 +20,7 @@ const inMonitoringPeriod = corpus.filter((r) => r.createdDate >= iesm.monitoring
 const now = new Date('2026-11-24T06:00:00Z');
 
 let embedded: EmbeddedStore;
+let dataDir: string;
 let reviewCounter = 0;
 
 function freshReview(): Protocol {
@@ -68,12 +68,14 @@ const deps = (harness: Harness) => ({
 });
 
 beforeAll(async () => {
-  embedded = await openEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'monitor-cycle-')) });
+  dataDir = makeTempDataDir('monitor-cycle');
+  embedded = await openEmbeddedStore({ dataDir });
   expect(inMonitoringPeriod).toBeGreaterThan(230);
 });
 
 afterAll(async () => {
   await embedded?.close();
+  if (dataDir) await removeDataDir(dataDir);
 });
 
 describe('a clean monitor cycle', () => {
