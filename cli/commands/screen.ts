@@ -1,4 +1,4 @@
-// `living-review screen --review ID --reviewer ID`: screening in the terminal, one record at a time, reading
+// `living-review screen --review ID --reviewer NAME`: screening in the terminal, one record at a time, reading
 // one answer per line from standard input (so a script or a test can drive it):
 //   [i]nclude [e]xclude [m]aybe [s]kip [q]uit   (an exclusion then asks for the reason by number)
 // Record text is printed with control characters replaced, so a title cannot drive the terminal.
@@ -163,7 +163,7 @@ export async function screenInTerminal(options: TerminalScreeningOptions): Promi
 export const screenCommand: Command = {
   name: 'screen',
   summary: 'Screen records in the terminal (answers read line by line from stdin)',
-  usage: 'screen --review ID --reviewer ID [--as screener|arbiter] [--data DIR] [--protocol FILE]',
+  usage: 'screen --review ID --reviewer NAME (a reviewer's id or name) [--as screener|arbiter] [--data DIR] [--protocol FILE]',
   options: { ...reviewOptions, reviewer: { type: 'string' }, as: { type: 'string' } },
   async run({ values }, io) {
     const protocol = selectReview(values);
