@@ -1,0 +1,465 @@
+// A loopback stand-in for Europe PMC's REST search (GET search, POST searchPOST): a real HTTP server on
+// 127.0.0.1 that answers in Europe PMC's JSON shape, pages with cursorMark, rate-limits, and fails on demand.
+// The Europe PMC integration tests talk to it over real HTTP; point EUROPEPMC_BASE_URL at it to try the CLI.
+//
+// What it imitates: format=json&resultType=core answers {version, hitCount, nextCursorMark, request,
+// resultList: {result: [...]}}; cursorMark "*" for the first page and an opaque token after it; a page past
+// the end is empty and sends the cursor back unchanged; pageSize is capped at 1000; a query's
+// FIRST_IDATE:[from TO to] clause filters on each record's firstIndexDate; 429 with a JSON body when one
+// client starts more than `rateLimit` requests in any one-second window; gzip when asked for.
+//
+// What it does not: it ignores what the rest of the query means and matches every record of the window (the
+// query text only comes back in `request.queryString`); it serves core results only, in one fixed order
+// (newest firstIndexDate first, then id).
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { Citation } from '../../shared/domain/citation/citation.ts';
+import { isCollectiveAuthor } from '../../shared/domain/citation/citation.ts';
+
+/** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
+export type EuropePmcCorpusRecord = Record<string, unknown> & {
+  id: string;
+  source: string;
+  firstIndexDate: string;
+};
+
+export type EuropePmcStandInFault =
+  /** Answer with this status (429 carries a JSON body; others an HTML error page). */
+  | { kind: 'status'; status: number; retryAfter?: number | string }
+  /** Destroy the connection without an answer. */
+  | { kind: 'reset' }
+  /** Hold the whole answer ('headers', the default) or the second half of its body ('body'). */
+  | { kind: 'slow'; delayMs: number; phase?: 'headers' | 'body' }
+  /** Send the first half of the JSON and end the response normally. */
+  | { kind: 'truncate' }
+  /** Serve the page, but send back the cursor it was asked with: the cursor never advances. */
+  | { kind: 'stuck-cursor' }
+  /** Leave one record out of the page (the next page starts after it all the same). */
+  | { kind: 'drop-record' }
+  /** Count one record more than the window holds on this page. */
+  | { kind: 'hitcount-drift' };
+
+export interface EuropePmcStandInRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  /** 0 when the connection was destroyed without an answer. */
+  status: number;
+  time: number;
+  fault: EuropePmcStandInFault['kind'] | 'rate-limit' | null;
+  results: number;
+}
+
+export interface EuropePmcStandInOptions {
+  corpus: readonly EuropePmcCorpusRecord[];
+  /** Requests per client per one-second window before a 429; default 10. */
+  rateLimit?: number;
+  enforceRateLimit?: boolean;
+  latencyMs?: number;
+  gzip?: boolean;
+  port?: number;
+}
+
+export interface EuropePmcStandIn {
+  /** `http://127.0.0.1:PORT/europepmc/webservices/rest/`, to use as EUROPEPMC_BASE_URL. */
+  baseUrl: string;
+  requests: EuropePmcStandInRequest[];
+  faults: {
+    /** The next search request consumes the fault; faults queue in order. */
+    enqueue(fault: EuropePmcStandInFault): void;
+    pending(): number;
+  };
+  addRecords(records: readonly EuropePmcCorpusRecord[]): void;
+  close(): Promise<void>;
+}
+
+const gzipAsync = promisify(gzipCallback);
+const MAX_PAGE_SIZE = 1000;
+const WINDOW = /FIRST_IDATE:\s*\[\s*(\d{4}-\d{2}-\d{2})\s+TO\s+(\d{4}-\d{2}-\d{2})\s*\]/i;
+
+function order(a: EuropePmcCorpusRecord, b: EuropePmcCorpusRecord): number {
+  if (a.firstIndexDate !== b.firstIndexDate) return a.firstIndexDate < b.firstIndexDate ? 1 : -1;
+  const x = `${a.source}/${a.id}`;
+  const y = `${b.source}/${b.id}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** An opaque cursor for `offset` into the results of `query` (like Solr's, it says nothing readable). */
+function cursorFor(query: string, offset: number): string {
+  const tag = createHash('sha1').update(query).digest('hex').slice(0, 8);
+  return Buffer.from(`${tag}:${offset}`).toString('base64');
+}
+
+function offsetOf(query: string, cursor: string): number | null {
+  if (cursor === '*') return 0;
+  const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+  const match = /^([0-9a-f]{8}):(\d+)$/.exec(decoded);
+  if (!match || cursorFor(query, Number(match[2])) !== cursor) return null;
+  return Number(match[2]);
+}
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+interface Answer {
+  status: number;
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+const json = (status: number, value: unknown, headers?: Record<string, string>): Answer => ({
+  status,
+  body: JSON.stringify(value),
+  contentType: 'application/json;charset=UTF-8',
+  ...(headers ? { headers } : {}),
+});
+
+export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): Promise<EuropePmcStandIn> {
+  const records = [...options.corpus].sort(order);
+  const ids = new Set(records.map((r) => `${r.source}/${r.id}`));
+  const limit = options.rateLimit ?? 10;
+  const enforce = options.enforceRateLimit ?? true;
+  const gzip = options.gzip ?? true;
+  const requests: EuropePmcStandInRequest[] = [];
+  const faults: EuropePmcStandInFault[] = [];
+  const arrivals = new Map<string, number[]>();
+
+  const search = (
+    params: Record<string, string>,
+    fault: EuropePmcStandInFault | null,
+    entry: EuropePmcStandInRequest,
+  ): Answer => {
+    const query = params.query ?? '';
+    if (query.trim() === '') return json(400, { errCode: 400, errMsg: 'query is required' });
+    if ((params.format ?? 'xml') !== 'json') {
+      return json(400, { errCode: 400, errMsg: 'the stand-in answers format=json only' });
+    }
+    if ((params.resultType ?? 'lite') !== 'core') {
+      return json(400, { errCode: 400, errMsg: 'the stand-in answers resultType=core only' });
+    }
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(params.pageSize ?? '25') || 25));
+    const cursorMark = params.cursorMark ?? '*';
+    const offset = offsetOf(query, cursorMark);
+    if (offset === null) return json(400, { errCode: 400, errMsg: `Invalid cursorMark: ${cursorMark}` });
+    const window = WINDOW.exec(query);
+    const matched = window
+      ? records.filter((r) => r.firstIndexDate >= window[1]! && r.firstIndexDate <= window[2]!)
+      : records;
+    let page = matched.slice(offset, offset + pageSize);
+    const next = page.length === 0 ? cursorMark : cursorFor(query, offset + page.length);
+    if (fault?.kind === 'drop-record' && page.length > 0) {
+      const drop = Math.floor(page.length / 2);
+      page = page.filter((_, i) => i !== drop);
+    }
+    entry.results = page.length;
+    return json(200, {
+      version: '6.9',
+      hitCount: matched.length + (fault?.kind === 'hitcount-drift' ? 1 : 0),
+      nextCursorMark: fault?.kind === 'stuck-cursor' ? cursorMark : next,
+      request: { queryString: query, resultType: 'core', cursorMark, pageSize, sort: '', synonym: false },
+      resultList: { result: page },
+    });
+  };
+
+  const send = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: EuropePmcStandInRequest,
+    reply: Answer,
+    fault: EuropePmcStandInFault | null,
+  ) => {
+    entry.status = reply.status;
+    if (res.destroyed) return;
+    let bytes: Buffer = Buffer.from(reply.body, 'utf8');
+    const headers: Record<string, string> = { 'Content-Type': reply.contentType, ...reply.headers };
+    if (gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      bytes = await gzipAsync(bytes);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    if (res.destroyed) return;
+    if (fault?.kind === 'truncate') {
+      // Cut the JSON itself (before any gzip) so the client sees a complete transfer of incomplete JSON.
+      const cut = Buffer.from(reply.body.slice(0, Math.floor(reply.body.length / 2)), 'utf8');
+      const body = headers['Content-Encoding'] ? await gzipAsync(cut) : cut;
+      res.writeHead(reply.status, headers);
+      res.end(body);
+    } else if (fault?.kind === 'slow' && fault.phase === 'body') {
+      res.writeHead(reply.status, headers);
+      const half = Math.floor(bytes.length / 2);
+      res.write(bytes.subarray(0, half));
+      await sleep(fault.delayMs);
+      if (!res.destroyed) res.end(bytes.subarray(half));
+    } else {
+      headers['Content-Length'] = String(bytes.length);
+      res.writeHead(reply.status, headers);
+      res.end(bytes);
+    }
+  };
+
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: EuropePmcStandInRequest,
+    endpoint: string,
+  ) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const recent = (arrivals.get(client) ?? []).filter((t) => t > entry.time - 1000);
+    recent.push(entry.time);
+    arrivals.set(client, recent);
+    if (enforce && recent.length > limit) {
+      entry.fault = 'rate-limit';
+      return send(req, res, entry, json(429, { errCode: 429, errMsg: 'Too Many Requests' }), null);
+    }
+    if (endpoint !== 'search' && endpoint !== 'searchPOST') {
+      return send(
+        req,
+        res,
+        entry,
+        json(404, { errCode: 404, errMsg: `no such endpoint: ${endpoint}` }),
+        null,
+      );
+    }
+    const fault = faults.shift() ?? null;
+    entry.fault = fault?.kind ?? null;
+    if (fault?.kind === 'reset') {
+      entry.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    await sleep(options.latencyMs ?? 0);
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+      const reply: Answer =
+        fault.status === 429
+          ? json(429, { errCode: 429, errMsg: 'Too Many Requests' }, headers)
+          : {
+              status: fault.status,
+              contentType: 'text/html',
+              body: `<html><head><title>${fault.status}</title></head><body><h1>Error ${fault.status}</h1></body></html>`,
+              headers,
+            };
+      return send(req, res, entry, reply, null);
+    }
+    const reply = search(entry.params, fault, entry);
+    if (fault?.kind === 'slow' && (fault.phase ?? 'headers') === 'headers') await sleep(fault.delayMs);
+    return send(req, res, entry, reply, fault);
+  };
+
+  const server: Server = createServer((req, res) => {
+    const time = Date.now();
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const endpoint = url.pathname.split('/').pop() ?? '';
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', () => {});
+    res.on('error', () => {});
+    req.on('end', () => {
+      const params: Record<string, string> = Object.fromEntries(url.searchParams);
+      if (req.method === 'POST') {
+        for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
+      }
+      const entry: EuropePmcStandInRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        params,
+        status: 0,
+        time,
+        fault: null,
+        results: 0,
+      };
+      requests.push(entry);
+      answer(req, res, entry, endpoint).catch(() => {
+        if (!res.headersSent) {
+          res.writeHead(500);
+          res.end();
+        }
+      });
+    });
+  });
+  server.keepAliveTimeout = 4_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/europepmc/webservices/rest/`,
+    requests,
+    faults: { enqueue: (fault) => void faults.push(fault), pending: () => faults.length },
+    addRecords: (added) => {
+      for (const record of added) {
+        const id = `${record.source}/${record.id}`;
+        if (ids.has(id)) throw new Error(`the stand-in already holds ${id}`);
+        ids.add(id);
+        records.push(record);
+      }
+      records.sort(order);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Corpora
+
+/**
+ * The core result Europe PMC serves for a work PubMed also holds (source MED, id = PMID), built from its
+ * Citation: same identifiers, title, authors, journal and abstract, as Europe PMC spells them.
+ */
+export function europePmcRecordFromCitation(
+  citation: Citation,
+  firstIndexDate: string,
+): EuropePmcCorpusRecord {
+  const pmid = citation.pmid;
+  const journal = citation.journal;
+  const abstractText = citation.abstract
+    .map((section) => (section.label ? `<h4>${section.label}</h4>${section.text}` : section.text))
+    .join('');
+  return {
+    id: pmid ?? citation.sourceRecordId,
+    source: pmid ? 'MED' : 'PPR',
+    ...(pmid ? { pmid } : {}),
+    ...(citation.pmcid ? { pmcid: citation.pmcid } : {}),
+    ...(citation.doi ? { doi: citation.doi } : {}),
+    title: citation.title,
+    authorString: citation.authors
+      .map((a) => (isCollectiveAuthor(a) ? a.collective : `${a.family} ${a.initials ?? ''}`.trim()))
+      .join(', '),
+    authorList: {
+      author: citation.authors.map((a) =>
+        isCollectiveAuthor(a)
+          ? { collectiveName: a.collective }
+          : {
+              fullName: `${a.family} ${a.initials ?? ''}`.trim(),
+              ...(a.given ? { firstName: a.given } : {}),
+              lastName: a.family,
+              ...(a.initials ? { initials: a.initials } : {}),
+              ...(a.orcid ? { authorId: { type: 'ORCID', value: a.orcid } } : {}),
+            },
+      ),
+    },
+    ...(journal
+      ? {
+          journalInfo: {
+            ...(journal.issue ? { issue: journal.issue } : {}),
+            ...(journal.volume ? { volume: journal.volume } : {}),
+            ...(citation.year ? { yearOfPublication: citation.year } : {}),
+            ...(citation.publicationDate.month ? { monthOfPublication: citation.publicationDate.month } : {}),
+            journal: {
+              ...(journal.title ? { title: journal.title } : {}),
+              ...(journal.isoAbbreviation
+                ? { medlineAbbreviation: journal.isoAbbreviation, isoabbreviation: journal.isoAbbreviation }
+                : {}),
+              ...(journal.issn ? { issn: journal.issn } : {}),
+            },
+          },
+          ...(journal.pages ? { pageInfo: journal.pages } : {}),
+        }
+      : {}),
+    ...(citation.year ? { pubYear: String(citation.year) } : {}),
+    ...(abstractText ? { abstractText } : {}),
+    ...(citation.languages[0] ? { language: citation.languages[0] } : {}),
+    pubTypeList: {
+      pubType: citation.publicationTypes.length > 0 ? citation.publicationTypes : ['Journal Article'],
+    },
+    isOpenAccess: 'N',
+    inEPMC: 'N',
+    inPMC: citation.pmcid ? 'Y' : 'N',
+    firstIndexDate,
+    dateOfCreation: firstIndexDate,
+    firstPublicationDate: citation.createdDate ?? firstIndexDate,
+  };
+}
+
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SUBJECTS = [
+  'intradural extramedullary metastasis',
+  'leptomeningeal spread of breast cancer',
+  'spinal cord compression',
+  'stereotactic radiosurgery of the spine',
+  'surgical resection of spinal metastases',
+  'renal cell carcinoma metastatic to the cauda equina',
+  'lung adenocarcinoma with intradural deposits',
+  'melanoma of the filum terminale',
+];
+const KINDS = [
+  'a case report',
+  'a retrospective series',
+  'a preprint analysis',
+  'a cohort study',
+  'a review',
+];
+
+/**
+ * `n` Europe PMC-only records (preprints, source PPR: no PMID, each with a DOI) first indexed on days spread
+ * over [from, to]; the same seed always gives the same corpus.
+ */
+export function syntheticEuropePmcCorpus(
+  n: number,
+  options: { from: string; to: string; seed?: number; firstId?: number },
+): EuropePmcCorpusRecord[] {
+  const random = seededRandom(options.seed ?? 1);
+  const from = Date.parse(`${options.from}T00:00:00Z`);
+  const days = Math.round((Date.parse(`${options.to}T00:00:00Z`) - from) / 86_400_000) + 1;
+  const first = options.firstId ?? 500_000;
+  return Array.from({ length: n }, (_, i) => {
+    const id = `PPR${first + i}`;
+    const day = new Date(from + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
+    const subject = SUBJECTS[Math.floor(random() * SUBJECTS.length)]!;
+    const kind = KINDS[Math.floor(random() * KINDS.length)]!;
+    const family = ['Okafor', 'Lindqvist', 'Moreau', 'Tanaka', 'García', 'Novak'][i % 6]!;
+    return {
+      id,
+      source: 'PPR',
+      doi: `10.21203/rs.3.rs-${first + i}/v1`,
+      title: `${subject[0]!.toUpperCase()}${subject.slice(1)}: ${kind} (${id})`,
+      authorString: `${family} A, Berg K`,
+      authorList: {
+        author: [
+          { fullName: `${family} A`, firstName: 'Ada', lastName: family, initials: 'A' },
+          { fullName: 'Berg K', firstName: 'Karl', lastName: 'Berg', initials: 'K' },
+        ],
+      },
+      pubYear: day.slice(0, 4),
+      abstractText: `<h4>Background</h4>We report ${kind} of ${subject}.<h4>Results</h4>Outcomes were recorded.`,
+      language: 'eng',
+      pubTypeList: { pubType: ['Preprint'] },
+      isOpenAccess: 'Y',
+      firstIndexDate: day,
+      dateOfCreation: day,
+      firstPublicationDate: day,
+    };
+  });
+}
+
+// `npx tsx cli/demo/europepmc-stand-in.ts [--port N] [--synthetic N]`: serve synthetic records until
+// interrupted, for pointing EUROPEPMC_BASE_URL at by hand.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ options: { port: { type: 'string' }, synthetic: { type: 'string' } } });
+  const corpus = syntheticEuropePmcCorpus(Number(values.synthetic ?? '200'), {
+    from: '2024-01-01',
+    to: '2026-12-31',
+  });
+  const standIn = await startEuropePmcStandIn({ corpus, port: values.port ? Number(values.port) : 0 });
+  process.stdout.write(`Europe PMC stand-in with ${corpus.length} records at ${standIn.baseUrl}\n`);
+}

@@ -1,0 +1,353 @@
+// Europe PMC's REST search over HTTP (https://www.ebi.ac.uk/europepmc/webservices/rest/search), one page at a
+// time: query, format=json, resultType=core, pageSize (at most 1000), cursorMark.
+//
+// Politeness and failures follow the E-utilities client, built from the same parts (shared/adapters/pubmed/
+// retry.ts and rate-limiter.ts are not PubMed-specific): every request takes a lease from the process-wide
+// limiter of its base URL (5 requests/s unless configured) and is retried with full-jitter backoff on what is transient:
+// 429 (Retry-After honoured, and the limiter paused for everyone on that URL), 500/502/503/504, dropped or
+// refused connections, timeouts (a whole answer slower than timeoutMs), and bodies that are not complete JSON
+// (a page cut short). Retries are bounded in attempts and time; then one EuropePmcError names the request,
+// the attempts and the last cause. Any other 4xx and an answer Europe PMC marks as an error fail at once.
+//
+// A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Agent, type Dispatcher, request } from 'undici';
+import { z } from 'zod';
+import { ConfigError, errorMessage, LivingReviewError } from '../../errors.ts';
+import { isTransientNetworkError } from '../pubmed/eutils-client.ts';
+import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import {
+  defaultRetryPolicy,
+  type FailureVerdict,
+  NotRetryableError,
+  parseRetryAfter,
+  RetriesExhaustedError,
+  type RetryAttemptInfo,
+  type RetryPolicy,
+  withRetries,
+} from '../pubmed/retry.ts';
+import { type EuropePmcPage, europePmcPageSchema, europePmcResultSchema } from './europepmc-record.ts';
+
+/** Europe PMC failed, or answered with something that is not a complete page. */
+export class EuropePmcError extends LivingReviewError {}
+
+export const DEFAULT_EUROPEPMC_BASE_URL = 'https://www.ebi.ac.uk/europepmc/webservices/rest/';
+export const DEFAULT_EUROPEPMC_REQUESTS_PER_SECOND = 5;
+export const MAX_EUROPEPMC_PAGE_SIZE = 1000;
+/** Queries longer than this (characters) are sent by POST to searchPOST. */
+export const POST_QUERY_LENGTH = 1500;
+
+export interface EuropePmcConfig {
+  /** Ends with a slash; `search` and `searchPOST` are resolved against it. */
+  baseUrl: string;
+  /** Sent as `email` (Europe PMC asks heavy users for a contact). Not sent when absent. */
+  email?: string | undefined;
+  timeoutMs: number;
+  maxAttempts: number;
+  maxRetryTimeMs: number;
+  requestsPerSecond: number;
+  /** Results per page, 1 to 1000. */
+  pageSize: number;
+}
+
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z.object({
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  email: z.email().optional(),
+  timeoutMs: positiveInt,
+  maxAttempts: positiveInt,
+  maxRetryTimeMs: z.coerce.number().int().min(0),
+  requestsPerSecond: z.coerce.number().positive(),
+  pageSize: positiveInt.max(MAX_EUROPEPMC_PAGE_SIZE, `at most ${MAX_EUROPEPMC_PAGE_SIZE}`),
+});
+
+const ENV_NAMES: Record<keyof EuropePmcConfig, string> = {
+  baseUrl: 'EUROPEPMC_BASE_URL',
+  email: 'EUROPEPMC_EMAIL',
+  timeoutMs: 'EUROPEPMC_TIMEOUT_MS',
+  maxAttempts: 'EUROPEPMC_MAX_ATTEMPTS',
+  maxRetryTimeMs: 'EUROPEPMC_MAX_RETRY_TIME_MS',
+  requestsPerSecond: 'EUROPEPMC_REQUESTS_PER_SECOND',
+  pageSize: 'EUROPEPMC_PAGE_SIZE',
+};
+
+/**
+ * Reads EUROPEPMC_BASE_URL, EUROPEPMC_EMAIL, EUROPEPMC_TIMEOUT_MS, EUROPEPMC_MAX_ATTEMPTS,
+ * EUROPEPMC_MAX_RETRY_TIME_MS, EUROPEPMC_REQUESTS_PER_SECOND and EUROPEPMC_PAGE_SIZE; `overrides` win. Throws
+ * ConfigError naming every bad variable.
+ */
+export function europePmcConfigFromEnv(
+  env: Record<string, string | undefined>,
+  overrides: Partial<EuropePmcConfig> = {},
+): EuropePmcConfig {
+  const read = (key: keyof EuropePmcConfig) => blankToUndefined(env[ENV_NAMES[key]]);
+  const candidate: Record<string, unknown> = {
+    baseUrl: read('baseUrl') ?? DEFAULT_EUROPEPMC_BASE_URL,
+    email: read('email'),
+    timeoutMs: read('timeoutMs') ?? 60_000,
+    maxAttempts: read('maxAttempts') ?? defaultRetryPolicy.maxAttempts,
+    maxRetryTimeMs: read('maxRetryTimeMs') ?? defaultRetryPolicy.maxRetryTimeMs,
+    requestsPerSecond: read('requestsPerSecond') ?? DEFAULT_EUROPEPMC_REQUESTS_PER_SECOND,
+    pageSize: read('pageSize') ?? MAX_EUROPEPMC_PAGE_SIZE,
+  };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) candidate[key] = value;
+  }
+  const parsed = configSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const field = String(issue.path[0]) as keyof EuropePmcConfig;
+      return `${ENV_NAMES[field] ?? field}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid Europe PMC configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export interface EuropePmcSearchRequest {
+  query: string;
+  /** "*" for the first page, then the previous page's nextCursorMark. */
+  cursorMark: string;
+  pageSize: number;
+}
+
+export interface EuropePmcClientOptions {
+  dispatcher?: Dispatcher;
+  rateLimiter?: RateLimiter;
+  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  random?: () => number;
+  onRetry?: (info: RetryAttemptInfo) => void;
+}
+
+/** What the source needs from a client (EuropePmcClient has it; tests may give their own). */
+export interface EuropePmcApi {
+  search(request: EuropePmcSearchRequest, options?: { signal?: AbortSignal }): Promise<EuropePmcPage>;
+}
+
+class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs: number | null = null,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'AttemptFailure';
+  }
+}
+
+const gunzipAsync = promisify(gunzip);
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+function snippet(body: string, length = 160): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > length ? `${flat.slice(0, length)}...` : flat;
+}
+
+/** Reads one page: JSON, the page's shape, then every result's shape (a bad result fails the page). */
+export function parseEuropePmcPage(body: string): EuropePmcPage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AttemptFailure(
+      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
+      true,
+    );
+  }
+  const page = europePmcPageSchema.safeParse(json);
+  if (!page.success) {
+    const error = json as { errCode?: unknown; errMsg?: unknown } | null;
+    if (error && typeof error === 'object' && (error.errMsg !== undefined || error.errCode !== undefined)) {
+      throw new AttemptFailure(
+        `Europe PMC answered an error: ${String(error.errMsg ?? '')} (code ${String(error.errCode ?? '?')})`,
+        false,
+      );
+    }
+    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
+    throw new AttemptFailure(`the answer is not a search result page (${issues}): "${snippet(body)}"`, true);
+  }
+  const results = page.data.resultList.result.map((raw, index) => {
+    const parsed = europePmcResultSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new EuropePmcError(
+        `Europe PMC result ${index + 1} of the page${id === undefined ? '' : ` (id ${String(id)})`} does not have the expected shape: ${issues}`,
+      );
+    }
+    return parsed.data;
+  });
+  return { hitCount: page.data.hitCount, nextCursorMark: page.data.nextCursorMark ?? null, results };
+}
+
+export class EuropePmcClient implements EuropePmcApi {
+  readonly config: EuropePmcConfig;
+  readonly rateLimiter: RateLimiter;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly policy: RetryPolicy;
+  private readonly random: () => number;
+  private readonly onRetry: EuropePmcClientOptions['onRetry'];
+
+  constructor(config: EuropePmcConfig, options: EuropePmcClientOptions = {}) {
+    this.config = {
+      ...config,
+      baseUrl: config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`,
+    };
+    this.rateLimiter =
+      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
+    if (options.dispatcher) {
+      this.dispatcher = options.dispatcher;
+      this.ownsDispatcher = false;
+    } else {
+      this.dispatcher = new Agent({ keepAliveTimeout: 3_000, keepAliveMaxTimeout: 3_500 });
+      this.ownsDispatcher = true;
+    }
+    this.policy = {
+      maxAttempts: config.maxAttempts,
+      maxRetryTimeMs: config.maxRetryTimeMs,
+      baseDelayMs: options.backoff?.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
+      maxDelayMs: options.backoff?.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
+    };
+    this.random = options.random ?? Math.random;
+    this.onRetry = options.onRetry;
+  }
+
+  async search(
+    search: EuropePmcSearchRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<EuropePmcPage> {
+    const params = new URLSearchParams({
+      query: search.query,
+      format: 'json',
+      resultType: 'core',
+      pageSize: String(search.pageSize),
+      cursorMark: search.cursorMark,
+    });
+    if (this.config.email) params.set('email', this.config.email);
+    const post = search.query.length > POST_QUERY_LENGTH;
+    const url = post
+      ? new URL('searchPOST', this.config.baseUrl).toString()
+      : `${new URL('search', this.config.baseUrl).toString()}?${params.toString()}`;
+    const body = post ? params.toString() : null;
+    const { signal } = options;
+    const what = `Europe PMC search (${this.config.baseUrl}, cursorMark ${search.cursorMark})`;
+    try {
+      return await withRetries(
+        async () => {
+          // Pages are asked for one after another, so the lease is held for the whole exchange and released
+          // when the answer has ended: the next request is spaced from then (the limiter's safe mode).
+          const lease = await this.rateLimiter.acquire(signal);
+          let text: string;
+          try {
+            text = await this.attempt(url, body, signal);
+          } finally {
+            lease.release();
+          }
+          return parseEuropePmcPage(text);
+        },
+        {
+          policy: this.policy,
+          signal,
+          random: this.random,
+          classify: (error) => this.classify(error),
+          onRetry: (info) => {
+            if (info.error instanceof AttemptFailure && info.error.status === 429) {
+              this.rateLimiter.holdUntil(Date.now() + (info.retryAfterMs ?? 1000));
+              this.rateLimiter.widenMargin();
+            }
+            this.onRetry?.(info);
+          },
+        },
+      );
+    } catch (error) {
+      if (error instanceof RetriesExhaustedError) {
+        const bound =
+          error.bound === 'attempts'
+            ? `the limit of ${this.policy.maxAttempts} attempts`
+            : `the retry time limit of ${this.policy.maxRetryTimeMs / 1000} s`;
+        throw new EuropePmcError(
+          `${what} failed ${error.attempts} times in ${(error.elapsedMs / 1000).toFixed(1)} s and reached ${bound}; last error: ${describe(error.lastError)}`,
+          { cause: error.lastError, retryable: true },
+        );
+      }
+      if (error instanceof NotRetryableError) {
+        if (error.error instanceof EuropePmcError) throw error.error;
+        throw new EuropePmcError(
+          `${what} failed (attempt ${error.attempts}, not retryable): ${describe(error.error)}`,
+          { cause: error.error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async attempt(url: string, body: string | null, signal: AbortSignal | undefined): Promise<string> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('timeout')), this.config.timeoutMs);
+    const forward = () => timeout.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener('abort', forward, { once: true });
+    try {
+      const response = await request(url, {
+        method: body === null ? 'GET' : 'POST',
+        ...(body === null ? {} : { body }),
+        headers: {
+          accept: 'application/json',
+          'accept-encoding': 'gzip',
+          'user-agent': 'living-review-monitor (undici)',
+          ...(body === null ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        dispatcher: this.dispatcher,
+        signal: timeout.signal,
+        headersTimeout: this.config.timeoutMs,
+        bodyTimeout: this.config.timeoutMs,
+      });
+      const raw = Buffer.from(await response.body.arrayBuffer());
+      const gzipped = /gzip/i.test(String(response.headers['content-encoding'] ?? ''));
+      const text = (gzipped ? await gunzipAsync(raw) : raw).toString('utf8');
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) return text;
+      const retryable = RETRYABLE_STATUS.has(status);
+      throw new AttemptFailure(
+        `HTTP ${status}: ${snippet(text)}`,
+        retryable,
+        retryable ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null,
+        status,
+      );
+    } catch (error) {
+      if (timeout.signal.aborted && !signal?.aborted) {
+        throw new AttemptFailure(`timed out: no complete answer within ${this.config.timeoutMs} ms`, true);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forward);
+    }
+  }
+
+  private classify(error: unknown): FailureVerdict {
+    if (error instanceof AttemptFailure) {
+      return error.retryable ? { retry: true, retryAfterMs: error.retryAfterMs } : { retry: false };
+    }
+    if (isTransientNetworkError(error)) return { retry: true, retryAfterMs: null };
+    return { retry: false };
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = errorMessage(error);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -1,0 +1,119 @@
+// Europe PMC as a LiteratureSource: every record first indexed in a window, paged with cursorMark.
+//
+// The window is cut on FIRST_IDATE, the date a record was first indexed in Europe PMC. It is Europe PMC's
+// counterpart of PubMed's Create Date: set once when the record arrives and never moved by later revisions,
+// so "first indexed since the watermark" is exactly "new since the last run" (CREATION_DATE is the older
+// field for the same date; FIRST_IDATE is the one Europe PMC's search syntax offers for sorting and
+// filtering on first indexing, and the core results carry it as firstIndexDate).
+//
+// 1. Search `(<query>) AND FIRST_IDATE:[<from> TO <to>]` with cursorMark=* and pageSize (at most 1000); the
+//    first page's hitCount is the window's count ('searched').
+// 2. Follow nextCursorMark, one page after another (each page depends on the previous cursor), yielding each
+//    page's records as a 'batch'. Paging ends when every counted record has arrived, or when Europe PMC says
+//    there is nothing more (no nextCursorMark, or the cursor sent back unchanged).
+// 3. Reconcile: a record that comes back twice, a later page counting a different hitCount (the window
+//    changed while it was paged), a cursor that stops advancing early, or an end reached with fewer records
+//    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
+import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
+import { citationFromEuropePmc, europePmcRecordId } from './europepmc-record.ts';
+import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
+
+export interface EuropePmcSourceOptions {
+  /** Results per page, 1 to 1000 (default 1000). */
+  pageSize?: number;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The query Europe PMC is sent for `query` over `window`. */
+export function windowedQuery(query: string, window: SearchWindow): string {
+  return `(${query}) AND FIRST_IDATE:[${window.from} TO ${window.to}]`;
+}
+
+export class EuropePmcSource implements LiteratureSource {
+  readonly name = 'europepmc';
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly client: EuropePmcApi,
+    options: EuropePmcSourceOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? MAX_EUROPEPMC_PAGE_SIZE;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1 || this.pageSize > MAX_EUROPEPMC_PAGE_SIZE) {
+      throw new RangeError(`pageSize must be a whole number from 1 to 1000, not ${this.pageSize}`);
+    }
+  }
+
+  async *search(
+    query: string,
+    window: SearchWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<SearchEvent, void, undefined> {
+    const label = `${window.from}..${window.to}`;
+    if (!DAY.test(window.from) || !DAY.test(window.to) || window.from > window.to) {
+      throw new EuropePmcError(`not a search window: ${label} (expected YYYY-MM-DD..YYYY-MM-DD, from <= to)`);
+    }
+    const fullQuery = windowedQuery(query, window);
+    const fail = (message: string) =>
+      new EuropePmcError(`europepmc window ${label}: ${message}`, { retryable: true });
+    const seen = new Set<string>();
+    let cursorMark = '*';
+    let hitCount: number | null = null;
+    let pages = 0;
+    for (;;) {
+      let page: Awaited<ReturnType<EuropePmcApi['search']>>;
+      try {
+        page = await this.client.search(
+          { query: fullQuery, cursorMark, pageSize: this.pageSize },
+          options.signal ? { signal: options.signal } : {},
+        );
+      } catch (error) {
+        if (error instanceof EuropePmcError) {
+          throw new EuropePmcError(`europepmc window ${label}: ${error.message}`, {
+            cause: error,
+            retryable: error.retryable,
+          });
+        }
+        throw error;
+      }
+      pages++;
+      if (hitCount === null) {
+        hitCount = page.hitCount;
+        yield { type: 'searched', window, count: hitCount, queryTranslation: fullQuery, warnings: [] };
+      } else if (page.hitCount !== hitCount) {
+        throw fail(
+          `page ${pages} counts ${page.hitCount} records where the first page counted ${hitCount}: the window changed while it was being paged. Run it again.`,
+        );
+      }
+      for (const result of page.results) {
+        const id = europePmcRecordId(result);
+        if (seen.has(id)) {
+          throw fail(
+            `record ${id} came back twice (again on page ${pages}); the cursor is not a stable list`,
+          );
+        }
+        seen.add(id);
+      }
+      if (seen.size > hitCount) {
+        throw fail(`fetched ${seen.size} records, more than the ${hitCount} counted`);
+      }
+      if (page.results.length > 0) {
+        yield { type: 'batch', window, citations: page.results.map(citationFromEuropePmc), deletedIds: [] };
+      }
+      if (seen.size === hitCount) return;
+      const next = page.nextCursorMark;
+      if (next === null || next === cursorMark || page.results.length === 0) {
+        throw fail(
+          `fetched ${seen.size} of ${hitCount} records: Europe PMC ${
+            page.results.length === 0
+              ? 'answered an empty page (the end of the results)'
+              : next === null
+                ? 'gave no next cursor'
+                : `sent back the same cursor (${next}): it does not advance`
+          } on page ${pages}. The run stops here rather than report a smaller window as complete.`,
+        );
+      }
+      cursorMark = next;
+    }
+  }
+}
