@@ -1,0 +1,101 @@
+// Use case: the weekly retraction and correction watch of one review.
+//
+// Primary course:
+//   1. List the included studies; those with a PMID are re-fetched from PubMed by id (efetch, POST).
+//   2. On each record, detect the notices on the article (domain/retraction/notices.ts): RetractionIn,
+//      ErratumIn, ExpressionOfConcernIn, UpdateIn and the "Retracted Publication" type. Record each notice once
+//      (the store keys it by study and notice), so the digest and the report can name the study.
+//   3. A study newly found retracted is flagged through the evidence port (markStudyRetracted, a conditional
+//      update that writes nothing if it is flagged already).
+//   4. If any study was newly flagged and the protocol's onRetraction is "exclude-patients", recompute the
+//      statistics (recomputeStatistics leaves retracted studies and their patients out), then run the caller's
+//      afterChange (the local runner regenerates the report; in AWS the table's stream does that).
+//
+// Every step is idempotent, so the watch can be re-run or retried at any point.
+import { detectNotices, isRetractedBy } from '../domain/retraction/notices.ts';
+import type { Citation } from '../domain/citation/citation.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
+import type { DigestStore, StoredNotice } from '../ports/digest-store.ts';
+import type { EvidenceStore } from '../ports/evidence-store.ts';
+import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
+
+export interface WatchRetractionsDeps {
+  evidence: EvidenceStore;
+  digests: Pick<DigestStore, 'recordNotice'>;
+  /** PubMed records by PMID (efetchPubmedByIds over an EutilsClient). */
+  fetchRecords: (pmids: readonly string[]) => Promise<{ citations: Citation[]; missing: string[] }>;
+  clock: () => Date;
+  /** Runs after a recompute that stored a new version (the CLI regenerates the report). */
+  afterChange?: (reviewId: string) => Promise<unknown>;
+}
+
+export interface WatchRetractionsOutcome {
+  reviewId: string;
+  /** Included studies re-fetched (those with a PMID). */
+  checked: number;
+  /** Included studies without a PMID (not watched). */
+  withoutPmid: string[];
+  /** PMIDs PubMed did not return. */
+  missing: string[];
+  /** Notices seen for the first time in this run. */
+  newNotices: StoredNotice[];
+  /** Studies flagged as retracted by this run. */
+  retracted: Array<{ citationId: string; title: string; pmid: string | null }>;
+  recompute: RecomputeOutcome | null;
+}
+
+export async function watchRetractions(
+  request: { protocol: Protocol },
+  deps: WatchRetractionsDeps,
+): Promise<WatchRetractionsOutcome> {
+  const { protocol } = request;
+  const reviewId = protocol.id;
+  const studies = await deps.evidence.listIncludedStudies(reviewId);
+  const watched = studies.filter((s) => s.pmid !== null);
+  const fetched =
+    watched.length > 0
+      ? await deps.fetchRecords(watched.map((s) => s.pmid!))
+      : { citations: [], missing: [] };
+  const byPmid = new Map(fetched.citations.map((c) => [c.pmid, c]));
+  const detectedAt = deps.clock().toISOString();
+  const outcome: WatchRetractionsOutcome = {
+    reviewId,
+    checked: watched.length,
+    withoutPmid: studies.filter((s) => s.pmid === null).map((s) => s.citationId),
+    missing: fetched.missing,
+    newNotices: [],
+    retracted: [],
+    recompute: null,
+  };
+  for (const study of watched) {
+    const record = byPmid.get(study.pmid);
+    if (!record) continue;
+    const notices = detectNotices(record);
+    for (const notice of notices) {
+      const stored: StoredNotice = {
+        ...notice,
+        reviewId,
+        citationId: study.citationId,
+        studyTitle: study.title,
+        studyPmid: study.pmid,
+        detectedAt,
+      };
+      if (await deps.digests.recordNotice(stored)) outcome.newNotices.push(stored);
+    }
+    if ((isRetractedBy(notices) || record.isRetracted) && !study.retracted) {
+      if (await deps.evidence.markStudyRetracted(reviewId, study.citationId, detectedAt)) {
+        outcome.retracted.push({ citationId: study.citationId, title: study.title, pmid: study.pmid });
+      }
+    }
+  }
+  if (outcome.retracted.length > 0 && protocol.onRetraction === 'exclude-patients') {
+    outcome.recompute = await recomputeStatistics(
+      { reviewId, onRetraction: protocol.onRetraction },
+      { evidence: deps.evidence, clock: deps.clock },
+    );
+  }
+  if ((outcome.retracted.length > 0 || outcome.newNotices.length > 0) && deps.afterChange) {
+    await deps.afterChange(reviewId);
+  }
+  return outcome;
+}

@@ -1,0 +1,260 @@
+// The living report as one static HTML page (no script; a print-friendly stylesheet inline), with the
+// Kaplan-Meier plots inlined as SVG. Every value from a record, a protocol or the store is escaped. Numbers
+// carry data-* attributes (data-count="identified", data-km="os-median", ...) so a test or a scraper can read
+// them back without parsing prose.
+import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
+import { NOTICE_LABELS } from '../retraction/notices.ts';
+import type { KmSummary } from '../stats/snapshot.ts';
+import { formatNumber, type Table } from '../stats/tables.ts';
+import { renderKmSvg } from './km-plot.ts';
+import type { PrismaFlow, ReasonCount } from './prisma.ts';
+import type { LivingReport } from './report.ts';
+
+const CSS = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2330; background: #f4f5f7; }
+main { max-width: 980px; margin: 0 auto; padding: 28px 20px 60px; }
+header h1 { font-size: 26px; margin: 0 0 6px; }
+.meta { color: #5b6473; margin: 0 0 4px; }
+section { background: #fff; border: 1px solid #d7dbe3; border-radius: 8px; padding: 18px 20px; margin: 20px 0; }
+section h2 { font-size: 19px; margin: 0 0 12px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #eef0f4; vertical-align: top; }
+th { color: #5b6473; font-weight: 600; border-bottom: 1px solid #d7dbe3; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; padding: 10px 0 6px; }
+tr.section-row td { font-weight: 600; background: #f7f8fa; }
+.note { color: #5b6473; font-size: 13px; }
+.alert { background: #fdecec; border-color: #e08080; }
+.alert-soft { background: #fff4e5; border-color: #f0b35b; }
+.synthetic { background: #fff4e5; border: 1px solid #f0b35b; border-radius: 6px; padding: 8px 12px; }
+.figure { overflow-x: auto; margin: 8px 0 20px; }
+.figure svg { max-width: 100%; height: auto; }
+.prisma { display: grid; grid-template-columns: 120px 1fr 1fr; gap: 12px 18px; align-items: stretch; }
+.prisma .phase { writing-mode: vertical-rl; transform: rotate(180deg); background: #2454a6; color: #fff; border-radius: 6px; text-align: center; font-weight: 600; padding: 8px 4px; grid-row: span 1; }
+.prisma .box { border: 1.5px solid #1d2330; border-radius: 4px; padding: 8px 10px; background: #fff; font-size: 14px; }
+.prisma .box.side { border-style: solid; background: #fafbfc; }
+.prisma .box ul { margin: 4px 0 0; padding-left: 18px; }
+.prisma .empty { }
+.identities { margin-top: 12px; }
+.identity-ok { color: #1f7a3a; }
+.identity-bad { color: #a12622; font-weight: 600; }
+ul.changes li { margin: 2px 0; }
+code { font-size: 13px; }
+@media print { body { background: #fff; } section { break-inside: avoid; border: none; } }
+`;
+
+function n(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : String(value);
+}
+
+function num(value: number | null): string {
+  return value === null ? 'NA' : formatNumber(value);
+}
+
+function count(name: string, value: number | null | undefined): string {
+  return `<strong data-count="${escapeHtml(name)}">${escapeHtml(n(value))}</strong>`;
+}
+
+function tableHtml(table: Table): string {
+  const rows: string[] = [];
+  for (const section of table.sections) {
+    rows.push(`<tr class="section-row"><td colspan="2">${escapeHtml(section.title)}</td></tr>`);
+    for (const row of section.rows) {
+      rows.push(
+        `<tr data-row="${escapeHtml(row.key)}"><td style="padding-left:${8 + 16 * row.indent}px">${escapeHtml(row.label)}</td><td class="num" data-cell="${escapeHtml(`${table.id}/${row.key}`)}">${escapeHtml(row.text)}</td></tr>`,
+      );
+    }
+  }
+  const notes = [
+    'Counts are n/N (%), N = the patients with the variable reported; medians are median (range).',
+    ...table.sections.flatMap((s) => (s.note ? [`${s.title}. ${s.note}`] : [])),
+    ...(table.note ? [table.note] : []),
+  ];
+  return [
+    `<table class="stats-table" id="table-${escapeHtml(table.id)}">`,
+    `<caption>Table ${escapeHtml(table.id)}. ${escapeHtml(table.title)}</caption>`,
+    '<thead><tr><th>Characteristic</th><th class="num">Value</th></tr></thead>',
+    `<tbody>${rows.join('')}</tbody></table>`,
+    ...notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`),
+  ].join('\n');
+}
+
+function kmRow(name: string, label: string, km: KmSummary): string {
+  const median = km.median === null ? 'not reached' : formatNumber(km.median);
+  return `<tr><td>${escapeHtml(label)}</td><td class="num">${km.n}</td><td class="num">${km.events}</td><td class="num">${km.unknown}</td><td class="num" data-km="${name}-median">${escapeHtml(median)}</td><td class="num">${escapeHtml(num(km.lcl))}–${escapeHtml(num(km.ucl))}</td></tr>`;
+}
+
+function reasonsList(reasons: readonly ReasonCount[]): string {
+  if (reasons.length === 0) return '';
+  return `<ul>${reasons
+    .map(
+      (r) =>
+        `<li>${escapeHtml(r.label)} (n = <span data-reason="${escapeHtml(r.reasonId)}">${r.count}</span>)</li>`,
+    )
+    .join('')}</ul>`;
+}
+
+function prismaHtml(flow: PrismaFlow): string {
+  const id = flow.identification;
+  const sources = id.bySource
+    .map(
+      (s) =>
+        `<li>${escapeHtml(s.source)} (n = <span data-source="${escapeHtml(s.source)}">${s.records}</span>)</li>`,
+    )
+    .join('');
+  const inc = flow.included;
+  const cells = [
+    '<div class="phase">Identification</div>',
+    `<div class="box">Records identified (n = ${count('identified', id.identified)})<ul>${sources || '<li>none yet</li>'}</ul></div>`,
+    `<div class="box side">Records removed before screening: duplicates (n = ${count('duplicates-removed', id.duplicatesRemoved.total)})<ul><li>found by the monitor's deduplication (n = ${count('duplicates-automatic', id.duplicatesRemoved.automatic)})</li><li>confirmed by reviewers (n = ${count('duplicates-confirmed', id.duplicatesRemoved.confirmedByReviewers)})</li></ul></div>`,
+    '<div class="phase">Screening</div>',
+    `<div class="box">Records after duplicates removed (n = ${count('after-duplicates', flow.screening.recordsAfterDuplicates)})<br>Records screened (n = ${count('screened', flow.screening.screened)})<br><span class="note">awaiting title/abstract screening: ${count('awaiting-screening', flow.screening.awaiting)}</span></div>`,
+    `<div class="box side">Records excluded (n = ${count('excluded-title-abstract', flow.screening.excluded)})${reasonsList(flow.screening.exclusionReasons)}${flow.screening.exclusionReasons.length ? '<span class="note">A record may carry both screeners\' reasons.</span>' : ''}</div>`,
+    '<div class="phase">Eligibility</div>',
+    `<div class="box">Reports sought for retrieval (n = ${count('sought', flow.eligibility.sought)})<br>Reports assessed for eligibility (n = ${count('assessed', flow.eligibility.assessed)})<br><span class="note">awaiting full-text assessment: ${count('awaiting-full-text', flow.eligibility.awaiting)}</span></div>`,
+    `<div class="box side">Reports excluded (n = ${count('excluded-full-text', flow.eligibility.excluded)})${reasonsList(flow.eligibility.exclusionReasons)}</div>`,
+    '<div class="phase">Included</div>',
+    `<div class="box">New studies included from screening (n = ${count('new-studies', inc.newFromScreening)})<br>Total studies included in review (n = ${count('studies', inc.studies)})<ul><li>through screening (n = ${count('studies-screening', inc.studiesFromScreening)})</li><li>included otherwise: the original review, manual inclusions (n = ${count('studies-other', inc.studiesOther)})</li></ul></div>`,
+    `<div class="box side">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})<br>Retracted studies (n = ${count('retracted', inc.retracted)})${inc.retractedExcluded ? `, patients left out (n = ${count('retracted-excluded', inc.retractedExcluded)} studies)` : ''}</div>`,
+  ];
+  const updates = flow.updates
+    .map(
+      (u) =>
+        `<tr><td>${u.startedAt ? escapeHtml(u.startedAt.slice(0, 10)) : 'imported'}</td><td>${escapeHtml(u.source ?? '–')}</td><td>${u.window ? `${escapeHtml(u.window.from)} to ${escapeHtml(u.window.to)}` : '–'}</td><td class="num">${n(u.found)}</td><td class="num">${n(u.identified)}</td><td class="num">${n(u.duplicatesRemoved)}</td><td class="num">${u.records}</td><td class="num">${u.excluded}</td><td class="num">${u.included}</td><td class="num">${u.duplicatesConfirmed}</td><td class="num">${u.inScreening}</td></tr>`,
+    )
+    .join('');
+  const identities = flow.identities
+    .map(
+      (i) =>
+        `<li class="${i.holds ? 'identity-ok' : 'identity-bad'}">${escapeHtml(i.name)}: ${i.left} ${i.holds ? '=' : '≠'} ${i.right}</li>`,
+    )
+    .join('');
+  return [
+    `<div class="prisma">${cells.join('')}</div>`,
+    '<h3>Per update</h3>',
+    '<table id="prisma-updates"><thead><tr><th>Run</th><th>Source</th><th>Window</th><th class="num">Found</th><th class="num">Identified</th><th class="num">Duplicates</th><th class="num">Records</th><th class="num">Excluded</th><th class="num">Included</th><th class="num">Dup. confirmed</th><th class="num">In screening</th></tr></thead>',
+    `<tbody>${updates || '<tr><td colspan="11">No search has run yet.</td></tr>'}</tbody></table>`,
+    `<details class="identities"><summary>How the counts add up</summary><ul>${identities}</ul></details>`,
+  ].join('\n');
+}
+
+/** The report page. `svg` holds the plots when given (else they are drawn here). */
+export function renderReportHtml(report: LivingReport): string {
+  const out: string[] = [];
+  const title = `${report.title}: living report, version ${report.version}`;
+  out.push(
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${CSS}</style></head><body><main>`,
+    '<header>',
+    `<h1>${escapeHtml(report.title)}</h1>`,
+    `<p class="meta">Living systematic review <code>${escapeHtml(report.reviewId)}</code> · statistics version <strong data-version>${report.version}</strong> computed ${escapeHtml(report.statisticsGeneratedAt)}</p>`,
+    `<p class="meta"><strong data-count="header-patients">${report.patients.count}</strong> patients from <strong data-count="header-studies">${report.studies.filter((s) => s.pooled).length}</strong> pooled studies (${report.studies.length} included). <a href="report.json">report.json</a> holds every number on this page.</p>`,
+    '</header>',
+  );
+  if (report.patients.synthetic > 0) {
+    out.push(
+      `<p class="synthetic"><strong>Synthetic data:</strong> ${report.patients.synthetic} of ${report.patients.count} patients are invented test records, not real patients.</p>`,
+    );
+  }
+  if (report.retractions.studies.length > 0 || report.retractions.notices.length > 0) {
+    const retracted = report.retractions.studies
+      .map(
+        (s) =>
+          `<li class="retracted-study"><strong>Retracted:</strong> ${escapeHtml(s.title)}${s.pmid ? ` (PMID ${link(pubmedUrl(s.pmid), s.pmid)})` : ''}. ${s.patientsExcluded ? 'Its patients are left out of the statistics from the version computed after the retraction.' : 'Flagged only: its patients stay in the statistics (protocol).'}</li>`,
+      )
+      .join('');
+    const notices = report.retractions.notices
+      .map(
+        (notice) =>
+          `<tr><td>${escapeHtml(NOTICE_LABELS[notice.kind])}</td><td>${escapeHtml(notice.studyTitle)}${notice.studyPmid ? ` (PMID ${link(pubmedUrl(notice.studyPmid), notice.studyPmid)})` : ''}</td><td>${notice.noticePmid ? link(pubmedUrl(notice.noticePmid), notice.noticePmid) : ''} ${escapeHtml(notice.refSource ?? '')}</td><td>${escapeHtml(notice.detectedAt.slice(0, 10))}</td></tr>`,
+      )
+      .join('');
+    out.push(
+      `<section id="retractions" class="${report.retractions.studies.length ? 'alert' : 'alert-soft'}"><h2>Retractions and corrections</h2>`,
+      retracted ? `<ul>${retracted}</ul>` : '',
+      notices
+        ? `<table><thead><tr><th>Notice</th><th>Study</th><th>Notice record</th><th>Found</th></tr></thead><tbody>${notices}</tbody></table>`
+        : '',
+      '</section>',
+    );
+  }
+  if (report.triggers.length > 0) {
+    out.push(
+      '<section id="triggers" class="alert-soft"><h2>Update triggers crossed</h2><ul>',
+      ...report.triggers.map(
+        (t) =>
+          `<li><strong>Version ${t.version}:</strong> ${escapeHtml(t.description)}. <span class="note">${escapeHtml(t.detail)}</span></li>`,
+      ),
+      '</ul></section>',
+    );
+  }
+  out.push('<section id="changes">');
+  if (report.changes.fromVersion === null) {
+    out.push('<h2>What changed</h2><p>This is the first version: nothing to compare with.</p>');
+  } else {
+    out.push(
+      `<h2>What changed since version ${report.changes.fromVersion}</h2>`,
+      `<ul class="changes">${report.changes.summary.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+    );
+  }
+  out.push('</section>');
+
+  out.push('<section id="tables"><h2>Patient characteristics, treatment and outcomes</h2>');
+  if (report.patients.count === 0) out.push('<p>No patient rows yet: there is nothing to tabulate.</p>');
+  else for (const table of report.tables.tables) out.push(tableHtml(table));
+  out.push('</section>');
+
+  out.push('<section id="km"><h2>Kaplan–Meier estimates</h2>');
+  out.push(
+    '<table><thead><tr><th>Curve</th><th class="num">n</th><th class="num">Events</th><th class="num">Not reported</th><th class="num">Median (months)</th><th class="num">95% CI</th></tr></thead><tbody>',
+    kmRow('os', 'Overall survival', report.km.os.summary),
+    kmRow('lc', 'Local control', report.km.lc.summary),
+    kmRow('followUp', 'Follow-up (reverse Kaplan–Meier)', report.km.followUp.summary),
+    '</tbody></table>',
+    '<p class="note">Medians with log-transformed 95% confidence intervals, as R survival prints them.</p>',
+  );
+  for (const [name, label] of [
+    ['os', 'Overall survival'],
+    ['lc', 'Local control'],
+  ] as const) {
+    const km = report.km[name];
+    out.push(`<div class="figure" id="km-${name}">`);
+    if (km.curve) out.push(renderKmSvg(km.curve, { title: label, timeLabel: 'Months', id: `km-${name}` }));
+    else out.push(`<p class="note">${escapeHtml(label)}: ${escapeHtml(km.note ?? 'no curve')}</p>`);
+    out.push('</div>');
+  }
+  out.push('</section>');
+
+  out.push('<section id="prisma"><h2>PRISMA 2020 flow</h2>', prismaHtml(report.prisma), '</section>');
+
+  out.push('<section id="studies"><h2>Included studies</h2>');
+  out.push(
+    '<table><thead><tr><th>Study</th><th>Year</th><th>PMID</th><th class="num">Patients</th><th>Status</th></tr></thead><tbody>',
+    ...report.studies.map(
+      (s) =>
+        `<tr${s.retracted ? ' class="retracted"' : ''}><td>${escapeHtml(s.title)}</td><td>${n(s.year)}</td><td>${s.pmid ? link(pubmedUrl(s.pmid), s.pmid) : '–'}</td><td class="num">${s.patients}</td><td>${s.retracted ? '<strong>retracted</strong>' : s.pooled ? 'pooled' : 'not pooled'}</td></tr>`,
+    ),
+    '</tbody></table></section>',
+  );
+
+  out.push('<section id="search-log"><h2>Search log</h2>');
+  out.push(
+    '<table><thead><tr><th>Started</th><th>Source</th><th>Window (Create Date)</th><th>Outcome</th><th class="num">Found</th><th class="num">New</th><th class="num">Duplicates</th><th class="num">Queued</th><th>Query</th></tr></thead><tbody>',
+    ...report.searchLog.map(
+      (run) =>
+        `<tr data-run="${escapeHtml(run.runId)}"><td>${escapeHtml(run.startedAt.replace('T', ' ').slice(0, 16))}</td><td>${escapeHtml(run.source)}</td><td>${escapeHtml(run.window.from)} to ${escapeHtml(run.window.to)}</td><td>${escapeHtml(run.outcome)}${run.error ? `: ${escapeHtml(run.error)}` : ''}${run.warnings.length ? ` (${run.warnings.length} warning${run.warnings.length === 1 ? '' : 's'})` : ''}</td><td class="num">${run.counts.found}</td><td class="num">${run.counts.new}</td><td class="num">${run.counts.duplicates}</td><td class="num">${run.counts.queued}</td><td><code>${escapeHtml(run.query)}</code></td></tr>`,
+    ),
+    report.searchLog.length === 0 ? '<tr><td colspan="9">No search has run yet.</td></tr>' : '',
+    '</tbody></table></section>',
+  );
+  out.push(
+    `<p class="note">Version ${report.version} of the living report of review ${escapeHtml(report.reviewId)}, generated by the living-review monitor.</p>`,
+    '</main></body></html>',
+  );
+  return `${out.join('\n')}\n`;
+}

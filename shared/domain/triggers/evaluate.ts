@@ -1,0 +1,141 @@
+// Update triggers: the protocol's rules for when the team must be told that the evidence changed. Each trigger
+// is measured on the difference between two statistics snapshots: the version the trigger last fired at (its
+// baseline; version 1, the review as first pooled, before it ever fired) and the version being evaluated.
+//
+// | kind | crossed when |
+// |---|---|
+// | new-patients (atLeast N) | patients added since the baseline >= N |
+// | new-studies (atLeast N) | studies added since the baseline >= N |
+// | proportion-shift (variable, level, percentagePoints X) | the "n (%)" row of that level moved by more than X points (the row without a subset; else the largest move among its subsets) |
+// | km-median-shift (curve, months X) | the Kaplan-Meier median of that curve (os, lc, followUp) moved by more than X months, or went from reached to not reached (or back) |
+//
+// Pure: the caller reads the two snapshots and records the crossings (shared/app/evaluate-triggers.ts).
+import type { UpdateTrigger } from '../protocol/protocol.ts';
+import type { KmCurveName, SnapshotDiff } from '../stats/snapshot.ts';
+
+export interface TriggerEvaluation {
+  trigger: UpdateTrigger;
+  triggerId: string;
+  crossed: boolean;
+  /** The measured change (patients, studies, points or months); null when there is nothing to measure. */
+  observed: number | null;
+  /** "At least 5 new patients", as the team reads it. */
+  description: string;
+  /** What was measured, e.g. "7 patients added since version 3". */
+  detail: string;
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** A stable id made of the trigger's kind and parameters (no "#"), e.g. "km-median-shift-os-2". */
+export function triggerId(trigger: UpdateTrigger): string {
+  switch (trigger.kind) {
+    case 'new-patients':
+    case 'new-studies':
+      return `${trigger.kind}-${trigger.atLeast}`;
+    case 'proportion-shift':
+      return `${trigger.kind}-${slug(trigger.variable)}-${slug(trigger.level)}-${trigger.percentagePoints}`;
+    case 'km-median-shift':
+      return `${trigger.kind}-${slug(trigger.curve)}-${trigger.months}`;
+  }
+}
+
+const CURVE_NAMES: Record<string, string> = {
+  os: 'overall survival',
+  lc: 'local control',
+  followUp: 'follow-up (reverse Kaplan-Meier)',
+};
+
+export function describeTrigger(trigger: UpdateTrigger): string {
+  switch (trigger.kind) {
+    case 'new-patients':
+      return `At least ${trigger.atLeast} newly included patient${trigger.atLeast === 1 ? '' : 's'}`;
+    case 'new-studies':
+      return `At least ${trigger.atLeast} newly included stud${trigger.atLeast === 1 ? 'y' : 'ies'}`;
+    case 'proportion-shift':
+      return `The proportion of ${trigger.variable} = ${trigger.level} moves by more than ${trigger.percentagePoints} percentage points`;
+    case 'km-median-shift':
+      return `The Kaplan-Meier median of ${CURVE_NAMES[trigger.curve] ?? trigger.curve} moves by more than ${trigger.months} months`;
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function months(value: number | null): string {
+  return value === null ? 'not reached' : `${round(value)} months`;
+}
+
+/** One trigger against the diff from its baseline version to the evaluated version. */
+export function evaluateTrigger(trigger: UpdateTrigger, diff: SnapshotDiff): TriggerEvaluation {
+  const base = { trigger, triggerId: triggerId(trigger), description: describeTrigger(trigger) };
+  const since = `since version ${diff.fromVersion}`;
+  switch (trigger.kind) {
+    case 'new-patients': {
+      const added = diff.patientsAdded.length;
+      return {
+        ...base,
+        crossed: added >= trigger.atLeast,
+        observed: added,
+        detail: `${added} patient${added === 1 ? '' : 's'} added ${since} (version ${diff.toVersion})`,
+      };
+    }
+    case 'new-studies': {
+      const added = diff.studiesAdded.length;
+      return {
+        ...base,
+        crossed: added >= trigger.atLeast,
+        observed: added,
+        detail: `${added} stud${added === 1 ? 'y' : 'ies'} added ${since} (version ${diff.toVersion})`,
+      };
+    }
+    case 'proportion-shift': {
+      const rows = diff.proportions.filter(
+        (p) => p.variable === trigger.variable && p.level === trigger.level && p.percentagePoints !== null,
+      );
+      const row =
+        rows.find((p) => p.subset === null) ??
+        [...rows].sort((a, b) => Math.abs(b.percentagePoints!) - Math.abs(a.percentagePoints!))[0];
+      if (!row) {
+        return {
+          ...base,
+          crossed: false,
+          observed: null,
+          detail: `${trigger.variable} = ${trigger.level}: no change ${since}`,
+        };
+      }
+      const points = row.percentagePoints!;
+      return {
+        ...base,
+        crossed: Math.abs(points) > trigger.percentagePoints,
+        observed: points,
+        detail: `${row.label} (Table ${row.table}): ${row.before?.percent ?? 'NA'}% -> ${row.after?.percent ?? 'NA'}% (${points > 0 ? '+' : ''}${points} points ${since}, version ${diff.toVersion})`,
+      };
+    }
+    case 'km-median-shift': {
+      const change = diff.km.find((k) => k.curve === (trigger.curve as KmCurveName));
+      if (!change || change.before.median === change.after.median) {
+        return {
+          ...base,
+          crossed: false,
+          observed: change ? 0 : null,
+          detail: `median ${CURVE_NAMES[trigger.curve] ?? trigger.curve}: unchanged ${since}`,
+        };
+      }
+      const shift = change.shift;
+      return {
+        ...base,
+        // Reached <-> not reached has no size in months and is always worth telling.
+        crossed: shift === null ? true : Math.abs(shift) > trigger.months,
+        observed: shift === null ? null : round(shift),
+        detail: `median ${CURVE_NAMES[trigger.curve] ?? trigger.curve}: ${months(change.before.median)} -> ${months(change.after.median)} ${since} (version ${diff.toVersion})`,
+      };
+    }
+  }
+}
