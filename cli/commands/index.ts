@@ -15,6 +15,9 @@ import { statusCommand } from './status.ts';
 import { includeCommand } from './include.ts';
 import { extractCommand } from './extract.ts';
 import { statsCommand } from './stats.ts';
+import { digestCommand } from './digest.ts';
+import { reportCommand } from './report.ts';
+import { watchRetractionsCommand } from './watch-retractions.ts';
 
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
@@ -34,4 +37,7 @@ export const commands: Command[] = [
   includeCommand,
   extractCommand,
   statsCommand,
+  digestCommand,
+  reportCommand,
+  watchRetractionsCommand,
 ];

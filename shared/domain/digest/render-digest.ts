@@ -129,7 +129,7 @@ export function renderDigestHtml(digest: Digest): string {
     out.push('<p>No new records arrived in this period.</p>');
   } else {
     out.push(
-      `<p style="${STYLE.muted}">All ${digest.candidates.length} are attached as an RIS file (candidates.ris) for a reference manager.</p>`,
+      `<p style="${STYLE.muted}">All ${digest.candidates.length} are attached as an RIS file for a reference manager.</p>`,
     );
     for (const candidate of digest.candidates) out.push(candidateHtml(candidate));
   }
@@ -225,7 +225,7 @@ export function renderDigestText(digest: Digest): string {
   }
   out.push(`NEW CANDIDATES (${digest.candidates.length})`, '');
   if (digest.candidates.length === 0) out.push('No new records arrived in this period.', '');
-  else out.push(`All ${digest.candidates.length} are attached as candidates.ris.`, '');
+  else out.push(`All ${digest.candidates.length} are attached as an RIS file for a reference manager.`, '');
   digest.candidates.forEach((c, index) => {
     out.push(`${index + 1}. ${oneLine(c.title)}`);
     if (c.retracted) out.push('   PubMed marks this record as retracted.');
