@@ -20,20 +20,45 @@ export interface CategoricalSummary {
   levels: LevelCount[];
 }
 
+/** The level a single (non-null, non-array) value counts under. */
+function levelOf(value: unknown, field: string): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new TypeError(`categoricalSummary cannot summarise ${field} = ${JSON.stringify(value)}`);
+}
+
+/** Adds the distinct levels of an array (nested arrays flattened, null items skipped) to `levels`. */
+function addArrayLevels(values: readonly unknown[], field: string, levels: string[]): void {
+  for (const item of values) {
+    if (item === null) continue;
+    if (Array.isArray(item)) {
+      addArrayLevels(item, field, levels);
+      continue;
+    }
+    const level = levelOf(item, field);
+    // A row lists a handful of levels: a linear search is cheaper than a Set per row.
+    if (!levels.includes(level)) levels.push(level);
+  }
+}
+
 /** A value as the level(s) it counts under; null for "not reported". */
 export function levelsOf(value: unknown, field: string): string[] | null {
   if (value === null) return null;
-  if (typeof value === 'boolean') return [value ? 'yes' : 'no'];
-  if (typeof value === 'string') return [value];
-  if (typeof value === 'number' && Number.isFinite(value)) return [String(value)];
-  if (Array.isArray(value)) return [...new Set(value.flatMap((item) => levelsOf(item, field) ?? []))];
-  throw new TypeError(`categoricalSummary cannot summarise ${field} = ${JSON.stringify(value)}`);
+  if (!Array.isArray(value)) return [levelOf(value, field)];
+  const levels: string[] = [];
+  addArrayLevels(value, field, levels);
+  return levels;
 }
 
 /** The value of `field` in `row`; a missing key is an error, never a silent "not reported". */
 export function fieldValue(row: object, field: string, index: number, caller: string): unknown {
-  if (!(field in row)) throw new RangeError(`${caller}: row ${index + 1} has no field "${field}"`);
-  return (row as Record<string, unknown>)[field];
+  const value = (row as Record<string, unknown>)[field];
+  // One property read per row; `in` only to tell a missing key from a present `undefined`.
+  if (value === undefined && !(field in row)) {
+    throw new RangeError(`${caller}: row ${index + 1} has no field "${field}"`);
+  }
+  return value;
 }
 
 /** round(100 × count / denominator, 1) as tenths of a percent, on the exact ratio, ties to even. */
@@ -92,15 +117,14 @@ export function categoricalSummary(
   levels?: readonly string[],
 ): CategoricalSummary {
   const counts = new Map<string, number>();
+  const count = (level: string) => counts.set(level, (counts.get(level) ?? 0) + 1);
   let unknown = 0;
-  rows.forEach((row, index) => {
-    const values = levelsOf(fieldValue(row, field, index, 'categoricalSummary'), field);
-    if (values === null) {
-      unknown += 1;
-      return;
-    }
-    for (const level of values) counts.set(level, (counts.get(level) ?? 0) + 1);
-  });
+  for (let index = 0; index < rows.length; index += 1) {
+    const value = fieldValue(rows[index]!, field, index, 'categoricalSummary');
+    if (value === null) unknown += 1;
+    else if (Array.isArray(value)) levelsOf(value, field)!.forEach(count);
+    else count(levelOf(value, field)); // the common case, without an array per row
+  }
   const denominator = rows.length - unknown;
   const reported = levels ?? observedLevels(counts);
   return {
