@@ -34,7 +34,20 @@ function checkedTimes(observations: readonly SurvivalObservation[], fix: boolean
 
 /** One row per distinct time with n at risk (time >= t), events and censorings; S and its errors. */
 function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanMeierTable {
-  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
+  // Tally subjects and deaths per distinct time, then sort the distinct times only: O(n) plus
+  // O(d log d), instead of sorting n subjects through a comparator. A time keeps its first value in input
+  // order, as a stable sort of the subjects would.
+  const atTime = new Map<number, { time: number; leaving: number; deaths: number }>();
+  for (let i = 0; i < times.length; i++) {
+    const time = times[i]!;
+    const tally = atTime.get(time);
+    if (tally === undefined) atTime.set(time, { time, leaving: 1, deaths: events[i]! });
+    else {
+      tally.leaving += 1;
+      tally.deaths += events[i]!;
+    }
+  }
+  const tallies = [...atTime.values()].sort((a, b) => a.time - b.time);
   const table: KaplanMeierTable = {
     time: [],
     n_risk: [],
@@ -51,12 +64,7 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
   let greenwood = 0;
   let cumhaz = 0;
   let chazVariance = 0;
-  for (let start = 0; start < order.length; ) {
-    const time = times[order[start]!]!;
-    let end = start;
-    let deaths = 0;
-    while (end < order.length && times[order[end]!] === time) deaths += events[order[end++]!]!;
-    const leaving = end - start;
+  for (const { time, leaving, deaths } of tallies) {
     if (deaths > 0) {
       // Divide, then multiply: the survival package's C loop (S, std_err, cumhaz match R's doubles exactly).
       surv = surv * ((atRisk - deaths) / atRisk);
@@ -75,9 +83,39 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
     table.cumhaz.push(cumhaz);
     table.std_chaz.push(Math.sqrt(chazVariance));
     atRisk -= leaving;
-    start = end;
   }
   return table;
+}
+
+/** What {@link kaplanMeierEstimate} returns: the curve without its median, quantiles and restricted means. */
+export type KaplanMeierEstimate = Pick<
+  KaplanMeierCurve,
+  'n' | 'events' | 'conf_type' | 'conf_level' | 'table' | 'lower' | 'upper'
+>;
+
+/**
+ * The Kaplan-Meier table and its confidence band: {@link kaplanMeier} without the summaries, for a caller
+ * that needs only some of them (the statistics snapshot reads the median alone). Same checks and options.
+ */
+export function kaplanMeierEstimate(
+  observations: readonly SurvivalObservation[],
+  options: KaplanMeierOptions = {},
+): KaplanMeierEstimate {
+  const confType = options.confType ?? 'log';
+  const confLevel = options.confLevel ?? 0.95;
+  const times = checkedTimes(observations, options.timefix ?? true, 'kaplanMeier');
+  const events = observations.map((observation) => observation.event);
+  const table = estimate(times, events);
+  const { lower, upper } = survivalConfidenceBand(table.surv, table.std_err, { confType, confLevel });
+  return {
+    n: observations.length,
+    events: events.reduce<number>((sum, event) => sum + event, 0),
+    conf_type: confType,
+    conf_level: confLevel,
+    table,
+    lower,
+    upper,
+  };
 }
 
 /**
@@ -118,21 +156,19 @@ export function kaplanMeier(
   observations: readonly SurvivalObservation[],
   options: KaplanMeierOptions = {},
 ): KaplanMeierCurve {
-  const confType = options.confType ?? 'log';
-  const confLevel = options.confLevel ?? 0.95;
-  const times = checkedTimes(observations, options.timefix ?? true, 'kaplanMeier');
-  const events = observations.map((observation) => observation.event);
-  const table = estimate(times, events);
-  const { lower, upper } = survivalConfidenceBand(table.surv, table.std_err, { confType, confLevel });
+  const { n, events, conf_type, conf_level, table, lower, upper } = kaplanMeierEstimate(
+    observations,
+    options,
+  );
   const quantile = (p: number) => kaplanMeierQuantile(table.time, table.surv, lower, upper, p);
   const startTime = Math.min(0, table.time[0]!);
   const rmean = restrictedMean(table, table.time[table.time.length - 1]!, startTime);
   return {
     strata: null,
-    n: observations.length,
-    events: events.reduce<number>((sum, event) => sum + event, 0),
-    conf_type: confType,
-    conf_level: confLevel,
+    n,
+    events,
+    conf_type,
+    conf_level,
     table,
     lower,
     upper,

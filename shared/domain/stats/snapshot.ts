@@ -5,8 +5,9 @@
 // studies are sorted), so a recompute that changes nothing can be detected with snapshotsEqual and not stored.
 import { InputError } from '../../errors.ts';
 import { fieldValue } from './categorical.ts';
-import { kaplanMeier } from './kaplan-meier.ts';
-import type { ConfType } from './survival-curve.ts';
+import { kaplanMeierEstimate } from './kaplan-meier.ts';
+import { kaplanMeierMedian } from './km-median.ts';
+import type { ConfType, SurvivalObservation } from './survival-curve.ts';
 import {
   buildTables,
   type CategoricalRow,
@@ -108,19 +109,21 @@ export function kmSummary(
   options: { confType?: ConfType; reverse?: boolean } = {},
 ): KmSummary {
   const confType = options.confType ?? 'log';
-  const observations = rows.flatMap((row, index) => {
-    const observation = timeEvent(row, index, timeField, eventField);
-    if (observation === null) return [];
-    return [
-      options.reverse ? { time: observation.time, event: (1 - observation.event) as 0 | 1 } : observation,
-    ];
-  });
+  const observations: SurvivalObservation[] = [];
+  for (let index = 0; index < rows.length; index += 1) {
+    const observation = timeEvent(rows[index]!, index, timeField, eventField);
+    if (observation === null) continue;
+    if (options.reverse) observation.event = observation.event === 1 ? 0 : 1;
+    observations.push(observation);
+  }
   const unknown = rows.length - observations.length;
   if (observations.length === 0) {
     return { n: 0, events: 0, unknown, median: null, lcl: null, ucl: null, confType };
   }
-  const curve = kaplanMeier(observations, { confType });
-  return { n: curve.n, events: curve.events, unknown, ...curve.median_print, confType };
+  // The table and band only: the quantiles and restricted means kaplanMeier adds are not reported here.
+  const curve = kaplanMeierEstimate(observations, { confType });
+  const median = kaplanMeierMedian(curve.table.time, curve.table.surv, curve.lower, curve.upper);
+  return { n: curve.n, events: curve.events, unknown, ...median, confType };
 }
 
 /** The statistics of a review at one version, from its patient rows and included studies. */
