@@ -61,7 +61,9 @@ export function kaplanMeierByGroup(
     return { ...kaplanMeier(members, curveOptions), strata: level };
   });
 
-  const startTime = Math.min(0, ...times);
+  // A loop, not Math.min(0, ...times): a spread of some 120,000 arguments overflows the stack.
+  let startTime = 0;
+  for (const time of times) startTime = Math.min(startTime, time);
   const lastTimes = curves.map((curve) => curve.table.time[curve.table.time.length - 1]!);
   const commonEnd = Math.max(...lastTimes);
   return curves.map((curve, k) => ({

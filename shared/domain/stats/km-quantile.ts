@@ -2,29 +2,42 @@ import type { SurvivalQuantile } from './survival-curve.ts';
 import { TIMEFIX_TOLERANCE } from './timefix.ts';
 
 /**
- * R's `approx(xs, 1:n, v, method = "constant", f = 1)` (rule 1, ties averaged): pairs with an NA are
- * dropped, the rest sorted by xs; v outside the range gives NA, v equal to an xs gives its index, otherwise
- * the index of the first xs above v. Returns a 1-based index (possibly fractional after averaging ties),
- * or null for NA.
+ * R's `approx(xs, 1:n, v, method = "constant", f = 1)` (rule 1, ties averaged) for xs = ys + shift
+ * (findq's values plus or minus the tolerance): pairs with an NA are dropped, the rest sorted by xs; v
+ * outside the range gives NA, v equal to an xs gives its index, otherwise the index of the first xs above
+ * v. Returns a 1-based index (possibly fractional after averaging ties), or null for NA.
+ *
+ * The first sorted xs at or above v is the smallest such xs, so one pass finds it (and the range) without
+ * sorting: the index is the mean of the indices holding that value, summed in index order as after R's
+ * stable sort.
  */
-function constantApproxIndex(xs: readonly (number | null)[], v: number): number | null {
-  const pairs: { x: number; index: number }[] = [];
-  xs.forEach((x, i) => {
-    if (x !== null && !Number.isNaN(x)) pairs.push({ x, index: i + 1 });
-  });
-  pairs.sort((a, b) => a.x - b.x);
-  const points: { x: number; index: number }[] = [];
-  for (let start = 0; start < pairs.length; ) {
-    let end = start;
-    let indexSum = 0;
-    while (end < pairs.length && pairs[end]!.x === pairs[start]!.x) indexSum += pairs[end++]!.index;
-    points.push({ x: pairs[start]!.x, index: indexSum / (end - start) });
-    start = end;
+function constantApproxIndex(ys: readonly (number | null)[], shift: number, v: number): number | null {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let reported = 0;
+  let atOrAbove = Number.POSITIVE_INFINITY; // the smallest x >= v
+  let indexSum = 0;
+  let ties = 0;
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i]!;
+    if (y === null || Number.isNaN(y)) continue;
+    const x = y + shift;
+    reported += 1;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x < v) continue;
+    if (x < atOrAbove) {
+      atOrAbove = x;
+      indexSum = 0;
+      ties = 0;
+    }
+    if (x === atOrAbove) {
+      indexSum += i + 1;
+      ties += 1;
+    }
   }
-  if (points.length === 0) return null;
-  if (v < points[0]!.x || v > points[points.length - 1]!.x) return null;
-  for (const point of points) if (point.x >= v) return point.index;
-  return null;
+  if (reported === 0 || v < min || v > max) return null;
+  return indexSum / ties;
 }
 
 /**
@@ -32,8 +45,10 @@ function constantApproxIndex(xs: readonly (number | null)[], v: number): number 
  * reaches p, using the midpoint of a flat segment that equals p within the tolerance.
  */
 function findQuantile(x: readonly number[], y: readonly (number | null)[], p: number): number | null {
-  const present = y.filter((value): value is number => value !== null);
-  if (present.length === 0 || Math.max(...present) < p) return null;
+  // A loop, not Math.max(...values): a spread of some 120,000 arguments overflows the stack.
+  let highest: number | null = null;
+  for (const value of y) if (value !== null && (highest === null || value > highest)) highest = value;
+  if (highest === null || highest < p) return null;
   const lastX = x[x.length - 1]!;
   // Drop repeated y values (the censor-only rows and repeated NAs), keeping the first of each.
   const keptX: number[] = [];
@@ -46,18 +61,8 @@ function findQuantile(x: readonly number[], y: readonly (number | null)[], p: nu
     keptY.push(value);
   });
   const at = (index: number | null): number | null => (index === null ? null : keptX[Math.trunc(index) - 1]!);
-  const above = at(
-    constantApproxIndex(
-      keptY.map((v) => (v === null ? null : v + TIMEFIX_TOLERANCE)),
-      p,
-    ),
-  );
-  const below = at(
-    constantApproxIndex(
-      keptY.map((v) => (v === null ? null : v - TIMEFIX_TOLERANCE)),
-      p,
-    ),
-  );
+  const above = at(constantApproxIndex(keptY, TIMEFIX_TOLERANCE, p));
+  const below = at(constantApproxIndex(keptY, -TIMEFIX_TOLERANCE, p));
   let quantile = above === null || below === null ? null : (above + below) / 2;
   if (p === 0) quantile = keptX[0]!;
   const last = keptY[keptY.length - 1];
@@ -84,7 +89,7 @@ function findQuantile(x: readonly number[], y: readonly (number | null)[], p: nu
  *
  * Reference: survival package, `quantile.survfit`, https://rdrr.io/cran/survival/man/quantile.survfit.html
  *
- * Complexity: O(n log n) (the sort inside approx).
+ * Complexity: O(n).
  *
  * @param time the table's times, increasing
  * @param surv S at each time
