@@ -7,11 +7,13 @@
 // On any failure the run is logged as failed with its error, the watermark stays where it was, and the error
 // is rethrown. Every record committed before the failure is complete (recordCitation is idempotent), so the
 // next run re-reads the window and finds those records already known: nothing lost, nothing doubled.
+import type { Citation } from '../domain/citation/citation.ts';
 import { scheduledWindow, watermarkAfter, isoDay } from '../domain/monitor/search-window.ts';
 import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
+import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
 
 export interface RunSearchDeps {
   store: CitationStore;
@@ -22,6 +24,11 @@ export interface RunSearchDeps {
   onProgress?: (progress: { window: SearchWindow; counts: RunCounts }) => void;
   /** How many records are written at once. DynamoDB and dynalite both take parallel conditional writes. */
   writeConcurrency?: number;
+  /**
+   * Fuzzy deduplication against the review's stored citations (fuzzy-dedup.ts). Without it records are
+   * deduplicated by exact keys only (store.recordCitation).
+   */
+  dedup?: FuzzyDedupPorts;
 }
 
 export interface RunSearchRequest {
@@ -117,6 +124,15 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
     await store.saveRunLog(run);
   };
 
+  const fuzzy = deps.dedup ? createFuzzyDedup(store, deps.dedup) : null;
+  let possibleDuplicates = 0;
+  const record = async (citation: Citation): Promise<RecordOutcome> => {
+    if (!fuzzy) return store.recordCitation(protocol.id, citation, clock());
+    const outcome = await fuzzy.record(protocol.id, citation, clock());
+    possibleDuplicates += outcome.possibleDuplicates.length;
+    return outcome;
+  };
+
   try {
     for await (const event of source.search(query, window)) {
       if (event.type === 'searched') {
@@ -128,10 +144,15 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
         run.counts.fetched += event.citations.length;
         run.counts.deleted += event.deletedIds.length;
         await forEachLimited(event.citations, deps.writeConcurrency ?? 8, async (citation) => {
-          tally(run.counts, await store.recordCitation(protocol.id, citation, clock()));
+          tally(run.counts, await record(citation));
         });
       }
       deps.onProgress?.({ window, counts: run.counts });
+    }
+    if (possibleDuplicates > 0) {
+      run.warnings.push(
+        `${possibleDuplicates} possible duplicate pair(s) queued for a person to confirm or split`,
+      );
     }
     const through = watermarkAfter({
       window,
