@@ -322,7 +322,7 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
 }
 
 /**
- * Each citation is given to the run that queued it (its queuedAt falls inside the run, from the same source);
+ * Each citation is given to the run that queued it (its queuedAt falls inside a run of one of its sources);
  * citations no run explains (file imports) form one more row without a run.
  */
 function updatesOf(records: readonly PrismaRecord[], runs: readonly PrismaRun[]): PrismaUpdate[] {
@@ -346,10 +346,10 @@ function updatesOf(records: readonly PrismaRecord[], runs: readonly PrismaRun[])
     });
   }
   for (const record of records) {
-    const source = record.sourceRecords[0] ? sourceOf(record.sourceRecords[0]) : null;
+    const sources = new Set(record.sourceRecords.map(sourceOf));
     const run = ordered.find(
       (r) =>
-        r.source === source &&
+        sources.has(r.source) &&
         record.queuedAt >= r.startedAt &&
         (r.finishedAt === null || record.queuedAt <= r.finishedAt),
     );

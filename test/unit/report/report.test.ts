@@ -1,0 +1,195 @@
+// The living report of the synthetic IESM cohort: its numbers are the snapshot's, its curves are drawn from the
+// same patients, its page escapes record fields, and its revision changes only when its content does.
+import { describe, expect, it } from 'vitest';
+import { kmCurveData, numberAtRisk, renderKmSvg, timeAxis } from '../../../shared/domain/report/km-plot.ts';
+import { buildPrismaFlow } from '../../../shared/domain/report/prisma.ts';
+import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
+import { buildLivingReport, type ReportInput, reportRevision } from '../../../shared/domain/report/report.ts';
+import { kaplanMeier } from '../../../shared/domain/stats/kaplan-meier.ts';
+import { computeStatisticsSnapshot, diffSnapshots } from '../../../shared/domain/stats/snapshot.ts';
+import { tableRows } from '../../../shared/domain/stats/tables.ts';
+import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
+
+const cohort = loadSyntheticCohort();
+const studyIds = [...new Set(cohort.map((row) => row.studyId))].sort();
+const v1 = computeStatisticsSnapshot({
+  reviewId: 'iesm',
+  version: 1,
+  rows: cohort.slice(0, 100),
+  includedStudies: studyIds,
+  generatedAt: '2026-01-01T00:00:00.000Z',
+});
+const v2 = computeStatisticsSnapshot({
+  reviewId: 'iesm',
+  version: 2,
+  rows: cohort,
+  includedStudies: studyIds,
+  generatedAt: '2026-01-08T00:00:00.000Z',
+});
+const HOSTILE = '<script>window.pwned=1</script><img src=x onerror=alert(1)>';
+
+function input(overrides: Partial<ReportInput> = {}): ReportInput {
+  return {
+    review: { id: 'iesm', title: 'IESM <living> review', onRetraction: 'exclude-patients' },
+    snapshot: v2,
+    diff: diffSnapshots(v1, v2),
+    rows: cohort,
+    studies: studyIds.map((citationId, index) => ({
+      citationId,
+      title: index === 0 ? `${HOSTILE} retracted study` : `Study ${citationId}`,
+      pmid: String(1000 + index),
+      doi: null,
+      year: 2000 + (index % 20),
+      source: 'manual' as const,
+      retracted: index === 0,
+      retractedAt: index === 0 ? '2026-01-07T00:00:00.000Z' : null,
+    })),
+    prisma: buildPrismaFlow({
+      records: [],
+      exclusionReasons: [],
+      studies: [],
+      runs: [],
+      onRetraction: 'exclude-patients',
+      snapshot: { studies: v2.studies.count, patients: v2.patients.count },
+    }),
+    notices: [
+      {
+        citationId: studyIds[0]!,
+        studyTitle: `${HOSTILE} retracted study`,
+        studyPmid: '1000',
+        kind: 'retraction',
+        noticePmid: '195582',
+        refSource: 'Nature. 1976 Jun 3;261(5559):432',
+        detectedAt: '2026-01-07T00:00:00.000Z',
+      },
+    ],
+    crossings: [],
+    runs: [
+      {
+        runId: 'r1',
+        source: 'pubmed',
+        query: '(intradural extramedullary) AND <metastases>',
+        window: { from: '2025-12-29', to: '2026-01-05' },
+        startedAt: '2026-01-05T06:00:00.000Z',
+        finishedAt: '2026-01-05T06:01:00.000Z',
+        outcome: 'succeeded',
+        counts: { found: 7, fetched: 7, new: 5, alreadyKnown: 0, duplicates: 2, queued: 5, deleted: 0 },
+        warnings: [],
+        error: null,
+      },
+    ],
+    ...overrides,
+  };
+}
+
+describe('Function: buildLivingReport', () => {
+  const report = buildLivingReport(input());
+
+  it('states the snapshot numbers: patients, tables, Kaplan-Meier summaries', () => {
+    expect(report.version).toBe(2);
+    expect(report.patients).toEqual({ count: 130, synthetic: v2.patients.synthetic });
+    expect(report.tables).toEqual(v2.tables);
+    expect(report.km.os.summary).toEqual(v2.km.os);
+    expect(report.km.lc.summary).toEqual(v2.km.lc);
+    expect(report.km.followUp.summary).toEqual(v2.km.followUp);
+    const perStudy = Object.fromEntries(v2.studies.patients.map((s) => [s.studyId, s.count]));
+    for (const study of report.studies) expect(study.patients).toBe(perStudy[study.citationId] ?? 0);
+  });
+
+  it('draws the curves from the same patients: n, events and median as the snapshot says', () => {
+    const os = report.km.os.curve!;
+    expect(os.n).toBe(v2.km.os.n);
+    expect(os.events).toBe(v2.km.os.events);
+    expect(os.median.median).toBe(v2.km.os.median);
+    const fit = kaplanMeier(cohort.map((row) => ({ time: row.os_months!, event: row.os_event as 0 | 1 })));
+    expect(os.surv).toEqual(fit.table.surv);
+    expect(os.nRisk).toEqual(fit.table.n_risk);
+  });
+
+  it('leaves a curve out, saying why, when the rows no longer give the snapshot', () => {
+    // One death recorded as censored since: the events no longer match the snapshot's.
+    const edited = cohort.map((row) =>
+      row.patientId === cohort.find((r) => r.os_event === 1)!.patientId
+        ? { ...row, os_event: 0 as const }
+        : row,
+    );
+    const stale = buildLivingReport(input({ rows: edited }));
+    expect(stale.km.os.curve).toBeNull();
+    expect(stale.km.os.note).toContain('rows were edited since');
+    expect(stale.km.os.summary).toEqual(v2.km.os);
+  });
+
+  it('names retracted studies and summarises the changes with study titles', () => {
+    expect(report.retractions.studies).toEqual([
+      expect.objectContaining({ title: `${HOSTILE} retracted study`, pmid: '1000', patientsExcluded: true }),
+    ]);
+    expect(report.changes.fromVersion).toBe(1);
+    expect(report.changes.summary).toContain('30 patients added');
+  });
+
+  it('has a revision that changes with the content and only with it', () => {
+    expect(reportRevision(buildLivingReport(input()))).toBe(reportRevision(report));
+    expect(reportRevision(buildLivingReport(input({ notices: [] })))).not.toBe(reportRevision(report));
+    expect(reportRevision(report)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('Function: renderReportHtml', () => {
+  const report = buildLivingReport(input());
+  const html = renderReportHtml(report);
+
+  it('shows every table cell of the snapshot', () => {
+    for (const { table, row } of tableRows(v2.tables)) {
+      const cell = new RegExp(
+        `data-cell="${table.id}/${row.key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}">([^<]*)<`,
+      );
+      const match = cell.exec(
+        html.replaceAll('&amp;', '&').replaceAll('&#39;', "'").replaceAll('&quot;', '"'),
+      );
+      expect(match?.[1]?.replaceAll('&lt;', '<').replaceAll('&gt;', '>')).toBe(row.text);
+    }
+    expect(html).toContain(`data-km="os-median">${v2.km.os.median}<`);
+  });
+
+  it('escapes study titles, notices and queries; the page has no script', () => {
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;window.pwned=1&lt;/script&gt;');
+    expect(html).toContain('(intradural extramedullary) AND &lt;metastases&gt;');
+    expect(html).toContain('IESM &lt;living&gt; review');
+    expect(html).toMatch(/<section id="retractions" class="alert">/);
+    expect(html).toContain('<svg');
+  });
+});
+
+describe('Function: renderKmSvg', () => {
+  const curve = kmCurveData([
+    { time: 1, event: 1 },
+    { time: 2, event: 0 },
+    { time: 3, event: 1 },
+    { time: 3, event: 0 },
+    { time: 14, event: 1 },
+  ])!;
+
+  it('counts patients at risk as those with time >= t', () => {
+    expect([0, 1, 1.5, 3, 4, 14, 15].map((t) => numberAtRisk(curve, t))).toEqual([5, 5, 4, 3, 1, 1, 0]);
+    expect(timeAxis(14)).toEqual({ step: 2, end: 14, ticks: [0, 2, 4, 6, 8, 10, 12, 14] });
+    expect(timeAxis(130).step).toBe(24);
+  });
+
+  it('draws a step curve from (0, 1), a band, censor marks and the numbers at risk', () => {
+    const svg = renderKmSvg(curve, { title: 'OS <test>', timeLabel: 'Months', id: 'os' });
+    const path = /class="km-curve" d="([^"]+)"/.exec(svg)![1]!;
+    // One horizontal and one vertical move per table row after the start.
+    expect(path.match(/H/g)).toHaveLength(curve.time.length);
+    expect(path.match(/V/g)).toHaveLength(curve.time.length);
+    expect(svg).toContain('class="km-band"');
+    expect(svg.match(/class="km-censor"/g)).toHaveLength(1);
+    // Two censorings (times 2 and 3): two "+" marks of two strokes each.
+    expect(/class="km-censor" d="([^"]+)"/.exec(svg)![1]!.match(/M/g)).toHaveLength(4);
+    const atRisk = [...svg.matchAll(/class="km-at-risk"[^>]*>(\d+)</g)].map((m) => Number(m[1]));
+    expect(atRisk).toEqual(timeAxis(14).ticks.map((t) => numberAtRisk(curve, t)));
+    expect(svg).toContain('OS &lt;test&gt;');
+    expect(svg).not.toContain('<test>');
+  });
+});
