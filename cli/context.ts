@@ -16,6 +16,14 @@ import {
   eutilsConfigFromEnv,
 } from '../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../shared/adapters/pubmed/pubmed-source.ts';
+import {
+  EuropePmcClient,
+  type EuropePmcConfig,
+  europePmcConfigFromEnv,
+} from '../shared/adapters/europepmc/europepmc-client.ts';
+import { EuropePmcSource } from '../shared/adapters/europepmc/europepmc-source.ts';
+import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import { type CommandOutput, type OptionSpec, UsageError } from './command.ts';
 
@@ -74,6 +82,29 @@ export function pubmedFromEnv(overrides: Partial<EutilsConfig> = {}): {
 } {
   const config = eutilsConfigFromEnv(process.env, overrides);
   return { source: new PubmedSource(new EutilsClient(config)), config };
+}
+
+/**
+ * Europe PMC's REST search, configured from the environment (EUROPEPMC_BASE_URL, EUROPEPMC_EMAIL,
+ * EUROPEPMC_REQUESTS_PER_SECOND, EUROPEPMC_PAGE_SIZE, ...). `close()` releases the client's connections.
+ */
+export function europePmcFromEnv(overrides: Partial<EuropePmcConfig> = {}): {
+  source: EuropePmcSource;
+  config: EuropePmcConfig;
+  close(): Promise<void>;
+} {
+  const config = europePmcConfigFromEnv(process.env, overrides);
+  const client = new EuropePmcClient(config);
+  return {
+    source: new EuropePmcSource(client, { pageSize: config.pageSize }),
+    config,
+    close: () => client.close(),
+  };
+}
+
+/** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */
+export function fuzzyDedupFor(embedded: Pick<EmbeddedStore, 'client' | 'tableName'>): FuzzyDedupPorts {
+  return dynamoFuzzyDedupPorts(embedded.client, embedded.tableName);
 }
 
 /** Draws one progress line on a terminal; silent when stderr is not one. */
