@@ -23,11 +23,11 @@ export function periodText(period: Digest['period']): string {
 
 export function digestSubject(digest: Digest): string {
   const parts = [plural(digest.candidates.length, 'new candidate')];
-  const retractions = digest.notices.filter(
-    (n) => n.kind === 'retraction' || n.kind === 'retracted-publication',
-  );
-  if (retractions.length > 0) parts.push(plural(retractions.length, 'retraction'));
-  const others = digest.notices.length - retractions.length;
+  const isRetraction = (n: DigestNotice) => n.kind === 'retraction' || n.kind === 'retracted-publication';
+  // A retraction usually comes as two notices (the publication type and the notice): count the studies.
+  const retracted = new Set(digest.notices.filter(isRetraction).map((n) => n.citationId));
+  if (retracted.size > 0) parts.push(plural(retracted.size, 'retracted study', 'retracted studies'));
+  const others = digest.notices.filter((n) => !isRetraction(n)).length;
   if (others > 0) parts.push(plural(others, 'correction notice'));
   if (digest.crossings.length > 0) parts.push(plural(digest.crossings.length, 'update trigger'));
   if (digest.runSummary.failed > 0) parts.push(plural(digest.runSummary.failed, 'failed run'));

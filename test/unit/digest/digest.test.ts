@@ -244,7 +244,7 @@ describe('Function: renderDigestHtml and renderDigestText (escaping)', () => {
         ],
       }),
     );
-    expect(digestSubject(withNotice)).toContain('1 retraction');
+    expect(digestSubject(withNotice)).toContain('1 retracted study');
     const noticeHtml = renderDigestHtml(withNotice);
     expect(noticeHtml).toContain('Retraction notice:</strong> The &lt;script&gt; study');
     expect(noticeHtml).toContain('The study&#39;s patients leave the next statistics snapshot.');
