@@ -117,7 +117,7 @@ function prismaHtml(flow: PrismaFlow): string {
     `<div class="box side">Reports excluded (n = ${count('excluded-full-text', flow.eligibility.excluded)})${reasonsList(flow.eligibility.exclusionReasons)}</div>`,
     '<div class="phase">Included</div>',
     `<div class="box">New studies included from screening (n = ${count('new-studies', inc.newFromScreening)})<br>Total studies included in review (n = ${count('studies', inc.studies)})<ul><li>through screening (n = ${count('studies-screening', inc.studiesFromScreening)})</li><li>included otherwise: the original review, manual inclusions (n = ${count('studies-other', inc.studiesOther)})</li></ul></div>`,
-    `<div class="box side">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})<br>Retracted studies (n = ${count('retracted', inc.retracted)})${inc.retractedExcluded ? `, patients left out (n = ${count('retracted-excluded', inc.retractedExcluded)} studies)` : ''}</div>`,
+    `<div class="box side">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})<br>Retracted studies (n = ${count('retracted', inc.retracted)})${inc.retractedExcluded ? `; their patients are left out of the statistics (studies: ${count('retracted-excluded', inc.retractedExcluded)})` : '; flagged only, their patients stay in the statistics'}</div>`,
   ];
   const updates = flow.updates
     .map(
@@ -194,12 +194,18 @@ export function renderReportHtml(report: LivingReport): string {
     );
   }
   out.push('<section id="changes">');
+  // Studies, patients and Kaplan-Meier medians first; the table rows that moved behind a disclosure.
+  const headline = report.changes.summary.filter((line) => !line.startsWith('Table '));
+  const rows = report.changes.summary.filter((line) => line.startsWith('Table '));
   if (report.changes.fromVersion === null) {
     out.push('<h2>What changed</h2><p>This is the first version: nothing to compare with.</p>');
   } else {
     out.push(
       `<h2>What changed since version ${report.changes.fromVersion}</h2>`,
-      `<ul class="changes">${report.changes.summary.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+      `<ul class="changes">${headline.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+      rows.length
+        ? `<details><summary>${rows.length} table row${rows.length === 1 ? '' : 's'} changed</summary><ul class="changes">${rows.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul></details>`
+        : '',
     );
   }
   out.push('</section>');

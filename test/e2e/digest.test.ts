@@ -1,0 +1,128 @@
+// The digest e-mail's HTML part rendered in real headless Chromium (Debian's chromium via playwright-core): the
+// message is composed by the outbox mailer and read back with mailparser, exactly as a mail client gets it. A
+// title carrying <script> and <img onerror> must show as text and run nothing. Screenshot: test-artifacts/.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
+import { sendDigest } from '../../shared/app/send-digest.ts';
+import {
+  decide,
+  type Harness,
+  openHarness,
+  protocolFor,
+  recordCitations,
+  saveRun,
+  studyCitation,
+} from '../integration/report/harness.ts';
+
+declare const document: { querySelectorAll(selector: string): { length: number } };
+declare const window: { __pwned?: boolean };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const HOSTILE =
+  '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Intradural metastasis of the cauda equina';
+
+let h: Harness;
+let context: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  h = await openHarness('e2e-digest');
+  profile = mkdtempSync(join(tmpdir(), 'lr-chromium-digest-'));
+  // A fresh profile directory each run (Chromium's --user-data-dir, which playwright passes itself).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 820, height: 1000 },
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await h?.close();
+});
+
+describe('digest e-mail in Chromium', () => {
+  it('renders the candidates, runs and screening counts, with a script title shown as text', async () => {
+    const protocol = protocolFor('e2e-digest');
+    const [, second] = await recordCitations(h, protocol.id, [
+      studyCitation('1101', { title: HOSTILE }),
+      studyCitation('1102', {
+        title: 'Intradural extramedullary spinal metastasis from renal cell carcinoma: a case series',
+        abstract: [
+          {
+            label: 'BACKGROUND',
+            category: 'BACKGROUND',
+            text: 'Intradural extramedullary metastases are rare. '.repeat(6),
+          },
+        ],
+      }),
+      studyCitation('1103', { authors: [{ collective: 'IESM Study Group', orcid: null }] }),
+    ]);
+    await saveRun(h, protocol.id, {
+      warnings: ['2025-12-29..2026-01-05: phrase not found: "drop metastasis"'],
+    });
+    await decide(h, protocol.id, second!, [['pp', 'screener', 'title-abstract', 'include', null]]);
+    const mailer = new OutboxMailer(join(h.dataDir, 'outbox'));
+    const outcome = await sendDigest(
+      { protocol },
+      {
+        citations: h.citations,
+        screening: h.screening,
+        digests: h.digests,
+        mailer,
+        clock: h.clock,
+        from: 'digest@example.org',
+        screeningBaseUrl: 'https://screening.example.org/',
+      },
+    );
+    expect(outcome.status).toBe('sent');
+    const mail = await simpleParser(readFileSync(mailer.written[0]!));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // No network: the page may only show what the message holds.
+    await page.route('**/*', (route) => route.abort());
+    await page.setContent(mail.html as string, { waitUntil: 'load' });
+
+    const titles = await page.locator('.candidate-title').allTextContents();
+    expect(titles).toHaveLength(3);
+    expect(titles[0]).toBe(HOSTILE);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
+    expect(await page.locator('h1').textContent()).toBe(protocol.title);
+    expect(await page.locator('a', { hasText: 'Open the screening page' }).getAttribute('href')).toBe(
+      'https://screening.example.org/?review=e2e-digest',
+    );
+    expect(await page.getByRole('link', { name: '1101', exact: true }).getAttribute('href')).toBe(
+      'https://pubmed.ncbi.nlm.nih.gov/1101/',
+    );
+    const body = await page.locator('body').innerText();
+    expect(body).toContain('3 records wait for a screening decision');
+    expect(body).toContain('phrase not found: "drop metastasis"');
+    expect(errors).toEqual([]);
+    // The card is laid out: visible, not collapsed.
+    const box = await page.locator('.candidate').first().boundingBox();
+    expect(box?.height).toBeGreaterThan(40);
+    await page.screenshot({ path: join(ARTIFACTS, 'digest.png'), fullPage: true });
+    await page.close();
+  });
+});

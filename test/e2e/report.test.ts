@@ -1,0 +1,177 @@
+// The living report rendered in real headless Chromium from the files the local publisher wrote: tables, the
+// Kaplan-Meier plots (SVG with bands, censor marks and numbers at risk), the PRISMA flow, the retraction naming
+// the study and the search log; a study title carrying <script> shows as text. Screenshots: test-artifacts/.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishReport } from '../../shared/app/publish-report.ts';
+import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
+import { numberAtRisk, timeAxis } from '../../shared/domain/report/km-plot.ts';
+import {
+  decide,
+  type Harness,
+  include,
+  openHarness,
+  protocolFor,
+  putPatients,
+  recompute,
+  recordCitations,
+  saveRun,
+  studyCitation,
+} from '../integration/report/harness.ts';
+
+declare const document: { querySelectorAll(selector: string): { length: number } };
+declare const window: { __pwned?: boolean };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const HOSTILE =
+  '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Drop metastases';
+
+let h: Harness;
+let context: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  h = await openHarness('e2e-report');
+  profile = mkdtempSync(join(tmpdir(), 'lr-chromium-report-'));
+  // A fresh profile directory each run (Chromium's --user-data-dir, which playwright passes itself).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1100, height: 1000 },
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await h?.close();
+});
+
+describe('living report in Chromium', () => {
+  it('shows the statistics, the plots, the PRISMA flow and the retraction', async () => {
+    const protocol = protocolFor('e2e-report');
+    const studies = await recordCitations(
+      h,
+      protocol.id,
+      Array.from({ length: 8 }, (_, i) => studyCitation(String(1201 + i), i === 2 ? { title: HOSTILE } : {})),
+    );
+    await include(h, protocol.id, studies);
+    await putPatients(h, protocol.id, studies, 110);
+    await recompute(h, protocol);
+    const startedAt = h.clock().toISOString();
+    const fresh = await recordCitations(h, protocol.id, [
+      studyCitation('1301'),
+      studyCitation('1302'),
+      studyCitation('1303'),
+    ]);
+    await saveRun(h, protocol.id, { startedAt, finishedAt: h.clock().toISOString() });
+    await decide(h, protocol.id, fresh[0]!, [
+      ['pp', 'screener', 'title-abstract', 'exclude', 'not-iesm'],
+      ['alc', 'screener', 'title-abstract', 'exclude', 'not-iesm'],
+    ]);
+    await decide(h, protocol.id, fresh[1]!, [
+      ['pp', 'screener', 'title-abstract', 'include', null],
+      ['alc', 'screener', 'title-abstract', 'include', null],
+      ['pp', 'screener', 'full-text', 'include', null],
+      ['alc', 'screener', 'full-text', 'include', null],
+    ]);
+    await include(h, protocol.id, [fresh[1]!], 'screening');
+    await putPatients(h, protocol.id, [fresh[1]!], 20, 110);
+    // Study 1201 retracted: flagged through the evidence port, its notice recorded, its patients left out.
+    await h.evidence.markStudyRetracted(protocol.id, studies[0]!, h.clock().toISOString());
+    await h.digests.recordNotice({
+      reviewId: protocol.id,
+      citationId: studies[0]!,
+      studyTitle: studyCitation('1201').title,
+      studyPmid: '1201',
+      kind: 'retraction',
+      noticePmid: '1999',
+      refSource: 'Spine J. 2026;1:1',
+      key: 'retraction:1999',
+      detectedAt: h.clock().toISOString(),
+    });
+    await recompute(h, protocol);
+    const outcome = await publishReport(
+      { protocol },
+      {
+        evidence: h.evidence,
+        citations: h.citations,
+        screening: h.screening,
+        digests: h.digests,
+        publisher: h.publisher,
+        events: h.events,
+        clock: h.clock,
+      },
+    );
+    expect(outcome).toMatchObject({ status: 'published', version: 2 });
+    const snapshot = (await latestStatistics(protocol.id, h))!.snapshot;
+    const report = outcome.status === 'published' ? outcome.report : null;
+
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(pathToFileURL(join(h.dataDir, 'reports', protocol.id, 'index.html')).toString());
+
+    expect(await page.locator('h1').textContent()).toBe(protocol.title);
+    expect(await page.locator('[data-version]').textContent()).toBe(String(snapshot.version));
+    expect(await page.locator('[data-count="header-patients"]').textContent()).toBe(
+      String(snapshot.patients.count),
+    );
+    // Tables I-III, every cell as the snapshot has it.
+    expect(await page.locator('table.stats-table').count()).toBe(snapshot.tables.tables.length);
+    const firstRow = snapshot.tables.tables[0]!.sections[0]!.rows[0]!;
+    expect(
+      await page
+        .locator(`[data-cell="${snapshot.tables.tables[0]!.id}/${firstRow.key}"]`)
+        .first()
+        .textContent(),
+    ).toBe(firstRow.text);
+    // The plots: drawn, with a band, censor marks and the numbers at risk under the axis.
+    const os = page.locator('#km-os svg');
+    const box = await os.boundingBox();
+    expect(box?.width).toBeGreaterThan(600);
+    expect(await page.locator('#km-os .km-band').count()).toBeGreaterThan(0);
+    expect(await page.locator('#km-os .km-censor').count()).toBe(1);
+    const curve = report!.km.os.curve!;
+    const atRisk = (await page.locator('#km-os .km-at-risk').allTextContents()).map(Number);
+    expect(atRisk).toEqual(timeAxis(curve.time.at(-1)!).ticks.map((t) => numberAtRisk(curve, t)));
+    expect(atRisk[0]).toBe(snapshot.km.os.n);
+    expect(await page.locator('[data-km="os-median"]').textContent()).toBe(String(snapshot.km.os.median));
+    // PRISMA
+    expect(await page.locator('[data-count="identified"]').textContent()).toBe('11');
+    expect(await page.locator('[data-count="excluded-title-abstract"]').textContent()).toBe('1');
+    expect(await page.locator('[data-count="new-studies"]').textContent()).toBe('1');
+    expect(await page.locator('[data-count="patients"]').textContent()).toBe(String(snapshot.patients.count));
+    // The retraction, naming the study; the hostile title as text, nothing run.
+    expect(await page.locator('#retractions .retracted-study').textContent()).toContain(
+      studyCitation('1201').title,
+    );
+    expect(await page.locator('#studies').innerText()).toContain(HOSTILE);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
+    expect(await page.locator('#search-log tbody tr').count()).toBe(1);
+    expect(errors).toEqual([]);
+
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-top.png') });
+    await page.locator('#km-os').screenshot({ path: join(ARTIFACTS, 'report-km-os.png') });
+    await page.locator('#prisma').screenshot({ path: join(ARTIFACTS, 'report-prisma.png') });
+    await page.close();
+  });
+});
