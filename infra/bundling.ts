@@ -102,6 +102,9 @@ export const FUNCTION_BUNDLES: readonly FunctionBundle[] = [
   { name: 'search-pubmed', copy: ['protocols'] },
   { name: 'screening-api', copy: ['protocols', 'web/screening'] },
   { name: 'recompute-stats', copy: ['protocols'] },
+  { name: 'publish-report', copy: ['protocols'] },
+  { name: 'send-digest', copy: ['protocols'] },
+  { name: 'watch-retractions', copy: ['protocols'] },
 ];
 
 /** Where the bundled directory is inside the Lambda asset, e.g. /var/task/protocols. */

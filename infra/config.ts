@@ -6,8 +6,9 @@
 // | alarmEmail | address subscribed to the alarm topic (confirm the e-mail AWS sends) | none: subscribe later |
 // | ncbiApiKeySecret | name or ARN of a Secrets Manager secret holding the NCBI api_key | none: 3 requests/s |
 // | ncbiEmail | the operator's address, sent to NCBI with every request as `email` | none |
-// | sesSender | the SES identity digests are sent from (a verified address or domain) | none |
+// | sesSender | the address digests and trigger notices are sent from (SES-verified, or its domain is) | none: no digest, no report function |
 // | digestRecipients | comma-separated addresses; replace every protocol's digest.recipients | the protocols' |
+// | reportPublicBaseUrl | the https URL the report bucket is served under (e.g. a CloudFront distribution) | none |
 // | logRetentionDays | CloudWatch Logs retention of every function's log group | 90 |
 // | cognitoDomainPrefix | the reviewers' sign-in domain, <prefix>.auth.<region>.amazoncognito.com | lr-screening-<account> |
 // | protocolsDir | the protocol files, one schedule each (relative to the project root) | protocols |
@@ -33,10 +34,7 @@ export const deploymentConfigSchema = z.object({
   alarmEmail: optionalEmail,
   ncbiApiKeySecret: optionalText,
   ncbiEmail: optionalEmail,
-  sesSender: optionalText.refine(
-    (value) => value === undefined || /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[a-z0-9.-]+\.[a-z]{2,}$/i.test(value),
-    'expected an e-mail address or a domain',
-  ),
+  sesSender: optionalEmail,
   digestRecipients: optionalText
     .transform((value) =>
       value
@@ -53,6 +51,10 @@ export const deploymentConfigSchema = z.object({
       (days) => retentionValues.has(days),
       'expected a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',
     ),
+  reportPublicBaseUrl: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.url({ protocol: /^https$/, error: 'expected an https URL' }).optional(),
+  ),
   cognitoDomainPrefix: optionalText.refine(
     (value) => value === undefined || /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value),
     'expected lower-case letters, digits and hyphens',

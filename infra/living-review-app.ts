@@ -45,15 +45,19 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
   const stateless = new StatelessStack(app, STATELESS_STACK_ID, {
     description: 'Living review monitor: functions, schedules, stream mapping, screening API, alarms',
     table: stateful.table,
+    reportBucket: stateful.reportBucket,
+    reportBucketArnExportName: stateful.reportBucketArnExportName,
     userPool: stateful.userPool,
     alarmTopic: stateful.alarmTopic,
     scheduleDeadLetters: stateful.scheduleDeadLetters,
-    searchDeadLetters: stateful.searchDeadLetters,
-    statsDeadLetters: stateful.statsDeadLetters,
+    runDeadLetters: stateful.runDeadLetters,
+    streamDeadLetters: stateful.streamDeadLetters,
     protocols,
     protocolsDir: config.protocolsDir,
     logRetention: config.logRetentionDays as RetentionDays,
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
+    ses: { sender: config.sesSender, recipients: config.digestRecipients },
+    reportPublicBaseUrl: config.reportPublicBaseUrl,
     cognitoDomainPrefix: config.cognitoDomainPrefix,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -12,8 +12,9 @@
 //
 // bind* methods pair a grant with the environment variable that tells the handler where the resource is, so a
 // function can never hold a permission for something it was not told about, or the reverse.
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
@@ -24,9 +25,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUEUE_INDEX } from '../../shared/adapters/dynamodb/table-design.ts';
 import {
@@ -183,21 +182,46 @@ export class ServiceFunction extends Construct {
     return this;
   }
 
-  /** SendMessage to `queue` (e.g. a work queue another function consumes); its URL in `envName`. */
-  bindQueueSend(queue: IQueue, envName: string): this {
-    queue.grantSendMessages(this.role);
-    this.fn.addEnvironment(envName, queue.queueUrl);
+  /**
+   * PutObject under `prefix` in the report bucket (no read, no delete: the bucket's versions keep every
+   * published report); REPORT_BUCKET and REPORT_PREFIX.
+   */
+  bindReportBucket(bucket: { bucketName: string; bucketArn: string }, prefix: string): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReportWrite',
+        actions: ['s3:PutObject'],
+        resources: [`${bucket.bucketArn}/${prefix}*`],
+      }),
+    );
+    this.fn.addEnvironment('REPORT_BUCKET', bucket.bucketName);
+    this.fn.addEnvironment('REPORT_PREFIX', prefix);
     return this;
   }
 
-  /** Objects in the bucket: read, or read and write (no delete: versions keep every published report). */
-  bindBucket(bucket: IBucket, access: 'RO' | 'RW', envName: string): this {
-    if (access === 'RO') bucket.grantRead(this.role);
-    else {
-      bucket.grantRead(this.role);
-      bucket.grantPut(this.role);
-    }
-    this.fn.addEnvironment(envName, bucket.bucketName);
+  /**
+   * Sending through SES v2 (SendEmail with raw content) from `sender`, an address: allowed on the address's
+   * identity and on its domain's (SES checks whichever identity is verified); DIGEST_FROM.
+   */
+  bindSesSender(sender: string): this {
+    const domain = sender.slice(sender.lastIndexOf('@') + 1);
+    const identity = (name: string) =>
+      Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SesSend',
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identity(sender), identity(domain)],
+      }),
+    );
+    this.fn.addEnvironment('DIGEST_FROM', sender);
+    return this;
+  }
+
+  /** PutEvents on the bus (LivingReviewUpdated); EVENT_BUS_NAME. */
+  bindEventBus(bus: IEventBus): this {
+    bus.grantPutEventsTo(this.role);
+    this.fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     return this;
   }
 }

@@ -64,14 +64,19 @@ export function tableKeysFromDesign(definition: CreateTableCommandInput) {
 export class StatefulStack extends Stack {
   readonly table: Table;
   readonly reportBucket: Bucket;
+  /**
+   * The report bucket's ARN under a fixed export name: the report function's object-level grant names it, and
+   * its cdk-nag acknowledgement must quote the exact resource (an automatic export's name carries a hash).
+   */
+  readonly reportBucketArnExportName: string;
   readonly alarmTopic: Topic;
   readonly userPool: UserPool;
   /** Scheduled invocations EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetters: Queue;
-  /** Search runs that failed after Lambda's asynchronous retries. */
-  readonly searchDeadLetters: Queue;
-  /** Stream batches the statistics function could not process (their shard positions, to replay). */
-  readonly statsDeadLetters: Queue;
+  /** Scheduled runs (search, report, digest, retraction watch) that failed after Lambda's asynchronous retries. */
+  readonly runDeadLetters: Queue;
+  /** Stream batches the statistics or report function could not process (their shard positions, to replay). */
+  readonly streamDeadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, props);
@@ -113,6 +118,9 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.reportBucketArnExportName = `${this.stackName}-ReportBucketArn`;
+    this.exportValue(this.reportBucket.bucketArn, { name: this.reportBucketArnExportName });
+
     const deadLetterQueue = (name: string, purpose: string) => {
       const queue = new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
@@ -127,13 +135,13 @@ export class StatefulStack extends Stack {
       return queue;
     };
     this.scheduleDeadLetters = deadLetterQueue('ScheduleDeadLetters', "EventBridge Scheduler's DLQ");
-    this.searchDeadLetters = deadLetterQueue(
-      'SearchDeadLetters',
-      "the search function's asynchronous on-failure destination",
+    this.runDeadLetters = deadLetterQueue(
+      'RunDeadLetters',
+      "the scheduled functions' asynchronous on-failure destination",
     );
-    this.statsDeadLetters = deadLetterQueue(
-      'StatsDeadLetters',
-      "the statistics stream mapping's on-failure destination",
+    this.streamDeadLetters = deadLetterQueue(
+      'StreamDeadLetters',
+      "the table stream mappings' on-failure destination",
     );
 
     // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and the
@@ -179,7 +187,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'ReviewerUserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'ScheduleDeadLettersUrl', { value: this.scheduleDeadLetters.queueUrl });
-    new CfnOutput(this, 'SearchDeadLettersUrl', { value: this.searchDeadLetters.queueUrl });
-    new CfnOutput(this, 'StatsDeadLettersUrl', { value: this.statsDeadLetters.queueUrl });
+    new CfnOutput(this, 'RunDeadLettersUrl', { value: this.runDeadLetters.queueUrl });
+    new CfnOutput(this, 'StreamDeadLettersUrl', { value: this.streamDeadLetters.queueUrl });
   }
 }

@@ -9,6 +9,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { reportStreamFilterPatterns } from '../../functions/publish-report/handler.ts';
 import { streamFilterPatterns } from '../../functions/recompute-stats/handler.ts';
 import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
 import { FUNCTION_BUNDLES, PROJECT_ROOT } from '../../infra/bundling.ts';
@@ -19,7 +20,9 @@ import {
 } from '../../infra/constructs/service-function.ts';
 import {
   SCHEDULE_RETRY_ATTEMPTS,
-  SEARCH_ASYNC_RETRY_ATTEMPTS,
+  REPORT_PREFIX,
+  REPORT_STREAM_RETRY_ATTEMPTS,
+  RUN_ASYNC_RETRY_ATTEMPTS,
   STATS_STREAM_RETRY_ATTEMPTS,
 } from '../../infra/stacks/stateless-stack.ts';
 import {
@@ -44,6 +47,8 @@ beforeAll(() => {
     ncbiEmail: 'operator@example.org',
     logRetentionDays: '30',
     cognitoDomainPrefix: 'iesm-screening',
+    sesSender: 'reviews@example.org',
+    digestRecipients: 'team@example.org,editor@example.org',
     protocolsDir: twoProtocolDirectory(),
   });
 }, 180_000);
@@ -53,7 +58,22 @@ const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }
 const functionId = (service: ServiceFunction) => logicalId(s.stateless, service.fn);
 const roleId = (service: ServiceFunction) =>
   s.stateless.getLogicalId(service.role.node.defaultChild as CfnRole);
-const services = () => [s.stateless.search, s.stateless.screening, s.stateless.stats];
+const services = () => [
+  s.stateless.search,
+  s.stateless.screening,
+  s.stateless.stats,
+  s.stateless.retractions,
+  s.stateless.report!,
+  s.stateless.digest!,
+];
+/** The scheduled functions and how many hours after the protocol's cron each runs. */
+const scheduled = () =>
+  [
+    [s.stateless.search, 0],
+    [s.stateless.report!, 1],
+    [s.stateless.digest!, 2],
+    [s.stateless.retractions, 3],
+  ] as const;
 type Attribute = 'Ref' | 'Arn' | 'StreamArn';
 /** The export name the stateless stack imports a stateful resource's Ref or attribute by. */
 const exportPattern = (resource: { node: { defaultChild?: unknown } }, attribute: Attribute) => {
@@ -179,6 +199,9 @@ describe('Stack: stateless (functions and wiring)', () => {
       'search-pubmed': [1024, 900],
       'screening-api': [512, 10],
       'recompute-stats': [1024, 300],
+      'publish-report': [1024, 300],
+      'send-digest': [512, 120],
+      'watch-retractions': [512, 600],
     };
     for (const service of services()) {
       const [memory, timeout] = sizes[service.name as keyof typeof sizes];
@@ -203,7 +226,7 @@ describe('Stack: stateless (functions and wiring)', () => {
       });
     }
     const groups = Object.values(s.stack.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(services().length + 1);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -227,29 +250,35 @@ describe('Stack: stateless (functions and wiring)', () => {
     expect(protocol).toMatchObject({ id: 'iesm', schedule: { cron: '0 6 ? * MON *' } });
   });
 
-  it('makes one schedule per protocol, each with its cron in UTC, retries and a dead-letter queue', () => {
+  it('makes one schedule per protocol and scheduled function, in UTC, with retries and a dead-letter queue', () => {
     const schedules = Object.values(s.stack.findResources('AWS::Scheduler::Schedule'));
-    expect(schedules).toHaveLength(2);
-    for (const [reviewId, cron] of [
-      ['iesm', '0 6 ? * MON *'],
-      ['spinal-cord-compression', '30 5 ? * THU *'],
-    ] as const) {
-      s.stack.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: `cron(${cron})`,
-        ScheduleExpressionTimezone: 'Etc/UTC',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: {
-          Arn: { 'Fn::GetAtt': [functionId(s.stateless.search), 'Arn'] },
-          Input: JSON.stringify({
-            reviewId,
-            scheduledTime: '<aws.scheduler.scheduled-time>',
-            executionId: '<aws.scheduler.execution-id>',
-          }),
-          RetryPolicy: { MaximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: 6 * 3600 },
-          DeadLetterConfig: { Arn: importMatch(s.stateful.scheduleDeadLetters, 'Arn') },
-          RoleArn: Match.anyValue(),
-        },
-      });
+    expect(schedules).toHaveLength(2 * scheduled().length);
+    for (const [service, offset] of scheduled()) {
+      for (const [reviewId, hour, rest] of [
+        ['iesm', 6, '? * MON *'],
+        ['spinal-cord-compression', 5, '? * THU *'],
+      ] as const) {
+        const minute = reviewId === 'iesm' ? 0 : 30;
+        s.stack.hasResourceProperties('AWS::Scheduler::Schedule', {
+          ScheduleExpression: `cron(${minute} ${hour + offset} ${rest})`,
+          ScheduleExpressionTimezone: 'Etc/UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            Arn: { 'Fn::GetAtt': [functionId(service), 'Arn'] },
+            Input: JSON.stringify({
+              reviewId,
+              scheduledTime: '<aws.scheduler.scheduled-time>',
+              executionId: '<aws.scheduler.execution-id>',
+            }),
+            RetryPolicy: {
+              MaximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+              MaximumEventAgeInSeconds: 6 * 3600,
+            },
+            DeadLetterConfig: { Arn: importMatch(s.stateful.scheduleDeadLetters, 'Arn') },
+            RoleArn: Match.anyValue(),
+          },
+        });
+      }
     }
   });
 
@@ -267,20 +296,25 @@ describe('Stack: stateless (functions and wiring)', () => {
     expect(JSON.parse(delivered)).toEqual(fixture);
   });
 
-  it('retries a failed search run twice, then sends it to the search dead-letter queue', () => {
-    s.stack.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: functionId(s.stateless.search) },
-      MaximumRetryAttempts: SEARCH_ASYNC_RETRY_ATTEMPTS,
-      MaximumEventAgeInSeconds: 6 * 3600,
-      DestinationConfig: { OnFailure: { Destination: importMatch(s.stateful.searchDeadLetters, 'Arn') } },
-    });
+  it('retries a failed scheduled run twice, then sends it to the run dead-letter queue', () => {
+    expect(Object.keys(s.stack.findResources('AWS::Lambda::EventInvokeConfig'))).toHaveLength(
+      scheduled().length,
+    );
+    for (const [service] of scheduled()) {
+      s.stack.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId(service) },
+        MaximumRetryAttempts: RUN_ASYNC_RETRY_ATTEMPTS,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: importMatch(s.stateful.runDeadLetters, 'Arn') } },
+      });
+    }
   });
 
   it('feeds the statistics function from the table stream, filtered to inclusions and patient rows', () => {
     const mappings = Object.values(s.stack.findResources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]?.Properties).toMatchObject({
-      FunctionName: { Ref: functionId(s.stateless.stats) },
+    expect(mappings).toHaveLength(2);
+    const stats = mappings.find((m) => m.Properties.FunctionName.Ref === functionId(s.stateless.stats));
+    expect(stats?.Properties).toMatchObject({
       EventSourceArn: importOf(s.stateful.table, 'StreamArn'),
       StartingPosition: 'TRIM_HORIZON',
       BisectBatchOnFunctionError: true,
@@ -288,12 +322,28 @@ describe('Stack: stateless (functions and wiring)', () => {
       MaximumRecordAgeInSeconds: 86_400,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: 1,
-      DestinationConfig: { OnFailure: { Destination: importOf(s.stateful.statsDeadLetters, 'Arn') } },
+      DestinationConfig: { OnFailure: { Destination: importOf(s.stateful.streamDeadLetters, 'Arn') } },
       FilterCriteria: { Filters: streamFilterPatterns.map((p) => ({ Pattern: JSON.stringify(p) })) },
     });
-    const pattern = JSON.stringify(mappings[0]?.Properties.FilterCriteria);
+    const pattern = JSON.stringify(stats?.Properties.FilterCriteria);
     expect(pattern).toContain('STUDY#');
     expect(pattern).toContain('PATIENT#');
+  });
+
+  it('feeds the report function from the stream too, filtered to the snapshot pointer and new notices', () => {
+    const mappings = Object.values(s.stack.findResources('AWS::Lambda::EventSourceMapping'));
+    const report = mappings.find((m) => m.Properties.FunctionName.Ref === functionId(s.stateless.report!));
+    expect(report?.Properties).toMatchObject({
+      EventSourceArn: importOf(s.stateful.table, 'StreamArn'),
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: REPORT_STREAM_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: 86_400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: importOf(s.stateful.streamDeadLetters, 'Arn') } },
+      FilterCriteria: { Filters: reportStreamFilterPatterns.map((p) => ({ Pattern: JSON.stringify(p) })) },
+    });
   });
 
   it('puts every screening route behind the Cognito JWT authorizer except the page and its files', () => {
@@ -346,8 +396,8 @@ describe('Stack: stateless (functions and wiring)', () => {
       });
     }
     const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(3);
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(3);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(services().length);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(services().length);
     expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(3);
   });
 });
@@ -403,7 +453,7 @@ describe('Least privilege: IAM per function', () => {
       {
         Effect: 'Allow',
         Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        Resource: importOf(s.stateful.searchDeadLetters, 'Arn'),
+        Resource: importOf(s.stateful.runDeadLetters, 'Arn'),
       },
     ]);
     const env = s.stack.toJSON().Resources[functionId(s.stateless.search)].Properties.Environment.Variables;
@@ -436,7 +486,7 @@ describe('Least privilege: IAM per function', () => {
         expect.objectContaining({ Action: 'dynamodb:ListStreams', Resource: '*' }),
         expect.objectContaining({
           Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-          Resource: importOf(s.stateful.statsDeadLetters, 'Arn'),
+          Resource: importOf(s.stateful.streamDeadLetters, 'Arn'),
         }),
       ]),
     );
@@ -444,7 +494,74 @@ describe('Least privilege: IAM per function', () => {
     expect(JSON.stringify(statements)).not.toContain('secretsmanager');
   });
 
-  it('lets the schedules invoke only the search function and write only their dead-letter queue', () => {
+  it('watch-retractions: its log group, the table, the api key secret, the run dead-letter queue', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.retractions));
+    expect(statements.map((st) => st.Sid ?? actionsOf(st)[0])).toEqual([
+      'logs:CreateLogStream',
+      'TableReadWrite',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
+    expect(statements[3]?.Resource).toEqual(importOf(s.stateful.runDeadLetters, 'Arn'));
+  });
+
+  it('publish-report: report objects under reports/, PutEvents on the default bus, SES from the sender, the stream', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.report!));
+    const bySid = (sid: string) => statements.find((st) => st.Sid === sid);
+    expect(bySid('ReportWrite')).toEqual({
+      Sid: 'ReportWrite',
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: {
+        'Fn::Join': ['', [{ 'Fn::ImportValue': 'LivingReviewData-ReportBucketArn' }, `/${REPORT_PREFIX}*`]],
+      },
+    });
+    expect(bySid('SesSend')).toMatchObject({ Action: ['ses:SendEmail', 'ses:SendRawEmail'] });
+    const identities = JSON.stringify(bySid('SesSend')?.Resource);
+    expect(identities).toContain(':identity/reviews@example.org');
+    expect(identities).toContain(':identity/example.org');
+    const putEvents = statements.find((st) => actionsOf(st).includes('events:PutEvents'));
+    expect(JSON.stringify(putEvents?.Resource)).toContain(':event-bus/default');
+    expect(statements.map((st) => st.Sid ?? actionsOf(st)[0]).sort()).toEqual(
+      [
+        'logs:CreateLogStream',
+        'TableReadWrite',
+        'ReportWrite',
+        'events:PutEvents',
+        'SesSend',
+        'sqs:SendMessage',
+        'sqs:SendMessage',
+        'dynamodb:ListStreams',
+        'dynamodb:DescribeStream',
+      ].sort(),
+    );
+    const env = s.stack.toJSON().Resources[functionId(s.stateless.report!)].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      REPORT_PREFIX,
+      EVENT_BUS_NAME: 'default',
+      DIGEST_FROM: 'reviews@example.org',
+      DIGEST_RECIPIENTS: 'team@example.org,editor@example.org',
+      REPORT_BUCKET: importOf(s.stateful.reportBucket, 'Ref'),
+    });
+  });
+
+  it('send-digest: its log group, the table, SES from the sender, the run dead-letter queue; links the screening page', () => {
+    const statements = roleStatements(s.stack, roleId(s.stateless.digest!));
+    expect(statements.map((st) => st.Sid ?? actionsOf(st)[0])).toEqual([
+      'logs:CreateLogStream',
+      'TableReadWrite',
+      'SesSend',
+      'sqs:SendMessage',
+    ]);
+    const env = s.stack.toJSON().Resources[functionId(s.stateless.digest!)].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      DIGEST_FROM: 'reviews@example.org',
+      DIGEST_RECIPIENTS: 'team@example.org,editor@example.org',
+    });
+    expect(JSON.stringify(env.SCREENING_BASE_URL)).toContain('.execute-api.');
+  });
+
+  it('lets the schedules invoke only the scheduled functions and write only their dead-letter queue', () => {
     const role = Object.entries(s.stack.findResources('AWS::IAM::Role')).find(([, r]) =>
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
     );
@@ -453,7 +570,16 @@ describe('Least privilege: IAM per function', () => {
       StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
     });
     const statements = roleStatements(s.stack, role![0]);
-    expect(statements.map((st) => actionsOf(st))).toEqual([['lambda:InvokeFunction'], ['sqs:SendMessage']]);
-    expect(JSON.stringify(statements[0]?.Resource)).toContain(functionId(s.stateless.search));
+    expect(new Set(statements.flatMap(actionsOf))).toEqual(
+      new Set(['lambda:InvokeFunction', 'sqs:SendMessage']),
+    );
+    const invoked = JSON.stringify(
+      statements.filter((st) => actionsOf(st).includes('lambda:InvokeFunction')),
+    );
+    for (const [service] of scheduled()) expect(invoked).toContain(functionId(service));
+    for (const other of [s.stateless.screening, s.stateless.stats])
+      expect(invoked).not.toContain(functionId(other));
+    const send = statements.find((st) => actionsOf(st).includes('sqs:SendMessage'));
+    expect(send?.Resource).toEqual(importOf(s.stateful.scheduleDeadLetters, 'Arn'));
   });
 });
