@@ -17,8 +17,9 @@ describe('Function: parseDeploymentConfig', () => {
       alarmEmail: 'ops@example.org',
       ncbiApiKeySecret: ' living-review/ncbi ',
       ncbiEmail: '',
-      sesSender: 'reviews.example.org',
+      sesSender: 'reviews@example.org',
       digestRecipients: 'a@example.org, b@example.org',
+      reportPublicBaseUrl: 'https://reports.example.org/',
       logRetentionDays: '365',
       cognitoDomainPrefix: 'iesm-screening',
       protocolsDir: '/srv/protocols',
@@ -26,8 +27,9 @@ describe('Function: parseDeploymentConfig', () => {
     expect(config).toEqual({
       alarmEmail: 'ops@example.org',
       ncbiApiKeySecret: 'living-review/ncbi',
-      sesSender: 'reviews.example.org',
+      sesSender: 'reviews@example.org',
       digestRecipients: ['a@example.org', 'b@example.org'],
+      reportPublicBaseUrl: 'https://reports.example.org/',
       logRetentionDays: 365,
       cognitoDomainPrefix: 'iesm-screening',
       protocolsDir: '/srv/protocols',
@@ -41,10 +43,11 @@ describe('Function: parseDeploymentConfig', () => {
         logRetentionDays: '45',
         cognitoDomainPrefix: 'Upper_Case',
         digestRecipients: 'a@example.org, nope',
-        sesSender: 'two words',
+        sesSender: 'example.org',
+        reportPublicBaseUrl: 'http://reports.example.org/',
       }),
     ).toThrow(
-      /alarmEmail: .*\n.*sesSender: expected an e-mail address or a domain\n.*digestRecipients.*\n.*logRetentionDays: expected a CloudWatch Logs retention.*\n.*cognitoDomainPrefix: expected lower-case/,
+      /alarmEmail: .*\n.*sesSender: .*\n.*digestRecipients.*\n.*logRetentionDays: expected a CloudWatch Logs retention.*\n.*reportPublicBaseUrl: expected an https URL\n.*cognitoDomainPrefix: expected lower-case/,
     );
   });
 });
