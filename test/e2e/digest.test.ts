@@ -115,7 +115,7 @@ describe('digest e-mail in Chromium', () => {
     expect(await page.getByRole('link', { name: '1101', exact: true }).getAttribute('href')).toBe(
       'https://pubmed.ncbi.nlm.nih.gov/1101/',
     );
-    const body = await page.locator('body').innerText();
+    const body = (await page.locator('body').textContent()) ?? '';
     expect(body).toContain('3 records wait for a screening decision');
     expect(body).toContain('phrase not found: "drop metastasis"');
     expect(errors).toEqual([]);

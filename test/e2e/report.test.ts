@@ -162,7 +162,7 @@ describe('living report in Chromium', () => {
     expect(await page.locator('#retractions .retracted-study').textContent()).toContain(
       studyCitation('1201').title,
     );
-    expect(await page.locator('#studies').innerText()).toContain(HOSTILE);
+    expect(await page.locator('#studies').textContent()).toContain(HOSTILE);
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
     expect(await page.locator('#search-log tbody tr').count()).toBe(1);
