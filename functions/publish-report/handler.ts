@@ -108,7 +108,8 @@ export type PublishReportHandlerDeps = PublishReportDeps & {
   mailer: Mailer;
   from: string;
   recipients?: readonly string[];
-  reportUrl?: string | null;
+  /** Where readers find a review's report (for the trigger notification), when it is public. */
+  reportUrlOf?: (reviewId: string) => string | null;
   log?: (entry: Record<string, unknown>) => void;
 };
 
@@ -127,7 +128,7 @@ export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
   const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
   const update = async (reviewId: string) => {
     const outcome = await updateLivingReview(
-      { protocol: byId(reviewId), reportUrl: deps.reportUrl ?? null },
+      { protocol: byId(reviewId), reportUrl: deps.reportUrlOf?.(reviewId) ?? null },
       deps,
     );
     const { report, triggers } = outcome;
@@ -218,9 +219,10 @@ function fromEnvironment(): ReturnType<typeof createPublishReportHandler> {
     ),
     from: env.DIGEST_FROM,
     ...(env.DIGEST_RECIPIENTS?.length ? { recipients: env.DIGEST_RECIPIENTS } : {}),
-    reportUrl: env.REPORT_PUBLIC_BASE_URL
-      ? `${env.REPORT_PUBLIC_BASE_URL.replace(/\/?$/, '/')}${env.REPORT_PREFIX ?? ''}`
-      : null,
+    reportUrlOf: (reviewId) =>
+      env.REPORT_PUBLIC_BASE_URL
+        ? `${env.REPORT_PUBLIC_BASE_URL.replace(/\/?$/, '/')}${env.REPORT_PREFIX ?? ''}${reviewId}/index.html`
+        : null,
     clock: () => new Date(),
   });
 }
