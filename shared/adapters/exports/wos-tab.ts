@@ -1,0 +1,89 @@
+// Web of Science's tab-delimited export ("Tab delimited file", Win or Mac, UTF-8; the older "Win" files are
+// UTF-16LE): a header row of Web of Science's two-letter field tags (PT AU BA BE GP AF BF CA TI SO ... UT
+// ...), then one record a row, cells separated by tabs, no quoting, many rows ending with a stray tab.
+// Repeated values share a cell, separated by "; " (AU "Moreau, C; Tanaka, H", AF "Moreau, Camille; ...").
+//
+// Tags read (Clarivate's field tag list): UT accession number ("WOS:..."), TI title, AF full author names
+// (else AU), CA group authors, SO source (journal, in capitals), J9 / JI abbreviations, PY year, PD month
+// ("SEP 2021", "SEP 15"), VL volume, IS issue, BP / EP pages (AR article number when there are none), DI DOI,
+// PM PubMed ID, AB abstract, DE author keywords, ID Keywords Plus, LA language, DT document type, SN ISSN.
+//
+// Structure errors (InputError, nothing imported): a header without TI, a row with more cells than the
+// header has tags.
+import { InputError } from '../../errors.ts';
+import type { Author } from '../../domain/citation/citation.ts';
+import {
+  addRecord,
+  clean,
+  emptyFields,
+  type ExportParseResult,
+  inlineAbstract,
+  joinPages,
+  monthOf,
+  parsePersonName,
+  yearOf,
+} from './export-record.ts';
+import { exportLines } from './export-text.ts';
+
+function list(cell: string | null): string[] {
+  return (cell ?? '')
+    .split(';')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Parses a Web of Science tab-delimited export; `source` is the database the records came from. */
+export function parseWosTab(text: string, options: { origin: string; source: string }): ExportParseResult {
+  const { origin } = options;
+  const lines = exportLines(text);
+  const headerIndex = lines.findIndex((line) => line.trim() !== '');
+  if (headerIndex < 0) throw new InputError(`${origin}: empty file (no header row)`);
+  const tags = lines[headerIndex]!.split('\t').map((tag) => tag.trim());
+  while (tags.length > 0 && tags[tags.length - 1] === '') tags.pop();
+  const columns = new Map(tags.map((tag, i) => [tag, i]));
+  if (!columns.has('TI')) {
+    throw new InputError(
+      `${origin} line ${headerIndex + 1}: not a Web of Science tab-delimited export: the header row has no TI tag`,
+    );
+  }
+  const result: ExportParseResult = { format: 'wos-tab', records: [], rejected: [] };
+  for (let index = headerIndex + 1; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (line.trim() === '') continue;
+    const cells = line.split('\t');
+    while (cells.length > tags.length && cells[cells.length - 1]!.trim() === '') cells.pop();
+    if (cells.length > tags.length) {
+      throw new InputError(
+        `${origin} line ${index + 1}: the row has ${cells.length} cells where the header has ${tags.length} tags`,
+      );
+    }
+    const cell = (tag: string) => {
+      const at = columns.get(tag);
+      return at === undefined ? null : clean(cells[at]);
+    };
+    const fields = emptyFields();
+    fields.recordId = cell('UT');
+    fields.title = cell('TI');
+    const names = list(cell('AF')).length > 0 ? list(cell('AF')) : list(cell('AU'));
+    fields.authors = [
+      ...names.map(parsePersonName).filter((a): a is Author => a !== null),
+      ...list(cell('CA')).map((collective) => ({ collective, orcid: null })),
+    ];
+    fields.year = yearOf(cell('PY')) ?? yearOf(cell('EA'));
+    fields.month = monthOf(cell('PD'));
+    fields.journal = cell('SO');
+    fields.journalAbbreviation = cell('JI') ?? cell('J9');
+    fields.issn = cell('SN') ?? cell('EI');
+    fields.volume = cell('VL');
+    fields.issue = cell('IS');
+    fields.pages = joinPages(cell('BP'), cell('EP')) ?? cell('AR');
+    fields.doi = cell('DI');
+    fields.pmid = cell('PM');
+    fields.abstract = inlineAbstract(cell('AB'));
+    fields.keywords = [...list(cell('DE')), ...list(cell('ID'))];
+    fields.languages = list(cell('LA'));
+    fields.publicationTypes = list(cell('DT'));
+    addRecord(result, fields, index + 1, options.source);
+  }
+  return result;
+}
