@@ -10,7 +10,8 @@
 // the review; at most 2,000). A fixed seed makes every run draw the same patients.
 //
 // Each size runs in its own child process (peak RSS is per process). Figures printed per size:
-// - computeStatisticsSnapshot: one warm-up, then the median and min of --runs runs;
+// - computeStatisticsSnapshot: one warm-up, then the median and min of --runs runs, and the median time of
+//   its parts (Tables I-III, each Kaplan-Meier summary);
 // - import: importPatientRows of the CSV (parse + validate every row, check studies, BatchWriteItem, recompute);
 // - listPatientRows alone (Query pages, zod validation of every row);
 // - recompute after one changed row (read, compute, diff, gzip, store v2), and with nothing changed;
@@ -28,7 +29,8 @@ import { importPatientRows } from '../shared/app/import-patient-rows.ts';
 import { recomputeStatistics } from '../shared/app/recompute-statistics.ts';
 import { patientRowsToCsv } from '../shared/domain/extraction/export-rows.ts';
 import type { PatientRow } from '../shared/domain/extraction/patient-row.ts';
-import { computeStatisticsSnapshot } from '../shared/domain/stats/snapshot.ts';
+import { computeStatisticsSnapshot, kmSummary } from '../shared/domain/stats/snapshot.ts';
+import { buildTables, IESM_TABLES } from '../shared/domain/stats/tables.ts';
 import { loadSyntheticCohort } from '../test/unit/extraction/reference-fixtures.ts';
 
 const { values } = parseArgs({
@@ -118,6 +120,16 @@ async function benchSize(size: number): Promise<void> {
   for (let i = 0; i < RUNS; i++) times.push((await timed(() => computeStatisticsSnapshot(input))).ms);
   print(
     `computeStatisticsSnapshot: median ${ms(median(times))}, min ${ms(Math.min(...times))} (${RUNS} runs after a warm-up)`,
+  );
+  // Where that time goes: the tables and each Kaplan-Meier summary alone (the rest is sorting the rows by
+  // patient id and counting patients per study).
+  const part = async (work: () => unknown) => {
+    const partTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) partTimes.push((await timed(work)).ms);
+    return ms(median(partTimes));
+  };
+  print(
+    `  of which (medians): buildTables ${await part(() => buildTables(IESM_TABLES, rows))}, kmSummary OS ${await part(() => kmSummary(rows, 'os_months', 'os_event'))}, LC ${await part(() => kmSummary(rows, 'lc_months', 'lc_event'))}, follow-up ${await part(() => kmSummary(rows, 'os_months', 'os_event', { reverse: true }))}`,
   );
 
   // The use cases on the embedded store.
