@@ -154,7 +154,8 @@ describe('living report in Chromium', () => {
     expect(atRisk[0]).toBe(snapshot.km.os.n);
     expect(await page.locator('[data-km="os-median"]').textContent()).toBe(String(snapshot.km.os.median));
     // PRISMA
-    expect(await page.locator('[data-count="identified"]').textContent()).toBe('11');
+    expect(await page.locator('[data-count="identified"]').textContent()).toBe('3');
+    expect(await page.locator('[data-count="outside-flow"]').textContent()).toBe('8');
     expect(await page.locator('[data-count="excluded-title-abstract"]').textContent()).toBe('1');
     expect(await page.locator('[data-count="new-studies"]').textContent()).toBe('1');
     expect(await page.locator('[data-count="patients"]').textContent()).toBe(String(snapshot.patients.count));

@@ -11,7 +11,11 @@
 //   assessed                                   = excluded at full text + new studies included
 //   full-text exclusions by reason (one each)  = excluded at full text
 //   studies included                           = new studies from screening + studies included otherwise
-//   records (sum over updates)                 = records after the dedup (every citation)
+//   records (sum over updates)                 = citations in the flow
+//
+// A citation included by hand (source "manual": the original review's studies, or a team screening elsewhere)
+// that never entered the screening workflow did not come through this flow: it is counted once, in
+// "studies included otherwise", not as a record identified and waiting for screening.
 //
 // "Identified" counts every source record that reached the store (a record of PubMed and the same work from
 // Europe PMC are two records, one citation); "duplicates removed" are the extra records the store folded into a
@@ -97,6 +101,8 @@ export interface PrismaIdentity {
 }
 
 export interface PrismaFlow {
+  /** Citations of studies included by hand that never entered screening: outside the flow (see above). */
+  outsideFlow: number;
   identification: {
     bySource: { source: string; records: number }[];
     identified: number;
@@ -204,7 +210,12 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
   const ftReasons = new Map<string, number>();
   let ftReasonTotal = 0;
 
-  for (const record of input.records) {
+  const manual = new Set(input.studies.filter((s) => s.source === 'manual').map((s) => s.citationId));
+  const inFlow = input.records.filter(
+    (r) =>
+      !(manual.has(r.citationId) && r.outcome === null && r.titleAbstract === null && r.fullText === null),
+  );
+  for (const record of inFlow) {
     for (const sourceRecord of record.sourceRecords) {
       const source = sourceOf(sourceRecord);
       bySource.set(source, (bySource.get(source) ?? 0) + 1);
@@ -245,16 +256,17 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
 
   const identified = [...bySource.values()].reduce((a, b) => a + b, 0);
   const duplicatesRemoved = automatic + confirmed;
-  const recordsAfterDuplicates = input.records.length - confirmed;
+  const recordsAfterDuplicates = inFlow.length - confirmed;
 
   const studiesFromScreening = input.studies.filter((s) => s.source === 'screening').length;
   const studiesOther = input.studies.length - studiesFromScreening;
   const retracted = input.studies.filter((s) => s.retracted).length;
   const retractedExcluded = input.onRetraction === 'exclude-patients' ? retracted : 0;
 
-  const updates = updatesOf(input.records, input.runs);
+  const updates = updatesOf(inFlow, input.runs);
 
   return {
+    outsideFlow: input.records.length - inFlow.length,
     identification: {
       bySource: [...bySource.entries()]
         .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
@@ -313,8 +325,8 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
         studiesFromScreening + studiesOther,
       ),
       identity(
-        'citations = sum of records per update',
-        input.records.length,
+        'citations in the flow = sum of records per update',
+        inFlow.length,
         updates.reduce((a, u) => a + u.records, 0),
       ),
     ],

@@ -107,7 +107,7 @@ function prismaHtml(flow: PrismaFlow): string {
   const inc = flow.included;
   const cells = [
     '<div class="phase">Identification</div>',
-    `<div class="box">Records identified (n = ${count('identified', id.identified)})<ul>${sources || '<li>none yet</li>'}</ul></div>`,
+    `<div class="box">Records identified (n = ${count('identified', id.identified)})<ul>${sources || '<li>none yet</li>'}</ul>${flow.outsideFlow ? `<span class="note">Not counted here: ${count('outside-flow', flow.outsideFlow)} records of studies included outside the screening workflow (see Included).</span>` : ''}</div>`,
     `<div class="box side">Records removed before screening: duplicates (n = ${count('duplicates-removed', id.duplicatesRemoved.total)})<ul><li>found by the monitor's deduplication (n = ${count('duplicates-automatic', id.duplicatesRemoved.automatic)})</li><li>confirmed by reviewers (n = ${count('duplicates-confirmed', id.duplicatesRemoved.confirmedByReviewers)})</li></ul></div>`,
     '<div class="phase">Screening</div>',
     `<div class="box">Records after duplicates removed (n = ${count('after-duplicates', flow.screening.recordsAfterDuplicates)})<br>Records screened (n = ${count('screened', flow.screening.screened)})<br><span class="note">awaiting title/abstract screening: ${count('awaiting-screening', flow.screening.awaiting)}</span></div>`,

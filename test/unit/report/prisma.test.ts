@@ -160,6 +160,22 @@ describe('Function: buildPrismaFlow', () => {
     ]);
   });
 
+  it('leaves a study included by hand and never screened out of the flow', () => {
+    const manual = record('old1', ['pubmed:900'], '2024-01-01T00:00:00.000Z', null);
+    const withManual = buildPrismaFlow({
+      records: [...records, manual],
+      exclusionReasons: REASONS,
+      studies: [{ citationId: 'old1', source: 'manual', retracted: false }],
+      runs,
+      onRetraction: 'exclude-patients',
+      snapshot: null,
+    });
+    expect(withManual.outsideFlow).toBe(1);
+    expect(withManual.identification.identified).toBe(flow.identification.identified);
+    expect(withManual.screening).toEqual(flow.screening);
+    expect(withManual.identities.every((i) => i.holds)).toBe(true);
+  });
+
   it('adds up for any mix of records (property)', () => {
     const stepsArb = fc.constantFrom<Parameters<typeof logOf>[1] | null>(
       null,
