@@ -1,0 +1,294 @@
+// Database exports imported into one review on the embedded store, in the order a team would: PubMed
+// (.nbib), Embase (Ovid RIS), Scopus (RIS, then the same search as CSV), Web of Science (tab-delimited, then
+// RIS). Each work is stored once whatever the database, by identifier or fuzzily; every database's record
+// stays in provenance; a DOI shared by two meeting abstracts does not merge them; records without a title
+// are rejected by line; every import is in the run log as a search (database, date, query). Then the
+// `import` command itself: its summary, a broken file that writes nothing, PubMed XML as before.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importCommand } from '../../../cli/commands/import.ts';
+import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
+import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
+import { parseExportText } from '../../../shared/adapters/exports/parse-export.ts';
+import type { ExportFormat } from '../../../shared/adapters/exports/export-record.ts';
+import { importExportFile, type ImportExportSummary } from '../../../shared/app/import-export-file.ts';
+import { InputError } from '../../../shared/errors.ts';
+import { countCitations, makeTempDataDir, REPO_ROOT, removeDataDir } from '../../support/store-fixtures.ts';
+import { exportsDir, exportText } from '../../unit/exports/fixtures.ts';
+
+let dataDir: string;
+let embedded: EmbeddedStore;
+let runs = 0;
+const now = new Date('2026-03-02T09:00:00.000Z');
+
+beforeAll(async () => {
+  dataDir = makeTempDataDir('exports');
+  embedded = await openEmbeddedStore({ dataDir });
+});
+
+afterAll(async () => {
+  await embedded?.close();
+  if (dataDir) await removeDataDir(dataDir);
+});
+
+async function importFile(
+  reviewId: string,
+  file: string,
+  format: ExportFormat,
+  database: string,
+  query: string | null = `intradural AND metastas* (${database})`,
+): Promise<ImportExportSummary> {
+  const parsed = parseExportText(exportText(file), format, { origin: file, source: database });
+  return importExportFile(
+    {
+      reviewId,
+      database,
+      searchedOn: '2026-03-01',
+      query,
+      origin: file,
+      format,
+      citations: parsed.records.map((r) => r.citation),
+      rejected: parsed.rejected,
+    },
+    {
+      store: embedded.store,
+      clock: () => now,
+      newRunId: () => `import-${++runs}`,
+      dedup: dynamoFuzzyDedupPorts(embedded.client, embedded.tableName),
+    },
+  );
+}
+
+const counts = (s: ImportExportSummary) => ({
+  read: s.read,
+  imported: s.imported,
+  duplicates: s.duplicates,
+  alreadyKnown: s.alreadyKnown,
+  rejected: s.rejected.map((r) => r.line),
+});
+
+describe('one review, five exports from four databases', () => {
+  const reviewId = 'exports-1';
+  const summaries: Record<string, ImportExportSummary> = {};
+
+  beforeAll(async () => {
+    summaries.nbib = await importFile(reviewId, 'pubmed.nbib', 'medline', 'pubmed-nbib');
+    summaries.embase = await importFile(reviewId, 'embase-ovid.ris', 'ris', 'embase');
+    summaries.scopusRis = await importFile(reviewId, 'scopus.ris', 'ris', 'scopus');
+    summaries.scopusCsv = await importFile(reviewId, 'scopus.csv', 'scopus-csv', 'scopus');
+    summaries.wosTab = await importFile(reviewId, 'wos-tab-win.txt', 'wos-tab', 'wos', null);
+    summaries.wosRis = await importFile(reviewId, 'wos.ris', 'ris', 'wos');
+  });
+
+  it('counts each import: new works, duplicates of stored ones, the same records again, rejections by line', () => {
+    expect(counts(summaries.nbib!)).toEqual({
+      read: 4,
+      imported: 3,
+      duplicates: 0,
+      alreadyKnown: 0,
+      rejected: [120],
+    });
+    // The review again (by DOI); the renal series (no DOI), two meeting abstracts; no title on line 88.
+    expect(counts(summaries.embase!)).toEqual({
+      read: 5,
+      imported: 3,
+      duplicates: 1,
+      alreadyKnown: 0,
+      rejected: [88],
+    });
+    // The review (by PMID), the renal series (fuzzily: its DOI is new, its title a little different), melanoma.
+    expect(counts(summaries.scopusRis!)).toEqual({
+      read: 3,
+      imported: 1,
+      duplicates: 2,
+      alreadyKnown: 0,
+      rejected: [],
+    });
+    // The same Scopus records as CSV: known by their EIDs (and the renal series by its title key).
+    expect(counts(summaries.scopusCsv!)).toEqual({
+      read: 4,
+      imported: 0,
+      duplicates: 0,
+      alreadyKnown: 3,
+      rejected: [6],
+    });
+    expect(counts(summaries.wosTab!)).toEqual({
+      read: 4,
+      imported: 2,
+      duplicates: 1,
+      alreadyKnown: 0,
+      rejected: [5],
+    });
+    expect(counts(summaries.wosRis!)).toEqual({
+      read: 2,
+      imported: 0,
+      duplicates: 0,
+      alreadyKnown: 2,
+      rejected: [],
+    });
+  });
+
+  it('stores each work once and keeps every database record of it', async () => {
+    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(9);
+    const queue = await embedded.store.listQueue(reviewId);
+    expect(queue).toHaveLength(9);
+    const review = queue.find((q) => q.pmid === '34567890')!;
+    expect((await embedded.store.getCitation(reviewId, review.citationId))?.sourceRecords).toEqual([
+      'embase:2013456789',
+      'pubmed-nbib:34567890',
+      'scopus:2-s2.0-85112345678',
+      'wos:WOS:000687654300001',
+    ]);
+    const renal = queue.find((q) => q.title.startsWith('Leptomeningeal and intradural'))!;
+    expect((await embedded.store.getCitation(reviewId, renal.citationId))?.sourceRecords).toEqual([
+      'embase:2014998877',
+      'scopus:2-s2.0-85084000001',
+    ]);
+  });
+
+  it('keeps the two meeting abstracts that share a supplement DOI apart, and queues the pair', async () => {
+    const pairs = await new DynamoScreeningStore({
+      client: embedded.client,
+      tableName: embedded.tableName,
+    }).listPossibleDuplicates(reviewId);
+    expect(pairs).toHaveLength(1);
+    const [pair] = pairs;
+    const flagged = await embedded.store.getCitation(reviewId, pair!.citationId);
+    const twin = await embedded.store.getCitation(reviewId, pair!.twinId);
+    expect(flagged?.citation.title).toMatch(/^Stereotactic radiosurgery/);
+    expect(twin?.citation).toMatchObject({ doi: '10.1093/neuonc/noab196.001' });
+    expect(pair?.reason).toMatch(/^same DOI, different work/);
+    expect(summaries.embase!.possibleDuplicates).toBe(1);
+  });
+
+  it('logs every import as a search: database, date searched, query, counts and rejected lines', async () => {
+    const logs = await embedded.store.listRunLogs(reviewId);
+    expect(logs.map((l) => l.source).sort()).toEqual([
+      'embase',
+      'pubmed-nbib',
+      'scopus',
+      'scopus',
+      'wos',
+      'wos',
+    ]);
+    const embase = logs.find((l) => l.source === 'embase')!;
+    expect(embase).toMatchObject({
+      outcome: 'succeeded',
+      query: 'intradural AND metastas* (embase)',
+      window: { from: '2026-03-01', to: '2026-03-01' },
+      counts: { found: 5, fetched: 4, new: 3, duplicates: 1, alreadyKnown: 0, queued: 3, deleted: 0 },
+      error: null,
+    });
+    expect(embase.warnings).toEqual([
+      'imported from embase-ovid.ris (ris)',
+      'embase-ovid.ris line 88: record rejected (2015000111): no title',
+      '1 possible duplicate pair(s) queued for a person to confirm or split',
+    ]);
+    const wosTab = logs.find((l) => l.source === 'wos' && l.counts.new === 2)!;
+    expect(wosTab.query).toBe('');
+    expect(wosTab.warnings).toContain('no query text was given for this search (--query)');
+    // No watermark moves for an import.
+    expect(await embedded.store.getWatermark(reviewId, 'embase')).toBeNull();
+  });
+
+  it('adds nothing when an export is imported again', async () => {
+    const again = await importFile(reviewId, 'embase-ovid.ris', 'ris', 'embase');
+    expect(counts(again)).toEqual({ read: 5, imported: 0, duplicates: 0, alreadyKnown: 4, rejected: [88] });
+    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(9);
+  });
+
+  it("refuses a scheduled source's name as the database, before writing anything", async () => {
+    await expect(importFile('exports-2', 'pubmed.nbib', 'medline', 'pubmed')).rejects.toThrow(InputError);
+    await expect(importFile('exports-2', 'pubmed.nbib', 'medline', 'pubmed')).rejects.toThrow(
+      /"pubmed" is the name of a scheduled source/,
+    );
+    expect(await embedded.store.listRunLogs('exports-2')).toEqual([]);
+  });
+});
+
+describe('the import command', () => {
+  interface Result {
+    code: number | undefined;
+    stdout: string;
+    stderr: string;
+  }
+
+  async function run(values: Record<string, string>, file: string): Promise<Result> {
+    const result: Result = { code: undefined, stdout: '', stderr: '' };
+    result.code = await importCommand.run(
+      { values: { data: dataDir, review: 'iesm', ...values }, positionals: [file] },
+      {
+        out: (text) => {
+          result.stdout += `${text}\n`;
+        },
+        err: (text) => {
+          result.stderr += `${text}\n`;
+        },
+        interactive: false,
+      },
+    );
+    return result;
+  }
+
+  it('imports an export with its format detected, and prints the summary with each rejected line', async () => {
+    const result = await run(
+      { source: 'Embase', 'searched-on': '2026-02-27', query: "'intradural'/exp AND metastas*:ti,ab" },
+      join(exportsDir, 'embase-ovid.ris'),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /embase-ovid\.ris \(ris, embase, searched 2026-02-27\): read 5, 4 new \(queued\), 0 duplicates, 0 already known, 1 rejected; 1 possible duplicates to confirm or split\n {2}rejected: line 88 \(2015000111\): no title\n/,
+    );
+    const [log] = await embedded.store.listRunLogs('iesm');
+    expect(log).toMatchObject({ source: 'embase', query: "'intradural'/exp AND metastas*:ti,ab" });
+  });
+
+  it('needs --source for an export, and refuses an unknown --format', async () => {
+    await expect(run({}, join(exportsDir, 'scopus.csv'))).rejects.toThrow(/--source NAME is required/);
+    await expect(
+      run({ source: 'scopus', format: 'endnote' }, join(exportsDir, 'scopus.csv')),
+    ).rejects.toThrow(/unknown format "endnote"/);
+  });
+
+  it('as a user runs it: a broken file exits 1 naming the line, and writes nothing', async () => {
+    const broken = join(REPO_ROOT, 'test/fixtures/exports/pubmed.nbib');
+    const before = await countCitations(embedded.client, embedded.tableName, 'iesm');
+    const logsBefore = (await embedded.store.listRunLogs('iesm')).length;
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'cli/living-review.js'),
+          'import',
+          broken,
+          '--review',
+          'iesm',
+          '--source',
+          'scopus',
+          '--format',
+          'ris',
+          '--data',
+          dataDir,
+        ],
+        { cwd: REPO_ROOT },
+        (error, _stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/pubmed\.nbib line 1: "PMID- 34567890" is not an RIS tag line/);
+    expect(await countCitations(embedded.client, embedded.tableName, 'iesm')).toBe(before);
+    expect(await embedded.store.listRunLogs('iesm')).toHaveLength(logsBefore);
+  });
+
+  it('imports PubMed XML as before: no --source needed, no search-log entry', async () => {
+    const xml = join(REPO_ROOT, 'test/fixtures/pubmed/pubmed_xml_publisher_aheadofprint_3records.xml');
+    const logsBefore = (await embedded.store.listRunLogs('iesm')).length;
+    const result = await run({}, xml);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/read 3, 3 new \(queued\), 0 already known, 0 duplicates/);
+    expect(await embedded.store.listRunLogs('iesm')).toHaveLength(logsBefore);
+  });
+});
