@@ -1,0 +1,430 @@
+// Fuzzy dedup on the store: 10,000 incoming records checked against 100,000 stored citations in the embedded
+// store (dynalite on LevelDB, one server process, loopback HTTP), through the monitor's recording path
+// (shared/app/fuzzy-dedup.ts: key claims read, blocking index queried, recordCitation, possible duplicates
+// queued, the record indexed), and what it asks DynamoDB for.
+//
+//   npx tsx bench/fuzzy-store.bench.ts [--seed 100000] [--incoming 10000] [--concurrency 32] [--data DIR]
+//
+// 1. Seeds `--seed` stored works: 70 % PubMed records (PMID + DOI), 30 % id-less export records (title key),
+//    each with the items recording it would have written: the citation, its key claims and one blocking
+//    entry per blocking key (same item builders, without the conditions), by BatchWriteItem. Titles are
+//    built from a large made-up vocabulary plus common title words, and 5 % start with one of a few stock
+//    phrases, so some blocks are large (over maxBlockSize: left out) and most are small, as in real reviews.
+// 2. Records `--incoming` records, `--concurrency` in flight, through one fuzzy recorder:
+//      40 % new PubMed works                      -> new (searched fuzzily: no key known)
+//      10 % id-less new works (an export)         -> new
+//      10 % Europe PMC copies of stored PubMed    -> duplicate by PMID (exact)
+//      10 % DOI-only copies of stored PubMed      -> duplicate by DOI (exact; the titles agree)
+//      20 % re-typed id-less copies of stored     -> duplicate, fuzzily (last word cut, capitals, a full stop,
+//           works                                    fewer authors)
+//      10 % same title elsewhere (other volume,   -> new, with a possible-duplicate pair queued
+//           pages, no journal)
+// 3. Prints wall time, records/s, per-record latency, outcomes against what the generator intended,
+//    DynamoDB requests by operation (a hook on the client, SDK retries included) and checks that no Scan
+//    was sent. Asserts nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { blockEntryItem, dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
+import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
+import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
+import { openEmbeddedStore, stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
+import { createFuzzyDedup } from '../shared/app/fuzzy-dedup.ts';
+import { citationId } from '../shared/domain/citation/citation-id.ts';
+import type { Author, Citation } from '../shared/domain/citation/citation.ts';
+import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
+import { blockingKeys } from '../shared/domain/dedup/blocking.ts';
+import { dedupRecordFromCitation } from '../shared/domain/dedup/dedup-record.ts';
+import { prepareRecord } from '../shared/domain/dedup/pair-score.ts';
+import { makeStoreCitation } from '../test/support/store-fixtures.ts';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '100000' },
+    incoming: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '32' },
+    data: { type: 'string' },
+  },
+});
+const SEED = Number(values.seed);
+const INCOMING = Number(values.incoming);
+const CONCURRENCY = Number(values.concurrency);
+const REVIEW = 'bench-fuzzy';
+const FIRST_PMID = 20_000_000;
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+// ------------------------------------------------------------------------------------------- generator
+
+/** mulberry32 over a seed derived from `n`, so record n is the same in every run. */
+function randomFor(n: number): () => number {
+  let state = (n * 2654435761) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = [
+  'ra',
+  'ne',
+  'to',
+  'li',
+  'ka',
+  'mo',
+  'su',
+  'vi',
+  'pe',
+  'da',
+  'lo',
+  'mi',
+  'ter',
+  'gan',
+  'sol',
+  'bri',
+  'cal',
+  'dor',
+  'fen',
+  'hul',
+];
+const COMMON = [
+  'patients',
+  'outcomes',
+  'cancer',
+  'metastases',
+  'spinal',
+  'surgery',
+  'cohort',
+  'analysis',
+  'study',
+  'risk',
+  'treatment',
+  'survival',
+  'children',
+  'adults',
+  'therapy',
+  'clinical',
+  'effect',
+  'after',
+  'with',
+  'and',
+  'in',
+  'of',
+  'the',
+  'for',
+  'radiotherapy',
+  'tumour',
+  'cord',
+  'compression',
+  'imaging',
+  'resection',
+];
+const STOCK = ['a randomised controlled trial of', 'a systematic review of', 'outcomes of', 'the effect of'];
+
+function pseudoWord(random: () => number): string {
+  const length = 2 + Math.floor(random() * 3);
+  let word = '';
+  for (let i = 0; i < length; i++) word += SYLLABLES[Math.floor(random() * SYLLABLES.length)]!;
+  return word;
+}
+
+function title(random: () => number): string {
+  const words: string[] = [];
+  if (random() < 0.05) words.push(STOCK[Math.floor(random() * STOCK.length)]!);
+  const count = 6 + Math.floor(random() * 6);
+  for (let i = 0; i < count; i++) {
+    words.push(random() < 0.4 ? COMMON[Math.floor(random() * COMMON.length)]! : pseudoWord(random));
+  }
+  const text = words.join(' ');
+  return `${text[0]!.toUpperCase()}${text.slice(1)}`;
+}
+
+function authors(random: () => number): Author[] {
+  return Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
+    const family = pseudoWord(random);
+    const initial = String.fromCharCode(65 + Math.floor(random() * 26));
+    return {
+      family: `${family[0]!.toUpperCase()}${family.slice(1)}`,
+      given: null,
+      initials: initial,
+      orcid: null,
+    };
+  });
+}
+
+function journalName(random: () => number): string {
+  const name = `${pseudoWord(random)} ${COMMON[Math.floor(random() * 6)]}`;
+  return `Journal of ${name[0]!.toUpperCase()}${name.slice(1)}`;
+}
+
+/** The work behind stored record i (and behind copies of it). */
+function work(i: number): Citation {
+  const random = randomFor(i + 1);
+  const pubmed = i % 10 < 7;
+  const pmid = String(FIRST_PMID + i);
+  const page = 1 + Math.floor(random() * 900);
+  return makeStoreCitation({
+    source: pubmed ? 'pubmed' : 'embase',
+    sourceRecordId: pubmed ? pmid : `E${i}`,
+    pmid: pubmed ? pmid : null,
+    doi: pubmed ? `10.4000/bench.${pmid}` : null,
+    title: title(random),
+    authors: authors(random),
+    year: 2000 + Math.floor(random() * 26),
+    journal: {
+      title: journalName(random),
+      isoAbbreviation: null,
+      issn: null,
+      volume: String(1 + Math.floor(random() * 200)),
+      issue: String(1 + Math.floor(random() * 12)),
+      pages: `${page}-${page + 3 + Math.floor(random() * 10)}`,
+    },
+    abstract: [],
+  });
+}
+
+type Intent = 'new-pubmed' | 'new-export' | 'epmc-copy' | 'doi-copy' | 'retyped-copy' | 'elsewhere';
+const EXPECTED: Record<Intent, string> = {
+  'new-pubmed': 'new',
+  'new-export': 'new',
+  'epmc-copy': 'duplicate/exact',
+  'doi-copy': 'duplicate/exact',
+  'retyped-copy': 'duplicate/fuzzy',
+  elsewhere: 'new+possible',
+};
+
+/** A stored PubMed work (i % 10 < 7) near `n`. */
+function storedPubmed(n: number): number {
+  const i = (n * 7919) % SEED;
+  return i - (i % 10) + ((i % 10) % 7);
+}
+
+function incoming(n: number): { intent: Intent; citation: Citation } {
+  const slot = n % 10;
+  if (slot < 4) {
+    const base = work(SEED + n);
+    const pmid = String(FIRST_PMID + SEED + n);
+    return {
+      intent: 'new-pubmed',
+      citation: { ...base, source: 'pubmed', sourceRecordId: pmid, pmid, doi: `10.4000/new.${pmid}` },
+    };
+  }
+  if (slot === 4) {
+    const base = work(SEED + n);
+    return {
+      intent: 'new-export',
+      citation: { ...base, source: 'embase', sourceRecordId: `N${n}`, pmid: null, doi: null },
+    };
+  }
+  if (slot === 5) {
+    const stored = work(storedPubmed(n));
+    return {
+      intent: 'epmc-copy',
+      citation: { ...stored, source: 'europepmc', sourceRecordId: `MED/${stored.pmid}` },
+    };
+  }
+  if (slot === 6) {
+    const stored = work(storedPubmed(n));
+    return {
+      intent: 'doi-copy',
+      citation: { ...stored, source: 'scopus', sourceRecordId: `S${n}`, pmid: null },
+    };
+  }
+  if (slot === 9) {
+    // A stored PubMed work: an id-less export work with the same title, year and first author would be the
+    // same work by its exact title key.
+    const stored = work(storedPubmed(n));
+    return {
+      intent: 'elsewhere',
+      citation: {
+        ...stored,
+        source: 'wos',
+        sourceRecordId: `W${n}`,
+        pmid: null,
+        doi: null,
+        journal: { title: null, isoAbbreviation: null, issn: null, volume: '900', issue: null, pages: 'S12' },
+      },
+    };
+  }
+  const stored = work((n * 104729) % SEED);
+  // Its last word cut (a field limit), upper case, a full stop: no exact title key left in common.
+  const cut = stored.title.slice(0, stored.title.lastIndexOf(' '));
+  return {
+    intent: 'retyped-copy',
+    citation: {
+      ...stored,
+      source: 'wos',
+      sourceRecordId: `R${n}`,
+      pmid: null,
+      doi: null,
+      title: `${cut.toUpperCase()}.`,
+      authors: stored.authors.slice(0, 2),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------- run
+
+async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+) {
+  let pending = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
+    const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+    pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+  }
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index]!, index);
+      }
+    }),
+  );
+}
+
+const dataDir = values.data ?? mkdtempSync(join(tmpdir(), 'lr-bench-fuzzy-'));
+const embedded = await openEmbeddedStore({ dataDir });
+const { client, tableName } = embedded;
+const requests = new Map<string, { ok: number; failed: number }>();
+onDynamoRequest(client, ({ operation, ok }) => {
+  const entry = requests.get(operation) ?? { ok: 0, failed: 0 };
+  if (ok) entry.ok++;
+  else entry.failed++;
+  requests.set(operation, entry);
+});
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+
+print(
+  '# Fuzzy dedup on the store (embedded store: dynalite 4 on LevelDB, one server process, loopback HTTP)',
+);
+print(`node ${process.version}, ${cpus().length} CPUs, data ${dataDir}`);
+print(`load average at start: ${load()} (a busy machine slows every figure below)`);
+print();
+
+// 1. Seed, in slices so the item lists never all sit in memory at once.
+const seedStart = performance.now();
+const queuedAt = '2026-01-01T00:00:00.000Z';
+let seedItems = 0;
+let seedRequests = 0;
+const SLICE = 5_000;
+for (let from = 0; from < SEED; from += SLICE) {
+  const chunks: Record<string, unknown>[][] = [];
+  const push = (item: Record<string, unknown>) => {
+    const last = chunks[chunks.length - 1];
+    if (!last || last.length === 25) chunks.push([item]);
+    else last.push(item);
+  };
+  for (let i = from; i < Math.min(SEED, from + SLICE); i++) {
+    const citation = work(i);
+    const keys = citationKeys(citation);
+    const id = citationId(keys[0]!);
+    const record = dedupRecordFromCitation(citation);
+    push(
+      citationItem({
+        reviewId: REVIEW,
+        citationId: id,
+        citation,
+        keys,
+        sourceRecord: `${citation.source}:${citation.sourceRecordId}`,
+        queuedAt,
+      }),
+    );
+    for (const key of keys) push(keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt }));
+    for (const key of blockingKeys(prepareRecord(record))) push(blockEntryItem(REVIEW, key, id, record));
+  }
+  seedItems += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  seedRequests += chunks.length;
+  await inParallel(chunks, 8, (items) => batchWriteAll(client, tableName, items));
+  if (process.stdout.isTTY)
+    process.stdout.write(`\rseeded ${fmt(Math.min(SEED, from + SLICE))} of ${fmt(SEED)}`);
+}
+if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
+const seedMs = performance.now() - seedStart;
+print(
+  `seed: ${fmt(SEED)} citations = ${fmt(seedItems)} items (citation, key claims, blocking entries) in ${fmt(seedRequests)} BatchWriteItem requests, 8 in flight: ${(seedMs / 1000).toFixed(1)} s (${fmt((seedItems / seedMs) * 1000)} items/s)`,
+);
+
+// 2. Incoming
+requests.clear();
+const store = new DynamoCitationStore({ client, tableName });
+const fuzzy = createFuzzyDedup(store, dynamoFuzzyDedupPorts(client, tableName));
+const records = Array.from({ length: INCOMING }, (_, n) => incoming(n));
+const matrix = new Map<Intent, Map<string, number>>();
+const latencies: number[] = [];
+let possible = 0;
+let unexpected = 0;
+const now = new Date('2026-03-02T06:00:00.000Z');
+const start = performance.now();
+await inParallel(records, CONCURRENCY, async ({ intent, citation }) => {
+  const t0 = performance.now();
+  const outcome = await fuzzy.record(REVIEW, citation, now);
+  latencies.push(performance.now() - t0);
+  possible += outcome.possibleDuplicates.length;
+  const got =
+    outcome.kind === 'duplicate'
+      ? `duplicate/${outcome.via}`
+      : outcome.kind === 'new' && outcome.possibleDuplicates.length > 0
+        ? 'new+possible'
+        : outcome.kind;
+  const row = matrix.get(intent) ?? new Map<string, number>();
+  row.set(got, (row.get(got) ?? 0) + 1);
+  matrix.set(intent, row);
+  if (got !== EXPECTED[intent]) unexpected++;
+});
+const wallMs = performance.now() - start;
+latencies.sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+
+print(`incoming: ${fmt(INCOMING)} records through the fuzzy recorder, ${CONCURRENCY} in flight`);
+print(`  wall time ${(wallMs / 1000).toFixed(2)} s, ${fmt((INCOMING / wallMs) * 1000)} records/s`);
+print(
+  `  per record: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms`,
+);
+print('  outcomes by what the generator intended (intended -> got: count):');
+for (const intent of Object.keys(EXPECTED) as Intent[]) {
+  const row = matrix.get(intent);
+  if (!row) continue;
+  print(
+    `    ${intent.padEnd(13)} (${EXPECTED[intent]}): ${[...row].map(([got, n]) => `${got} ${fmt(n)}`).join(', ')}`,
+  );
+}
+print(
+  `  ${fmt(unexpected)} records differ from what the generator intended; ${fmt(possible)} possible-duplicate pairs queued`,
+);
+print('  DynamoDB requests by operation (answered ok / refused, e.g. a failed condition):');
+let total = 0;
+for (const [operation, { ok, failed }] of [...requests].sort()) {
+  total += ok + failed;
+  print(
+    `    ${operation.padEnd(15)} ${fmt(ok + failed).padStart(8)}  (${fmt(ok)} ok, ${fmt(failed)} refused)  ${((ok + failed) / INCOMING).toFixed(2)} per record`,
+  );
+}
+print(`    ${'total'.padEnd(15)} ${fmt(total).padStart(8)}  ${(total / INCOMING).toFixed(2)} per record`);
+const scans = (requests.get('Scan')?.ok ?? 0) + (requests.get('Scan')?.failed ?? 0);
+print(`  Scan requests: ${scans}${scans === 0 ? ' (none, as designed)' : ' (UNEXPECTED)'}`);
+print(`load average at end: ${load()}`);
+
+await embedded.close();
+if (!values.data) {
+  await stopEmbeddedServer(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+}
