@@ -34,20 +34,12 @@ function checkedTimes(observations: readonly SurvivalObservation[], fix: boolean
 
 /** One row per distinct time with n at risk (time >= t), events and censorings; S and its errors. */
 function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanMeierTable {
-  // Tally subjects and deaths per distinct time, then sort the distinct times only: O(n) plus
-  // O(d log d), instead of sorting n subjects through a comparator. A time keeps its first value in input
-  // order, as a stable sort of the subjects would.
-  const atTime = new Map<number, { time: number; leaving: number; deaths: number }>();
-  for (let i = 0; i < times.length; i++) {
-    const time = times[i]!;
-    const tally = atTime.get(time);
-    if (tally === undefined) atTime.set(time, { time, leaving: 1, deaths: events[i]! });
-    else {
-      tally.leaving += 1;
-      tally.deaths += events[i]!;
-    }
-  }
-  const tallies = [...atTime.values()].sort((a, b) => a.time - b.time);
+  // The times sorted, and apart the times of the events, as typed arrays (a native numeric sort, no
+  // comparator): the subjects leaving at a time are its run in the one, the deaths its run in the other.
+  const sorted = Float64Array.from(times).sort();
+  const eventTimes = Float64Array.from(times.filter((_, i) => events[i] === 1)).sort();
+  // -0 and 0 are one time; the table shows the one met first, as a stable sort of the subjects would.
+  const zero = times.find((time) => time === 0);
   const table: KaplanMeierTable = {
     time: [],
     n_risk: [],
@@ -64,7 +56,17 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
   let greenwood = 0;
   let cumhaz = 0;
   let chazVariance = 0;
-  for (const { time, leaving, deaths } of tallies) {
+  let nextEvent = 0;
+  for (let start = 0; start < sorted.length; ) {
+    const time = sorted[start]!;
+    let end = start + 1;
+    while (end < sorted.length && sorted[end] === time) end += 1;
+    let deaths = 0;
+    while (nextEvent < eventTimes.length && eventTimes[nextEvent] === time) {
+      deaths += 1;
+      nextEvent += 1;
+    }
+    const leaving = end - start;
     if (deaths > 0) {
       // Divide, then multiply: the survival package's C loop (S, std_err, cumhaz match R's doubles exactly).
       surv = surv * ((atRisk - deaths) / atRisk);
@@ -73,7 +75,7 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
       chazVariance += deaths / (atRisk * atRisk);
     }
     const stdErr = Math.sqrt(greenwood);
-    table.time.push(time);
+    table.time.push(time === 0 ? zero! : time);
     table.n_risk.push(atRisk);
     table.n_event.push(deaths);
     table.n_censor.push(leaving - deaths);
@@ -83,6 +85,7 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
     table.cumhaz.push(cumhaz);
     table.std_chaz.push(Math.sqrt(chazVariance));
     atRisk -= leaving;
+    start = end;
   }
   return table;
 }

@@ -1,6 +1,6 @@
 // The faster paths of the statistics snapshot (issue #5's 100,000-patient goal) against the straightforward
 // code they replaced, kept here as the reference: per-row level counting without an array per row, the
-// Kaplan-Meier table tallied per distinct time, the time fix on a sorted typed array, approx's constant
+// Kaplan-Meier table from sorted typed arrays, the time fix on a sorted typed array, approx's constant
 // search in one pass, and the snapshot's KM summary from the table and band alone. Results must be the same
 // values, -0 and NaN included (toEqual tells -0 from 0).
 import fc from 'fast-check';
@@ -293,7 +293,7 @@ describe('faster paths give what the straightforward code gives', () => {
     }
   });
 
-  it('kaplanMeier: the same table from a tally per distinct time as from sorting the subjects', () => {
+  it('kaplanMeier: the same table from sorted typed arrays of times as from sorting the subjects', () => {
     fc.assert(
       fc.property(observations, fc.boolean(), (subjects, fix) => {
         const times = subjects.map((s) => s.time);
