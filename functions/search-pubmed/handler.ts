@@ -5,6 +5,9 @@
 // { "reviewId": "iesm", "window": { "from": "2024-01-01", "to": "2024-01-31" } } re-searches a window (the
 // CLI's `search --from --to`).
 //
+// Records are deduplicated by exact keys and fuzzily (blocking index and possible-duplicate queue on the same
+// table, shared/app/fuzzy-dedup.ts), as runSearch does with dedup ports.
+//
 // Each of the protocol's sources this function has an adapter for (PubMed) is searched through runMonitor:
 // a review is due when no successful run started since its latest scheduled time, so a duplicate delivery of
 // the same schedule (Scheduler is at-least-once) searches nothing twice. A failed run throws after logging:
@@ -23,9 +26,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
+import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
+import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
 import { type ReviewRunResult, runMonitor } from '../../shared/app/run-monitor.ts';
 import { RunFailedError, runSearch } from '../../shared/app/run-search.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
@@ -93,6 +98,8 @@ export class SearchFailedError extends LivingReviewError {
 
 export interface SearchHandlerDeps {
   store: CitationStore;
+  /** Fuzzy deduplication over the same table (blocking index, possible-duplicate queue); exact keys only without. */
+  dedup?: FuzzyDedupPorts;
   protocols: readonly Protocol[];
   /** The literature sources by name, as configured now (the PubMed client follows the current api key). */
   sources: () => Promise<Record<string, LiteratureSource>>;
@@ -158,7 +165,12 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
     metrics.addDimension('review', protocol.id);
     try {
       const sources = await deps.sources();
-      const base = { store: deps.store, clock, newRunId: runIds };
+      const base = {
+        store: deps.store,
+        clock,
+        newRunId: runIds,
+        ...(deps.dedup ? { dedup: deps.dedup } : {}),
+      };
       let results: ReviewRunResult[];
       if (event.window) {
         results = [];
@@ -248,8 +260,10 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
     }
     return { pubmed: current.source };
   };
+  const client = createDynamoClient();
   return createSearchHandler({
-    store: new DynamoCitationStore({ client: createDynamoClient(), tableName: env.LIVING_REVIEW_TABLE }),
+    store: new DynamoCitationStore({ client, tableName: env.LIVING_REVIEW_TABLE }),
+    dedup: dynamoFuzzyDedupPorts(client, env.LIVING_REVIEW_TABLE),
     protocols: loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS),
     sources,
   });

@@ -25,10 +25,12 @@ import {
 } from '../../../functions/search-pubmed/handler.ts';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
+import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import { defaultSecretExtract, parseLambdaEnv, secretReader } from '../../../shared/config/lambda-env.ts';
 import { loadProtocolFile, parseProtocol } from '../../../shared/config/load-protocols.ts';
 import { isoDay } from '../../../shared/domain/monitor/search-window.ts';
 import { ConfigError, InputError, ProtocolError } from '../../../shared/errors.ts';
+import { possibleDuplicatePairId } from '../../../shared/ports/screening-store.ts';
 import { eventFixture, type FunctionHarness, lambdaContext, startFunctionHarness } from './harness.ts';
 
 const RECORDED = join(PROJECT_ROOT, 'cli', 'demo', 'recorded');
@@ -138,6 +140,46 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     const queue = await store.listQueue('iesm');
     expect(queue).toHaveLength(queuedBefore + 2);
     expect(queue.map((q) => q.pmid)).toEqual(expect.arrayContaining(arrivals.map((a) => a.pmid)));
+  });
+
+  it('deduplicates fuzzily too: a copy under another PMID and without a DOI is queued as a possible duplicate', async () => {
+    // Prepare: PubMed receives a second record of an already queued work (same title, authors, journal and
+    // pages), with its own PMID and no DOI: no exact key matches.
+    const [original] = syntheticCorpus(1, { from: today, to: today, firstPmid: 41_000_000, seed: 7 });
+    const copyPmid = '41000900';
+    const copy: CorpusRecord = {
+      pmid: copyPmid,
+      createdDate: today,
+      xml: original!.xml
+        .replace(/<PMID Version="1">\d+<\/PMID>/, `<PMID Version="1">${copyPmid}</PMID>`)
+        .replace(
+          /<ArticleId IdType="pubmed">\d+<\/ArticleId>/,
+          `<ArticleId IdType="pubmed">${copyPmid}</ArticleId>`,
+        )
+        .replace(/<ELocationID EIdType="doi"[^>]*>[^<]*<\/ELocationID>/, '')
+        .replace(/<ArticleId IdType="doi">[^<]*<\/ArticleId>/, ''),
+    };
+    standIn.addRecords([copy]);
+
+    // Act
+    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+
+    // Assess: stored as its own citation (different PMIDs are never certain), paired with the original for a
+    // person to confirm or split.
+    expect(result.results[0]?.counts?.new).toBe(1);
+    const screening = new DynamoScreeningStore({
+      client: h.embedded.client,
+      tableName: h.env.LIVING_REVIEW_TABLE!,
+    });
+    const pairs = await screening.listPossibleDuplicates('iesm');
+    const queue = await store.listQueue('iesm');
+    const idOf = (pmid: string) => queue.find((q) => q.pmid === pmid)?.citationId;
+    expect(pairs).toEqual([
+      expect.objectContaining({
+        pairId: possibleDuplicatePairId(idOf(copyPmid)!, idOf(original!.pmid)!),
+        status: 'pending',
+      }),
+    ]);
   });
 
   it('re-searches an explicit window an operator asks for, adding nothing already known', async () => {
