@@ -163,7 +163,8 @@ export async function screenInTerminal(options: TerminalScreeningOptions): Promi
 export const screenCommand: Command = {
   name: 'screen',
   summary: 'Screen records in the terminal (answers read line by line from stdin)',
-  usage: 'screen --review ID --reviewer NAME (reviewer id or name) [--as screener|arbiter] [--data DIR] [--protocol FILE]',
+  usage:
+    'screen --review ID --reviewer NAME (reviewer id or name) [--as screener|arbiter] [--data DIR] [--protocol FILE]',
   options: { ...reviewOptions, reviewer: { type: 'string' }, as: { type: 'string' } },
   async run({ values }, io) {
     const protocol = selectReview(values);
