@@ -27,7 +27,7 @@ export const TIMEFIX_TOLERANCE = Math.sqrt(2.220446049250313e-16);
  */
 export function timefix(times: readonly number[]): number[] {
   // The distinct finite times, increasing: a typed array sorts numbers natively, without a comparator.
-  // -0 is the time 0, and comes back as 0.
+  // -0 is the time 0: with two or more distinct times it comes back as 0.
   const sorted = Float64Array.from(times.filter((time) => Number.isFinite(time))).sort();
   const distinct: number[] = [];
   for (const time of sorted) {
