@@ -6,7 +6,8 @@
 // SDK, resolves from node_modules the way it resolves from /var/runtime/node_modules in Lambda). Then, RUNS times,
 // a fresh `node` process (NODE_OPTIONS=--enable-source-maps, as deployed) imports the bundle and reports how long
 // the import took until `handler` was a function; the process's whole wall time (Node's own start included) is
-// printed beside it. Figures are medians.
+// printed beside it. Figures are medians (the fastest import is printed too: on a busy machine it is the
+// better estimate of the bundle's own cost; the load average is printed with the table).
 //
 // Goals: <= 1 MB (1,048,576 bytes) per bundle, <= 300 ms to handler ready.
 //
@@ -71,6 +72,7 @@ interface Row {
   assetBytes: number;
   topInputs: string;
   importMs: number;
+  importMinMs: number;
   externalsMs: number;
   externals: string[];
   wallMs: number;
@@ -134,6 +136,7 @@ for (const bundleSettings of FUNCTION_BUNDLES) {
     assetBytes: directorySize(outdir),
     topInputs,
     importMs: median(importTimes),
+    importMinMs: Math.min(...importTimes),
     externalsMs: median(externalTimes),
     externals,
     wallMs: median(wallTimes),
@@ -147,12 +150,12 @@ console.log(
   `\nLambda bundles (esbuild ${(await import('esbuild')).version}, options from infra/bundling.ts; median of ${RUNS} fresh processes, Node ${process.versions.node}, load average ${load})\n`,
 );
 console.log(
-  '| function | index.mjs | goal 1 MB | .map | whole asset | import to handler ready | goal 300 ms | the external SDK alone | node process wall | largest inputs |',
+  '| function | index.mjs | goal 1 MB | .map | whole asset | import to handler ready (median / fastest) | goal 300 ms (median) | the external SDK alone | node process wall | largest inputs |',
 );
 console.log('|---|---:|---|---:|---:|---:|---|---:|---:|---|');
 for (const row of rows) {
   console.log(
-    `| ${row.name} | ${row.bytes.toLocaleString('en')} B (${(row.bytes / 1024).toFixed(0)} KiB) | ${row.bytes <= SIZE_GOAL ? 'met' : 'MISSED'} | ${(row.mapBytes / 1024).toFixed(0)} KiB | ${(row.assetBytes / 1024).toFixed(0)} KiB | ${row.importMs.toFixed(0)} ms | ${row.importMs <= INIT_GOAL_MS ? 'met' : 'MISSED'} | ${row.externalsMs.toFixed(0)} ms | ${row.wallMs.toFixed(0)} ms | ${row.topInputs} |`,
+    `| ${row.name} | ${row.bytes.toLocaleString('en')} B (${(row.bytes / 1024).toFixed(0)} KiB) | ${row.bytes <= SIZE_GOAL ? 'met' : 'MISSED'} | ${(row.mapBytes / 1024).toFixed(0)} KiB | ${(row.assetBytes / 1024).toFixed(0)} KiB | ${row.importMs.toFixed(0)} / ${row.importMinMs.toFixed(0)} ms | ${row.importMs <= INIT_GOAL_MS ? 'met' : 'MISSED'} | ${row.externalsMs.toFixed(0)} ms | ${row.wallMs.toFixed(0)} ms | ${row.topInputs} |`,
   );
 }
 console.log('\nExternal (provided by the Lambda runtime, not bundled):');
