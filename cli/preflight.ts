@@ -3,7 +3,11 @@
 import { connect } from 'node:net';
 import { ConfigError } from '../shared/errors.ts';
 
-export async function assertReachable(baseUrl: string, timeoutMs = 5000): Promise<void> {
+export async function assertReachable(
+  baseUrl: string,
+  timeoutMs = 5000,
+  service = 'E-utilities',
+): Promise<void> {
   const url = new URL(baseUrl);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   await new Promise<void>((resolve, reject) => {
@@ -12,7 +16,7 @@ export async function assertReachable(baseUrl: string, timeoutMs = 5000): Promis
       socket.destroy();
       reject(
         new ConfigError(
-          `cannot reach E-utilities at ${url.origin} (${reason}). Offline? \`npm run demo\` runs the same cycle against a local stand-in; NCBI_EUTILS_BASE_URL points at a mirror.`,
+          `cannot reach ${service} at ${url.origin} (${reason}). Offline? \`npm run demo\` runs the same cycle against a local stand-in; NCBI_EUTILS_BASE_URL points at a mirror.`,
         ),
       );
     };

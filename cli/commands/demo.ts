@@ -5,7 +5,7 @@ import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
 import { runSearch } from '../../shared/app/run-search.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import type { Command } from '../command.ts';
-import { newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
 import { startEutilsStandIn } from '../demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../demo/stand-in-corpus.ts';
 import { describeRun } from '../format.ts';
@@ -38,7 +38,7 @@ export const demoCommand: Command = {
       const window = { from: protocol.monitoringStart, to: isoDay(new Date()) };
       const run = await runSearch(
         { protocol, window },
-        { store: embedded.store, source, clock: () => new Date(), newRunId },
+        { store: embedded.store, source, dedup: fuzzyDedupFor(embedded), clock: () => new Date(), newRunId },
       );
       io.out(describeRun(run));
       const queue = await embedded.store.listQueue(protocol.id);

@@ -1,8 +1,8 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import type { Command } from '../command.ts';
-import { loadProtocols, newRunId, openStore, progressLine, pubmedFromEnv } from '../context.ts';
+import { fuzzyDedupFor, loadProtocols, newRunId, openStore, progressLine } from '../context.ts';
 import { describeResult } from '../format.ts';
-import { assertReachable } from '../preflight.ts';
+import { openSources } from '../sources.ts';
 
 export const runCommand: Command = {
   name: 'run',
@@ -11,8 +11,7 @@ export const runCommand: Command = {
   options: { force: { type: 'boolean' }, protocol: { type: 'string' }, data: { type: 'string' } },
   async run({ values }, io) {
     const protocols = loadProtocols(values);
-    const { source, config } = pubmedFromEnv();
-    await assertReachable(config.baseUrl);
+    const { sources, close } = await openSources(protocols);
     const embedded = await openStore(values);
     const progress = progressLine(io);
     try {
@@ -20,7 +19,8 @@ export const runCommand: Command = {
         { protocols, force: values.force === true },
         {
           store: embedded.store,
-          sources: { pubmed: source },
+          sources,
+          dedup: fuzzyDedupFor(embedded),
           clock: () => new Date(),
           newRunId,
           onProgress: ({ window, counts }) =>
@@ -40,6 +40,7 @@ export const runCommand: Command = {
     } finally {
       progress.done();
       await embedded.close();
+      await close();
     }
   },
 };
