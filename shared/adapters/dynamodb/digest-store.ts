@@ -30,7 +30,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -49,6 +48,7 @@ import type {
 } from '../../ports/digest-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { CITATION_PREFIX, type ItemKey, reviewPk } from './table-design.ts';
+import { queryAllPages } from './query-pages.ts';
 
 export const DIGEST_MARKER_SK = 'DIGEST_MARKER';
 export const ONCE_PREFIX = 'ONCE#';
@@ -421,20 +421,7 @@ export class DynamoDigestStore implements DigestStore {
         ? { ProjectionExpression: projection, ExpressionAttributeNames: { '#type': 'type' } }
         : {}),
     };
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
-      }
-    } while (startKey);
-    return items;
+    return queryAllPages(this.client, input, what);
   }
 
   private parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {

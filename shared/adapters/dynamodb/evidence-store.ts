@@ -40,7 +40,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -56,6 +55,7 @@ import type {
 } from '../../ports/evidence-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
+import { queryAllPages } from './query-pages.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -507,20 +507,7 @@ export class DynamoEvidenceStore implements EvidenceStore {
       ConsistentRead: true,
       ...(projection ? { ProjectionExpression: projection } : {}),
     };
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
-      }
-    } while (startKey);
-    return items;
+    return queryAllPages(this.client, input, what);
   }
 
   /** BatchWriteItem in requests of 25, a few at a time, retrying unprocessed items with backoff. */

@@ -20,7 +20,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -37,6 +36,7 @@ import {
 } from '../../ports/screening-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { citationItemKey, type ItemKey, QUEUE_INDEX, queuePartition, reviewPk } from './table-design.ts';
+import { queryAllPages } from './query-pages.ts';
 
 export const SCREENING_PREFIX = 'SCREENING#';
 export const POSSIBLE_DUPLICATE_PREFIX = 'POSSIBLE_DUPLICATE#';
@@ -314,19 +314,6 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   private async queryAll(input: QueryCommandInput, what: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
-      }
-    } while (startKey);
-    return items;
+    return queryAllPages(this.client, input, what);
   }
 }
