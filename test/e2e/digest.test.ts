@@ -1,13 +1,12 @@
 // The digest e-mail's HTML part rendered in real headless Chromium (Debian's chromium via playwright-core): the
 // message is composed by the outbox mailer and read back with mailparser, exactly as a mail client gets it. A
 // title carrying <script> and <img onerror> must show as text and run nothing. Screenshot: test-artifacts/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { sendDigest } from '../../shared/app/send-digest.ts';
 import {
@@ -23,40 +22,21 @@ import {
 declare const document: { querySelectorAll(selector: string): { length: number } };
 declare const window: { __pwned?: boolean };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const HOSTILE =
   '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Intradural metastasis of the cauda equina';
 
 let h: Harness;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
   h = await openHarness('e2e-digest');
-  profile = mkdtempSync(join(tmpdir(), 'lr-chromium-digest-'));
-  // A fresh profile directory each run (Chromium's --user-data-dir, which playwright passes itself).
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 820, height: 1000 },
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchChromium({ width: 820, height: 1000 });
+  context = browser.context;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await h?.close();
 });
 

@@ -1,12 +1,8 @@
-// The living report rendered in real headless Chromium from the files the local publisher wrote: tables, the
-// Kaplan-Meier plots (SVG with bands, censor marks and numbers at risk), the PRISMA flow, the retraction naming
-// the study and the search log; a study title carrying <script> shows as text. Screenshots: test-artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import { numberAtRisk, timeAxis } from '../../shared/domain/report/km-plot.ts';
@@ -26,40 +22,21 @@ import {
 declare const document: { querySelectorAll(selector: string): { length: number } };
 declare const window: { __pwned?: boolean };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const HOSTILE =
   '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Drop metastases';
 
 let h: Harness;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
   h = await openHarness('e2e-report');
-  profile = mkdtempSync(join(tmpdir(), 'lr-chromium-report-'));
-  // A fresh profile directory each run (Chromium's --user-data-dir, which playwright passes itself).
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1100, height: 1000 },
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchChromium({ width: 1100, height: 1000 });
+  context = browser.context;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await h?.close();
 });
 

@@ -1,12 +1,7 @@
-// End to end in real headless Chromium: two reviewers screen on the page, a conflict is settled by the
-// arbiter, and a record whose title carries a <script> renders as text. Screenshots are kept in
-// test-artifacts/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
 import { statusOf, replay } from '../../shared/domain/screening/workflow.ts';
 import { citation, type Harness, iesm, startHarness, TOKENS } from '../integration/screening/support.ts';
 
@@ -18,14 +13,12 @@ declare const document: {
 };
 declare const window: { __pwned?: boolean };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const HOSTILE_TITLE =
   '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Intradural metastasis';
 
 let h: Harness;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 const problems: string[] = [];
 
 async function openAs(reviewer: string): Promise<Page> {
@@ -59,34 +52,17 @@ async function statusSays(page: Page, text: string): Promise<void> {
 const title = (pmid: string) => `Intradural extramedullary metastasis from renal carcinoma: case ${pmid}`;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
   h = await startHarness('e2e', [
     { reviewId: iesm.id, citation: citation('401') },
     { reviewId: iesm.id, citation: citation('402', { title: HOSTILE_TITLE }) },
     { reviewId: iesm.id, citation: citation('403') },
   ]);
-  profile = mkdtempSync(join(tmpdir(), 'lr-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1100, height: 900 },
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchChromium({ width: 1100, height: 900 });
+  context = browser.context;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await h?.close();
 });
 
