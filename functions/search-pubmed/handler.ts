@@ -8,7 +8,7 @@
 // Records are deduplicated by exact keys and fuzzily (blocking index and possible-duplicate queue on the same
 // table, shared/app/fuzzy-dedup.ts), as runSearch does with dedup ports.
 //
-// Each of the protocol's sources this function has an adapter for (PubMed) is searched through runMonitor:
+// Each of the protocol's sources (PubMed; Europe PMC when the protocol lists it) is searched through runMonitor:
 // a review is due when no successful run started since its latest scheduled time, so a duplicate delivery of
 // the same schedule (Scheduler is at-least-once) searches nothing twice. A failed run throws after logging:
 // Lambda retries the event (SEARCH_ASYNC_RETRY_ATTEMPTS) and then sends it to the dead-letter queue, whose
@@ -18,7 +18,8 @@
 // Environment (validated at cold start): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS (the protocols folder
 // bundled into the function: /var/task/protocols), NCBI_API_KEY_SECRET_ARN (optional: the secret holding the
 // NCBI api_key, read through Powertools Parameters and cached; absent means no key, 3 requests/s),
-// NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL and the client's other NCBI_* settings (eutils-client.ts).
+// NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL and the client's other NCBI_* settings (eutils-client.ts),
+// EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the other EUROPEPMC_* settings (europepmc-client.ts).
 // AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -28,6 +29,8 @@ import { z } from 'zod';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { EuropePmcClient, europePmcConfigFromEnv } from '../../shared/adapters/europepmc/europepmc-client.ts';
+import { EuropePmcSource } from '../../shared/adapters/europepmc/europepmc-source.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
 import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
@@ -248,23 +251,31 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
     secretId: env.NCBI_API_KEY_SECRET_ARN,
     maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
   });
+  const protocols = loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS);
   // One PubMed source per api key: a rotated key (seen once Powertools' cache expires) gets a new client.
-  let current: { apiKey: string | undefined; client: EutilsClient; source: PubmedSource } | undefined;
+  let pubmed: { apiKey: string | undefined; client: EutilsClient; source: PubmedSource } | undefined;
+  // Europe PMC (no key) only when a bundled protocol lists it, built once.
+  const wantsEuropePmc = protocols.some((protocol) => protocol.sources.some((s) => s.name === 'europepmc'));
+  let europePmc: EuropePmcSource | undefined;
   const sources = async (): Promise<Record<string, LiteratureSource>> => {
     const apiKey = await readApiKey();
-    if (!current || current.apiKey !== apiKey) {
-      const previous = current;
+    if (!pubmed || pubmed.apiKey !== apiKey) {
+      const previous = pubmed;
       const client = new EutilsClient(eutilsConfigFromEnv(process.env, { apiKey }));
-      current = { apiKey, client, source: new PubmedSource(client) };
+      pubmed = { apiKey, client, source: new PubmedSource(client) };
       await previous?.client.close();
     }
-    return { pubmed: current.source };
+    if (wantsEuropePmc && !europePmc) {
+      const config = europePmcConfigFromEnv(process.env);
+      europePmc = new EuropePmcSource(new EuropePmcClient(config), { pageSize: config.pageSize });
+    }
+    return { pubmed: pubmed.source, ...(europePmc ? { europepmc: europePmc } : {}) };
   };
   const client = createDynamoClient();
   return createSearchHandler({
     store: new DynamoCitationStore({ client, tableName: env.LIVING_REVIEW_TABLE }),
     dedup: dynamoFuzzyDedupPorts(client, env.LIVING_REVIEW_TABLE),
-    protocols: loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS),
+    protocols,
     sources,
   });
 }

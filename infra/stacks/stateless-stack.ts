@@ -5,7 +5,7 @@
 // Functions, each sized for its work (memory also buys CPU):
 // | function | trigger | memory | timeout |
 // |---|---|---|---|
-// | search-pubmed | a schedule per protocol (its cron) | 1024 MB | 15 min: a first run backfills from monitoringStart |
+// | search-pubmed | a schedule per protocol (its cron); PubMed, and Europe PMC when listed | 1024 MB | 15 min: a first run backfills from monitoringStart |
 // | screening-api | API Gateway HTTP API, Cognito JWT authorizer | 512 MB | 10 s (API Gateway gives up at 30 s) |
 // | recompute-stats | table stream, filtered to STUDY# and PATIENT# items | 1024 MB | 5 min |
 // | publish-report | table stream (SNAPSHOT_LATEST, NOTICE# inserts) and a schedule per protocol (+1 h) | 1024 MB | 5 min |
@@ -137,12 +137,13 @@ export class StatelessStack extends Stack {
     // search-pubmed: one monitor cycle of one review, on the review's schedule.
     this.search = new ServiceFunction(this, {
       name: 'search-pubmed',
-      description: 'Searches PubMed for one review ({ reviewId }), deduplicates and queues new citations',
+      description: "Searches one review's sources ({ reviewId }), deduplicates and queues new citations",
       memorySize: 1024,
       timeout: Duration.minutes(15),
       logRetention,
       protocolsDir,
-      environment: ncbiEnvironment,
+      // Europe PMC, for protocols that list it, is asked with the same contact address.
+      environment: { ...ncbiEnvironment, ...(props.ncbi.email ? { EUROPEPMC_EMAIL: props.ncbi.email } : {}) },
     }).bindTable(table, 'RW');
     if (ncbiKey) this.search.bindSecret(ncbiKey, 'NCBI_API_KEY_SECRET_ARN');
     this.scheduleEachReview(this.search, 'search-pubmed', props);

@@ -462,6 +462,7 @@ describe('Least privilege: IAM per function', () => {
     expect(env).toMatchObject({
       LIVING_REVIEW_PROTOCOLS: '/var/task/protocols',
       NCBI_EMAIL: 'operator@example.org',
+      EUROPEPMC_EMAIL: 'operator@example.org',
     });
   });
 

@@ -5,11 +5,17 @@
 // without api_key. The last test runs the handler as bundled for Lambda (infra/bundling.ts), protocols
 // converted to JSON and the slim undici entry included.
 import { execSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type EuropePmcStandIn,
+  startEuropePmcStandIn,
+  syntheticEuropePmcCorpus,
+} from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import {
   type CorpusRecord,
@@ -36,6 +42,21 @@ import { eventFixture, type FunctionHarness, lambdaContext, startFunctionHarness
 const RECORDED = join(PROJECT_ROOT, 'cli', 'demo', 'recorded');
 const PROTOCOLS = join(PROJECT_ROOT, 'protocols');
 const iesm = loadProtocolFile(join(PROTOCOLS, 'iesm.yaml'));
+
+/** The handler's protocols: the shipped IESM protocol and a copy that also searches Europe PMC. */
+function handlerProtocols(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lr-fn-protocols-'));
+  const text = readFileSync(join(PROTOCOLS, 'iesm.yaml'), 'utf8');
+  writeFileSync(join(dir, 'iesm.yaml'), text);
+  writeFileSync(
+    join(dir, 'two-sources.yaml'),
+    text
+      .replace(/^id: iesm$/m, 'id: two-sources')
+      .replace(/^ {2}- name: pubmed$/m, '  - name: pubmed\n  - name: europepmc'),
+  );
+  return dir;
+}
+const europePmcCorpus = syntheticEuropePmcCorpus(5, { from: '2023-01-01', to: '2023-12-31', seed: 11 });
 const today = isoDay(new Date());
 
 const recorded: CorpusRecord[] = readdirSync(RECORDED)
@@ -47,12 +68,17 @@ const sinceStart = recorded.filter((r) => r.createdDate >= iesm.monitoringStart 
 
 let h: FunctionHarness;
 let standIn: EutilsStandIn;
+let europePmcStandIn: EuropePmcStandIn;
 let store: DynamoCitationStore;
 
 beforeAll(async () => {
   standIn = await startEutilsStandIn({ corpus: recorded, rateLimit: { withoutKey: 100, withKey: 100 } });
+  europePmcStandIn = await startEuropePmcStandIn({ corpus: europePmcCorpus, rateLimit: 100 });
   h = await startFunctionHarness('search-pubmed', {
-    LIVING_REVIEW_PROTOCOLS: PROTOCOLS,
+    LIVING_REVIEW_PROTOCOLS: handlerProtocols(),
+    EUROPEPMC_BASE_URL: europePmcStandIn.baseUrl,
+    EUROPEPMC_EMAIL: 'monitor-tests@example.org',
+    EUROPEPMC_REQUESTS_PER_SECOND: '50',
     NCBI_EUTILS_BASE_URL: standIn.baseUrl,
     NCBI_TOOL: 'living-review-monitor',
     NCBI_EMAIL: 'monitor-tests@example.org',
@@ -69,6 +95,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await standIn?.close();
+  await europePmcStandIn?.close();
 });
 
 const scheduled = () =>
@@ -215,6 +242,21 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
     expect(runLog).toMatchObject({ outcome: 'failed', runId: error.result.results[0]?.runId });
     expect(await store.getWatermark('iesm', 'pubmed')).toEqual(watermark);
+  });
+
+  it('searches every source a protocol lists: PubMed and Europe PMC, one run each', async () => {
+    const europeBefore = europePmcStandIn.requests.length;
+    const result = await handler({ reviewId: 'two-sources' }, lambdaContext('search-pubmed'));
+    expect(result.results.map((r) => [r.source, r.status])).toEqual([
+      ['pubmed', 'succeeded'],
+      ['europepmc', 'succeeded'],
+    ]);
+    const europe = result.results[1]!;
+    expect(europe.counts).toMatchObject({ found: europePmcCorpus.length, new: europePmcCorpus.length });
+    expect(europePmcStandIn.requests.length).toBeGreaterThan(europeBefore);
+    const runs = await store.listRunLogs('two-sources');
+    expect(runs.map((r) => r.source).sort()).toEqual(['europepmc', 'pubmed']);
+    expect(await store.getWatermark('two-sources', 'europepmc')).not.toBeNull();
   });
 
   it('rejects an event without a review id, and a review it has no protocol for', async () => {
