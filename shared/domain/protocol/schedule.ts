@@ -66,7 +66,10 @@ export function parseCron(expression: string): CronSchedule {
     string,
     string,
   ];
-  if ([minute, hour, dayOfMonth, month, dayOfWeek, year].some((f) => /[LW#]/.test(f))) {
+  // L (last), W (weekday) and # (nth weekday) are whole tokens such as "L", "15W", "6L" or "2#1"; the letters
+  // inside names such as WED or JUL are not them.
+  const special = (token: string) => token.includes('#') || /^(\d*L|L-\d+|\d+W|LW)$/i.test(token);
+  if ([dayOfMonth, dayOfWeek].some((f) => f.split(',').some(special))) {
     throw new Error('L, W and # are not supported');
   }
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {

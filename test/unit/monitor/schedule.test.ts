@@ -17,6 +17,15 @@ describe('EventBridge cron', () => {
     expect(() => parseCron('0 25 ? * MON *')).toThrow(/hours: "25" is not in 0-23/);
     expect(() => parseCron('0 6 ? * MON')).toThrow(/six fields/);
     expect(() => parseCron('0 6 L * ? *')).toThrow(/not supported/);
+    expect(() => parseCron('0 6 ? * 6L *')).toThrow(/not supported/);
+    expect(() => parseCron('0 6 15W * ? *')).toThrow(/not supported/);
+    expect(() => parseCron('0 6 ? * 2#1 *')).toThrow(/not supported/);
+  });
+
+  it('reads names that contain the letters L and W (WED, JUL, APR-JUL) as names', () => {
+    expect([...(parseCron('0 6 ? * WED *').daysOfWeek as Set<number>)]).toEqual([3]);
+    expect([...parseCron('0 6 ? JUL WED *').months]).toEqual([7]);
+    expect([...parseCron('0 6 1 APR-JUL ? *').months]).toEqual([4, 5, 6, 7]);
   });
 
   it('finds the previous and next Monday 06:00', () => {
