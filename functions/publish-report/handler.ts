@@ -16,6 +16,7 @@
 // keys are served under), EVENT_BUS_NAME (optional, default bus), DIGEST_FROM and DIGEST_RECIPIENTS (trigger
 // notifications by SES), SES_CONFIGURATION_SET (optional). IAM: s3:PutObject on the bucket prefix,
 // events:PutEvents on the bus, ses:SendRawEmail, DynamoDB read/write on the table and its stream.
+import { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
@@ -37,6 +38,8 @@ import { errorMessage, InputError } from '../../shared/errors.ts';
 import type { Mailer } from '../../shared/ports/mailer.ts';
 import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
+
+const logger = new Logger({ serviceName: 'publish-report' });
 
 export const PUBLISH_REPORT_ENV = {
   table: 'LIVING_REVIEW_TABLE',
@@ -125,7 +128,9 @@ function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
 
 export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
   const byId = protocolsById(deps.protocols);
-  const log = deps.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const log =
+    deps.log ??
+    (({ level, message, ...keys }) => logger[level === 'ERROR' ? 'error' : 'info'](String(message), keys));
   const update = async (reviewId: string) => {
     const outcome = await updateLivingReview(
       { protocol: byId(reviewId), reportUrl: deps.reportUrlOf?.(reviewId) ?? null },

@@ -11,6 +11,7 @@
 // digest.recipients), SCREENING_BASE_URL (optional: the screening page the digest links to), and
 // SES_CONFIGURATION_SET (optional). IAM: ses:SendRawEmail/SendEmail on the sender identity; DynamoDB read and
 // write on the table.
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
@@ -22,6 +23,8 @@ import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { InputError } from '../../shared/errors.ts';
+
+const logger = new Logger({ serviceName: 'send-digest' });
 
 export const SEND_DIGEST_ENV = {
   table: 'LIVING_REVIEW_TABLE',
@@ -81,7 +84,7 @@ export function createSendDigestHandler(
       { protocol, ...(parsed.data.sendWhenEmpty ? { sendWhenEmpty: true } : {}) },
       { ...deps, clock },
     );
-    console.log(JSON.stringify({ level: 'INFO', message: 'digest', reviewId: protocol.id, ...outcome }));
+    logger.info('digest', { reviewId: protocol.id, ...outcome });
     return { reviewId: protocol.id, ...outcome };
   };
 }

@@ -8,6 +8,7 @@
 // Environment (watchRetractionsEnvSchema): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS, NCBI_API_KEY_SECRET_ARN
 // (optional: the secret holding the NCBI api_key, as for search-pubmed; never the key itself in the env),
 // NCBI_API_KEY_MAX_AGE_SECONDS, and the client's NCBI_* settings (NCBI_TOOL, NCBI_EMAIL, NCBI_EUTILS_BASE_URL).
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
@@ -24,6 +25,8 @@ import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { InputError } from '../../shared/errors.ts';
 import { protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
+
+const logger = new Logger({ serviceName: 'watch-retractions' });
 
 export const watchRetractionsEnvSchema = z.object({
   LIVING_REVIEW_TABLE: z.string().min(1),
@@ -50,18 +53,14 @@ export function createWatchRetractionsHandler(
       );
     }
     const outcome = await watchRetractions({ protocol: byId(parsed.data.reviewId) }, { ...deps, clock });
-    console.log(
-      JSON.stringify({
-        level: 'INFO',
-        message: 'retraction watch',
-        reviewId: outcome.reviewId,
-        checked: outcome.checked,
-        missing: outcome.missing.length,
-        newNotices: outcome.newNotices.length,
-        retracted: outcome.retracted.map((s) => s.citationId),
-        version: outcome.recompute?.version ?? null,
-      }),
-    );
+    logger.info('retraction watch', {
+      reviewId: outcome.reviewId,
+      checked: outcome.checked,
+      missing: outcome.missing.length,
+      newNotices: outcome.newNotices.length,
+      retracted: outcome.retracted.map((s) => s.citationId),
+      version: outcome.recompute?.version ?? null,
+    });
     return outcome;
   };
 }
