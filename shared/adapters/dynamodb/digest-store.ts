@@ -26,13 +26,7 @@
 // The table's stream carries NOTICE# inserts to functions/publish-report (with the SNAPSHOT_LATEST pointer), so
 // a retraction regenerates the report even when the protocol keeps the study's patients (flag-only).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { updateTriggerSchema } from '../../domain/protocol/protocol.ts';
 import { NOTICE_KINDS } from '../../domain/retraction/notices.ts';
@@ -48,7 +42,7 @@ import type {
 } from '../../ports/digest-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { CITATION_PREFIX, type ItemKey, reviewPk } from './table-design.ts';
-import { queryAllPages } from './query-pages.ts';
+import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
 export const DIGEST_MARKER_SK = 'DIGEST_MARKER';
 export const ONCE_PREFIX = 'ONCE#';
@@ -396,32 +390,21 @@ export class DynamoDigestStore implements DigestStore {
   }
 
   private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | null> {
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      return Item ?? null;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+    return (await getItemConsistent(this.client, this.tableName, key, what)) ?? null;
   }
 
-  private async queryPrefix(
+  private queryPrefix(
     reviewId: string,
     prefix: string,
     what: string,
     projection?: string,
   ): Promise<Record<string, unknown>[]> {
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': prefix },
-      ConsistentRead: true,
-      ...(projection
-        ? { ProjectionExpression: projection, ExpressionAttributeNames: { '#type': 'type' } }
-        : {}),
-    };
-    return queryAllPages(this.client, input, what);
+    return queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix, ...(projection ? { projection, names: { '#type': 'type' } } : {}) },
+      what,
+    );
   }
 
   private parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {

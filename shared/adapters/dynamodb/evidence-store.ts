@@ -38,9 +38,7 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
-  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -55,7 +53,7 @@ import type {
 } from '../../ports/evidence-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
-import { queryAllPages } from './query-pages.ts';
+import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -475,15 +473,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
     return parsed.data;
   }
 
-  private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      return Item;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+  private get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
+    return getItemConsistent(this.client, this.tableName, key, what);
   }
 
   private async put(item: Record<string, unknown>, what: string): Promise<void> {
@@ -494,20 +485,18 @@ export class DynamoEvidenceStore implements EvidenceStore {
     }
   }
 
-  private async queryPrefix(
+  private queryPrefix(
     reviewId: string,
     prefix: string,
     what: string,
     projection?: string,
   ): Promise<Record<string, unknown>[]> {
-    const input: QueryCommandInput = {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': prefix },
-      ConsistentRead: true,
-      ...(projection ? { ProjectionExpression: projection } : {}),
-    };
-    return queryAllPages(this.client, input, what);
+    return queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix, ...(projection ? { projection } : {}) },
+      what,
+    );
   }
 
   /** BatchWriteItem in requests of 25, a few at a time, retrying unprocessed items with backoff. */
