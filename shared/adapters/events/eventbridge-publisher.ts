@@ -2,11 +2,13 @@
 // "LivingReviewUpdated", detail as the port's schema says. PutEvents answers 200 even when an entry failed, so
 // FailedEntryCount is checked and a failed entry is an error (retryable: EventBridge's codes for it are
 // throttling and internal failures).
-import {
+//
+// @aws-sdk/client-eventbridge is loaded on the first event (a dynamic import, once per process), not with this
+// module: publish-report imports it at init but emits an event only when it published a new report version.
+import type {
   EventBridgeClient,
-  type EventBridgeClientConfig,
-  PutEventsCommand,
-  type PutEventsCommandOutput,
+  EventBridgeClientConfig,
+  PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
 import {
@@ -16,6 +18,18 @@ import {
   type LivingReviewUpdatedDetail,
   livingReviewUpdatedDetailSchema,
 } from '../../ports/event-publisher.ts';
+
+type EventBridgeSdk = typeof import('@aws-sdk/client-eventbridge');
+let eventBridgeSdk: Promise<EventBridgeSdk> | undefined;
+
+/** @aws-sdk/client-eventbridge, imported on first use (a failed import is tried again next time). */
+function loadEventBridgeSdk(): Promise<EventBridgeSdk> {
+  eventBridgeSdk ??= import('@aws-sdk/client-eventbridge').catch((error: unknown) => {
+    eventBridgeSdk = undefined;
+    throw error;
+  });
+  return eventBridgeSdk;
+}
 
 export class EventPublishError extends LivingReviewError {}
 
@@ -27,16 +41,21 @@ export interface EventBridgePublisherOptions {
 }
 
 export class EventBridgePublisher implements EventPublisher {
-  readonly client: EventBridgeClient;
+  /** The client given, or the one built from `clientConfig` on the first event. */
+  private client: EventBridgeClient | undefined;
+  private readonly clientConfig: EventBridgeClientConfig;
   private readonly eventBusName: string | undefined;
 
   constructor(options: EventBridgePublisherOptions = {}) {
-    this.client = options.client ?? new EventBridgeClient(options.clientConfig ?? {});
+    this.client = options.client;
+    this.clientConfig = options.clientConfig ?? {};
     this.eventBusName = options.eventBusName;
   }
 
   async livingReviewUpdated(detail: LivingReviewUpdatedDetail): Promise<void> {
     const checked = livingReviewUpdatedDetailSchema.parse(detail);
+    const { EventBridgeClient, PutEventsCommand } = await loadEventBridgeSdk();
+    this.client ??= new EventBridgeClient(this.clientConfig);
     let output: PutEventsCommandOutput;
     try {
       output = await this.client.send(

@@ -2,15 +2,26 @@
 // text and HTML parts and the RIS attachment reach the recipients exactly as the outbox would have written them.
 // Recipients are named in Destination as well as in the headers; the sender (FromEmailAddress) must be an SES
 // verified identity (the CDK context's sesSender).
-import {
-  SendEmailCommand,
-  type SendEmailCommandInput,
-  SESv2Client,
-  type SESv2ClientConfig,
-} from '@aws-sdk/client-sesv2';
+//
+// @aws-sdk/client-sesv2 is loaded on the first message (a dynamic import, once per process), not with this
+// module: send-digest sends nothing when nothing is new, publish-report mails only when an update trigger is
+// crossed, so neither function's init pays for loading the SES client.
+import type { SendEmailCommandInput, SESv2Client, SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
 import type { Mailer, MailMessage, SentMail } from '../../ports/mailer.ts';
 import { composeMime, messageIdOf } from './compose.ts';
+
+type SesSdk = typeof import('@aws-sdk/client-sesv2');
+let sesSdk: Promise<SesSdk> | undefined;
+
+/** @aws-sdk/client-sesv2, imported on first use (a failed import is tried again next time). */
+function loadSesSdk(): Promise<SesSdk> {
+  sesSdk ??= import('@aws-sdk/client-sesv2').catch((error: unknown) => {
+    sesSdk = undefined;
+    throw error;
+  });
+  return sesSdk;
+}
 
 /** SES refused or failed the message. Retryable for throttling, 5xx and network failures. */
 export class MailDeliveryError extends LivingReviewError {}
@@ -41,16 +52,21 @@ export interface SesMailerOptions {
 }
 
 export class SesMailer implements Mailer {
-  readonly client: SESv2Client;
+  /** The client given, or the one built from `clientConfig` on the first message. */
+  private client: SESv2Client | undefined;
+  private readonly clientConfig: SESv2ClientConfig;
   private readonly configurationSetName: string | undefined;
 
   constructor(options: SesMailerOptions = {}) {
-    this.client = options.client ?? new SESv2Client(options.clientConfig ?? {});
+    this.client = options.client;
+    this.clientConfig = options.clientConfig ?? {};
     this.configurationSetName = options.configurationSetName;
   }
 
   async send(message: MailMessage): Promise<SentMail> {
     const raw = await composeMime(message);
+    const { SendEmailCommand, SESv2Client } = await loadSesSdk();
+    this.client ??= new SESv2Client(this.clientConfig);
     const input: SendEmailCommandInput = {
       FromEmailAddress: message.from,
       Destination: { ToAddresses: message.to },

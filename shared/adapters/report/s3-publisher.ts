@@ -2,7 +2,11 @@
 // (versioned by the stateful stack, so every published version of a report is kept). index.html files go last,
 // so a reader never gets a page whose plots are not uploaded yet. The URL given to subscribers is
 // REPORT_PUBLIC_BASE_URL + key when a public base URL (a CloudFront distribution) is configured, else null.
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+//
+// @aws-sdk/client-s3 is loaded on the first publish (a dynamic import, once per process), not with this module:
+// publish-report imports it at init, but an invocation whose report is unchanged (or has no snapshot yet) uploads
+// nothing, so the function's init pays only for what every invocation needs (bench/bundle.bench.ts measures it).
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { errorMessage, InputError, LivingReviewError } from '../../errors.ts';
 import {
   isSafeReportPath,
@@ -11,6 +15,18 @@ import {
   type ReportPublisher,
 } from '../../ports/report-publisher.ts';
 import { publicationOrder } from './local-publisher.ts';
+
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let s3Sdk: Promise<S3Sdk> | undefined;
+
+/** @aws-sdk/client-s3, imported on first use (a failed import is tried again next time). */
+function loadS3Sdk(): Promise<S3Sdk> {
+  s3Sdk ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
+    s3Sdk = undefined;
+    throw error;
+  });
+  return s3Sdk;
+}
 
 /** S3 refused or failed an upload. */
 export class ReportUploadError extends LivingReviewError {}
@@ -26,13 +42,16 @@ export interface S3ReportPublisherOptions {
 }
 
 export class S3ReportPublisher implements ReportPublisher {
-  readonly client: S3Client;
+  /** The client given, or the one built from `clientConfig` on first publish. */
+  private client: S3Client | undefined;
+  private readonly clientConfig: S3ClientConfig;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly publicBaseUrl: string | undefined;
 
   constructor(options: S3ReportPublisherOptions) {
-    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.client = options.client;
+    this.clientConfig = options.clientConfig ?? {};
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
     this.publicBaseUrl = options.publicBaseUrl
@@ -50,6 +69,8 @@ export class S3ReportPublisher implements ReportPublisher {
   }
 
   async publish(reviewId: string, files: readonly ReportFile[]): Promise<PublishedReport> {
+    const { PutObjectCommand, S3Client } = await loadS3Sdk();
+    this.client ??= new S3Client(this.clientConfig);
     for (const file of publicationOrder(files)) {
       const key = this.keyOf(reviewId, file.path);
       try {

@@ -160,6 +160,8 @@ describe('Class: SesMailer (SendEmail request against a loopback endpoint)', () 
 
   afterAll(async () => {
     client?.destroy();
+    // The mailer that builds its own client (below) keeps its socket open: close it from this side.
+    server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -200,5 +202,22 @@ describe('Class: SesMailer (SendEmail request against a loopback endpoint)', () 
     const throttled = await mailer.send(message()).catch((error: unknown) => error);
     expect((throttled as MailDeliveryError).retryable).toBe(true);
     answer = { status: 200, body: { MessageId: 'ses-0001' } };
+  });
+
+  it('builds its SES client from clientConfig on the first message (the SDK is imported then, not at load)', async () => {
+    const { port } = server.address() as AddressInfo;
+    const mailer = new SesMailer({
+      clientConfig: {
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      },
+    });
+    requests.length = 0;
+    const sent = await mailer.send(message());
+    expect(sent.id).toBe('ses-0001');
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v2/email/outbound-emails']);
+    expect(requests[0]!.headers.authorization).toMatch(/\/eu-west-1\/ses\/aws4_request/);
   });
 });

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EventBridgePublisher,
@@ -50,6 +51,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The publishers that build their own clients (below) keep their sockets open: close them from this side.
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
@@ -157,5 +160,53 @@ describe('Class: EventBridgePublisher', () => {
     expect((failed as Error).message).toContain('ThrottlingException Rate exceeded');
     eventAnswer = { FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] };
     client.destroy();
+  });
+});
+
+describe('AWS SDK clients loaded on first use', () => {
+  it('S3ReportPublisher and EventBridgePublisher build their clients from clientConfig when first used', async () => {
+    const clientConfig = { endpoint, region: 'eu-west-1', credentials, maxAttempts: 1 };
+    const publisher = new S3ReportPublisher({
+      bucket: 'reports-bucket',
+      clientConfig: { ...clientConfig, forcePathStyle: true },
+    });
+    const events = new EventBridgePublisher({ clientConfig });
+    requests.length = 0;
+    const files = [{ path: 'index.html', contentType: 'text/html; charset=utf-8', body: '<p>latest</p>' }];
+    expect(await publisher.publish('iesm', files)).toEqual({ key: 'iesm/index.html', url: null });
+    await publisher.publish('iesm', files);
+    await events.livingReviewUpdated(detail);
+    expect(requests.map((r) => `${r.method} ${decodeURIComponent(r.path.split('?')[0]!)}`)).toEqual([
+      'PUT /reports-bucket/iesm/index.html',
+      'PUT /reports-bucket/iesm/index.html',
+      'POST /',
+    ]);
+    expect(requests[2]!.headers['x-amz-target']).toBe('AWSEvents.PutEvents');
+  });
+
+  it('the S3, SES and EventBridge adapters import their SDK client only dynamically (not at a bundle init)', async () => {
+    const adapters = {
+      's3-publisher': ['report/s3-publisher.ts', '@aws-sdk/client-s3'],
+      'ses-mailer': ['mail/ses-mailer.ts', '@aws-sdk/client-sesv2'],
+      'eventbridge-publisher': ['events/eventbridge-publisher.ts', '@aws-sdk/client-eventbridge'],
+    } as const;
+    for (const [name, [file, sdk]] of Object.entries(adapters)) {
+      const result = await build({
+        entryPoints: [new URL(`../../../shared/adapters/${file}`, import.meta.url).pathname],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        platform: 'node',
+        external: ['@aws-sdk/*'],
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports);
+      const sdkImports = imports.filter((i) => i.path.startsWith('@aws-sdk/'));
+      expect(
+        sdkImports.map((i) => `${name}: ${i.kind} ${i.path}`),
+        'only a dynamic import of its own client',
+      ).toEqual([`${name}: dynamic-import ${sdk}`]);
+    }
   });
 });
