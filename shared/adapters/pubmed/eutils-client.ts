@@ -6,26 +6,21 @@
 // slower than timeoutMs is aborted), damaged bodies (cut short, not XML), and E-utilities' "Search Backend
 // failed" ERROR inside an HTTP 200. Retries are bounded in attempts and in time; then one EutilsError says
 // which endpoint failed, how often it was tried and why. Any other 4xx and any other ERROR fail at once.
+// The HTTP, retry and rate-limiter plumbing is shared with Europe PMC (../http/polite-request.ts); what is
+// E-utilities' own (reading the bodies, ERROR inside a 200, the history server) is here.
 //
 // An ERROR about the WebEnv / query key (the history server forgot the search) is ExpiredHistoryError: only a
 // new esearch helps, which is the caller's decision (PubmedSource re-runs the search once).
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { ConfigError, EutilsError, errorMessage, InputError } from '../../errors.ts';
+import { ConfigError, EutilsError, InputError } from '../../errors.ts';
+import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
-import {
-  defaultRetryPolicy,
-  type FailureVerdict,
-  NotRetryableError,
-  parseRetryAfter,
-  RetriesExhaustedError,
-  type RetryAttemptInfo,
-  type RetryPolicy,
-  withRetries,
-} from './retry.ts';
+import { defaultRetryPolicy, type RetryAttemptInfo, type RetryPolicy } from './retry.ts';
+
+// Moved to the shared HTTP module; still exported here for the callers that import it from the client.
+export { isTransientNetworkError } from '../http/polite-request.ts';
 
 export const DEFAULT_EUTILS_BASE_URL = 'https://eutils.ncbi.nlm.nih.gov/entrez/eutils/';
 export const DEFAULT_TOOL = 'living-review-monitor';
@@ -157,60 +152,6 @@ export interface EutilsClientOptions {
 
 type Endpoint = 'esearch' | 'efetch';
 
-/** One attempt's failure, classified. */
-class AttemptFailure extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly retryAfterMs: number | null = null,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-    this.name = 'AttemptFailure';
-  }
-}
-
-class AttemptTimeout extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no complete response within ${timeoutMs} ms`);
-    this.name = 'AttemptTimeout';
-  }
-}
-
-const gunzipAsync = promisify(gunzip);
-
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-]);
-
-function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-/** Connection-level failures worth another try: resets, refusals, closed sockets, undici's own errors. */
-export function isTransientNetworkError(error: unknown): boolean {
-  const code = errorCode(error);
-  if (!code) return false;
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_ABORTED' || code === 'UND_ERR_NOT_SUPPORTED') {
-    return false;
-  }
-  // Z_*: a gzip stream cut short.
-  return RETRYABLE_CODES.has(code) || code.startsWith('UND_ERR_') || code.startsWith('Z_');
-}
-
 /** E-utilities ERROR texts that are transient backend trouble, not a fault in the request. */
 function isTransientErrorText(text: string): boolean {
   if (/cannot be larger than 9998/i.test(text)) return false;
@@ -241,111 +182,16 @@ function rootElement(xml: string): string | null {
   return match?.[1] ?? null;
 }
 
-function snippet(text: string, length = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > length ? `${flat.slice(0, length)}...` : flat;
-}
-
 /** How a PubmedArticleSet response should end; anything else was cut short. */
 function isCompletePubmedArticleSet(xml: string): boolean {
   const tail = xml.trimEnd();
   return tail.endsWith('</PubmedArticleSet>') || /<PubmedArticleSet\s*\/>$/.test(tail);
 }
 
-interface RawResponse {
-  statusCode: number;
-  /** Lower-cased names; a repeated header keeps its first value. */
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/**
- * A POST through the dispatcher with a plain (legacy-style) handler rather than undici's `request()`, for one
- * thing `request()` does not expose: onRequestSent, the moment the request has actually been written. The
- * rate limiter spaces requests by that moment (rate-limiter.ts).
- */
-function post(
-  dispatcher: Dispatcher,
-  url: URL,
-  options: {
-    body: string;
-    headers: Record<string, string>;
-    signal: AbortSignal;
-    timeoutMs: number;
-    onSent: () => void;
-  },
-): Promise<RawResponse> {
-  return new Promise<RawResponse>((resolve, reject) => {
-    const { signal } = options;
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let abortRequest: ((reason?: Error) => void) | null = null;
-    let settled = false;
-    const onAbort = () => {
-      abortRequest?.(signal.reason);
-      settle(() => reject(signal.reason));
-    };
-    const settle = (done: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      done();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    let statusCode = 0;
-    const headers: Record<string, string> = {};
-    const chunks: Buffer[] = [];
-    const handler = {
-      onConnect(abort: (reason?: Error) => void) {
-        abortRequest = abort;
-        if (signal.aborted) abort(signal.reason);
-      },
-      onRequestSent() {
-        options.onSent();
-      },
-      onHeaders(status: number, rawHeaders: (Buffer | string)[] | null) {
-        statusCode = status;
-        for (let i = 0; rawHeaders && i + 1 < rawHeaders.length; i += 2) {
-          const name = String(rawHeaders[i]).toLowerCase();
-          if (!(name in headers)) headers[name] = String(rawHeaders[i + 1]);
-        }
-        return true;
-      },
-      onData(chunk: Buffer) {
-        chunks.push(chunk);
-        return true;
-      },
-      onComplete() {
-        settle(() => resolve({ statusCode, headers, body: Buffer.concat(chunks) }));
-      },
-      onError(error: Error) {
-        settle(() => reject(error));
-      },
-    };
-    dispatcher.dispatch(
-      {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        body: options.body,
-        headers: options.headers,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      },
-      handler as unknown as Dispatcher.DispatchHandler,
-    );
-  });
-}
-
 export class EutilsClient {
   readonly config: EutilsConfig;
   readonly rateLimiter: RateLimiter;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly policy: RetryPolicy;
-  private readonly random: () => number;
+  private readonly http: PoliteHttp;
   private readonly onRetry: EutilsClientOptions['onRetry'];
 
   constructor(config: EutilsConfig, options: EutilsClientOptions = {}) {
@@ -360,22 +206,16 @@ export class EutilsClient {
         config.apiKey ?? null,
         config.requestsPerSecond ?? defaultRequestsPerSecond(config.apiKey),
       );
-    if (options.dispatcher) {
-      this.dispatcher = options.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
-      // NCBI answers "Keep-Alive: timeout=4"; closing our side a little earlier avoids reusing a socket the
-      // server is closing.
-      this.dispatcher = new Agent({ keepAliveTimeout: 3_000, keepAliveMaxTimeout: 3_500 });
-      this.ownsDispatcher = true;
-    }
-    this.policy = {
+    this.http = new PoliteHttp({
+      dispatcher: options.dispatcher,
+      rateLimiter: this.rateLimiter,
+      timeoutMs: config.timeoutMs,
       maxAttempts: config.maxAttempts,
       maxRetryTimeMs: config.maxRetryTimeMs,
-      baseDelayMs: options.backoff?.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
-      maxDelayMs: options.backoff?.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
-    };
-    this.random = options.random ?? Math.random;
+      backoff: options.backoff,
+      random: options.random,
+      errorClass: EutilsError,
+    });
     this.onRetry = options.onRetry;
   }
 
@@ -463,150 +303,33 @@ export class EutilsClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.http.close();
   }
 
-  private async call<T>(
+  private call<T>(
     endpoint: Endpoint,
     params: Record<string, string>,
     signal: AbortSignal | undefined,
     interpret: (text: string) => T,
   ): Promise<T> {
-    const url = new URL(`${endpoint}.fcgi`, this.config.baseUrl).toString();
     const body = new URLSearchParams(params);
     body.set('tool', this.config.tool);
     if (this.config.email) body.set('email', this.config.email);
     if (this.config.apiKey) body.set('api_key', this.config.apiKey);
-    const encoded = body.toString();
-
-    try {
-      return await withRetries(
-        async () => {
-          const lease = await this.rateLimiter.acquire(signal);
-          let text: string;
-          try {
-            text = await this.attempt(url, encoded, signal, () => lease.sent());
-          } finally {
-            lease.release();
-          }
-          return interpret(text);
-        },
-        {
-          policy: this.policy,
-          signal,
-          random: this.random,
-          classify: (error) => this.classify(error),
-          onRetry: (info) => {
-            if (info.error instanceof AttemptFailure && info.error.status === 429) {
-              // Nobody on this key starts before the server said so (or a full window passes), and the spacing
-              // gets more slack: the server's count and ours disagree.
-              this.rateLimiter.holdUntil(Date.now() + (info.retryAfterMs ?? 1000));
-              this.rateLimiter.widenMargin();
-            }
-            this.onRetry?.({ ...info, endpoint });
-          },
-        },
-      );
-    } catch (error) {
-      throw this.finalError(endpoint, error);
-    }
+    return this.http.request({
+      what: `E-utilities ${endpoint} (${this.config.baseUrl})`,
+      url: new URL(`${endpoint}.fcgi`, this.config.baseUrl).toString(),
+      // Always POST: queries can be long, and efetch batches hold hundreds of records.
+      method: 'POST',
+      body: body.toString(),
+      headers: { 'user-agent': `${this.config.tool} (undici)` },
+      signal,
+      // PubmedSource fetches pages concurrently: the next may start as soon as this one has left.
+      spacing: 'sent',
+      interpret,
+      onRetry: (info) => this.onRetry?.({ ...info, endpoint }),
+    });
   }
-
-  /** One HTTP exchange; resolves to the body of a 2xx answer. `onSent` fires when the request has left. */
-  private async attempt(
-    url: string,
-    body: string,
-    signal: AbortSignal | undefined,
-    onSent: () => void,
-  ): Promise<string> {
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new AttemptTimeout(this.config.timeoutMs)),
-      this.config.timeoutMs,
-    );
-    // Forwarded by hand rather than AbortSignal.any, whose dependent signals Node 20 keeps alive as long as
-    // the caller's signal lives (one per request over a long backfill).
-    const forward = () => timeout.abort(signal?.reason);
-    if (signal?.aborted) forward();
-    signal?.addEventListener('abort', forward, { once: true });
-    try {
-      const response = await post(this.dispatcher, new URL(url), {
-        body,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'accept-encoding': 'gzip',
-          'user-agent': `${this.config.tool} (undici)`,
-        },
-        signal: timeout.signal,
-        timeoutMs: this.config.timeoutMs,
-        onSent,
-      });
-      // A gzip stream cut short fails here with a Z_* code: retryable, like any damaged body.
-      const text = (
-        /gzip/i.test(response.headers['content-encoding'] ?? '')
-          ? await gunzipAsync(response.body)
-          : response.body
-      ).toString('utf8');
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return text;
-      const retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
-      const retryable = RETRYABLE_STATUS.has(status);
-      throw new AttemptFailure(
-        `HTTP ${status}: ${snippet(text)}`,
-        retryable,
-        retryable ? retryAfterMs : null,
-        status,
-      );
-    } catch (error) {
-      if (timeout.signal.aborted && !signal?.aborted) {
-        throw new AttemptFailure(`timed out: no complete response within ${this.config.timeoutMs} ms`, true);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
-    }
-  }
-
-  private classify(error: unknown): FailureVerdict {
-    if (error instanceof AttemptFailure) {
-      return error.retryable ? { retry: true, retryAfterMs: error.retryAfterMs } : { retry: false };
-    }
-    if (isTransientNetworkError(error)) return { retry: true, retryAfterMs: null };
-    return { retry: false };
-  }
-
-  private finalError(endpoint: Endpoint, error: unknown): unknown {
-    const where = `E-utilities ${endpoint} (${this.config.baseUrl})`;
-    if (error instanceof RetriesExhaustedError) {
-      const bound =
-        error.bound === 'attempts'
-          ? `the limit of ${this.policy.maxAttempts} attempts`
-          : `the retry time limit of ${this.policy.maxRetryTimeMs / 1000} s`;
-      return new EutilsError(
-        `${where} failed ${error.attempts} times in ${(error.elapsedMs / 1000).toFixed(1)} s and reached ${bound}; last error: ${describeCause(error.lastError)}`,
-        { cause: error.lastError, retryable: true },
-      );
-    }
-    if (error instanceof NotRetryableError) {
-      const cause = error.error;
-      if (cause instanceof EutilsError) return cause;
-      return new EutilsError(
-        `${where} failed (attempt ${error.attempts}, not retryable): ${describeCause(cause)}`,
-        {
-          cause,
-          retryable: false,
-        },
-      );
-    }
-    return error;
-  }
-}
-
-function describeCause(error: unknown): string {
-  const code = errorCode(error);
-  const message = errorMessage(error);
-  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 /** YYYY-MM-DD (or already YYYY/MM/DD) as E-utilities wants it: YYYY/MM/DD. */
