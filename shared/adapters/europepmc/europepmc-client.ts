@@ -1,32 +1,21 @@
 // Europe PMC's REST search over HTTP (https://www.ebi.ac.uk/europepmc/webservices/rest/search), one page at a
 // time: query, format=json, resultType=core, pageSize (at most 1000), cursorMark.
 //
-// Politeness and failures follow the E-utilities client, built from the same parts (shared/adapters/pubmed/
-// retry.ts and rate-limiter.ts are not PubMed-specific): every request takes a lease from the process-wide
-// limiter of its base URL (5 requests/s unless configured) and is retried with full-jitter backoff on what is transient:
-// 429 (Retry-After honoured, and the limiter paused for everyone on that URL), 500/502/503/504, dropped or
-// refused connections, timeouts (a whole answer slower than timeoutMs), and bodies that are not complete JSON
-// (a page cut short). Retries are bounded in attempts and time; then one EuropePmcError names the request,
-// the attempts and the last cause. Any other 4xx and an answer Europe PMC marks as an error fail at once.
+// Politeness and failures are the E-utilities client's, from the same shared module (../http/polite-request.ts):
+// every request takes a lease from the process-wide limiter of its base URL (5 requests/s unless configured)
+// and is retried with full-jitter backoff on what is transient: 429 (Retry-After honoured, and the limiter
+// paused for everyone on that URL), 500/502/503/504, dropped or refused connections, timeouts (a whole answer
+// slower than timeoutMs), and bodies that are not complete JSON (a page cut short). Retries are bounded in
+// attempts and time; then one EuropePmcError names the request, the attempts and the last cause. Any other
+// 4xx and an answer Europe PMC marks as an error fail at once. Reading the JSON page is Europe PMC's own, here.
 //
 // A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { ConfigError, errorMessage, LivingReviewError } from '../../errors.ts';
-import { isTransientNetworkError } from '../pubmed/eutils-client.ts';
+import { ConfigError, LivingReviewError } from '../../errors.ts';
+import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import {
-  defaultRetryPolicy,
-  type FailureVerdict,
-  NotRetryableError,
-  parseRetryAfter,
-  RetriesExhaustedError,
-  type RetryAttemptInfo,
-  type RetryPolicy,
-  withRetries,
-} from '../pubmed/retry.ts';
+import { defaultRetryPolicy, type RetryAttemptInfo, type RetryPolicy } from '../pubmed/retry.ts';
 import { type EuropePmcPage, europePmcPageSchema, europePmcResultSchema } from './europepmc-record.ts';
 
 /** Europe PMC failed, or answered with something that is not a complete page. */
@@ -130,26 +119,6 @@ export interface EuropePmcApi {
   search(request: EuropePmcSearchRequest, options?: { signal?: AbortSignal }): Promise<EuropePmcPage>;
 }
 
-class AttemptFailure extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    readonly retryAfterMs: number | null = null,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-    this.name = 'AttemptFailure';
-  }
-}
-
-const gunzipAsync = promisify(gunzip);
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-
-function snippet(body: string, length = 160): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > length ? `${flat.slice(0, length)}...` : flat;
-}
-
 /** Reads one page: JSON, the page's shape, then every result's shape (a bad result fails the page). */
 export function parseEuropePmcPage(body: string): EuropePmcPage {
   let json: unknown;
@@ -171,7 +140,10 @@ export function parseEuropePmcPage(body: string): EuropePmcPage {
       );
     }
     const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(`the answer is not a search result page (${issues}): "${snippet(body)}"`, true);
+    throw new AttemptFailure(
+      `the answer is not a search result page (${issues}): "${snippet(body, 160)}"`,
+      true,
+    );
   }
   const results = page.data.resultList.result.map((raw, index) => {
     const parsed = europePmcResultSchema.safeParse(raw);
@@ -190,10 +162,7 @@ export function parseEuropePmcPage(body: string): EuropePmcPage {
 export class EuropePmcClient implements EuropePmcApi {
   readonly config: EuropePmcConfig;
   readonly rateLimiter: RateLimiter;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private readonly policy: RetryPolicy;
-  private readonly random: () => number;
+  private readonly http: PoliteHttp;
   private readonly onRetry: EuropePmcClientOptions['onRetry'];
 
   constructor(config: EuropePmcConfig, options: EuropePmcClientOptions = {}) {
@@ -203,20 +172,16 @@ export class EuropePmcClient implements EuropePmcApi {
     };
     this.rateLimiter =
       options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    if (options.dispatcher) {
-      this.dispatcher = options.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
-      this.dispatcher = new Agent({ keepAliveTimeout: 3_000, keepAliveMaxTimeout: 3_500 });
-      this.ownsDispatcher = true;
-    }
-    this.policy = {
+    this.http = new PoliteHttp({
+      dispatcher: options.dispatcher,
+      rateLimiter: this.rateLimiter,
+      timeoutMs: config.timeoutMs,
       maxAttempts: config.maxAttempts,
       maxRetryTimeMs: config.maxRetryTimeMs,
-      baseDelayMs: options.backoff?.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
-      maxDelayMs: options.backoff?.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
-    };
-    this.random = options.random ?? Math.random;
+      backoff: options.backoff,
+      random: options.random,
+      errorClass: EuropePmcError,
+    });
     this.onRetry = options.onRetry;
   }
 
@@ -233,121 +198,24 @@ export class EuropePmcClient implements EuropePmcApi {
     });
     if (this.config.email) params.set('email', this.config.email);
     const post = search.query.length > POST_QUERY_LENGTH;
-    const url = post
-      ? new URL('searchPOST', this.config.baseUrl).toString()
-      : `${new URL('search', this.config.baseUrl).toString()}?${params.toString()}`;
-    const body = post ? params.toString() : null;
-    const { signal } = options;
-    const what = `Europe PMC search (${this.config.baseUrl}, cursorMark ${search.cursorMark})`;
-    try {
-      return await withRetries(
-        async () => {
-          // Pages are asked for one after another, so the lease is held for the whole exchange and released
-          // when the answer has ended: the next request is spaced from then (the limiter's safe mode).
-          const lease = await this.rateLimiter.acquire(signal);
-          let text: string;
-          try {
-            text = await this.attempt(url, body, signal);
-          } finally {
-            lease.release();
-          }
-          return parseEuropePmcPage(text);
-        },
-        {
-          policy: this.policy,
-          signal,
-          random: this.random,
-          classify: (error) => this.classify(error),
-          onRetry: (info) => {
-            if (info.error instanceof AttemptFailure && info.error.status === 429) {
-              this.rateLimiter.holdUntil(Date.now() + (info.retryAfterMs ?? 1000));
-              this.rateLimiter.widenMargin();
-            }
-            this.onRetry?.(info);
-          },
-        },
-      );
-    } catch (error) {
-      if (error instanceof RetriesExhaustedError) {
-        const bound =
-          error.bound === 'attempts'
-            ? `the limit of ${this.policy.maxAttempts} attempts`
-            : `the retry time limit of ${this.policy.maxRetryTimeMs / 1000} s`;
-        throw new EuropePmcError(
-          `${what} failed ${error.attempts} times in ${(error.elapsedMs / 1000).toFixed(1)} s and reached ${bound}; last error: ${describe(error.lastError)}`,
-          { cause: error.lastError, retryable: true },
-        );
-      }
-      if (error instanceof NotRetryableError) {
-        if (error.error instanceof EuropePmcError) throw error.error;
-        throw new EuropePmcError(
-          `${what} failed (attempt ${error.attempts}, not retryable): ${describe(error.error)}`,
-          { cause: error.error },
-        );
-      }
-      throw error;
-    }
+    return this.http.request({
+      what: `Europe PMC search (${this.config.baseUrl}, cursorMark ${search.cursorMark})`,
+      url: post
+        ? new URL('searchPOST', this.config.baseUrl).toString()
+        : `${new URL('search', this.config.baseUrl).toString()}?${params.toString()}`,
+      method: post ? 'POST' : 'GET',
+      body: post ? params.toString() : undefined,
+      headers: { accept: 'application/json', 'user-agent': 'living-review-monitor (undici)' },
+      signal: options.signal,
+      // Pages are asked for one after another (each needs the previous page's cursor), so the lease is held
+      // for the whole exchange: the next request is spaced from when this answer ended (the limiter's safe mode).
+      spacing: 'answered',
+      interpret: parseEuropePmcPage,
+      onRetry: this.onRetry,
+    });
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.http.close();
   }
-
-  private async attempt(url: string, body: string | null, signal: AbortSignal | undefined): Promise<string> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('timeout')), this.config.timeoutMs);
-    const forward = () => timeout.abort(signal?.reason);
-    if (signal?.aborted) forward();
-    signal?.addEventListener('abort', forward, { once: true });
-    try {
-      const response = await request(url, {
-        method: body === null ? 'GET' : 'POST',
-        ...(body === null ? {} : { body }),
-        headers: {
-          accept: 'application/json',
-          'accept-encoding': 'gzip',
-          'user-agent': 'living-review-monitor (undici)',
-          ...(body === null ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-        },
-        dispatcher: this.dispatcher,
-        signal: timeout.signal,
-        headersTimeout: this.config.timeoutMs,
-        bodyTimeout: this.config.timeoutMs,
-      });
-      const raw = Buffer.from(await response.body.arrayBuffer());
-      const gzipped = /gzip/i.test(String(response.headers['content-encoding'] ?? ''));
-      const text = (gzipped ? await gunzipAsync(raw) : raw).toString('utf8');
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return text;
-      const retryable = RETRYABLE_STATUS.has(status);
-      throw new AttemptFailure(
-        `HTTP ${status}: ${snippet(text)}`,
-        retryable,
-        retryable ? parseRetryAfter(response.headers['retry-after'], Date.now()) : null,
-        status,
-      );
-    } catch (error) {
-      if (timeout.signal.aborted && !signal?.aborted) {
-        throw new AttemptFailure(`timed out: no complete answer within ${this.config.timeoutMs} ms`, true);
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forward);
-    }
-  }
-
-  private classify(error: unknown): FailureVerdict {
-    if (error instanceof AttemptFailure) {
-      return error.retryable ? { retry: true, retryAfterMs: error.retryAfterMs } : { retry: false };
-    }
-    if (isTransientNetworkError(error)) return { retry: true, retryAfterMs: null };
-    return { retry: false };
-  }
-}
-
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = errorMessage(error);
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
