@@ -1,30 +1,41 @@
-// Lambda: one monitor cycle of one review. The review's EventBridge schedule (one per protocol file, made by the
-// CDK app at synth time) invokes it asynchronously with
-//   { "reviewId": "iesm", "scheduledTime": "<aws.scheduler.scheduled-time>", "executionId": "..." }
-// An operator can invoke it too: { "reviewId": "iesm", "force": true } runs even when the review is not due;
-// { "reviewId": "iesm", "window": { "from": "2024-01-01", "to": "2024-01-31" } } re-searches a window (the
-// CLI's `search --from --to`).
+// Lambda: one monitor cycle of one review per request. Requests arrive two ways:
+//
+// 1. From the search-request queue (SQS FIFO, the normal path): the review's EventBridge schedule (one per
+//    protocol file, made by the CDK app at synth time) sends
+//      { "reviewId": "iesm", "scheduledTime": "<aws.scheduler.scheduled-time>", "executionId": "..." }
+//    with the review's id as message group. The queue is what keeps NCBI's rate limit across reviews: at most
+//    SEARCH_CONCURRENCY searches run at once (the event source's maximum concurrency), each with that share of
+//    the rate; one review's searches never overlap (FIFO per group). A batch is answered with a partial batch
+//    response (Powertools SqsFifoPartialProcessorAsync, skipGroupOnError): a message that fails, and any later
+//    message of its review in the batch, go back to the queue and are retried after the visibility timeout,
+//    then dead-lettered; the other reviews' messages are deleted. A message is not started when less than
+//    SEARCH_MIN_REMAINING_SECONDS of the invocation are left (reported as failed, retried later), so a batch
+//    of long backfills never ends in a timeout half-way through a search.
+// 2. Directly (an operator's `aws lambda invoke`): { "reviewId": "iesm", "force": true } runs even when the
+//    review is not due; { "reviewId": "iesm", "window": { "from": "2024-01-01", "to": "2024-01-31" } }
+//    re-searches a window (the CLI's `search --from --to`). A failed run throws. Both shapes are accepted as
+//    queue messages too.
 //
 // Records are deduplicated by exact keys and fuzzily (blocking index and possible-duplicate queue on the same
 // table, shared/app/fuzzy-dedup.ts), as runSearch does with dedup ports.
 //
 // Each of the protocol's sources (PubMed; Europe PMC when the protocol lists it) is searched through runMonitor:
 // a review is due when no successful run started since its latest scheduled time, so a duplicate delivery of
-// the same schedule (Scheduler is at-least-once) searches nothing twice. A failed run throws after logging:
-// Lambda retries the event (SEARCH_ASYNC_RETRY_ATTEMPTS) and then sends it to the dead-letter queue, whose
-// alarm tells the operator. The watermark only moves after a complete window, so the next run covers what a
-// failed one missed.
+// the same schedule (Scheduler and SQS are at-least-once) searches nothing twice. The watermark only moves
+// after a complete window, so the next run covers what a failed one missed.
 //
 // Environment (validated at cold start): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS (the protocols folder
 // bundled into the function: /var/task/protocols), NCBI_API_KEY_SECRET_ARN (optional: the secret holding the
 // NCBI api_key, read through Powertools Parameters and cached; absent means no key, 3 requests/s),
-// NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL and the client's other NCBI_* settings (eutils-client.ts),
-// EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the other EUROPEPMC_* settings (europepmc-client.ts).
-// AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
+// SEARCH_CONCURRENCY and SEARCH_MIN_REMAINING_SECONDS (above), NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL
+// and the client's other NCBI_* settings (eutils-client.ts), EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the
+// other EUROPEPMC_* settings (europepmc-client.ts). AWS_ENDPOINT_URL_DYNAMODB points the SDK at another
+// DynamoDB endpoint (the tests' embedded store).
 import { randomUUID } from 'node:crypto';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
@@ -33,6 +44,7 @@ import { EuropePmcClient, europePmcConfigFromEnv } from '../../shared/adapters/e
 import { EuropePmcSource } from '../../shared/adapters/europepmc/europepmc-source.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
+import { defaultRequestsPerSecond } from '../../shared/adapters/pubmed/rate-limiter.ts';
 import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
 import { type ReviewRunResult, runMonitor } from '../../shared/app/run-monitor.ts';
 import { RunFailedError, runSearch } from '../../shared/app/run-search.ts';
@@ -64,6 +76,10 @@ export const searchEnvSchema = z.object({
   NCBI_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   /** How long a read api key is reused before Secrets Manager is asked again. */
   NCBI_API_KEY_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(900),
+  /** How many searches may run at once (the queue's maximum concurrency): each gets this share of the rates. */
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).default(1),
+  /** A queued search is not started with less of the invocation left than this (it is retried later). */
+  SEARCH_MIN_REMAINING_SECONDS: z.coerce.number().int().min(0).default(300),
   NCBI_API_KEY: z
     .undefined({
       error:
@@ -110,6 +126,33 @@ export interface SearchHandlerDeps {
   newRunId?: () => string;
   logger?: Logger;
   metrics?: Metrics;
+  /** Queue messages are not started with less of the invocation left than this; 0 starts every one. */
+  minRemainingMs?: number;
+}
+
+/** A queued search left for a later invocation, because this one has too little time left to run it. */
+export class SearchDeferredError extends LivingReviewError {
+  constructor(message: string) {
+    super(message, { retryable: true });
+  }
+}
+
+function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as { Records?: unknown } | null)?.Records;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => (r as { eventSource?: unknown } | null)?.eventSource === 'aws:sqs')
+  );
+}
+
+/** A queue message's body as a search event; an unreadable one fails naming the message. */
+function searchEventOfMessage(record: SQSRecord): unknown {
+  try {
+    return JSON.parse(record.body) as unknown;
+  } catch {
+    throw new InputError(`message ${record.messageId}: the body is not JSON: ${record.body.slice(0, 80)}`);
+  }
 }
 
 export function newRunId(now = new Date()): string {
@@ -143,16 +186,19 @@ function summarise(result: ReviewRunResult): SourceRunSummary {
   }
 }
 
-/** A handler over the given store, protocols and sources (the contract tests build one from the environment). */
+/**
+ * A handler over the given store, protocols and sources (the contract tests build one from the environment):
+ * a queue batch gets a partial batch response, a direct event its SearchResult.
+ */
 export function createSearchHandler(deps: SearchHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const runIds = deps.newRunId ?? (() => newRunId(clock()));
   const logger = deps.logger ?? new Logger({ serviceName: 'search-pubmed' });
   const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-pubmed' });
   const byId = new Map(deps.protocols.map((protocol) => [protocol.id, protocol]));
+  const minRemainingMs = deps.minRemainingMs ?? 0;
 
-  return async (input: unknown, context?: Context): Promise<SearchResult> => {
-    if (context) logger.addContext(context);
+  const searchOne = async (input: unknown): Promise<SearchResult> => {
     const parsed = searchEventSchema.safeParse(input);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
@@ -238,6 +284,45 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
       logger.removeKeys(['reviewId', 'executionId']);
     }
   };
+
+  // One processor per handler: Powertools keeps a batch's state on it, and a container runs one batch at a time.
+  const processor = new SqsFifoPartialProcessorAsync();
+  const searchQueued = async (record: SQSRecord, context: Context | undefined): Promise<SearchResult> => {
+    const where = { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId };
+    try {
+      const remaining = context?.getRemainingTimeInMillis();
+      if (remaining !== undefined && remaining < minRemainingMs) {
+        throw new SearchDeferredError(
+          `message ${record.messageId} not started: ${Math.round(remaining / 1000)} s left in this invocation, a search is given at least ${Math.round(minRemainingMs / 1000)} s; it returns to the queue`,
+        );
+      }
+      return await searchOne(searchEventOfMessage(record));
+    } catch (error) {
+      const level = error instanceof SearchDeferredError ? 'warn' : 'error';
+      logger[level]('queued search not done', {
+        ...where,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: errorMessage(error),
+      });
+      throw error;
+    }
+  };
+
+  function handle(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
+  function handle(event: SearchEvent, context?: Context): Promise<SearchResult>;
+  function handle(event: unknown, context?: Context): Promise<SearchResult | SQSBatchResponse>;
+  async function handle(event: unknown, context?: Context): Promise<SearchResult | SQSBatchResponse> {
+    if (context) logger.addContext(context);
+    if (!isSqsEvent(event)) return searchOne(event);
+    return processPartialResponse(event, (record: SQSRecord) => searchQueued(record, context), processor, {
+      ...(context ? { context } : {}),
+      // A failed review's later messages in the batch go back with it (its order is kept); other reviews go on.
+      skipGroupOnError: true,
+      // A batch whose every message failed is answered the same way, message by message.
+      throwOnFullBatchFailure: false,
+    });
+  }
+  return handle;
 }
 
 // -------------------------------------------------------------------------------------------------------
@@ -252,6 +337,8 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
     maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
   });
   const protocols = loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS);
+  // Up to SEARCH_CONCURRENCY searches run at once, in as many containers: each keeps to its share of the rate.
+  const share = env.SEARCH_CONCURRENCY;
   // One PubMed source per api key: a rotated key (seen once Powertools' cache expires) gets a new client.
   let pubmed: { apiKey: string | undefined; client: EutilsClient; source: PubmedSource } | undefined;
   // Europe PMC (no key) only when a bundled protocol lists it, built once.
@@ -261,13 +348,20 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
     const apiKey = await readApiKey();
     if (!pubmed || pubmed.apiKey !== apiKey) {
       const previous = pubmed;
-      const client = new EutilsClient(eutilsConfigFromEnv(process.env, { apiKey }));
+      const config = eutilsConfigFromEnv(process.env, { apiKey });
+      const client = new EutilsClient({
+        ...config,
+        requestsPerSecond: (config.requestsPerSecond ?? defaultRequestsPerSecond(apiKey)) / share,
+      });
       pubmed = { apiKey, client, source: new PubmedSource(client) };
       await previous?.client.close();
     }
     if (wantsEuropePmc && !europePmc) {
       const config = europePmcConfigFromEnv(process.env);
-      europePmc = new EuropePmcSource(new EuropePmcClient(config), { pageSize: config.pageSize });
+      europePmc = new EuropePmcSource(
+        new EuropePmcClient({ ...config, requestsPerSecond: config.requestsPerSecond / share }),
+        { pageSize: config.pageSize },
+      );
     }
     return { pubmed: pubmed.source, ...(europePmc ? { europepmc: europePmc } : {}) };
   };
@@ -277,11 +371,15 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
     dedup: dynamoFuzzyDedupPorts(client, env.LIVING_REVIEW_TABLE),
     protocols,
     sources,
+    minRemainingMs: env.SEARCH_MIN_REMAINING_SECONDS * 1000,
   });
 }
 
-/** The Lambda entry point. */
-export async function handler(event: unknown, context?: Context): Promise<SearchResult> {
+/** The Lambda entry point: a queue batch gets a partial batch response, a direct invocation its result. */
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
+export async function handler(event: SearchEvent, context?: Context): Promise<SearchResult>;
+export async function handler(event: unknown, context?: Context): Promise<SearchResult | SQSBatchResponse>;
+export async function handler(event: unknown, context?: Context): Promise<SearchResult | SQSBatchResponse> {
   cold ??= fromEnvironment();
   return cold(event, context);
 }

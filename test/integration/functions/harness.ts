@@ -146,23 +146,43 @@ export function dynamoStreamEvent(
 
 /** An SQS batch as Lambda delivers it: each body as given (objects are JSON-encoded). */
 export function sqsEvent(bodies: readonly unknown[], queueName = 'living-review-queue'): SQSEvent {
-  const records = bodies.map(
-    (body, index): SQSRecord => ({
-      messageId: randomUUID(),
-      receiptHandle: `AQEB${randomUUID().replace(/-/g, '')}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(1767592800000 + index),
-        SenderId: 'AIDAEXAMPLE',
-        ApproximateFirstReceiveTimestamp: String(1767592800000 + index),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queueName}`,
-      awsRegion: 'us-east-1',
+  return { Records: bodies.map((body, index) => sqsRecord(body, index, queueName)) };
+}
+
+/**
+ * A batch from a FIFO queue as Lambda delivers it: the records carry their message group, deduplication id
+ * and sequence number (what Powertools' FIFO processor groups by), in the order given.
+ */
+export function sqsFifoEvent(
+  messages: readonly { body: unknown; groupId: string }[],
+  queueName = 'living-review-search-requests.fifo',
+): SQSEvent {
+  return {
+    Records: messages.map(({ body, groupId }, index) => {
+      const record = sqsRecord(body, index, queueName);
+      record.attributes.MessageGroupId = groupId;
+      record.attributes.MessageDeduplicationId = randomUUID().replace(/-/g, '');
+      record.attributes.SequenceNumber = String(18_850_000_000_000_000_000n + BigInt(index));
+      return record;
     }),
-  );
-  return { Records: records };
+  };
+}
+
+function sqsRecord(body: unknown, index: number, queueName: string): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: `AQEB${randomUUID().replace(/-/g, '')}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(1767592800000 + index),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(1767592800000 + index),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${queueName}`,
+    awsRegion: 'us-east-1',
+  };
 }

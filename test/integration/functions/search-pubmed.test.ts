@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EuropePmcStandIn,
@@ -26,7 +27,7 @@ import {
   handler,
   newRunId,
   SearchFailedError,
-  type SearchResult,
+  type SearchEvent,
   searchEnvSchema,
 } from '../../../functions/search-pubmed/handler.ts';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
@@ -37,7 +38,13 @@ import { loadProtocolFile, parseProtocol } from '../../../shared/config/load-pro
 import { isoDay } from '../../../shared/domain/monitor/search-window.ts';
 import { ConfigError, InputError, ProtocolError } from '../../../shared/errors.ts';
 import { possibleDuplicatePairId } from '../../../shared/ports/screening-store.ts';
-import { eventFixture, type FunctionHarness, lambdaContext, startFunctionHarness } from './harness.ts';
+import {
+  eventFixture,
+  type FunctionHarness,
+  lambdaContext,
+  sqsFifoEvent,
+  startFunctionHarness,
+} from './harness.ts';
 
 const RECORDED = join(PROJECT_ROOT, 'cli', 'demo', 'recorded');
 const PROTOCOLS = join(PROJECT_ROOT, 'protocols');
@@ -86,6 +93,7 @@ beforeAll(async () => {
     NCBI_MAX_ATTEMPTS: '2',
     NCBI_MAX_RETRY_TIME_MS: '2000',
     NCBI_TIMEOUT_MS: '5000',
+    SEARCH_MIN_REMAINING_SECONDS: '30',
   });
   delete process.env.NCBI_API_KEY_SECRET_ARN;
   delete process.env.NCBI_API_KEY;
@@ -98,8 +106,7 @@ afterAll(async () => {
   await europePmcStandIn?.close();
 });
 
-const scheduled = () =>
-  eventFixture<{ reviewId: string; scheduledTime: string; executionId: string }>('scheduled-iesm.json');
+const scheduled = (): SearchEvent => eventFixture('scheduled-iesm.json');
 
 describe('Function: search-pubmed handler (scheduled event, embedded store, loopback E-utilities)', () => {
   it('runs the first monitor cycle from the monitoring start: every record queued once, watermark to yesterday', async () => {
@@ -268,6 +275,84 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
   });
 });
 
+describe('Function: search-pubmed on the search-request queue (SQS FIFO batches, partial batch responses)', () => {
+  const runLogsOf = async (reviewId: string) => store.listRunLogs(reviewId);
+
+  it('answers a batch message by message: unreadable and unknown-review messages are reported, the rest done', async () => {
+    // Prepare: a forced search, a body that is not JSON, a review without a protocol, and a second delivery of
+    // the schedule already served (not due: done, nothing searched).
+    const iesmRunsBefore = (await runLogsOf('iesm')).length;
+    const event = sqsFifoEvent([
+      { body: { reviewId: 'iesm', force: true }, groupId: 'iesm' },
+      { body: '{"reviewId": "iesm"', groupId: 'broken' },
+      { body: { reviewId: 'no-such-review' }, groupId: 'no-such-review' },
+      { body: scheduled(), groupId: 'iesm' },
+    ]);
+    const [, unreadable, unknown] = event.Records.map((r) => r.messageId);
+    const before = standIn.requests.length;
+
+    // Act
+    const response = await handler(event, lambdaContext('search-pubmed'));
+
+    // Assess: exactly the two bad messages go back to the queue (and, after maxReceiveCount, to its DLQ).
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: unreadable }, { itemIdentifier: unknown }]);
+    const iesmRuns = await runLogsOf('iesm');
+    expect(iesmRuns).toHaveLength(iesmRunsBefore + 1);
+    expect(iesmRuns[0]).toMatchObject({ outcome: 'succeeded' });
+    expect(standIn.requests.slice(before).map((r) => r.endpoint)).toContain('esearch');
+  });
+
+  it("returns a failing review's message and its later messages to the queue; other reviews go on; the watermark stays", async () => {
+    // Prepare: E-utilities fails every attempt of the first search (NCBI_MAX_ATTEMPTS=2).
+    const watermark = await store.getWatermark('iesm', 'pubmed');
+    const iesmRunsBefore = (await runLogsOf('iesm')).length;
+    const otherRunsBefore = (await runLogsOf('two-sources')).length;
+    standIn.faults.enqueue('esearch', { kind: 'status', status: 503 });
+    standIn.faults.enqueue('esearch', { kind: 'status', status: 503 });
+    const event = sqsFifoEvent([
+      { body: { reviewId: 'iesm', force: true }, groupId: 'iesm' },
+      { body: { reviewId: 'iesm', force: true }, groupId: 'iesm' },
+      { body: { reviewId: 'two-sources', force: true }, groupId: 'two-sources' },
+    ]);
+    const [failing, later, other] = event.Records.map((r) => r.messageId);
+
+    // Act
+    const response = await handler(event, lambdaContext('search-pubmed'));
+
+    // Assess: iesm's two messages are reported (the second never ran: FIFO order within the review is kept);
+    // two-sources' message is done.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: failing }, { itemIdentifier: later }]);
+    expect(response.batchItemFailures).not.toContainEqual({ itemIdentifier: other });
+    expect(standIn.faults.pending()).toBe(0);
+    const iesmRuns = await runLogsOf('iesm');
+    expect(iesmRuns).toHaveLength(iesmRunsBefore + 1);
+    expect(iesmRuns[0]).toMatchObject({ outcome: 'failed' });
+    expect(await store.getWatermark('iesm', 'pubmed')).toEqual(watermark);
+    const otherRuns = await runLogsOf('two-sources');
+    expect(otherRuns).toHaveLength(otherRunsBefore + 2);
+    expect(otherRuns.slice(0, 2).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('starts no search with less of the invocation left than SEARCH_MIN_REMAINING_SECONDS: all return to the queue', async () => {
+    const before = standIn.requests.length;
+    const runsBefore = (await runLogsOf('iesm')).length;
+    const event = sqsFifoEvent([
+      { body: { reviewId: 'iesm', force: true }, groupId: 'iesm' },
+      { body: { reviewId: 'two-sources', force: true }, groupId: 'two-sources' },
+    ]);
+
+    // Act: 5 s left, 30 s required (the harness's SEARCH_MIN_REMAINING_SECONDS).
+    const response = await handler(event, lambdaContext('search-pubmed', 5_000));
+
+    // Assess
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      event.Records.map((r) => r.messageId),
+    );
+    expect(standIn.requests.length).toBe(before);
+    expect(await runLogsOf('iesm')).toHaveLength(runsBefore);
+  });
+});
+
 describe('Function: search-pubmed environment and api key', () => {
   const base = { LIVING_REVIEW_TABLE: 't', LIVING_REVIEW_PROTOCOLS: '/var/task/protocols' };
 
@@ -314,7 +399,7 @@ describe('Function: search-pubmed as bundled for Lambda', () => {
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('answers the scheduled event from the bundle, reading the protocols converted to JSON', async () => {
+  it("answers the schedule's queue message from the bundle, reading the protocols converted to JSON", async () => {
     // Prepare: bundle as the CDK construct does; a table of its own (the bundle is a second handler instance).
     rmSync(outdir, { recursive: true, force: true });
     await build({ ...esbuildOptions('search-pubmed', outdir), logLevel: 'error' });
@@ -328,31 +413,36 @@ describe('Function: search-pubmed as bundled for Lambda', () => {
     expect(bundleSource).not.toContain('MockAgent');
     await h.createTable('fn-search-pubmed-bundle');
     const bundled = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as {
-      handler: (event: unknown, context?: unknown) => Promise<SearchResult>;
+      handler: (event: unknown, context?: unknown) => Promise<SQSBatchResponse>;
     };
     const saved = { table: process.env.LIVING_REVIEW_TABLE, protocols: process.env.LIVING_REVIEW_PROTOCOLS };
     process.env.LIVING_REVIEW_TABLE = 'fn-search-pubmed-bundle';
     process.env.LIVING_REVIEW_PROTOCOLS = join(outdir, 'protocols');
-    let result: SearchResult;
+    let response: SQSBatchResponse;
     try {
-      // Act
-      result = await bundled.handler(scheduled(), lambdaContext('search-pubmed'));
+      // Act: the schedule's message as the search-request queue delivers it.
+      response = await bundled.handler(
+        sqsFifoEvent([{ body: scheduled(), groupId: 'iesm' }]),
+        lambdaContext('search-pubmed'),
+      );
     } finally {
       process.env.LIVING_REVIEW_TABLE = saved.table;
       process.env.LIVING_REVIEW_PROTOCOLS = saved.protocols;
     }
 
     // Assess: the same first cycle as the source handler's, in the bundle's own table.
-    expect(result.results[0]).toMatchObject({
-      status: 'succeeded',
-      window: { from: iesm.monitoringStart, to: today },
-    });
+    expect(response).toEqual({ batchItemFailures: [] });
     const bundleStore = new DynamoCitationStore({
       client: h.embedded.client,
       tableName: 'fn-search-pubmed-bundle',
     });
+    const [run] = await bundleStore.listRunLogs('iesm');
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      window: { from: iesm.monitoringStart, to: today },
+    });
     const queue = await bundleStore.listQueue('iesm');
-    expect(queue.length).toBe(result.results[0]?.counts?.new);
+    expect(queue.length).toBe(run?.counts.new);
     expect(queue.length).toBeGreaterThan(0);
   });
 });
