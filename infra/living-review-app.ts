@@ -39,7 +39,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
   // The CLI's profile or AWS_REGION decides where they deploy.
   const stateful = new StatefulStack(app, STATEFUL_STACK_ID, {
     description:
-      'Living review monitor: evidence (table, report bucket, user pool), dead letters, alarm topic. RETAINed.',
+      'Living review monitor: evidence (table, report bucket, user pool), search requests, dead letters, alarm topic. RETAINed.',
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
   });
   const stateless = new StatelessStack(app, STATELESS_STACK_ID, {
@@ -52,6 +52,8 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     scheduleDeadLetters: stateful.scheduleDeadLetters,
     runDeadLetters: stateful.runDeadLetters,
     streamDeadLetters: stateful.streamDeadLetters,
+    searchRequests: stateful.searchRequests,
+    searchRequestDeadLetters: stateful.searchRequestDeadLetters,
     protocols,
     protocolsDir: config.protocolsDir,
     logRetention: config.logRetentionDays as RetentionDays,

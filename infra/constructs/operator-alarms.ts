@@ -1,5 +1,5 @@
 // The alarms an operator needs and nothing noisier: any function error, any throttle, any message in a
-// dead-letter queue. Each alarm notifies the SNS topic (subscribe an address to it) when it fires and when it
+// dead-letter queue, a work queue whose oldest message waits too long. Each alarm notifies the SNS topic (subscribe an address to it) when it fires and when it
 // clears. Missing data is "not breaching": a function that did not run has not failed.
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,10 +20,10 @@ export class OperatorAlarms extends Construct {
     this.action = new SnsAction(topic);
   }
 
-  private add(id: string, metric: IMetric, description: string): Alarm {
+  private add(id: string, metric: IMetric, description: string, threshold = 1): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
-      threshold: 1,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -56,6 +56,17 @@ export class OperatorAlarms extends Construct {
       `${name}-dead-letters`,
       queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       `${name}: ${what} Inspect the messages, fix the cause, then redrive or delete them.`,
+    );
+    return this;
+  }
+
+  /** A work queue whose oldest message has waited `maxAge`: nothing is consuming it, or everything fails. */
+  watchQueueAge(name: string, queue: IQueue, maxAge: Duration, what: string): this {
+    this.add(
+      `${name}-waiting`,
+      queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+      `${name}: ${what}`,
+      maxAge.toSeconds(),
     );
     return this;
   }

@@ -1,5 +1,5 @@
-// Everything that holds evidence or must outlive a redeploy: the table, the report bucket, the dead-letter
-// queues, the operator's alarm topic and the reviewers' user pool. Every resource here is RETAINed, and the table
+// Everything that holds evidence or must outlive a redeploy: the table, the report bucket, the search-request
+// queue and the dead-letter queues, the operator's alarm topic and the reviewers' user pool. Every resource here is RETAINed, and the table
 // also has deletion protection: deleting the app (or this stack) never deletes a citation, a screening decision,
 // a patient row or a published report. The functions live in the stateless stack, which can be destroyed and
 // redeployed freely.
@@ -20,6 +20,14 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../../shared/adapters/dynamodb/table-design.ts';
+
+/**
+ * The search-request queue's visibility timeout: six times the search function's 15-minute timeout, as AWS
+ * advises for a Lambda-polled queue (a message a running batch holds never reappears while it runs).
+ */
+export const SEARCH_REQUEST_VISIBILITY = Duration.minutes(90);
+/** Deliveries of a search request before it is dead-lettered: retried 1.5 h apart, about 6 h in all. */
+export const SEARCH_REQUEST_MAX_RECEIVES = 4;
 
 export interface StatefulStackProps extends StackProps {
   /** Subscribed to the alarm topic by email when given (the address must confirm the subscription). */
@@ -73,8 +81,15 @@ export class StatefulStack extends Stack {
   readonly userPool: UserPool;
   /** Scheduled invocations EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetters: Queue;
-  /** Scheduled runs (search, report, digest, retraction watch) that failed after Lambda's asynchronous retries. */
+  /** Scheduled runs (report, digest, retraction watch) that failed after Lambda's asynchronous retries. */
   readonly runDeadLetters: Queue;
+  /**
+   * The reviews' search requests (FIFO, one message group per review): the schedules send here and the search
+   * function consumes them, at most two reviews at once (NCBI's rate limit is per deployment, not per review).
+   */
+  readonly searchRequests: Queue;
+  /** Search requests that failed SEARCH_REQUEST_MAX_RECEIVES times. */
+  readonly searchRequestDeadLetters: Queue;
   /** Stream batches the statistics or report function could not process (their shard positions, to replay). */
   readonly streamDeadLetters: Queue;
 
@@ -121,6 +136,8 @@ export class StatefulStack extends Stack {
     this.reportBucketArnExportName = `${this.stackName}-ReportBucketArn`;
     this.exportValue(this.reportBucket.bucketArn, { name: this.reportBucketArnExportName });
 
+    // Dead-letter queues of Lambda and Scheduler destinations: cdk-nag cannot see that they are dead-letter
+    // queues (nothing in the template redrives into them), hence the acknowledgement.
     const deadLetterQueue = (name: string, purpose: string) => {
       const queue = new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
@@ -139,6 +156,26 @@ export class StatefulStack extends Stack {
       'RunDeadLetters',
       "the scheduled functions' asynchronous on-failure destination",
     );
+    // A FIFO queue's dead letters must be FIFO too. Its redrive policy names it, so cdk-nag knows what it is.
+    this.searchRequestDeadLetters = new Queue(this, 'SearchRequestDeadLetters', {
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.searchRequests = new Queue(this, 'SearchRequests', {
+      fifo: true,
+      // A schedule delivered twice within five minutes (Scheduler is at-least-once) is one message; later
+      // duplicates find the review "not due" and search nothing.
+      contentBasedDeduplication: true,
+      visibilityTimeout: SEARCH_REQUEST_VISIBILITY,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.searchRequestDeadLetters, maxReceiveCount: SEARCH_REQUEST_MAX_RECEIVES },
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.streamDeadLetters = deadLetterQueue(
       'StreamDeadLetters',
       "the table stream mappings' on-failure destination",
@@ -188,6 +225,8 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'ReviewerUserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'ScheduleDeadLettersUrl', { value: this.scheduleDeadLetters.queueUrl });
     new CfnOutput(this, 'RunDeadLettersUrl', { value: this.runDeadLetters.queueUrl });
+    new CfnOutput(this, 'SearchRequestsUrl', { value: this.searchRequests.queueUrl });
+    new CfnOutput(this, 'SearchRequestDeadLettersUrl', { value: this.searchRequestDeadLetters.queueUrl });
     new CfnOutput(this, 'StreamDeadLettersUrl', { value: this.streamDeadLetters.queueUrl });
   }
 }

@@ -5,7 +5,7 @@
 // Functions, each sized for its work (memory also buys CPU):
 // | function | trigger | memory | timeout |
 // |---|---|---|---|
-// | search-pubmed | a schedule per protocol (its cron); PubMed, and Europe PMC when listed | 1024 MB | 15 min: a first run backfills from monitoringStart |
+// | search-pubmed | the search-request queue (SQS FIFO), fed by a schedule per protocol (its cron) | 1024 MB | 15 min: a first run backfills from monitoringStart |
 // | screening-api | API Gateway HTTP API, Cognito JWT authorizer | 512 MB | 10 s (API Gateway gives up at 30 s) |
 // | recompute-stats | table stream, filtered to STUDY# and PATIENT# items | 1024 MB | 5 min |
 // | publish-report | table stream (SNAPSHOT_LATEST, NOTICE# inserts) and a schedule per protocol (+1 h) | 1024 MB | 5 min |
@@ -44,7 +44,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -53,7 +53,7 @@ import {
   ScheduleExpression,
   ScheduleTargetInput,
 } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -77,6 +77,9 @@ export interface StatelessStackProps extends StackProps {
   scheduleDeadLetters: IQueue;
   runDeadLetters: IQueue;
   streamDeadLetters: IQueue;
+  /** The FIFO queue the search schedules send to and the search function consumes. */
+  searchRequests: IQueue;
+  searchRequestDeadLetters: IQueue;
   /** The protocols read at synth time: one schedule of each scheduled function each. */
   protocols: readonly Protocol[];
   /** Where they were read from: bundled into the functions that read protocols at run time. */
@@ -96,6 +99,15 @@ export const RUN_ASYNC_RETRY_ATTEMPTS = 2;
 /** Stream batches: retried this often (bisected on error), then their positions go to the DLQ. */
 export const STATS_STREAM_RETRY_ATTEMPTS = 5;
 export const REPORT_STREAM_RETRY_ATTEMPTS = 3;
+/**
+ * Searches running at once, however many reviews are due (the search queue's maximum concurrency, the least
+ * Lambda allows): each search keeps to 1/SEARCH_CONCURRENCY of NCBI's rate, so together they keep to it.
+ */
+export const SEARCH_CONCURRENCY = 2;
+/** Search requests per invocation: run one after another, each review's in order. */
+export const SEARCH_BATCH_SIZE = 5;
+/** A search request is not started with less of the 15-minute invocation left (it waits for another). */
+export const SEARCH_MIN_REMAINING_SECONDS = 300;
 /** Where the living report's files go in the report bucket: reports/<reviewId>/... */
 export const REPORT_PREFIX = 'reports/';
 
@@ -134,19 +146,32 @@ export class StatelessStack extends Stack {
     });
 
     // -------------------------------------------------------------------------------------------------
-    // search-pubmed: one monitor cycle of one review, on the review's schedule.
+    // search-pubmed: one monitor cycle per review, on the review's schedule, through the search-request queue.
     this.search = new ServiceFunction(this, {
       name: 'search-pubmed',
       description: "Searches one review's sources ({ reviewId }), deduplicates and queues new citations",
       memorySize: 1024,
+      // The queue's visibility timeout is six times this (stateful-stack.ts); change both together.
       timeout: Duration.minutes(15),
       logRetention,
       protocolsDir,
-      // Europe PMC, for protocols that list it, is asked with the same contact address.
-      environment: { ...ncbiEnvironment, ...(props.ncbi.email ? { EUROPEPMC_EMAIL: props.ncbi.email } : {}) },
+      environment: {
+        ...ncbiEnvironment,
+        // Europe PMC, for protocols that list it, is asked with the same contact address.
+        ...(props.ncbi.email ? { EUROPEPMC_EMAIL: props.ncbi.email } : {}),
+        SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),
+        SEARCH_MIN_REMAINING_SECONDS: String(SEARCH_MIN_REMAINING_SECONDS),
+      },
     }).bindTable(table, 'RW');
     if (ncbiKey) this.search.bindSecret(ncbiKey, 'NCBI_API_KEY_SECRET_ARN');
-    this.scheduleEachReview(this.search, 'search-pubmed', props);
+    this.search.fn.addEventSource(
+      new SqsEventSource(props.searchRequests, {
+        batchSize: SEARCH_BATCH_SIZE,
+        maxConcurrency: SEARCH_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.scheduleSearches(props);
 
     // -------------------------------------------------------------------------------------------------
     // recompute-stats: the statistics of every review whose inclusions or patient rows changed.
@@ -272,6 +297,17 @@ export class StatelessStack extends Stack {
     for (const service of services) if (service) this.alarms.watchFunction(service);
     this.alarms
       .watchDeadLetters('schedule', props.scheduleDeadLetters, 'a scheduled run could not be delivered.')
+      .watchDeadLetters(
+        'search-request',
+        props.searchRequestDeadLetters,
+        "a review's search failed on every delivery (its run logs, `living-review runs`, say why).",
+      )
+      .watchQueueAge(
+        'search-request',
+        props.searchRequests,
+        Duration.hours(8),
+        "a search request has waited over 8 hours: is the search function's queue trigger disabled?",
+      )
       .watchDeadLetters('run', props.runDeadLetters, 'a scheduled run failed after every retry.')
       .watchDeadLetters('stream', props.streamDeadLetters, 'table stream records could not be processed.');
 
@@ -285,13 +321,49 @@ export class StatelessStack extends Stack {
   }
 
   /**
+   * One schedule per protocol that sends { reviewId, scheduledTime, executionId } to the search-request queue,
+   * in the review's own message group, at the protocol's cron.
+   */
+  private scheduleSearches(props: StatelessStackProps): void {
+    for (const protocol of props.protocols) {
+      const cron = cronHoursLater(
+        protocol.schedule.cron,
+        SCHEDULE_OFFSETS_HOURS['search-pubmed'],
+        `protocol ${protocol.id}`,
+      );
+      const schedule = new Schedule(this, `search-pubmed-${protocol.id}`, {
+        description: `search-pubmed of review ${protocol.id} (cron ${cron}, UTC), through the search-request queue`,
+        schedule: ScheduleExpression.expression(`cron(${cron})`, TimeZone.ETC_UTC),
+        target: new SqsSendMessage(props.searchRequests, {
+          input: this.scheduledInput(protocol.id),
+          messageGroupId: protocol.id,
+          retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: props.scheduleDeadLetters,
+          role: this.schedulerRole,
+        }),
+      });
+      this.schedules.set(`search-pubmed ${protocol.id}`, schedule);
+    }
+  }
+
+  /** What every schedule of a review sends: the review, and when and which execution sent it. */
+  private scheduledInput(reviewId: string): ScheduleTargetInput {
+    return ScheduleTargetInput.fromObject({
+      reviewId,
+      scheduledTime: ContextAttribute.scheduledTime,
+      executionId: ContextAttribute.executionId,
+    });
+  }
+
+  /**
    * One schedule per protocol for `service`, at the protocol's cron plus the function's offset (schedules.ts),
    * invoking it asynchronously with { reviewId, scheduledTime, executionId }. A run that fails is retried by
    * Lambda, then lands in the run dead-letter queue.
    */
   private scheduleEachReview(
     service: ServiceFunction,
-    name: ScheduledFunction,
+    name: Exclude<ScheduledFunction, 'search-pubmed'>,
     props: StatelessStackProps,
   ): void {
     service.fn.configureAsyncInvoke({
@@ -306,11 +378,7 @@ export class StatelessStack extends Stack {
         description: `${name} of review ${protocol.id} (cron ${cron}, UTC)`,
         schedule: ScheduleExpression.expression(`cron(${cron})`, TimeZone.ETC_UTC),
         target: new LambdaInvoke(service.fn, {
-          input: ScheduleTargetInput.fromObject({
-            reviewId: protocol.id,
-            scheduledTime: ContextAttribute.scheduledTime,
-            executionId: ContextAttribute.executionId,
-          }),
+          input: this.scheduledInput(protocol.id),
           retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
           maxEventAge: Duration.hours(6),
           deadLetterQueue: props.scheduleDeadLetters,
@@ -419,7 +487,8 @@ export class StatelessStack extends Stack {
         reason: `s3:PutObject on the object keys under ${REPORT_PREFIX} in the report bucket (the report's files, one folder per review); no other bucket, no read or delete.`,
       });
     }
-    for (const service of [this.search, this.retractions, this.report, this.digest]) {
+    // The schedules invoke these functions directly; search-pubmed's schedules send to its queue instead.
+    for (const service of [this.retractions, this.report, this.digest]) {
       if (!service) continue;
       const fn = this.getLogicalId(service.fn.node.defaultChild as CfnResource);
       Validations.of(this.schedulerRole).acknowledge({

@@ -18,8 +18,12 @@ import {
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from '../../infra/constructs/service-function.ts';
+import { SEARCH_REQUEST_MAX_RECEIVES, SEARCH_REQUEST_VISIBILITY } from '../../infra/stacks/stateful-stack.ts';
 import {
   SCHEDULE_RETRY_ATTEMPTS,
+  SEARCH_BATCH_SIZE,
+  SEARCH_CONCURRENCY,
+  SEARCH_MIN_REMAINING_SECONDS,
   REPORT_PREFIX,
   REPORT_STREAM_RETRY_ATTEMPTS,
   RUN_ASYNC_RETRY_ATTEMPTS,
@@ -74,7 +78,7 @@ const scheduled = () =>
     [s.stateless.digest!, 2],
     [s.stateless.retractions, 3],
   ] as const;
-type Attribute = 'Ref' | 'Arn' | 'StreamArn';
+type Attribute = 'Ref' | 'Arn' | 'StreamArn' | 'QueueName';
 /** The export name the stateless stack imports a stateful resource's Ref or attribute by. */
 const exportPattern = (resource: { node: { defaultChild?: unknown } }, attribute: Attribute) => {
   const id = s.stateful.getLogicalId(resource.node.defaultChild as CfnRole);
@@ -158,15 +162,50 @@ describe('Stack: stateful (evidence, retained)', () => {
   });
 
   it('encrypts every dead-letter queue, keeps messages 14 days, refuses non-TLS access', () => {
-    const queues = Object.values(s.data.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(3);
-    for (const queue of queues) {
+    const queues = s.data.findResources('AWS::SQS::Queue');
+    const searchRequests = logicalId(s.stateful, s.stateful.searchRequests);
+    const deadLetters = Object.entries(queues).filter(([id]) => id !== searchRequests);
+    expect(deadLetters).toHaveLength(4);
+    for (const [, queue] of deadLetters) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 86_400,
       });
+      expect(queue.Properties.RedrivePolicy).toBeUndefined();
     }
-    expect(Object.values(s.data.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(3);
+    const policies = Object.values(s.data.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(5);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('queues search requests FIFO with a FIFO dead-letter queue, hidden six times the search timeout', () => {
+    const queues = s.data.findResources('AWS::SQS::Queue');
+    const requests = queues[logicalId(s.stateful, s.stateful.searchRequests)];
+    const deadLetters = logicalId(s.stateful, s.stateful.searchRequestDeadLetters);
+    expect(requests?.Properties).toEqual({
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      VisibilityTimeout: SEARCH_REQUEST_VISIBILITY.toSeconds(),
+      MessageRetentionPeriod: 4 * 86_400,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] },
+        maxReceiveCount: SEARCH_REQUEST_MAX_RECEIVES,
+      },
+    });
+    expect(queues[deadLetters]?.Properties).toMatchObject({ FifoQueue: true });
+    expect(requests?.DeletionPolicy).toBe('Retain');
+    // AWS's advice for a queue a Lambda polls: visibility at least six times the function's timeout.
+    const searchFn = s.stack.toJSON().Resources[functionId(s.stateless.search)];
+    expect(SEARCH_REQUEST_VISIBILITY.toSeconds()).toBeGreaterThanOrEqual(6 * searchFn.Properties.Timeout);
   });
 
   it('subscribes the operator to the alarm topic; reviewers cannot sign up and need TOTP MFA', () => {
@@ -264,7 +303,13 @@ describe('Stack: stateless (functions and wiring)', () => {
           ScheduleExpressionTimezone: 'Etc/UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           Target: {
-            Arn: { 'Fn::GetAtt': [functionId(service), 'Arn'] },
+            ...(service === s.stateless.search
+              ? {
+                  // The search schedules send to the search-request queue, in the review's message group.
+                  Arn: importMatch(s.stateful.searchRequests, 'Arn'),
+                  SqsParameters: { MessageGroupId: reviewId },
+                }
+              : { Arn: { 'Fn::GetAtt': [functionId(service), 'Arn'] } }),
             Input: JSON.stringify({
               reviewId,
               scheduledTime: '<aws.scheduler.scheduled-time>',
@@ -297,10 +342,9 @@ describe('Stack: stateless (functions and wiring)', () => {
   });
 
   it('retries a failed scheduled run twice, then sends it to the run dead-letter queue', () => {
-    expect(Object.keys(s.stack.findResources('AWS::Lambda::EventInvokeConfig'))).toHaveLength(
-      scheduled().length,
-    );
-    for (const [service] of scheduled()) {
+    const invoked = scheduled().filter(([service]) => service !== s.stateless.search);
+    expect(Object.keys(s.stack.findResources('AWS::Lambda::EventInvokeConfig'))).toHaveLength(invoked.length);
+    for (const [service] of invoked) {
       s.stack.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: functionId(service) },
         MaximumRetryAttempts: RUN_ASYNC_RETRY_ATTEMPTS,
@@ -310,9 +354,31 @@ describe('Stack: stateless (functions and wiring)', () => {
     }
   });
 
+  it('feeds the search function from the search-request queue: partial batch responses, two at once', () => {
+    const mappings = Object.values(s.stack.findResources('AWS::Lambda::EventSourceMapping'));
+    const search = mappings.filter((m) => m.Properties.FunctionName.Ref === functionId(s.stateless.search));
+    expect(search).toHaveLength(1);
+    expect(search[0]?.Properties).toEqual({
+      FunctionName: { Ref: functionId(s.stateless.search) },
+      EventSourceArn: importOf(s.stateful.searchRequests, 'Arn'),
+      BatchSize: SEARCH_BATCH_SIZE,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: SEARCH_CONCURRENCY },
+    });
+    // Each of the concurrent searches keeps to its share of NCBI's rate, and leaves a batch's last requests
+    // for another invocation rather than start them with too little time left.
+    const env = s.stack.toJSON().Resources[functionId(s.stateless.search)].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),
+      SEARCH_MIN_REMAINING_SECONDS: String(SEARCH_MIN_REMAINING_SECONDS),
+    });
+    const searchFn = s.stack.toJSON().Resources[functionId(s.stateless.search)];
+    expect(SEARCH_MIN_REMAINING_SECONDS).toBeLessThan(searchFn.Properties.Timeout);
+  });
+
   it('feeds the statistics function from the table stream, filtered to inclusions and patient rows', () => {
     const mappings = Object.values(s.stack.findResources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     const stats = mappings.find((m) => m.Properties.FunctionName.Ref === functionId(s.stateless.stats));
     expect(stats?.Properties).toMatchObject({
       EventSourceArn: importOf(s.stateful.table, 'StreamArn'),
@@ -385,10 +451,11 @@ describe('Stack: stateless (functions and wiring)', () => {
 
   it('alarms the operator on errors and throttles of every function and on every dead-letter queue', () => {
     const alarms = Object.values(s.stack.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(services().length * 2 + 3);
+    expect(alarms).toHaveLength(services().length * 2 + 4 + 1);
     for (const alarm of alarms) {
+      const waiting = alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage';
       expect(alarm.Properties).toMatchObject({
-        Threshold: 1,
+        Threshold: waiting ? 8 * 3600 : 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: [importOf(s.stateful.alarmTopic, 'Ref')],
@@ -398,7 +465,18 @@ describe('Stack: stateless (functions and wiring)', () => {
     const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(services().length);
     expect(metrics.filter((m) => m === 'AWS/Lambda/Throttles')).toHaveLength(services().length);
-    expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    const waiting = alarms.filter((a) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.Properties.Dimensions).toEqual([
+      { Name: 'QueueName', Value: importOf(s.stateful.searchRequests, 'QueueName') },
+    ]);
+    const deadLetterQueues = alarms
+      .filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
+      .map((a) => JSON.stringify(a.Properties.Dimensions));
+    expect(deadLetterQueues.join()).toContain(
+      s.stateful.getLogicalId(s.stateful.searchRequestDeadLetters.node.defaultChild as CfnRole),
+    );
   });
 });
 
@@ -424,7 +502,7 @@ describe('Least privilege: IAM per function', () => {
     }
   });
 
-  it('search-pubmed: its log group, the table and queue index, the api key secret, its dead-letter queue', () => {
+  it('search-pubmed: its log group, the table and queue index, the api key secret, the search-request queue', () => {
     const statements = roleStatements(s.stack, roleId(s.stateless.search));
     expect(statements).toEqual([
       {
@@ -452,8 +530,14 @@ describe('Least privilege: IAM per function', () => {
       },
       {
         Effect: 'Allow',
-        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        Resource: importOf(s.stateful.runDeadLetters, 'Arn'),
+        Action: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        Resource: importOf(s.stateful.searchRequests, 'Arn'),
       },
     ]);
     const env = s.stack.toJSON().Resources[functionId(s.stateless.search)].Properties.Environment.Variables;
@@ -562,7 +646,7 @@ describe('Least privilege: IAM per function', () => {
     expect(JSON.stringify(env.SCREENING_BASE_URL)).toContain('.execute-api.');
   });
 
-  it('lets the schedules invoke only the scheduled functions and write only their dead-letter queue', () => {
+  it('lets the schedules invoke only the scheduled functions, send search requests and write their dead-letter queue', () => {
     const role = Object.entries(s.stack.findResources('AWS::IAM::Role')).find(([, r]) =>
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
     );
@@ -577,10 +661,20 @@ describe('Least privilege: IAM per function', () => {
     const invoked = JSON.stringify(
       statements.filter((st) => actionsOf(st).includes('lambda:InvokeFunction')),
     );
-    for (const [service] of scheduled()) expect(invoked).toContain(functionId(service));
-    for (const other of [s.stateless.screening, s.stateless.stats])
+    for (const [service] of scheduled()) {
+      if (service !== s.stateless.search) expect(invoked).toContain(functionId(service));
+    }
+    for (const other of [s.stateless.screening, s.stateless.stats, s.stateless.search])
       expect(invoked).not.toContain(functionId(other));
-    const send = statements.find((st) => actionsOf(st).includes('sqs:SendMessage'));
-    expect(send?.Resource).toEqual(importOf(s.stateful.scheduleDeadLetters, 'Arn'));
+    const sent = statements
+      .filter((st) => actionsOf(st).includes('sqs:SendMessage'))
+      .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]));
+    expect(sent).toHaveLength(2);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        importOf(s.stateful.scheduleDeadLetters, 'Arn'),
+        importOf(s.stateful.searchRequests, 'Arn'),
+      ]),
+    );
   });
 });

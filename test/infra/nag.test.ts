@@ -47,9 +47,11 @@ describe('cdk-nag AwsSolutions', () => {
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::LivingReviewData-ReportBucketArn/reports/*]',
-        ...['search-pubmed', 'watch-retractions', 'publish-report', 'send-digest'].map(
+        // the schedules invoke these three directly (search-pubmed's send to its queue)
+        ...['watch-retractions', 'publish-report', 'send-digest'].map(
           (name) => `Annotation::AwsSolutions-IAM5[Resource::${fnArn(name)}]`,
         ),
+        // the three destination dead-letter queues (the search-request queue's own is named by its redrive policy)
         'Annotation::AwsSolutions-SQS3',
         'Annotation::AwsSolutions-SQS3',
         'Annotation::AwsSolutions-SQS3',

@@ -39,7 +39,8 @@ describe('App: without an SES sender', () => {
     );
     expect(Object.keys(s.stack.findResources('AWS::Lambda::Function'))).toHaveLength(4);
     expect(Object.keys(s.stack.findResources('AWS::Scheduler::Schedule'))).toHaveLength(4);
-    expect(Object.keys(s.stack.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(1);
+    // the statistics function's stream and the search function's queue
+    expect(Object.keys(s.stack.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(2);
     expect(JSON.stringify(s.stack.toJSON())).not.toContain('ses:Send');
   });
 });
