@@ -12,13 +12,18 @@
 // query text only comes back in `request.queryString`); it serves core results only, in one fixed order
 // (newest firstIndexDate first, then id).
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isCollectiveAuthor } from '../../shared/domain/citation/citation.ts';
+import {
+  ArrivalWindow,
+  type LoopbackAnswer,
+  retryAfterHeader,
+  sendAnswer,
+  sleep,
+  startLoopbackServer,
+} from './loopback-server.ts';
 
 /** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
 export type EuropePmcCorpusRecord = Record<string, unknown> & {
@@ -77,7 +82,6 @@ export interface EuropePmcStandIn {
   close(): Promise<void>;
 }
 
-const gzipAsync = promisify(gzipCallback);
 const MAX_PAGE_SIZE = 1000;
 const WINDOW = /FIRST_IDATE:\s*\[\s*(\d{4}-\d{2}-\d{2})\s+TO\s+(\d{4}-\d{2}-\d{2})\s*\]/i;
 
@@ -102,16 +106,7 @@ function offsetOf(query: string, cursor: string): number | null {
   return Number(match[2]);
 }
 
-const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
-
-interface Answer {
-  status: number;
-  body: string;
-  contentType: string;
-  headers?: Record<string, string>;
-}
-
-const json = (status: number, value: unknown, headers?: Record<string, string>): Answer => ({
+const json = (status: number, value: unknown, headers?: Record<string, string>): LoopbackAnswer => ({
   status,
   body: JSON.stringify(value),
   contentType: 'application/json;charset=UTF-8',
@@ -126,13 +121,13 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
   const gzip = options.gzip ?? true;
   const requests: EuropePmcStandInRequest[] = [];
   const faults: EuropePmcStandInFault[] = [];
-  const arrivals = new Map<string, number[]>();
+  const arrivals = new ArrivalWindow();
 
   const search = (
     params: Record<string, string>,
     fault: EuropePmcStandInFault | null,
     entry: EuropePmcStandInRequest,
-  ): Answer => {
+  ): LoopbackAnswer => {
     const query = params.query ?? '';
     if (query.trim() === '') return json(400, { errCode: 400, errMsg: 'query is required' });
     if ((params.format ?? 'xml') !== 'json') {
@@ -165,39 +160,24 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     });
   };
 
-  const send = async (
+  const send = (
     req: IncomingMessage,
     res: ServerResponse,
     entry: EuropePmcStandInRequest,
-    reply: Answer,
+    reply: LoopbackAnswer,
     fault: EuropePmcStandInFault | null,
   ) => {
     entry.status = reply.status;
-    if (res.destroyed) return;
-    let bytes: Buffer = Buffer.from(reply.body, 'utf8');
-    const headers: Record<string, string> = { 'Content-Type': reply.contentType, ...reply.headers };
-    if (gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      bytes = await gzipAsync(bytes);
-      headers['Content-Encoding'] = 'gzip';
-    }
-    if (res.destroyed) return;
-    if (fault?.kind === 'truncate') {
-      // Cut the JSON itself (before any gzip) so the client sees a complete transfer of incomplete JSON.
-      const cut = Buffer.from(reply.body.slice(0, Math.floor(reply.body.length / 2)), 'utf8');
-      const body = headers['Content-Encoding'] ? await gzipAsync(cut) : cut;
-      res.writeHead(reply.status, headers);
-      res.end(body);
-    } else if (fault?.kind === 'slow' && fault.phase === 'body') {
-      res.writeHead(reply.status, headers);
-      const half = Math.floor(bytes.length / 2);
-      res.write(bytes.subarray(0, half));
-      await sleep(fault.delayMs);
-      if (!res.destroyed) res.end(bytes.subarray(half));
-    } else {
-      headers['Content-Length'] = String(bytes.length);
-      res.writeHead(reply.status, headers);
-      res.end(bytes);
-    }
+    return sendAnswer(req, res, reply, {
+      gzip,
+      // Truncation cuts the JSON itself (before any gzip): the client sees a complete transfer of incomplete JSON.
+      delivery:
+        fault?.kind === 'truncate'
+          ? { kind: 'cut-text' }
+          : fault?.kind === 'slow' && fault.phase === 'body'
+            ? { kind: 'stall-body', delayMs: fault.delayMs }
+            : { kind: 'whole' },
+    });
   };
 
   const answer = async (
@@ -206,11 +186,7 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     entry: EuropePmcStandInRequest,
     endpoint: string,
   ) => {
-    const client = req.socket.remoteAddress ?? 'unknown';
-    const recent = (arrivals.get(client) ?? []).filter((t) => t > entry.time - 1000);
-    recent.push(entry.time);
-    arrivals.set(client, recent);
-    if (enforce && recent.length > limit) {
+    if (enforce && arrivals.count(req.socket.remoteAddress ?? 'unknown', entry.time) > limit) {
       entry.fault = 'rate-limit';
       return send(req, res, entry, json(429, { errCode: 429, errMsg: 'Too Many Requests' }), null);
     }
@@ -232,9 +208,8 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     }
     await sleep(options.latencyMs ?? 0);
     if (fault?.kind === 'status') {
-      const headers: Record<string, string> =
-        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
-      const reply: Answer =
+      const headers = retryAfterHeader(fault.retryAfter);
+      const reply: LoopbackAnswer =
         fault.status === 429
           ? json(429, { errCode: 429, errMsg: 'Too Many Requests' }, headers)
           : {
@@ -250,45 +225,21 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     return send(req, res, entry, reply, fault);
   };
 
-  const server: Server = createServer((req, res) => {
-    const time = Date.now();
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const endpoint = url.pathname.split('/').pop() ?? '';
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => {});
-    res.on('error', () => {});
-    req.on('end', () => {
-      const params: Record<string, string> = Object.fromEntries(url.searchParams);
-      if (req.method === 'POST') {
-        for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
-      }
-      const entry: EuropePmcStandInRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        params,
-        status: 0,
-        time,
-        fault: null,
-        results: 0,
-      };
-      requests.push(entry);
-      answer(req, res, entry, endpoint).catch(() => {
-        if (!res.headersSent) {
-          res.writeHead(500);
-          res.end();
-        }
-      });
-    });
+  const server = await startLoopbackServer(options.port ?? 0, async (req, res, { time, url, params }) => {
+    const entry: EuropePmcStandInRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      params,
+      status: 0,
+      time,
+      fault: null,
+      results: 0,
+    };
+    requests.push(entry);
+    return answer(req, res, entry, url.pathname.split('/').pop() ?? '');
   });
-  server.keepAliveTimeout = 4_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/europepmc/webservices/rest/`,
+    baseUrl: `http://127.0.0.1:${server.port}/europepmc/webservices/rest/`,
     requests,
     faults: { enqueue: (fault) => void faults.push(fault), pending: () => faults.length },
     addRecords: (added) => {
@@ -300,11 +251,7 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
       }
       records.sort(order);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }
 

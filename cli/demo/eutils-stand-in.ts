@@ -14,17 +14,16 @@
 // text only shows up in QueryTranslation). It filters on Create Date only (datetype=crdt; other datetypes are
 // an ERROR). Records come back newest Create Date first, then highest PMID, like PubMed's default order.
 import { randomBytes } from 'node:crypto';
-import {
-  STATUS_CODES,
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import {
+  ArrivalWindow,
+  type LoopbackAnswer,
+  retryAfterHeader,
+  sendAnswer,
+  sleep,
+  startLoopbackServer,
+} from './loopback-server.ts';
 import type { CorpusRecord } from './stand-in-corpus.ts';
 
 export type StandInEndpoint = 'esearch' | 'efetch';
@@ -111,9 +110,6 @@ export const RETSTART_CAP_ERROR =
   "Search Backend failed: Exception:\n'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the first 9,999 records matching the query. To obtain more than 9,999 PubMed records, consider using EDirect that contains additional logic to batch PubMed search results automatically so that an arbitrary number can be retrieved. For details see https://www.ncbi.nlm.nih.gov/books/NBK25499/";
 const HISTORY_CAP = 9_999;
 
-/** In the thread pool: a blocking gzip of a large efetch answer would delay the arrival times of others. */
-const gzipAsync = promisify(gzipCallback);
-
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -156,15 +152,7 @@ function newestFirst(a: CorpusRecord, b: CorpusRecord): number {
   return Number(b.pmid) - Number(a.pmid);
 }
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-interface Answer {
-  status: number;
-  body: string;
-  contentType: string;
-  headers?: Record<string, string>;
+interface Answer extends LoopbackAnswer {
   /** Records in an efetch answer, for size-dependent latency. */
   records?: number;
 }
@@ -193,8 +181,7 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
   const queue: { endpoint: StandInEndpoint | 'any'; fault: StandInFault }[] = [];
   /** WebEnv -> query_key -> ids. */
   const history = new Map<string, Map<string, string[]>>();
-  /** client -> arrival times in the last second. */
-  const arrivals = new Map<string, number[]>();
+  const arrivals = new ArrivalWindow();
 
   const takeFault = (endpoint: string): StandInFault | null => {
     const index = queue.findIndex((f) => f.endpoint === 'any' || f.endpoint === endpoint);
@@ -300,12 +287,10 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     const key = params.api_key;
     const client = entry.client;
     const limit = key ? limitWithKey : limitWithoutKey;
-    const window = (arrivals.get(client) ?? []).filter((t) => t > entry.time - 1000);
-    window.push(entry.time);
-    arrivals.set(client, window);
+    const inWindow = arrivals.count(client, entry.time);
     const rateHeaders = {
       'X-RateLimit-Limit': String(limit),
-      'X-RateLimit-Remaining': String(Math.max(0, limit - window.length)),
+      'X-RateLimit-Remaining': String(Math.max(0, limit - inWindow)),
       'Access-Control-Expose-Headers': 'X-RateLimit-Limit,X-RateLimit-Remaining',
     };
     const tooMany = (count: number, extra: Record<string, string> = {}): Answer => ({
@@ -320,9 +305,9 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
       headers: { ...rateHeaders, ...extra },
     });
 
-    if (enforce && window.length > limit) {
+    if (enforce && inWindow > limit) {
       entry.fault = 'rate-limit';
-      return send(req, res, entry, tooMany(window.length));
+      return send(req, res, entry, tooMany(inWindow));
     }
     const fault =
       entry.endpoint === 'esearch' || entry.endpoint === 'efetch' ? takeFault(entry.endpoint) : null;
@@ -335,11 +320,10 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
       return;
     }
     if (fault?.kind === 'status') {
-      const extra: Record<string, string> =
-        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+      const extra = retryAfterHeader(fault.retryAfter);
       const reply =
         fault.status === 429
-          ? tooMany(window.length, extra)
+          ? tooMany(inWindow, extra)
           : {
               status: fault.status,
               contentType: 'text/html',
@@ -376,82 +360,35 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     fault: StandInFault | null = null,
   ): Promise<void> => {
     entry.status = reply.status;
-    if (res.destroyed || req.socket.destroyed) {
-      entry.finishedAt = Date.now();
-      return;
-    }
-    let bytes: Buffer = Buffer.from(reply.body, 'utf8');
-    const headers: Record<string, string> = { 'Content-Type': reply.contentType, ...reply.headers };
-    if (gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      bytes = await gzipAsync(bytes);
-      if (res.destroyed || req.socket.destroyed) {
-        entry.finishedAt = Date.now();
-        return;
-      }
-      headers['Content-Encoding'] = 'gzip';
-    }
-    if (fault?.kind === 'truncate') {
-      // Chunked and ended normally: only the body itself shows it was cut.
-      res.writeHead(reply.status, headers);
-      res.end(bytes.subarray(0, Math.floor(bytes.length / 2)));
-    } else if (fault?.kind === 'slow' && fault.phase === 'body') {
-      res.writeHead(reply.status, headers);
-      const half = Math.floor(bytes.length / 2);
-      res.write(bytes.subarray(0, half));
-      await sleep(fault.delayMs);
-      if (!res.destroyed) res.end(bytes.subarray(half));
-    } else {
-      headers['Content-Length'] = String(bytes.length);
-      res.writeHead(reply.status, headers);
-      res.end(bytes);
-    }
+    await sendAnswer(req, res, reply, {
+      gzip,
+      delivery:
+        fault?.kind === 'truncate'
+          ? { kind: 'cut-bytes' }
+          : fault?.kind === 'slow' && fault.phase === 'body'
+            ? { kind: 'stall-body', delayMs: fault.delayMs }
+            : { kind: 'whole' },
+    });
     entry.finishedAt = Date.now();
   };
 
-  const server: Server = createServer((req, res) => {
-    const time = Date.now();
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const name = url.pathname.split('/').pop() ?? '';
-    const endpoint = name.replace(/\.fcgi$/, '');
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => {});
-    res.on('error', () => {});
-    req.on('end', () => {
-      const params: Record<string, string> = Object.fromEntries(url.searchParams);
-      const type = String(req.headers['content-type'] ?? '');
-      if (req.method === 'POST' && (type === '' || type.startsWith('application/x-www-form-urlencoded'))) {
-        for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[k] = v;
-      }
-      const entry: StandInRequest = {
-        endpoint,
-        method: req.method ?? 'GET',
-        params,
-        status: 0,
-        time,
-        finishedAt: null,
-        fault: null,
-        client: params.api_key ? `key:${params.api_key}` : (req.socket.remoteAddress ?? 'unknown'),
-      };
-      requests.push(entry);
-      answer(req, res, entry, params).catch(() => {
-        if (!res.headersSent) {
-          res.writeHead(500);
-          res.end();
-        }
-      });
-    });
+  const server = await startLoopbackServer(options.port ?? 0, async (req, res, { time, url, params }) => {
+    const entry: StandInRequest = {
+      endpoint: (url.pathname.split('/').pop() ?? '').replace(/\.fcgi$/, ''),
+      method: req.method ?? 'GET',
+      params,
+      status: 0,
+      time,
+      finishedAt: null,
+      fault: null,
+      client: params.api_key ? `key:${params.api_key}` : (req.socket.remoteAddress ?? 'unknown'),
+    };
+    requests.push(entry);
+    return answer(req, res, entry, params);
   });
-  server.keepAliveTimeout = 4_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    baseUrl: `http://127.0.0.1:${port}/entrez/eutils/`,
+    baseUrl: `http://127.0.0.1:${server.port}/entrez/eutils/`,
     requests,
     faults: {
       enqueue: (endpoint, fault) => {
@@ -460,11 +397,7 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
       pending: () => queue.length,
     },
     addRecords,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => server.close(),
   };
 }
 
