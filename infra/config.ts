@@ -12,6 +12,7 @@
 // | logRetentionDays | CloudWatch Logs retention of every function's log group | 90 |
 // | cognitoDomainPrefix | the reviewers' sign-in domain, <prefix>.auth.<region>.amazoncognito.com | lr-screening-<account> |
 // | protocolsDir | the protocol files, one schedule each (relative to the project root) | protocols |
+// | deployment | a name for a second deployment in the same account and region (e.g. staging): suffixes the stack names | none |
 import { isAbsolute, join } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
@@ -31,6 +32,10 @@ const retentionValues = new Set(
 );
 
 export const deploymentConfigSchema = z.object({
+  deployment: optionalText.refine(
+    (value) => value === undefined || /^[a-z][a-z0-9-]{0,19}$/.test(value),
+    'expected a short name: a lower-case letter, then up to 19 lower-case letters, digits and hyphens',
+  ),
   alarmEmail: optionalEmail,
   ncbiApiKeySecret: optionalText,
   ncbiEmail: optionalEmail,

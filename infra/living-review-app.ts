@@ -1,7 +1,7 @@
 // Builds the whole CDK app: the stateful stack (evidence, RETAINed), the stateless stack (functions and wiring)
 // and cdk-nag's AwsSolutions checks over both. infra/app.ts runs it for the CDK CLI; the infra tests build it
 // the same way, so a finding cdk-nag reports in `cdk synth` fails a test too.
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Aws, Validations } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadProtocolDirectory } from '../shared/config/load-protocols.ts';
@@ -11,6 +11,12 @@ import { StatelessStack } from './stacks/stateless-stack.ts';
 
 export const STATEFUL_STACK_ID = 'LivingReviewData';
 export const STATELESS_STACK_ID = 'LivingReviewApp';
+
+/** The stack ids of a deployment: the plain ids, or suffixed with its name (`-c deployment=staging`). */
+export function stackIds(deployment: string | undefined): { stateful: string; stateless: string } {
+  const suffix = deployment ? `-${deployment}` : '';
+  return { stateful: `${STATEFUL_STACK_ID}${suffix}`, stateless: `${STATELESS_STACK_ID}${suffix}` };
+}
 
 export interface LivingReviewApp {
   app: App;
@@ -37,12 +43,15 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
   const protocols = loadProtocolDirectory(config.protocolsDir);
   // Environment-agnostic stacks (no account/region lookups): synth needs neither credentials nor network.
   // The CLI's profile or AWS_REGION decides where they deploy.
-  const stateful = new StatefulStack(app, STATEFUL_STACK_ID, {
+  // Every physical name derives from the stack names (or is generated), so a named deployment can live beside
+  // another in the same account and region; only the sign-in domain needs its own default.
+  const ids = stackIds(config.deployment);
+  const stateful = new StatefulStack(app, ids.stateful, {
     description:
       'Living review monitor: evidence (table, report bucket, user pool), search requests, dead letters, alarm topic. RETAINed.',
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
   });
-  const stateless = new StatelessStack(app, STATELESS_STACK_ID, {
+  const stateless = new StatelessStack(app, ids.stateless, {
     description: 'Living review monitor: functions, schedules, stream mapping, screening API, alarms',
     table: stateful.table,
     reportBucket: stateful.reportBucket,
@@ -60,7 +69,9 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
     ses: { sender: config.sesSender, recipients: config.digestRecipients },
     reportPublicBaseUrl: config.reportPublicBaseUrl,
-    cognitoDomainPrefix: config.cognitoDomainPrefix,
+    cognitoDomainPrefix:
+      config.cognitoDomainPrefix ??
+      (config.deployment ? `lr-screening-${config.deployment}-${Aws.ACCOUNT_ID}` : undefined),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, config, stateful, stateless };
