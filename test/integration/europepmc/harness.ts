@@ -18,13 +18,14 @@ import {
 } from '../../../shared/adapters/europepmc/europepmc-source.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import type { SearchEvent, SearchWindow } from '../../../shared/ports/literature-source.ts';
+import {
+  failureOf,
+  type SourceHarness,
+  searchEvents,
+  startSourceHarness,
+} from '../../support/source-harness.ts';
 
-export interface EuropePmcHarness {
-  standIn: EuropePmcStandIn;
-  client: EuropePmcClient;
-  source: EuropePmcSource;
-  close(): Promise<void>;
-}
+export type EuropePmcHarness = SourceHarness<EuropePmcStandIn, EuropePmcClient, EuropePmcSource>;
 
 export interface EuropePmcHarnessOptions {
   corpus: EuropePmcCorpusRecord[];
@@ -38,26 +39,25 @@ export interface EuropePmcHarnessOptions {
  * Fast by default: the stand-in allows 100 requests/s, the client spaces at 50/s (each harness has its own
  * limiter) and retries back off from 5 ms. Tests about the polite rate pass their own.
  */
-export async function startEuropePmcHarness(options: EuropePmcHarnessOptions): Promise<EuropePmcHarness> {
-  const standIn = await startEuropePmcStandIn({ corpus: options.corpus, rateLimit: 100, ...options.standIn });
-  const config = europePmcConfigFromEnv(
-    { EUROPEPMC_BASE_URL: standIn.baseUrl, EUROPEPMC_EMAIL: 'monitor-tests@example.org' },
-    { timeoutMs: 2_000, maxAttempts: 4, maxRetryTimeMs: 10_000, requestsPerSecond: 50, ...options.config },
+export function startEuropePmcHarness(options: EuropePmcHarnessOptions): Promise<EuropePmcHarness> {
+  return startSourceHarness(
+    startEuropePmcStandIn({ corpus: options.corpus, rateLimit: 100, ...options.standIn }),
+    (standIn) =>
+      new EuropePmcClient(
+        europePmcConfigFromEnv(
+          { EUROPEPMC_BASE_URL: standIn.baseUrl, EUROPEPMC_EMAIL: 'monitor-tests@example.org' },
+          {
+            timeoutMs: 2_000,
+            maxAttempts: 4,
+            maxRetryTimeMs: 10_000,
+            requestsPerSecond: 50,
+            ...options.config,
+          },
+        ),
+        { backoff: { baseDelayMs: 5, maxDelayMs: 50 }, ...options.client },
+      ),
+    (client) => new EuropePmcSource(client, options.source),
   );
-  const client = new EuropePmcClient(config, {
-    backoff: { baseDelayMs: 5, maxDelayMs: 50 },
-    ...options.client,
-  });
-  const source = new EuropePmcSource(client, options.source);
-  return {
-    standIn,
-    client,
-    source,
-    close: async () => {
-      await client.close();
-      await standIn.close();
-    },
-  };
 }
 
 export async function collect(
@@ -65,8 +65,7 @@ export async function collect(
   window: SearchWindow,
   query = 'intradural AND metastasis',
 ): Promise<{ events: SearchEvent[]; citations: Citation[]; counts: number[] }> {
-  const events: SearchEvent[] = [];
-  for await (const event of source.search(query, window)) events.push(event);
+  const events = await searchEvents(source, query, window);
   return {
     events,
     citations: events.flatMap((e) => (e.type === 'batch' ? e.citations : [])),
@@ -74,13 +73,8 @@ export async function collect(
   };
 }
 
-export async function failure(source: EuropePmcSource, window: SearchWindow): Promise<Error> {
-  try {
-    await collect(source, window);
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the search to fail, and it completed');
+export function failure(source: EuropePmcSource, window: SearchWindow): Promise<Error> {
+  return failureOf(() => collect(source, window));
 }
 
 /** sourceRecordIds of the corpus first indexed inside the window, sorted. */

@@ -17,6 +17,12 @@ import {
 } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource, type PubmedSourceOptions } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import type { SearchEvent, SearchWindow } from '../../../shared/ports/literature-source.ts';
+import {
+  failureOf,
+  type SourceHarness,
+  searchEvents,
+  startSourceHarness,
+} from '../../support/source-harness.ts';
 
 export const fixtureDir = join(import.meta.dirname, '../../fixtures/pubmed');
 
@@ -24,12 +30,7 @@ export function fixture(name: string): string {
   return readFileSync(join(fixtureDir, name), 'utf8');
 }
 
-export interface Harness {
-  standIn: EutilsStandIn;
-  client: EutilsClient;
-  source: PubmedSource;
-  close(): Promise<void>;
-}
+export type Harness = SourceHarness<EutilsStandIn, EutilsClient, PubmedSource>;
 
 export interface HarnessOptions {
   corpus: CorpusRecord[];
@@ -43,27 +44,29 @@ export interface HarnessOptions {
  * Fast by default: the stand-in allows 100 requests/s without a key and the client spaces at 50/s, retries
  * back off from 5 ms. Tests about NCBI's real limits pass their own rates.
  */
-export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const standIn = await startEutilsStandIn({
-    corpus: options.corpus,
-    rateLimit: { withoutKey: 100, withKey: 100 },
-    ...options.standIn,
-  });
-  const config = eutilsConfigFromEnv(
-    { NCBI_EUTILS_BASE_URL: standIn.baseUrl, NCBI_EMAIL: 'monitor-tests@example.org' },
-    { timeoutMs: 5_000, maxAttempts: 4, maxRetryTimeMs: 10_000, requestsPerSecond: 50, ...options.config },
+export function startHarness(options: HarnessOptions): Promise<Harness> {
+  return startSourceHarness(
+    startEutilsStandIn({
+      corpus: options.corpus,
+      rateLimit: { withoutKey: 100, withKey: 100 },
+      ...options.standIn,
+    }),
+    (standIn) =>
+      new EutilsClient(
+        eutilsConfigFromEnv(
+          { NCBI_EUTILS_BASE_URL: standIn.baseUrl, NCBI_EMAIL: 'monitor-tests@example.org' },
+          {
+            timeoutMs: 5_000,
+            maxAttempts: 4,
+            maxRetryTimeMs: 10_000,
+            requestsPerSecond: 50,
+            ...options.config,
+          },
+        ),
+        { backoff: { baseDelayMs: 5, maxDelayMs: 50 }, ...options.client },
+      ),
+    (client) => new PubmedSource(client, options.source),
   );
-  const client = new EutilsClient(config, { backoff: { baseDelayMs: 5, maxDelayMs: 50 }, ...options.client });
-  const source = new PubmedSource(client, options.source);
-  return {
-    standIn,
-    client,
-    source,
-    close: async () => {
-      await client.close();
-      await standIn.close();
-    },
-  };
 }
 
 export interface Collected {
@@ -79,8 +82,7 @@ export async function collect(
   query = 'iatrogenic oesophageal perforation',
   signal?: AbortSignal,
 ): Promise<Collected> {
-  const events: SearchEvent[] = [];
-  for await (const event of source.search(query, window, signal ? { signal } : {})) events.push(event);
+  const events = await searchEvents(source, query, window, signal);
   const batches = events.filter((e): e is Extract<SearchEvent, { type: 'batch' }> => e.type === 'batch');
   return {
     events,
@@ -91,13 +93,8 @@ export async function collect(
 }
 
 /** The collected search's error (it must fail). */
-export async function failure(source: PubmedSource, window: SearchWindow): Promise<Error> {
-  try {
-    await collect(source, window);
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the search to fail, and it completed');
+export function failure(source: PubmedSource, window: SearchWindow): Promise<Error> {
+  return failureOf(() => collect(source, window));
 }
 
 /** PMIDs of the corpus created inside the window, sorted. */
