@@ -4,44 +4,26 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS } from './chromium.ts';
+import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { sendDigest } from '../../shared/app/send-digest.ts';
 import {
   decide,
-  type Harness,
-  openHarness,
   protocolFor,
   recordCitations,
   saveRun,
   studyCitation,
 } from '../integration/report/harness.ts';
 
-declare const document: { querySelectorAll(selector: string): { length: number } };
-declare const window: { __pwned?: boolean };
+const HOSTILE = hostileTitle('Intradural metastasis of the cauda equina');
 
-const HOSTILE =
-  '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Intradural metastasis of the cauda equina';
-
-let h: Harness;
-let context: BrowserContext;
-let browser: Chromium | undefined;
-
-beforeAll(async () => {
-  h = await openHarness('e2e-digest');
-  browser = await launchChromium({ width: 820, height: 1000 });
-  context = browser.context;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const e2e = reportInChromium('e2e-digest', { width: 820, height: 1000 });
 
 describe('digest e-mail in Chromium', () => {
   it('renders the candidates, runs and screening counts, with a script title shown as text', async () => {
+    const { h, context } = e2e;
     const protocol = protocolFor('e2e-digest');
     const [, second] = await recordCitations(h, protocol.id, [
       studyCitation('1101', { title: HOSTILE }),
@@ -86,8 +68,7 @@ describe('digest e-mail in Chromium', () => {
     const titles = await page.locator('.candidate-title').allTextContents();
     expect(titles).toHaveLength(3);
     expect(titles[0]).toBe(HOSTILE);
-    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
-    expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
+    await expectNothingRan(page);
     expect(await page.locator('h1').textContent()).toBe(protocol.title);
     expect(await page.locator('a', { hasText: 'Open the screening page' }).getAttribute('href')).toBe(
       'https://screening.example.org/?review=e2e-digest',

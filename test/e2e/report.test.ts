@@ -1,16 +1,14 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS } from './chromium.ts';
+import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import { numberAtRisk, timeAxis } from '../../shared/domain/report/km-plot.ts';
 import {
   decide,
-  type Harness,
   include,
-  openHarness,
   protocolFor,
   putPatients,
   recompute,
@@ -19,29 +17,13 @@ import {
   studyCitation,
 } from '../integration/report/harness.ts';
 
-declare const document: { querySelectorAll(selector: string): { length: number } };
-declare const window: { __pwned?: boolean };
+const HOSTILE = hostileTitle('Drop metastases');
 
-const HOSTILE =
-  '<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> Drop metastases';
-
-let h: Harness;
-let context: BrowserContext;
-let browser: Chromium | undefined;
-
-beforeAll(async () => {
-  h = await openHarness('e2e-report');
-  browser = await launchChromium({ width: 1100, height: 1000 });
-  context = browser.context;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const e2e = reportInChromium('e2e-report', { width: 1100, height: 1000 });
 
 describe('living report in Chromium', () => {
   it('shows the statistics, the plots, the PRISMA flow and the retraction', async () => {
+    const { h, context } = e2e;
     const protocol = protocolFor('e2e-report');
     const studies = await recordCitations(
       h,
@@ -141,8 +123,7 @@ describe('living report in Chromium', () => {
       studyCitation('1201').title,
     );
     expect(await page.locator('#studies').textContent()).toContain(HOSTILE);
-    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
-    expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
+    await expectNothingRan(page);
     expect(await page.locator('#search-log tbody tr').count()).toBe(1);
     expect(errors).toEqual([]);
 

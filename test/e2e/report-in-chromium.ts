@@ -1,0 +1,60 @@
+// What the digest and report browser tests share: the report harness (the embedded store behind the digest and
+// report use cases, test/integration/report/harness.ts) and a Chromium, opened before a file's tests and closed
+// after them; the hostile title they plant in a citation; and the check that nothing in it ran.
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { type Chromium, launchChromium } from './chromium.ts';
+import { type Harness, openHarness } from '../integration/report/harness.ts';
+
+// The callbacks passed to page.evaluate run in the page; tsconfig has no DOM lib, so the little of the DOM they
+// touch is declared here.
+declare const document: { querySelectorAll(selector: string): { length: number } };
+declare const window: { __pwned?: boolean };
+
+/** A citation title that would set window.__pwned if the page ran it, followed by `rest`. */
+export function hostileTitle(rest: string): string {
+  return `<script>window.__pwned = true</script><img src=x onerror="window.__pwned = true"> ${rest}`;
+}
+
+export interface ReportInChromium {
+  /** The harness of review `reviewId` (set once beforeAll has run). */
+  readonly h: Harness;
+  /** The browser context pages are opened in (set once beforeAll has run). */
+  readonly context: BrowserContext;
+}
+
+/** Opens the harness and Chromium in beforeAll and closes both in afterAll of the calling test file. */
+export function reportInChromium(
+  reviewId: string,
+  viewport: { width: number; height: number },
+): ReportInChromium {
+  let h: Harness | undefined;
+  let browser: Chromium | undefined;
+
+  beforeAll(async () => {
+    h = await openHarness(reviewId);
+    browser = await launchChromium(viewport);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  return {
+    get h() {
+      if (!h) throw new Error('the harness is opened in beforeAll');
+      return h;
+    },
+    get context() {
+      if (!browser) throw new Error('Chromium is launched in beforeAll');
+      return browser.context;
+    },
+  };
+}
+
+/** The hostile title was shown as text: its script did not run and it left no script or img element. */
+export async function expectNothingRan(page: Page): Promise<void> {
+  expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+  expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
+}
