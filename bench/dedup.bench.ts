@@ -11,37 +11,30 @@
 //    (DOI only, no PMID).
 // 3. Prints wall time, records/s, per-record latency, DynamoDB requests by operation (counted by a hook on the
 //    client, SDK retries included) and checks that no Scan was sent. Asserts nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
-import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
-import { openEmbeddedStore, stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { citationId } from '../shared/domain/citation/citation-id.ts';
 import type { Citation } from '../shared/domain/citation/citation.ts';
 import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
 import type { RecordOutcome } from '../shared/ports/citation-store.ts';
 import { makeStoreCitation } from '../test/support/store-fixtures.ts';
+import {
+  batchChunks,
+  batchWriteAll,
+  fmt,
+  inParallel,
+  openBenchStore,
+  print,
+  printHeader,
+  printRequests,
+  printThroughput,
+  storeBenchArgs,
+} from './support/store-bench.ts';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: '100000' },
-    incoming: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '32' },
-    data: { type: 'string' },
-  },
-});
-const SEED = Number(values.seed);
-const INCOMING = Number(values.incoming);
-const CONCURRENCY = Number(values.concurrency);
+const args = storeBenchArgs();
+const { seed: SEED, incoming: INCOMING, concurrency: CONCURRENCY } = args;
 const REVIEW = 'bench';
 const FIRST_PMID = 20_000_000;
-
-const print = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function storedWork(i: number): Citation {
   const pmid = String(FIRST_PMID + i);
@@ -74,55 +67,19 @@ function incomingRecord(i: number): { citation: Citation; expect: RecordOutcome[
   return { citation: makeStoreCitation({ pmid, doi: `10.4000/new.${pmid}` }), expect: 'new' };
 }
 
-async function batchWriteAll(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  items: Record<string, unknown>[],
-) {
-  let pending = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-    const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-    pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-  }
-}
+const bench = await openBenchStore('dedup', args.data);
+const { client, tableName } = bench.embedded;
+const { requests } = bench;
 
-async function inParallel<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
-
-const dataDir = values.data ?? mkdtempSync(join(tmpdir(), 'lr-bench-dedup-'));
-const embedded = await openEmbeddedStore({ dataDir });
-const { client, tableName } = embedded;
-const requests = new Map<string, { ok: number; failed: number }>();
-onDynamoRequest(client, ({ operation, ok }) => {
-  const entry = requests.get(operation) ?? { ok: 0, failed: 0 };
-  if (ok) entry.ok++;
-  else entry.failed++;
-  requests.set(operation, entry);
-});
-
-print('# Dedup benchmark (embedded store: dynalite 4 on LevelDB, one server process, loopback HTTP)');
-print(`node ${process.version}, ${cpus().length} CPUs, data ${dataDir}`);
-const load = () =>
-  loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ');
-print(`load average at start: ${load()} (a busy machine slows every figure below)`);
-print();
+printHeader(
+  '# Dedup benchmark (embedded store: dynalite 4 on LevelDB, one server process, loopback HTTP)',
+  bench.dataDir,
+);
 
 // 1. Seed
 const seedStart = performance.now();
 const queuedAt = '2026-01-01T00:00:00.000Z';
-const chunk: Record<string, unknown>[][] = [];
+const { chunks: chunk, push } = batchChunks();
 let seedItems = 0;
 for (let i = 0; i < SEED; i++) {
   const citation = storedWork(i);
@@ -140,11 +97,7 @@ for (let i = 0; i < SEED; i++) {
     ...keys.map((key) => keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt })),
   ];
   seedItems += items.length;
-  for (const item of items) {
-    const last = chunk[chunk.length - 1];
-    if (!last || last.length === 25) chunk.push([item]);
-    else last.push(item);
-  }
+  for (const item of items) push(item);
 }
 await inParallel(chunk, 8, (items) => batchWriteAll(client, tableName, items));
 const seedMs = performance.now() - seedStart;
@@ -169,34 +122,12 @@ await inParallel(incoming, CONCURRENCY, async ({ citation, expect }) => {
   if (outcome.kind !== expect) unexpected++;
 });
 const wallMs = performance.now() - start;
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 
 print(`incoming: ${fmt(INCOMING)} records through recordCitation, ${CONCURRENCY} in flight`);
-print(`  wall time ${(wallMs / 1000).toFixed(2)} s, ${fmt((INCOMING / wallMs) * 1000)} records/s`);
-print(
-  `  per record: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms`,
-);
+printThroughput(INCOMING, wallMs, latencies);
 print(
   `  outcomes: ${[...outcomes].map(([kind, n]) => `${kind} ${fmt(n)}`).join(', ')}; ${unexpected} differ from what the generator intended`,
 );
-print('  DynamoDB requests by operation (answered ok / refused, e.g. a failed condition):');
-let total = 0;
-for (const [operation, { ok, failed }] of [...requests].sort()) {
-  total += ok + failed;
-  print(
-    `    ${operation.padEnd(12)} ${fmt(ok + failed).padStart(7)}  (${fmt(ok)} ok, ${fmt(failed)} refused)  ${((ok + failed) / INCOMING).toFixed(2)} per record`,
-  );
-}
-print(`    ${'total'.padEnd(12)} ${fmt(total).padStart(7)}  ${(total / INCOMING).toFixed(2)} per record`);
-const scans = (requests.get('Scan')?.ok ?? 0) + (requests.get('Scan')?.failed ?? 0);
-print(`  Scan requests: ${scans}${scans === 0 ? ' (none, as designed)' : ' (UNEXPECTED)'}`);
+printRequests(requests, INCOMING, { operation: 12, count: 7 });
 
-print(`load average at end: ${load()}`);
-
-await embedded.close();
-if (!values.data) {
-  await stopEmbeddedServer(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-}
+await bench.close();

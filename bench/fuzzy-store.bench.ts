@@ -22,16 +22,9 @@
 // 3. Prints wall time, records/s, per-record latency, outcomes against what the generator intended,
 //    DynamoDB requests by operation (a hook on the client, SDK retries included) and checks that no Scan
 //    was sent. Asserts nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { blockEntryItem, dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
-import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
-import { openEmbeddedStore, stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { createFuzzyDedup } from '../shared/app/fuzzy-dedup.ts';
 import { citationId } from '../shared/domain/citation/citation-id.ts';
 import type { Author, Citation } from '../shared/domain/citation/citation.ts';
@@ -40,23 +33,23 @@ import { blockingKeys } from '../shared/domain/dedup/blocking.ts';
 import { dedupRecordFromCitation } from '../shared/domain/dedup/dedup-record.ts';
 import { prepareRecord } from '../shared/domain/dedup/pair-score.ts';
 import { makeStoreCitation } from '../test/support/store-fixtures.ts';
+import {
+  batchChunks,
+  batchWriteAll,
+  fmt,
+  inParallel,
+  openBenchStore,
+  print,
+  printHeader,
+  printRequests,
+  printThroughput,
+  storeBenchArgs,
+} from './support/store-bench.ts';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: '100000' },
-    incoming: { type: 'string', default: '10000' },
-    concurrency: { type: 'string', default: '32' },
-    data: { type: 'string' },
-  },
-});
-const SEED = Number(values.seed);
-const INCOMING = Number(values.incoming);
-const CONCURRENCY = Number(values.concurrency);
+const args = storeBenchArgs();
+const { seed: SEED, incoming: INCOMING, concurrency: CONCURRENCY } = args;
 const REVIEW = 'bench-fuzzy';
 const FIRST_PMID = 20_000_000;
-
-const print = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 // ------------------------------------------------------------------------------------------- generator
 
@@ -272,52 +265,14 @@ function incoming(n: number): { intent: Intent; citation: Citation } {
 
 // ------------------------------------------------------------------------------------------------- run
 
-async function batchWriteAll(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  items: Record<string, unknown>[],
-) {
-  let pending = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-    const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-    pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-  }
-}
+const bench = await openBenchStore('fuzzy', args.data);
+const { client, tableName } = bench.embedded;
+const { requests } = bench;
 
-async function inParallel<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        await work(items[index]!, index);
-      }
-    }),
-  );
-}
-
-const dataDir = values.data ?? mkdtempSync(join(tmpdir(), 'lr-bench-fuzzy-'));
-const embedded = await openEmbeddedStore({ dataDir });
-const { client, tableName } = embedded;
-const requests = new Map<string, { ok: number; failed: number }>();
-onDynamoRequest(client, ({ operation, ok }) => {
-  const entry = requests.get(operation) ?? { ok: 0, failed: 0 };
-  if (ok) entry.ok++;
-  else entry.failed++;
-  requests.set(operation, entry);
-});
-const load = () =>
-  loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ');
-
-print(
+printHeader(
   '# Fuzzy dedup on the store (embedded store: dynalite 4 on LevelDB, one server process, loopback HTTP)',
+  bench.dataDir,
 );
-print(`node ${process.version}, ${cpus().length} CPUs, data ${dataDir}`);
-print(`load average at start: ${load()} (a busy machine slows every figure below)`);
-print();
 
 // 1. Seed, in slices so the item lists never all sit in memory at once.
 const seedStart = performance.now();
@@ -326,12 +281,7 @@ let seedItems = 0;
 let seedRequests = 0;
 const SLICE = 5_000;
 for (let from = 0; from < SEED; from += SLICE) {
-  const chunks: Record<string, unknown>[][] = [];
-  const push = (item: Record<string, unknown>) => {
-    const last = chunks[chunks.length - 1];
-    if (!last || last.length === 25) chunks.push([item]);
-    else last.push(item);
-  };
+  const { chunks, push } = batchChunks();
   for (let i = from; i < Math.min(SEED, from + SLICE); i++) {
     const citation = work(i);
     const keys = citationKeys(citation);
@@ -390,15 +340,9 @@ await inParallel(records, CONCURRENCY, async ({ intent, citation }) => {
   if (got !== EXPECTED[intent]) unexpected++;
 });
 const wallMs = performance.now() - start;
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
 
 print(`incoming: ${fmt(INCOMING)} records through the fuzzy recorder, ${CONCURRENCY} in flight`);
-print(`  wall time ${(wallMs / 1000).toFixed(2)} s, ${fmt((INCOMING / wallMs) * 1000)} records/s`);
-print(
-  `  per record: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms`,
-);
+printThroughput(INCOMING, wallMs, latencies);
 print('  outcomes by what the generator intended (intended -> got: count):');
 for (const intent of Object.keys(EXPECTED) as Intent[]) {
   const row = matrix.get(intent);
@@ -410,21 +354,6 @@ for (const intent of Object.keys(EXPECTED) as Intent[]) {
 print(
   `  ${fmt(unexpected)} records differ from what the generator intended; ${fmt(possible)} possible-duplicate pairs queued`,
 );
-print('  DynamoDB requests by operation (answered ok / refused, e.g. a failed condition):');
-let total = 0;
-for (const [operation, { ok, failed }] of [...requests].sort()) {
-  total += ok + failed;
-  print(
-    `    ${operation.padEnd(15)} ${fmt(ok + failed).padStart(8)}  (${fmt(ok)} ok, ${fmt(failed)} refused)  ${((ok + failed) / INCOMING).toFixed(2)} per record`,
-  );
-}
-print(`    ${'total'.padEnd(15)} ${fmt(total).padStart(8)}  ${(total / INCOMING).toFixed(2)} per record`);
-const scans = (requests.get('Scan')?.ok ?? 0) + (requests.get('Scan')?.failed ?? 0);
-print(`  Scan requests: ${scans}${scans === 0 ? ' (none, as designed)' : ' (UNEXPECTED)'}`);
-print(`load average at end: ${load()}`);
+printRequests(requests, INCOMING, { operation: 15, count: 8 });
 
-await embedded.close();
-if (!values.data) {
-  await stopEmbeddedServer(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
-}
+await bench.close();
