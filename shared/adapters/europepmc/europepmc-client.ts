@@ -12,10 +12,18 @@
 // A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { ConfigError, LivingReviewError } from '../../errors.ts';
+import { LivingReviewError } from '../../errors.ts';
+import {
+  clientConfigFromEnv,
+  httpBaseUrl,
+  positiveInt,
+  retryLimitDefaults,
+  retryLimitFields,
+  withTrailingSlash,
+} from '../http/client-config.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import { defaultRetryPolicy, type RetryAttemptInfo, type RetryPolicy } from '../pubmed/retry.ts';
+import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
 import { type EuropePmcPage, europePmcPageSchema, europePmcResultSchema } from './europepmc-record.ts';
 
 /** Europe PMC failed, or answered with something that is not a complete page. */
@@ -40,31 +48,13 @@ export interface EuropePmcConfig {
   pageSize: number;
 }
 
-const blankToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const positiveInt = z.coerce.number().int().positive();
-
 const configSchema = z.object({
-  baseUrl: z
-    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  baseUrl: httpBaseUrl,
   email: z.email().optional(),
-  timeoutMs: positiveInt,
-  maxAttempts: positiveInt,
-  maxRetryTimeMs: z.coerce.number().int().min(0),
+  ...retryLimitFields,
   requestsPerSecond: z.coerce.number().positive(),
   pageSize: positiveInt.max(MAX_EUROPEPMC_PAGE_SIZE, `at most ${MAX_EUROPEPMC_PAGE_SIZE}`),
 });
-
-const ENV_NAMES: Record<keyof EuropePmcConfig, string> = {
-  baseUrl: 'EUROPEPMC_BASE_URL',
-  email: 'EUROPEPMC_EMAIL',
-  timeoutMs: 'EUROPEPMC_TIMEOUT_MS',
-  maxAttempts: 'EUROPEPMC_MAX_ATTEMPTS',
-  maxRetryTimeMs: 'EUROPEPMC_MAX_RETRY_TIME_MS',
-  requestsPerSecond: 'EUROPEPMC_REQUESTS_PER_SECOND',
-  pageSize: 'EUROPEPMC_PAGE_SIZE',
-};
 
 /**
  * Reads EUROPEPMC_BASE_URL, EUROPEPMC_EMAIL, EUROPEPMC_TIMEOUT_MS, EUROPEPMC_MAX_ATTEMPTS,
@@ -75,28 +65,27 @@ export function europePmcConfigFromEnv(
   env: Record<string, string | undefined>,
   overrides: Partial<EuropePmcConfig> = {},
 ): EuropePmcConfig {
-  const read = (key: keyof EuropePmcConfig) => blankToUndefined(env[ENV_NAMES[key]]);
-  const candidate: Record<string, unknown> = {
-    baseUrl: read('baseUrl') ?? DEFAULT_EUROPEPMC_BASE_URL,
-    email: read('email'),
-    timeoutMs: read('timeoutMs') ?? 60_000,
-    maxAttempts: read('maxAttempts') ?? defaultRetryPolicy.maxAttempts,
-    maxRetryTimeMs: read('maxRetryTimeMs') ?? defaultRetryPolicy.maxRetryTimeMs,
-    requestsPerSecond: read('requestsPerSecond') ?? DEFAULT_EUROPEPMC_REQUESTS_PER_SECOND,
-    pageSize: read('pageSize') ?? MAX_EUROPEPMC_PAGE_SIZE,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) candidate[key] = value;
-  }
-  const parsed = configSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0]) as keyof EuropePmcConfig;
-      return `${ENV_NAMES[field] ?? field}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid Europe PMC configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+  return clientConfigFromEnv<EuropePmcConfig>({
+    what: 'Europe PMC',
+    schema: configSchema,
+    envNames: {
+      baseUrl: 'EUROPEPMC_BASE_URL',
+      email: 'EUROPEPMC_EMAIL',
+      timeoutMs: 'EUROPEPMC_TIMEOUT_MS',
+      maxAttempts: 'EUROPEPMC_MAX_ATTEMPTS',
+      maxRetryTimeMs: 'EUROPEPMC_MAX_RETRY_TIME_MS',
+      requestsPerSecond: 'EUROPEPMC_REQUESTS_PER_SECOND',
+      pageSize: 'EUROPEPMC_PAGE_SIZE',
+    },
+    defaults: {
+      baseUrl: DEFAULT_EUROPEPMC_BASE_URL,
+      ...retryLimitDefaults,
+      requestsPerSecond: DEFAULT_EUROPEPMC_REQUESTS_PER_SECOND,
+      pageSize: MAX_EUROPEPMC_PAGE_SIZE,
+    },
+    env,
+    overrides,
+  });
 }
 
 export interface EuropePmcSearchRequest {
@@ -166,20 +155,12 @@ export class EuropePmcClient implements EuropePmcApi {
   private readonly onRetry: EuropePmcClientOptions['onRetry'];
 
   constructor(config: EuropePmcConfig, options: EuropePmcClientOptions = {}) {
-    this.config = {
-      ...config,
-      baseUrl: config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`,
-    };
+    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
     this.rateLimiter =
       options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp({
-      dispatcher: options.dispatcher,
+    this.http = new PoliteHttp(config, {
+      ...options,
       rateLimiter: this.rateLimiter,
-      timeoutMs: config.timeoutMs,
-      maxAttempts: config.maxAttempts,
-      maxRetryTimeMs: config.maxRetryTimeMs,
-      backoff: options.backoff,
-      random: options.random,
       errorClass: EuropePmcError,
     });
     this.onRetry = options.onRetry;

@@ -186,6 +186,15 @@ export type ClientErrorClass = new (
   options?: { cause?: unknown; retryable?: boolean },
 ) => LivingReviewError;
 
+/** The limits PoliteHttp takes from a client's configuration. */
+export interface PoliteHttpLimits {
+  /** The most one attempt may take, headers and body together. */
+  timeoutMs: number;
+  maxAttempts: number;
+  /** No retry starts later than this after the first attempt. */
+  maxRetryTimeMs: number;
+}
+
 export interface PoliteHttpOptions {
   /**
    * Defaults to a keep-alive Agent of this client's own, closed by close(). A dispatcher composed with
@@ -193,11 +202,6 @@ export interface PoliteHttpOptions {
    */
   dispatcher?: Dispatcher | undefined;
   rateLimiter: RateLimiter;
-  /** The most one attempt may take, headers and body together. */
-  timeoutMs: number;
-  maxAttempts: number;
-  /** No retry starts later than this after the first attempt. */
-  maxRetryTimeMs: number;
   /** Backoff shape; defaults to retry.ts's. */
   backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'> | undefined;
   random?: (() => number) | undefined;
@@ -234,9 +238,9 @@ export class PoliteHttp {
   private readonly random: () => number;
   private readonly errorClass: ClientErrorClass;
 
-  constructor(options: PoliteHttpOptions) {
+  constructor(limits: PoliteHttpLimits, options: PoliteHttpOptions) {
     this.rateLimiter = options.rateLimiter;
-    this.timeoutMs = options.timeoutMs;
+    this.timeoutMs = limits.timeoutMs;
     if (options.dispatcher) {
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
@@ -247,8 +251,8 @@ export class PoliteHttp {
       this.ownsDispatcher = true;
     }
     this.policy = {
-      maxAttempts: options.maxAttempts,
-      maxRetryTimeMs: options.maxRetryTimeMs,
+      maxAttempts: limits.maxAttempts,
+      maxRetryTimeMs: limits.maxRetryTimeMs,
       baseDelayMs: options.backoff?.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
       maxDelayMs: options.backoff?.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
     };

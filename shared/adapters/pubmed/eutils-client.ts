@@ -13,11 +13,18 @@
 // new esearch helps, which is the caller's decision (PubmedSource re-runs the search once).
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { ConfigError, EutilsError, InputError } from '../../errors.ts';
+import { EutilsError, InputError } from '../../errors.ts';
+import {
+  clientConfigFromEnv,
+  httpBaseUrl,
+  retryLimitDefaults,
+  retryLimitFields,
+  withTrailingSlash,
+} from '../http/client-config.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
-import { defaultRetryPolicy, type RetryAttemptInfo, type RetryPolicy } from './retry.ts';
+import type { RetryAttemptInfo, RetryPolicy } from './retry.ts';
 
 // Moved to the shared HTTP module; still exported here for the callers that import it from the client.
 export { isTransientNetworkError } from '../http/polite-request.ts';
@@ -43,24 +50,15 @@ export interface EutilsConfig {
   requestsPerSecond?: number | undefined;
 }
 
-const blankToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const optionalEnv = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
-const positiveInt = z.coerce.number().int().positive();
-
 export const eutilsConfigSchema = z.object({
-  baseUrl: z
-    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  baseUrl: httpBaseUrl,
   tool: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a tool name without spaces'),
   email: z.email().optional(),
   apiKey: z
     .string()
     .regex(/^[A-Za-z0-9]+$/, 'expected an NCBI API key (letters and digits)')
     .optional(),
-  timeoutMs: positiveInt,
-  maxAttempts: positiveInt,
-  maxRetryTimeMs: z.coerce.number().int().min(0),
+  ...retryLimitFields,
   requestsPerSecond: z.coerce.number().positive().optional(),
 });
 
@@ -73,50 +71,23 @@ export function eutilsConfigFromEnv(
   env: Record<string, string | undefined>,
   overrides: Partial<EutilsConfig> = {},
 ): EutilsConfig {
-  const fromEnv = z
-    .object({
-      NCBI_EUTILS_BASE_URL: optionalEnv(z.string()),
-      NCBI_TOOL: optionalEnv(z.string()),
-      NCBI_EMAIL: optionalEnv(z.string()),
-      NCBI_API_KEY: optionalEnv(z.string()),
-      NCBI_TIMEOUT_MS: optionalEnv(z.string()),
-      NCBI_MAX_ATTEMPTS: optionalEnv(z.string()),
-      NCBI_MAX_RETRY_TIME_MS: optionalEnv(z.string()),
-      NCBI_REQUESTS_PER_SECOND: optionalEnv(z.string()),
-    })
-    .parse(env);
-  const names: Record<keyof EutilsConfig, string> = {
-    baseUrl: 'NCBI_EUTILS_BASE_URL',
-    tool: 'NCBI_TOOL',
-    email: 'NCBI_EMAIL',
-    apiKey: 'NCBI_API_KEY',
-    timeoutMs: 'NCBI_TIMEOUT_MS',
-    maxAttempts: 'NCBI_MAX_ATTEMPTS',
-    maxRetryTimeMs: 'NCBI_MAX_RETRY_TIME_MS',
-    requestsPerSecond: 'NCBI_REQUESTS_PER_SECOND',
-  };
-  const candidate: Record<string, unknown> = {
-    baseUrl: fromEnv.NCBI_EUTILS_BASE_URL ?? DEFAULT_EUTILS_BASE_URL,
-    tool: fromEnv.NCBI_TOOL ?? DEFAULT_TOOL,
-    email: fromEnv.NCBI_EMAIL,
-    apiKey: fromEnv.NCBI_API_KEY,
-    timeoutMs: fromEnv.NCBI_TIMEOUT_MS ?? 60_000,
-    maxAttempts: fromEnv.NCBI_MAX_ATTEMPTS ?? defaultRetryPolicy.maxAttempts,
-    maxRetryTimeMs: fromEnv.NCBI_MAX_RETRY_TIME_MS ?? defaultRetryPolicy.maxRetryTimeMs,
-    requestsPerSecond: fromEnv.NCBI_REQUESTS_PER_SECOND,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) candidate[key] = value;
-  }
-  const parsed = eutilsConfigSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0]) as keyof EutilsConfig;
-      return `${names[field] ?? field}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid E-utilities configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
+  return clientConfigFromEnv<EutilsConfig>({
+    what: 'E-utilities',
+    schema: eutilsConfigSchema,
+    envNames: {
+      baseUrl: 'NCBI_EUTILS_BASE_URL',
+      tool: 'NCBI_TOOL',
+      email: 'NCBI_EMAIL',
+      apiKey: 'NCBI_API_KEY',
+      timeoutMs: 'NCBI_TIMEOUT_MS',
+      maxAttempts: 'NCBI_MAX_ATTEMPTS',
+      maxRetryTimeMs: 'NCBI_MAX_RETRY_TIME_MS',
+      requestsPerSecond: 'NCBI_REQUESTS_PER_SECOND',
+    },
+    defaults: { baseUrl: DEFAULT_EUTILS_BASE_URL, tool: DEFAULT_TOOL, ...retryLimitDefaults },
+    env,
+    overrides,
+  });
 }
 
 /** The history server no longer holds the WebEnv / query_key: run esearch again. */
@@ -195,10 +166,7 @@ export class EutilsClient {
   private readonly onRetry: EutilsClientOptions['onRetry'];
 
   constructor(config: EutilsConfig, options: EutilsClientOptions = {}) {
-    this.config = {
-      ...config,
-      baseUrl: config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`,
-    };
+    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
     this.rateLimiter =
       options.rateLimiter ??
       sharedRateLimiter(
@@ -206,14 +174,9 @@ export class EutilsClient {
         config.apiKey ?? null,
         config.requestsPerSecond ?? defaultRequestsPerSecond(config.apiKey),
       );
-    this.http = new PoliteHttp({
-      dispatcher: options.dispatcher,
+    this.http = new PoliteHttp(config, {
+      ...options,
       rateLimiter: this.rateLimiter,
-      timeoutMs: config.timeoutMs,
-      maxAttempts: config.maxAttempts,
-      maxRetryTimeMs: config.maxRetryTimeMs,
-      backoff: options.backoff,
-      random: options.random,
       errorClass: EutilsError,
     });
     this.onRetry = options.onRetry;

@@ -8,7 +8,7 @@ import {
   describeCause,
   isTransientNetworkError,
   PoliteHttp,
-  type PoliteHttpOptions,
+  type PoliteHttpLimits,
   type PoliteRequest,
 } from '../../../shared/adapters/http/polite-request.ts';
 import type { RateLimiter } from '../../../shared/adapters/pubmed/rate-limiter.ts';
@@ -50,7 +50,7 @@ function recordingLimiter() {
 }
 
 /** Serves `replies` in order (the last one again once they run out). */
-async function start(replies: Reply[], options: Partial<PoliteHttpOptions> = {}) {
+async function start(replies: Reply[], limits: Partial<PoliteHttpLimits> = {}) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -69,15 +69,10 @@ async function start(replies: Reply[], options: Partial<PoliteHttpOptions> = {})
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const { calls, limiter } = recordingLimiter();
-  const http = new PoliteHttp({
-    rateLimiter: limiter,
-    timeoutMs: 2_000,
-    maxAttempts: 3,
-    maxRetryTimeMs: 10_000,
-    backoff: { baseDelayMs: 1, maxDelayMs: 5 },
-    errorClass: SourceError,
-    ...options,
-  });
+  const http = new PoliteHttp(
+    { timeoutMs: 2_000, maxAttempts: 3, maxRetryTimeMs: 10_000, ...limits },
+    { rateLimiter: limiter, backoff: { baseDelayMs: 1, maxDelayMs: 5 }, errorClass: SourceError },
+  );
   open.push({ server, http });
   const request = (extra: Partial<PoliteRequest<string>> = {}) =>
     http.request<string>({
