@@ -168,16 +168,9 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     fault: EuropePmcStandInFault | null,
   ) => {
     entry.status = reply.status;
-    return sendAnswer(req, res, reply, {
-      gzip,
-      // Truncation cuts the JSON itself (before any gzip): the client sees a complete transfer of incomplete JSON.
-      delivery:
-        fault?.kind === 'truncate'
-          ? { kind: 'cut-text' }
-          : fault?.kind === 'slow' && fault.phase === 'body'
-            ? { kind: 'stall-body', delayMs: fault.delayMs }
-            : { kind: 'whole' },
-    });
+    // A truncated page is cut in its JSON (before any gzip): the client sees a complete transfer of
+    // incomplete JSON.
+    return sendAnswer(req, res, reply, { gzip, fault, cut: 'text' });
   };
 
   const answer = async (
@@ -220,9 +213,7 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
             };
       return send(req, res, entry, reply, null);
     }
-    const reply = search(entry.params, fault, entry);
-    if (fault?.kind === 'slow' && (fault.phase ?? 'headers') === 'headers') await sleep(fault.delayMs);
-    return send(req, res, entry, reply, fault);
+    return send(req, res, entry, search(entry.params, fault, entry), fault);
   };
 
   const server = await startLoopbackServer(options.port ?? 0, async (req, res, { time, url, params }) => {

@@ -348,7 +348,6 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     reply.headers = { ...rateHeaders, ...reply.headers };
     const base = latency[entry.endpoint as StandInEndpoint] ?? 0;
     await sleep(base + (reply.records ?? 0) * (latency.perRecordMs ?? 0));
-    if (fault?.kind === 'slow' && (fault.phase ?? 'headers') === 'headers') await sleep(fault.delayMs);
     return send(req, res, entry, reply, fault);
   };
 
@@ -360,15 +359,7 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     fault: StandInFault | null = null,
   ): Promise<void> => {
     entry.status = reply.status;
-    await sendAnswer(req, res, reply, {
-      gzip,
-      delivery:
-        fault?.kind === 'truncate'
-          ? { kind: 'cut-bytes' }
-          : fault?.kind === 'slow' && fault.phase === 'body'
-            ? { kind: 'stall-body', delayMs: fault.delayMs }
-            : { kind: 'whole' },
-    });
+    await sendAnswer(req, res, reply, { gzip, fault, cut: 'bytes' });
     entry.finishedAt = Date.now();
   };
 

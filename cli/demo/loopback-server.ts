@@ -81,28 +81,36 @@ export interface LoopbackAnswer {
   headers?: Record<string, string>;
 }
 
-/** How an answer goes out: whole, or damaged in one of the ways the stand-ins inject. */
-export type Delivery =
-  | { kind: 'whole' }
-  /** The first half of the bytes as sent, ended normally (chunked): gzipped, the gzip stream itself is cut. */
-  | { kind: 'cut-bytes' }
-  /** The first half of the text, gzipped whole when asked: a complete transfer of an incomplete body. */
-  | { kind: 'cut-text' }
-  /** Half the bytes, a wait, then the rest. */
-  | { kind: 'stall-body'; delayMs: number };
+/** The faults about how an answer goes out, which both stand-ins inject alike; other kinds pass untouched. */
+export interface DeliveryFault {
+  kind: string;
+  /** kind 'slow': how long to hold the whole answer (phase 'headers', the default) or its second half. */
+  delayMs?: number;
+  phase?: 'headers' | 'body';
+}
 
-/** Writes `answer`, gzipped when `gzip` and the client accepts it; resolves when done or the client has gone. */
+/**
+ * Writes `answer`, gzipped when `gzip` and the client accepts it, damaged as `fault` says: 'slow' holds it;
+ * 'truncate' ends it normally (chunked, so nothing at HTTP level shows) after half of it, counted in the bytes
+ * as sent (`cut: 'bytes'`: gzipped, the gzip stream itself is cut) or in the text before any gzip (`cut: 'text'`:
+ * a complete transfer of an incomplete body). Resolves when done, or at once when the client has gone.
+ */
 export async function sendAnswer(
   req: IncomingMessage,
   res: ServerResponse,
   answer: LoopbackAnswer,
-  options: { gzip: boolean; delivery?: Delivery },
+  options: { gzip: boolean; fault?: DeliveryFault | null; cut: 'bytes' | 'text' },
 ): Promise<void> {
+  const { fault } = options;
+  const stall = fault?.kind === 'slow' ? (fault.delayMs ?? 0) : 0;
+  if (fault?.kind === 'slow' && (fault.phase ?? 'headers') === 'headers') await sleep(stall);
   const gone = () => res.destroyed || req.socket.destroyed;
   if (gone()) return;
-  const delivery = options.delivery ?? { kind: 'whole' };
+  const truncate = fault?.kind === 'truncate';
   const text =
-    delivery.kind === 'cut-text' ? answer.body.slice(0, Math.floor(answer.body.length / 2)) : answer.body;
+    truncate && options.cut === 'text'
+      ? answer.body.slice(0, Math.floor(answer.body.length / 2))
+      : answer.body;
   let bytes: Buffer = Buffer.from(text, 'utf8');
   const headers: Record<string, string> = { 'Content-Type': answer.contentType, ...answer.headers };
   if (options.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -110,18 +118,17 @@ export async function sendAnswer(
     if (gone()) return;
     headers['Content-Encoding'] = 'gzip';
   }
-  if (delivery.kind === 'cut-bytes') {
+  if (truncate) {
     res.writeHead(answer.status, headers);
-    res.end(bytes.subarray(0, Math.floor(bytes.length / 2)));
-  } else if (delivery.kind === 'stall-body') {
+    res.end(options.cut === 'text' ? bytes : bytes.subarray(0, Math.floor(bytes.length / 2)));
+  } else if (fault?.kind === 'slow' && fault.phase === 'body') {
     res.writeHead(answer.status, headers);
     const half = Math.floor(bytes.length / 2);
     res.write(bytes.subarray(0, half));
-    await sleep(delivery.delayMs);
+    await sleep(stall);
     if (!res.destroyed) res.end(bytes.subarray(half));
   } else {
-    // cut-text is sent chunked too: only the body itself shows it was cut.
-    if (delivery.kind === 'whole') headers['Content-Length'] = String(bytes.length);
+    headers['Content-Length'] = String(bytes.length);
     res.writeHead(answer.status, headers);
     res.end(bytes);
   }
