@@ -22,6 +22,7 @@
 // 3. Prints wall time, records/s, per-record latency, outcomes against what the generator intended,
 //    DynamoDB requests by operation (a hook on the client, SDK retries included) and checks that no Scan
 //    was sent. Asserts nothing.
+import { seededRandom } from '../cli/demo/seeded-random.ts';
 import { blockEntryItem, dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
@@ -54,16 +55,7 @@ const FIRST_PMID = 20_000_000;
 // ------------------------------------------------------------------------------------------- generator
 
 /** mulberry32 over a seed derived from `n`, so record n is the same in every run. */
-function randomFor(n: number): () => number {
-  let state = (n * 2654435761) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const randomFor = (n: number): (() => number) => seededRandom(n * 2654435761);
 
 const SYLLABLES = [
   'ra',

@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../cli/demo/seeded-random.ts';
 import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
 import { openEmbeddedStore, stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { importPatientRows } from '../shared/app/import-patient-rows.ts';
@@ -48,23 +49,11 @@ const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
-/** Mulberry32: a small seeded generator, so every run draws the same patients. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 export function syntheticPatients(count: number, seed = 20240607): { rows: PatientRow[]; studies: string[] } {
   const cohort = loadSyntheticCohort();
-  const next = random(seed);
+  const next = seededRandom(seed);
   const studyCount = Math.min(2000, Math.max(1, Math.round(count / 2.55)));
   const studies = Array.from({ length: studyCount }, (_, i) => `s${String(i + 1).padStart(5, '0')}`);
   const rows = Array.from({ length: count }, (_, i): PatientRow => {

@@ -24,6 +24,7 @@ import {
   sleep,
   startLoopbackServer,
 } from './loopback-server.ts';
+import { seededRandom } from './seeded-random.ts';
 
 /** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
 export type EuropePmcCorpusRecord = Record<string, unknown> & {
@@ -315,17 +316,6 @@ export function europePmcRecordFromCitation(
     firstIndexDate,
     dateOfCreation: firstIndexDate,
     firstPublicationDate: citation.createdDate ?? firstIndexDate,
-  };
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -2,6 +2,7 @@
 // for byte), or synthetic ones generated in the same compact layout efetch uses today, with distinct PMIDs
 // and DOIs spread over a range of Create Dates (for the 9,999 split tests and the backfill bench).
 import { InputError } from '../../shared/errors.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export interface CorpusRecord {
   pmid: string;
@@ -44,18 +45,6 @@ export function corpusFromPubmedXml(text: string, origin = 'PubMed XML'): Corpus
 
 // ---------------------------------------------------------------------------------------------------------
 // Synthetic records
-
-/** mulberry32: a small seeded generator, so a seed always gives the same corpus. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 
