@@ -11,6 +11,7 @@ import type {
   PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
+import { loadOnce } from '../load-once.ts';
 import {
   type EventPublisher,
   LIVING_REVIEW_EVENT_SOURCE,
@@ -19,17 +20,8 @@ import {
   livingReviewUpdatedDetailSchema,
 } from '../../ports/event-publisher.ts';
 
-type EventBridgeSdk = typeof import('@aws-sdk/client-eventbridge');
-let eventBridgeSdk: Promise<EventBridgeSdk> | undefined;
-
-/** @aws-sdk/client-eventbridge, imported on first use (a failed import is tried again next time). */
-function loadEventBridgeSdk(): Promise<EventBridgeSdk> {
-  eventBridgeSdk ??= import('@aws-sdk/client-eventbridge').catch((error: unknown) => {
-    eventBridgeSdk = undefined;
-    throw error;
-  });
-  return eventBridgeSdk;
-}
+/** @aws-sdk/client-eventbridge, imported on first use. */
+const loadEventBridgeSdk = loadOnce(() => import('@aws-sdk/client-eventbridge'));
 
 export class EventPublishError extends LivingReviewError {}
 

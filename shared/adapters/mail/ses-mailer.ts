@@ -8,20 +8,12 @@
 // crossed, so neither function's init pays for loading the SES client.
 import type { SendEmailCommandInput, SESv2Client, SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
+import { loadOnce } from '../load-once.ts';
 import type { Mailer, MailMessage, SentMail } from '../../ports/mailer.ts';
 import { composeMime, messageIdOf } from './compose.ts';
 
-type SesSdk = typeof import('@aws-sdk/client-sesv2');
-let sesSdk: Promise<SesSdk> | undefined;
-
-/** @aws-sdk/client-sesv2, imported on first use (a failed import is tried again next time). */
-function loadSesSdk(): Promise<SesSdk> {
-  sesSdk ??= import('@aws-sdk/client-sesv2').catch((error: unknown) => {
-    sesSdk = undefined;
-    throw error;
-  });
-  return sesSdk;
-}
+/** @aws-sdk/client-sesv2, imported on first use. */
+const loadSesSdk = loadOnce(() => import('@aws-sdk/client-sesv2'));
 
 /** SES refused or failed the message. Retryable for throttling, 5xx and network failures. */
 export class MailDeliveryError extends LivingReviewError {}

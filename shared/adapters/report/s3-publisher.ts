@@ -14,19 +14,11 @@ import {
   type ReportFile,
   type ReportPublisher,
 } from '../../ports/report-publisher.ts';
+import { loadOnce } from '../load-once.ts';
 import { publicationOrder } from './local-publisher.ts';
 
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-let s3Sdk: Promise<S3Sdk> | undefined;
-
-/** @aws-sdk/client-s3, imported on first use (a failed import is tried again next time). */
-function loadS3Sdk(): Promise<S3Sdk> {
-  s3Sdk ??= import('@aws-sdk/client-s3').catch((error: unknown) => {
-    s3Sdk = undefined;
-    throw error;
-  });
-  return s3Sdk;
-}
+/** @aws-sdk/client-s3, imported on first use. */
+const loadS3Sdk = loadOnce(() => import('@aws-sdk/client-s3'));
 
 /** S3 refused or failed an upload. */
 export class ReportUploadError extends LivingReviewError {}
