@@ -140,6 +140,7 @@ async function benchSize(size: number): Promise<void> {
         year: 2024,
         retracted: false,
         retractedAt: null,
+        withdrawn: null,
       });
     }
     const csv = patientRowsToCsv(rows);

@@ -1,7 +1,9 @@
 // `living-review include --review ID --citation ID [--by NAME]`: record that a stored citation is an included
 // study, for a team that screens outside this tool (the screening workflow records its own inclusions). Its
 // patients can then be imported with `living-review extract import`. Idempotent: including a study twice keeps
-// the first inclusion. The statistics are brought up to date afterwards (no stream does it locally).
+// the first inclusion. The statistics are brought up to date afterwards (no stream does it locally). A study
+// whose inclusion was withdrawn (`living-review withdraw`) is not included again: that fails, saying when, by
+// whom and why it was withdrawn.
 import { userInfo } from 'node:os';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
@@ -9,7 +11,8 @@ import { type Command, optionalString, requireOption } from '../command.ts';
 import { openStore, reviewOptions, selectReview } from '../context.ts';
 import { evidenceStoreOf } from './stats.ts';
 
-function operator(): string {
+/** The operator's login name (who recorded an inclusion or a withdrawal when --by is not given). */
+export function operator(): string {
   try {
     return userInfo().username || 'operator';
   } catch {

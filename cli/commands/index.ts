@@ -13,6 +13,7 @@ import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { includeCommand } from './include.ts';
+import { withdrawCommand } from './withdraw.ts';
 import { extractCommand } from './extract.ts';
 import { statsCommand } from './stats.ts';
 import { digestCommand } from './digest.ts';
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   screenCommand,
   statusCommand,
   includeCommand,
+  withdrawCommand,
   extractCommand,
   statsCommand,
   digestCommand,

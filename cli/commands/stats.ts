@@ -65,8 +65,13 @@ export function describeDiff(diff: SnapshotDiff): string[] {
     lines.push(`- patients removed (${diff.patientsRemoved.length}): ${idList(diff.patientsRemoved)}`);
   if (diff.studiesAdded.length)
     lines.push(`- studies added (${diff.studiesAdded.length}): ${idList(diff.studiesAdded)}`);
-  if (diff.studiesRemoved.length)
-    lines.push(`- studies removed (${diff.studiesRemoved.length}): ${idList(diff.studiesRemoved)}`);
+  const withdrawn = diff.studiesWithdrawn ?? [];
+  if (withdrawn.length)
+    lines.push(
+      `- studies withdrawn (${withdrawn.length}): ${withdrawn.map((s) => `${s.studyId} (${s.reason})`).join(', ')}`,
+    );
+  const removed = diff.studiesRemoved.filter((id) => !withdrawn.some((s) => s.studyId === id));
+  if (removed.length) lines.push(`- studies removed (${removed.length}): ${idList(removed)}`);
   for (const change of diff.proportions) {
     const points =
       change.percentagePoints === null
@@ -103,6 +108,12 @@ export function renderStatisticsMarkdown(snapshot: StatisticsSnapshot, diff: Sna
   if (snapshot.studies.withoutPatients.length > 0) {
     out.push(
       `Included studies without patient rows yet (${snapshot.studies.withoutPatients.length}): ${idList(snapshot.studies.withoutPatients)}.`,
+    );
+  }
+  const withdrawn = snapshot.studies.withdrawn ?? [];
+  if (withdrawn.length > 0) {
+    out.push(
+      `Withdrawn studies, left out with their patients (${withdrawn.length}): ${withdrawn.map((s) => `${s.studyId} (${s.at} by ${s.by}: ${s.reason})`).join(', ')}.`,
     );
   }
   out.push('');

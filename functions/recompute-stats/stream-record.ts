@@ -42,6 +42,9 @@ const studyImageSchema = z.object({
   reviewId: z.string().min(1),
   citationId: z.string().min(1),
   retracted: z.boolean(),
+  // A withdrawn inclusion (a MODIFY setting it triggers the recompute that leaves the study out); absent on
+  // items written before withdrawals existed.
+  withdrawn: z.object({ at: z.string().min(1), by: z.string().min(1), reason: z.string().min(1) }).nullish(),
 });
 
 const patientImageSchema = z.object({

@@ -5,6 +5,10 @@
 // so a retry, a replayed settlement or a second operator recording the same study changes nothing and answers
 // `created: false` with the inclusion as first recorded.
 //
+// A withdrawn inclusion (withdraw-study.ts) is final: including the study again by hand (source "manual") fails
+// with StudyWithdrawnError saying when, by whom and why it was withdrawn; a replayed screening settlement
+// (source "screening") answers `created: false` with the withdrawn study, so screening never stalls on it.
+//
 // Primary course:
 //   1. Read the citation (it must be stored in the review: patient rows name it as their study).
 //   2. Put the STUDY# item if absent, with the citation's title, PMID, DOI and year, and its retraction flag.
@@ -16,6 +20,9 @@ import type { EvidenceStore, InclusionSource, IncludedStudy } from '../ports/evi
 
 /** The citation is not stored in the review. */
 export class CitationNotFoundError extends LivingReviewError {}
+
+/** The study's inclusion was withdrawn: it is not included again. */
+export class StudyWithdrawnError extends LivingReviewError {}
 
 export interface IncludeStudyRequest {
   reviewId: string;
@@ -47,6 +54,12 @@ export async function includeStudy(
   const { reviewId, citationId } = request;
   const known = await deps.evidence.getIncludedStudy(reviewId, citationId);
   if (known) {
+    if (known.withdrawn && request.source === 'manual') {
+      const { at, by, reason } = known.withdrawn;
+      throw new StudyWithdrawnError(
+        `${citationId} was withdrawn from review "${reviewId}" on ${at} by ${by} (reason: ${reason}); a withdrawn inclusion is not included again`,
+      );
+    }
     if (deps.afterInclusion) await deps.afterInclusion(reviewId);
     return { created: false, study: known };
   }
@@ -71,6 +84,7 @@ export async function includeStudy(
     // A record already known to be retracted is included as such (the protocol decides about its patients).
     retracted: citation.isRetracted,
     retractedAt: citation.isRetracted ? includedAt : null,
+    withdrawn: null,
   });
   // Also after `created: false`: a retry after a failed recompute must still bring the statistics up to date.
   if (deps.afterInclusion) await deps.afterInclusion(reviewId);

@@ -108,6 +108,7 @@ export async function assembleReport(
       source: s.source,
       retracted: s.retracted,
       retractedAt: s.retractedAt,
+      withdrawn: s.withdrawn,
     })),
     prisma,
     notices,

@@ -2,8 +2,9 @@
 //
 // Primary course:
 //   1. Read the "latest" pointer (version n; 0 = none) and snapshot n.
-//   2. Read the included studies and the patient rows. When the protocol's onRetraction is
-//      "exclude-patients", retracted studies and their patients are left out.
+//   2. Read the included studies and the patient rows. Withdrawn studies (withdraw-study.ts) and their
+//      patients are always left out (the snapshot lists them with their reasons); when the protocol's
+//      onRetraction is "exclude-patients", retracted studies and their patients are left out too.
 //   3. Compute snapshot n+1 (pure: computeStatisticsSnapshot). If it reports the same statistics as snapshot n
 //      (snapshotsEqual), store nothing: { changed: false }.
 //   4. Otherwise store it at version n+1 together with diffSnapshots(n, n+1), by a conditional put that only
@@ -73,7 +74,10 @@ export async function recomputeStatistics(
       deps.evidence.listIncludedStudies(reviewId),
       deps.evidence.listPatientRows(reviewId),
     ]);
-    const pooled = studies.filter((study) => !(excludeRetracted && study.retracted));
+    const pooled = studies.filter((study) => !study.withdrawn && !(excludeRetracted && study.retracted));
+    const withdrawn = studies.flatMap(({ citationId, withdrawn }) =>
+      withdrawn ? [{ studyId: citationId, ...withdrawn }] : [],
+    );
     if (!previous && pooled.length === 0 && stored.length === 0) {
       return { changed: false, version: 0, snapshot: null };
     }
@@ -83,6 +87,7 @@ export async function recomputeStatistics(
       version: latest + 1,
       rows: stored.map(({ row }) => row).filter((row) => pooledIds.has(row.studyId)),
       includedStudies: [...pooledIds],
+      withdrawnStudies: withdrawn,
       generatedAt: deps.clock().toISOString(),
       ...(request.tables ? { tables: request.tables } : {}),
     });

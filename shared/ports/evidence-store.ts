@@ -26,6 +26,19 @@ export interface IncludedStudy {
   /** A retracted study stays included (the record of it is kept); the protocol decides its patients' fate. */
   retracted: boolean;
   retractedAt: string | null;
+  /**
+   * Set when the inclusion was withdrawn (included by mistake, found ineligible at a full-text re-check, a
+   * duplicate publication): the study stays recorded, with its patient rows, but is pooled no more. Null while
+   * included (items written before withdrawals existed read as null).
+   */
+  withdrawn: StudyWithdrawal | null;
+}
+
+/** Who withdrew an inclusion, when, and why (a protocol exclusion reason id, or free text). */
+export interface StudyWithdrawal {
+  at: string;
+  by: string;
+  reason: string;
 }
 
 export interface StoredPatientRow {
@@ -54,6 +67,15 @@ export interface EvidenceStore {
   listIncludedStudies(reviewId: string): Promise<IncludedStudy[]>;
   /** Flags an included study as retracted; false (nothing written) when it was already flagged. */
   markStudyRetracted(reviewId: string, citationId: string, retractedAt: string): Promise<boolean>;
+  /**
+   * Sets the study's withdrawal unless one is set already (a conditional update): `changed` is false when it
+   * was, and `study` then holds the first withdrawal. Null when the study is not included (nothing written).
+   */
+  withdrawStudy(
+    reviewId: string,
+    citationId: string,
+    withdrawal: StudyWithdrawal,
+  ): Promise<{ changed: boolean; study: IncludedStudy } | null>;
 
   /** Every patient row of the review (strongly consistent). */
   listPatientRows(reviewId: string): Promise<StoredPatientRow[]>;

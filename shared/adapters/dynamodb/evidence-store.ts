@@ -3,7 +3,7 @@
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | included study | `REVIEW#<reviewId>` | `STUDY#<citationId>` | type "included-study", reviewId, citationId, includedAt, includedBy, source ("screening" or "manual"), title, pmid, doi, year, retracted, retractedAt |
+// | included study | `REVIEW#<reviewId>` | `STUDY#<citationId>` | type "included-study", reviewId, citationId, includedAt, includedBy, source ("screening" or "manual"), title, pmid, doi, year, retracted, retractedAt, withdrawn (null or a map {at, by, reason}; absent on older items) |
 // | patient row | `REVIEW#<reviewId>` | `PATIENT#<studyId>#<patientId>` | type "patient-row", reviewId, studyId, patientId, row (the validated PatientRow as a map), origin (file name), importedAt |
 // | statistics snapshot | `REVIEW#<reviewId>` | `SNAPSHOT#<version, 9 digits>` | type "statistics-snapshot", version, generatedAt, patients, studies, jsonBytes, storedBytes, parts, writeId, body (binary: the first part of gzip(JSON {snapshot, diff})) |
 // | snapshot part | `REVIEW#<reviewId>` | `SNAPSHOT_PART#<version, 9 digits>#<writeId>#<part, 3 digits>` | type "snapshot-part", body (binary: part 1, 2, ... of the same gzip) |
@@ -12,7 +12,8 @@
 // Access patterns:
 // - include a study: PutItem STUDY# if absent (attribute_not_exists(pk)); already there -> GetItem returns the
 //   inclusion as first recorded. Retraction: UpdateItem SET retracted = true if the study exists and is not
-//   flagged yet.
+//   flagged yet. Withdrawal: UpdateItem SET withdrawn = {at, by, reason} if the study exists and withdrawn is
+//   absent or NULL, so the first withdrawal is kept; a failed condition reads the item back.
 // - the included studies / the patient rows: Query pk with begins_with(sk, "STUDY#" / "PATIENT#"), strongly
 //   consistent, paginated.
 // - write patient rows: BatchWriteItem, 25 puts a request, unprocessed items retried with backoff. A put
@@ -50,6 +51,7 @@ import type {
   IncludedStudy,
   StoredPatientRow,
   StoredSnapshot,
+  StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
@@ -119,6 +121,11 @@ const studyItemSchema = z.object({
   year: z.number().int().nullable(),
   retracted: z.boolean(),
   retractedAt: z.string().nullable(),
+  // Absent on items written before withdrawals existed: read as null.
+  withdrawn: z
+    .object({ at: z.string(), by: z.string(), reason: z.string() })
+    .nullish()
+    .transform((value) => value ?? null),
 });
 
 const patientItemSchema = z.object({
@@ -263,6 +270,38 @@ export class DynamoEvidenceStore implements EvidenceStore {
       throw new StoreError(`review "${reviewId}": ${citationId} is not an included study`);
     }
     return false;
+  }
+
+  async withdrawStudy(
+    reviewId: string,
+    citationId: string,
+    withdrawal: StudyWithdrawal,
+  ): Promise<{ changed: boolean; study: IncludedStudy } | null> {
+    const key = studyItemKey(reviewId, citationId);
+    const what = this.describe(reviewId, key);
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET withdrawn = :withdrawn',
+          ConditionExpression:
+            '#type = :study AND (attribute_not_exists(withdrawn) OR attribute_type(withdrawn, :null))',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':withdrawn': { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason },
+            ':study': 'included-study',
+            ':null': 'NULL',
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { changed: true, study: toStudy(this.parse(studyItemSchema, result.Attributes, what)) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
+    }
+    const existing = await this.getIncludedStudy(reviewId, citationId);
+    return existing ? { changed: false, study: existing } : null;
   }
 
   // -------------------------------------------------------------------------------------------------------

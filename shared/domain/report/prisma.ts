@@ -11,6 +11,7 @@
 //   assessed                                   = excluded at full text + new studies included
 //   full-text exclusions by reason (one each)  = excluded at full text
 //   studies included                           = new studies from screening + studies included otherwise
+//   withdrawn after inclusion                  = sum of its reasons (one each)
 //   records (sum over updates)                 = citations in the flow
 //
 // A citation included by hand (source "manual": the original review's studies, or a team screening elsewhere)
@@ -22,6 +23,11 @@
 // citation plus the citations reviewers confirmed as duplicates. Title/abstract exclusions may carry two
 // reasons (the screeners' different ones are both kept), so their reasons are listed but do not add up; at full
 // text each exclusion has exactly one reason.
+//
+// A withdrawn inclusion (shared/app/withdraw-study.ts) is not among the studies included. A record whose full
+// text settled on "include" and whose study was then withdrawn is counted as excluded at full text, with the
+// withdrawal's reason (a protocol reason id, or free text); every withdrawn study, from screening or not, is
+// also counted under "withdrawn after inclusion" with its reason.
 import type { RecordState, StageState } from '../screening/workflow.ts';
 
 export interface PrismaStageSummary {
@@ -46,6 +52,8 @@ export interface PrismaStudy {
   citationId: string;
   source: 'screening' | 'manual';
   retracted: boolean;
+  /** Set when the inclusion was withdrawn (absent: not withdrawn). */
+  withdrawn?: { reason: string } | null;
 }
 
 /** The run-log fields read for the counts per update. */
@@ -130,6 +138,9 @@ export interface PrismaFlow {
     /** Included otherwise (the original review's studies, a team screening elsewhere). */
     studiesOther: number;
     studies: number;
+    /** Studies whose inclusion was withdrawn (not in `studies`), by reason. */
+    withdrawn: number;
+    withdrawalReasons: ReasonCount[];
     retracted: number;
     /** Retracted studies whose patients are left out (protocol onRetraction: exclude-patients). */
     retractedExcluded: number;
@@ -210,6 +221,14 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
   const ftReasons = new Map<string, number>();
   let ftReasonTotal = 0;
 
+  const withdrawnReason = new Map(
+    input.studies.flatMap((s) => (s.withdrawn ? [[s.citationId, s.withdrawn.reason] as const] : [])),
+  );
+  const studies = input.studies.filter((s) => !s.withdrawn);
+  const withdrawalReasons = new Map<string, number>();
+  for (const reason of withdrawnReason.values()) {
+    withdrawalReasons.set(reason, (withdrawalReasons.get(reason) ?? 0) + 1);
+  }
   const manual = new Set(input.studies.filter((s) => s.source === 'manual').map((s) => s.citationId));
   const inFlow = input.records.filter(
     (r) =>
@@ -243,10 +262,12 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
       continue;
     }
     assessed++;
-    if (ft.decision === 'exclude') {
+    const withdrawal = ft.decision === 'include' ? withdrawnReason.get(record.citationId) : undefined;
+    if (ft.decision === 'exclude' || withdrawal !== undefined) {
       excludedFt++;
-      // PRISMA reports one reason per excluded full text (the workflow makes the arbiter pick one).
-      const reason = ft.reasonIds[0] ?? 'no-reason-recorded';
+      // PRISMA reports one reason per excluded full text (the workflow makes the arbiter pick one); an
+      // inclusion withdrawn later is excluded for the withdrawal's reason.
+      const reason = withdrawal ?? ft.reasonIds[0] ?? 'no-reason-recorded';
       ftReasons.set(reason, (ftReasons.get(reason) ?? 0) + 1);
       ftReasonTotal++;
     } else {
@@ -258,12 +279,12 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
   const duplicatesRemoved = automatic + confirmed;
   const recordsAfterDuplicates = inFlow.length - confirmed;
 
-  const studiesFromScreening = input.studies.filter((s) => s.source === 'screening').length;
-  const studiesOther = input.studies.length - studiesFromScreening;
-  const retracted = input.studies.filter((s) => s.retracted).length;
+  const studiesFromScreening = studies.filter((s) => s.source === 'screening').length;
+  const studiesOther = studies.length - studiesFromScreening;
+  const retracted = studies.filter((s) => s.retracted).length;
   const retractedExcluded = input.onRetraction === 'exclude-patients' ? retracted : 0;
 
-  const updates = updatesOf(inFlow, input.runs);
+  const updates = updatesOf(inFlow, input.runs, new Set(withdrawnReason.keys()));
 
   return {
     outsideFlow: input.records.length - inFlow.length,
@@ -292,7 +313,9 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
       newFromScreening: newIncluded,
       studiesFromScreening,
       studiesOther,
-      studies: input.studies.length,
+      studies: studies.length,
+      withdrawn: withdrawnReason.size,
+      withdrawalReasons: reasonCounts(withdrawalReasons, input.exclusionReasons),
       retracted,
       retractedExcluded,
       studiesInStatistics: input.snapshot?.studies ?? null,
@@ -321,8 +344,13 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
       identity('excluded at full text = sum of its reasons', excludedFt, ftReasonTotal),
       identity(
         'studies included = from screening + included otherwise',
-        input.studies.length,
+        studies.length,
         studiesFromScreening + studiesOther,
+      ),
+      identity(
+        'withdrawn after inclusion = sum of its reasons',
+        withdrawnReason.size,
+        [...withdrawalReasons.values()].reduce((a, b) => a + b, 0),
       ),
       identity(
         'citations in the flow = sum of records per update',
@@ -335,9 +363,14 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
 
 /**
  * Each citation is given to the run that queued it (its queuedAt falls inside a run of one of its sources);
- * citations no run explains (file imports) form one more row without a run.
+ * citations no run explains (file imports) form one more row without a run. A withdrawn inclusion counts as
+ * excluded.
  */
-function updatesOf(records: readonly PrismaRecord[], runs: readonly PrismaRun[]): PrismaUpdate[] {
+function updatesOf(
+  records: readonly PrismaRecord[],
+  runs: readonly PrismaRun[],
+  withdrawn: ReadonlySet<string>,
+): PrismaUpdate[] {
   const ordered = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const rows = new Map<string | null, PrismaUpdate>();
   for (const run of ordered) {
@@ -386,7 +419,8 @@ function updatesOf(records: readonly PrismaRecord[], runs: readonly PrismaRun[])
       rows.set(key, row);
     }
     row.records++;
-    if (record.outcome === 'excluded') row.excluded++;
+    if (record.outcome === 'excluded' || (record.outcome === 'included' && withdrawn.has(record.citationId)))
+      row.excluded++;
     else if (record.outcome === 'included') row.included++;
     else if (record.outcome === 'duplicate') row.duplicatesConfirmed++;
     else row.inScreening++;

@@ -117,6 +117,11 @@ function prismaHtml(flow: PrismaFlow): string {
     `<div class="box side">Reports excluded (n = ${count('excluded-full-text', flow.eligibility.excluded)})${reasonsList(flow.eligibility.exclusionReasons)}</div>`,
     '<div class="phase">Included</div>',
     `<div class="box">New studies included from screening (n = ${count('new-studies', inc.newFromScreening)})<br>Total studies included in review (n = ${count('studies', inc.studies)})<ul><li>through screening (n = ${count('studies-screening', inc.studiesFromScreening)})</li><li>included otherwise: the original review, manual inclusions (n = ${count('studies-other', inc.studiesOther)})</li></ul></div>`,
+    ...(inc.withdrawn
+      ? [
+          `<div class="box side">Studies withdrawn after inclusion (n = ${count('withdrawn', inc.withdrawn)})${reasonsList(inc.withdrawalReasons)}<span class="note">Not among the studies included; their patients are left out of the statistics.</span></div>`,
+        ]
+      : []),
     `<div class="box side">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})<br>Retracted studies (n = ${count('retracted', inc.retracted)})${inc.retractedExcluded ? `; their patients are left out of the statistics (studies: ${count('retracted-excluded', inc.retractedExcluded)})` : '; flagged only, their patients stay in the statistics'}</div>`,
   ];
   const updates = flow.updates
@@ -153,7 +158,7 @@ export function renderReportHtml(report: LivingReport): string {
     '<header>',
     `<h1>${escapeHtml(report.title)}</h1>`,
     `<p class="meta">Living systematic review <code>${escapeHtml(report.reviewId)}</code> · statistics version <strong data-version>${report.version}</strong> computed ${escapeHtml(report.statisticsGeneratedAt)}</p>`,
-    `<p class="meta"><strong data-count="header-patients">${report.patients.count}</strong> patients from <strong data-count="header-studies">${report.studies.filter((s) => s.pooled).length}</strong> pooled studies (${report.studies.length} included). <a href="report.json">report.json</a> holds every number on this page.</p>`,
+    `<p class="meta"><strong data-count="header-patients">${report.patients.count}</strong> patients from <strong data-count="header-studies">${report.studies.filter((s) => s.pooled).length}</strong> pooled studies (${report.studies.filter((s) => !s.withdrawn).length} included${report.studies.some((s) => s.withdrawn) ? `, ${report.studies.filter((s) => s.withdrawn).length} withdrawn` : ''}). <a href="report.json">report.json</a> holds every number on this page.</p>`,
     '</header>',
   );
   if (report.patients.synthetic > 0) {
@@ -239,11 +244,14 @@ export function renderReportHtml(report: LivingReport): string {
   out.push('<section id="prisma"><h2>PRISMA 2020 flow</h2>', prismaHtml(report.prisma), '</section>');
 
   out.push('<section id="studies"><h2>Included studies</h2>');
+  const reasonLabels = new Map(
+    report.prisma.included.withdrawalReasons.map((r) => [r.reasonId, r.label] as const),
+  );
   out.push(
     '<table><thead><tr><th>Study</th><th>Year</th><th>PMID</th><th class="num">Patients</th><th>Status</th></tr></thead><tbody>',
     ...report.studies.map(
       (s) =>
-        `<tr${s.retracted ? ' class="retracted"' : ''}><td>${escapeHtml(s.title)}</td><td>${n(s.year)}</td><td>${s.pmid ? link(pubmedUrl(s.pmid), s.pmid) : '–'}</td><td class="num">${s.patients}</td><td>${s.retracted ? '<strong>retracted</strong>' : s.pooled ? 'pooled' : 'not pooled'}</td></tr>`,
+        `<tr${s.retracted ? ' class="retracted"' : ''}><td>${escapeHtml(s.title)}</td><td>${n(s.year)}</td><td>${s.pmid ? link(pubmedUrl(s.pmid), s.pmid) : '–'}</td><td class="num">${s.patients}</td><td>${s.withdrawn ? `<strong>withdrawn</strong> ${escapeHtml(s.withdrawn.at.slice(0, 10))} by ${escapeHtml(s.withdrawn.by)}: ${escapeHtml(reasonLabels.get(s.withdrawn.reason) ?? s.withdrawn.reason)}` : s.retracted ? '<strong>retracted</strong>' : s.pooled ? 'pooled' : 'not pooled'}</td></tr>`,
     ),
     '</tbody></table></section>',
   );

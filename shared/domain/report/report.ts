@@ -21,6 +21,8 @@ export interface ReportStudy {
   source: 'screening' | 'manual';
   retracted: boolean;
   retractedAt: string | null;
+  /** Set when the inclusion was withdrawn (the reason: a protocol reason id or free text); absent: not. */
+  withdrawn?: { at: string; by: string; reason: string } | null;
 }
 
 export interface ReportNotice {
@@ -78,7 +80,7 @@ export interface LivingReport {
   version: number;
   statisticsGeneratedAt: string;
   patients: { count: number; synthetic: number };
-  /** Every included study (retracted ones too), with its patients in this version. */
+  /** Every included study (retracted and withdrawn ones too), with its patients in this version. */
   studies: Array<ReportStudy & { patients: number; pooled: boolean }>;
   tables: Tables;
   km: { os: ReportKmCurve; lc: ReportKmCurve; followUp: { summary: KmSummary } };
@@ -172,18 +174,34 @@ const KM_NAMES: Record<string, string> = {
   followUp: 'Median follow-up (reverse Kaplan-Meier)',
 };
 
-/** "What changed since vN", one line each, studies named by their titles. */
-export function describeChanges(diff: SnapshotDiff, studyNames: Map<string, string>): string[] {
+/**
+ * "What changed since vN", one line each, studies named by their titles; a withdrawn study is named with its
+ * reason (a protocol reason's label when `reasonLabels` knows its id) instead of among the removed.
+ */
+export function describeChanges(
+  diff: SnapshotDiff,
+  studyNames: Map<string, string>,
+  reasonLabels: Map<string, string> = new Map(),
+): string[] {
   const lines: string[] = [];
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const withdrawn = diff.studiesWithdrawn ?? [];
+  const withdrawnIds = new Set(withdrawn.map((s) => s.studyId));
+  const removed = diff.studiesRemoved.filter((id) => !withdrawnIds.has(id));
   if (diff.studiesAdded.length)
     lines.push(
       `${count(diff.studiesAdded.length, 'study', 'studies')} added: ${idList(diff.studiesAdded, studyNames)}`,
     );
-  if (diff.studiesRemoved.length)
+  if (withdrawn.length) {
+    const named = withdrawn
+      .map((s) => `${studyNames.get(s.studyId) ?? s.studyId} (${reasonLabels.get(s.reason) ?? s.reason})`)
+      .join('; ');
     lines.push(
-      `${count(diff.studiesRemoved.length, 'study', 'studies')} removed: ${idList(diff.studiesRemoved, studyNames)}`,
+      `${count(withdrawn.length, 'study', 'studies')} withdrawn, left out of the statistics: ${named}`,
     );
+  }
+  if (removed.length)
+    lines.push(`${count(removed.length, 'study', 'studies')} removed: ${idList(removed, studyNames)}`);
   if (diff.patientsAdded.length)
     lines.push(`${count(diff.patientsAdded.length, 'patient', 'patients')} added`);
   if (diff.patientsRemoved.length)
@@ -217,6 +235,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
   const perStudy = new Map(snapshot.studies.patients.map((s) => [s.studyId, s.count]));
   const pooled = new Set(snapshot.studies.ids);
   const names = new Map(input.studies.map((s) => [s.citationId, s.title]));
+  const reasonLabels = new Map(input.prisma.included.withdrawalReasons.map((r) => [r.reasonId, r.label]));
   const studies = [...input.studies]
     .sort(
       (a, b) =>
@@ -247,7 +266,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
     prisma: input.prisma,
     changes: {
       fromVersion: input.diff?.fromVersion ?? null,
-      summary: input.diff ? describeChanges(input.diff, names) : [],
+      summary: input.diff ? describeChanges(input.diff, names, reasonLabels) : [],
       diff: input.diff,
     },
     retractions: {

@@ -46,6 +46,11 @@ export interface StatisticsSnapshot {
     patients: { studyId: string; count: number }[];
     /** Included studies that contribute no patient row (yet). */
     withoutPatients: string[];
+    /**
+     * Studies whose inclusion was withdrawn, by id: not in `ids`, their patients left out. Absent when there
+     * is none (so snapshots stored before withdrawals existed compare equal).
+     */
+    withdrawn?: WithdrawnStudy[];
   };
   tables: Tables;
   km: {
@@ -56,6 +61,14 @@ export interface StatisticsSnapshot {
     /** Median follow-up by reverse Kaplan-Meier (censoring as the event) over the OS times. */
     followUp: KmSummary;
   };
+}
+
+/** A study whose inclusion was withdrawn: when, by whom and why. */
+export interface WithdrawnStudy {
+  studyId: string;
+  at: string;
+  by: string;
+  reason: string;
 }
 
 /** What a snapshot is computed from: rows that carry patientId, studyId and the table variables. */
@@ -71,6 +84,8 @@ export interface SnapshotInput<Row extends SnapshotRow> {
   rows: readonly Row[];
   /** The ids of the review's included studies; every row's study must be one of them. */
   includedStudies: readonly string[];
+  /** Studies whose inclusion was withdrawn (none of them in includedStudies). */
+  withdrawnStudies?: readonly WithdrawnStudy[];
   /** ISO timestamp, given by the caller so the function stays pure. */
   generatedAt: string;
   /** The tables to build; the IESM Tables I-III by default. */
@@ -145,6 +160,15 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
     const list = strays.map((studyId) => `${studyId} (${perStudy.get(studyId)} patients)`).join(', ');
     throw new InputError(`${input.reviewId}: patient rows from studies that are not included: ${list}`);
   }
+  const withdrawn = [...(input.withdrawnStudies ?? [])]
+    .map(({ studyId, at, by, reason }) => ({ studyId, at, by, reason }))
+    .sort((a, b) => compareCodeUnits(a.studyId, b.studyId));
+  const both = withdrawn.filter((study) => includedSet.has(study.studyId));
+  if (both.length > 0) {
+    throw new InputError(
+      `${input.reviewId}: studies both included and withdrawn: ${both.map((s) => s.studyId).join(', ')}`,
+    );
+  }
   return {
     schemaVersion: 1,
     reviewId: input.reviewId,
@@ -162,6 +186,7 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
         .filter((studyId) => perStudy.has(studyId))
         .map((studyId) => ({ studyId, count: perStudy.get(studyId)! })),
       withoutPatients: included.filter((studyId) => !perStudy.has(studyId)),
+      ...(withdrawn.length > 0 ? { withdrawn } : {}),
     },
     tables: buildTables(input.tables ?? IESM_TABLES, rows),
     km: {
@@ -248,6 +273,11 @@ export interface SnapshotDiff {
   patientsRemoved: string[];
   studiesAdded: string[];
   studiesRemoved: string[];
+  /**
+   * Studies withdrawn since `fromVersion`, with when, by whom and why (each also in studiesRemoved when it was
+   * pooled). Absent in diffs stored before withdrawals existed.
+   */
+  studiesWithdrawn?: WithdrawnStudy[];
   /** Every "n (%)" row whose count, denominator or percentage moved, in table order. */
   proportions: ProportionChange[];
   /** Every median (range) row whose median, range or n moved, in table order. */
@@ -348,6 +378,11 @@ function kmChanges(previous: StatisticsSnapshot, next: StatisticsSnapshot): KmCh
   });
 }
 
+function newlyWithdrawn(previous: StatisticsSnapshot, next: StatisticsSnapshot): WithdrawnStudy[] {
+  const before = new Set((previous.studies.withdrawn ?? []).map((study) => study.studyId));
+  return (next.studies.withdrawn ?? []).filter((study) => !before.has(study.studyId));
+}
+
 /** What changed from `previous` to `next`: patients, studies, proportions, medians and KM medians. */
 export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnapshot): SnapshotDiff {
   if (previous.reviewId !== next.reviewId) {
@@ -362,6 +397,7 @@ export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnap
     patientsRemoved: added(next.patients.ids, previous.patients.ids),
     studiesAdded: added(previous.studies.ids, next.studies.ids),
     studiesRemoved: added(next.studies.ids, previous.studies.ids),
+    studiesWithdrawn: newlyWithdrawn(previous, next),
     proportions: proportionChanges(previous.tables, next.tables),
     medians: medianChanges(previous.tables, next.tables),
     km: kmChanges(previous, next),

@@ -109,6 +109,7 @@ describe('Class: DynamoEvidenceStore (snapshots)', () => {
       year: 2024,
       retracted: false,
       retractedAt: null,
+      withdrawn: null,
     };
     expect(await h.evidence.includeStudy(study)).toEqual({ created: true, study });
     const again = await h.evidence.includeStudy({

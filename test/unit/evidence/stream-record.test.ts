@@ -100,6 +100,27 @@ describe('Function: parseStreamRecord', () => {
     expect(parseStreamRecord(streamRecord('REMOVE', patient))).toMatchObject({ kind: 'evidence' });
   });
 
+  it('reads a modify that withdraws an included study as evidence of its review, and a bad withdrawal as poison', () => {
+    const before = studyItem('iesm', 'c1');
+    const withdrawn = {
+      ...before,
+      withdrawn: { at: '2026-02-01T00:00:00.000Z', by: 'pp', reason: 'neurogenic-primary' },
+    };
+    expect(parseStreamRecord(streamRecord('MODIFY', withdrawn, { oldImage: before }))).toEqual({
+      kind: 'evidence',
+      reviewId: 'iesm',
+      sk: 'STUDY#c1',
+    });
+    // An item written before withdrawals existed, and one with withdrawn: null, read as included.
+    expect(parseStreamRecord(streamRecord('INSERT', { ...before, withdrawn: null }))).toMatchObject({
+      kind: 'evidence',
+    });
+    const noReason = { ...withdrawn, withdrawn: { ...withdrawn.withdrawn, reason: '' } };
+    expect(() => parseStreamRecord(streamRecord('MODIFY', noReason, { oldImage: before }))).toThrow(
+      /NewImage: withdrawn\.reason/,
+    );
+  });
+
   it('ignores items that are not evidence (a snapshot the filter should have kept out)', () => {
     const snapshot = { pk: 'REVIEW#iesm', sk: 'SNAPSHOT#000000001', type: 'statistics-snapshot' };
     expect(parseStreamRecord(streamRecord('INSERT', snapshot))).toEqual({
@@ -204,6 +225,7 @@ function fakeEvidence(broken: string): { store: EvidenceStore; recomputes: Map<s
     includeStudy: unused,
     getIncludedStudy: unused,
     markStudyRetracted: unused,
+    withdrawStudy: unused,
     putPatientRows: unused,
     deletePatientRows: unused,
     putSnapshot: unused,

@@ -133,6 +133,8 @@ describe('Function: buildPrismaFlow', () => {
       studiesFromScreening: 1,
       studiesOther: 2,
       studies: 3,
+      withdrawn: 0,
+      withdrawalReasons: [],
       retracted: 1,
       retractedExcluded: 1,
       studiesInStatistics: 2,
@@ -142,7 +144,7 @@ describe('Function: buildPrismaFlow', () => {
 
   it('adds up: every identity holds', () => {
     expect(flow.identities.filter((i) => !i.holds)).toEqual([]);
-    expect(flow.identities).toHaveLength(9);
+    expect(flow.identities).toHaveLength(10);
   });
 
   it('gives each citation to the run that queued it; the rest are one "imported" row', () => {
@@ -174,6 +176,55 @@ describe('Function: buildPrismaFlow', () => {
     expect(withManual.identification.identified).toBe(flow.identification.identified);
     expect(withManual.screening).toEqual(flow.screening);
     expect(withManual.identities.every((i) => i.holds)).toBe(true);
+  });
+
+  it('counts a withdrawn inclusion as excluded at full text with its reason, and not among the included', () => {
+    const withdrawn = buildPrismaFlow({
+      records,
+      exclusionReasons: REASONS,
+      studies: [
+        // c2 came through screening and was withdrawn at a full-text re-check (a protocol reason).
+        { citationId: 'c2', source: 'screening', retracted: false, withdrawn: { reason: 'not-iesm' } },
+        { citationId: 'old1', source: 'manual', retracted: false, withdrawn: null },
+        // old2 was included by hand and withdrawn for a free-text reason.
+        {
+          citationId: 'old2',
+          source: 'manual',
+          retracted: true,
+          withdrawn: { reason: 'duplicate publication' },
+        },
+      ],
+      runs,
+      onRetraction: 'exclude-patients',
+      snapshot: { studies: 1, patients: 4 },
+    });
+    expect(withdrawn.eligibility).toEqual({
+      sought: 3,
+      awaiting: 1,
+      assessed: 2,
+      excluded: 2,
+      exclusionReasons: [
+        { reasonId: 'not-iesm', label: 'Not an IESM', count: 1 },
+        { reasonId: 'paediatric', label: 'Patients younger than 18 years', count: 1 },
+      ],
+    });
+    expect(withdrawn.included).toEqual({
+      newFromScreening: 0,
+      studiesFromScreening: 0,
+      studiesOther: 1,
+      studies: 1,
+      withdrawn: 2,
+      withdrawalReasons: [
+        { reasonId: 'not-iesm', label: 'Not an IESM', count: 1 },
+        { reasonId: 'duplicate publication', label: 'duplicate publication', count: 1 },
+      ],
+      retracted: 0,
+      retractedExcluded: 0,
+      studiesInStatistics: 1,
+      patients: 4,
+    });
+    expect(withdrawn.updates[0]).toMatchObject({ runId: 'run-1', excluded: 3, included: 0 });
+    expect(withdrawn.identities.filter((i) => !i.holds)).toEqual([]);
   });
 
   it('adds up for any mix of records (property)', () => {

@@ -127,6 +127,79 @@ describe('Function: buildLivingReport', () => {
     expect(report.changes.summary).toContain('30 patients added');
   });
 
+  it('names a withdrawn study with its reason in what changed, and marks it in the studies and PRISMA', () => {
+    // Prepare: ten patients come from a second study; v3 withdraws it (a protocol reason), and its patients
+    // leave the statistics.
+    const gone = 'c-duplicate-publication';
+    const rows = cohort.map((row, index) => (index < 10 ? { ...row, studyId: gone } : row));
+    const withdrawal = { at: '2026-01-09T00:00:00.000Z', by: 'pp', reason: 'not-iesm' };
+    const both = computeStatisticsSnapshot({
+      reviewId: 'iesm',
+      version: 2,
+      rows,
+      includedStudies: [...studyIds, gone],
+      generatedAt: '2026-01-08T00:00:00.000Z',
+    });
+    const v3 = computeStatisticsSnapshot({
+      reviewId: 'iesm',
+      version: 3,
+      rows: rows.filter((row) => row.studyId !== gone),
+      includedStudies: studyIds,
+      withdrawnStudies: [{ studyId: gone, ...withdrawal }],
+      generatedAt: '2026-01-09T00:00:00.000Z',
+    });
+    const diff = diffSnapshots(both, v3);
+    const lost = 10;
+    const studies = [
+      ...input().studies,
+      {
+        citationId: gone,
+        title: `Study ${gone}`,
+        pmid: '2000',
+        doi: null,
+        year: 2021,
+        source: 'manual' as const,
+        retracted: false,
+        retractedAt: null,
+        withdrawn: withdrawal,
+      },
+    ];
+
+    // Act
+    const withdrawn = buildLivingReport(
+      input({
+        snapshot: v3,
+        diff,
+        rows: rows.filter((row) => row.studyId !== gone),
+        studies,
+        prisma: buildPrismaFlow({
+          records: [],
+          exclusionReasons: [{ id: 'not-iesm', label: 'Not an IESM' }],
+          studies: studies.map((s) => ({ ...s, withdrawn: s.withdrawn ?? null })),
+          runs: [],
+          onRetraction: 'exclude-patients',
+          snapshot: { studies: v3.studies.count, patients: v3.patients.count },
+        }),
+      }),
+    );
+    const html = renderReportHtml(withdrawn);
+
+    // Assess
+    expect(diff.studiesRemoved).toEqual([gone]);
+    expect(diff.studiesWithdrawn).toEqual([{ studyId: gone, ...withdrawal }]);
+    expect(v3.studies.count).toBe(both.studies.count - 1);
+    expect(v3.patients.count).toBe(both.patients.count - lost);
+    expect(withdrawn.changes.summary).toContain(
+      `1 study withdrawn, left out of the statistics: Study ${gone} (Not an IESM)`,
+    );
+    expect(withdrawn.changes.summary).toContain(`${lost} patients removed`);
+    expect(withdrawn.changes.summary.join('\n')).not.toMatch(/removed: /);
+    expect(withdrawn.prisma.included).toMatchObject({ studies: studyIds.length, withdrawn: 1 });
+    expect(withdrawn.prisma.identities.every((i) => i.holds)).toBe(true);
+    expect(html).toContain('<strong>withdrawn</strong> 2026-01-09 by pp: Not an IESM');
+    expect(html).toContain('Studies withdrawn after inclusion (n = ');
+  });
+
   it('has a revision that changes with the content and only with it', () => {
     expect(reportRevision(buildLivingReport(input()))).toBe(reportRevision(report));
     expect(reportRevision(buildLivingReport(input({ notices: [] })))).not.toBe(reportRevision(report));

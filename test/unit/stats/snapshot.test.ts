@@ -220,6 +220,7 @@ describe('Function: diffSnapshots', () => {
       patientsRemoved: [],
       studiesAdded: [],
       studiesRemoved: [],
+      studiesWithdrawn: [],
       proportions: [],
       medians: [],
       km: [],

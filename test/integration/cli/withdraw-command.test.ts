@@ -1,0 +1,152 @@
+// `living-review withdraw` as a user runs it: the real binary in child processes against the embedded store in a
+// fresh data directory holding two included studies with patient rows. Withdrawing one recomputes the
+// statistics without its patients; a repeat changes nothing; errors are one line with exit codes 1 (failure) and
+// 2 (usage); `stats` names the withdrawn study; `include` refuses it.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
+import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
+import { includeStudy } from '../../../shared/app/include-study.ts';
+import { latestStatistics, recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
+import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
+import { cohortInStudies } from '../evidence/support.ts';
+
+const run = promisify(execFile);
+const binary = join(import.meta.dirname, '../../../cli/living-review.js');
+
+async function livingReview(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [binary, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let dataDir: string;
+let embedded: EmbeddedStore;
+let evidence: DynamoEvidenceStore;
+let studies: string[];
+
+beforeAll(async () => {
+  dataDir = makeTempDataDir('cli-withdraw');
+  embedded = await openEmbeddedStore({ dataDir, serverIdleMs: 10_000 });
+  evidence = new DynamoEvidenceStore({ client: embedded.client, tableName: embedded.tableName });
+  const clock = () => new Date();
+  studies = [];
+  for (const pmid of ['39100001', '39100002']) {
+    const { citationId } = await embedded.store.recordCitation('iesm', makeStoreCitation({ pmid }), clock());
+    await includeStudy(
+      { reviewId: 'iesm', citationId, includedBy: 'pp', source: 'manual' },
+      { citations: embedded.store, evidence, clock },
+    );
+    studies.push(citationId);
+  }
+  await evidence.putPatientRows(
+    'iesm',
+    cohortInStudies(studies).map((row) => ({ row, origin: 'cohort.csv', importedAt: clock().toISOString() })),
+  );
+  await recomputeStatistics({ reviewId: 'iesm' }, { evidence, clock });
+});
+
+afterAll(async () => {
+  await embedded?.close();
+  if (dataDir) await removeDataDir(dataDir);
+});
+
+describe('living-review withdraw', () => {
+  it('shows its options with --help and is listed by living-review --help', async () => {
+    const help = await livingReview(['withdraw', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(
+      'usage: living-review withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR]',
+    );
+    expect((await livingReview(['--help'])).stdout).toMatch(/\n {2}withdraw +Withdraw an included study/);
+  });
+
+  it('withdraws a study with a protocol reason, recomputes without its patients, and a repeat changes nothing', async () => {
+    // Act
+    const first = await livingReview([
+      'withdraw',
+      ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'neurogenic primary tumour'],
+      ...['--by', 'pp', '--data', dataDir],
+    ]);
+    const again = await livingReview([
+      'withdraw',
+      ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'something else', '--data', dataDir],
+    ]);
+
+    // Assess
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout.trim()).toMatch(
+      new RegExp(`^withdrew ${studies[0]} from review "iesm" \\(reason: Neurogenic primary tumour\\): `),
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toMatch(
+      /was already withdrawn from review "iesm" \(.* by pp, reason: Neurogenic primary tumour\); nothing changed$/,
+    );
+    const stored = await latestStatistics('iesm', { evidence });
+    expect(stored!.snapshot.version).toBe(2);
+    expect(stored!.snapshot.patients.count).toBe(65);
+    expect(stored!.snapshot.studies.ids).toEqual([studies[1]]);
+    expect(stored!.snapshot.studies.withdrawn).toMatchObject([
+      { studyId: studies[0], by: 'pp', reason: 'neurogenic-primary' },
+    ]);
+
+    const stats = await livingReview(['stats', '--review', 'iesm', '--data', dataDir]);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toContain(`Withdrawn studies, left out with their patients (1): ${studies[0]} (`);
+    expect(stats.stdout).toContain(`- studies withdrawn (1): ${studies[0]} (neurogenic-primary)`);
+    expect(stats.stdout).toContain('- patients removed (65)');
+  });
+
+  it('fails in one line: an unknown citation (exit 1), a missing reason (exit 2), including it again (exit 1)', async () => {
+    const unknown = await livingReview([
+      'withdraw',
+      ...['--review', 'iesm', '--citation', 'cunknown', '--reason', 'x', '--data', dataDir],
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      'living-review withdraw: cunknown is not an included study of review "iesm": there is no inclusion to withdraw',
+    ]);
+
+    const noReason = await livingReview([
+      'withdraw',
+      '--review',
+      'iesm',
+      '--citation',
+      studies[1]!,
+      '--data',
+      dataDir,
+    ]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('living-review withdraw: --reason is required');
+
+    const blank = await livingReview([
+      'withdraw',
+      ...['--review', 'iesm', '--citation', studies[1]!, '--reason', '  ', '--data', dataDir],
+    ]);
+    expect(blank.code).toBe(1);
+    expect(blank.stderr.trim()).toBe('living-review withdraw: a withdrawal needs a reason (--reason TEXT)');
+
+    const include = await livingReview([
+      'include',
+      '--review',
+      'iesm',
+      '--citation',
+      studies[0]!,
+      '--data',
+      dataDir,
+    ]);
+    expect(include.code).toBe(1);
+    expect(include.stderr.trim()).toMatch(
+      new RegExp(
+        `^living-review include: ${studies[0]} was withdrawn from review "iesm" on .* by pp \\(reason: neurogenic-primary\\); a withdrawn inclusion is not included again$`,
+      ),
+    );
+  });
+});
