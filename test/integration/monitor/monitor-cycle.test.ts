@@ -50,7 +50,9 @@ async function withHarness<T>(work: (harness: Harness) => Promise<T>): Promise<T
   const harness = await startHarness({
     corpus,
     source: { batchSize: 50 },
-    config: { timeoutMs: 400, maxAttempts: 3, maxRetryTimeMs: 5_000 },
+    // 1 s: well under the slow fault's 1.5 s, and enough for a loopback answer on a machine starved of CPU
+    // (at 400 ms, several test processes at once on 2 cores timed out every attempt of a healthy request).
+    config: { timeoutMs: 1_000, maxAttempts: 3, maxRetryTimeMs: 5_000 },
   });
   try {
     return await work(harness);
