@@ -1,5 +1,5 @@
-// What every command needs, resolved the same way: the data directory, the protocols, the embedded store and
-// the literature sources. This is the local composition root: the Lambdas build the same use cases from their
+// What every command needs, resolved the same way: the data directory, the protocols, the store (the embedded
+// one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -23,6 +23,7 @@ import {
 } from '../shared/adapters/europepmc/europepmc-client.ts';
 import { EuropePmcSource } from '../shared/adapters/europepmc/europepmc-source.ts';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import { type CommandOutput, type OptionSpec, UsageError } from './command.ts';
@@ -35,6 +36,17 @@ export const reviewOptions: OptionSpec = {
 };
 
 export const dataOption: OptionSpec = { data: { type: 'string' } };
+
+/**
+ * `--aws-table NAME`: work on a deployment's table instead of the embedded store in --data. Only the curation
+ * commands take it (import, queue, runs, include, withdraw, extract, stats); searching, digests, reports and the
+ * retraction watch are the deployed functions' work, and a laptop doing them would take their turn (a digest
+ * period marked sent, a watermark moved).
+ */
+export const storeOptions: OptionSpec = { 'aws-table': { type: 'string' } };
+
+/** What a command works on: the embedded store, or a deployed table. */
+export type StoreConnection = Pick<EmbeddedStore, 'client' | 'tableName' | 'store' | 'close'>;
 
 type Values = Record<string, unknown>;
 
@@ -70,8 +82,16 @@ export function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
-/** The embedded store for the data directory (started on first use, shared by every process using it). */
-export async function openStore(values: Values): Promise<EmbeddedStore> {
+/**
+ * The deployment's table named by `--aws-table`, reached with the operator's AWS credentials and region;
+ * otherwise the embedded store for the data directory (started on first use, shared by every process using it).
+ */
+export async function openStore(values: Values): Promise<StoreConnection> {
+  if (values['aws-table'] !== undefined) {
+    const table = String(values['aws-table']).trim();
+    if (table === '') throw new UsageError('--aws-table needs a table name');
+    return openDeployedTable(table);
+  }
   return openEmbeddedStore({ dataDir: dataDirectory(values) });
 }
 

@@ -9,7 +9,7 @@ import { importPatientRows, type PatientRowFormat } from '../../shared/app/impor
 import { type ExportOptions, patientRowsToCsv } from '../../shared/domain/extraction/export-rows.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 const BOOLEAN_STYLES = ['yes-no', 'true-false', '1-0'] as const;
@@ -25,9 +25,10 @@ export const extractCommand: Command = {
   name: 'extract',
   summary: 'Import patient rows from CSV/JSON (all or nothing) or export them as CSV for R or SPSS',
   usage:
-    'extract import FILE --review ID [--format csv|json] [--study ID] | extract export --review ID [--out FILE] [--booleans yes-no|true-false|1-0]  [--protocol FILE] [--data DIR]',
+    'extract import FILE --review ID [--format csv|json] [--study ID] | extract export --review ID [--out FILE] [--booleans yes-no|true-false|1-0]  [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
+    ...storeOptions,
     format: { type: 'string' },
     study: { type: 'string' },
     out: { type: 'string' },

@@ -15,7 +15,15 @@ import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { fuzzyDedupFor, newRunId, openStore, progressLine, reviewOptions, selectReview } from '../context.ts';
+import {
+  fuzzyDedupFor,
+  newRunId,
+  openStore,
+  progressLine,
+  reviewOptions,
+  selectReview,
+  storeOptions,
+} from '../context.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -24,9 +32,10 @@ export const importCommand: Command = {
   summary:
     'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Web of Science tab-delimited), deduplicated and queued like search results',
   usage:
-    'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR]',
+    'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
+    ...storeOptions,
     source: { type: 'string' },
     format: { type: 'string' },
     'searched-on': { type: 'string' },

@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 /** The operator's login name (who recorded an inclusion or a withdrawal when --by is not given). */
@@ -23,8 +23,8 @@ export function operator(): string {
 export const includeCommand: Command = {
   name: 'include',
   summary: 'Record a stored citation as an included study (for a team that screens elsewhere)',
-  usage: 'include --review ID --citation ID [--by NAME] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, citation: { type: 'string' }, by: { type: 'string' } },
+  usage: 'include --review ID --citation ID [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  options: { ...reviewOptions, ...storeOptions, citation: { type: 'string' }, by: { type: 'string' } },
   async run({ values }, io) {
     const citationId = requireOption(values, 'citation');
     const protocol = selectReview(values);

@@ -1,12 +1,12 @@
 import { type Command, UsageError } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { table } from '../format.ts';
 
 export const queueCommand: Command = {
   name: 'queue',
   summary: "A review's screening queue in arrival order",
-  usage: 'queue --review ID [--format table|json] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, format: { type: 'string', default: 'table' } },
+  usage: 'queue --review ID [--format table|json] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  options: { ...reviewOptions, ...storeOptions, format: { type: 'string', default: 'table' } },
   async run({ values }, io) {
     const format = values.format;
     if (format !== 'table' && format !== 'json')

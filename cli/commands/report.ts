@@ -8,7 +8,6 @@
 import { join } from 'node:path';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
-import type { EmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
 import { LocalEventPublisher } from '../../shared/adapters/events/local-event-publisher.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { LocalReportPublisher } from '../../shared/adapters/report/local-publisher.ts';
@@ -16,7 +15,7 @@ import { updateLivingReview } from '../../shared/app/publish-report.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Command, type CommandOutput, optionalString } from '../command.ts';
-import { dataDirectory, openStore, reviewOptions, selectReview } from '../context.ts';
+import { dataDirectory, openStore, reviewOptions, type StoreConnection, selectReview } from '../context.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 /** The sender of local mail: --from, else LIVING_REVIEW_MAIL_FROM, else living-review@localhost. */
@@ -26,7 +25,7 @@ export function mailFrom(values: Record<string, unknown>): string {
 
 /** The stores and local adapters of the digest, report and retraction use cases over one open store. */
 export function livingReviewDeps(
-  embedded: EmbeddedStore,
+  embedded: StoreConnection,
   values: Record<string, unknown>,
   options: { outbox?: string } = {},
 ) {

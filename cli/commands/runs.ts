@@ -1,13 +1,15 @@
 import { type Command, UsageError } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { describeRun } from '../format.ts';
 
 export const runsCommand: Command = {
   name: 'runs',
   summary: "A review's run log, newest first: window, counts, warnings, outcome, error",
-  usage: 'runs --review ID [--limit N] [--format text|json] [--protocol FILE] [--data DIR]',
+  usage:
+    'runs --review ID [--limit N] [--format text|json] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
+    ...storeOptions,
     limit: { type: 'string', default: '10' },
     format: { type: 'string', default: 'text' },
   },

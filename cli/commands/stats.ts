@@ -8,7 +8,7 @@ import { latestStatistics, recomputeStatistics } from '../../shared/app/recomput
 import type { KmSummary, SnapshotDiff, StatisticsSnapshot } from '../../shared/domain/stats/snapshot.ts';
 import { formatNumber, renderTables, type TableFormat } from '../../shared/domain/stats/tables.ts';
 import { type Command, UsageError } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 
 /** The evidence adapter over an open embedded store. */
 export function evidenceStoreOf(embedded: { client: DynamoDBDocumentClient; tableName: string }) {
@@ -139,8 +139,14 @@ export function renderStatisticsMarkdown(snapshot: StatisticsSnapshot, diff: Sna
 export const statsCommand: Command = {
   name: 'stats',
   summary: "A review's latest statistics: Tables I-III, Kaplan-Meier medians and what changed",
-  usage: 'stats --review ID [--format md|json|csv] [--recompute] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, format: { type: 'string', default: 'md' }, recompute: { type: 'boolean' } },
+  usage:
+    'stats --review ID [--format md|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  options: {
+    ...reviewOptions,
+    ...storeOptions,
+    format: { type: 'string', default: 'md' },
+    recompute: { type: 'boolean' },
+  },
   async run({ values }, io) {
     const format = values.format ?? 'md';
     if (format !== 'md' && format !== 'json' && format !== 'csv') {

@@ -7,16 +7,18 @@
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { withdrawStudy } from '../../shared/app/withdraw-study.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
-import { openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { operator } from './include.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 export const withdrawCommand: Command = {
   name: 'withdraw',
   summary: "Withdraw an included study's inclusion, with its reason (its patients leave the statistics)",
-  usage: 'withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR]',
+  usage:
+    'withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
+    ...storeOptions,
     citation: { type: 'string' },
     reason: { type: 'string' },
     by: { type: 'string' },

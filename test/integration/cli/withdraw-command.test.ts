@@ -62,7 +62,7 @@ describe('living-review withdraw', () => {
     const help = await livingReview(['withdraw', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(
-      'usage: living-review withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR]',
+      'usage: living-review withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
     );
     expect((await livingReview(['--help'])).stdout).toMatch(/\n {2}withdraw +Withdraw an included study/);
   });
