@@ -3,19 +3,16 @@
 // does on a laptop with a profile. The "deployed" table is a dynalite server standing in for DynamoDB
 // (AWS_ENDPOINT_URL_DYNAMODB), under a CloudFormation-style name; the --data directory given alongside is never
 // created, so nothing went to an embedded store.
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLivingReview } from '../../support/cli-binary.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { patientRowsToCsv } from '../../../shared/domain/extraction/export-rows.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { cohortInStudies } from '../evidence/support.ts';
 
-const run = promisify(execFile);
-const binary = join(import.meta.dirname, '../../../cli/living-review.js');
 const RIS = join(import.meta.dirname, '../../fixtures/exports/embase-ovid.ris');
 const TABLE = 'LivingReviewData-Table8235A42E-1XK4QF0V7TS9A';
 
@@ -24,15 +21,7 @@ let deployed: EmbeddedStore;
 let untouchedDataDir: string;
 let env: NodeJS.ProcessEnv;
 
-async function livingReview(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [binary, ...args], { timeout: 60_000, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const livingReview = (args: string[]) => runLivingReview(args, env);
 
 beforeAll(async () => {
   serverDir = makeTempDataDir('cli-aws-table');

@@ -1,30 +1,17 @@
 // The monitor's commands as a user runs them: the real `living-review` binary in child processes, against a
 // loopback E-utilities stand-in (NCBI_EUTILS_BASE_URL) and the embedded store in a fresh data directory.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLivingReview } from '../../support/cli-binary.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../../../cli/demo/stand-in-corpus.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 
-const run = promisify(execFile);
-const binary = join(import.meta.dirname, '../../../cli/living-review.js');
 const recorded = join(import.meta.dirname, '../../../cli/demo/recorded');
 
-async function livingReview(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [binary, ...args], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const livingReview = (args: string[], env: Record<string, string> = {}) =>
+  runLivingReview(args, { ...process.env, ...env });
 
 let standIn: EutilsStandIn;
 let dataDir: string;

@@ -2,10 +2,8 @@
 // fresh data directory holding two included studies with patient rows. Withdrawing one recomputes the
 // statistics without its patients; a repeat changes nothing; errors are one line with exit codes 1 (failure) and
 // 2 (usage); `stats` names the withdrawn study; `include` refuses it.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLivingReview } from '../../support/cli-binary.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
@@ -13,18 +11,7 @@ import { latestStatistics, recomputeStatistics } from '../../../shared/app/recom
 import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { cohortInStudies } from '../evidence/support.ts';
 
-const run = promisify(execFile);
-const binary = join(import.meta.dirname, '../../../cli/living-review.js');
-
-async function livingReview(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [binary, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const livingReview = (args: string[]) => runLivingReview(args);
 
 let dataDir: string;
 let embedded: EmbeddedStore;

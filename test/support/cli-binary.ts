@@ -1,0 +1,27 @@
+// The `living-review` binary as a user runs it: a child process, and its exit code, stdout and stderr.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const binary = join(import.meta.dirname, '../../cli/living-review.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `living-review ...args` under `env` (the whole environment; this process's by default). */
+export async function runLivingReview(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [binary, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
