@@ -3,8 +3,11 @@
 //
 // Primary course:
 //   1. Read the latest version v (nothing to do before version 2, or without triggers).
-//   2. For each trigger, its baseline is the version of its latest crossing before v (version 1 if it never
-//      fired): measure it on diffSnapshots(baseline, v) (domain/triggers/evaluate.ts).
+//   2. For each trigger, its baseline is the version of its latest crossing before v; if it never fired, the
+//      review's starting version: version 1, or, when the protocol states a triggerBaseline (the published
+//      review's patients and studies), the first version that pools at least that much (before it, nothing is
+//      evaluated: the published data are still being entered). Measure it on diffSnapshots(baseline, v)
+//      (domain/triggers/evaluate.ts).
 //   3. Record every crossing at v (a conditional put: a re-run records nothing new).
 //   4. If any trigger is crossed at v, send one notification for v, once: a one-time claim (scope
 //      "trigger-notice", id v<v>) is taken first and marked done after the send; a failed send releases it.
@@ -61,6 +64,8 @@ export async function evaluateTriggers(
     return stored.snapshot;
   };
   const latest = await snapshotAt(version);
+  const start = await startingVersion(protocol, version, snapshotAt);
+  if (start === null || start >= version) return none;
   const recorded = await deps.digests.listCrossings(reviewId);
   const now = deps.clock().toISOString();
 
@@ -68,7 +73,7 @@ export async function evaluateTriggers(
   for (const trigger of protocol.updateTriggers) {
     const id = triggerId(trigger);
     const baselineVersion = Math.max(
-      1,
+      start,
       ...recorded.filter((c) => c.triggerId === id && c.version < version).map((c) => c.version),
     );
     const evaluation = evaluateTrigger(trigger, diffSnapshots(await snapshotAt(baselineVersion), latest));
@@ -136,4 +141,22 @@ export async function evaluateTriggers(
     throw error;
   }
   return { version, evaluations, crossings, notification: 'sent' };
+}
+
+/**
+ * The version never-fired triggers are measured from: 1, or the first version (up to `latest`) pooling at least
+ * the protocol's triggerBaseline; null while none does yet.
+ */
+async function startingVersion(
+  protocol: Protocol,
+  latest: number,
+  snapshotAt: (version: number) => Promise<StatisticsSnapshot>,
+): Promise<number | null> {
+  const baseline = protocol.triggerBaseline;
+  if (!baseline) return 1;
+  for (let v = 1; v <= latest; v++) {
+    const snapshot = await snapshotAt(v);
+    if (snapshot.patients.count >= baseline.patients && snapshot.studies.count >= baseline.studies) return v;
+  }
+  return null;
 }

@@ -91,6 +91,19 @@ export const protocolSchema = z
       sendWhenEmpty: z.boolean().default(false),
     }),
     updateTriggers: z.array(updateTriggerSchema).default([]),
+    /**
+     * The evidence the published review pooled (IESM: 130 patients from 51 studies). Update triggers are then
+     * measured from the first statistics version that pools at least this much, and none fires while the
+     * published data are still being entered (study by study, each import a new version). Without it, from
+     * version 1.
+     */
+    triggerBaseline: z
+      .object({
+        patients: z.number().int().min(0).default(0),
+        studies: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .optional(),
     /** What happens to an included study that is later retracted. */
     onRetraction: z.enum(['exclude-patients', 'flag-only']).default('exclude-patients'),
   })

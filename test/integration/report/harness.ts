@@ -73,9 +73,14 @@ export async function openHarness(label: string): Promise<Harness> {
   };
 }
 
-/** protocols/iesm.yaml under another review id (each test its own partition). */
+/**
+ * protocols/iesm.yaml under another review id (each test its own partition), without its triggerBaseline (130
+ * patients, 51 studies: more than these tests pool) unless an override gives one.
+ */
 export function protocolFor(reviewId: string, overrides: Partial<Protocol> = {}): Protocol {
-  const protocol = loadProtocolFile(join(REPO_ROOT, 'protocols', 'iesm.yaml'));
+  const { triggerBaseline: _published, ...protocol } = loadProtocolFile(
+    join(REPO_ROOT, 'protocols', 'iesm.yaml'),
+  );
   return { ...protocol, ...overrides, id: reviewId };
 }
 

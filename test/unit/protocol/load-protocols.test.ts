@@ -22,6 +22,22 @@ describe('protocol files', () => {
     expect(iesm?.reviewers.filter((r) => r.roles.includes('screener'))).toHaveLength(2);
     expect(iesm?.exclusionReasons.map((r) => r.id)).toContain('neurogenic-primary');
     expect(iesm?.schedule.overlapDays).toBe(3);
+    expect(iesm?.triggerBaseline).toEqual({ patients: 130, studies: 51 });
+  });
+
+  it('checks a trigger baseline: whole counts, no other keys, named by field', () => {
+    const [iesm] = loadProtocolDirectory(defaultProtocolDirectory());
+    const text = JSON.stringify({ ...iesm, triggerBaseline: { patients: -1, studyCount: 51 } });
+    let message = '';
+    try {
+      parseProtocol(text, 'iesm.json');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('triggerBaseline.patients');
+    expect(message).toMatch(/studyCount/);
+    const { triggerBaseline: _, ...withoutBaseline } = iesm!;
+    expect(parseProtocol(JSON.stringify(withoutBaseline), 'iesm.json').triggerBaseline).toBeUndefined();
   });
 
   it('names the file and every invalid field', () => {
