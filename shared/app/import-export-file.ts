@@ -17,8 +17,9 @@
 // run and make it look not due.
 import type { Citation } from '../domain/citation/citation.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
-import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
-import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
+import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import { citationRecorder, finishRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
 const DATABASE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -157,22 +158,10 @@ export async function importExportFile(
   };
   await store.saveRunLog(run);
 
-  const fuzzy = deps.dedup ? createFuzzyDedup(store, deps.dedup) : null;
-  let possibleDuplicates = 0;
-  const record = async (citation: Citation): Promise<RecordOutcome> => {
-    if (!fuzzy) return store.recordCitation(request.reviewId, citation, clock());
-    const outcome = await fuzzy.record(request.reviewId, citation, clock());
-    possibleDuplicates += outcome.possibleDuplicates.length;
-    return outcome;
-  };
-  const finish = async (outcome: 'succeeded' | 'failed', error: unknown) => {
-    const finished = clock();
-    run.outcome = outcome;
-    run.finishedAt = finished.toISOString();
-    run.durationMs = finished.getTime() - started.getTime();
-    run.error = error === null ? null : errorMessage(error);
-    await store.saveRunLog(run);
-  };
+  const recorder = citationRecorder(store, deps.dedup, request.reviewId, clock);
+  const record = (citation: Citation) => recorder.record(citation);
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
+    finishRunLog(store, run, started, clock(), outcome, error);
 
   let next = 0;
   let done = 0;
@@ -208,9 +197,9 @@ export async function importExportFile(
     }
     throw new ImportFailedError(run, failure);
   }
-  if (possibleDuplicates > 0) {
+  if (recorder.possibleDuplicates > 0) {
     run.warnings.push(
-      `${possibleDuplicates} possible duplicate pair(s) queued for a person to confirm or split`,
+      `${recorder.possibleDuplicates} possible duplicate pair(s) queued for a person to confirm or split`,
     );
   }
   await finish('succeeded', null);
@@ -220,7 +209,7 @@ export async function importExportFile(
     duplicates: counts.duplicates,
     alreadyKnown: counts.alreadyKnown,
     rejected: [...request.rejected],
-    possibleDuplicates,
+    possibleDuplicates: recorder.possibleDuplicates,
     run,
   };
 }

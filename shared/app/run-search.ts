@@ -13,7 +13,8 @@ import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
-import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import { citationRecorder, finishRunLog } from './run-recording.ts';
 
 export interface RunSearchDeps {
   store: CitationStore;
@@ -115,23 +116,11 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
   };
   await store.saveRunLog(run);
 
-  const finish = async (outcome: 'succeeded' | 'failed', error: unknown) => {
-    const finished = clock();
-    run.outcome = outcome;
-    run.finishedAt = finished.toISOString();
-    run.durationMs = finished.getTime() - started.getTime();
-    run.error = error === null ? null : errorMessage(error);
-    await store.saveRunLog(run);
-  };
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
+    finishRunLog(store, run, started, clock(), outcome, error);
 
-  const fuzzy = deps.dedup ? createFuzzyDedup(store, deps.dedup) : null;
-  let possibleDuplicates = 0;
-  const record = async (citation: Citation): Promise<RecordOutcome> => {
-    if (!fuzzy) return store.recordCitation(protocol.id, citation, clock());
-    const outcome = await fuzzy.record(protocol.id, citation, clock());
-    possibleDuplicates += outcome.possibleDuplicates.length;
-    return outcome;
-  };
+  const recorder = citationRecorder(store, deps.dedup, protocol.id, clock);
+  const record = (citation: Citation) => recorder.record(citation);
 
   try {
     for await (const event of source.search(query, window)) {
@@ -149,9 +138,9 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
       }
       deps.onProgress?.({ window, counts: run.counts });
     }
-    if (possibleDuplicates > 0) {
+    if (recorder.possibleDuplicates > 0) {
       run.warnings.push(
-        `${possibleDuplicates} possible duplicate pair(s) queued for a person to confirm or split`,
+        `${recorder.possibleDuplicates} possible duplicate pair(s) queued for a person to confirm or split`,
       );
     }
     const through = watermarkAfter({
