@@ -95,6 +95,14 @@ export interface ExportParseResult {
 }
 
 /** Trimmed text, whitespace collapsed; empty becomes null. */
+/** A "a; b; c" cell (keywords, languages, document types, full author names) as its trimmed, non-empty parts. */
+export function semicolonList(cell: string | null): string[] {
+  return (cell ?? '')
+    .split(';')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
 export function clean(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const text = value.replace(/\s+/g, ' ').trim();

@@ -20,6 +20,7 @@ import {
   joinPages,
   parsePersonName,
   yearOf,
+  semicolonList,
 } from './export-record.ts';
 
 /** Scopus's Authors cell as names: semicolons when it has them, else "Family I.J., Family K." pairs. */
@@ -28,13 +29,6 @@ export function scopusAuthors(cell: string | null): Author[] {
   if (!text || /^\[no author name available\]$/i.test(text)) return [];
   const names = text.includes(';') ? text.split(';') : text.split(/,\s*(?=\S)/);
   return names.map(parsePersonName).filter((a): a is Author => a !== null);
-}
-
-function splitList(cell: string | null): string[] {
-  return (cell ?? '')
-    .split(';')
-    .map((v) => v.trim())
-    .filter(Boolean);
 }
 
 /** Parses a Scopus CSV export; `source` is the database the records came from. */
@@ -64,7 +58,7 @@ export function parseScopusCsv(text: string, options: { origin: string; source: 
     const fields = emptyFields();
     fields.recordId = cell('EID');
     fields.title = cell('Title');
-    const fullNames = splitList(cell('Author full names'))
+    const fullNames = semicolonList(cell('Author full names'))
       .map(parsePersonName)
       .filter((a): a is Author => a !== null);
     fields.authors = fullNames.length > 0 ? fullNames : scopusAuthors(cell('Authors'));
@@ -78,9 +72,9 @@ export function parseScopusCsv(text: string, options: { origin: string; source: 
     fields.doi = cell('DOI');
     fields.pmid = cell('PubMed ID');
     fields.abstract = inlineAbstract(cell('Abstract'));
-    fields.keywords = [...splitList(cell('Author Keywords')), ...splitList(cell('Index Keywords'))];
-    fields.languages = splitList(cell('Language of Original Document'));
-    fields.publicationTypes = splitList(cell('Document Type'));
+    fields.keywords = [...semicolonList(cell('Author Keywords')), ...semicolonList(cell('Index Keywords'))];
+    fields.languages = semicolonList(cell('Language of Original Document'));
+    fields.publicationTypes = semicolonList(cell('Document Type'));
     addRecord(result, fields, row.line, options.source);
   }
   return result;

@@ -22,15 +22,9 @@ import {
   monthOf,
   parsePersonName,
   yearOf,
+  semicolonList,
 } from './export-record.ts';
 import { exportLines } from './export-text.ts';
-
-function list(cell: string | null): string[] {
-  return (cell ?? '')
-    .split(';')
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
 
 /** Parses a Web of Science tab-delimited export; `source` is the database the records came from. */
 export function parseWosTab(text: string, options: { origin: string; source: string }): ExportParseResult {
@@ -64,10 +58,11 @@ export function parseWosTab(text: string, options: { origin: string; source: str
     const fields = emptyFields();
     fields.recordId = cell('UT');
     fields.title = cell('TI');
-    const names = list(cell('AF')).length > 0 ? list(cell('AF')) : list(cell('AU'));
+    const names =
+      semicolonList(cell('AF')).length > 0 ? semicolonList(cell('AF')) : semicolonList(cell('AU'));
     fields.authors = [
       ...names.map(parsePersonName).filter((a): a is Author => a !== null),
-      ...list(cell('CA')).map((collective) => ({ collective, orcid: null })),
+      ...semicolonList(cell('CA')).map((collective) => ({ collective, orcid: null })),
     ];
     fields.year = yearOf(cell('PY')) ?? yearOf(cell('EA'));
     fields.month = monthOf(cell('PD'));
@@ -80,9 +75,9 @@ export function parseWosTab(text: string, options: { origin: string; source: str
     fields.doi = cell('DI');
     fields.pmid = cell('PM');
     fields.abstract = inlineAbstract(cell('AB'));
-    fields.keywords = [...list(cell('DE')), ...list(cell('ID'))];
-    fields.languages = list(cell('LA'));
-    fields.publicationTypes = list(cell('DT'));
+    fields.keywords = [...semicolonList(cell('DE')), ...semicolonList(cell('ID'))];
+    fields.languages = semicolonList(cell('LA'));
+    fields.publicationTypes = semicolonList(cell('DT'));
     addRecord(result, fields, index + 1, options.source);
   }
   return result;
