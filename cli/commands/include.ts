@@ -43,8 +43,7 @@ export const includeCommand: Command = {
           citations: embedded.store,
           evidence,
           clock,
-          afterInclusion: (reviewId) =>
-            recomputeStatistics({ reviewId, onRetraction: protocol.onRetraction }, { evidence, clock }),
+          afterInclusion: () => recomputeStatistics({ protocol }, { evidence, clock }),
         },
       );
       const { study } = outcome;

@@ -15,6 +15,7 @@ import { statusCommand } from './status.ts';
 import { includeCommand } from './include.ts';
 import { withdrawCommand } from './withdraw.ts';
 import { extractCommand } from './extract.ts';
+import { initCommand, protocolCommand } from './protocol.ts';
 import { statsCommand } from './stats.ts';
 import { digestCommand } from './digest.ts';
 import { reportCommand } from './report.ts';
@@ -23,6 +24,8 @@ import { watchRetractionsCommand } from './watch-retractions.ts';
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
   runCommand,
+  initCommand,
+  protocolCommand,
   searchCommand,
   queueCommand,
   runsCommand,

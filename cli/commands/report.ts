@@ -84,7 +84,7 @@ export const reportCommand: Command = {
       const deps = livingReviewDeps(embedded, values);
       if (values.recompute === true) {
         const outcome = await recomputeStatistics(
-          { reviewId: protocol.id, onRetraction: protocol.onRetraction },
+          { protocol },
           { evidence: deps.evidence, clock: deps.clock },
         );
         io.err(outcome.changed ? `stored statistics version ${outcome.version}` : 'statistics unchanged');

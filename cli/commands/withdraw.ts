@@ -42,8 +42,7 @@ export const withdrawCommand: Command = {
         {
           evidence,
           clock,
-          afterWithdrawal: (reviewId) =>
-            recomputeStatistics({ reviewId, onRetraction: protocol.onRetraction }, { evidence, clock }),
+          afterWithdrawal: () => recomputeStatistics({ protocol }, { evidence, clock }),
         },
       );
       const { study } = outcome;
