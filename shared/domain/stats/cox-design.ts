@@ -62,6 +62,7 @@ type Kind = 'number' | 'text' | 'boolean';
 type Cell = number | string | null;
 
 function describe(value: unknown): string {
+  if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return 'an array';

@@ -202,17 +202,18 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
       ties,
       eps,
       tolerChol,
-      iterMax,
+      // R fits the null model (no covariates) with no iterations.
+      iterMax: k === 0 ? 0 : iterMax,
       scale: columns.map((column) => !column.every((value) => value === -1 || value === 0 || value === 1)),
     },
   );
   const coef = new Array<number>(k).fill(0);
   const variance = design.terms.map(() => new Array<number>(k).fill(0));
-  const score = new Array<number>(k).fill(0);
+  const scoreVector = new Array<number>(k).fill(0);
   const means = new Array<number>(k).fill(0);
   fitted.forEach((j, a) => {
     coef[j] = raw.coefficients[a]!;
-    score[j] = raw.score[a]!;
+    scoreVector[j] = raw.score[a]!;
     means[j] = raw.means[a]!;
     fitted.forEach((l, b) => {
       variance[j]![l] = raw.variance[a]![b]!;
@@ -223,7 +224,7 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
   const singular = coef.map(
     (_, j) => design.noVariation[j] !== null || (raw.flag < fitted.length && variance[j]![j] === 0),
   );
-  const infs = coef.map((_, j) => Math.abs(score.reduce((sum, u, i) => sum + u * variance[i]![j]!, 0)));
+  const infs = coef.map((_, j) => Math.abs(scoreVector.reduce((sum, u, i) => sum + u * variance[i]![j]!, 0)));
   const converged = raw.flag !== 1000;
   if (iterMax > 1) {
     if (!converged) {
@@ -241,7 +242,9 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
       }
     } else {
       const infinite = coef.flatMap((value, j) =>
-        !Number.isFinite(score[j]!) || (infs[j]! > eps && infs[j]! > tolerInf * Math.abs(value)) ? [j] : [],
+        !Number.isFinite(scoreVector[j]!) || (infs[j]! > eps && infs[j]! > tolerInf * Math.abs(value))
+          ? [j]
+          : [],
       );
       if (infinite.length > 0) {
         const names = infinite.map((j) => design.terms[j]!.term);
@@ -297,7 +300,9 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
           estimable.map((j) => estimable.map((l) => variance[j]![l]!)),
           tolerChol,
         );
-  const lr = -2 * (raw.loglik[0] - raw.loglik[1]);
+  // The null model has no tests (R prints its log-likelihood only).
+  const lr = k === 0 ? null : -2 * (raw.loglik[0] - raw.loglik[1]);
+  const scoreTest = k === 0 ? null : raw.scoreTest;
   const test = (chisq: number | null): CoxTest | null =>
     chisq === null ? null : { chisq, df, p: upperTail(chisq, df) };
   return {
@@ -305,10 +310,10 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
     terms,
     loglik: raw.loglik,
     wald,
-    score: raw.scoreTest,
+    score: scoreTest,
     lr,
     df,
-    tests: { wald: test(wald), score: test(raw.scoreTest), lr: test(lr) },
+    tests: { wald: test(wald), score: test(scoreTest), lr: test(lr) },
     iterations: raw.iterations,
     converged,
     variance,
