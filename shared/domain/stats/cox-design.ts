@@ -59,6 +59,13 @@ export interface CoxDesign {
 }
 
 type Kind = 'number' | 'text' | 'boolean';
+
+/** `Float64Array.from(indices, map)` without the iterator protocol, which is many times slower in V8. */
+function gather(count: number, value: (i: number) => number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = value(i);
+  return out;
+}
 type Cell = number | string | null;
 
 function describe(value: unknown): string {
@@ -216,7 +223,7 @@ export function coxDesign(rows: readonly unknown[], columns: CoxModelColumns): C
   for (const covariate of covariateColumns) {
     if (covariate.kind === 'number') {
       terms.push({ term: covariate.name, covariate: covariate.name, level: null });
-      columnValues.push(Float64Array.from(usedRows, (i) => covariate.cells[i] as number));
+      columnValues.push(gather(n, (r) => covariate.cells[usedRows[r]!] as number));
       continue;
     }
     const labels = usedRows.map((i) => String(covariate.cells[i]));
@@ -245,19 +252,20 @@ export function coxDesign(rows: readonly unknown[], columns: CoxModelColumns): C
     factors.push({ covariate: covariate.name, reference: levels[0]!, levels, levelsInOneStratum });
     for (const level of levels.slice(1)) {
       terms.push({ term: `${covariate.name}${level}`, covariate: covariate.name, level });
-      columnValues.push(Float64Array.from(labels, (label) => (label === level ? 1 : 0)));
+      columnValues.push(gather(n, (r) => (labels[r] === level ? 1 : 0)));
     }
   }
 
   // Time fix, then R's order(strata, time): stable, so ties keep the input order.
   const usedTimes = usedRows.map((i) => rawTime[i]!);
   const times = (columns.timefix ?? true) ? timefix(usedTimes) : usedTimes;
-  const order = Array.from({ length: n }, (_, r) => r).sort(
-    (a, b) => stratumOf[a]! - stratumOf[b]! || times[a]! - times[b]!,
-  );
-  const time = Float64Array.from(order, (r) => times[r]!);
-  const status = Uint8Array.from(order, (r) => rawEvent[usedRows[r]!]!);
-  const covariateMatrix = columnValues.map((values) => Float64Array.from(order, (r) => values[r]!));
+  const order = new Array<number>(n);
+  for (let r = 0; r < n; r++) order[r] = r;
+  order.sort((a, b) => stratumOf[a]! - stratumOf[b]! || times[a]! - times[b]!);
+  const time = gather(n, (r) => times[order[r]!]!);
+  const status = new Uint8Array(n);
+  for (let r = 0; r < n; r++) status[r] = rawEvent[usedRows[order[r]!]!]!;
+  const covariateMatrix = columnValues.map((values) => gather(n, (r) => values[order[r]!]!));
   const stratumEnd = new Uint8Array(n);
   for (let r = 0; r < n; r++) {
     if (r === n - 1 || stratumOf[order[r]!] !== stratumOf[order[r + 1]!]) stratumEnd[r] = 1;
