@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coxCommand } from '../../../cli/commands/cox.ts';
 import { runLivingReview } from '../../support/cli-binary.ts';
+import { runCommandInProcess } from '../../support/cli-in-process.ts';
 import { breastExpected, coxReference, loadBreastRows } from '../../unit/stats/cox-reference.ts';
 import { expectRClose, type Json } from '../../unit/stats/reference.ts';
 
@@ -47,24 +48,8 @@ afterAll(() => {
 
 const caseById = (id: string) => coxReference.cases.find((kase: Json) => kase.id === id);
 
-/** The command module in this process, with the options main.ts would have parsed. */
-async function runInProcess(values: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await coxCommand.run(
-    { values, positionals: [] },
-    {
-      out: (text) => {
-        stdout += `${text}\n`;
-      },
-      err: (text) => {
-        stderr += `${text}\n`;
-      },
-      interactive: false,
-    },
-  );
-  return { code: code ?? 0, stdout, stderr };
-}
+/** The cox command in this process (each child process costs seconds on a loaded machine). */
+const runInProcess = (values: Record<string, string>) => runCommandInProcess(coxCommand, values);
 
 /** The JSON fit against the breast pool's R fit. */
 function expectBreastFit(fit: Json, expected: Json) {
@@ -102,6 +87,8 @@ function expectBreastFit(fit: Json, expected: Json) {
   // R's file holds summary()'s Wald statistic, rounded to 2 decimals.
   expect(Math.abs(fit.wald - expected.wald)).toBeLessThanOrEqual(0.005);
 }
+
+const lungArgs = () => ['--input', file('lung.json'), '--time', 'time', '--event', 'status'];
 
 const breastArgs = (covariates: string) => [
   '--input',
@@ -151,17 +138,7 @@ describe('living-review cox (the binary)', () => {
   it("prints R's print/summary layout by default, and R's warnings on stderr", async () => {
     const kase = caseById('lung_age_sex_ecog');
 
-    const result = await runLivingReview([
-      'cox',
-      '--input',
-      file('lung.json'),
-      '--time',
-      'time',
-      '--event',
-      'status',
-      '--covariates',
-      'age,sex,ph.ecog',
-    ]);
+    const result = await runLivingReview(['cox', ...lungArgs(), '--covariates', 'age,sex,ph.ecog']);
 
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
@@ -213,17 +190,7 @@ describe('living-review cox (the binary)', () => {
   });
 
   it('refuses a bad option with a usage line (exit 2)', async () => {
-    const result = await runLivingReview([
-      'cox',
-      '--input',
-      file('lung.json'),
-      '--time',
-      'time',
-      '--event',
-      'status',
-      '--ties',
-      'exact',
-    ]);
+    const result = await runLivingReview(['cox', ...lungArgs(), '--ties', 'exact']);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(

@@ -6,14 +6,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CoxFit, type CoxOptions, fitCox } from '../../../shared/domain/stats/cox.ts';
 
-interface Row {
-  time: number;
-  event: 0 | 1;
-  x: number;
-  group: string;
-  study: string;
-}
-
 const rowArbitrary = fc.record({
   time: fc.integer({ min: 1, max: 25 }),
   event: fc.constantFrom<0 | 1>(0, 1, 1),
