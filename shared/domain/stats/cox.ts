@@ -26,8 +26,6 @@ export interface CoxOptions extends CoxModelColumns {
 /** One coefficient: R's `summary(coxph)` row. NA (not estimable) is null; se is then 0, as R reports it. */
 export interface CoxTerm {
   term: string;
-  covariate: string;
-  level: string | null;
   coef: number | null;
   /** exp(coef): the hazard ratio. */
   hr: number | null;
@@ -37,6 +35,9 @@ export interface CoxTerm {
   /** 95% confidence interval of the hazard ratio, exp(coef -/+ qnorm(0.975) se). */
   lower: number | null;
   upper: number | null;
+  /** The column the term comes from, and for a factor the level compared with the reference (else null). */
+  covariate: string;
+  level: string | null;
 }
 
 /** A chi-square test as `summary(coxph)` prints it (the statistic unrounded). */
@@ -173,9 +174,13 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
       code: 'no-events',
       message: 'no events in the rows used: nothing can be estimated (R gives NA)',
     });
-    return {
-      ...summaryShell(design, ties),
-      terms: design.terms.map((term) => ({ ...term, ...NA_TERM })),
+    return assemble(design, ties, {
+      terms: design.terms.map((term) => ({
+        term: term.term,
+        ...NA_TERM,
+        covariate: term.covariate,
+        level: term.level,
+      })),
       loglik: [0, 0],
       wald: 0,
       score: 0,
@@ -190,7 +195,7 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
       converged: false,
       variance: design.terms.map(() => new Array<number>(k).fill(0)),
       warnings,
-    };
+    });
   }
 
   // Fit the columns that vary within some stratum; the others are NA (see the doc comment).
@@ -274,13 +279,13 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
     });
   }
 
-  const terms: CoxTerm[] = design.terms.map((term, j) => {
+  const terms: CoxTerm[] = design.terms.map(({ term, covariate, level }, j) => {
     const se = Math.sqrt(variance[j]![j]!);
-    if (iterMax > 0 && singular[j]) return { ...term, ...NA_TERM, se };
+    if (iterMax > 0 && singular[j]) return { term, ...NA_TERM, se, covariate, level };
     const beta = coef[j]!;
     const z = beta / se;
     return {
-      ...term,
+      term,
       coef: beta,
       hr: Math.exp(beta),
       se,
@@ -288,6 +293,8 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
       p: upperTail(z * z, 1),
       lower: Math.exp(beta - Z_975 * se),
       upper: Math.exp(beta + Z_975 * se),
+      covariate,
+      level,
     };
   });
   const estimable = terms.flatMap((term, j) => (term.coef === null ? [] : [j]));
@@ -305,8 +312,7 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
   const scoreTest = k === 0 ? null : raw.scoreTest;
   const test = (chisq: number | null): CoxTest | null =>
     chisq === null ? null : { chisq, df, p: upperTail(chisq, df) };
-  return {
-    ...summaryShell(design, ties),
+  return assemble(design, ties, {
     terms,
     loglik: raw.loglik,
     wald,
@@ -318,19 +324,33 @@ export function fitCox(rows: readonly unknown[], options: CoxOptions): CoxFit {
     converged,
     variance,
     warnings,
-  };
+  });
 }
 
 const NA_TERM = { coef: null, hr: null, se: 0, z: null, p: null, lower: null, upper: null } as const;
 
-function summaryShell(design: CoxDesign, ties: 'efron' | 'breslow') {
+type FitNumbers = Omit<CoxFit, 'n' | 'events' | 'ties' | 'strata' | 'factors' | 'notUsed'>;
+
+/** The fit in the order of issue #14's JSON contract (n, events, terms, loglik, wald, score, lr), then the rest. */
+function assemble(design: CoxDesign, ties: 'efron' | 'breslow', fit: FitNumbers): CoxFit {
   return {
     n: design.n,
     events: design.events,
+    terms: fit.terms,
+    loglik: fit.loglik,
+    wald: fit.wald,
+    score: fit.score,
+    lr: fit.lr,
+    df: fit.df,
+    tests: fit.tests,
     ties,
     strata: design.strata,
     factors: design.factors.map(({ covariate, reference, levels }) => ({ covariate, reference, levels })),
     notUsed: design.notUsed,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    variance: fit.variance,
+    warnings: fit.warnings,
   };
 }
 
