@@ -9,6 +9,7 @@ import { searchCommand } from './search.ts';
 import { dedupCommand } from './dedup.ts';
 import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
+import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   dedupCommand,
   kmCommand,
   logrankCommand,
+  coxCommand,
   serveCommand,
   screenCommand,
   statusCommand,

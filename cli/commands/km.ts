@@ -12,20 +12,24 @@ import { parseSurvivalRows, type SurvivalRow } from '../../shared/domain/stats/s
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 
-/** Reads FILE and validates it as survival rows; every problem names the row and field. */
-export async function readSurvivalRows(file: string): Promise<SurvivalRow[]> {
+/** Reads FILE and parses it as JSON; a file that cannot be read or parsed is an InputError naming it. */
+export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new InputError(`${file}: cannot read (${errorMessage(error)})`, { cause: error });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new InputError(`${file}: not JSON (${errorMessage(error)})`, { cause: error });
   }
+}
+
+/** Reads FILE and validates it as survival rows; every problem names the row and field. */
+export async function readSurvivalRows(file: string): Promise<SurvivalRow[]> {
+  const value = await readJsonFile(file);
   try {
     return parseSurvivalRows(value);
   } catch (error) {

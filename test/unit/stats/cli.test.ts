@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmCommand } from '../../../cli/commands/km.ts';
 import { logrankCommand } from '../../../cli/commands/logrank.ts';
-import type { Command } from '../../../cli/command.ts';
+import { runCommandInProcess } from '../../support/cli-in-process.ts';
 import { expectRCloseArray, type Json, loadReference } from './reference.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,25 +40,6 @@ function spawnCli(args: string[]): Promise<Run> {
       resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
     });
   });
-}
-
-/** The command module in this process, with the options main.ts would have parsed. */
-async function runInProcess(command: Command, values: Record<string, string>): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await command.run(
-    { values, positionals: [] },
-    {
-      out: (text) => {
-        stdout += `${text}\n`;
-      },
-      err: (text) => {
-        stderr += `${text}\n`;
-      },
-      interactive: false,
-    },
-  );
-  return { code: code ?? 0, stdout, stderr };
 }
 
 /** The printed JSON spells Inf/NaN/NA as the reference does; map them to doubles (null stays NA). */
@@ -134,7 +115,7 @@ describe('CLI: living-review km / logrank', () => {
     for (const kase of kmCases) {
       for (const confType of CONF_TYPES) {
         it(`km ${kase.id} --conf-type ${confType}`, async () => {
-          const result = await runInProcess(kmCommand, {
+          const result = await runCommandInProcess(kmCommand, {
             input: inputFile('km', kase),
             'conf-type': confType,
           });
@@ -144,7 +125,7 @@ describe('CLI: living-review km / logrank', () => {
     }
     for (const kase of logrankCases) {
       it(`logrank ${kase.id}`, async () => {
-        const run = runInProcess(logrankCommand, { input: inputFile('logrank', kase) });
+        const run = runCommandInProcess(logrankCommand, { input: inputFile('logrank', kase) });
         if (kase.error !== undefined) await expect(run).rejects.toThrow(kase.error);
         else expectLogrankOutput(await run, kase);
       });
