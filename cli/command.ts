@@ -9,17 +9,23 @@ export interface CommandOutput {
   out(text: string): void;
   /** Progress and warnings: shown to a person, never mixed into results. */
   err(text: string): void;
-  /** True when stderr is a terminal, so progress lines may be drawn. */
+  /** True when stderr is a terminal outside CI, so progress lines may be drawn (cli/progress.ts). */
   interactive: boolean;
 }
 
-export interface Command {
+/** What the command line knows of a command before loading it: enough for help and for parsing arguments. */
+export interface CommandSpec {
   name: string;
   summary: string;
   usage: string;
+  /** More for `living-review <command> --help`: layouts of inputs and outputs, defaults worth knowing. */
+  help?: string;
   options: OptionSpec;
   /** Allow positional arguments (files). */
   positionals?: boolean;
+}
+
+export interface Command extends CommandSpec {
   run(
     args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] },
     io: CommandOutput,
