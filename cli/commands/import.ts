@@ -15,15 +15,8 @@ import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import {
-  fuzzyDedupFor,
-  newRunId,
-  openStore,
-  progressLine,
-  reviewOptions,
-  selectReview,
-  storeOptions,
-} from '../context.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { startProgress } from '../progress.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -85,7 +78,7 @@ export const importCommand: Command = {
       rejected = parsed.rejected;
     }
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, `importing ${basename(file)}`);
     try {
       const summary = await importExportFile(
         {
@@ -103,10 +96,10 @@ export const importCommand: Command = {
           clock: () => new Date(),
           newRunId,
           dedup: fuzzyDedupFor(embedded),
-          onProgress: (done, total) => progress.update(`stored ${done} of ${total}`),
+          onProgress: (done, total) => progress.update(done, total),
         },
       );
-      progress.done();
+      progress.clear();
       io.out(
         `${file} (${format}, ${database}, searched ${summary.run.window.from}): read ${summary.read}, ${summary.imported} new (queued), ${summary.duplicates} duplicates, ${summary.alreadyKnown} already known, ${summary.rejected.length} rejected${
           summary.possibleDuplicates
@@ -123,7 +116,7 @@ export const importCommand: Command = {
         io.err('note: --query not given: the search log has no query text for this search');
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
     }
   },
@@ -176,7 +169,7 @@ async function importPubmedXml(
     else deleted += item.deletedPmids.length;
   }
   const embedded = await openStore(values);
-  const progress = progressLine(io);
+  const progress = startProgress(io, `importing ${basename(file)}`);
   try {
     const summary = await importCitations(
       { reviewId, citations },
@@ -184,10 +177,10 @@ async function importPubmedXml(
         store: embedded.store,
         clock: () => new Date(),
         dedup: fuzzyDedupFor(embedded),
-        onProgress: (done) => progress.update(`stored ${done} of ${citations.length}`),
+        onProgress: (done) => progress.update(done, citations.length),
       },
     );
-    progress.done();
+    progress.clear();
     io.out(
       `${file}: read ${summary.read}, ${summary.new} new (queued), ${summary.alreadyKnown} already known, ${summary.duplicates} duplicates${
         deleted ? `; ${deleted} deletions listed (not applied)` : ''
@@ -195,7 +188,7 @@ async function importPubmedXml(
     );
     return 0;
   } finally {
-    progress.done();
+    progress.clear();
     await embedded.close();
   }
 }

@@ -16,6 +16,7 @@ import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Command, type CommandOutput, optionalString } from '../command.ts';
 import { dataDirectory, openStore, reviewOptions, type StoreConnection, selectReview } from '../context.ts';
+import { whileReading } from '../progress.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 /** The sender of local mail: --from, else LIVING_REVIEW_MAIL_FROM, else living-review@localhost. */
@@ -83,13 +84,15 @@ export const reportCommand: Command = {
     try {
       const deps = livingReviewDeps(embedded, values);
       if (values.recompute === true) {
-        const outcome = await recomputeStatistics(
-          { reviewId: protocol.id, onRetraction: protocol.onRetraction },
-          { evidence: deps.evidence, clock: deps.clock },
+        const outcome = await whileReading(io, embedded, 'recomputing', () =>
+          recomputeStatistics(
+            { reviewId: protocol.id, onRetraction: protocol.onRetraction },
+            { evidence: deps.evidence, clock: deps.clock },
+          ),
         );
         io.err(outcome.changed ? `stored statistics version ${outcome.version}` : 'statistics unchanged');
       }
-      await refreshReport(protocol, deps, io);
+      await whileReading(io, embedded, 'building the report', () => refreshReport(protocol, deps, io));
       return 0;
     } finally {
       await embedded.close();

@@ -1,7 +1,8 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import type { Command } from '../command.ts';
-import { fuzzyDedupFor, loadProtocols, newRunId, openStore, progressLine } from '../context.ts';
+import { fuzzyDedupFor, loadProtocols, newRunId, openStore } from '../context.ts';
 import { describeResult } from '../format.ts';
+import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
 export const runCommand: Command = {
@@ -13,7 +14,8 @@ export const runCommand: Command = {
     const protocols = loadProtocols(values);
     const { sources, close } = await openSources(protocols);
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, 'searching');
+    let window = '';
     try {
       const results = await runMonitor(
         { protocols, force: values.force === true },
@@ -23,13 +25,17 @@ export const runCommand: Command = {
           dedup: fuzzyDedupFor(embedded),
           clock: () => new Date(),
           newRunId,
-          onProgress: ({ window, counts }) =>
-            progress.update(
-              `${window.from}..${window.to}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`,
-            ),
+          onProgress: (step) => {
+            const current = `${step.window.from}..${step.window.to}`;
+            if (current !== window) {
+              window = current;
+              progress.phase(`searching ${window}, fetched`);
+            }
+            progress.update(step.counts.fetched, step.counts.found);
+          },
         },
       );
-      progress.done();
+      progress.clear();
       for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {
@@ -38,7 +44,7 @@ export const runCommand: Command = {
       }
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
       await close();
     }

@@ -3,8 +3,9 @@ import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { RunLog } from '../../shared/ports/citation-store.ts';
-import { fuzzyDedupFor, newRunId, openStore, progressLine, reviewOptions, selectReview } from '../context.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
 import { describeRun } from '../format.ts';
+import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -37,12 +38,13 @@ export const searchCommand: Command = {
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, 'searching');
     let failed = 0;
     try {
       // Each of the review's sources in turn; one source failing does not stop the next.
       for (const { name } of protocol.sources) {
         const source = sources[name]!;
+        progress.phase(`${protocol.id} / ${name}: fetched`);
         try {
           const run = await runSearch(
             { protocol, ...(window ? { window } : {}) },
@@ -52,14 +54,13 @@ export const searchCommand: Command = {
               dedup: fuzzyDedupFor(embedded),
               clock: () => new Date(),
               newRunId,
-              onProgress: ({ counts }) =>
-                progress.update(`${name}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
+              onProgress: ({ counts }) => progress.update(counts.fetched, counts.found),
             },
           );
-          progress.done();
+          progress.clear();
           io.out(describeRun(run));
         } catch (error) {
-          progress.done();
+          progress.clear();
           failed++;
           const run = (error as { run?: RunLog }).run;
           io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
@@ -71,7 +72,7 @@ export const searchCommand: Command = {
       }
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
       await close();
     }

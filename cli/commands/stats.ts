@@ -9,6 +9,7 @@ import type { KmSummary, SnapshotDiff, StatisticsSnapshot } from '../../shared/d
 import { formatNumber, renderTables, type TableFormat } from '../../shared/domain/stats/tables.ts';
 import { type Command, UsageError } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { whileReading } from '../progress.ts';
 
 /** The evidence adapter over an open embedded store. */
 export function evidenceStoreOf(embedded: { client: DynamoDBDocumentClient; tableName: string }) {
@@ -157,9 +158,11 @@ export const statsCommand: Command = {
     try {
       const evidence = evidenceStoreOf(embedded);
       if (values.recompute === true) {
-        const outcome = await recomputeStatistics(
-          { reviewId: protocol.id, onRetraction: protocol.onRetraction },
-          { evidence, clock: () => new Date() },
+        const outcome = await whileReading(io, embedded, 'recomputing', () =>
+          recomputeStatistics(
+            { reviewId: protocol.id, onRetraction: protocol.onRetraction },
+            { evidence, clock: () => new Date() },
+          ),
         );
         io.err(
           outcome.changed
