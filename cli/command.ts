@@ -44,6 +44,32 @@ export function optionalString(values: Record<string, unknown>, name: string): s
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * `--format`: how a command prints its results. One convention for every command: `text`, what a person reads
+ * (each command's default), and `json`, what a program reads; some add their own (`csv`, `ris`, `jsonl`).
+ * Names an issue made a contract stay accepted beside them (`queue --format table`, `stats --format md`).
+ */
+export function formatOption(defaultFormat = 'text'): OptionSpec {
+  return { format: { type: 'string', default: defaultFormat } };
+}
+
+/** The `--format` value among `formats` (aliases map a contract's name to the convention's), or a usage error. */
+export function readFormat<F extends string>(
+  values: Record<string, unknown>,
+  formats: readonly F[],
+  aliases: Readonly<Record<string, F>> = {},
+): F {
+  const value = values.format ?? formats[0];
+  if (typeof value === 'string') {
+    if ((formats as readonly string[]).includes(value)) return value as F;
+    if (Object.hasOwn(aliases, value)) return aliases[value]!;
+  }
+  const names = [...formats, ...Object.keys(aliases)];
+  throw new UsageError(
+    `--format must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, not "${String(value)}"`,
+  );
+}
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }

@@ -1,5 +1,5 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
-import type { Command } from '../command.ts';
+import { type Command, formatOption, readFormat } from '../command.ts';
 import { fuzzyDedupFor, loadProtocols, newRunId, openStore } from '../context.ts';
 import { describeResult } from '../format.ts';
 import { startProgress } from '../progress.ts';
@@ -8,9 +8,15 @@ import { openSources } from '../sources.ts';
 export const runCommand: Command = {
   name: 'run',
   summary: 'One monitor cycle over every due review (search, dedup, queue), on the embedded store',
-  usage: 'run [--force] [--protocol FILE] [--data DIR]',
-  options: { force: { type: 'boolean' }, protocol: { type: 'string' }, data: { type: 'string' } },
+  usage: 'run [--force] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: {
+    force: { type: 'boolean' },
+    protocol: { type: 'string' },
+    data: { type: 'string' },
+    ...formatOption(),
+  },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
     const protocols = loadProtocols(values);
     const { sources, close } = await openSources(protocols);
     const embedded = await openStore(values);
@@ -36,7 +42,8 @@ export const runCommand: Command = {
         },
       );
       progress.clear();
-      for (const result of results) io.out(describeResult(result));
+      if (format === 'json') io.out(JSON.stringify(results, null, 2));
+      else for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {
         io.err(`living-review run: ${failed.length} of ${results.length} review searches failed (see above)`);

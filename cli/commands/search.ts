@@ -1,6 +1,6 @@
 import { runSearch } from '../../shared/app/run-search.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
-import { type Command, optionalString, UsageError } from '../command.ts';
+import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { RunLog } from '../../shared/ports/citation-store.ts';
 import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
@@ -31,9 +31,13 @@ export const searchCommand: Command = {
   name: 'search',
   summary:
     "Search one review's sources now (the scheduled window, or --from/--to), store and queue new records",
-  usage: 'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' } },
+  usage:
+    'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' }, ...formatOption() },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
+    // json: one array of run logs (a source that failed before its run was logged: {source, error}).
+    const printed: unknown[] = [];
     const protocol = selectReview(values);
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
@@ -58,14 +62,18 @@ export const searchCommand: Command = {
             },
           );
           progress.clear();
-          io.out(describeRun(run));
+          if (format === 'json') printed.push(run);
+          else io.out(describeRun(run));
         } catch (error) {
           progress.clear();
           failed++;
           const run = (error as { run?: RunLog }).run;
-          io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
+          if (format === 'json')
+            printed.push(run ?? { reviewId: protocol.id, source: name, error: errorMessage(error) });
+          else io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
         }
       }
+      if (format === 'json') io.out(JSON.stringify(printed, null, 2));
       if (failed > 0) {
         io.err(`living-review search: ${failed} of ${protocol.sources.length} sources failed (see above)`);
         return 1;
