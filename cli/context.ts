@@ -13,8 +13,9 @@ import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedd
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
+import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { ProtocolError } from '../shared/errors.ts';
-import { type OptionSpec, UsageError } from './command.ts';
+import { type OptionSpec, requireOption, UsageError } from './command.ts';
 
 /** Options every review command takes. */
 export const reviewOptions: OptionSpec = {
@@ -86,4 +87,20 @@ export async function openStore(values: Values): Promise<StoreConnection> {
 /** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */
 export function fuzzyDedupFor(embedded: Pick<EmbeddedStore, 'client' | 'tableName'>): FuzzyDedupPorts {
   return dynamoFuzzyDedupPorts(embedded.client, embedded.tableName);
+}
+
+/** `--citation`: what every command naming one stored citation takes, and what its help says of it. */
+export const citationOption: OptionSpec = { citation: { type: 'string' } };
+
+export const CITATION_HELP =
+  '--citation names a stored citation by its id (c followed by 20 hex digits), its PMID (31415926 or\n' +
+  'pmid:31415926), its DOI (10.1000/xyz, doi:10.1000/xyz or https://doi.org/10.1000/xyz) or its PMCID.';
+
+/** The id of the stored citation `--citation` names (shared/app/resolve-citation.ts). */
+export async function citationFromOption(
+  values: Values,
+  reviewId: string,
+  connection: Pick<StoreConnection, 'store'>,
+): Promise<string> {
+  return (await resolveCitation(reviewId, requireOption(values, 'citation'), connection.store)).citationId;
 }

@@ -12,6 +12,7 @@ import { logrankCommand } from './logrank.ts';
 import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { studiesCommand } from './studies.ts';
 import { includeCommand } from './include.ts';
 import { withdrawCommand } from './withdraw.ts';
 import { extractCommand } from './extract.ts';
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   serveCommand,
   screenCommand,
   statusCommand,
+  studiesCommand,
   includeCommand,
   withdrawCommand,
   extractCommand,

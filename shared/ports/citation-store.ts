@@ -85,3 +85,12 @@ export interface CitationStore {
   /** Newest first. */
   listRunLogs(reviewId: string, options?: { limit?: number }): Promise<RunLog[]>;
 }
+
+/** Finding a stored citation by a name people use for it (shared/app/resolve-citation.ts). */
+export interface CitationLookup {
+  getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null>;
+  /** The citation that owns `key` (e.g. "pmid:123") in the review, or null when no citation claims it. */
+  citationIdForKey(reviewId: string, key: CitationKey): Promise<string | null>;
+  /** `citationId` when it is a stored citation, the citation it redirects to when it is a duplicate's id. */
+  canonicalCitationId(reviewId: string, citationId: string): Promise<string | null>;
+}

@@ -68,6 +68,7 @@ import { type CitationKey, citationKeys } from '../../domain/citation/citation-k
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import type {
+  CitationLookup,
   CitationStore,
   QueueEntry,
   RecordOutcome,
@@ -253,7 +254,7 @@ type ClaimResult = { kind: 'claimed' } | { kind: 'owned'; owner: string };
 
 const TAKEN_OVER = Symbol('taken over');
 
-export class DynamoCitationStore implements CitationStore {
+export class DynamoCitationStore implements CitationStore, CitationLookup {
   private readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly claimLeaseMs: number;
@@ -572,6 +573,16 @@ export class DynamoCitationStore implements CitationStore {
   async getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null> {
     const slot = await this.readSlot(reviewId, citationId);
     return slot?.type === 'citation' ? toStoredCitation(slot) : null;
+  }
+
+  async citationIdForKey(reviewId: string, key: CitationKey): Promise<string | null> {
+    return (await this.readClaim(reviewId, key))?.owner ?? null;
+  }
+
+  async canonicalCitationId(reviewId: string, citationId: string): Promise<string | null> {
+    const slot = await this.readSlot(reviewId, citationId);
+    if (!slot) return null;
+    return slot.type === 'citation' ? citationId : slot.redirectTo;
   }
 
   async listQueue(reviewId: string, options: { limit?: number } = {}): Promise<QueueEntry[]> {
