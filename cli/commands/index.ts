@@ -15,6 +15,7 @@ import { statusCommand } from './status.ts';
 import { studiesCommand } from './studies.ts';
 import { includeCommand } from './include.ts';
 import { withdrawCommand } from './withdraw.ts';
+import { exportCommand } from './export.ts';
 import { extractCommand } from './extract.ts';
 import { statsCommand } from './stats.ts';
 import { digestCommand } from './digest.ts';
@@ -40,6 +41,7 @@ export const commands: Command[] = [
   includeCommand,
   withdrawCommand,
   extractCommand,
+  exportCommand,
   statsCommand,
   digestCommand,
   reportCommand,

@@ -94,3 +94,17 @@ export interface CitationLookup {
   /** `citationId` when it is a stored citation, the citation it redirects to when it is a duplicate's id. */
   canonicalCitationId(reviewId: string, citationId: string): Promise<string | null>;
 }
+
+/** An id that turned out to be another citation's duplicate: it leads to that citation for good. */
+export interface CitationRedirect {
+  citationId: string;
+  redirectTo: string;
+  /** The key the duplicate shared with the citation it leads to. */
+  matchedKey: CitationKey;
+}
+
+/** Every citation of a review, for exports. */
+export interface CitationListing {
+  /** The review's citations (keys: own and merged duplicates', sources: every record that was this work). */
+  listCitations(reviewId: string): Promise<{ citations: StoredCitation[]; redirects: CitationRedirect[] }>;
+}
