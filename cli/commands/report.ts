@@ -13,6 +13,7 @@ import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { LocalReportPublisher } from '../../shared/adapters/report/local-publisher.ts';
 import { updateLivingReview } from '../../shared/app/publish-report.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
+import { publishReviewStatus } from '../../shared/app/review-status.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Command, type CommandOutput, optionalString } from '../command.ts';
 import { dataDirectory, openStore, reviewOptions, type StoreConnection, selectReview } from '../context.ts';
@@ -53,6 +54,7 @@ export async function refreshReport(
   io: CommandOutput,
 ): Promise<void> {
   const outcome = await updateLivingReview({ protocol }, deps);
+  await publishReviewStatus(protocol, deps);
   const report = outcome.report;
   if (report.status === 'no-snapshot') {
     io.out(
