@@ -45,6 +45,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     description:
       'Living review monitor: evidence (table, report bucket, user pool), search requests, dead letters, alarm topic. RETAINed.',
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    publicReport: config.publicReport,
   });
   const stateless = new StatelessStack(app, ids.stateless, {
     description: 'Living review monitor: functions, schedules, stream mapping, screening API, alarms',
@@ -63,7 +64,8 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     logRetention: config.logRetentionDays as RetentionDays,
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
     ses: { sender: config.sesSender, recipients: config.digestRecipients },
-    reportPublicBaseUrl: config.reportPublicBaseUrl,
+    // The public site's address when there is one; otherwise what the operator serves the bucket under.
+    reportPublicBaseUrl: stateful.publicReportSite?.baseUrl ?? config.reportPublicBaseUrl,
     cognitoDomainPrefix:
       config.cognitoDomainPrefix ??
       (config.deployment ? `lr-screening-${config.deployment}-${Aws.ACCOUNT_ID}` : undefined),

@@ -20,6 +20,7 @@ import {
 } from '../../infra/constructs/service-function.ts';
 import { SEARCH_REQUEST_MAX_RECEIVES, SEARCH_REQUEST_VISIBILITY } from '../../infra/stacks/stateful-stack.ts';
 import {
+  pascalCase,
   SCHEDULE_RETRY_ATTEMPTS,
   SEARCH_BATCH_SIZE,
   SEARCH_CONCURRENCY,
@@ -676,5 +677,17 @@ describe('Least privilege: IAM per function', () => {
         importOf(s.stateful.searchRequests, 'Arn'),
       ]),
     );
+  });
+});
+
+describe('Outputs', () => {
+  it('names every function, for the operate steps (aws lambda invoke --function-name ...)', () => {
+    const outputs = s.stack.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const service of services()) {
+      expect(outputs[`${pascalCase(service.name)}FunctionName`]?.Value, service.name).toEqual({
+        Ref: functionId(service),
+      });
+    }
+    expect(pascalCase('search-pubmed')).toBe('SearchPubmed');
   });
 });
