@@ -97,40 +97,22 @@ describe('living-review withdraw', () => {
   });
 
   it('fails in one line: an unknown citation (exit 1), a missing reason (exit 2), including it again (exit 1)', async () => {
+    const withdrawing = (citation: string) =>
+      livingReview([
+        'withdraw',
+        '--review',
+        'iesm',
+        '--citation',
+        citation,
+        '--reason',
+        'x',
+        '--data',
+        dataDir,
+      ]);
     const [notIncludedYet, unknown, unknownPmid] = await Promise.all([
-      livingReview([
-        'withdraw',
-        '--review',
-        'iesm',
-        '--citation',
-        notIncluded,
-        '--reason',
-        'x',
-        '--data',
-        dataDir,
-      ]),
-      livingReview([
-        'withdraw',
-        '--review',
-        'iesm',
-        '--citation',
-        'cunknown',
-        '--reason',
-        'x',
-        '--data',
-        dataDir,
-      ]),
-      livingReview([
-        'withdraw',
-        '--review',
-        'iesm',
-        '--citation',
-        '39999999',
-        '--reason',
-        'x',
-        '--data',
-        dataDir,
-      ]),
+      withdrawing(notIncluded),
+      withdrawing('cunknown'),
+      withdrawing('39999999'),
     ]);
     expect(notIncludedYet.code).toBe(1);
     expect(notIncludedYet.stdout).toBe('');
