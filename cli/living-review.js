@@ -6,10 +6,6 @@
 import { join } from 'node:path';
 import { bundleState } from './bundle/bundle-state.mjs';
 
-// The AWS SDK warns on Node 20 that releases after January 2027 will need Node 22. The lockfile pins a release
-// that supports Node 20, and the README says so; repeating it on every command only buries the output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const root = join(import.meta.dirname, '..');
 const state = process.env.LIVING_REVIEW_FROM_SOURCES
   ? 'forced'

@@ -24,8 +24,9 @@
 // The esbuild settings follow the Lambda bundles' (infra/bundling.ts) where they apply (ESM, the require
 // banner, module-first main fields, separate source maps without sources); they differ where the CLI runs
 // elsewhere: the target is the local Node (engines: >=20.19), the AWS SDK is bundled (no runtime provides it
-// here), undici and yaml are the real packages (the CLI reads YAML protocols), names are kept (error classes
-// print their names), and dynalite stays a runtime require (LevelDB's native binaries cannot be bundled).
+// here), undici and yaml are the real packages (the CLI reads YAML protocols), identifiers are not minified
+// (names stay readable in stack traces), and dynalite stays a runtime require (LevelDB's native binaries cannot
+// be bundled).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -146,8 +147,11 @@ export function cliBuildOptions(outdir: string, entryText: string, writeTo: stri
     platform: 'node',
     format: 'esm',
     target: 'node20.19',
-    minify: true,
-    keepNames: true,
+    // Identifiers are not minified, so classes and functions keep their names (error names in stack traces)
+    // without esbuild's keepNames, whose __name() call per function cost ~0.05 s of every start (measured).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: false,
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
