@@ -13,8 +13,10 @@ import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { studiesCommand } from './studies.ts';
 import { includeCommand } from './include.ts';
 import { withdrawCommand } from './withdraw.ts';
+import { exportCommand } from './export.ts';
 import { extractCommand } from './extract.ts';
 import { initCommand, protocolCommand } from './protocol.ts';
 import { statsCommand } from './stats.ts';
@@ -40,9 +42,11 @@ export const commands: Command[] = [
   serveCommand,
   screenCommand,
   statusCommand,
+  studiesCommand,
   includeCommand,
   withdrawCommand,
   extractCommand,
+  exportCommand,
   statsCommand,
   digestCommand,
   reportCommand,

@@ -8,8 +8,9 @@ import { latestStatistics, recomputeStatistics } from '../../shared/app/recomput
 import { analysisPlanOf } from '../../shared/domain/protocol/protocol.ts';
 import { describeChanges } from '../../shared/domain/stats/describe-changes.ts';
 import { renderStatistics, type StatisticsFormat } from '../../shared/domain/stats/statistics-output.ts';
-import { type Command, UsageError } from '../command.ts';
+import { type Command, readFormat } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { whileReading } from '../progress.ts';
 
 /** The evidence adapter over an open embedded store. */
 export function evidenceStoreOf(embedded: { client: DynamoDBDocumentClient; tableName: string }) {
@@ -20,7 +21,7 @@ export const statsCommand: Command = {
   name: 'stats',
   summary: "A review's latest statistics: its tables, Kaplan-Meier and log-rank results, and what changed",
   usage:
-    'stats --review ID [--format md|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',
+    'stats --review ID [--format md|text|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
     ...storeOptions,
@@ -28,16 +29,16 @@ export const statsCommand: Command = {
     recompute: { type: 'boolean' },
   },
   async run({ values }, io) {
-    const format = values.format ?? 'md';
-    if (format !== 'md' && format !== 'json' && format !== 'csv') {
-      throw new UsageError(`--format must be md, json or csv, not "${format}"`);
-    }
+    // md is the issue's contract name for the readable output; text is every other command's.
+    const format: StatisticsFormat = readFormat(values, ['md', 'json', 'csv'] as const, { text: 'md' });
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {
       const evidence = evidenceStoreOf(embedded);
       if (values.recompute === true) {
-        const outcome = await recomputeStatistics({ protocol }, { evidence, clock: () => new Date() });
+        const outcome = await whileReading(io, embedded, 'recomputing', () =>
+          recomputeStatistics({ protocol }, { evidence, clock: () => new Date() }),
+        );
         io.err(
           outcome.changed
             ? `stored version ${outcome.version}`
@@ -65,7 +66,7 @@ export const statsCommand: Command = {
       const reasons = new Map(protocol.exclusionReasons.map((reason) => [reason.id, reason.label]));
       const plan = analysisPlanOf(protocol);
       const changes = diff ? describeChanges(diff, names, reasons, plan) : [];
-      io.out(renderStatistics({ snapshot, diff, plan, changes }, format as StatisticsFormat).trimEnd());
+      io.out(renderStatistics({ snapshot, diff, plan, changes }, format).trimEnd());
       return 0;
     } finally {
       await embedded.close();

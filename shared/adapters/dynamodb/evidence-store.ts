@@ -35,13 +35,7 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PatientRow } from '../../domain/extraction/patient-row.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../../domain/stats/snapshot.ts';
@@ -55,7 +49,7 @@ import type {
 } from '../../ports/evidence-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
-import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
+import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -65,8 +59,6 @@ export const SNAPSHOT_LATEST_SK = 'SNAPSHOT_LATEST';
 
 /** Largest gzip part stored in one item (DynamoDB's item limit is 400 KB, names and keys included). */
 export const SNAPSHOT_PART_BYTES = 350_000;
-const BATCH_WRITE_LIMIT = 25;
-const PARALLEL_BATCHES = 8;
 
 export function studyItemKey(reviewId: string, citationId: string): ItemKey {
   return { pk: reviewPk(reviewId), sk: `${STUDY_PREFIX}${citationId}` };
@@ -260,8 +252,6 @@ function isConditionFailure(error: unknown): boolean {
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
   );
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Splits `data` into pieces of at most `size` bytes (at least one piece). */
 function chunks(data: Uint8Array, size: number): Uint8Array[] {
@@ -621,37 +611,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
     );
   }
 
-  /** BatchWriteItem in requests of 25, a few at a time, retrying unprocessed items with backoff. */
-  private async batchWrite(requests: readonly Record<string, unknown>[], what: string): Promise<void> {
-    const batches: Record<string, unknown>[][] = [];
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      batches.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
-    }
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        let pending = batches[next++]!;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 0) {
-            if (attempt > 8) {
-              throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
-                retryable: true,
-              });
-            }
-            await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
-          }
-          try {
-            const result = await this.client.send(
-              new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-            );
-            pending = (result.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-          } catch (error) {
-            throw toStoreError(error, 'BatchWriteItem', what);
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+  private batchWrite(requests: readonly Record<string, unknown>[], what: string): Promise<void> {
+    return batchWriteAll(this.client, this.tableName, requests, what);
   }
 }
 

@@ -18,6 +18,8 @@ let dataDir: string;
 let embedded: EmbeddedStore;
 let evidence: DynamoEvidenceStore;
 let studies: string[];
+/** A stored citation that was never included. */
+let notIncluded: string;
 
 beforeAll(async () => {
   dataDir = makeTempDataDir('cli-withdraw');
@@ -33,6 +35,9 @@ beforeAll(async () => {
     );
     studies.push(citationId);
   }
+  notIncluded = (
+    await embedded.store.recordCitation('iesm', makeStoreCitation({ pmid: '39100003' }), clock())
+  ).citationId;
   await evidence.putPatientRows(
     'iesm',
     cohortInStudies(studies).map((row) => ({ row, origin: 'cohort.csv', importedAt: clock().toISOString() })),
@@ -50,7 +55,7 @@ describe('living-review withdraw', () => {
     const help = await livingReview(['withdraw', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(
-      'usage: living-review withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+      'usage: living-review withdraw --review ID --citation ID|PMID|DOI --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
     );
     expect((await livingReview(['--help'])).stdout).toMatch(/\n {2}withdraw +Withdraw an included study/);
   });
@@ -62,9 +67,10 @@ describe('living-review withdraw', () => {
       ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'neurogenic primary tumour'],
       ...['--by', 'pp', '--data', dataDir],
     ]);
+    // The same study named by its PMID.
     const again = await livingReview([
       'withdraw',
-      ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'something else', '--data', dataDir],
+      ...['--review', 'iesm', '--citation', 'PMID:39100001', '--reason', 'something else', '--data', dataDir],
     ]);
 
     // Assess
@@ -94,15 +100,36 @@ describe('living-review withdraw', () => {
   });
 
   it('fails in one line: an unknown citation (exit 1), a missing reason (exit 2), including it again (exit 1)', async () => {
-    const unknown = await livingReview([
-      'withdraw',
-      ...['--review', 'iesm', '--citation', 'cunknown', '--reason', 'x', '--data', dataDir],
+    const withdrawing = (citation: string) =>
+      livingReview([
+        'withdraw',
+        '--review',
+        'iesm',
+        '--citation',
+        citation,
+        '--reason',
+        'x',
+        '--data',
+        dataDir,
+      ]);
+    const [notIncludedYet, unknown, unknownPmid] = await Promise.all([
+      withdrawing(notIncluded),
+      withdrawing('cunknown'),
+      withdrawing('39999999'),
+    ]);
+    expect(notIncludedYet.code).toBe(1);
+    expect(notIncludedYet.stdout).toBe('');
+    expect(notIncludedYet.stderr.trim().split('\n')).toEqual([
+      `living-review withdraw: ${notIncluded} is not an included study of review "iesm": there is no inclusion to withdraw`,
     ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stdout).toBe('');
-    expect(unknown.stderr.trim().split('\n')).toEqual([
-      'living-review withdraw: cunknown is not an included study of review "iesm": there is no inclusion to withdraw',
-    ]);
+    expect(unknown.stderr.trim()).toBe(
+      'living-review withdraw: "cunknown" names no citation: give its id (c followed by 20 hex digits), a PMID, a DOI or a PMCID',
+    );
+    expect(unknownPmid.code).toBe(1);
+    expect(unknownPmid.stderr.trim()).toBe(
+      'living-review withdraw: no citation with PMID 39999999 or PMCID PMC39999999 in review "iesm": import or search it first',
+    );
 
     const noReason = await livingReview([
       'withdraw',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishReportHandler } from '../../../functions/publish-report/handler.ts';
+import { nextOccurrence, parseCron } from '../../../shared/domain/protocol/schedule.ts';
 import { type PublishReportDeps, updateLivingReview } from '../../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../../shared/app/recompute-statistics.ts';
 import type { LivingReport } from '../../../shared/domain/report/report.ts';
@@ -258,6 +259,7 @@ describe('Lambda: publish-report', () => {
     const logs: Record<string, unknown>[] = [];
     const handler = createPublishReportHandler({
       ...deps(),
+      citations: h.citations,
       protocols: [protocol],
       log: (e) => logs.push(e),
     });
@@ -288,5 +290,33 @@ describe('Lambda: publish-report', () => {
       version: 1,
       triggers: 'none',
     });
+    // The next week's, after a search: the search log changed the report (same statistics version).
+    const run = await saveRun(h, protocol.id);
+    expect(await handler({ reviewId: protocol.id })).toMatchObject({ status: 'published', version: 1 });
+    // Beside it, the review's status: last search, next due, records waiting, the current version.
+    const status = JSON.parse(readFileSync(join(h.dataDir, 'reports', protocol.id, 'status.json'), 'utf8'));
+    expect(status).toEqual({
+      reviewId: protocol.id,
+      title: protocol.title,
+      generatedAt: expect.any(String),
+      lastSearch: [
+        {
+          source: 'pubmed',
+          startedAt: run.startedAt,
+          finishedAt: run.finishedAt,
+          outcome: 'succeeded',
+          window: run.window,
+          found: 3,
+          new: 3,
+        },
+      ],
+      nextSearchDue: nextOccurrence(
+        parseCron(protocol.schedule.cron),
+        new Date(status.generatedAt),
+      )?.toISOString(),
+      recordsWaiting: (await h.citations.listQueue(protocol.id)).length,
+      report: { version: 1, latest: 'index.html', thisVersion: 'v1/index.html' },
+    });
+    expect(Date.parse(status.nextSearchDue)).toBeGreaterThan(Date.parse(status.generatedAt));
   });
 });
