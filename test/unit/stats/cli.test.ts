@@ -128,7 +128,10 @@ describe('CLI: living-review km / logrank', () => {
     }
     for (const kase of logrankCases) {
       it(`logrank ${kase.id}`, async () => {
-        const run = runCommandInProcess(logrankCommand, { input: inputFile('logrank', kase), format: 'json' });
+        const run = runCommandInProcess(logrankCommand, {
+          input: inputFile('logrank', kase),
+          format: 'json',
+        });
         if (kase.error !== undefined) await expect(run).rejects.toThrow(kase.error);
         else expectLogrankOutput(await run, kase);
       });
