@@ -4,6 +4,7 @@
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
 import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
+import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
 import { parseCron } from './schedule.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 
@@ -34,8 +35,11 @@ export const reviewerSchema = z.strictObject({
   id,
   name: z.string().min(1),
   email: z.email().optional(),
-  /** Screeners make the two independent decisions; arbiters settle disagreements. */
-  roles: z.array(z.enum(['screener', 'arbiter', 'extractor'])).min(1),
+  /**
+   * Screeners make the two independent decisions; arbiters settle disagreements (of screening and of
+   * appraisal); appraisers appraise included studies, two independently per study.
+   */
+  roles: z.array(z.enum(['screener', 'arbiter', 'extractor', 'appraiser'])).min(1),
 });
 
 export const pubmedSourceSchema = z.strictObject({
@@ -137,6 +141,8 @@ export const protocolSchema = z
     tables: tablesSchema.optional(),
     /** Survival endpoints and comparisons (analysis.ts). */
     survival: survivalSchema.optional(),
+    /** Critical appraisal: tools, levels of evidence, the sensitivity analysis (appraisal.ts). */
+    appraisal: appraisalSchema.optional(),
   })
   .superRefine((protocol, ctx) => {
     const screeners = protocol.reviewers.filter((r) => r.roles.includes('screener'));
@@ -165,6 +171,18 @@ export const protocolSchema = z
       }
       seen.add(reviewer.id);
     });
+    if (protocol.appraisal) {
+      for (const issue of appraisalReferenceIssues(protocol.appraisal)) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+      if (protocol.reviewers.filter((r) => r.roles.includes('appraiser')).length < 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reviewers'],
+          message: 'dual appraisal needs at least two reviewers with the role "appraiser"',
+        });
+      }
+    }
     for (const issue of analysisReferenceIssues(protocol.extraction, protocol.tables, protocol.survival)) {
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     }
