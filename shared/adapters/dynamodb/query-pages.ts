@@ -2,8 +2,9 @@
 // a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem; and the one batched
 // write (BatchWriteItem, 25 requests each, unprocessed items retried). SDK errors become StoreErrors naming
 // what was read or written.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
@@ -64,6 +65,34 @@ export async function getItemConsistent(
     return Item;
   } catch (error) {
     throw toStoreError(error, 'GetItem', what);
+  }
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
+/**
+ * Puts `item` unless an item with its key exists (attribute_not_exists(pk)): true when written, false when the
+ * key was taken. The append of every append-only log (screening, appraisal) is this one write.
+ */
+export async function putIfAbsent(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown> & ItemKey,
+  what: string,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw toStoreError(error, 'PutItem', what);
   }
 }
 

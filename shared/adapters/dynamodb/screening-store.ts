@@ -15,7 +15,6 @@
 //   the citation to its new queue.
 // - a pair's resolution: UpdateItem only while the pair is pending (the first resolution wins).
 // Reads of one log are strongly consistent, so a writer always judges a decision against the latest log.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -36,7 +35,7 @@ import {
 } from '../../ports/screening-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { citationItemKey, type ItemKey, QUEUE_INDEX, queuePartition, reviewPk } from './table-design.ts';
-import { queryAllPages } from './query-pages.ts';
+import { isConditionFailure, putIfAbsent, queryAllPages } from './query-pages.ts';
 
 export const SCREENING_PREFIX = 'SCREENING#';
 export const POSSIBLE_DUPLICATE_PREFIX = 'POSSIBLE_DUPLICATE#';
@@ -72,13 +71,6 @@ const queueItemSchema = z.object({
 });
 
 const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 function parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(item);
@@ -117,19 +109,8 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean> {
     const key = screeningEventKey(reviewId, event.citationId, event.seq);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'screening-event', reviewId, event },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    const item = { ...key, type: 'screening-event', reviewId, event };
+    return putIfAbsent(this.client, this.tableName, item, this.describe(reviewId, key));
   }
 
   async saveStatus(reviewId: string, citationId: string, version: number, status: ScreeningStatus) {
