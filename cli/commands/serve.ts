@@ -40,6 +40,7 @@ export const serveCommand: Command = {
     const server = await startScreeningServer({
       protocols,
       deps: screening.deps,
+      appraisal: screening.appraisal,
       tokens,
       assets: loadScreeningAssets(),
       port,

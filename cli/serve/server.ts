@@ -3,6 +3,7 @@
 // reach it by another name) and state-changing requests from any other origin.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import type { ScreeningDeps } from '../../shared/app/screening.ts';
 import {
   type HttpRequest,
@@ -18,6 +19,7 @@ import { type TokenTable, tokenVerifier } from './tokens.ts';
 export interface LocalServerOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  appraisal?: AppraisalDeps;
   tokens: TokenTable;
   assets: ReadonlyMap<string, StaticAsset>;
   /** 0 (default) lets the OS pick a free port. */
@@ -63,6 +65,7 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
+    ...(options.appraisal ? { appraisal: options.appraisal } : {}),
     assets: options.assets,
     authenticate: (request) => {
       const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(request.headers.authorization ?? '');

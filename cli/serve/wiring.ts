@@ -2,9 +2,11 @@
 // full text settles on "include" becomes an included study (includeStudy), and the statistics are recomputed
 // at once, since no stream does it locally.
 import { randomUUID } from 'node:crypto';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { ScreeningDeps } from '../../shared/app/screening.ts';
@@ -15,6 +17,8 @@ export interface EmbeddedScreening {
   screening: DynamoScreeningStore;
   evidence: DynamoEvidenceStore;
   deps: ScreeningDeps;
+  /** The appraisal use cases over the same store. */
+  appraisal: AppraisalDeps;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,13 @@ export async function openEmbeddedScreening(
           },
         );
       },
+    },
+    appraisal: {
+      appraisal: new DynamoAppraisalStore({ client: embedded.client, tableName: embedded.tableName }),
+      evidence,
+      citations: screening,
+      clock,
+      newId: randomUUID,
     },
     close: () => embedded.close(),
   };

@@ -11,12 +11,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
@@ -64,6 +66,7 @@ function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 export interface HandlerOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  appraisal?: AppraisalDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
 }
@@ -74,6 +77,7 @@ export function createHandler(options: HandlerOptions) {
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
+    ...(options.appraisal ? { appraisal: options.appraisal } : {}),
     assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
@@ -111,6 +115,13 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
           { citations: store, evidence, clock },
         );
       },
+    },
+    appraisal: {
+      appraisal: new DynamoAppraisalStore({ client, tableName }),
+      evidence,
+      citations: store,
+      clock,
+      newId: randomUUID,
     },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')

@@ -81,7 +81,7 @@ export interface LoadedAppraisal {
   state: StudyAppraisalState;
 }
 
-/** Every appraisable study of the review with its replayed appraisal, by citation id. */
+/** Every appraisable study of the review with its replayed appraisal, oldest inclusion first. */
 export async function loadAppraisals(
   deps: Pick<AppraisalDeps, 'appraisal' | 'evidence'>,
   protocol: Protocol,
@@ -94,7 +94,7 @@ export async function loadAppraisals(
   const logs = groupByStudy(events);
   return studies
     .filter(appraisable)
-    .sort((a, b) => a.citationId.localeCompare(b.citationId))
+    .sort((a, b) => a.includedAt.localeCompare(b.includedAt) || a.citationId.localeCompare(b.citationId))
     .map((study) => ({
       study,
       state: replayAppraisal(appraisal, study.citationId, logs.get(study.citationId) ?? []),

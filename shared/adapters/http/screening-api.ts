@@ -30,6 +30,7 @@ import {
   reviewSummary,
   type ScreeningDeps,
 } from '../../app/screening.ts';
+import type { AppraisalDeps } from '../../app/appraisal.ts';
 import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../../errors.ts';
@@ -45,10 +46,22 @@ import {
 } from './http.ts';
 import { matchRoute, type Route, type RouteSpec } from './router.ts';
 import type { StaticAsset } from './static-assets.ts';
+import { appraisalRoutes } from './appraisal-routes.ts';
+import {
+  CITATION_ID,
+  type Context,
+  EVENT_ID,
+  PAIR_ID,
+  parseBody,
+  REVIEW_ID,
+  requireActor,
+} from './api-request.ts';
 
 export interface ScreeningApiOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  /** The appraisal use cases' stores; without them the appraisal routes answer 404. */
+  appraisal?: AppraisalDeps;
   /** The caller, or null when the request carries no valid credentials. */
   authenticate(request: HttpRequest): Actor | null | Promise<Actor | null>;
   /** Origins a state-changing request may come from, e.g. ["http://127.0.0.1:8080"]. */
@@ -60,24 +73,13 @@ export interface ScreeningApiOptions {
   logError?: (message: string) => void;
 }
 
-interface Context {
-  actor: Actor | null;
-}
-
-const REVIEW_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const CITATION_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/;
-const PAIR_ID = /^[A-Za-z0-9:._-]{1,100}~[A-Za-z0-9:._-]{1,100}$/;
-
 export const decisionBodySchema = z.strictObject({
   stage: stageSchema,
   decision: voteSchema,
   reasonId: z.string().min(1).max(100).nullable().default(null),
   note: z.string().max(2000).nullable().default(null),
   /** A client-chosen id that makes a retry safe. */
-  eventId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{8,100}$/)
-    .optional(),
+  eventId: z.string().regex(EVENT_ID).optional(),
 });
 
 export const duplicateBodySchema = z.strictObject({ action: z.enum(['confirm', 'split']) });
@@ -90,26 +92,6 @@ const nextQuerySchema = z.object({
     .optional()
     .transform((value) => (value ? value.split(',').filter((id) => CITATION_ID.test(id)) : [])),
 });
-
-function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
-  let data: unknown;
-  try {
-    data = JSON.parse(request.body ?? '');
-  } catch {
-    throw new HttpError(400, 'invalid-json', 'the body is not JSON');
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid-body', issues);
-  }
-  return parsed.data;
-}
-
-function requireActor(context: Context): Actor {
-  if (!context.actor) throw new HttpError(401, 'unauthenticated', 'sign in first');
-  return context.actor;
-}
 
 /** A same-origin check for state-changing requests (see the header comment). */
 function checkOrigin(request: HttpRequest, allowed: readonly string[]): void {
@@ -254,6 +236,7 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
         return json(200, { pair });
       },
     },
+    ...appraisalRoutes(options.appraisal, protocolFor),
   ];
 }
 

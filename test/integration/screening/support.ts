@@ -19,6 +19,8 @@ export const otherReview: Protocol = protocolSchema.parse({
   ...iesm,
   id: 'other-review',
   title: 'Another review',
+  // Its reviewers appraise nothing: the review declares no appraisal.
+  appraisal: undefined,
   reviewers: [
     { id: 'zed', name: 'Z.', roles: ['screener'] },
     { id: 'yan', name: 'Y.', roles: ['screener'] },
@@ -103,6 +105,7 @@ export async function startHarness(
   const server = await startScreeningServer({
     protocols: [iesm, otherReview],
     deps: screening.deps,
+    appraisal: screening.appraisal,
     tokens: TOKENS,
     assets: loadScreeningAssets(),
     logError: () => {},
