@@ -12,7 +12,7 @@ import {
   type ScreeningDeps,
 } from '../../shared/app/screening.ts';
 import { isCollectiveAuthor } from '../../shared/domain/citation/citation.ts';
-import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import type { Protocol, Reviewer } from '../../shared/domain/protocol/protocol.ts';
 import type { Vote } from '../../shared/domain/screening/events.ts';
 import { type Command, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
@@ -69,6 +69,19 @@ function describe(payload: RecordPayload, protocol: Protocol): string[] {
     );
   }
   return lines;
+}
+
+/** The protocol's reviewer with this id, or this name (any case); a usage error naming the reviewers otherwise. */
+export function reviewerNamed(protocol: Protocol, wanted: string): Reviewer {
+  const reviewer =
+    protocol.reviewers.find((r) => r.id === wanted) ??
+    protocol.reviewers.find((r) => r.name.toLowerCase() === wanted.toLowerCase());
+  if (!reviewer) {
+    throw new UsageError(
+      `review "${protocol.id}" lists no reviewer "${wanted}" (reviewers: ${protocol.reviewers.map((r) => r.id).join(', ')})`,
+    );
+  }
+  return reviewer;
 }
 
 export interface TerminalScreeningOptions {
@@ -168,15 +181,7 @@ export const screenCommand: Command = {
   options: { ...reviewOptions, reviewer: { type: 'string' }, as: { type: 'string' } },
   async run({ values }, io) {
     const protocol = selectReview(values);
-    const wanted = requireOption(values, 'reviewer');
-    const reviewer =
-      protocol.reviewers.find((r) => r.id === wanted) ??
-      protocol.reviewers.find((r) => r.name.toLowerCase() === wanted.toLowerCase());
-    if (!reviewer) {
-      throw new UsageError(
-        `review "${protocol.id}" lists no reviewer "${wanted}" (reviewers: ${protocol.reviewers.map((r) => r.id).join(', ')})`,
-      );
-    }
+    const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));
     const as = values.as ?? (reviewer.roles.includes('screener') ? 'screener' : 'arbiter');
     if (as !== 'screener' && as !== 'arbiter') throw new UsageError('--as must be screener or arbiter');
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
