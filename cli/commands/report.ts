@@ -7,6 +7,7 @@
 // Also the local composition root of the digest, report and retraction commands (livingReviewDeps).
 import { join } from 'node:path';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { LocalEventPublisher } from '../../shared/adapters/events/local-event-publisher.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
@@ -38,6 +39,7 @@ export function livingReviewDeps(
     citations: embedded.store,
     evidence: evidenceStoreOf(embedded),
     screening: new DynamoScreeningStore(table),
+    appraisals: new DynamoAppraisalStore(table),
     digests: new DynamoDigestStore(table),
     publisher: new LocalReportPublisher(join(dataDir, 'reports')),
     events: new LocalEventPublisher(join(dataDir, 'events.jsonl')),

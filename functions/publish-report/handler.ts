@@ -22,6 +22,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { z } from 'zod';
 import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/events/eventbridge-publisher.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
@@ -219,6 +220,7 @@ function fromEnvironment(): ReturnType<typeof createPublishReportHandler> {
     evidence: new DynamoEvidenceStore(table),
     citations: citationStoreOf(table),
     screening: new DynamoScreeningStore(table),
+    appraisals: new DynamoAppraisalStore(table),
     digests: new DynamoDigestStore(table),
     publisher: new S3ReportPublisher({
       bucket: env.REPORT_BUCKET,

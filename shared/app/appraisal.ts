@@ -23,7 +23,13 @@ import {
 } from '../domain/appraisal/workflow.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Appraisal } from '../domain/protocol/appraisal.ts';
-import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
+import {
+  type AppraisedStudy,
+  buildAppraisalSection,
+  type ReportAppraisal,
+} from '../domain/report/appraisal-section.ts';
+import type { SnapshotRow, StatisticsSnapshot } from '../domain/stats/snapshot.ts';
+import { analysisPlanOf, type Protocol, type Reviewer } from '../domain/protocol/protocol.ts';
 import { StoreError } from '../errors.ts';
 import type { AppraisalStore } from '../ports/appraisal-store.ts';
 import type { EvidenceStore, IncludedStudy } from '../ports/evidence-store.ts';
@@ -359,17 +365,7 @@ export function appraisalStatus(states: readonly StudyAppraisalState[]) {
 }
 
 /** A settled appraisal as the report and the statistics read it (no viewer: everything is settled). */
-export interface SettledAppraisal {
-  studyId: string;
-  title: string;
-  year: number | null;
-  design: string;
-  toolId: string;
-  judgement: string | null;
-  level: string | null;
-  /** Final answer per question id, in question order. */
-  answers: Array<{ questionId: string; answer: string; settledBy: 'agreement' | 'arbiter' }>;
-}
+export type SettledAppraisal = AppraisedStudy;
 
 export interface AppraisalSummary {
   /** Appraisable studies. */
@@ -408,4 +404,22 @@ export async function appraisalSummary(
     });
   }
   return { studies: loaded.length, settled, pending };
+}
+
+/** The report's appraisal section at `snapshot`: settled appraisals and the sensitivity analysis on `rows`. */
+export async function reportAppraisal<Row extends SnapshotRow>(
+  protocol: Protocol,
+  deps: Pick<AppraisalDeps, 'appraisal' | 'evidence'>,
+  snapshot: StatisticsSnapshot,
+  rows: readonly Row[],
+): Promise<ReportAppraisal> {
+  const summary = await appraisalSummary(deps, protocol);
+  return buildAppraisalSection({
+    appraisal: appraisalOf(protocol),
+    plan: analysisPlanOf(protocol),
+    snapshot,
+    rows,
+    studies: summary.settled,
+    pending: summary.pending.length,
+  });
 }

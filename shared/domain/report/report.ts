@@ -15,6 +15,7 @@ import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../
 import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { Tables } from '../stats/tables.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
+import type { ReportAppraisal } from './appraisal-section.ts';
 import type { PrismaFlow } from './prisma.ts';
 
 export interface ReportStudy {
@@ -130,6 +131,8 @@ export interface LivingReport {
   triggers: ReportCrossing[];
   /** Every run, newest first. */
   searchLog: SearchLogEntry[];
+  /** Critical appraisal and its sensitivity analysis (appraisal-section.ts); absent without an appraisal. */
+  appraisal?: ReportAppraisal;
 }
 
 export interface ReportInput {
@@ -145,6 +148,7 @@ export interface ReportInput {
   notices: readonly ReportNotice[];
   crossings: readonly ReportCrossing[];
   runs: readonly SearchLogEntry[];
+  appraisal?: ReportAppraisal;
 }
 
 function sameSummary(curve: KmCurveData, summary: KmGroupSummary): boolean {
@@ -286,6 +290,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
       (a, b) => a.version - b.version || a.triggerId.localeCompare(b.triggerId),
     ),
     searchLog: [...input.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    ...(input.appraisal ? { appraisal: input.appraisal } : {}),
   };
 }
 
