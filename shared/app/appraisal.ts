@@ -391,6 +391,7 @@ export async function appraisalSummary(
     settled.push({
       studyId: study.citationId,
       title: study.title,
+      pmid: study.pmid,
       year: study.year,
       design: state.design!,
       toolId: state.tool!.id,

@@ -2,7 +2,7 @@
 // tool (a row per study, a column per item and the overall judgement; colour and a glyph per cell, so it reads
 // in grey print too), and the sensitivity analysis beside the main result with both denominators. Every value
 // from a protocol or a record is escaped; cells carry data-* attributes a test can read back.
-import { escapeHtml } from '../digest/html.ts';
+import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { formatNumber } from '../stats/tables.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
 import type { Rating, ReportAppraisal, ReportAppraisalTool } from './appraisal-section.ts';
@@ -15,9 +15,14 @@ export const RATING_COLOURS: Record<Rating, string> = {
 };
 const GLYPHS: Record<Rating, string> = { good: '+', some: '?', bad: '−', none: '·' };
 
-function studyLabel(study: { title: string; year: number | null }): string {
-  const title = study.title.length > 42 ? `${study.title.slice(0, 41)}…` : study.title;
-  return study.year === null ? title : `${title} (${study.year})`;
+/** A figure row's label: the PMID (titles of one review look alike once shortened), else the shortened title. */
+function studyLabel(study: { title: string; pmid: string | null; year: number | null }): string {
+  const name = study.pmid
+    ? `PMID ${study.pmid}`
+    : study.title.length > 42
+      ? `${study.title.slice(0, 41)}…`
+      : study.title;
+  return study.year === null ? name : `${name} (${study.year})`;
 }
 
 /** The traffic-light figure of one tool's studies; null when no settled study used the tool. */
@@ -96,7 +101,8 @@ function km(summary: KmGroupSummary | null, unit: string | null): string {
     summary.lower === null && summary.upper === null
       ? ''
       : ` (${summary.lower === null ? 'NA' : formatNumber(summary.lower)}–${summary.upper === null ? 'NA' : formatNumber(summary.upper)})`;
-  return `${escapeHtml(median)}${escapeHtml(ci)}<br><span class="note">n = ${summary.n}, ${summary.events} events</span>`;
+  const events = `${summary.events} event${summary.events === 1 ? '' : 's'}`;
+  return `${escapeHtml(median)}${escapeHtml(ci)}<br><span class="note">n = ${summary.n}, ${events}</span>`;
 }
 
 /** The section's HTML (empty when the review declares no appraisal). */
@@ -120,7 +126,8 @@ export function appraisalSectionHtml(section: ReportAppraisal | null | undefined
           ? `<td data-level="${escapeHtml(s.studyId)}" title="${escapeHtml(levelLabel.get(s.level ?? '') ?? '')}">${escapeHtml(s.level ?? '–')}</td>`
           : '';
         const arbitrated = s.answers.filter((a) => a.settledBy === 'arbiter').length;
-        return `<tr data-appraised="${escapeHtml(s.studyId)}"><td>${escapeHtml(studyLabel(s))}</td><td>${escapeHtml(s.design)}</td><td>${escapeHtml(toolName.get(s.toolId) ?? s.toolId)}</td>${level}<td data-judgement="${escapeHtml(s.studyId)}">${chip}</td><td class="num">${arbitrated}</td></tr>`;
+        const study = `${escapeHtml(s.title)}${s.pmid ? ` (PMID ${link(pubmedUrl(s.pmid), s.pmid)})` : ''}`;
+        return `<tr data-appraised="${escapeHtml(s.studyId)}"><td>${study}</td><td>${escapeHtml(s.design)}</td><td>${escapeHtml(toolName.get(s.toolId) ?? s.toolId)}</td>${level}<td data-judgement="${escapeHtml(s.studyId)}">${chip}</td><td class="num">${arbitrated}</td></tr>`;
       }),
       '</tbody></table>',
     );

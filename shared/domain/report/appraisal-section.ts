@@ -11,6 +11,7 @@ import type { KmGroupSummary } from '../stats/survival-summary.ts';
 export interface AppraisedStudy {
   studyId: string;
   title: string;
+  pmid: string | null;
   year: number | null;
   design: string;
   toolId: string;
