@@ -1,39 +1,14 @@
 // `appraise` in the terminal: in process (line by line) and as a real process over the same data directory.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appraiseInTerminal } from '../../../cli/commands/appraise.ts';
+import { runLivingReview } from '../../support/cli-binary.ts';
 import { citation, type Harness, iesm, startHarness } from '../screening/support.ts';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = join(REPO, 'cli', 'living-review.js');
 
 let h: Harness;
 const id = (pmid: string) => h.ids.get(pmid)!;
 
 async function* linesOf(answers: string[]): AsyncGenerator<string> {
   for (const answer of answers) yield answer;
-}
-
-function runCli(
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
 }
 
 beforeAll(async () => {
@@ -80,8 +55,9 @@ describe('appraise', () => {
     expect(output.at(-1)).toBe('No studies await your appraisal.');
 
     // alc, as a real process: every item "yes", level 4: the "lessons" item (pp: no) is in conflict.
-    const alc = await runCli(
+    const alc = await runLivingReview(
       ['appraise', '--review', 'iesm', '--reviewer', 'A.L.C.', '--data', h.dataDir],
+      process.env,
       `${['1', '1', '1', '1', '1', '1', '1', '1', '4'].join('\n')}\n`,
     );
     expect(alc.stderr).toContain('9 recorded, 0 skipped');
@@ -106,8 +82,9 @@ describe('appraise', () => {
   });
 
   it('refuses a reviewer who does not appraise', async () => {
-    const result = await runCli(
+    const result = await runLivingReview(
       ['appraise', '--review', 'iesm', '--reviewer', 'ash', '--as', 'appraiser', '--data', h.dataDir],
+      process.env,
       '',
     );
     expect(result.code).toBe(2);
