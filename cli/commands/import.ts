@@ -9,7 +9,7 @@ import {
   parseExportText,
 } from '../../shared/adapters/exports/parse-export.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
-import { importCitations } from '../../shared/app/import-citations.ts';
+import { importCitations } from '../../shared/app/run-recording.ts';
 import { checkDatabaseName, importExportFile } from '../../shared/app/import-export-file.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
