@@ -1,10 +1,8 @@
-import { runSearch } from '../../shared/app/run-search.ts';
+import { searchReview } from '../../shared/app/search-review.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { errorMessage } from '../../shared/errors.ts';
-import type { RunLog } from '../../shared/ports/citation-store.ts';
 import { fuzzyDedupFor, newRunId, openStore, progressLine, reviewOptions, selectReview } from '../context.ts';
-import { describeRun } from '../format.ts';
+import { describeResult } from '../format.ts';
 import { openSources } from '../sources.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -38,35 +36,25 @@ export const searchCommand: Command = {
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);
     const progress = progressLine(io);
-    let failed = 0;
     try {
       // Each of the review's sources in turn; one source failing does not stop the next.
-      for (const { name } of protocol.sources) {
-        const source = sources[name]!;
-        try {
-          const run = await runSearch(
-            { protocol, ...(window ? { window } : {}) },
-            {
-              store: embedded.store,
-              source,
-              dedup: fuzzyDedupFor(embedded),
-              clock: () => new Date(),
-              newRunId,
-              onProgress: ({ counts }) =>
-                progress.update(`${name}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
-            },
-          );
-          progress.done();
-          io.out(describeRun(run));
-        } catch (error) {
-          progress.done();
-          failed++;
-          const run = (error as { run?: RunLog }).run;
-          io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
-        }
-      }
-      if (failed > 0) {
-        io.err(`living-review search: ${failed} of ${protocol.sources.length} sources failed (see above)`);
+      const results = await searchReview(
+        { protocol, ...(window ? { window } : { force: true }) },
+        {
+          store: embedded.store,
+          sources,
+          dedup: fuzzyDedupFor(embedded),
+          clock: () => new Date(),
+          newRunId,
+          onProgress: ({ counts }) =>
+            progress.update(`fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
+        },
+      );
+      progress.done();
+      for (const result of results) io.out(describeResult(result));
+      const failed = results.filter((r) => r.status === 'failed');
+      if (failed.length > 0) {
+        io.err(`living-review search: ${failed.length} of ${results.length} sources failed (see above)`);
         return 1;
       }
       return 0;

@@ -6,7 +6,7 @@
 // SNAPSHOT_LATEST pointer and by NOTICE# inserts). Idempotent; a failure throws (async retries, then the DLQ).
 //
 // Environment (watchRetractionsEnvSchema): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS, NCBI_API_KEY_SECRET_ARN
-// (optional: the secret holding the NCBI api_key, as for search-pubmed; never the key itself in the env),
+// (optional: the secret holding the NCBI api_key, as for search-review; never the key itself in the env),
 // NCBI_API_KEY_MAX_AGE_SECONDS, and the client's NCBI_* settings (NCBI_TOOL, NCBI_EMAIL, NCBI_EUTILS_BASE_URL).
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';

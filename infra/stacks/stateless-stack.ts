@@ -5,7 +5,7 @@
 // Functions, each sized for its work (memory also buys CPU):
 // | function | trigger | memory | timeout |
 // |---|---|---|---|
-// | search-pubmed | the search-request queue (SQS FIFO), fed by a schedule per protocol (its cron) | 1024 MB | 15 min: a first run backfills from monitoringStart |
+// | search-review | the search-request queue (SQS FIFO), fed by a schedule per protocol (its cron) | 1024 MB | 15 min: a first run backfills from monitoringStart |
 // | screening-api | API Gateway HTTP API, Cognito JWT authorizer | 512 MB | 10 s (API Gateway gives up at 30 s) |
 // | recompute-stats | table stream, filtered to STUDY# and PATIENT# items | 1024 MB | 5 min |
 // | publish-report | table stream (SNAPSHOT_LATEST, NOTICE# inserts) and a schedule per protocol (+1 h) | 1024 MB | 5 min |
@@ -146,9 +146,9 @@ export class StatelessStack extends Stack {
     });
 
     // -------------------------------------------------------------------------------------------------
-    // search-pubmed: one monitor cycle per review, on the review's schedule, through the search-request queue.
+    // search-review: one monitor cycle per review, on the review's schedule, through the search-request queue.
     this.search = new ServiceFunction(this, {
-      name: 'search-pubmed',
+      name: 'search-review',
       description: "Searches one review's sources ({ reviewId }), deduplicates and queues new citations",
       memorySize: 1024,
       // The queue's visibility timeout is six times this (stateful-stack.ts); change both together.
@@ -328,11 +328,11 @@ export class StatelessStack extends Stack {
     for (const protocol of props.protocols) {
       const cron = cronHoursLater(
         protocol.schedule.cron,
-        SCHEDULE_OFFSETS_HOURS['search-pubmed'],
+        SCHEDULE_OFFSETS_HOURS['search-review'],
         `protocol ${protocol.id}`,
       );
-      const schedule = new Schedule(this, `search-pubmed-${protocol.id}`, {
-        description: `search-pubmed of review ${protocol.id} (cron ${cron}, UTC), through the search-request queue`,
+      const schedule = new Schedule(this, `search-review-${protocol.id}`, {
+        description: `search-review of review ${protocol.id} (cron ${cron}, UTC), through the search-request queue`,
         schedule: ScheduleExpression.expression(`cron(${cron})`, TimeZone.ETC_UTC),
         target: new SqsSendMessage(props.searchRequests, {
           input: this.scheduledInput(protocol.id),
@@ -343,7 +343,7 @@ export class StatelessStack extends Stack {
           role: this.schedulerRole,
         }),
       });
-      this.schedules.set(`search-pubmed ${protocol.id}`, schedule);
+      this.schedules.set(`search-review ${protocol.id}`, schedule);
     }
   }
 
@@ -363,7 +363,7 @@ export class StatelessStack extends Stack {
    */
   private scheduleEachReview(
     service: ServiceFunction,
-    name: Exclude<ScheduledFunction, 'search-pubmed'>,
+    name: Exclude<ScheduledFunction, 'search-review'>,
     props: StatelessStackProps,
   ): void {
     service.fn.configureAsyncInvoke({
@@ -487,7 +487,7 @@ export class StatelessStack extends Stack {
         reason: `s3:PutObject on the object keys under ${REPORT_PREFIX} in the report bucket (the report's files, one folder per review); no other bucket, no read or delete.`,
       });
     }
-    // The schedules invoke these functions directly; search-pubmed's schedules send to its queue instead.
+    // The schedules invoke these functions directly; search-review's schedules send to its queue instead.
     for (const service of [this.retractions, this.report, this.digest]) {
       if (!service) continue;
       const fn = this.getLogicalId(service.fn.node.defaultChild as CfnResource);

@@ -21,6 +21,7 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
@@ -106,6 +107,8 @@ export interface EuropePmcClientOptions {
 /** What the source needs from a client (EuropePmcClient has it; tests may give their own). */
 export interface EuropePmcApi {
   search(request: EuropePmcSearchRequest, options?: { signal?: AbortSignal }): Promise<EuropePmcPage>;
+  /** Requests sent so far, by endpoint. */
+  requestCounts?(): Record<string, number>;
 }
 
 /** Reads one page: JSON, the page's shape, then every result's shape (a bad result fails the page). */
@@ -181,6 +184,7 @@ export class EuropePmcClient implements EuropePmcApi {
     const post = search.query.length > POST_QUERY_LENGTH;
     return this.http.request({
       what: `Europe PMC search (${this.config.baseUrl}, cursorMark ${search.cursorMark})`,
+      endpoint: 'search',
       url: post
         ? new URL('searchPOST', this.config.baseUrl).toString()
         : `${new URL('search', this.config.baseUrl).toString()}?${params.toString()}`,
@@ -194,6 +198,11 @@ export class EuropePmcClient implements EuropePmcApi {
       interpret: parseEuropePmcPage,
       onRetry: this.onRetry,
     });
+  }
+
+  /** Every request this client has sent, by endpoint, retries included. */
+  requestCounts(): RequestCounts {
+    return this.http.tally.snapshot();
   }
 
   async close(): Promise<void> {

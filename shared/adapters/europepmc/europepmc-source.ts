@@ -44,6 +44,10 @@ export class EuropePmcSource implements LiteratureSource {
     }
   }
 
+  requestCounts(): Record<string, number> {
+    return this.client.requestCounts?.() ?? {};
+  }
+
   async *search(
     query: string,
     window: SearchWindow,

@@ -19,10 +19,11 @@
 // Records are deduplicated by exact keys and fuzzily (blocking index and possible-duplicate queue on the same
 // table, shared/app/fuzzy-dedup.ts), as runSearch does with dedup ports.
 //
-// Each of the protocol's sources (PubMed; Europe PMC when the protocol lists it) is searched through runMonitor:
-// a review is due when no successful run started since its latest scheduled time, so a duplicate delivery of
-// the same schedule (Scheduler and SQS are at-least-once) searches nothing twice. The watermark only moves
-// after a complete window, so the next run covers what a failed one missed.
+// Every source the protocol lists is searched through searchReview (shared/app/search-review.ts), the use case
+// the CLI's `search` and `run` call too: a source is due when no successful run of it started since the
+// review's latest scheduled time, so a duplicate delivery of the same schedule (Scheduler and SQS are
+// at-least-once) searches nothing twice. The watermark only moves after a complete window, so the next run
+// covers what a failed one missed.
 //
 // Environment (validated at cold start): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS (the protocols folder
 // bundled into the function: /var/task/protocols), NCBI_API_KEY_SECRET_ARN (optional: the secret holding the
@@ -46,14 +47,12 @@ import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/
 import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
 import { defaultRequestsPerSecond } from '../../shared/adapters/pubmed/rate-limiter.ts';
 import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
-import { type ReviewRunResult, runMonitor } from '../../shared/app/run-monitor.ts';
-import { RunFailedError, runSearch } from '../../shared/app/run-search.ts';
+import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../../shared/errors.ts';
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
-import type { LiteratureSource } from '../../shared/ports/literature-source.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -90,11 +89,12 @@ export const searchEnvSchema = z.object({
 
 export interface SourceRunSummary {
   source: string;
-  status: ReviewRunResult['status'];
+  status: SourceRunResult['status'];
   runId?: string;
   window?: { from: string; to: string };
   counts?: RunCounts;
   warnings?: string[];
+  requests?: Record<string, number>;
   error?: string;
   reason?: string;
   nextDueAt?: string | null;
@@ -120,8 +120,8 @@ export interface SearchHandlerDeps {
   /** Fuzzy deduplication over the same table (blocking index, possible-duplicate queue); exact keys only without. */
   dedup?: FuzzyDedupPorts;
   protocols: readonly Protocol[];
-  /** The literature sources by name, as configured now (the PubMed client follows the current api key). */
-  sources: () => Promise<Record<string, LiteratureSource>>;
+  /** The review sources by run name, as configured now (the PubMed client follows the current api key). */
+  sources: () => Promise<Record<string, ReviewSource>>;
   clock?: () => Date;
   newRunId?: () => string;
   logger?: Logger;
@@ -159,7 +159,7 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
-function summarise(result: ReviewRunResult): SourceRunSummary {
+function summarise(result: SourceRunResult): SourceRunSummary {
   switch (result.status) {
     case 'succeeded':
       return {
@@ -169,8 +169,10 @@ function summarise(result: ReviewRunResult): SourceRunSummary {
         window: result.run.window,
         counts: result.run.counts,
         warnings: result.run.warnings,
+        ...(result.run.requests ? { requests: result.run.requests } : {}),
       };
     case 'failed':
+    case 'deferred':
       return {
         source: result.source,
         status: result.status,
@@ -193,8 +195,8 @@ function summarise(result: ReviewRunResult): SourceRunSummary {
 export function createSearchHandler(deps: SearchHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const runIds = deps.newRunId ?? (() => newRunId(clock()));
-  const logger = deps.logger ?? new Logger({ serviceName: 'search-pubmed' });
-  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-pubmed' });
+  const logger = deps.logger ?? new Logger({ serviceName: 'search-review' });
+  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-review' });
   const byId = new Map(deps.protocols.map((protocol) => [protocol.id, protocol]));
   const minRemainingMs = deps.minRemainingMs ?? 0;
 
@@ -213,47 +215,16 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
     logger.appendKeys({ reviewId: protocol.id, executionId: event.executionId });
     metrics.addDimension('review', protocol.id);
     try {
-      const sources = await deps.sources();
-      const base = {
-        store: deps.store,
-        clock,
-        newRunId: runIds,
-        ...(deps.dedup ? { dedup: deps.dedup } : {}),
-      };
-      let results: ReviewRunResult[];
-      if (event.window) {
-        results = [];
-        for (const { name } of protocol.sources) {
-          const source = sources[name];
-          if (!source) {
-            results.push({
-              reviewId: protocol.id,
-              source: name,
-              status: 'skipped',
-              reason: `no "${name}" source`,
-            });
-            continue;
-          }
-          try {
-            const run = await runSearch({ protocol, window: event.window }, { ...base, source });
-            results.push({ reviewId: protocol.id, source: name, status: 'succeeded', run });
-          } catch (error) {
-            const run = error instanceof RunFailedError ? error.run : null;
-            results.push({
-              reviewId: protocol.id,
-              source: name,
-              status: 'failed',
-              error: errorMessage(error),
-              run,
-            });
-          }
-        }
-      } else {
-        results = await runMonitor(
-          { protocols: [protocol], force: event.force ?? false },
-          { ...base, sources },
-        );
-      }
+      const results = await searchReview(
+        { protocol, ...(event.window ? { window: event.window } : {}), force: event.force ?? false },
+        {
+          store: deps.store,
+          sources: await deps.sources(),
+          clock,
+          newRunId: runIds,
+          ...(deps.dedup ? { dedup: deps.dedup } : {}),
+        },
+      );
 
       const summary: SearchResult = { reviewId: protocol.id, results: results.map(summarise) };
       // Three metrics per review: CloudWatch bills each name x dimension set beyond its free ten (infra/README.md).
@@ -265,8 +236,8 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
         if (result.status === 'failed') {
           metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
           logger.error('search run failed', { ...result });
-        } else if (result.status === 'skipped') {
-          logger.warn('source skipped', { ...result });
+        } else if (result.status === 'skipped' || result.status === 'deferred') {
+          logger.warn(`source ${result.status}`, { ...result });
         } else {
           logger.info(`search run ${result.status}`, { ...result });
         }
@@ -344,7 +315,7 @@ function fromEnvironment(): ReturnType<typeof createSearchHandler> {
   // Europe PMC (no key) only when a bundled protocol lists it, built once.
   const wantsEuropePmc = protocols.some((protocol) => protocol.sources.some((s) => s.name === 'europepmc'));
   let europePmc: EuropePmcSource | undefined;
-  const sources = async (): Promise<Record<string, LiteratureSource>> => {
+  const sources = async (): Promise<Record<string, ReviewSource>> => {
     const apiKey = await readApiKey();
     if (!pubmed || pubmed.apiKey !== apiKey) {
       const previous = pubmed;
