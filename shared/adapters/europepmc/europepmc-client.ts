@@ -25,7 +25,14 @@ import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
-import { type EuropePmcPage, europePmcPageSchema, europePmcResultSchema } from './europepmc-record.ts';
+import {
+  type EuropePmcPage,
+  type EuropePmcReference,
+  europePmcPageSchema,
+  europePmcReferencePageSchema,
+  europePmcReferenceSchema,
+  europePmcResultSchema,
+} from './europepmc-record.ts';
 
 /** Europe PMC failed, or answered with something that is not a complete page. */
 export class EuropePmcError extends LivingReviewError {}
@@ -104,9 +111,28 @@ export interface EuropePmcClientOptions {
   onRetry?: (info: RetryAttemptInfo) => void;
 }
 
+export interface EuropePmcReferencesRequest {
+  /** The citing article: its Europe PMC source (MED, PMC, PPR, ...) and id. */
+  source: string;
+  id: string;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface EuropePmcReferencePage {
+  hitCount: number;
+  references: EuropePmcReference[];
+}
+
 /** What the source needs from a client (EuropePmcClient has it; tests may give their own). */
 export interface EuropePmcApi {
   search(request: EuropePmcSearchRequest, options?: { signal?: AbortSignal }): Promise<EuropePmcPage>;
+  /** One page of an article's reference list (the citation watch's backward step). */
+  references?(
+    request: EuropePmcReferencesRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<EuropePmcReferencePage>;
   /** Requests sent so far, by endpoint. */
   requestCounts?(): Record<string, number>;
 }
@@ -149,6 +175,35 @@ export function parseEuropePmcPage(body: string): EuropePmcPage {
     return parsed.data;
   });
   return { hitCount: page.data.hitCount, nextCursorMark: page.data.nextCursorMark ?? null, results };
+}
+
+/** Reads one page of the references endpoint; a reference of the wrong shape fails the page. */
+export function parseReferencePage(body: string): EuropePmcReferencePage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AttemptFailure(
+      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
+      true,
+    );
+  }
+  const page = europePmcReferencePageSchema.safeParse(json);
+  if (!page.success) {
+    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
+    throw new AttemptFailure(`the answer is not a reference list (${issues}): "${snippet(body, 160)}"`, true);
+  }
+  const references = page.data.referenceList.reference.map((raw, index) => {
+    const parsed = europePmcReferenceSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new EuropePmcError(
+        `Europe PMC reference ${index + 1} of the page does not have the expected shape: ${issues}`,
+      );
+    }
+    return parsed.data;
+  });
+  return { hitCount: page.data.hitCount, references };
 }
 
 export class EuropePmcClient implements EuropePmcApi {
@@ -196,6 +251,31 @@ export class EuropePmcClient implements EuropePmcApi {
       // for the whole exchange: the next request is spaced from when this answer ended (the limiter's safe mode).
       spacing: 'answered',
       interpret: parseEuropePmcPage,
+      onRetry: this.onRetry,
+    });
+  }
+
+  /** One page of the reference list of article `source`/`id` (GET {source}/{id}/references). */
+  async references(
+    request: EuropePmcReferencesRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<EuropePmcReferencePage> {
+    const params = new URLSearchParams({
+      format: 'json',
+      page: String(request.page),
+      pageSize: String(request.pageSize),
+    });
+    if (this.config.email) params.set('email', this.config.email);
+    const path = `${encodeURIComponent(request.source)}/${encodeURIComponent(request.id)}/references`;
+    return this.http.request({
+      what: `Europe PMC references of ${request.source}/${request.id} (${this.config.baseUrl}, page ${request.page})`,
+      endpoint: 'references',
+      url: `${new URL(path, this.config.baseUrl).toString()}?${params.toString()}`,
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': 'living-review-monitor (undici)' },
+      signal: options.signal,
+      spacing: 'answered',
+      interpret: parseReferencePage,
       onRetry: this.onRetry,
     });
   }
