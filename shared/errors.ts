@@ -32,3 +32,11 @@ export class AllowanceExhaustedError extends LivingReviewError {}
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Whether `error` or any error in its cause chain is a `kind`. */
+export function hasCause(error: unknown, kind: abstract new (...args: never[]) => Error): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof kind) return true;
+  }
+  return false;
+}

@@ -15,7 +15,7 @@ import { nextOccurrence, parseCron, previousOccurrence } from '../domain/protoco
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { type PlannedRun, plannedRuns } from '../domain/protocol/sources.ts';
 import type { WatchedStudy } from '../domain/watch/study-relation.ts';
-import { AllowanceExhaustedError, errorMessage } from '../errors.ts';
+import { AllowanceExhaustedError, errorMessage, hasCause } from '../errors.ts';
 import type { CitationStore, RunLog } from '../ports/citation-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
@@ -168,11 +168,10 @@ export async function searchReview(
       if (error instanceof RunSetupError) throw error;
       // One source's failure must not stop the others; the caller reports every failure.
       const run = error instanceof RunFailedError ? error.run : null;
-      const cause = error instanceof RunFailedError ? error.cause : error;
       results.push({
         reviewId: protocol.id,
         source: name,
-        status: cause instanceof AllowanceExhaustedError ? 'deferred' : 'failed',
+        status: hasCause(error, AllowanceExhaustedError) ? 'deferred' : 'failed',
         error: errorMessage(error),
         run,
       });
