@@ -1,0 +1,299 @@
+// Crossref's REST API (https://api.crossref.org/works) for the retraction watch: the update notices
+// (retractions, corrections, expressions of concern, ...) that name an included study's DOI, so a study
+// without a PMID is checked too.
+//
+// Crossref keeps an update on the notice, whose `update-to` entries point back at the DOI it updates (type,
+// label, source "publisher" or "retraction-watch" for Retraction Watch's records, record-id, updated date), so
+// the watch asks for the works that update its DOIs: filter=updates:<doi>, repeated (Crossref ORs repeated
+// filters of one name), 20 DOIs a request, cursor paging (next-cursor) to the end, reconciled with
+// total-results. A Retraction Watch entry whose notice has no DOI of its own is only on the article itself
+// (`updated-by`), so the articles are read too (filter=doi:<doi>, 20 a request): two requests per 20 DOIs. The polite pool is asked for with mailto (CROSSREF_EMAIL). Every answer's X-Rate-Limit-Limit
+// and X-Rate-Limit-Interval headers are read and the process-wide limiter lowered to what they allow (it
+// starts at CROSSREF_REQUESTS_PER_SECOND, 5 by default); 429, 5xx, resets, timeouts and cut JSON are retried
+// (../http/polite-request.ts).
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
+import type { DoiUpdate } from '../../domain/retraction/notices.ts';
+import { LivingReviewError } from '../../errors.ts';
+import {
+  clientConfigFromEnv,
+  httpBaseUrl,
+  retryLimitDefaults,
+  retryLimitFields,
+  withTrailingSlash,
+} from '../http/client-config.ts';
+import { type AnswerMeta, AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import type { RetryPolicy } from '../pubmed/retry.ts';
+
+/** Crossref failed, or answered with something that is not a complete list. */
+export class CrossrefError extends LivingReviewError {}
+
+export const DEFAULT_CROSSREF_BASE_URL = 'https://api.crossref.org/';
+export const DOIS_PER_REQUEST = 20;
+const ROWS = 1000;
+
+export interface CrossrefConfig {
+  baseUrl: string;
+  /** Sent as mailto: Crossref's polite pool. */
+  email?: string | undefined;
+  timeoutMs: number;
+  maxAttempts: number;
+  maxRetryTimeMs: number;
+  requestsPerSecond: number;
+}
+
+const configSchema = z.object({
+  baseUrl: httpBaseUrl,
+  email: z.email().optional(),
+  ...retryLimitFields,
+  requestsPerSecond: z.coerce.number().positive(),
+});
+
+/**
+ * Reads CROSSREF_BASE_URL, CROSSREF_EMAIL, CROSSREF_TIMEOUT_MS, CROSSREF_MAX_ATTEMPTS,
+ * CROSSREF_MAX_RETRY_TIME_MS and CROSSREF_REQUESTS_PER_SECOND.
+ */
+export function crossrefConfigFromEnv(
+  env: Record<string, string | undefined>,
+  overrides: Partial<CrossrefConfig> = {},
+): CrossrefConfig {
+  return clientConfigFromEnv<CrossrefConfig>({
+    what: 'Crossref',
+    schema: configSchema,
+    envNames: {
+      baseUrl: 'CROSSREF_BASE_URL',
+      email: 'CROSSREF_EMAIL',
+      timeoutMs: 'CROSSREF_TIMEOUT_MS',
+      maxAttempts: 'CROSSREF_MAX_ATTEMPTS',
+      maxRetryTimeMs: 'CROSSREF_MAX_RETRY_TIME_MS',
+      requestsPerSecond: 'CROSSREF_REQUESTS_PER_SECOND',
+    },
+    defaults: { baseUrl: DEFAULT_CROSSREF_BASE_URL, ...retryLimitDefaults, requestsPerSecond: 5 },
+    env,
+    overrides,
+  });
+}
+
+const dateParts = z
+  .object({ 'date-parts': z.array(z.array(z.number().int().nullable())).optional() })
+  .optional();
+
+const updateToSchema = z.object({
+  DOI: z.string(),
+  type: z.string(),
+  label: z.string().optional(),
+  source: z.string().optional(),
+  'record-id': z.union([z.string(), z.number()]).optional(),
+  updated: dateParts,
+});
+
+const noticeSchema = z.object({
+  DOI: z.string(),
+  type: z.string().optional(),
+  'update-to': z.array(updateToSchema).optional(),
+  'updated-by': z.array(updateToSchema).optional(),
+});
+
+const listSchema = z.object({
+  status: z.literal('ok'),
+  message: z.object({
+    'total-results': z.number().int().min(0),
+    items: z.array(z.unknown()),
+    'next-cursor': z.string().optional(),
+  }),
+});
+
+export interface CrossrefPage {
+  total: number;
+  nextCursor: string | null;
+  notices: z.infer<typeof noticeSchema>[];
+}
+
+function day(parts: z.infer<typeof dateParts>): string | null {
+  const [year, month, dayOfMonth] = parts?.['date-parts']?.[0] ?? [];
+  if (!year) return null;
+  const pad = (n: number | null | undefined) => String(n ?? 1).padStart(2, '0');
+  return month ? `${year}-${pad(month)}-${pad(dayOfMonth)}` : String(year);
+}
+
+export function parseCrossrefPage(body: string): CrossrefPage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new AttemptFailure(
+      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
+      true,
+    );
+  }
+  const page = listSchema.safeParse(json);
+  if (!page.success) {
+    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
+    throw new AttemptFailure(`the answer is not a work list (${issues}): "${snippet(body, 160)}"`, true);
+  }
+  const notices = page.data.message.items.map((raw, index) => {
+    const parsed = noticeSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new CrossrefError(
+        `Crossref work ${index + 1} of the page does not have the expected shape: ${issues}`,
+      );
+    }
+    return parsed.data;
+  });
+  return {
+    total: page.data.message['total-results'],
+    nextCursor: page.data.message['next-cursor'] ?? null,
+    notices,
+  };
+}
+
+/** "50" per "1s" -> 50 requests per second; null when the headers are absent or unreadable. */
+export function rateFromHeaders(headers: Readonly<Record<string, string>>): number | null {
+  const limit = Number(headers['x-rate-limit-limit']);
+  const interval = /^(\d+(?:\.\d+)?)\s*s?$/.exec(headers['x-rate-limit-interval'] ?? '');
+  if (!(limit > 0) || !interval || !(Number(interval[1]) > 0)) return null;
+  return limit / Number(interval[1]);
+}
+
+export interface CrossrefClientOptions {
+  dispatcher?: Dispatcher;
+  rateLimiter?: RateLimiter;
+  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  random?: () => number;
+}
+
+export class CrossrefClient {
+  readonly config: CrossrefConfig;
+  readonly rateLimiter: RateLimiter;
+  private readonly http: PoliteHttp;
+
+  constructor(config: CrossrefConfig, options: CrossrefClientOptions = {}) {
+    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
+    this.rateLimiter =
+      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
+    this.http = new PoliteHttp(config, {
+      ...options,
+      rateLimiter: this.rateLimiter,
+      errorClass: CrossrefError,
+    });
+  }
+
+  /** The update notices naming any of `dois`, by the (normalised) DOI each updates. */
+  async updatesOf(
+    dois: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, DoiUpdate[]>> {
+    const wanted = [...new Set(dois.map((d) => normaliseDoi(d)).filter((d): d is string => d !== null))];
+    const updates = new Map<string, DoiUpdate[]>();
+    const add = (updated: string, entry: z.infer<typeof updateToSchema>, noticeDoi: string | null) => {
+      const list = updates.get(updated) ?? [];
+      list.push({
+        type: entry.type,
+        label: entry.label ?? null,
+        source: entry.source ?? null,
+        noticeDoi: noticeDoi === updated ? null : noticeDoi,
+        recordId: entry['record-id'] === undefined ? null : String(entry['record-id']),
+        date: day(entry.updated),
+      });
+      updates.set(updated, list);
+    };
+    for (let start = 0; start < wanted.length; start += DOIS_PER_REQUEST) {
+      const chunk = wanted.slice(start, start + DOIS_PER_REQUEST);
+      const asked = new Set(chunk);
+      // The notices that update the DOIs.
+      for await (const notice of this.all('updates', chunk, options.signal)) {
+        for (const to of notice['update-to'] ?? []) {
+          const updated = normaliseDoi(to.DOI);
+          if (updated && asked.has(updated)) add(updated, to, normaliseDoi(notice.DOI));
+        }
+      }
+      // The articles themselves: updates recorded only there (Retraction Watch entries without a notice DOI).
+      for await (const article of this.all('doi', chunk, options.signal)) {
+        const updated = normaliseDoi(article.DOI);
+        if (!updated || !asked.has(updated)) continue;
+        for (const by of article['updated-by'] ?? []) add(updated, by, normaliseDoi(by.DOI));
+      }
+    }
+    return updates;
+  }
+
+  /** Every work of filter `<name>:<doi>,...`, paged with cursors and reconciled with total-results. */
+  private async *all(name: 'updates' | 'doi', dois: readonly string[], signal?: AbortSignal) {
+    const seen = new Set<string>();
+    let cursor = '*';
+    let total: number | null = null;
+    for (let pages = 1; ; pages++) {
+      const page = await this.page(name, dois, cursor, signal);
+      if (total === null) total = page.total;
+      for (const work of page.notices) {
+        if (seen.has(work.DOI)) {
+          throw new CrossrefError(`Crossref listed ${work.DOI} twice (filter ${name}, page ${pages})`, {
+            retryable: true,
+          });
+        }
+        seen.add(work.DOI);
+        yield work;
+      }
+      if (seen.size >= total) return;
+      if (page.nextCursor === null || page.nextCursor === cursor || page.notices.length === 0) {
+        throw new CrossrefError(
+          `Crossref: received ${seen.size} of ${total} works (filter ${name}, ${dois.length} DOIs; the cursor ${
+            page.nextCursor === cursor ? 'repeated' : 'ended'
+          } on page ${pages}); the watch stops rather than miss a notice`,
+          { retryable: true },
+        );
+      }
+      cursor = page.nextCursor;
+    }
+  }
+
+  requestCounts(): RequestCounts {
+    return this.http.tally.snapshot();
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  private page(
+    name: 'updates' | 'doi',
+    dois: readonly string[],
+    cursor: string,
+    signal?: AbortSignal,
+  ): Promise<CrossrefPage> {
+    const params = new URLSearchParams({
+      filter: dois.map((doi) => `${name}:${doi}`).join(','),
+      rows: String(ROWS),
+      cursor,
+    });
+    if (this.config.email) params.set('mailto', this.config.email);
+    const obey = (answer: AnswerMeta) => {
+      const rate = rateFromHeaders(answer.headers);
+      if (rate) this.rateLimiter.lowerRate(rate);
+    };
+    return this.http.request({
+      what: `Crossref works (filter ${name}, ${dois.length} DOIs, ${this.config.baseUrl})`,
+      endpoint: 'works',
+      url: `${new URL('works', this.config.baseUrl).toString()}?${params.toString()}`,
+      method: 'GET',
+      headers: {
+        accept: 'application/json',
+        'user-agent': `living-review-monitor (undici${this.config.email ? `; mailto:${this.config.email}` : ''})`,
+      },
+      signal,
+      spacing: 'answered',
+      interpret: (text, answer) => {
+        obey(answer);
+        return parseCrossrefPage(text);
+      },
+      classify: (_text, answer) => {
+        obey(answer);
+        return null;
+      },
+    });
+  }
+}
