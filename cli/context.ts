@@ -10,19 +10,9 @@ import {
 } from '../shared/config/load-protocols.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
-import {
-  EutilsClient,
-  type EutilsConfig,
-  eutilsConfigFromEnv,
-} from '../shared/adapters/pubmed/eutils-client.ts';
-import { PubmedSource } from '../shared/adapters/pubmed/pubmed-source.ts';
-import {
-  EuropePmcClient,
-  type EuropePmcConfig,
-  europePmcConfigFromEnv,
-} from '../shared/adapters/europepmc/europepmc-client.ts';
-import { EuropePmcSource } from '../shared/adapters/europepmc/europepmc-source.ts';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
 import { ProtocolError } from '../shared/errors.ts';
@@ -95,30 +85,21 @@ export async function openStore(values: Values): Promise<StoreConnection> {
   return openEmbeddedStore({ dataDir: dataDirectory(values) });
 }
 
-/** PubMed through E-utilities, configured from the environment (NCBI_EUTILS_BASE_URL, NCBI_API_KEY, ...). */
-export function pubmedFromEnv(overrides: Partial<EutilsConfig> = {}): {
-  source: PubmedSource;
-  config: EutilsConfig;
-} {
-  const config = eutilsConfigFromEnv(process.env, overrides);
-  return { source: new PubmedSource(new EutilsClient(config)), config };
-}
-
 /**
- * Europe PMC's REST search, configured from the environment (EUROPEPMC_BASE_URL, EUROPEPMC_EMAIL,
- * EUROPEPMC_REQUESTS_PER_SECOND, EUROPEPMC_PAGE_SIZE, ...). `close()` releases the client's connections.
+ * What searchReview stores into, over one open store: citations (with fuzzy dedup), the included studies the
+ * citation watch follows, its relations and seed markers, and the ongoing studies.
  */
-export function europePmcFromEnv(overrides: Partial<EuropePmcConfig> = {}): {
-  source: EuropePmcSource;
-  config: EuropePmcConfig;
-  close(): Promise<void>;
-} {
-  const config = europePmcConfigFromEnv(process.env, overrides);
-  const client = new EuropePmcClient(config);
+export function searchStores(embedded: StoreConnection) {
+  const table = { client: embedded.client, tableName: embedded.tableName };
+  const watch = new DynamoWatchStore(table);
   return {
-    source: new EuropePmcSource(client, { pageSize: config.pageSize }),
-    config,
-    close: () => client.close(),
+    store: embedded.store,
+    dedup: fuzzyDedupFor(embedded),
+    evidence: new DynamoEvidenceStore(table),
+    watch,
+    ongoing: watch,
+    clock: () => new Date(),
+    newRunId,
   };
 }
 

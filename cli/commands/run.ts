@@ -1,6 +1,6 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import type { Command } from '../command.ts';
-import { fuzzyDedupFor, loadProtocols, newRunId, openStore, progressLine } from '../context.ts';
+import { loadProtocols, openStore, progressLine, searchStores } from '../context.ts';
 import { describeResult } from '../format.ts';
 import { openSources } from '../sources.ts';
 
@@ -18,11 +18,8 @@ export const runCommand: Command = {
       const results = await runMonitor(
         { protocols, force: values.force === true },
         {
-          store: embedded.store,
+          ...searchStores(embedded),
           sources,
-          dedup: fuzzyDedupFor(embedded),
-          clock: () => new Date(),
-          newRunId,
           onProgress: ({ window, counts }) =>
             progress.update(
               `${window.from}..${window.to}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`,

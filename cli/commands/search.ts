@@ -1,7 +1,7 @@
 import { searchReview } from '../../shared/app/search-review.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { fuzzyDedupFor, newRunId, openStore, progressLine, reviewOptions, selectReview } from '../context.ts';
+import { openStore, progressLine, reviewOptions, searchStores, selectReview } from '../context.ts';
 import { describeResult } from '../format.ts';
 import { openSources } from '../sources.ts';
 
@@ -41,11 +41,8 @@ export const searchCommand: Command = {
       const results = await searchReview(
         { protocol, ...(window ? { window } : { force: true }) },
         {
-          store: embedded.store,
+          ...searchStores(embedded),
           sources,
-          dedup: fuzzyDedupFor(embedded),
-          clock: () => new Date(),
-          newRunId,
           onProgress: ({ counts }) =>
             progress.update(`fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
         },

@@ -30,8 +30,10 @@
 // NCBI api_key, read through Powertools Parameters and cached; absent means no key, 3 requests/s),
 // SEARCH_CONCURRENCY and SEARCH_MIN_REMAINING_SECONDS (above), NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL
 // and the client's other NCBI_* settings (eutils-client.ts), EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the
-// other EUROPEPMC_* settings (europepmc-client.ts). AWS_ENDPOINT_URL_DYNAMODB points the SDK at another
-// DynamoDB endpoint (the tests' embedded store).
+// other EUROPEPMC_* settings (europepmc-client.ts), OPENALEX_API_KEY_SECRET_ARN (optional: the secret holding
+// the OpenAlex api key; without it the citation watch runs on Europe PMC alone) with OPENALEX_EMAIL and the
+// other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
+// AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
 import { randomUUID } from 'node:crypto';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -41,11 +43,9 @@ import { z } from 'zod';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { EuropePmcClient, europePmcConfigFromEnv } from '../../shared/adapters/europepmc/europepmc-client.ts';
-import { EuropePmcSource } from '../../shared/adapters/europepmc/europepmc-source.ts';
-import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
-import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
-import { defaultRequestsPerSecond } from '../../shared/adapters/pubmed/rate-limiter.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
+import { type BuiltReviewSources, reviewSourcesFromEnv } from '../../shared/adapters/review-sources.ts';
 import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
 import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
@@ -53,6 +53,8 @@ import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../../shared/errors.ts';
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
+import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
+import type { CitationWatchStore, OngoingStudyStore } from '../../shared/ports/watch-store.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -83,6 +85,14 @@ export const searchEnvSchema = z.object({
     .undefined({
       error:
         'the NCBI api_key must not be in the environment: store it in Secrets Manager (NCBI_API_KEY_SECRET_ARN)',
+    })
+    .optional(),
+  /** The secret holding the OpenAlex api key; absent: the citation watch runs on Europe PMC alone. */
+  OPENALEX_API_KEY_SECRET_ARN: z.string().min(1).optional(),
+  OPENALEX_API_KEY: z
+    .undefined({
+      error:
+        'the OpenAlex api key must not be in the environment: store it in Secrets Manager (OPENALEX_API_KEY_SECRET_ARN)',
     })
     .optional(),
 });
@@ -117,6 +127,10 @@ export class SearchFailedError extends LivingReviewError {
 
 export interface SearchHandlerDeps {
   store: CitationStore;
+  /** The included studies the citation watch follows; its relations and seeds; the ongoing studies. */
+  evidence?: Pick<EvidenceStore, 'listIncludedStudies'>;
+  watch?: CitationWatchStore;
+  ongoing?: OngoingStudyStore;
   /** Fuzzy deduplication over the same table (blocking index, possible-duplicate queue); exact keys only without. */
   dedup?: FuzzyDedupPorts;
   protocols: readonly Protocol[];
@@ -223,6 +237,9 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
           clock,
           newRunId: runIds,
           ...(deps.dedup ? { dedup: deps.dedup } : {}),
+          ...(deps.evidence ? { evidence: deps.evidence } : {}),
+          ...(deps.watch ? { watch: deps.watch } : {}),
+          ...(deps.ongoing ? { ongoing: deps.ongoing } : {}),
         },
       );
 
@@ -303,43 +320,40 @@ let cold: ReturnType<typeof createSearchHandler> | undefined;
 
 function fromEnvironment(): ReturnType<typeof createSearchHandler> {
   const env = parseLambdaEnv(searchEnvSchema, process.env);
-  const readApiKey = secretReader({
+  const readNcbiKey = secretReader({
     secretId: env.NCBI_API_KEY_SECRET_ARN,
     maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
   });
+  const readOpenAlexKey = secretReader({
+    secretId: env.OPENALEX_API_KEY_SECRET_ARN,
+    maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
+  });
   const protocols = loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS);
-  // Up to SEARCH_CONCURRENCY searches run at once, in as many containers: each keeps to its share of the rate.
-  const share = env.SEARCH_CONCURRENCY;
-  // One PubMed source per api key: a rotated key (seen once Powertools' cache expires) gets a new client.
-  let pubmed: { apiKey: string | undefined; client: EutilsClient; source: PubmedSource } | undefined;
-  // Europe PMC (no key) only when a bundled protocol lists it, built once.
-  const wantsEuropePmc = protocols.some((protocol) => protocol.sources.some((s) => s.name === 'europepmc'));
-  let europePmc: EuropePmcSource | undefined;
+  // The sources for the current keys: a rotated key (seen once Powertools' cache expires) gets new clients.
+  // Up to SEARCH_CONCURRENCY searches run at once, in as many containers: each keeps to its share of the rates.
+  let built: { keys: string; sources: BuiltReviewSources } | undefined;
   const sources = async (): Promise<Record<string, ReviewSource>> => {
-    const apiKey = await readApiKey();
-    if (!pubmed || pubmed.apiKey !== apiKey) {
-      const previous = pubmed;
-      const config = eutilsConfigFromEnv(process.env, { apiKey });
-      const client = new EutilsClient({
-        ...config,
-        requestsPerSecond: (config.requestsPerSecond ?? defaultRequestsPerSecond(apiKey)) / share,
-      });
-      pubmed = { apiKey, client, source: new PubmedSource(client) };
-      await previous?.client.close();
+    const keys = { ncbi: await readNcbiKey(), openAlex: await readOpenAlexKey() };
+    const id = JSON.stringify(keys);
+    if (!built || built.keys !== id) {
+      const previous = built;
+      built = {
+        keys: id,
+        sources: reviewSourcesFromEnv({ env: process.env, protocols, keys, share: env.SEARCH_CONCURRENCY }),
+      };
+      await previous?.sources.close();
     }
-    if (wantsEuropePmc && !europePmc) {
-      const config = europePmcConfigFromEnv(process.env);
-      europePmc = new EuropePmcSource(
-        new EuropePmcClient({ ...config, requestsPerSecond: config.requestsPerSecond / share }),
-        { pageSize: config.pageSize },
-      );
-    }
-    return { pubmed: pubmed.source, ...(europePmc ? { europepmc: europePmc } : {}) };
+    return built.sources.sources;
   };
   const client = createDynamoClient();
+  const table = { client, tableName: env.LIVING_REVIEW_TABLE };
+  const watch = new DynamoWatchStore(table);
   return createSearchHandler({
-    store: new DynamoCitationStore({ client, tableName: env.LIVING_REVIEW_TABLE }),
+    store: new DynamoCitationStore(table),
     dedup: dynamoFuzzyDedupPorts(client, env.LIVING_REVIEW_TABLE),
+    evidence: new DynamoEvidenceStore(table),
+    watch,
+    ongoing: watch,
     protocols,
     sources,
     minRemainingMs: env.SEARCH_MIN_REMAINING_SECONDS * 1000,
