@@ -41,6 +41,8 @@ export interface RunSearchDeps {
   watch?: CitationWatchStore;
   /** Where a registry's registrations go (needed when the source sends them). */
   ongoing?: OngoingStudyStore;
+  /** Called after each record is stored, with how it was stored (the preprints source keeps its links). */
+  afterRecord?: (citation: Citation, outcome: RecordOutcome) => Promise<void>;
 }
 
 export interface RunSearchRequest {
@@ -147,6 +149,7 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
   const record = async (citation: Citation, relations: readonly StudyRelation[]) => {
     const outcome = await recorder.record(citation);
     tally(run.counts, outcome);
+    await deps.afterRecord?.(citation, outcome);
     // After the record, so a relation never names a citation that is not stored.
     for (const relation of relations) {
       await needed(deps.watch, 'a citation watch store').recordRelation({

@@ -8,17 +8,22 @@
 //   3. The run itself (run-search.ts): a literature source searches the window; the citation watch reads the
 //      included studies (withdrawn ones left out) and its seed markers, and watches those studies; a registry
 //      searches its conditions. Each run has its own run log and watermark.
+//   4. The preprints source also looks up again the preprints it stored while no published version was known:
+//      one Europe PMC now links is recorded again under the published version's PMID, so the published version,
+//      whenever it arrives, joins it as a duplicate. If the published version was stored first as a citation
+//      of its own (the store never merges two stored citations), the pair goes to the possible-duplicate queue.
 // One source failing never stops the next: its result says why, its run log holds the error, its watermark
 // stays. A source whose allowance for today is used up (AllowanceExhaustedError) is 'deferred', not failed:
 // the next scheduled run reads the window again.
 import { nextOccurrence, parseCron, previousOccurrence } from '../domain/protocol/schedule.ts';
+import { publishedVersionPmid } from '../domain/citation/citation-keys.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { type PlannedRun, plannedRuns } from '../domain/protocol/sources.ts';
 import type { WatchedStudy } from '../domain/watch/study-relation.ts';
 import { AllowanceExhaustedError, errorMessage, hasCause } from '../errors.ts';
 import type { CitationStore, RunLog } from '../ports/citation-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
-import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
+import type { LiteratureSource, SearchEvent, SearchWindow } from '../ports/literature-source.ts';
 import type { CitationWatchSource, TrialRegistry, UnavailableSource } from '../ports/watch-sources.ts';
 import { RunFailedError, type RunSearchDeps, runSearch } from './run-search.ts';
 
@@ -66,13 +71,74 @@ function isUnavailable(source: ReviewSource): source is UnavailableSource {
   return 'unavailable' in source;
 }
 
+/** A literature source that can look its stored preprints up again (the preprints source). */
+interface PreprintRecheck {
+  recheckPreprints(
+    preprintIds: readonly string[],
+    window: SearchWindow,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<SearchEvent>;
+}
+
+const PREPRINT_RECORD = 'PPR/';
+
+/**
+ * The preprints source's run: the window, then the pending preprints looked up again; each preprint stored is
+ * remembered as pending or linked (and a published version already stored apart is queued as a possible
+ * duplicate of it).
+ */
+async function preprintsRun(
+  protocol: Protocol,
+  source: LiteratureSource & PreprintRecheck,
+  deps: SearchReviewDeps,
+): Promise<{ source: LiteratureSource; afterRecord: NonNullable<RunSearchDeps['afterRecord']> }> {
+  const watch = deps.watch!;
+  const pending = new Map((await watch.pendingPreprints(protocol.id)).map((p) => [p.preprintId, p]));
+  return {
+    source: {
+      name: source.name,
+      search: async function* (query, window, options) {
+        yield* source.search(query, window, options);
+        if (pending.size > 0) yield* source.recheckPreprints([...pending.keys()], window, options);
+      },
+      ...(source.requestCounts ? { requestCounts: () => source.requestCounts!() } : {}),
+    },
+    afterRecord: async (citation, outcome) => {
+      if (!citation.sourceRecordId.startsWith(PREPRINT_RECORD)) return;
+      const preprintId = citation.sourceRecordId.slice(PREPRINT_RECORD.length);
+      const published = publishedVersionPmid(citation);
+      const stored = pending.get(preprintId);
+      const at = deps.clock().toISOString();
+      if (published && stored && outcome.citationId !== stored.citationId) {
+        await deps.dedup?.possibleDuplicates.recordPossibleDuplicate(protocol.id, {
+          citationId: outcome.citationId,
+          twinId: stored.citationId,
+          reason: `Europe PMC links preprint ${preprintId} to its published version, PMID ${published}`,
+          score: 1,
+          foundAt: at,
+        });
+      }
+      await watch.recordPreprint({
+        reviewId: protocol.id,
+        preprintId,
+        citationId: stored?.citationId ?? outcome.citationId,
+        publishedPmid: published,
+        at,
+      });
+    },
+  };
+}
+
 /** The run source as something runSearch can stream (a literature source, or a watch/registry adapted). */
 async function runnable(
   protocol: Protocol,
   planned: PlannedRun,
   source: Exclude<ReviewSource, UnavailableSource>,
   deps: SearchReviewDeps,
-): Promise<{ source: LiteratureSource; query?: string }> {
+): Promise<{ source: LiteratureSource; query?: string; afterRecord?: RunSearchDeps['afterRecord'] }> {
+  if (planned.source === 'preprints' && 'recheckPreprints' in source && deps.watch) {
+    return preprintsRun(protocol, source as LiteratureSource & PreprintRecheck, deps);
+  }
   if (planned.kind === 'literature' && 'search' in source) return { source };
   if (planned.kind === 'registry' && 'registrations' in source && planned.entry.name === 'clinicaltrials') {
     const query = { conditions: planned.entry.conditions, term: planned.entry.query ?? null };
@@ -161,7 +227,7 @@ export async function searchReview(
           ...(run.query ? { query: run.query } : {}),
           ...(planned.kind === 'registry' ? { registry: true } : {}),
         },
-        { ...deps, source: run.source },
+        { ...deps, source: run.source, ...(run.afterRecord ? { afterRecord: run.afterRecord } : {}) },
       );
       results.push({ reviewId: protocol.id, source: name, status: 'succeeded', run: done });
     } catch (error) {

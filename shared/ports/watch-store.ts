@@ -33,6 +33,24 @@ export interface CitationWatchStore {
   seededStudies(reviewId: string, source: string): Promise<Set<string>>;
   /** Marks studies seeded by `source` (a marker per study; marking again changes nothing). */
   markSeeded(reviewId: string, source: string, studyIds: readonly string[], at: string): Promise<void>;
+  /**
+   * Records a preprint the preprints source stored: 'pending' while no published version is known (it is
+   * looked up again each run), 'linked' once it is. A linked preprint stays linked.
+   */
+  recordPreprint(preprint: StoredPreprint): Promise<void>;
+  /** The preprints still waiting for their published version. */
+  pendingPreprints(reviewId: string): Promise<StoredPreprint[]>;
+}
+
+export interface StoredPreprint {
+  reviewId: string;
+  /** Europe PMC's id of the preprint, e.g. "PPR123456". */
+  preprintId: string;
+  /** The citation the preprint was stored as. */
+  citationId: string;
+  /** The published version's PMID once Europe PMC links it; null while pending. */
+  publishedPmid: string | null;
+  at: string;
 }
 
 export interface StoredRegistration {

@@ -5,12 +5,15 @@
 // | study relation | `REVIEW#<reviewId>` | `RELATION#<citationId>#<studyId>#<cites or cited-by>` | type "study-relation", reviewId, citationId, studyId, direction, sources (string set), firstFoundAt |
 // | seed marker | `REVIEW#<reviewId>` | `WATCH_SEEDED#<source>#<studyId>` | type "watch-seeded", source, studyId, seededAt |
 // | registration | `REVIEW#<reviewId>` | `TRIAL#<registry>#<id>` (TRIAL#clinicaltrials#NCT01234567) | type "trial-registration", registration (map), lastUpdatePosted, firstSeenAt, updatedAt |
+// | preprint | `REVIEW#<reviewId>` | `PREPRINT#<Europe PMC id>` | type "preprint", preprintId, citationId, publishedPmid (null while pending), status ("pending" or "linked"), at |
 //
 // Access patterns, single-item writes that are no-ops or the same change when repeated:
 // - a relation: UpdateItem ADD sources :source, SET firstFoundAt if_not_exists: a relation two sources report
 //   is one item listing both; listed with a Query on RELATION#.
 // - seed markers: PutItem (the same item again changes nothing that matters); read with a Query on
 //   WATCH_SEEDED#<source>#.
+// - a preprint: PutItem of a pending one only if absent or pending; a linked one replaces it (a linked preprint
+//   never goes back to pending); the pending ones are a Query on PREPRINT# filtered on status.
 // - a registration: PutItem if absent ('new'); else UpdateItem conditional on a stored lastUpdatePosted older
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -23,6 +26,7 @@ import type {
   CitationWatchStore,
   OngoingStudyStore,
   RegistrationOutcome,
+  StoredPreprint,
   StoredRegistration,
   StoredRelation,
 } from '../../ports/watch-store.ts';
@@ -33,6 +37,7 @@ import { type ItemKey, reviewPk } from './table-design.ts';
 export const RELATION_PREFIX = 'RELATION#';
 export const SEEDED_PREFIX = 'WATCH_SEEDED#';
 export const TRIAL_PREFIX = 'TRIAL#';
+export const PREPRINT_PREFIX = 'PREPRINT#';
 
 function part(value: string, what: string): string {
   if (value === '' || value.includes('#'))
@@ -78,6 +83,15 @@ const relationSchema = z.object({
 });
 
 const seededSchema = z.object({ studyId: z.string() });
+
+const preprintSchema = z.object({
+  reviewId: z.string(),
+  preprintId: z.string(),
+  citationId: z.string(),
+  publishedPmid: z.string().nullable(),
+  status: z.enum(['pending', 'linked']),
+  at: z.string(),
+});
 
 const registrationSchema = z.object({
   registry: z.string(),
@@ -167,6 +181,41 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
         throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
       }
     }
+  }
+
+  async recordPreprint(preprint: StoredPreprint): Promise<void> {
+    const key = {
+      pk: reviewPk(preprint.reviewId),
+      sk: `${PREPRINT_PREFIX}${part(preprint.preprintId, 'a preprint id')}`,
+    };
+    const linked = preprint.publishedPmid !== null;
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { ...key, type: 'preprint', ...preprint, status: linked ? 'linked' : 'pending' },
+          // A pending record never replaces a linked one.
+          ...(linked
+            ? {}
+            : {
+                ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':pending': 'pending' },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (!linked && isConditionFailure(error)) return;
+      throw toStoreError(error, 'PutItem', this.describe(preprint.reviewId, key));
+    }
+  }
+
+  async pendingPreprints(reviewId: string): Promise<StoredPreprint[]> {
+    const items = await this.query(reviewId, PREPRINT_PREFIX, `the preprints of review "${reviewId}"`);
+    return items
+      .map((item) => this.parse(preprintSchema, item, `a preprint of review "${reviewId}"`))
+      .filter((p) => p.status === 'pending')
+      .map(({ status: _status, ...preprint }) => preprint);
   }
 
   async recordRegistration(

@@ -15,6 +15,7 @@
 //    changed while it was paged), a cursor that stops advancing early, or an end reached with fewer records
 //    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
 import type { Citation } from '../../domain/citation/citation.ts';
+import { publishedVersionPmid } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
 import { citationFromEuropePmc, type EuropePmcResult, europePmcRecordId } from './europepmc-record.ts';
@@ -134,6 +135,30 @@ export class EuropePmcSource implements LiteratureSource {
   /** The record as this source provides it (its name is the provenance). */
   citation(result: EuropePmcResult): Citation {
     return { ...citationFromEuropePmc(result), source: this.name };
+  }
+
+  /**
+   * The current records of stored preprints still waiting for their published version (Europe PMC ids,
+   * "PPR..."), 50 a search: those Europe PMC now links to a published version come back as a batch, to be
+   * recorded again under the published version's PMID.
+   */
+  async *recheckPreprints(
+    preprintIds: readonly string[],
+    window: SearchWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<SearchEvent, void, undefined> {
+    for (let start = 0; start < preprintIds.length; start += 50) {
+      const chunk = preprintIds.slice(start, start + 50);
+      const query = `SRC:PPR AND (${chunk.map((id) => `EXT_ID:${id}`).join(' OR ')})`;
+      for await (const page of europePmcQueryPages(this.client, query, {
+        pageSize: this.pageSize,
+        label: `${this.name}: looking up ${chunk.length} preprints for their published version`,
+        signal: options.signal,
+      })) {
+        const linked = page.results.map((r) => this.citation(r)).filter((c) => publishedVersionPmid(c));
+        if (linked.length > 0) yield { type: 'batch', window, citations: linked, deletedIds: [] };
+      }
+    }
   }
 
   async *search(
