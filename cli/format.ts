@@ -15,7 +15,7 @@ export function describeRun(run: RunLog): string {
         }`
       : `  found ${c.found} registrations: ${c.new} new, ${c.updated} updated, ${c.alreadyKnown} unchanged (ongoing studies, not screened)`,
   ];
-  if (run.requests) lines.push(`  requests: ${describeRequests(run.requests)}`);
+  if (run.requests) lines.push(`  sent ${describeRequests(run.requests)}`);
   for (const warning of run.warnings) lines.push(`  warning: ${warning}`);
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');

@@ -67,6 +67,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     protocolsDir: config.protocolsDir,
     logRetention: config.logRetentionDays as RetentionDays,
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
+    openAlex: { apiKeySecret: config.openAlexApiKeySecret },
     ses: { sender: config.sesSender, recipients: config.digestRecipients },
     reportPublicBaseUrl: config.reportPublicBaseUrl,
     cognitoDomainPrefix:

@@ -1,9 +1,11 @@
 // The monitor's commands as a user runs them: the real `living-review` binary in child processes, against a
-// loopback E-utilities stand-in (NCBI_EUTILS_BASE_URL) and the embedded store in a fresh data directory.
+// loopback E-utilities stand-in (NCBI_EUTILS_BASE_URL), a loopback Europe PMC (EUROPEPMC_BASE_URL: the IESM
+// protocol's citation watch) and the embedded store in a fresh data directory.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLivingReview } from '../../support/cli-binary.ts';
+import { type EuropePmcStandIn, startEuropePmcStandIn } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../../../cli/demo/stand-in-corpus.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
@@ -14,6 +16,7 @@ const livingReview = (args: string[], env: Record<string, string> = {}) =>
   runLivingReview(args, { ...process.env, ...env });
 
 let standIn: EutilsStandIn;
+let europePmc: EuropePmcStandIn;
 let dataDir: string;
 let demoDir: string;
 
@@ -24,23 +27,33 @@ beforeAll(async () => {
     'efetch_pubmed_vernacular_numeric_entities_2025.xml',
   ].flatMap((name) => corpusFromPubmedXml(readFileSync(join(recorded, name), 'utf8'), name));
   standIn = await startEutilsStandIn({ corpus });
+  europePmc = await startEuropePmcStandIn({ corpus: [] });
   dataDir = makeTempDataDir('cli');
   demoDir = makeTempDataDir('cli-demo');
 });
 
 afterAll(async () => {
   await standIn?.close();
+  await europePmc?.close();
   if (dataDir) await removeDataDir(dataDir);
   if (demoDir) await removeDataDir(demoDir);
 });
 
 describe('living-review run / queue / runs', () => {
   it('runs the due IESM review, then finds it not due, and --force adds nothing new', async () => {
-    const env = { NCBI_EUTILS_BASE_URL: standIn.baseUrl };
+    const env = {
+      NCBI_EUTILS_BASE_URL: standIn.baseUrl,
+      EUROPEPMC_BASE_URL: europePmc.baseUrl,
+      OPENALEX_API_KEY: '',
+    };
     const first = await livingReview(['run', '--data', dataDir], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/iesm \/ pubmed: succeeded .*window 2022-05-27 to \d{4}-\d{2}-\d{2}/);
     expect(first.stdout).toContain('found 3, fetched 3: 3 new (queued 3), 0 already known, 0 duplicates');
+    expect(first.stdout).toMatch(/sent 2 requests \(esearch 1, efetch 1\)/);
+    // The citation watch: no study is included yet, so Europe PMC is asked nothing; OpenAlex has no key.
+    expect(first.stdout).toMatch(/iesm \/ citations-europepmc: succeeded/);
+    expect(first.stdout).toMatch(/iesm \/ citations-openalex: skipped: no OpenAlex api key/);
 
     const second = await livingReview(['run', '--data', dataDir], env);
     expect(second.code).toBe(0);
@@ -67,7 +80,9 @@ describe('living-review run / queue / runs', () => {
     }
 
     const runs = await livingReview(['runs', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
-    const logs = JSON.parse(runs.stdout) as { outcome: string; query: string }[];
+    const logs = (JSON.parse(runs.stdout) as { outcome: string; query: string; source: string }[]).filter(
+      (log) => log.source === 'pubmed',
+    );
     expect(logs).toHaveLength(2);
     expect(logs.every((log) => log.outcome === 'succeeded')).toBe(true);
     expect(logs[0]?.query).toBe(

@@ -118,8 +118,15 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
 
     // Assess
     expect(result.reviewId).toBe('iesm');
-    expect(result.results).toHaveLength(1);
-    const [pubmed] = result.results;
+    // PubMed, and the protocol's citation watch: Europe PMC's (no study included yet: nothing to ask) and
+    // OpenAlex's, skipped without a key.
+    expect(result.results.map((r) => [r.source, r.status])).toEqual([
+      ['pubmed', 'succeeded'],
+      ['citations-europepmc', 'succeeded'],
+      ['citations-openalex', 'skipped'],
+    ]);
+    const pubmed = result.results.find((r) => r.source === 'pubmed');
+    expect(pubmed?.requests).toEqual({ esearch: 1, efetch: expect.any(Number) });
     expect(pubmed?.status).toBe('succeeded');
     expect(pubmed?.window).toEqual({ from: iesm.monitoringStart, to: today });
     expect(pubmed?.counts?.found).toBe(sinceStart.length);
@@ -134,8 +141,9 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
     for (const entry of queue) expect(expectedPmids).toContain(entry.pmid);
     const watermark = await store.getWatermark('iesm', 'pubmed');
     expect(watermark?.completedThrough).toBe(isoDay(new Date(Date.now() - 86_400_000)));
-    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    const runLog = (await store.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(runLog).toMatchObject({ runId: pubmed?.runId, outcome: 'succeeded', reviewId: 'iesm' });
+    expect(runLog?.requests).toEqual(pubmed?.requests);
 
     // The requests NCBI would have seen: the protocol's query, tool and email, no api_key (no secret configured).
     const sent = standIn.requests.slice(before);
@@ -154,6 +162,8 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
     const result = await handler(scheduled(), lambdaContext('search-review'));
     expect(result.results).toEqual([
       expect.objectContaining({ source: 'pubmed', status: 'not-due', nextDueAt: expect.any(String) }),
+      expect.objectContaining({ source: 'citations-europepmc', status: 'not-due' }),
+      expect.objectContaining({ source: 'citations-openalex', status: 'skipped' }),
     ]);
     expect(standIn.requests.length).toBe(before);
   });
@@ -246,8 +256,10 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
     expect(error.message).toMatch(/review "iesm": pubmed run .* failed: .*503/);
     expect(error.result.results[0]).toMatchObject({ source: 'pubmed', status: 'failed' });
     expect(standIn.faults.pending()).toBe(0);
-    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    const runLog = (await store.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(runLog).toMatchObject({ outcome: 'failed', runId: error.result.results[0]?.runId });
+    // The other sources ran all the same.
+    expect(error.result.results[1]).toMatchObject({ source: 'citations-europepmc', status: 'succeeded' });
     expect(await store.getWatermark('iesm', 'pubmed')).toEqual(watermark);
   });
 
@@ -257,12 +269,14 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
     expect(result.results.map((r) => [r.source, r.status])).toEqual([
       ['pubmed', 'succeeded'],
       ['europepmc', 'succeeded'],
+      ['citations-europepmc', 'succeeded'],
+      ['citations-openalex', 'skipped'],
     ]);
     const europe = result.results[1]!;
     expect(europe.counts).toMatchObject({ found: europePmcCorpus.length, new: europePmcCorpus.length });
     expect(europePmcStandIn.requests.length).toBeGreaterThan(europeBefore);
     const runs = await store.listRunLogs('two-sources');
-    expect(runs.map((r) => r.source).sort()).toEqual(['europepmc', 'pubmed']);
+    expect(runs.map((r) => r.source).sort()).toEqual(['citations-europepmc', 'europepmc', 'pubmed']);
     expect(await store.getWatermark('two-sources', 'europepmc')).not.toBeNull();
   });
 
@@ -276,7 +290,9 @@ describe('Function: search-review handler (scheduled event, embedded store, loop
 });
 
 describe('Function: search-review on the search-request queue (SQS FIFO batches, partial batch responses)', () => {
-  const runLogsOf = async (reviewId: string) => store.listRunLogs(reviewId);
+  /** The run logs of the literature searches (the citation watch runs beside them, logged on its own). */
+  const runLogsOf = async (reviewId: string) =>
+    (await store.listRunLogs(reviewId)).filter((r) => !r.source.startsWith('citations-'));
 
   it('answers a batch message by message: unreadable and unknown-review messages are reported, the rest done', async () => {
     // Prepare: a forced search, a body that is not JSON, a review without a protocol, and a second delivery of
@@ -436,7 +452,7 @@ describe('Function: search-review as bundled for Lambda', () => {
       client: h.embedded.client,
       tableName: 'fn-search-review-bundle',
     });
-    const [run] = await bundleStore.listRunLogs('iesm');
+    const run = (await bundleStore.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(run).toMatchObject({
       outcome: 'succeeded',
       window: { from: iesm.monitoringStart, to: today },
