@@ -89,6 +89,8 @@ export interface EuropePmcStandIn {
     pending(): number;
   };
   addRecords(records: readonly EuropePmcCorpusRecord[]): void;
+  /** Europe PMC changed a record it holds (e.g. linked a preprint to its published version). */
+  replaceRecord(record: EuropePmcCorpusRecord): void;
   close(): Promise<void>;
 }
 
@@ -299,6 +301,12 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
         ids.add(id);
         records.push(record);
       }
+      records.sort(order);
+    },
+    replaceRecord: (record) => {
+      const index = records.findIndex((r) => r.source === record.source && r.id === record.id);
+      if (index < 0) throw new Error(`the stand-in holds no ${record.source}/${record.id}`);
+      records[index] = record;
       records.sort(order);
     },
     close: () => server.close(),
