@@ -20,6 +20,7 @@ import { LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
   httpBaseUrl,
+  positiveInt,
   retryLimitDefaults,
   retryLimitFields,
   withTrailingSlash,
@@ -33,7 +34,7 @@ export class CrossrefError extends LivingReviewError {}
 
 export const DEFAULT_CROSSREF_BASE_URL = 'https://api.crossref.org/';
 export const DOIS_PER_REQUEST = 20;
-const ROWS = 1000;
+export const MAX_CROSSREF_ROWS = 1000;
 
 export interface CrossrefConfig {
   baseUrl: string;
@@ -43,6 +44,8 @@ export interface CrossrefConfig {
   maxAttempts: number;
   maxRetryTimeMs: number;
   requestsPerSecond: number;
+  /** Works per page, 1 to 1000. */
+  rows: number;
 }
 
 const configSchema = z.object({
@@ -50,11 +53,12 @@ const configSchema = z.object({
   email: z.email().optional(),
   ...retryLimitFields,
   requestsPerSecond: z.coerce.number().positive(),
+  rows: positiveInt.max(MAX_CROSSREF_ROWS, `at most ${MAX_CROSSREF_ROWS}`),
 });
 
 /**
  * Reads CROSSREF_BASE_URL, CROSSREF_EMAIL, CROSSREF_TIMEOUT_MS, CROSSREF_MAX_ATTEMPTS,
- * CROSSREF_MAX_RETRY_TIME_MS and CROSSREF_REQUESTS_PER_SECOND.
+ * CROSSREF_MAX_RETRY_TIME_MS, CROSSREF_REQUESTS_PER_SECOND and CROSSREF_ROWS.
  */
 export function crossrefConfigFromEnv(
   env: Record<string, string | undefined>,
@@ -70,8 +74,14 @@ export function crossrefConfigFromEnv(
       maxAttempts: 'CROSSREF_MAX_ATTEMPTS',
       maxRetryTimeMs: 'CROSSREF_MAX_RETRY_TIME_MS',
       requestsPerSecond: 'CROSSREF_REQUESTS_PER_SECOND',
+      rows: 'CROSSREF_ROWS',
     },
-    defaults: { baseUrl: DEFAULT_CROSSREF_BASE_URL, ...retryLimitDefaults, requestsPerSecond: 5 },
+    defaults: {
+      baseUrl: DEFAULT_CROSSREF_BASE_URL,
+      ...retryLimitDefaults,
+      requestsPerSecond: 5,
+      rows: MAX_CROSSREF_ROWS,
+    },
     env,
     overrides,
   });
@@ -267,7 +277,7 @@ export class CrossrefClient {
   ): Promise<CrossrefPage> {
     const params = new URLSearchParams({
       filter: dois.map((doi) => `${name}:${doi}`).join(','),
-      rows: String(ROWS),
+      rows: String(this.config.rows),
       cursor,
     });
     if (this.config.email) params.set('mailto', this.config.email);
