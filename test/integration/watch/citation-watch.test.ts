@@ -16,6 +16,7 @@ import {
 import type { ApiFault } from '../../../cli/demo/json-api-stand-in.ts';
 import { type OpenAlexStandIn, startOpenAlexStandIn } from '../../../cli/demo/openalex-stand-in.ts';
 import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoDigestStore } from '../../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoWatchStore } from '../../../shared/adapters/dynamodb/watch-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
@@ -28,6 +29,7 @@ import { OpenAlexCitationWatch } from '../../../shared/adapters/openalex/openale
 import { OpenAlexClient, openAlexConfigFromEnv } from '../../../shared/adapters/openalex/openalex-client.ts';
 import { reviewSourcesFromEnv } from '../../../shared/adapters/review-sources.ts';
 import { type ReviewSource, type SourceRunResult, searchReview } from '../../../shared/app/search-review.ts';
+import { gatherDigest } from '../../../shared/app/send-digest.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
@@ -207,6 +209,20 @@ describe('the citation watch, Europe PMC and OpenAlex together', () => {
     for (const source of ['citations-europepmc', 'citations-openalex']) {
       expect((await embedded.store.getWatermark(protocol.id, source))?.completedThrough).toBe('2026-11-23');
     }
+
+    // The digest names, for a found work, the study it cites, as both sources reported it once.
+    const { digest } = await gatherDigest(
+      protocol,
+      { from: null, through: now.toISOString() },
+      {
+        citations: embedded.store,
+        digests: new DynamoDigestStore({ client: embedded.client, tableName: embedded.tableName }),
+        watch: new DynamoWatchStore({ client: embedded.client, tableName: embedded.tableName }),
+        clock: () => now,
+      },
+    );
+    const seedCandidate = digest.candidates.find((c) => c.pmid === citingSeed.pmid);
+    expect(seedCandidate?.foundBy).toEqual([`cites ${screened!.title}`]);
 
     // Again: nothing new, and no seed fetched twice.
     const referencesBefore = europePmc.requests.filter((r) => r.path.endsWith('/references')).length;
