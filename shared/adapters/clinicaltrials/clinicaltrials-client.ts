@@ -24,7 +24,9 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { parseItems, parseJsonPage } from '../http/json-answer.ts';
+import { PoliteHttp } from '../http/polite-request.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryPolicy } from '../pubmed/retry.ts';
 
@@ -176,38 +178,14 @@ export function registrationOf(study: ClinicalTrialsStudy): TrialRegistration | 
 
 /** Reads one page: JSON, the page's shape, then every study's (a bad study fails the page). */
 export function parseStudiesPage(body: string): ClinicalTrialsPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = pageSchema.safeParse(json);
-  if (!page.success) {
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(
-      `the answer is not a page of studies (${issues}): "${snippet(body, 160)}"`,
-      true,
-    );
-  }
-  const studies = page.data.studies.map((raw, index) => {
-    const parsed = clinicalTrialsStudySchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new ClinicalTrialsError(
-        `study ${index + 1} of the page does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
-  });
-  return {
-    totalCount: page.data.totalCount ?? null,
-    nextPageToken: page.data.nextPageToken ?? null,
-    studies,
-  };
+  const page = parseJsonPage(body, pageSchema, 'a page of studies');
+  const studies = parseItems(
+    page.studies,
+    clinicalTrialsStudySchema,
+    (index) => `study ${index + 1} of the page`,
+    (message) => new ClinicalTrialsError(message),
+  );
+  return { totalCount: page.totalCount ?? null, nextPageToken: page.nextPageToken ?? null, studies };
 }
 
 export interface ClinicalTrialsClientOptions {
@@ -281,53 +259,41 @@ export class ClinicalTrialsRegistry implements TrialRegistry {
   ): AsyncGenerator<SearchEvent, void, undefined> {
     const label = `clinicaltrials window ${window.from}..${window.to}`;
     const fail = (message: string) => new ClinicalTrialsError(`${label}: ${message}`, { retryable: true });
-    const seen = new Set<string>();
-    let token: string | null = null;
-    let total: number | null = null;
-    for (let pages = 1; ; pages++) {
-      let page: ClinicalTrialsPage;
-      try {
-        page = await this.client.studies({ query, window, pageToken: token }, options);
-      } catch (error) {
-        if (error instanceof ClinicalTrialsError) {
-          throw new ClinicalTrialsError(`${label}: ${error.message}`, {
-            cause: error,
-            retryable: error.retryable,
-          });
+    const pages = reconciledPages<ClinicalTrialsStudy>({
+      first: null,
+      fetch: async (token) => {
+        try {
+          const page = await this.client.studies({ query, window, pageToken: token }, options);
+          return { count: page.totalCount, next: page.nextPageToken, items: page.studies };
+        } catch (error) {
+          if (error instanceof ClinicalTrialsError) {
+            throw new ClinicalTrialsError(`${label}: ${error.message}`, {
+              cause: error,
+              retryable: error.retryable,
+            });
+          }
+          throw error;
         }
-        throw error;
+      },
+      idOf: (study) => study.protocolSection.identificationModule.nctId,
+      noun: { one: 'study', many: 'studies' },
+      service: 'ClinicalTrials.gov',
+      fail,
+    });
+    let first = true;
+    for await (const page of pages) {
+      if (first) {
+        first = false;
+        yield { type: 'searched', window, count: page.count, queryTranslation: null, warnings: [] };
       }
-      if (total === null) {
-        if (page.totalCount === null)
-          throw fail('the first page states no totalCount (countTotal=true was sent)');
-        total = page.totalCount;
-        yield { type: 'searched', window, count: total, queryTranslation: null, warnings: [] };
-      }
-      const registrations: TrialRegistration[] = [];
-      for (const study of page.studies) {
-        const id = study.protocolSection.identificationModule.nctId;
-        if (seen.has(id)) throw fail(`study ${id} came back twice (page ${pages})`);
-        seen.add(id);
+      const registrations = page.items.map((study) => {
         const registration = registrationOf(study);
-        if (!registration) throw fail(`study ${id} has no LastUpdatePostDate`);
-        registrations.push(registration);
-      }
+        if (!registration) {
+          throw fail(`study ${study.protocolSection.identificationModule.nctId} has no LastUpdatePostDate`);
+        }
+        return registration;
+      });
       yield { type: 'registrations', window, registrations };
-      if (seen.size > total) throw fail(`received ${seen.size} studies, more than the ${total} counted`);
-      if (seen.size === total) return;
-      const next = page.nextPageToken;
-      if (next === null || next === token || page.studies.length === 0) {
-        throw fail(
-          `received ${seen.size} of ${total} studies: ClinicalTrials.gov ${
-            next === null
-              ? 'gave no nextPageToken'
-              : next === token
-                ? 'sent back the same page token'
-                : 'answered an empty page'
-          } on page ${pages}. The run stops here rather than report a smaller window as complete.`,
-        );
-      }
-      token = next;
     }
   }
 }

@@ -25,7 +25,9 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import { type AnswerMeta, AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
+import { type AnswerMeta, PoliteHttp } from '../http/polite-request.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryPolicy } from '../pubmed/retry.ts';
 
@@ -130,35 +132,14 @@ function day(parts: z.infer<typeof dateParts>): string | null {
 }
 
 export function parseCrossrefPage(body: string): CrossrefPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = listSchema.safeParse(json);
-  if (!page.success) {
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(`the answer is not a work list (${issues}): "${snippet(body, 160)}"`, true);
-  }
-  const notices = page.data.message.items.map((raw, index) => {
-    const parsed = noticeSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new CrossrefError(
-        `Crossref work ${index + 1} of the page does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
-  });
-  return {
-    total: page.data.message['total-results'],
-    nextCursor: page.data.message['next-cursor'] ?? null,
-    notices,
-  };
+  const page = parseJsonPage(body, listSchema, 'a work list');
+  const notices = parseItems(
+    page.message.items,
+    noticeSchema,
+    (index, raw) => `Crossref work ${index + 1} of the page${idOf(raw, 'DOI')}`,
+    (message) => new CrossrefError(message),
+  );
+  return { total: page.message['total-results'], nextCursor: page.message['next-cursor'] ?? null, notices };
 }
 
 /** "50" per "1s" -> 50 requests per second; null when the headers are absent or unreadable. */
@@ -233,32 +214,21 @@ export class CrossrefClient {
 
   /** Every work of filter `<name>:<doi>,...`, paged with cursors and reconciled with total-results. */
   private async *all(name: 'updates' | 'doi', dois: readonly string[], signal?: AbortSignal) {
-    const seen = new Set<string>();
-    let cursor = '*';
-    let total: number | null = null;
-    for (let pages = 1; ; pages++) {
-      const page = await this.page(name, dois, cursor, signal);
-      if (total === null) total = page.total;
-      for (const work of page.notices) {
-        if (seen.has(work.DOI)) {
-          throw new CrossrefError(`Crossref listed ${work.DOI} twice (filter ${name}, page ${pages})`, {
-            retryable: true,
-          });
-        }
-        seen.add(work.DOI);
-        yield work;
-      }
-      if (seen.size >= total) return;
-      if (page.nextCursor === null || page.nextCursor === cursor || page.notices.length === 0) {
-        throw new CrossrefError(
-          `Crossref: received ${seen.size} of ${total} works (filter ${name}, ${dois.length} DOIs; the cursor ${
-            page.nextCursor === cursor ? 'repeated' : 'ended'
-          } on page ${pages}); the watch stops rather than miss a notice`,
-          { retryable: true },
-        );
-      }
-      cursor = page.nextCursor;
-    }
+    const pages = reconciledPages<CrossrefPage['notices'][number]>({
+      first: '*',
+      fetch: async (cursor) => {
+        const page = await this.page(name, dois, cursor ?? '*', signal);
+        return { count: page.total, next: page.nextCursor, items: page.notices };
+      },
+      idOf: (work) => work.DOI,
+      noun: { one: 'work', many: 'works' },
+      service: 'Crossref',
+      fail: (message) =>
+        new CrossrefError(`Crossref works (filter ${name}, ${dois.length} DOIs): ${message}`, {
+          retryable: true,
+        }),
+    });
+    for await (const page of pages) yield* page.items;
   }
 
   requestCounts(): RequestCounts {

@@ -22,7 +22,8 @@ import {
   withTrailingSlash,
 } from '../http/client-config.ts';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
-import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
+import { AttemptFailure, PoliteHttp } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
 import {
@@ -139,71 +140,34 @@ export interface EuropePmcApi {
 
 /** Reads one page: JSON, the page's shape, then every result's shape (a bad result fails the page). */
 export function parseEuropePmcPage(body: string): EuropePmcPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = europePmcPageSchema.safeParse(json);
-  if (!page.success) {
+  const page = parseJsonPage(body, europePmcPageSchema, 'a search result page', (json) => {
     const error = json as { errCode?: unknown; errMsg?: unknown } | null;
-    if (error && typeof error === 'object' && (error.errMsg !== undefined || error.errCode !== undefined)) {
-      throw new AttemptFailure(
-        `Europe PMC answered an error: ${String(error.errMsg ?? '')} (code ${String(error.errCode ?? '?')})`,
-        false,
-      );
-    }
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(
-      `the answer is not a search result page (${issues}): "${snippet(body, 160)}"`,
-      true,
-    );
-  }
-  const results = page.data.resultList.result.map((raw, index) => {
-    const parsed = europePmcResultSchema.safeParse(raw);
-    if (!parsed.success) {
-      const id = (raw as { id?: unknown } | null)?.id;
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new EuropePmcError(
-        `Europe PMC result ${index + 1} of the page${id === undefined ? '' : ` (id ${String(id)})`} does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
+    return error && typeof error === 'object' && (error.errMsg !== undefined || error.errCode !== undefined)
+      ? new AttemptFailure(
+          `Europe PMC answered an error: ${String(error.errMsg ?? '')} (code ${String(error.errCode ?? '?')})`,
+          false,
+        )
+      : null;
   });
-  return { hitCount: page.data.hitCount, nextCursorMark: page.data.nextCursorMark ?? null, results };
+  const results = parseItems(
+    page.resultList.result,
+    europePmcResultSchema,
+    (index, raw) => `Europe PMC result ${index + 1} of the page${idOf(raw)}`,
+    (message) => new EuropePmcError(message),
+  );
+  return { hitCount: page.hitCount, nextCursorMark: page.nextCursorMark ?? null, results };
 }
 
 /** Reads one page of the references endpoint; a reference of the wrong shape fails the page. */
 export function parseReferencePage(body: string): EuropePmcReferencePage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = europePmcReferencePageSchema.safeParse(json);
-  if (!page.success) {
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(`the answer is not a reference list (${issues}): "${snippet(body, 160)}"`, true);
-  }
-  const references = page.data.referenceList.reference.map((raw, index) => {
-    const parsed = europePmcReferenceSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new EuropePmcError(
-        `Europe PMC reference ${index + 1} of the page does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
-  });
-  return { hitCount: page.data.hitCount, references };
+  const page = parseJsonPage(body, europePmcReferencePageSchema, 'a reference list');
+  const references = parseItems(
+    page.referenceList.reference,
+    europePmcReferenceSchema,
+    (index) => `Europe PMC reference ${index + 1} of the page`,
+    (message) => new EuropePmcError(message),
+  );
+  return { hitCount: page.hitCount, references };
 }
 
 export class EuropePmcClient implements EuropePmcApi {

@@ -18,6 +18,7 @@ import type { Citation } from '../../domain/citation/citation.ts';
 import { publishedVersionPmid } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 import { citationFromEuropePmc, type EuropePmcResult, europePmcRecordId } from './europepmc-record.ts';
 
 export interface EuropePmcSourceOptions {
@@ -51,69 +52,40 @@ export interface EuropePmcQueryPage {
 }
 
 /**
- * Every record of one query, page by page (cursorMark): fails with EuropePmcError, prefixed with `label`,
- * rather than return fewer records than counted, a record twice, or pages counted differently.
+ * Every record of one query, page by page (cursorMark), reconciled with its hitCount (../http/reconciled-pages.ts):
+ * fails with EuropePmcError, prefixed with `label`, rather than return fewer records than counted, a record
+ * twice, or pages counted differently.
  */
 export async function* europePmcQueryPages(
   client: EuropePmcApi,
   fullQuery: string,
   options: { pageSize: number; label: string; signal?: AbortSignal | undefined },
 ): AsyncGenerator<EuropePmcQueryPage, void, undefined> {
-  const fail = (message: string) => new EuropePmcError(`${options.label}: ${message}`, { retryable: true });
-  const seen = new Set<string>();
-  let cursorMark = '*';
-  let hitCount: number | null = null;
-  let pages = 0;
-  for (;;) {
-    let page: Awaited<ReturnType<EuropePmcApi['search']>>;
-    try {
-      page = await client.search(
-        { query: fullQuery, cursorMark, pageSize: options.pageSize },
-        options.signal ? { signal: options.signal } : {},
-      );
-    } catch (error) {
-      if (error instanceof EuropePmcError) {
-        throw new EuropePmcError(`${options.label}: ${error.message}`, {
-          cause: error,
-          retryable: error.retryable,
-        });
+  const pages = reconciledPages<EuropePmcResult>({
+    first: '*',
+    fetch: async (cursorMark) => {
+      try {
+        const page = await client.search(
+          { query: fullQuery, cursorMark: cursorMark ?? '*', pageSize: options.pageSize },
+          options.signal ? { signal: options.signal } : {},
+        );
+        return { count: page.hitCount, next: page.nextCursorMark, items: page.results };
+      } catch (error) {
+        if (error instanceof EuropePmcError) {
+          throw new EuropePmcError(`${options.label}: ${error.message}`, {
+            cause: error,
+            retryable: error.retryable,
+          });
+        }
+        throw error;
       }
-      throw error;
-    }
-    pages++;
-    if (hitCount === null) {
-      hitCount = page.hitCount;
-    } else if (page.hitCount !== hitCount) {
-      throw fail(
-        `page ${pages} counts ${page.hitCount} records where the first page counted ${hitCount}: the window changed while it was being paged. Run it again.`,
-      );
-    }
-    for (const result of page.results) {
-      const id = europePmcRecordId(result);
-      if (seen.has(id)) {
-        throw fail(`record ${id} came back twice (again on page ${pages}); the cursor is not a stable list`);
-      }
-      seen.add(id);
-    }
-    if (seen.size > hitCount) {
-      throw fail(`fetched ${seen.size} records, more than the ${hitCount} counted`);
-    }
-    yield { hitCount, results: page.results };
-    if (seen.size === hitCount) return;
-    const next = page.nextCursorMark;
-    if (next === null || next === cursorMark || page.results.length === 0) {
-      throw fail(
-        `fetched ${seen.size} of ${hitCount} records: Europe PMC ${
-          page.results.length === 0
-            ? 'answered an empty page (the end of the results)'
-            : next === null
-              ? 'gave no next cursor'
-              : `sent back the same cursor (${next}): it does not advance`
-        } on page ${pages}. The run stops here rather than report a smaller window as complete.`,
-      );
-    }
-    cursorMark = next;
-  }
+    },
+    idOf: europePmcRecordId,
+    noun: { one: 'record', many: 'records' },
+    service: 'Europe PMC',
+    fail: (message) => new EuropePmcError(`${options.label}: ${message}`, { retryable: true }),
+  });
+  for await (const page of pages) yield { hitCount: page.count, results: page.items };
 }
 
 export class EuropePmcSource implements LiteratureSource {

@@ -15,6 +15,7 @@ import type { StudyRelation, WatchedStudy } from '../../domain/watch/study-relat
 import type { SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import type { CitationWatchRequest, CitationWatchSource } from '../../ports/watch-sources.ts';
 import { describeBudget, MAX_OPENALEX_PER_PAGE, type OpenAlexApi, OpenAlexError } from './openalex-client.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 import { citationFromOpenAlex, type OpenAlexWork, openAlexId } from './openalex-work.ts';
 
 export const CITATIONS_OPENALEX = 'citations-openalex';
@@ -113,7 +114,7 @@ export class OpenAlexCitationWatch implements CitationWatchSource {
     for (const [field, wanted, keyOf] of lookups) {
       for (const chunk of chunks([...wanted.keys()], IDS_PER_FILTER)) {
         for await (const page of this.pages(`${field}:${chunk.join('|')}`, signal, RESOLVE_FIELDS)) {
-          for (const work of page.results) {
+          for (const work of page.items) {
             const studyId = wanted.get(keyOf(work) ?? '');
             if (studyId && !found.has(studyId)) {
               found.set(studyId, { workId: openAlexId(work.id), references: work.referenced_works ?? [] });
@@ -144,65 +145,45 @@ export class OpenAlexCitationWatch implements CitationWatchSource {
           warnings: [],
         };
       }
-      if (page.results.length > 0) {
+      if (page.items.length > 0) {
         yield {
           type: 'batch',
           window,
-          citations: page.results.map((work) => citationFromOpenAlex(work, this.name)),
+          citations: page.items.map((work) => citationFromOpenAlex(work, this.name)),
           deletedIds: [],
-          relations: page.results.map(relationsOf),
+          relations: page.items.map(relationsOf),
         };
       }
     }
   }
 
-  /** Every page of one filter, reconciled: each work once, a cursor that moves on, as many works as counted. */
-  private async *pages(filter: string, signal: AbortSignal | undefined, select?: readonly string[]) {
+  /** Every page of one filter, reconciled with its count (../http/reconciled-pages.ts). */
+  private pages(filter: string, signal: AbortSignal | undefined, select?: readonly string[]) {
     const label = `${this.name}: filter ${filter.length > 120 ? `${filter.slice(0, 120)}...` : filter}`;
-    const fail = (message: string) => new OpenAlexError(`${label}: ${message}`, { retryable: true });
-    const seen = new Set<string>();
-    let cursor = '*';
-    let count: number | null = null;
-    for (let pages = 1; ; pages++) {
-      let page: Awaited<ReturnType<OpenAlexApi['listWorks']>>;
-      try {
-        page = await this.client.listWorks(
-          { filter, cursor, perPage: this.perPage, ...(select ? { select } : {}) },
-          signal ? { signal } : {},
-        );
-      } catch (error) {
-        if (error instanceof OpenAlexError) {
-          throw new OpenAlexError(`${label}: ${error.message}`, { cause: error, retryable: error.retryable });
+    return reconciledPages<OpenAlexWork>({
+      first: '*',
+      fetch: async (cursor) => {
+        try {
+          const page = await this.client.listWorks(
+            { filter, cursor: cursor ?? '*', perPage: this.perPage, ...(select ? { select } : {}) },
+            signal ? { signal } : {},
+          );
+          return { count: page.count, next: page.nextCursor, items: page.results };
+        } catch (error) {
+          if (error instanceof OpenAlexError) {
+            throw new OpenAlexError(`${label}: ${error.message}`, {
+              cause: error,
+              retryable: error.retryable,
+            });
+          }
+          throw error;
         }
-        throw error;
-      }
-      if (count === null) count = page.count;
-      else if (page.count !== count) {
-        throw fail(`page ${pages} counts ${page.count} works where the first page counted ${count}`);
-      }
-      for (const work of page.results) {
-        if (seen.has(work.id)) throw fail(`work ${openAlexId(work.id)} came back twice (page ${pages})`);
-        seen.add(work.id);
-      }
-      yield page;
-      if (seen.size >= count) {
-        if (seen.size > count) throw fail(`received ${seen.size} works, more than the ${count} counted`);
-        return;
-      }
-      const next = page.nextCursor;
-      if (next === null || next === cursor || page.results.length === 0) {
-        throw fail(
-          `received ${seen.size} of ${count} works: OpenAlex ${
-            page.results.length === 0
-              ? 'answered an empty page'
-              : next === null
-                ? 'gave no next cursor'
-                : 'sent back the same cursor: it does not advance'
-          } on page ${pages}. The run stops here rather than report a smaller window as complete.`,
-        );
-      }
-      cursor = next;
-    }
+      },
+      idOf: (work) => openAlexId(work.id),
+      noun: { one: 'work', many: 'works' },
+      service: 'OpenAlex',
+      fail: (message) => new OpenAlexError(`${label}: ${message}`, { retryable: true }),
+    });
   }
 }
 

@@ -22,7 +22,8 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import { type AnswerMeta, AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
+import { type AnswerMeta, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
 import { type OpenAlexWork, openAlexListSchema, openAlexWorkSchema } from './openalex-work.ts';
@@ -169,32 +170,14 @@ export function describeBudget(budget: OpenAlexBudget): string {
 
 /** Reads one list page: JSON, the page's shape, then every work's shape (a bad work fails the page). */
 export function parseOpenAlexPage(body: string): OpenAlexPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = openAlexListSchema.safeParse(json);
-  if (!page.success) {
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(`the answer is not a list of works (${issues}): "${snippet(body, 160)}"`, true);
-  }
-  const results = page.data.results.map((raw, index) => {
-    const parsed = openAlexWorkSchema.safeParse(raw);
-    if (!parsed.success) {
-      const id = (raw as { id?: unknown } | null)?.id;
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new OpenAlexError(
-        `OpenAlex work ${index + 1} of the page${id === undefined ? '' : ` (${String(id)})`} does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
-  });
-  return { count: page.data.meta.count, nextCursor: page.data.meta.next_cursor ?? null, results };
+  const page = parseJsonPage(body, openAlexListSchema, 'a list of works');
+  const results = parseItems(
+    page.results,
+    openAlexWorkSchema,
+    (index, raw) => `OpenAlex work ${index + 1} of the page${idOf(raw)}`,
+    (message) => new OpenAlexError(message),
+  );
+  return { count: page.meta.count, nextCursor: page.meta.next_cursor ?? null, results };
 }
 
 export class OpenAlexClient implements OpenAlexApi {

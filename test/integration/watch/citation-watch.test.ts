@@ -333,7 +333,7 @@ const persistent: [string, ApiFault[], RegExp][] = [
   [
     'a partial page (a work left out)',
     [{ kind: 'slow', delayMs: 0 }, { kind: 'drop-record' }],
-    /received \d+ of \d+ works/,
+    /fetched \d+ of \d+ works/,
   ],
   [
     'a cursor that repeats',
