@@ -179,7 +179,11 @@ describe.each(transient)('Crossref, a transient fault: %s', (_name, fault) => {
 });
 
 const persistent: [string, ApiFault[], RegExp][] = [
-  ['a partial page (a work left out)', [{ kind: 'drop-record' }], /fetched 0 of 1 works: Crossref answered an empty page/],
+  [
+    'a partial page (a work left out)',
+    [{ kind: 'drop-record' }],
+    /fetched 0 of 1 works: Crossref answered an empty page/,
+  ],
   [
     'a cursor that repeats',
     [{ kind: 'slow', delayMs: 0 }, { kind: 'repeat-cursor' }],

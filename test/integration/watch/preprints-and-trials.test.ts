@@ -316,7 +316,11 @@ describe.each(transient)('ClinicalTrials.gov, a transient fault: %s', (_name, fa
 });
 
 const persistent: [string, ApiFault[], RegExp][] = [
-  ['a partial page (a study left out)', [{ kind: 'drop-record' }], /fetched 0 of 2 studies: ClinicalTrials.gov answered an empty page/],
+  [
+    'a partial page (a study left out)',
+    [{ kind: 'drop-record' }],
+    /fetched 0 of 2 studies: ClinicalTrials.gov answered an empty page/,
+  ],
   ['a page token that repeats', [{ kind: 'repeat-cursor' }], /study NCT04400002 came back twice/],
 ];
 
