@@ -9,7 +9,6 @@
 // counted fail the run). ClinicalTrials.gov asks for about 50 requests a minute per address: the process-wide
 // limiter keeps to CLINICALTRIALS_REQUESTS_PER_SECOND (0.8 by default). Failures and retries are the shared
 // polite client's (../http/polite-request.ts).
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import type { TrialRegistration } from '../../domain/watch/trial-registration.ts';
@@ -18,17 +17,16 @@ import type { SearchEvent, SearchWindow } from '../../ports/literature-source.ts
 import type { RegistryQuery, TrialRegistry } from '../../ports/watch-sources.ts';
 import {
   clientConfigFromEnv,
-  httpBaseUrl,
   positiveInt,
   retryLimitDefaults,
-  retryLimitFields,
+  type ServiceClientConfig,
+  serviceClientFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { PoliteHttp } from '../http/polite-request.ts';
+import { type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryPolicy } from '../pubmed/retry.ts';
+import { sharedRateLimiter } from '../pubmed/rate-limiter.ts';
 
 /** ClinicalTrials.gov failed, or answered with something that is not a complete page. */
 export class ClinicalTrialsError extends LivingReviewError {}
@@ -54,19 +52,12 @@ export const STUDY_FIELDS = [
   'HasResults',
 ];
 
-export interface ClinicalTrialsConfig {
-  baseUrl: string;
-  timeoutMs: number;
-  maxAttempts: number;
-  maxRetryTimeMs: number;
-  requestsPerSecond: number;
+export interface ClinicalTrialsConfig extends ServiceClientConfig {
   pageSize: number;
 }
 
 const configSchema = z.object({
-  baseUrl: httpBaseUrl,
-  ...retryLimitFields,
-  requestsPerSecond: z.coerce.number().positive(),
+  ...serviceClientFields,
   pageSize: positiveInt.max(MAX_CLINICALTRIALS_PAGE_SIZE, `at most ${MAX_CLINICALTRIALS_PAGE_SIZE}`),
 });
 
@@ -188,18 +179,11 @@ export function parseStudiesPage(body: string): ClinicalTrialsPage {
   return { totalCount: page.totalCount ?? null, nextPageToken: page.nextPageToken ?? null, studies };
 }
 
-export interface ClinicalTrialsClientOptions {
-  dispatcher?: Dispatcher;
-  rateLimiter?: RateLimiter;
-  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  random?: () => number;
-}
-
 export class ClinicalTrialsClient {
   readonly config: ClinicalTrialsConfig;
   private readonly http: PoliteHttp;
 
-  constructor(config: ClinicalTrialsConfig, options: ClinicalTrialsClientOptions = {}) {
+  constructor(config: ClinicalTrialsConfig, options: PoliteClientOptions = {}) {
     this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
     const rateLimiter =
       options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);

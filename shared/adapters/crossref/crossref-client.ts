@@ -11,7 +11,6 @@
 // and X-Rate-Limit-Interval headers are read and the process-wide limiter lowered to what they allow (it
 // starts at CROSSREF_REQUESTS_PER_SECOND, 5 by default); 429, 5xx, resets, timeouts and cut JSON are retried
 // (../http/polite-request.ts).
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
@@ -19,17 +18,16 @@ import type { DoiUpdate } from '../../domain/retraction/notices.ts';
 import { LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
-  httpBaseUrl,
   positiveInt,
   retryLimitDefaults,
-  retryLimitFields,
+  type ServiceClientConfig,
+  serviceClientFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { type AnswerMeta, PoliteHttp } from '../http/polite-request.ts';
+import { type AnswerMeta, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryPolicy } from '../pubmed/retry.ts';
 
 /** Crossref failed, or answered with something that is not a complete list. */
 export class CrossrefError extends LivingReviewError {}
@@ -38,23 +36,16 @@ export const DEFAULT_CROSSREF_BASE_URL = 'https://api.crossref.org/';
 export const DOIS_PER_REQUEST = 20;
 export const MAX_CROSSREF_ROWS = 1000;
 
-export interface CrossrefConfig {
-  baseUrl: string;
+export interface CrossrefConfig extends ServiceClientConfig {
   /** Sent as mailto: Crossref's polite pool. */
   email?: string | undefined;
-  timeoutMs: number;
-  maxAttempts: number;
-  maxRetryTimeMs: number;
-  requestsPerSecond: number;
   /** Works per page, 1 to 1000. */
   rows: number;
 }
 
 const configSchema = z.object({
-  baseUrl: httpBaseUrl,
+  ...serviceClientFields,
   email: z.email().optional(),
-  ...retryLimitFields,
-  requestsPerSecond: z.coerce.number().positive(),
   rows: positiveInt.max(MAX_CROSSREF_ROWS, `at most ${MAX_CROSSREF_ROWS}`),
 });
 
@@ -150,19 +141,12 @@ export function rateFromHeaders(headers: Readonly<Record<string, string>>): numb
   return limit / Number(interval[1]);
 }
 
-export interface CrossrefClientOptions {
-  dispatcher?: Dispatcher;
-  rateLimiter?: RateLimiter;
-  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  random?: () => number;
-}
-
 export class CrossrefClient {
   readonly config: CrossrefConfig;
   readonly rateLimiter: RateLimiter;
   private readonly http: PoliteHttp;
 
-  constructor(config: CrossrefConfig, options: CrossrefClientOptions = {}) {
+  constructor(config: CrossrefConfig, options: PoliteClientOptions = {}) {
     this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
     this.rateLimiter =
       options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);

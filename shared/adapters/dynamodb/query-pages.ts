@@ -1,6 +1,7 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
 // a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem. SDK errors become
-// StoreErrors naming what was read.
+// StoreErrors naming what was read. And telling a failed condition from any other failure of a write.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from './citation-store.ts';
@@ -63,4 +64,12 @@ export async function getItemConsistent(
   } catch (error) {
     throw toStoreError(error, 'GetItem', what);
   }
+}
+
+/** A conditional write whose condition did not hold (not an error: the item was not as expected). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
 }

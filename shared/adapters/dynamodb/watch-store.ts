@@ -16,7 +16,6 @@
 //   never goes back to pending); the pending ones are a Query on PREPRINT# filtered on status.
 // - a registration: PutItem if absent ('new'); else UpdateItem conditional on a stored lastUpdatePosted older
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { RelationDirection } from '../../domain/watch/study-relation.ts';
@@ -31,19 +30,13 @@ import type {
   StoredRelation,
 } from '../../ports/watch-store.ts';
 import { toStoreError } from './citation-store.ts';
-import { queryReviewPrefix } from './query-pages.ts';
-import { type ItemKey, reviewPk } from './table-design.ts';
+import { isConditionFailure, queryReviewPrefix } from './query-pages.ts';
+import { type ItemKey, keyPart, reviewPk } from './table-design.ts';
 
 export const RELATION_PREFIX = 'RELATION#';
 export const SEEDED_PREFIX = 'WATCH_SEEDED#';
 export const TRIAL_PREFIX = 'TRIAL#';
 export const PREPRINT_PREFIX = 'PREPRINT#';
-
-function part(value: string, what: string): string {
-  if (value === '' || value.includes('#'))
-    throw new RangeError(`${what} must be non-empty without "#": "${value}"`);
-  return value;
-}
 
 export function relationKey(
   reviewId: string,
@@ -53,21 +46,21 @@ export function relationKey(
 ): ItemKey {
   return {
     pk: reviewPk(reviewId),
-    sk: `${RELATION_PREFIX}${part(citationId, 'a citation id')}#${part(studyId, 'a study id')}#${direction}`,
+    sk: `${RELATION_PREFIX}${keyPart(citationId, 'a citation id')}#${keyPart(studyId, 'a study id')}#${direction}`,
   };
 }
 
 export function seededKey(reviewId: string, source: string, studyId: string): ItemKey {
   return {
     pk: reviewPk(reviewId),
-    sk: `${SEEDED_PREFIX}${part(source, 'a source')}#${part(studyId, 'a study id')}`,
+    sk: `${SEEDED_PREFIX}${keyPart(source, 'a source')}#${keyPart(studyId, 'a study id')}`,
   };
 }
 
 export function registrationKey(reviewId: string, registry: string, id: string): ItemKey {
   return {
     pk: reviewPk(reviewId),
-    sk: `${TRIAL_PREFIX}${part(registry, 'a registry')}#${part(id, 'a registry id')}`,
+    sk: `${TRIAL_PREFIX}${keyPart(registry, 'a registry')}#${keyPart(id, 'a registry id')}`,
   };
 }
 
@@ -118,13 +111,6 @@ const storedRegistrationSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
 
@@ -161,7 +147,7 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   async seededStudies(reviewId: string, source: string): Promise<Set<string>> {
     const items = await this.query(
       reviewId,
-      `${SEEDED_PREFIX}${part(source, 'a source')}#`,
+      `${SEEDED_PREFIX}${keyPart(source, 'a source')}#`,
       `the ${source} seed markers of review "${reviewId}"`,
     );
     return new Set(items.map((item) => this.parse(seededSchema, item, 'a seed marker').studyId));
@@ -186,7 +172,7 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   async recordPreprint(preprint: StoredPreprint): Promise<void> {
     const key = {
       pk: reviewPk(preprint.reviewId),
-      sk: `${PREPRINT_PREFIX}${part(preprint.preprintId, 'a preprint id')}`,
+      sk: `${PREPRINT_PREFIX}${keyPart(preprint.preprintId, 'a preprint id')}`,
     };
     const linked = preprint.publishedPmid !== null;
     try {

@@ -15,7 +15,12 @@
 // Requests are the client's, so Europe PMC's polite rate (5/s by default) holds across the run.
 import type { Citation } from '../../domain/citation/citation.ts';
 import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
-import type { StudyRelation, WatchedStudy } from '../../domain/watch/study-relation.ts';
+import {
+  notWatchedWarning,
+  type StudyRelation,
+  type WatchedStudy,
+  watchedStudies,
+} from '../../domain/watch/study-relation.ts';
 import type { SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import type { CitationWatchRequest, CitationWatchSource } from '../../ports/watch-sources.ts';
 import { type EuropePmcApi, EuropePmcError, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
@@ -54,15 +59,13 @@ export class EuropePmcCitationWatch implements CitationWatchSource {
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<SearchEvent, void, undefined> {
     const { window } = request;
-    const all = new Map([...request.studies, ...request.seeds].map((s) => [s.citationId, s]));
-    const ids = await this.resolve([...all.values()], options.signal);
-    const missing = [...all.values()].filter((s) => !ids.has(s.citationId));
+    const all = watchedStudies(request);
+    const ids = await this.resolve(all, options.signal);
+    const missing = all.filter((s) => !ids.has(s.citationId));
     if (missing.length > 0) {
       yield {
         type: 'warning',
-        message: `${missing.length} included ${missing.length === 1 ? 'study is' : 'studies are'} not in Europe PMC (no PMID, or a DOI it does not know), not watched there: ${missing
-          .map((s) => s.title.slice(0, 60))
-          .join('; ')}`,
+        message: notWatchedWarning('Europe PMC', 'no PMID, or a DOI it does not know', missing),
       };
     }
     for (const study of request.studies) {

@@ -10,22 +10,20 @@
 // 4xx and an answer Europe PMC marks as an error fail at once. Reading the JSON page is Europe PMC's own, here.
 //
 // A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
-  httpBaseUrl,
   positiveInt,
   retryLimitDefaults,
-  retryLimitFields,
+  type ServiceClientConfig,
+  serviceClientFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { AttemptFailure, PoliteHttp } from '../http/polite-request.ts';
+import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
 import {
   type EuropePmcPage,
   type EuropePmcReference,
@@ -44,24 +42,16 @@ export const MAX_EUROPEPMC_PAGE_SIZE = 1000;
 /** Queries longer than this (characters) are sent by POST to searchPOST. */
 export const POST_QUERY_LENGTH = 1500;
 
-export interface EuropePmcConfig {
-  /** Ends with a slash; `search` and `searchPOST` are resolved against it. */
-  baseUrl: string;
+export interface EuropePmcConfig extends ServiceClientConfig {
   /** Sent as `email` (Europe PMC asks heavy users for a contact). Not sent when absent. */
   email?: string | undefined;
-  timeoutMs: number;
-  maxAttempts: number;
-  maxRetryTimeMs: number;
-  requestsPerSecond: number;
   /** Results per page, 1 to 1000. */
   pageSize: number;
 }
 
 const configSchema = z.object({
-  baseUrl: httpBaseUrl,
+  ...serviceClientFields,
   email: z.email().optional(),
-  ...retryLimitFields,
-  requestsPerSecond: z.coerce.number().positive(),
   pageSize: positiveInt.max(MAX_EUROPEPMC_PAGE_SIZE, `at most ${MAX_EUROPEPMC_PAGE_SIZE}`),
 });
 
@@ -104,13 +94,7 @@ export interface EuropePmcSearchRequest {
   pageSize: number;
 }
 
-export interface EuropePmcClientOptions {
-  dispatcher?: Dispatcher;
-  rateLimiter?: RateLimiter;
-  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  random?: () => number;
-  onRetry?: (info: RetryAttemptInfo) => void;
-}
+export type EuropePmcClientOptions = PoliteClientOptions;
 
 export interface EuropePmcReferencesRequest {
   /** The citing article: its Europe PMC source (MED, PMC, PPR, ...) and id. */

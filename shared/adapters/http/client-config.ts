@@ -23,6 +23,22 @@ export const retryLimitFields = {
   maxRetryTimeMs: z.coerce.number().int().min(0),
 };
 
+/** What every JSON service's client is configured with (its own fields beside these). */
+export interface ServiceClientConfig {
+  /** Ends with a slash; endpoints are resolved against it. */
+  baseUrl: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  maxRetryTimeMs: number;
+  requestsPerSecond: number;
+}
+
+export const serviceClientFields = {
+  baseUrl: httpBaseUrl,
+  ...retryLimitFields,
+  requestsPerSecond: z.coerce.number().positive(),
+};
+
 export const retryLimitDefaults = {
   timeoutMs: 60_000,
   maxAttempts: defaultRetryPolicy.maxAttempts,

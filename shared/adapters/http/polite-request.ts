@@ -231,6 +231,16 @@ export interface PoliteHttpOptions {
   errorClass: ClientErrorClass;
 }
 
+/** What a client built on PoliteHttp takes besides its configuration (tests pass a faster backoff). */
+export interface PoliteClientOptions {
+  dispatcher?: Dispatcher;
+  /** Defaults to the process-wide limiter of the client's base URL. */
+  rateLimiter?: RateLimiter;
+  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  random?: () => number;
+  onRetry?: (info: RetryAttemptInfo) => void;
+}
+
 export interface PoliteRequest<T> {
   /** Names the request in the final error, e.g. "E-utilities esearch (https://eutils...)". */
   what: string;

@@ -11,7 +11,12 @@
 // Every list is paged with cursors to its end and reconciled with meta.count: a work twice, a cursor that
 // repeats, or fewer works than counted fails the run. Cost: a weekly run for 50 included studies is about 3
 // list calls ($0.0003 of the $1 daily budget); the run ends with the budget OpenAlex stated.
-import type { StudyRelation, WatchedStudy } from '../../domain/watch/study-relation.ts';
+import {
+  notWatchedWarning,
+  type StudyRelation,
+  type WatchedStudy,
+  watchedStudies,
+} from '../../domain/watch/study-relation.ts';
 import type { SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import type { CitationWatchRequest, CitationWatchSource } from '../../ports/watch-sources.ts';
 import { describeBudget, MAX_OPENALEX_PER_PAGE, type OpenAlexApi, OpenAlexError } from './openalex-client.ts';
@@ -55,16 +60,11 @@ export class OpenAlexCitationWatch implements CitationWatchSource {
   ): AsyncGenerator<SearchEvent, void, undefined> {
     const { window, seeds } = request;
     const signal = options.signal;
-    const all = [...new Map([...request.studies, ...seeds].map((s) => [s.citationId, s])).values()];
+    const all = watchedStudies(request);
     const resolved = await this.resolve(all, signal);
     const missing = all.filter((s) => !resolved.has(s.citationId));
     if (missing.length > 0) {
-      yield {
-        type: 'warning',
-        message: `${missing.length} included ${missing.length === 1 ? 'study is' : 'studies are'} not in OpenAlex (no PMID or DOI it knows), not watched there: ${missing
-          .map((s) => s.title.slice(0, 60))
-          .join('; ')}`,
-      };
+      yield { type: 'warning', message: notWatchedWarning('OpenAlex', 'no PMID or DOI it knows', missing) };
     }
     const studyOf = new Map([...resolved].map(([citationId, r]) => [r.workId, citationId] as const));
     const cited = (studies: readonly WatchedStudy[]) =>

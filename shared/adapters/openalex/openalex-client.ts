@@ -10,22 +10,20 @@
 // 100 requests/s ceiling) is retried after Retry-After, as are 5xx, resets, timeouts and cut JSON
 // (../http/polite-request.ts); the process-wide limiter keeps to OPENALEX_REQUESTS_PER_SECOND (10 by default,
 // a tenth of OpenAlex's ceiling).
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { AllowanceExhaustedError, LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
-  httpBaseUrl,
   positiveInt,
   retryLimitDefaults,
-  retryLimitFields,
+  type ServiceClientConfig,
+  serviceClientFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { type AnswerMeta, PoliteHttp, snippet } from '../http/polite-request.ts';
+import { type AnswerMeta, type PoliteClientOptions, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
 import { type OpenAlexWork, openAlexListSchema, openAlexWorkSchema } from './openalex-work.ts';
 
 /** OpenAlex failed, or answered with something that is not a complete page. */
@@ -36,25 +34,18 @@ export const MAX_OPENALEX_PER_PAGE = 100;
 /** What OpenAlex charges for one list or filter call (its pricing: $0.10 per 1,000). */
 export const OPENALEX_LIST_CALL_USD = 0.0001;
 
-export interface OpenAlexConfig {
-  baseUrl: string;
+export interface OpenAlexConfig extends ServiceClientConfig {
   /** Sent as api_key. In AWS it comes from Secrets Manager (OPENALEX_API_KEY_SECRET_ARN), never the env. */
   apiKey?: string | undefined;
   /** Sent as mailto (OpenAlex's contact for a client that misbehaves). */
   email?: string | undefined;
-  timeoutMs: number;
-  maxAttempts: number;
-  maxRetryTimeMs: number;
-  requestsPerSecond: number;
   perPage: number;
 }
 
 const configSchema = z.object({
-  baseUrl: httpBaseUrl,
+  ...serviceClientFields,
   apiKey: z.string().min(1).optional(),
   email: z.email().optional(),
-  ...retryLimitFields,
-  requestsPerSecond: z.coerce.number().positive(),
   perPage: positiveInt.max(MAX_OPENALEX_PER_PAGE, `at most ${MAX_OPENALEX_PER_PAGE}`),
 });
 
@@ -114,14 +105,6 @@ export interface OpenAlexListRequest {
   perPage: number;
   /** Fields to return (select=), all when absent. */
   select?: readonly string[];
-}
-
-export interface OpenAlexClientOptions {
-  dispatcher?: Dispatcher;
-  rateLimiter?: RateLimiter;
-  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  random?: () => number;
-  onRetry?: (info: RetryAttemptInfo) => void;
 }
 
 /** What the citation watch needs from a client. */
@@ -184,10 +167,10 @@ export class OpenAlexClient implements OpenAlexApi {
   readonly config: OpenAlexConfig;
   readonly rateLimiter: RateLimiter;
   private readonly http: PoliteHttp;
-  private readonly onRetry: OpenAlexClientOptions['onRetry'];
+  private readonly onRetry: PoliteClientOptions['onRetry'];
   private lastBudget: OpenAlexBudget | null = null;
 
-  constructor(config: OpenAlexConfig, options: OpenAlexClientOptions = {}) {
+  constructor(config: OpenAlexConfig, options: PoliteClientOptions = {}) {
     this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
     this.rateLimiter =
       options.rateLimiter ??

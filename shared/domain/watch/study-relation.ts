@@ -24,3 +24,18 @@ export interface WatchedStudy {
 export function describeRelation(direction: RelationDirection, studyTitle: string): string {
   return direction === 'cites' ? `cites ${studyTitle}` : `in the references of ${studyTitle}`;
 }
+
+/** Every study the citation watch follows this run: the included ones, and the new ones to seed, each once. */
+export function watchedStudies(request: {
+  studies: readonly WatchedStudy[];
+  seeds: readonly WatchedStudy[];
+}): WatchedStudy[] {
+  return [...new Map([...request.studies, ...request.seeds].map((s) => [s.citationId, s])).values()];
+}
+
+/** The run log's line naming the included studies a service could not find (so they are not watched there). */
+export function notWatchedWarning(service: string, why: string, missing: readonly WatchedStudy[]): string {
+  return `${missing.length} included ${missing.length === 1 ? 'study is' : 'studies are'} not in ${service} (${why}), not watched there: ${missing
+    .map((s) => s.title.slice(0, 60))
+    .join('; ')}`;
+}
