@@ -15,8 +15,9 @@ import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.
 import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
+import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { ProtocolError } from '../shared/errors.ts';
-import { type CommandOutput, type OptionSpec, UsageError } from './command.ts';
+import { type OptionSpec, requireOption, UsageError } from './command.ts';
 
 /** Options every review command takes. */
 export const reviewOptions: OptionSpec = {
@@ -108,21 +109,18 @@ export function fuzzyDedupFor(embedded: Pick<EmbeddedStore, 'client' | 'tableNam
   return dynamoFuzzyDedupPorts(embedded.client, embedded.tableName);
 }
 
-/** Draws one progress line on a terminal; silent when stderr is not one. */
-export function progressLine(io: CommandOutput): {
-  update(text: string): void;
-  done(): void;
-} {
-  let drawn = false;
-  return {
-    update(text) {
-      if (!io.interactive) return;
-      process.stderr.write(`\r\x1b[2K${text}`);
-      drawn = true;
-    },
-    done() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
+/** `--citation`: what every command naming one stored citation takes, and what its help says of it. */
+export const citationOption: OptionSpec = { citation: { type: 'string' } };
+
+export const CITATION_HELP =
+  '--citation names a stored citation by its id (c followed by 20 hex digits), its PMID (31415926 or\n' +
+  'pmid:31415926), its DOI (10.1000/xyz, doi:10.1000/xyz or https://doi.org/10.1000/xyz) or its PMCID.';
+
+/** The id of the stored citation `--citation` names (shared/app/resolve-citation.ts). */
+export async function citationFromOption(
+  values: Values,
+  reviewId: string,
+  connection: Pick<StoreConnection, 'store'>,
+): Promise<string> {
+  return (await resolveCitation(reviewId, requireOption(values, 'citation'), connection.store)).citationId;
 }

@@ -1,5 +1,6 @@
 // The review sources the protocols ask for, built from the environment (shared/adapters/review-sources.ts),
 // each service checked for reachability first so that an offline machine fails in a second with one clear line.
+// Only the commands that search import this module (and with it the HTTP clients): the others start without them.
 import { reviewSourcesFromEnv } from '../shared/adapters/review-sources.ts';
 import type { ReviewSource } from '../shared/app/search-review.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';

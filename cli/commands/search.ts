@@ -1,8 +1,9 @@
-import { searchReview } from '../../shared/app/search-review.ts';
+import { type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
-import { type Command, optionalString, UsageError } from '../command.ts';
-import { openStore, progressLine, reviewOptions, searchStores, selectReview } from '../context.ts';
+import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
+import { openStore, reviewOptions, searchStores, selectReview } from '../context.ts';
 import { describeResult } from '../format.ts';
+import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -24,31 +25,60 @@ export function explicitWindow(values: Record<string, unknown>): SearchWindow | 
   return { from, to };
 }
 
+/**
+ * What `search --format json` prints of a source's result: its run log; a source that failed before its run was
+ * logged as {reviewId, source, error}; one not searched (no api key) as {reviewId, source, skipped}.
+ */
+function printedResult(result: SourceRunResult): unknown {
+  switch (result.status) {
+    case 'succeeded':
+      return result.run;
+    case 'failed':
+    case 'deferred':
+      return result.run ?? { reviewId: result.reviewId, source: result.source, error: result.error };
+    case 'skipped':
+      return { reviewId: result.reviewId, source: result.source, skipped: result.reason };
+    case 'not-due':
+      return { reviewId: result.reviewId, source: result.source, notDue: true, lastRunAt: result.lastRunAt };
+  }
+}
+
 export const searchCommand: Command = {
   name: 'search',
   summary:
     "Search one review's sources now (the scheduled window, or --from/--to), store and queue new records",
-  usage: 'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' } },
+  usage:
+    'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' }, ...formatOption() },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
+    // json: one array of run logs (printedResult says what stands for a source without one).
     const protocol = selectReview(values);
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, 'searching');
     try {
       // Each of the review's sources in turn; one source failing does not stop the next.
+      let current = '';
       const results = await searchReview(
         { protocol, ...(window ? { window } : { force: true }) },
         {
           ...searchStores(embedded),
           sources,
-          onProgress: ({ counts }) =>
-            progress.update(`fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
+          onProgress: (step) => {
+            const searching = `${step.window.from}..${step.window.to}`;
+            if (searching !== current) {
+              current = searching;
+              progress.phase(`${protocol.id} ${searching}: fetched`);
+            }
+            progress.update(step.counts.fetched, step.counts.found);
+          },
         },
       );
-      progress.done();
-      for (const result of results) io.out(describeResult(result));
+      progress.clear();
+      if (format === 'json') io.out(JSON.stringify(results.map(printedResult), null, 2));
+      else for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {
         io.err(`living-review search: ${failed.length} of ${results.length} sources failed (see above)`);
@@ -56,7 +86,7 @@ export const searchCommand: Command = {
       }
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
       await close();
     }

@@ -107,6 +107,34 @@ export interface DigestRunSummary {
   failures: Array<{ runId: string; source: string; window: { from: string; to: string }; error: string }>;
 }
 
+/** One survival endpoint's headline, as the protocol names it: its latest Kaplan-Meier median. */
+export interface DigestEndpoint {
+  id: string;
+  label: string;
+  unit: string | null;
+  n: number;
+  events: number;
+  notReported: number;
+  median: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+/**
+ * The pooled evidence as the latest statistics version states it, with what changed when that version was
+ * computed in the digest's period.
+ */
+export interface DigestStatistics {
+  version: number;
+  generatedAt: string;
+  patients: number;
+  studies: number;
+  endpoints: DigestEndpoint[];
+  /** "What changed since vN" lines of the latest version, when it was computed in the period; else empty. */
+  changes: string[];
+  changedInPeriod: boolean;
+}
+
 export interface DigestInput {
   reviewId: string;
   reviewTitle: string;
@@ -123,6 +151,8 @@ export interface DigestInput {
   /** The registries' ongoing studies (those first seen or changed in the period are listed). */
   registrations?: readonly DigestRegistrationInput[];
   onRetraction: 'exclude-patients' | 'flag-only';
+  /** The latest statistics (none: the review extracts nothing, or has no version yet). */
+  statistics?: DigestStatistics | null;
 }
 
 export interface Digest {
@@ -140,6 +170,7 @@ export interface Digest {
   /** Ongoing studies first seen or changed in the period (not screened: a separate list). */
   ongoing: DigestRegistration[];
   onRetraction: 'exclude-patients' | 'flag-only';
+  statistics: DigestStatistics | null;
 }
 
 export const ABSTRACT_SNIPPET_LENGTH = 320;
@@ -286,12 +317,14 @@ export function buildDigest(input: DigestInput): Digest {
     crossings: [...(input.crossings ?? [])],
     ongoing: ongoingInPeriod(input.registrations ?? [], period),
     onRetraction: input.onRetraction,
+    statistics: input.statistics ?? null,
   };
 }
 
 /**
  * Nothing the team needs to hear about: no candidate, no notice, no trigger crossed, no ongoing study new or
- * changed and no failed run. By default (protocol digest.sendWhenEmpty false) such a digest is not sent.
+ * changed, no failed run and no new statistics version. By default (protocol digest.sendWhenEmpty false) such
+ * a digest is not sent.
  */
 export function isDigestEmpty(digest: Digest): boolean {
   return (
@@ -299,6 +332,7 @@ export function isDigestEmpty(digest: Digest): boolean {
     digest.notices.length === 0 &&
     digest.crossings.length === 0 &&
     digest.ongoing.length === 0 &&
-    digest.runSummary.failed === 0
+    digest.runSummary.failed === 0 &&
+    !digest.statistics?.changedInPeriod
   );
 }

@@ -20,6 +20,7 @@ import { buildPrismaFlow, type PrismaRecord } from '../../../shared/domain/repor
 import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
 import { buildLivingReport, ongoingStudiesOf } from '../../../shared/domain/report/report.ts';
 import { computeStatisticsSnapshot } from '../../../shared/domain/stats/snapshot.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
 import { noticesFromDoiUpdates } from '../../../shared/domain/retraction/notices.ts';
 import type { TrialRegistration } from '../../../shared/domain/watch/trial-registration.ts';
@@ -351,8 +352,9 @@ describe('the report: ongoing studies', () => {
 
 describe('the report page: other methods and ongoing studies', () => {
   const cohort = loadSyntheticCohort().slice(0, 20);
+  const plan = iesmPlan();
   const snapshot = computeStatisticsSnapshot({
-    reviewId: 'iesm',
+    plan,
     version: 1,
     rows: cohort,
     includedStudies: [...new Set(cohort.map((row) => row.studyId))],
@@ -361,6 +363,7 @@ describe('the report page: other methods and ongoing studies', () => {
   const report = (registrations?: { registration: TrialRegistration; firstSeenAt: string }[]) =>
     buildLivingReport({
       review: { id: 'iesm', title: 'IESM', onRetraction: 'exclude-patients' },
+      plan,
       snapshot,
       diff: null,
       rows: cohort,
