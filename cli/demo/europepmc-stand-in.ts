@@ -30,6 +30,7 @@ import {
   startLoopbackServer,
 } from './loopback-server.ts';
 import { seededRandom } from './seeded-random.ts';
+import { withoutMiddleResult } from './json-api-stand-in.ts';
 
 /** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
 export type EuropePmcCorpusRecord = Record<string, unknown> & {
@@ -177,10 +178,7 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     const matched = records.filter((r) => matchesClauses(r, query));
     let page = matched.slice(offset, offset + pageSize);
     const next = page.length === 0 ? cursorMark : cursorFor(query, offset + page.length);
-    if (fault?.kind === 'drop-record' && page.length > 0) {
-      const drop = Math.floor(page.length / 2);
-      page = page.filter((_, i) => i !== drop);
-    }
+    if (fault?.kind === 'drop-record') page = withoutMiddleResult(page);
     entry.results = page.length;
     return json(200, {
       version: '6.9',
@@ -204,10 +202,7 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(params.pageSize ?? '25') || 25));
     const pageNumber = Math.max(1, Number(params.page ?? '1') || 1);
     let page = list.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-    if (fault?.kind === 'drop-record' && page.length > 0) {
-      const drop = Math.floor(page.length / 2);
-      page = page.filter((_, i) => i !== drop);
-    }
+    if (fault?.kind === 'drop-record') page = withoutMiddleResult(page);
     entry.results = page.length;
     return json(200, {
       version: '6.9',

@@ -170,12 +170,14 @@ export function tokenOffset(key: string, token: string): number | null {
   return Number(match[2]);
 }
 
+/** The 'drop-record' fault of every stand-in: a page with its middle result left out (an empty page as it is). */
+export function withoutMiddleResult<T>(page: readonly T[]): T[] {
+  const drop = Math.floor(page.length / 2);
+  return page.filter((_, i) => i !== drop);
+}
+
 /** One page of `items` at `offset`, with the 'drop-record' fault applied (the middle result left out). */
 export function pageOf<T>(items: readonly T[], offset: number, size: number, fault: ApiFault | null): T[] {
   const page = items.slice(offset, offset + size);
-  if (fault?.kind === 'drop-record' && page.length > 0) {
-    const drop = Math.floor(page.length / 2);
-    return page.filter((_, i) => i !== drop);
-  }
-  return page;
+  return fault?.kind === 'drop-record' ? withoutMiddleResult(page) : page;
 }

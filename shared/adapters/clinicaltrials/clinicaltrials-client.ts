@@ -21,6 +21,7 @@ import {
   retryLimitDefaults,
   type ServiceClientConfig,
   serviceClientFields,
+  serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { parseItems, parseJsonPage } from '../http/json-answer.ts';
@@ -73,11 +74,7 @@ export function clinicalTrialsConfigFromEnv(
     what: 'ClinicalTrials.gov',
     schema: configSchema,
     envNames: {
-      baseUrl: 'CLINICALTRIALS_BASE_URL',
-      timeoutMs: 'CLINICALTRIALS_TIMEOUT_MS',
-      maxAttempts: 'CLINICALTRIALS_MAX_ATTEMPTS',
-      maxRetryTimeMs: 'CLINICALTRIALS_MAX_RETRY_TIME_MS',
-      requestsPerSecond: 'CLINICALTRIALS_REQUESTS_PER_SECOND',
+      ...serviceEnvNames('CLINICALTRIALS'),
       pageSize: 'CLINICALTRIALS_PAGE_SIZE',
     },
     defaults: {

@@ -22,6 +22,7 @@ import {
   retryLimitDefaults,
   type ServiceClientConfig,
   serviceClientFields,
+  serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
@@ -61,12 +62,8 @@ export function crossrefConfigFromEnv(
     what: 'Crossref',
     schema: configSchema,
     envNames: {
-      baseUrl: 'CROSSREF_BASE_URL',
+      ...serviceEnvNames('CROSSREF'),
       email: 'CROSSREF_EMAIL',
-      timeoutMs: 'CROSSREF_TIMEOUT_MS',
-      maxAttempts: 'CROSSREF_MAX_ATTEMPTS',
-      maxRetryTimeMs: 'CROSSREF_MAX_RETRY_TIME_MS',
-      requestsPerSecond: 'CROSSREF_REQUESTS_PER_SECOND',
       rows: 'CROSSREF_ROWS',
     },
     defaults: {

@@ -18,6 +18,7 @@ import {
   retryLimitDefaults,
   type ServiceClientConfig,
   serviceClientFields,
+  serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
@@ -68,12 +69,8 @@ export function europePmcConfigFromEnv(
     what: 'Europe PMC',
     schema: configSchema,
     envNames: {
-      baseUrl: 'EUROPEPMC_BASE_URL',
+      ...serviceEnvNames('EUROPEPMC'),
       email: 'EUROPEPMC_EMAIL',
-      timeoutMs: 'EUROPEPMC_TIMEOUT_MS',
-      maxAttempts: 'EUROPEPMC_MAX_ATTEMPTS',
-      maxRetryTimeMs: 'EUROPEPMC_MAX_RETRY_TIME_MS',
-      requestsPerSecond: 'EUROPEPMC_REQUESTS_PER_SECOND',
       pageSize: 'EUROPEPMC_PAGE_SIZE',
     },
     defaults: {

@@ -39,6 +39,17 @@ export const serviceClientFields = {
   requestsPerSecond: z.coerce.number().positive(),
 };
 
+/** The variables of the ServiceClientConfig fields of a service: <PREFIX>_BASE_URL, <PREFIX>_TIMEOUT_MS, ... */
+export function serviceEnvNames(prefix: string): Record<keyof ServiceClientConfig, string> {
+  return {
+    baseUrl: `${prefix}_BASE_URL`,
+    timeoutMs: `${prefix}_TIMEOUT_MS`,
+    maxAttempts: `${prefix}_MAX_ATTEMPTS`,
+    maxRetryTimeMs: `${prefix}_MAX_RETRY_TIME_MS`,
+    requestsPerSecond: `${prefix}_REQUESTS_PER_SECOND`,
+  };
+}
+
 export const retryLimitDefaults = {
   timeoutMs: 60_000,
   maxAttempts: defaultRetryPolicy.maxAttempts,

@@ -19,6 +19,7 @@ import {
   retryLimitDefaults,
   type ServiceClientConfig,
   serviceClientFields,
+  serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
@@ -62,13 +63,9 @@ export function openAlexConfigFromEnv(
     what: 'OpenAlex',
     schema: configSchema,
     envNames: {
-      baseUrl: 'OPENALEX_BASE_URL',
+      ...serviceEnvNames('OPENALEX'),
       apiKey: 'OPENALEX_API_KEY',
       email: 'OPENALEX_EMAIL',
-      timeoutMs: 'OPENALEX_TIMEOUT_MS',
-      maxAttempts: 'OPENALEX_MAX_ATTEMPTS',
-      maxRetryTimeMs: 'OPENALEX_MAX_RETRY_TIME_MS',
-      requestsPerSecond: 'OPENALEX_REQUESTS_PER_SECOND',
       perPage: 'OPENALEX_PER_PAGE',
     },
     defaults: {

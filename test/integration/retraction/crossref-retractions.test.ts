@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CrossrefCorpusWork, startCrossrefStandIn } from '../../../cli/demo/crossref-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import type { ApiFault, JsonApiStandIn } from '../../../cli/demo/json-api-stand-in.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import {
   CrossrefClient,
   CrossrefError,
@@ -160,15 +161,7 @@ describe('the retraction watch with Crossref', () => {
   });
 });
 
-const transient: [string, ApiFault][] = [
-  ['a 429 with Retry-After', { kind: 'status', status: 429, retryAfter: 0 }],
-  ['HTTP 503', { kind: 'status', status: 503 }],
-  ['a connection reset', { kind: 'reset' }],
-  ['an answer slower than the timeout', { kind: 'slow', delayMs: 1_000 }],
-  ['a cut answer', { kind: 'truncate' }],
-];
-
-describe.each(transient)('Crossref, a transient fault: %s', (_name, fault) => {
+describe.each(TRANSIENT_API_FAULTS)('Crossref, a transient fault: %s', (_name, fault) => {
   it('is retried and every update is read', async () => {
     const { standIn, client } = await crossref({ rows: 1 });
     standIn.faults.enqueue(fault);

@@ -14,6 +14,7 @@ import {
   startEuropePmcStandIn,
 } from '../../../cli/demo/europepmc-stand-in.ts';
 import type { ApiFault } from '../../../cli/demo/json-api-stand-in.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { type OpenAlexStandIn, startOpenAlexStandIn } from '../../../cli/demo/openalex-stand-in.ts';
 import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoDigestStore } from '../../../shared/adapters/dynamodb/digest-store.ts';
@@ -306,15 +307,7 @@ describe('one source failing never blocks the other', () => {
   });
 });
 
-const transient: [string, ApiFault][] = [
-  ['a 429 with Retry-After', { kind: 'status', status: 429, retryAfter: 0 }],
-  ['HTTP 503', { kind: 'status', status: 503 }],
-  ['a connection reset', { kind: 'reset' }],
-  ['an answer slower than the timeout', { kind: 'slow', delayMs: 1_000 }],
-  ['truncated JSON', { kind: 'truncate' }],
-];
-
-describe.each(transient)('OpenAlex, a transient fault: %s', (_name, fault) => {
+describe.each(TRANSIENT_API_FAULTS)('OpenAlex, a transient fault: %s', (_name, fault) => {
   it('is retried on the lookup and on a later page; the run completes with every work once', async () => {
     await startStandIns();
     const protocol = await freshReview();

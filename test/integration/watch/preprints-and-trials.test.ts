@@ -19,6 +19,7 @@ import {
 } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import type { ApiFault, JsonApiStandIn } from '../../../cli/demo/json-api-stand-in.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import {
   ClinicalTrialsClient,
@@ -294,15 +295,7 @@ describe('ongoing studies from ClinicalTrials.gov', () => {
   });
 });
 
-const transient: [string, ApiFault][] = [
-  ['a 429 with Retry-After', { kind: 'status', status: 429, retryAfter: 0 }],
-  ['HTTP 503', { kind: 'status', status: 503 }],
-  ['a connection reset', { kind: 'reset' }],
-  ['an answer slower than the timeout', { kind: 'slow', delayMs: 1_000 }],
-  ['a cut answer', { kind: 'truncate' }],
-];
-
-describe.each(transient)('ClinicalTrials.gov, a transient fault: %s', (_name, fault) => {
+describe.each(TRANSIENT_API_FAULTS)('ClinicalTrials.gov, a transient fault: %s', (_name, fault) => {
   it('is retried on the first page and a later one; the run completes with every registration once', async () => {
     const protocol = trialsReview();
     const { sources, standIn } = await trialsSource(studies);
