@@ -470,8 +470,9 @@ describe('Function: search-review as bundled for Lambda', () => {
     rmSync(outdir, { recursive: true, force: true });
     await build({ ...esbuildOptions('search-review', outdir), logLevel: 'error' });
     execSync(bundleAssetsCommand([{ dest: 'protocols', source: PROTOCOLS }], outdir));
+    // Every protocol file of the folder, each converted (iesm, and main's breast-ipd example).
     const converted = readdirSync(join(outdir, 'protocols'));
-    expect(converted).toEqual(['iesm.json']);
+    expect(converted).toEqual(['breast-ipd.json', 'iesm.json']);
     expect(parseProtocol(readFileSync(join(outdir, 'protocols', 'iesm.json'), 'utf8'), 'iesm.json')).toEqual(
       iesm,
     );
