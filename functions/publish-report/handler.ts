@@ -24,6 +24,7 @@ import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/events/eventbridge-publisher.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
 import { S3ReportPublisher } from '../../shared/adapters/report/s3-publisher.ts';
@@ -222,6 +223,7 @@ function fromEnvironment(): ReturnType<typeof createPublishReportHandler> {
     screening: new DynamoScreeningStore(table),
     appraisals: new DynamoAppraisalStore(table),
     digests: new DynamoDigestStore(table),
+    ongoing: new DynamoWatchStore(table),
     publisher: new S3ReportPublisher({
       bucket: env.REPORT_BUCKET,
       ...(env.REPORT_PREFIX ? { prefix: env.REPORT_PREFIX } : {}),

@@ -55,6 +55,8 @@ export interface RunCounts {
   duplicates: number;
   queued: number;
   deleted: number;
+  /** Registrations seen before and changed since (ongoing-study registries only; absent elsewhere). */
+  updated?: number;
 }
 
 export interface RunLog {
@@ -70,6 +72,8 @@ export interface RunLog {
   counts: RunCounts;
   warnings: string[];
   error: string | null;
+  /** What the run cost: requests sent to the source, by endpoint, retries included (absent in older logs). */
+  requests?: Record<string, number>;
 }
 
 export interface CitationStore {
