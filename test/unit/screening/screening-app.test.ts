@@ -90,7 +90,7 @@ describe('Function: recordDecision', () => {
       } as typeof event);
     };
     const arbiter = recordDecision(deps, iesm, { reviewerId: 'ash' }, 'c1', include);
-    await expect(arbiter).rejects.toMatchObject({ code: 'record-closed' });
+    await expect(arbiter).rejects.toMatchObject({ code: 'not-in-conflict' });
     await expect(arbiter).rejects.toBeInstanceOf(DecisionRejectedError);
     expect(store.events).toHaveLength(3);
   });
