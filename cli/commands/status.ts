@@ -4,7 +4,7 @@ import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import type { Command } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
 import { terminalText } from './screen.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
+import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
 
 const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
 
@@ -47,7 +47,7 @@ export const statusCommand: Command = {
     const protocol = selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
-      const report = await statusReport(screening.deps, protocol);
+      const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);
       io.out(values.json ? JSON.stringify(report, null, 2) : formatStatus(report));
       return 0;
     } finally {

@@ -17,8 +17,8 @@ import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
-import { includeStudy } from '../../shared/app/include-study.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
+import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 
@@ -104,13 +104,8 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
       screening: store,
       clock,
       newId: randomUUID,
-      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterInclusion.
-      onIncluded: async ({ reviewId, citationId, includedBy }) => {
-        await includeStudy(
-          { reviewId, citationId, includedBy, source: 'screening' },
-          { citations: store, evidence, clock },
-        );
-      },
+      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterChange.
+      ...screeningOutcomeHooks({ citations: store, evidence, clock }),
     },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')

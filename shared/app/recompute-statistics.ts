@@ -17,6 +17,7 @@
 // always reflects rows that were read after every earlier version was committed.
 //
 // A review with no included study and no snapshot yet has nothing to report: nothing is stored.
+import { pooledStudies } from './include-study.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import {
   computeStatisticsSnapshot,
@@ -60,7 +61,6 @@ export async function recomputeStatistics(
   deps: RecomputeDeps,
 ): Promise<RecomputeOutcome> {
   const { reviewId } = request;
-  const excludeRetracted = (request.onRetraction ?? 'exclude-patients') === 'exclude-patients';
   const attempts = deps.maxAttempts ?? 10;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const latest = await deps.evidence.latestSnapshotVersion(reviewId);
@@ -74,7 +74,7 @@ export async function recomputeStatistics(
       deps.evidence.listIncludedStudies(reviewId),
       deps.evidence.listPatientRows(reviewId),
     ]);
-    const pooled = studies.filter((study) => !study.withdrawn && !(excludeRetracted && study.retracted));
+    const pooled = pooledStudies(studies, request.onRetraction ?? 'exclude-patients');
     const withdrawn = studies.flatMap(({ citationId, withdrawn }) =>
       withdrawn ? [{ studyId: citationId, ...withdrawn }] : [],
     );

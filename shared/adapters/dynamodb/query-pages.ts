@@ -1,8 +1,9 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem. SDK errors become
-// StoreErrors naming what was read.
+// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem, and batches of gets and
+// puts. SDK errors become StoreErrors naming what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 
@@ -63,4 +64,81 @@ export async function getItemConsistent(
   } catch (error) {
     throw toStoreError(error, 'GetItem', what);
   }
+}
+
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Items by key (BatchGetItem, 100 keys a request, all requests at once), strongly consistent, retrying
+ * unprocessed keys with backoff. Missing items are simply absent from the answer.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+  what: string,
+): Promise<Record<string, unknown>[]> {
+  const chunks: ItemKey[][] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
+  }
+  const pages = await Promise.all(
+    chunks.map(async (chunk) => {
+      const found: Record<string, unknown>[] = [];
+      let pending = chunk as unknown as Record<string, unknown>[];
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) {
+          throw new StoreError(`BatchGetItem of ${what}: ${pending.length} keys stayed unprocessed`, {
+            retryable: true,
+          });
+        }
+        if (attempt > 0) await sleep(Math.min(20 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
+        try {
+          const result = await client.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          found.push(...(result.Responses?.[tableName] ?? []));
+          pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toStoreError(error, 'BatchGetItem', what);
+        }
+      }
+      return found;
+    }),
+  );
+  return pages.flat();
+}
+
+/** Puts (BatchWriteItem, 25 a request, all requests at once), retrying unprocessed items with backoff. */
+export async function batchPutAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly Record<string, unknown>[],
+  what: string,
+): Promise<void> {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+    chunks.push(items.slice(start, start + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } })));
+  }
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) {
+          throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
+            retryable: true,
+          });
+        }
+        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
+        try {
+          const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+          pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+        } catch (error) {
+          throw toStoreError(error, 'BatchWriteItem', what);
+        }
+      }
+    }),
+  );
 }

@@ -92,8 +92,16 @@ export function runLogItemKey(reviewId: string, startedAt: string, runId: string
   return { pk: reviewPk(reviewId), sk: `${RUN_PREFIX}${startedAt}#${runId}` };
 }
 
-export function queuePartition(reviewId: string, status: string = AWAITING_SCREENING): string {
-  return `QUEUE#${reviewId}#${status}`;
+/**
+ * The queue a citation is in: its screening status, and for a record awaiting a second decision also who made
+ * the first (that screener is not waiting for it, everyone else is), so `next` never reads past a screener's own.
+ */
+export function queuePartition(
+  reviewId: string,
+  status: string = AWAITING_SCREENING,
+  firstDecider: string | null = null,
+): string {
+  return firstDecider ? `QUEUE#${reviewId}#${status}#${firstDecider}` : `QUEUE#${reviewId}#${status}`;
 }
 
 /** Arrival order: ISO timestamps sort as text; the id breaks ties between citations queued in the same ms. */
@@ -144,6 +152,43 @@ export function keyClaimItem(fields: {
     key: fields.key,
     owner: fields.owner,
     claimedAt: fields.claimedAt,
+  };
+}
+
+export const TALLY_DELTA_PREFIX = 'TALLY_DELTA#';
+
+/** A sequence number as sort keys carry it (6 digits, so keys sort in log order). */
+export const seq6 = (seq: number) => String(seq).padStart(6, '0');
+
+export function tallyDeltaKey(reviewId: string, citationId: string, seq: number): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${TALLY_DELTA_PREFIX}${citationId}#${seq6(seq)}` };
+}
+
+/** The index partition of a review's tally deltas (screening-store.ts adds them to the sums from there). */
+export const tallyDeltaPartition = (reviewId: string) => `TALLY_DELTAS#${reviewId}`;
+
+/**
+ * A tally delta: what event `seq` of a citation's screening log (0: its arrival) changed in the review's
+ * screening tallies (shared/domain/screening/report.ts). Written once, never changed but for its index key
+ * (U#: waiting to be added to the sums; screening-store.ts re-keys it R#<generation> once added).
+ */
+export function tallyDeltaItem(
+  reviewId: string,
+  citationId: string,
+  seq: number,
+  delta: Record<string, number>,
+  at: string,
+): Record<string, unknown> {
+  return {
+    ...tallyDeltaKey(reviewId, citationId, seq),
+    type: 'tally-delta',
+    reviewId,
+    citationId,
+    seq,
+    delta,
+    at,
+    gsi1pk: tallyDeltaPartition(reviewId),
+    gsi1sk: `U#${at}#${citationId}#${seq6(seq)}`,
   };
 }
 

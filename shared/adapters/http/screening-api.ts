@@ -20,6 +20,7 @@ import {
   getRecord,
   InvalidRequestError,
   listConflicts,
+  myDecisions,
   NotAllowedError,
   NotFoundError,
   nextRecord,
@@ -32,7 +33,7 @@ import {
 } from '../../app/screening.ts';
 import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
-import { errorMessage, LivingReviewError, StoreError } from '../../errors.ts';
+import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
 import {
   HttpError,
   type HttpRequest,
@@ -90,6 +91,29 @@ const nextQuerySchema = z.object({
     .optional()
     .transform((value) => (value ? value.split(',').filter((id) => CITATION_ID.test(id)) : [])),
 });
+
+const decisionsQuerySchema = z.strictObject({
+  stage: stageSchema.optional(),
+  decision: voteSchema.optional(),
+  reason: z.string().min(1).max(100).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,2000}$/)
+    .optional(),
+});
+
+function parseQuery<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
+  const parsed = schema.safeParse(Object.fromEntries(request.query));
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`)
+      .join('; ');
+    throw new HttpError(400, 'invalid-query', issues);
+  }
+  return parsed.data;
+}
 
 function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
   let data: unknown;
@@ -221,6 +245,25 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
     },
     {
       method: 'GET',
+      path: '/api/reviews/{reviewId}/decisions',
+      auth: 'jwt',
+      params: review,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const query = parseQuery(decisionsQuerySchema, request);
+        const page = await myDecisions(deps, protocolFor(params.reviewId!, actor), actor, {
+          ...(query.stage ? { stage: query.stage } : {}),
+          ...(query.decision ? { decision: query.decision } : {}),
+          ...(query.reason ? { reasonId: query.reason } : {}),
+          ...(query.q ? { text: query.q } : {}),
+          ...(query.limit ? { limit: query.limit } : {}),
+          after: query.after ?? null,
+        });
+        return json(200, page);
+      },
+    },
+    {
+      method: 'GET',
       path: '/api/reviews/{reviewId}/conflicts',
       auth: 'jwt',
       params: review,
@@ -270,7 +313,9 @@ function errorResponse(error: unknown, logError: (message: string) => void): Htt
   if (error instanceof HttpError) return problem(error.status, error.code, error.message, error.headers);
   if (error instanceof NotAllowedError) return problem(403, 'forbidden', error.message);
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
-  if (error instanceof InvalidRequestError) return problem(400, 'invalid-request', error.message);
+  if (error instanceof InvalidRequestError || error instanceof InputError) {
+    return problem(400, 'invalid-request', error.message);
+  }
   if (error instanceof DecisionRejectedError) return problem(409, error.code, error.message);
   if (error instanceof StoreError && error.retryable) {
     logError(errorMessage(error));

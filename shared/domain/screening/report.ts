@@ -14,7 +14,7 @@
 import type { Reviewer } from '../protocol/protocol.ts';
 import { STAGES, type Stage, type Vote } from './events.ts';
 import { cohensKappaFromTable, type KappaResult } from './kappa.ts';
-import { type RecordState, type ScreeningStatus, statusOf } from './workflow.ts';
+import { initialState, type RecordState, type ScreeningStatus, statusOf } from './workflow.ts';
 
 /** Named counts: what one record contributes, or their sum over a review. */
 export type Tallies = Record<string, number>;
@@ -84,6 +84,11 @@ export function talliesDelta(before: Tallies | null, after: Tallies): Tallies {
     if (!(name in after) && value !== 0) delta[name] = -value;
   }
   return delta;
+}
+
+/** What a new record adds to its review's tallies (the delta of its arrival, event 0). */
+export function arrivalTallies(citationId: string): Tallies {
+  return talliesDelta(null, recordTallies(initialState(citationId)));
 }
 
 /** Adds `more` into `into` (dropping names that come to zero) and returns it. */

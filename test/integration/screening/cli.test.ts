@@ -10,6 +10,7 @@ import { ensureTokens, tokenVerifier } from '../../../cli/serve/tokens.ts';
 import { formatStatus } from '../../../cli/commands/status.ts';
 import { PROMPT, screenInTerminal, terminalText } from '../../../cli/commands/screen.ts';
 import { statusReport } from '../../../shared/app/screening.ts';
+import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -128,7 +129,7 @@ describe('living-review screen and status (processes)', () => {
     expect(screen.stderr).toContain('3 decided, 0 skipped');
     expect(screen.stdout).toContain('stage settled');
 
-    const report = await statusReport(h.screening.deps, iesm);
+    const report = await statusReport(statusDepsOver(h.screening, h.screening.embedded, iesm), iesm);
     expect(report.stages[0]).toMatchObject({
       awaitingFirst: 0,
       awaitingSecond: 1,
