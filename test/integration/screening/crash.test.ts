@@ -22,7 +22,7 @@ import {
 import { personalFromTallies, sumTallies } from '../../../shared/domain/screening/report.ts';
 import { firstDecider, replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
 import { type EmbeddedScreening, openEmbeddedScreening, screeningOver } from '../../../cli/serve/wiring.ts';
-import { lastJsonLine, runTsChild } from '../../support/store-fixtures.ts';
+import { runTsChild } from '../../support/store-fixtures.ts';
 import { citation, iesm } from './support.ts';
 
 const CHILD = 'test/integration/screening/children/decide-child.ts';

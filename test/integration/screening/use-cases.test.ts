@@ -46,10 +46,6 @@ const ta = (decision: 'include' | 'exclude' | 'maybe', reasonId: string | null =
   reasonId,
   note: null,
 });
-const ft = (decision: 'include' | 'exclude' | 'maybe', reasonId: string | null = null) => ({
-  ...ta(decision, reasonId),
-  stage: 'full-text' as const,
-});
 
 beforeAll(async () => {
   h = await startHarness('use-cases', [
