@@ -10,6 +10,7 @@ import { dedupCommand } from './dedup.ts';
 import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
 import { screenCommand } from './screen.ts';
+import { decisionsCommand } from './decisions.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { includeCommand } from './include.ts';
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   logrankCommand,
   serveCommand,
   screenCommand,
+  decisionsCommand,
   statusCommand,
   includeCommand,
   withdrawCommand,

@@ -3,10 +3,8 @@
 import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import type { Command } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { terminalText } from './screen.ts';
+import { STAGE_NAMES, terminalText } from './screen.ts';
 import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
-
-const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
