@@ -1,7 +1,10 @@
-// The local screening server: the same API as the Lambda, on 127.0.0.1 only, authenticated by per-reviewer
-// bearer tokens. It refuses requests whose Host is not its own loopback address (a DNS-rebinding page cannot
-// reach it by another name) and state-changing requests from any other origin.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// The local screening server: the same API as the Lambda, authenticated by per-reviewer bearer tokens. It
+// listens on 127.0.0.1 unless told otherwise (`serve --host`, where listen-address.ts decides what may be
+// served how). It refuses requests whose Host is not one of its own addresses (a DNS-rebinding page cannot reach
+// it by another name) and state-changing requests from any other origin. With a TLS certificate and key it
+// speaks HTTPS only, and sends HSTS.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ScreeningDeps } from '../../shared/app/screening.ts';
 import {
@@ -13,6 +16,7 @@ import {
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import type { StaticAsset } from '../../shared/adapters/http/static-assets.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { displayAddress, hostHeaderNames, LOOPBACK, urlHost } from './listen-address.ts';
 import { type TokenTable, tokenVerifier } from './tokens.ts';
 
 export interface LocalServerOptions {
@@ -22,11 +26,17 @@ export interface LocalServerOptions {
   assets: ReadonlyMap<string, StaticAsset>;
   /** 0 (default) lets the OS pick a free port. */
   port?: number;
+  /** The address to listen on (default 127.0.0.1); listen-address.ts checks it first. */
+  host?: string;
+  /** Extra names reviewers reach it by (the name in its TLS certificate). */
+  hostnames?: readonly string[];
+  /** PEM certificate and key: HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
   logError?: (message: string) => void;
 }
 
 export interface LocalServer {
-  /** "http://127.0.0.1:PORT" */
+  /** "http://127.0.0.1:PORT" (https with TLS; for every interface, one other machines can reach). */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -58,8 +68,11 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
 
 export async function startScreeningServer(options: LocalServerOptions): Promise<LocalServer> {
   const verify = tokenVerifier(options.tokens);
+  const host = options.host ?? LOOPBACK;
+  const scheme = options.tls ? 'https' : 'http';
+  const names = hostHeaderNames(host, options.hostnames ?? []);
   let port = 0;
-  const origins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  const origins = () => names.map((name) => `${scheme}://${name}:${port}`);
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
@@ -70,18 +83,19 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
       return reviewerId ? { reviewerId } : null;
     },
     allowedOrigins: origins,
+    ...(options.tls ? { extraHeaders: { 'strict-transport-security': 'max-age=31536000' } } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
   });
 
-  const server = createServer(async (incoming, response) => {
+  const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
     try {
-      const host = incoming.headers.host ?? '';
-      if (!origins().some((origin) => origin === `http://${host}`)) {
-        const refused = problem(421, 'wrong-host', 'this server answers only on its loopback address');
+      const hostHeader = incoming.headers.host ?? '';
+      if (!origins().some((origin) => origin === `${scheme}://${hostHeader}`)) {
+        const refused = problem(421, 'wrong-host', 'this server answers only to its own addresses');
         send(response, refused.status, { ...refused.headers, ...SECURITY_HEADERS }, refused.body);
         return;
       }
-      const url = new URL(incoming.url ?? '/', `http://${host}`);
+      const url = new URL(incoming.url ?? '/', `${scheme}://${hostHeader}`);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(incoming.headers)) {
         if (typeof value === 'string') headers[name] = value;
@@ -117,14 +131,17 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
         send(response, failed.status, { ...failed.headers, ...SECURITY_HEADERS }, failed.body);
       }
     }
-  });
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
+    : createHttpServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://${urlHost(displayAddress(host))}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
