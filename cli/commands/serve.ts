@@ -13,7 +13,8 @@ import { dataDirectory, loadProtocols, reviewOptions, selectReview } from '../co
 import { isLoopback, planListen } from '../serve/listen-address.ts';
 import { startScreeningServer } from '../serve/server.ts';
 import { ensureTokens, readTokenFile } from '../serve/tokens.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
+import { LocalAttachmentStorage } from '../../shared/adapters/attachments/local-attachments.ts';
+import { fullTextOver, openEmbeddedScreening } from '../serve/wiring.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8787;
@@ -75,9 +76,13 @@ export const serveCommand: Command = {
       : ensureTokens(join(dataDir, 'tokens.json'), reviewerIds);
 
     const screening = await openEmbeddedScreening(dataDir, protocols);
+    const attachments = new LocalAttachmentStorage(dataDir);
+    const fullText = fullTextOver(screening.embedded, attachments);
     const server = await startScreeningServer({
       protocols,
       deps: screening.deps,
+      fullText,
+      attachments,
       tokens,
       assets: loadScreeningAssets(),
       port,
@@ -86,9 +91,12 @@ export const serveCommand: Command = {
       ...(tls ? { tls } : {}),
       logError: (message) => io.err(message),
     }).catch(async (error: unknown) => {
+      await fullText.close();
       await screening.close();
       throw error;
     });
+    if (!fullText.openAccess)
+      io.err('open-access lookups are off: set UNPAYWALL_EMAIL to look full texts up in Unpaywall');
     if (plan.warning) io.err(plan.warning);
     else if (!plan.tls && isLoopback(plan.host))
       io.err('plain HTTP on the loopback interface: this machine only');
@@ -111,6 +119,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await fullText.close();
     await screening.close();
     return 0;
   },

@@ -16,6 +16,13 @@ import {
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import type { StaticAsset } from '../../shared/adapters/http/static-assets.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { createReadStream } from 'node:fs';
+import {
+  type LocalAttachmentStorage,
+  READ_PATH,
+  UPLOAD_PATH,
+} from '../../shared/adapters/attachments/local-attachments.ts';
+import { DEFAULT_MAX_ATTACHMENT_BYTES, type FullTextDeps } from '../../shared/app/full-text.ts';
 import { displayAddress, hostHeaderNames, LOOPBACK, urlHost } from './listen-address.ts';
 import { type TokenTable, tokenVerifier } from './tokens.ts';
 
@@ -32,6 +39,9 @@ export interface LocalServerOptions {
   hostnames?: readonly string[];
   /** PEM certificate and key: HTTPS instead of HTTP. */
   tls?: { cert: string; key: string };
+  /** The full-text view; with local attachments, this server also takes their uploads and serves them. */
+  fullText?: FullTextDeps;
+  attachments?: LocalAttachmentStorage;
   logError?: (message: string) => void;
 }
 
@@ -44,18 +54,18 @@ export interface LocalServer {
 
 class BodyTooLarge extends Error {}
 
-function readBody(request: IncomingMessage): Promise<string | null> {
+/** The body, up to `limit` bytes; past it the rest is read and dropped, so the client still gets its 413. */
+function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Past the limit the rest is read and dropped (not kept), so the client still gets its 413.
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
     request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new BodyTooLarge());
-      else resolve(size === 0 ? null : Buffer.concat(chunks).toString('utf8'));
+      if (size > limit) reject(new BodyTooLarge());
+      else resolve(size === 0 ? null : Buffer.concat(chunks));
     });
     request.on('error', reject);
   });
@@ -83,6 +93,7 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
       return reviewerId ? { reviewerId } : null;
     },
     allowedOrigins: origins,
+    ...(options.fullText ? { fullText: options.fullText } : {}),
     ...(options.tls ? { extraHeaders: { 'strict-transport-security': 'max-age=31536000' } } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
   });
@@ -96,6 +107,10 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
         return;
       }
       const url = new URL(incoming.url ?? '/', `${scheme}://${hostHeader}`);
+      if (options.attachments && (url.pathname === UPLOAD_PATH || url.pathname === READ_PATH)) {
+        await serveAttachment(options.attachments, incoming, response, url, origins());
+        return;
+      }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(incoming.headers)) {
         if (typeof value === 'string') headers[name] = value;
@@ -103,7 +118,8 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
       }
       let body: string | null;
       try {
-        body = await readBody(incoming);
+        const raw = await readBody(incoming);
+        body = raw === null ? null : raw.toString('utf8');
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         const tooLarge = problem(413, 'too-large', `bodies are limited to ${MAX_BODY_BYTES} bytes`);
@@ -149,4 +165,80 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/** Headers of a PDF read back: shown inline, framed only by this server's own page. */
+const PDF_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/pdf',
+  'cache-control': 'private, no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'SAMEORIGIN',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'self'",
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/**
+ * The local stand-in for S3's browser upload and signed read: POST /files/upload takes a multipart form this
+ * server signed (key, content type, size limit, expiry) with the file last, as S3's POST Object does; GET
+ * /files/read streams a file a signed, unexpired link names.
+ */
+async function serveAttachment(
+  storage: LocalAttachmentStorage,
+  incoming: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  origins: readonly string[],
+): Promise<void> {
+  const refuse = (status: number, code: string, message: string) => {
+    const answer = problem(status, code, message);
+    send(response, status, { ...answer.headers, ...SECURITY_HEADERS }, answer.body);
+  };
+  if (url.pathname === READ_PATH) {
+    if (incoming.method !== 'GET') return refuse(405, 'method-not-allowed', 'GET only');
+    const read = storage.checkRead(url.searchParams);
+    if (!read.ok) return refuse(read.status, 'forbidden', read.reason);
+    const name = encodeURIComponent(read.fileName);
+    response.writeHead(200, { ...PDF_HEADERS, 'content-disposition': `inline; filename*=UTF-8''${name}` });
+    createReadStream(read.path).pipe(response);
+    return;
+  }
+  if (incoming.method !== 'POST') return refuse(405, 'method-not-allowed', 'POST only');
+  const origin = incoming.headers.origin;
+  if (origin !== undefined && !origins.includes(origin)) {
+    return refuse(403, 'cross-origin', `requests from ${origin} are not accepted`);
+  }
+  const type = String(incoming.headers['content-type'] ?? '');
+  if (!type.startsWith('multipart/form-data'))
+    return refuse(415, 'unsupported-media-type', 'send a multipart form');
+  let raw: Buffer | null;
+  try {
+    raw = await readBody(incoming, DEFAULT_MAX_ATTACHMENT_BYTES + 1024 * 1024);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return refuse(413, 'too-large', 'the file is larger than any upload may be');
+    throw error;
+  }
+  let form: FormData;
+  try {
+    form = await new Request('http://local/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: raw,
+    }).formData();
+  } catch {
+    return refuse(400, 'invalid-form', 'the body is not a multipart form');
+  }
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form.entries()) if (typeof value === 'string') fields[name] = value;
+  const checked = storage.checkUpload(fields);
+  if (!checked.ok) return refuse(403, 'forbidden', checked.reason);
+  const file = form.get('file');
+  if (!(file instanceof Blob)) return refuse(400, 'invalid-form', 'the form has no file');
+  if (file.size < 1 || file.size > checked.upload.maxBytes) {
+    return refuse(400, 'entity-too-large', `the file must be 1 to ${checked.upload.maxBytes} bytes`);
+  }
+  storage.store(checked.upload.key, Buffer.from(await file.arrayBuffer()));
+  response.writeHead(204, { ...SECURITY_HEADERS });
+  response.end();
 }

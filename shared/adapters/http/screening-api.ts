@@ -35,6 +35,7 @@ import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
 import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
 import {
+  contentSecurityPolicy,
   HttpError,
   type HttpRequest,
   type HttpResponse,
@@ -45,11 +46,19 @@ import {
   SECURITY_HEADERS,
 } from './http.ts';
 import { matchRoute, type Route, type RouteSpec } from './router.ts';
+import {
+  confirmAttachment,
+  type FullTextDeps,
+  fullTextOf,
+  startAttachmentUpload,
+} from '../../app/full-text.ts';
 import type { StaticAsset } from './static-assets.ts';
 
 export interface ScreeningApiOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  /** The full-text view and attachments (links only, without lookups or uploads, when absent). */
+  fullText?: FullTextDeps;
   /** The caller, or null when the request carries no valid credentials. */
   authenticate(request: HttpRequest): Actor | null | Promise<Actor | null>;
   /** Origins a state-changing request may come from, e.g. ["http://127.0.0.1:8080"]. */
@@ -82,6 +91,15 @@ export const decisionBodySchema = z.strictObject({
 });
 
 export const duplicateBodySchema = z.strictObject({ action: z.enum(['confirm', 'split']) });
+
+const fileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'a file name without control characters or slashes');
+export const uploadBodySchema = z.strictObject({ fileName, size: z.number().int().min(1) });
+export const confirmBodySchema = z.strictObject({ fileName });
+const ATTACHMENT_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 const nextQuerySchema = z.object({
   as: z.enum(['screener', 'arbiter']).default('screener'),
@@ -171,6 +189,19 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
   };
   const review = { reviewId: REVIEW_ID };
   const record = { reviewId: REVIEW_ID, citationId: CITATION_ID };
+  const fullText: FullTextDeps = options.fullText ?? {
+    citations: deps?.citations,
+    store: {
+      getOpenAccess: async () => null,
+      saveOpenAccess: async () => {},
+      putAttachment: async () => {},
+      listAttachments: async () => [],
+    },
+    openAccess: null,
+    storage: null,
+    clock: () => new Date(),
+    newId: () => '',
+  };
   return [
     { method: 'GET', path: '/', auth: 'none', handle: async () => asset(assets, 'index.html') },
     {
@@ -228,6 +259,51 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
         return json(200, {
           record: await getRecord(deps, protocolFor(params.reviewId!, actor), actor, params.citationId!),
         });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/records/{citationId}/full-text',
+      auth: 'jwt',
+      params: record,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(
+          200,
+          await fullTextOf(fullText, protocolFor(params.reviewId!, actor), actor, params.citationId!),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/records/{citationId}/attachments',
+      auth: 'jwt',
+      params: record,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(uploadBodySchema, request);
+        return json(201, await startAttachmentUpload(fullText, protocol, actor, params.citationId!, body));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/records/{citationId}/attachments/{attachmentId}',
+      auth: 'jwt',
+      params: { ...record, attachmentId: ATTACHMENT_ID },
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(confirmBodySchema, request);
+        const attachment = await confirmAttachment(
+          fullText,
+          protocol,
+          actor,
+          params.citationId!,
+          params.attachmentId!,
+          body,
+        );
+        return json(200, { attachment });
       },
     },
     {
@@ -333,6 +409,10 @@ export function createScreeningApi(
 ): (request: HttpRequest) => Promise<HttpResponse> {
   const routes = screeningRoutes(options);
   const logError = options.logError ?? ((message: string) => console.error(message));
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-security-policy': contentSecurityPolicy(options.fullText?.storage?.origins() ?? {}),
+  };
   return async (request) => {
     let response: HttpResponse;
     try {
@@ -355,7 +435,7 @@ export function createScreeningApi(
     } catch (error) {
       response = errorResponse(error, logError);
     }
-    response.headers = { ...response.headers, ...SECURITY_HEADERS, ...(options.extraHeaders ?? {}) };
+    response.headers = { ...response.headers, ...headers, ...(options.extraHeaders ?? {}) };
     return response;
   };
 }
