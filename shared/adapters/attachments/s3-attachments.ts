@@ -4,19 +4,21 @@
 // that expire in minutes. The function signing them holds only s3:PutObject and s3:GetObject on the
 // attachment keys (infra/constructs/service-function.ts, bindAttachmentBucket).
 //
-// The POST policy is signed here with AWS Signature Version 4 (the SDK has no presigned POST in the version this
-// project pins): policy JSON -> base64 -> HMAC-SHA256 with the key derived from the secret, date, region and
-// "s3" (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-authentication-HTTPPOST.html). The presigned GET
-// is the SDK's (@aws-sdk/s3-request-presigner). Both SDK packages load on first use (as s3-publisher.ts does):
+// Both are signed here with AWS Signature Version 4, from the function's own credentials: the POST policy (policy
+// JSON -> base64 -> HMAC-SHA256 with the key derived from the secret, date, region and "s3";
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-authentication-HTTPPOST.html) and the GET link (query
+// authentication: the canonical request of the GET, its hash in the string to sign; sigv4-query-string-auth).
+// The SDK has no presigned POST in the version this project pins, and its GET presigner is not among the
+// packages every Lambda runtime ships; the tests check both against the SDK's own signer and presigner.
+// @aws-sdk/client-s3 (HEAD and a ranged GET to confirm an upload) loads on first use, as s3-publisher.ts does:
 // most requests to the screening function never touch an attachment.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { StoreError } from '../../errors.ts';
 import type { AttachmentStorage, StoredObject, UploadForm } from '../../ports/full-text.ts';
 import { loadOnce } from '../load-once.ts';
 
 const loadS3Sdk = loadOnce(() => import('@aws-sdk/client-s3'));
-const loadPresigner = loadOnce(() => import('@aws-sdk/s3-request-presigner'));
 
 export interface S3AttachmentOptions {
   /** The client given, or one built from `clientConfig` on first use. */
@@ -80,6 +82,62 @@ export function presignedPostFields(request: {
     .update(policy)
     .digest('hex');
   return { ...signed, policy, 'x-amz-signature': signature };
+}
+
+/** RFC 3986 encoding as Signature Version 4 wants it; `/` kept in paths. */
+function uriEncode(text: string, keepSlash: boolean): string {
+  return [...Buffer.from(text, 'utf8')]
+    .map((byte) => {
+      const char = String.fromCharCode(byte);
+      return /[A-Za-z0-9\-._~]/.test(char) || (keepSlash && char === '/')
+        ? char
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
+}
+
+/**
+ * A GET link for `url` (the object's URL: virtual-hosted or path-style) that S3 honours for `expiresInSeconds`
+ * from `now`, with `query` (response-content-type, ...) among the signed parameters.
+ */
+export function presignedGetUrl(request: {
+  url: URL;
+  query: Record<string, string>;
+  now: Date;
+  expiresInSeconds: number;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
+}): string {
+  const date = amzDate(request.now);
+  const dateStamp = date.slice(0, 8);
+  const scope = `${dateStamp}/${request.region}/s3/aws4_request`;
+  const params: Record<string, string> = {
+    ...request.query,
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+    'X-Amz-Credential': `${request.credentials.accessKeyId}/${scope}`,
+    'X-Amz-Date': date,
+    'X-Amz-Expires': String(request.expiresInSeconds),
+    'X-Amz-SignedHeaders': 'host',
+    ...(request.credentials.sessionToken ? { 'X-Amz-Security-Token': request.credentials.sessionToken } : {}),
+  };
+  const query = Object.entries(params)
+    .map(([name, value]) => [uriEncode(name, false), uriEncode(value, false)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+  const path = uriEncode(decodeURIComponent(request.url.pathname), true);
+  const canonical = ['GET', path, query, `host:${request.url.host}\n`, 'host', 'UNSIGNED-PAYLOAD'].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join(
+    '\n',
+  );
+  const signature = createHmac(
+    'sha256',
+    signingKey(request.credentials.secretAccessKey, dateStamp, request.region, 's3'),
+  )
+    .update(toSign)
+    .digest('hex');
+  return `${request.url.origin}${path}?${query}&X-Amz-Signature=${signature}`;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -160,21 +218,24 @@ export class S3AttachmentStorage implements AttachmentStorage {
 
   async readUrl(key: string, options: { expiresInSeconds: number; fileName: string }): Promise<string> {
     const safeName = options.fileName.replace(/[^A-Za-z0-9._ -]/g, '_');
-    const [client, { GetObjectCommand }, { getSignedUrl }] = await Promise.all([
-      this.s3(),
-      loadS3Sdk(),
-      loadPresigner(),
-    ]);
-    return getSignedUrl(
-      client,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ResponseContentType: 'application/pdf',
-        ResponseContentDisposition: `inline; filename="${safeName}"`,
-      }),
-      { expiresIn: options.expiresInSeconds },
-    );
+    const base = await this.base();
+    return presignedGetUrl({
+      url: new URL(
+        `${base.replace(/\/$/, '')}/${key
+          .split('/')
+          .map((part) => uriEncode(part, false))
+          .join('/')}`,
+      ),
+      query: {
+        'response-content-disposition': `inline; filename="${safeName}"`,
+        'response-content-type': 'application/pdf',
+        'x-id': 'GetObject',
+      },
+      now: this.clock(),
+      expiresInSeconds: options.expiresInSeconds,
+      region: await this.region(),
+      credentials: await (await this.s3()).config.credentials(),
+    });
   }
 
   origins(): { connect: string[]; frame: string[] } {

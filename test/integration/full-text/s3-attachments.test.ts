@@ -4,10 +4,12 @@
 // back (HEAD, a range) and the short-lived presigned GET (expired, tampered or unsigned reads refused: the
 // bucket is never public). The POST policy signature is also checked against the AWS SDK's own signer.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  presignedGetUrl,
   presignedPostFields,
   S3AttachmentStorage,
 } from '../../../shared/adapters/attachments/s3-attachments.ts';
@@ -108,6 +110,51 @@ describe('Function: presignedPostFields', () => {
         { 'Content-Type': 'application/pdf' },
       ]),
     );
+  });
+});
+
+describe('Function: presignedGetUrl', () => {
+  it("gives the very link the AWS SDK's presigner gives", async () => {
+    const signingDate = new Date('2026-12-07T10:00:00Z');
+    // Without the checksum defaults, which add x-amz-checksum-mode and a checksum of the empty body to a
+    // GetObject link (not wanted here: the browser reads the PDF and checks nothing).
+    const client = new S3Client({
+      region: REGION,
+      credentials,
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    const key = 'iesm/c5a1/0a1b2c3d-0000 (v2).pdf';
+    const sdk = await getSignedUrl(
+      client,
+      new GetObjectCommand({
+        Bucket: 'attachments-bucket',
+        Key: key,
+        ResponseContentType: 'application/pdf',
+        ResponseContentDisposition: 'inline; filename="Rossi 2024.pdf"',
+      }),
+      { expiresIn: 300, signingDate },
+    );
+    const ours = presignedGetUrl({
+      url: new URL(
+        `https://attachments-bucket.s3.${REGION}.amazonaws.com/${key.split('/').map(encodeURIComponent).join('/')}`,
+      ),
+      query: {
+        'response-content-disposition': 'inline; filename="Rossi 2024.pdf"',
+        'response-content-type': 'application/pdf',
+        'x-id': 'GetObject',
+      },
+      now: signingDate,
+      expiresInSeconds: 300,
+      region: REGION,
+      credentials,
+    });
+    const sorted = (url: string) => {
+      const parsed = new URL(url);
+      return [parsed.origin + parsed.pathname, [...parsed.searchParams.entries()].sort()];
+    };
+    expect(sorted(ours)).toEqual(sorted(sdk));
+    client.destroy();
   });
 });
 
