@@ -6,6 +6,7 @@
 // | alarmEmail | address subscribed to the alarm topic (confirm the e-mail AWS sends) | none: subscribe later |
 // | ncbiApiKeySecret | name or ARN of a Secrets Manager secret holding the NCBI api_key | none: 3 requests/s |
 // | ncbiEmail | the operator's address, sent to NCBI (and Europe PMC) with every request as `email` | none |
+// | unpaywallEmail | the contact Unpaywall requires with every lookup of an open-access copy (the screening page) | none: no lookups |
 // | sesSender | the address digests and trigger notices are sent from (SES-verified, or its domain is) | none: no digest, no report function |
 // | digestRecipients | comma-separated addresses; replace every protocol's digest.recipients | the protocols' |
 // | reportPublicBaseUrl | the https URL the report bucket is served under (e.g. a CloudFront distribution) | none |
@@ -39,6 +40,7 @@ export const deploymentConfigSchema = z.object({
   alarmEmail: optionalEmail,
   ncbiApiKeySecret: optionalText,
   ncbiEmail: optionalEmail,
+  unpaywallEmail: optionalEmail,
   sesSender: optionalEmail,
   digestRecipients: optionalText
     .transform((value) =>
