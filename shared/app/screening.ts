@@ -397,16 +397,23 @@ export function groupEvents(events: readonly ScreeningEvent[]): Map<string, Scre
 async function appendWithProjections(
   deps: ScreeningDeps,
   reviewId: string,
-  citation: { citationId: string; citation: Citation },
+  citationId: string,
   eventId: string | null,
   build: (state: RecordState) => ScreeningEvent | null,
 ): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
-  const { citationId } = citation;
   const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
-  let [events] = await Promise.all([
+  // The citation, its log and the dirty mark at once (a mark for a citation that turns out not to exist is
+  // removed again before saying so).
+  let [stored, events] = await Promise.all([
+    deps.citations.getCitation(reviewId, citationId),
     deps.screening.listEvents(reviewId, citationId),
     deps.screening.markDirty(reviewId, mark),
   ]);
+  if (!stored) {
+    await deps.screening.clearDirty(reviewId, mark);
+    throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
+  }
+  const citation = { citationId, citation: stored.citation };
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const state = replay(citationId, events);
@@ -738,13 +745,11 @@ export async function recordDecision(
   if (input.reasonId !== null && !protocol.exclusionReasons.some((r) => r.id === input.reasonId)) {
     throw new InvalidRequestError(`review "${protocol.id}" has no exclusion reason "${input.reasonId}"`);
   }
-  const stored = await deps.citations.getCitation(protocol.id, citationId);
-  if (!stored) throw new NotFoundError(`no citation ${citationId} in review "${protocol.id}"`);
   const eventId = input.eventId ?? deps.newId();
   const result = await appendWithProjections(
     deps,
     protocol.id,
-    { citationId, citation: stored.citation },
+    citationId,
     eventId,
     (state) => ({
       type: 'decision',
@@ -790,13 +795,11 @@ export async function includeDirectly(
   citationId: string,
   by: string,
 ): Promise<DirectInclusion> {
-  const stored = await deps.citations.getCitation(protocol.id, citationId);
-  if (!stored) throw new NotFoundError(`no citation ${citationId} in review "${protocol.id}"`);
   let target: Stage | null = null;
   const result = await appendWithProjections(
     deps,
     protocol.id,
-    { citationId, citation: stored.citation },
+    citationId,
     null,
     (state) => {
       target = directInclusionStage(state);
@@ -1115,13 +1118,11 @@ async function markDuplicate(
   pair: PossibleDuplicate,
   reviewerId: string,
 ) {
-  const stored = await deps.citations.getCitation(reviewId, pair.citationId);
-  if (!stored) throw new NotFoundError(`no citation ${pair.citationId} in review "${reviewId}"`);
   const eventId = `duplicate-${pair.pairId}`;
   await appendWithProjections(
     deps,
     reviewId,
-    { citationId: pair.citationId, citation: stored.citation },
+    pair.citationId,
     eventId,
     (state) =>
       state.outcome === 'duplicate'
