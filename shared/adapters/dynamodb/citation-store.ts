@@ -233,7 +233,8 @@ export function toStoreError(error: unknown, operation: string, what: string): S
   });
 }
 
-function isConditionFailure(error: unknown): boolean {
+/** A conditional write whose condition did not hold (the SDK's exception, or its name from another copy). */
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'

@@ -7,13 +7,12 @@
 //
 // Writes: openAccess is SET on the citation item only if it is a citation (a later check replaces it); an
 // attachment is a PutItem if absent (confirming an upload twice records it once).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { StoreError } from '../../errors.ts';
 import type { Attachment, CachedOpenAccess, FullTextStore } from '../../ports/full-text.ts';
-import { toStoreError } from './citation-store.ts';
-import { queryReviewPrefix } from './query-pages.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
+import { putIfAbsent, queryReviewPrefix } from './query-pages.ts';
 import { citationItemKey, type ItemKey, reviewPk } from './table-design.ts';
 
 export const ATTACHMENT_PREFIX = 'ATTACHMENT#';
@@ -47,13 +46,6 @@ const attachmentSchema = z.object({
   uploadedBy: z.string(),
   uploadedAt: z.string(),
 });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 export class DynamoFullTextStore implements FullTextStore {
   constructor(
@@ -105,17 +97,12 @@ export class DynamoFullTextStore implements FullTextStore {
 
   async putAttachment(reviewId: string, attachment: Attachment): Promise<void> {
     const key = attachmentKey(reviewId, attachment.citationId, attachment.attachmentId);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'attachment', reviewId, ...attachment },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    await putIfAbsent(
+      this.client,
+      this.tableName,
+      { ...key, type: 'attachment', reviewId, ...attachment },
+      this.describe(reviewId, key),
+    );
   }
 
   async listAttachments(reviewId: string, citationId: string): Promise<Attachment[]> {

@@ -35,7 +35,6 @@
 // index is eventually consistent on AWS: a queue read there may show an item that just moved (the use cases
 // check each record they hand out against its log) and progress may lag a write by a moment.
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -71,8 +70,8 @@ import {
   type ScreeningQueueEntry,
   type ScreeningStore,
 } from '../../ports/screening-store.ts';
-import { toStoreError } from './citation-store.ts';
-import { batchGetAll, batchPutAll, queryAllPages, queryReviewPrefix } from './query-pages.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
+import { batchGetAll, batchPutAll, putIfAbsent, queryAllPages, queryReviewPrefix } from './query-pages.ts';
 import {
   CITATION_PREFIX,
   citationItemKey,
@@ -221,13 +220,6 @@ const cursorSchema = z.object({
 const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.string() });
 
 const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 function parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(item);
@@ -925,21 +917,13 @@ export class DynamoScreeningStore implements ScreeningStore {
     return items.map((item) => parse(eventItemSchema, item, what).event);
   }
 
-  /** PutItem if no item has the key: false when one has. */
-  private async putIfAbsent(item: Record<string, unknown>, reviewId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, item as unknown as ItemKey));
-    }
+  private putIfAbsent(item: Record<string, unknown>, reviewId: string): Promise<boolean> {
+    return putIfAbsent(
+      this.client,
+      this.tableName,
+      item,
+      this.describe(reviewId, item as unknown as ItemKey),
+    );
   }
 
   private describe(reviewId: string, key: ItemKey): string {
