@@ -1,5 +1,5 @@
-// `living-review include --review ID --citation ID [--by NAME]`: record that a stored citation is an included
-// study, for a team that screens outside this tool. Its patients can then be imported with
+// `living-review include --review ID --citation ID|PMID|DOI [--by NAME]`: record that a stored citation is an
+// included study, for a team that screens outside this tool. Its patients can then be imported with
 // `living-review extract import`. Idempotent: including a study twice keeps the first inclusion. The statistics
 // are brought up to date afterwards (no stream does it locally).
 //
@@ -14,7 +14,15 @@ import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { includeDirectly, NotFoundError } from '../../shared/app/screening.ts';
 import { CitationNotFoundError } from '../../shared/app/include-study.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
-import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import {
+  CITATION_HELP,
+  citationFromOption,
+  citationOption,
+  openStore,
+  reviewOptions,
+  selectReview,
+  storeOptions,
+} from '../context.ts';
 import { screeningOver } from '../serve/wiring.ts';
 import { STAGE_NAMES } from './screen.ts';
 
@@ -30,14 +38,17 @@ export function operator(): string {
 export const includeCommand: Command = {
   name: 'include',
   summary: 'Record a stored citation as an included study (settles it in screening as "included directly")',
-  usage: 'include --review ID --citation ID [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
-  options: { ...reviewOptions, ...storeOptions, citation: { type: 'string' }, by: { type: 'string' } },
+  usage:
+    'include --review ID --citation ID|PMID|DOI [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  help: CITATION_HELP,
+  options: { ...reviewOptions, ...storeOptions, ...citationOption, by: { type: 'string' } },
   async run({ values }, io) {
-    const citationId = requireOption(values, 'citation');
+    requireOption(values, 'citation');
     const protocol = selectReview(values);
     const by = optionalString(values, 'by') ?? operator();
     const table = await openStore(values);
     try {
+      const citationId = await citationFromOption(values, protocol.id, table);
       const { evidence, deps } = screeningOver(table, [protocol]);
       const clock = () => new Date();
       const known = await evidence.getIncludedStudy(protocol.id, citationId);
@@ -81,8 +92,7 @@ export const includeCommand: Command = {
           citations: deps.citations,
           evidence,
           clock,
-          afterInclusion: (reviewId) =>
-            recomputeStatistics({ reviewId, onRetraction: protocol.onRetraction }, { evidence, clock }),
+          afterInclusion: () => recomputeStatistics({ protocol }, { evidence, clock }),
         },
       );
       const { study } = outcome;

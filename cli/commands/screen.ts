@@ -178,7 +178,10 @@ export async function screenInTerminal(options: TerminalScreeningOptions): Promi
       if (answer === 'u') {
         const last = decided.pop();
         if (!last) write('nothing to undo in this session');
-        else undo = (pending = await reopen(last.citationId, last.stage)) !== null;
+        else {
+          pending = await reopen(last.citationId, last.stage);
+          undo = pending !== null;
+        }
         continue;
       }
       if (answer === 'i') decision = { vote: 'include', reasonId: null };

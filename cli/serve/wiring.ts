@@ -44,12 +44,11 @@ export function screeningOver(
         citations: screening,
         evidence,
         clock,
-        afterChange: (reviewId) => {
-          const onRetraction = protocols.find((p) => p.id === reviewId)?.onRetraction;
-          return recomputeStatistics(
-            { reviewId, ...(onRetraction ? { onRetraction } : {}) },
-            { evidence, clock },
-          );
+        afterChange: async (reviewId) => {
+          // Without the protocol (a review the server was not started for) the stream-less recompute waits
+          // for the next command that has it.
+          const protocol = protocols.find((p) => p.id === reviewId);
+          if (protocol) await recomputeStatistics({ protocol }, { evidence, clock });
         },
       }),
     },

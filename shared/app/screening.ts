@@ -746,27 +746,21 @@ export async function recordDecision(
     throw new InvalidRequestError(`review "${protocol.id}" has no exclusion reason "${input.reasonId}"`);
   }
   const eventId = input.eventId ?? deps.newId();
-  const result = await appendWithProjections(
-    deps,
-    protocol.id,
-    citationId,
+  const result = await appendWithProjections(deps, protocol.id, citationId, eventId, (state) => ({
+    type: 'decision',
+    seq: state.version + 1,
     eventId,
-    (state) => ({
-      type: 'decision',
-      seq: state.version + 1,
-      eventId,
-      citationId,
-      reviewerId: reviewer.id,
-      at: deps.clock().toISOString(),
-      stage: input.stage,
-      role:
-        decisionRoleFor(state, reviewer, input.stage) ??
-        (reviewer.roles.includes('screener') ? 'screener' : 'arbiter'),
-      decision: input.decision,
-      reasonId: input.reasonId,
-      note: input.note,
-    }),
-  ).catch(rejected);
+    citationId,
+    reviewerId: reviewer.id,
+    at: deps.clock().toISOString(),
+    stage: input.stage,
+    role:
+      decisionRoleFor(state, reviewer, input.stage) ??
+      (reviewer.roles.includes('screener') ? 'screener' : 'arbiter'),
+    decision: input.decision,
+    reasonId: input.reasonId,
+    note: input.note,
+  })).catch(rejected);
   if (result.existing && result.existing.reviewerId !== reviewer.id) {
     throw new DecisionRejectedError('event-id-reused', `event id "${eventId}" is already used`);
   }
@@ -796,30 +790,24 @@ export async function includeDirectly(
   by: string,
 ): Promise<DirectInclusion> {
   let target: Stage | null = null;
-  const result = await appendWithProjections(
-    deps,
-    protocol.id,
-    citationId,
-    null,
-    (state) => {
-      target = directInclusionStage(state);
-      const eventId = `direct-${target}`;
-      if (!target || state.events.some((e) => e.eventId === eventId)) return null;
-      return {
-        type: 'decision',
-        seq: state.version + 1,
-        eventId,
-        citationId,
-        reviewerId: by,
-        at: deps.clock().toISOString(),
-        stage: target,
-        role: 'direct',
-        decision: 'include',
-        reasonId: null,
-        note: INCLUDED_DIRECTLY,
-      };
-    },
-  );
+  const result = await appendWithProjections(deps, protocol.id, citationId, null, (state) => {
+    target = directInclusionStage(state);
+    const eventId = `direct-${target}`;
+    if (!target || state.events.some((e) => e.eventId === eventId)) return null;
+    return {
+      type: 'decision',
+      seq: state.version + 1,
+      eventId,
+      citationId,
+      reviewerId: by,
+      at: deps.clock().toISOString(),
+      stage: target,
+      role: 'direct',
+      decision: 'include',
+      reasonId: null,
+      note: INCLUDED_DIRECTLY,
+    };
+  });
   const { state } = result;
   if (state.outcome === 'duplicate') return { kind: 'duplicate', state };
   if (state.outcome === 'included') return { kind: result.recorded ? 'included' : 'already-included', state };
@@ -1119,22 +1107,17 @@ async function markDuplicate(
   reviewerId: string,
 ) {
   const eventId = `duplicate-${pair.pairId}`;
-  await appendWithProjections(
-    deps,
-    reviewId,
-    pair.citationId,
-    eventId,
-    (state) =>
-      state.outcome === 'duplicate'
-        ? null
-        : {
-            type: 'duplicate-confirmed',
-            seq: state.version + 1,
-            eventId,
-            citationId: pair.citationId,
-            reviewerId,
-            at: deps.clock().toISOString(),
-            duplicateOf: pair.twinId,
-          },
+  await appendWithProjections(deps, reviewId, pair.citationId, eventId, (state) =>
+    state.outcome === 'duplicate'
+      ? null
+      : {
+          type: 'duplicate-confirmed',
+          seq: state.version + 1,
+          eventId,
+          citationId: pair.citationId,
+          reviewerId,
+          at: deps.clock().toISOString(),
+          duplicateOf: pair.twinId,
+        },
   );
 }

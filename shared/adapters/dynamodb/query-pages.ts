@@ -1,6 +1,7 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem, and batches of gets and
-// puts. SDK errors become StoreErrors naming what was read or written.
+// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem, batches of gets, the one
+// batched write (BatchWriteItem, 25 requests each, unprocessed items retried) and the conditional put. SDK errors
+// become StoreErrors naming what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGetCommand,
@@ -74,6 +75,8 @@ export async function getItemConsistent(
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
+const PARALLEL_BATCHES = 8;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -117,36 +120,43 @@ export async function batchGetAll(
   return pages.flat();
 }
 
-/** Puts (BatchWriteItem, 25 a request, all requests at once), retrying unprocessed items with backoff. */
-export async function batchPutAll(
+/**
+ * Write requests ({PutRequest} / {DeleteRequest}) in BatchWriteItems of 25, a few at a time, retrying unprocessed
+ * items with backoff. Each request is idempotent, so a retry or a re-run after a failure converges.
+ */
+export async function batchWriteAll(
   client: DynamoDBDocumentClient,
   tableName: string,
-  items: readonly Record<string, unknown>[],
+  requests: readonly Record<string, unknown>[],
   what: string,
 ): Promise<void> {
-  const chunks: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-    chunks.push(items.slice(start, start + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } })));
+  const batches: Record<string, unknown>[][] = [];
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+    batches.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
   }
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      let pending = chunk;
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      let pending = batches[next++]!;
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) {
-          throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
-            retryable: true,
-          });
+        if (attempt > 0) {
+          if (attempt > 8) {
+            throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
+              retryable: true,
+            });
+          }
+          await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
         }
-        if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
         try {
           const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-          pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+          pending = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
         } catch (error) {
           throw toStoreError(error, 'BatchWriteItem', what);
         }
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
 }
 
 /** PutItem if no item holds the key: false (nothing written) when one does. */

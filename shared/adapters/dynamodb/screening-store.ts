@@ -71,7 +71,7 @@ import {
   type ScreeningStore,
 } from '../../ports/screening-store.ts';
 import { isConditionFailure, toStoreError } from './citation-store.ts';
-import { batchGetAll, batchPutAll, putIfAbsent, queryAllPages, queryReviewPrefix } from './query-pages.ts';
+import { batchGetAll, batchWriteAll, putIfAbsent, queryAllPages, queryReviewPrefix } from './query-pages.ts';
 import {
   CITATION_PREFIX,
   citationItemKey,
@@ -610,7 +610,12 @@ export class DynamoScreeningStore implements ScreeningStore {
         gsi1sk: `R#${generation12(generation)}#${String(item.gsi1sk).slice(2)}`,
         rolledGeneration: generation,
       }));
-    await batchPutAll(this.client, this.tableName, rekeyed, what);
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      rekeyed.map((Item) => ({ PutRequest: { Item } })),
+      what,
+    );
     await this.updateHoldingLock(
       {
         TableName: this.tableName,

@@ -96,6 +96,7 @@ const fileName = z
   .string()
   .min(1)
   .max(200)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the name may not hold
   .regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'a file name without control characters or slashes');
 export const uploadBodySchema = z.strictObject({ fileName, size: z.number().int().min(1) });
 export const confirmBodySchema = z.strictObject({ fileName });

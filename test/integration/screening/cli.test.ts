@@ -16,7 +16,6 @@ import {
   screenInTerminal,
   terminalText,
 } from '../../../cli/commands/screen.ts';
-import { recordDecision } from '../../../shared/app/screening.ts';
 import { replay } from '../../../shared/domain/screening/workflow.ts';
 import { statusReport } from '../../../shared/app/screening.ts';
 import { statusDepsOver } from '../../../cli/serve/wiring.ts';
@@ -160,6 +159,10 @@ describe('living-review screen and status (processes)', () => {
     expect(status.stdout).toBe(`${formatStatus(report)}\n`);
     expect(status.stdout).toContain('alc vs pp: kappa 0.00 over 2 records');
     expect(status.stdout).not.toContain('\u001b');
+
+    const json = await runCli(['status', '--review', 'iesm', '--format', 'json', '--data', h.dataDir], '');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(report)));
   });
 
   it('refuses a reviewer the review does not list', async () => {
