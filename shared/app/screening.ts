@@ -78,6 +78,7 @@ import type {
   ReviewerDecision,
   ScreeningStore,
 } from '../ports/screening-store.ts';
+import { mapLimited } from './map-limited.ts';
 
 export interface ScreeningDeps {
   /** Only the record is needed (CitationStore fits; so does DynamoScreeningStore.getCitation). */
@@ -189,24 +190,6 @@ export function reviewsOf(protocols: readonly Protocol[], actor: Actor) {
       title: p.title,
       roles: p.reviewers.find((r) => r.id === actor.reviewerId)!.roles,
     }));
-}
-
-/** Runs `work` over items, at most `limit` at once, keeping the order of the results. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 // ---------------------------------------------------------------------------------------------------------
