@@ -246,10 +246,33 @@ describe('changing decisions in the terminal', () => {
   });
 
   it("lists a reviewer's decisions with living-review decisions, filtered, as the reviewer may see them", async () => {
-    const all = await runCli(
-      ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--format', 'json'],
-      '',
-    );
+    // Three reads of one store: run as three processes at once (each starts a CLI; in turn they outlast a test).
+    const [all, table, bad] = await Promise.all([
+      runCli(
+        ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--format', 'json'],
+        '',
+      ),
+      runCli(
+        [
+          'decisions',
+          '--review',
+          'iesm',
+          '--reviewer',
+          'P.P.',
+          '--data',
+          h.dataDir,
+          '--decision',
+          'include',
+          '--search',
+          'case 302',
+        ],
+        '',
+      ),
+      runCli(
+        ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--reason', 'nope'],
+        '',
+      ),
+    ]);
     expect(all.code, all.stderr).toBe(0);
     const rows = JSON.parse(all.stdout) as Array<{
       citationId: string;
@@ -263,30 +286,10 @@ describe('changing decisions in the terminal', () => {
     const conflict = rows.find((r) => r.citationId === h.ids.get('301'))!;
     expect(conflict.stageView.decisions).toBeNull();
     expect(JSON.stringify(conflict)).not.toContain('"alc"');
-    const table = await runCli(
-      [
-        'decisions',
-        '--review',
-        'iesm',
-        '--reviewer',
-        'P.P.',
-        '--data',
-        h.dataDir,
-        '--decision',
-        'include',
-        '--search',
-        'case 302',
-      ],
-      '',
-    );
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toContain('settled, back with the arbiter');
     expect(table.stdout).toContain(h.ids.get('302'));
     expect(table.stdout).not.toContain(h.ids.get('303'));
-    const bad = await runCli(
-      ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--reason', 'nope'],
-      '',
-    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('no exclusion reason "nope"');
   });

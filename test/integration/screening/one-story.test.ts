@@ -43,7 +43,7 @@ async function run(command: Command, values: Record<string, string | boolean>): 
   return result;
 }
 
-const statusJson = async () => JSON.parse((await run(statusCommand, { json: true })).stdout);
+const statusJson = async () => JSON.parse((await run(statusCommand, { format: 'json' })).stdout);
 const screeningStatus = async (pmid: string) =>
   statusOf(replay(ids.get(pmid)!, await s.screening.listEvents(iesm.id, ids.get(pmid)!)));
 
