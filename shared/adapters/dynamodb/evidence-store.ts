@@ -47,7 +47,7 @@ import type {
   StoredSnapshot,
   StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
@@ -245,13 +245,6 @@ const snapshotBodySchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------------------
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 /** Splits `data` into pieces of at most `size` bytes (at least one piece). */
 function chunks(data: Uint8Array, size: number): Uint8Array[] {
