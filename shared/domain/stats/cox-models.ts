@@ -184,9 +184,9 @@ export function fitCoxModels(plan: AnalysisPlan, columns: Columns): Record<strin
   return out;
 }
 
-/** A number as the tables print it: 3 significant digits (NA for null). */
+/** A hazard ratio (or coefficient) as tables print it: 3 significant digits, "1.00" kept (NA for null). */
 export function hrNumber(value: number | null): string {
-  return value === null ? 'NA' : String(Number(value.toPrecision(3)));
+  return value === null ? 'NA' : value.toPrecision(3);
 }
 
 /** "0.857 (0.752–0.975)". */

@@ -3,7 +3,7 @@
 // threshold 1, the effect became statistically significant at 5%, or stopped being so). Measured, like every
 // trigger, on the diff from the trigger's baseline version to the evaluated one (evaluate.ts).
 import type { UpdateTrigger } from '../protocol/protocol.ts';
-import type { CoxTermState } from '../stats/cox-models.ts';
+import { type CoxTermState, hrWithCi } from '../stats/cox-models.ts';
 import type { SnapshotDiff } from '../stats/snapshot.ts';
 
 type CoxTrigger = Extract<UpdateTrigger, { kind: 'cox-hr-crosses' }>;
@@ -28,10 +28,8 @@ function estimate(state: CoxTermState | null): Estimate | null {
   return state !== null && !('error' in state) && state.hr !== null ? state : null;
 }
 
-const fixed = (value: number | null) => (value === null ? 'NA' : String(Number(value.toPrecision(3))));
-
 function hrText(state: Estimate): string {
-  return `HR ${fixed(state.hr)} (95% CI ${fixed(state.lower)}–${fixed(state.upper)}, n ${state.n})`;
+  return `HR ${hrWithCi(state)}, n ${state.n}`;
 }
 
 /** -1 below the threshold, 1 above it, 0 on it. */
