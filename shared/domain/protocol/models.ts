@@ -21,7 +21,7 @@ const modelId = z
 export const coxCovariateSchema = z
   .union([
     z.string().min(1),
-    z.strictObject({ variable: z.string().min(1), reference: z.string().min(1).optional() }),
+    z.strictObject({ variable: z.string().min(1), reference: z.string().min(1).nullable().optional() }),
   ])
   .transform((covariate) =>
     typeof covariate === 'string'
