@@ -102,10 +102,10 @@ describe('survival.models', () => {
       );
     });
     expect(message).toContain(
-      'updateTriggers.3.model: no model "nope" (declared: rfs_hormone_strata_study, rfs_multivariable_strata_study)',
+      'updateTriggers.4.model: no model "nope" (declared: rfs_hormone_strata_study, rfs_multivariable_strata_study)',
     );
     expect(message).toContain(
-      'updateTriggers.4.term: model "rfs_multivariable_strata_study" has no term "tumour_sizehuge" (terms are named as R names them: hormone_therapyyes, hormone_therapyno, age_years, positive_nodes, tumour_sizele20, tumour_size20to50, tumour_sizegt50)',
+      'updateTriggers.5.term: model "rfs_multivariable_strata_study" has no term "tumour_sizehuge" (terms are named as R names them: hormone_therapyyes, hormone_therapyno, age_years, positive_nodes, tumour_sizele20, tumour_size20to50, tumour_sizegt50)',
     );
     const copy = JSON.parse(JSON.stringify(base));
     copy.updateTriggers.push({
