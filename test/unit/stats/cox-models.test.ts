@@ -6,7 +6,7 @@ import type { AnalysisPlan } from '../../../shared/domain/protocol/analysis.ts';
 import type { CoxModel } from '../../../shared/domain/protocol/models.ts';
 import type { VariableDefinition } from '../../../shared/domain/protocol/variables.ts';
 import { fitCox } from '../../../shared/domain/stats/cox.ts';
-import type { CoxModelFit } from '../../../shared/domain/stats/cox-models.ts';
+import type { CoxModelError, CoxModelFit } from '../../../shared/domain/stats/cox-models.ts';
 import { describeChanges } from '../../../shared/domain/stats/describe-changes.ts';
 import { computeStatisticsSnapshot, diffSnapshots } from '../../../shared/domain/stats/snapshot.ts';
 import { renderStatistics } from '../../../shared/domain/stats/statistics-output.ts';
@@ -165,7 +165,11 @@ describe('Cox models in the statistics snapshot', () => {
     });
     expect('terms' in snapshot.cox!.m1!).toBe(true);
     const json = JSON.parse(renderStatistics({ snapshot, diff: null, plan: p, changes: [] }, 'json'));
-    expect(json.cox.m0).toEqual({ error: snapshot.cox!.m0!.error, label: 'Model 0', endpoint: 'os' });
+    expect(json.cox.m0).toEqual({
+      error: (snapshot.cox!.m0 as CoxModelError).error,
+      label: 'Model 0',
+      endpoint: 'os',
+    });
     expect(Object.keys(json.cox.m1).slice(0, 8)).toEqual([
       'n',
       'events',
