@@ -419,6 +419,7 @@ export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnap
     km: kmChanges(previous, next),
     logrank: logRankChanges(previous, next),
     variables: variableChanges(previous, next),
-    cox: coxChanges(previous.cox, next.cox),
+    // Only when either version has models, so diffs of reviews without models stay as they were.
+    ...(previous.cox || next.cox ? { cox: coxChanges(previous.cox, next.cox) } : {}),
   };
 }
