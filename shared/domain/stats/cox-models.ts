@@ -93,12 +93,16 @@ export function fitCoxModel(model: CoxModel, plan: AnalysisPlan, columns: Column
     values: columns.get(c.variable),
   }));
   const strata = model.strata === undefined ? null : columns.get(model.strata);
+  // Every row a copy of one template, so they share one shape (rows built key by key from computed names are
+  // slower to read back in fitCox).
+  const template: Record<string, unknown> = { [endpoint.time]: null, [endpoint.event]: null };
+  for (const covariate of covariates) template[covariate.name] = null;
+  if (model.strata !== undefined) template[model.strata] = null;
   const rows = new Array<Record<string, unknown>>(n);
   for (let i = 0; i < n; i++) {
-    const row: Record<string, unknown> = {
-      [endpoint.time]: time[i] ?? null,
-      [endpoint.event]: eventValue(event[i]),
-    };
+    const row = { ...template };
+    row[endpoint.time] = time[i] ?? null;
+    row[endpoint.event] = eventValue(event[i]);
     for (const covariate of covariates) {
       row[covariate.name] = covariateValue(covariate.values[i], covariate.variable);
     }
