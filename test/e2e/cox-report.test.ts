@@ -5,15 +5,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importPatientRows } from '../../shared/app/import-patient-rows.ts';
-import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { CoxModelFit } from '../../shared/domain/stats/cox-models.ts';
 import { breastProtocol } from '../support/protocols.ts';
 import { readReferenceText } from '../unit/extraction/reference-fixtures.ts';
 import { ARTIFACTS } from './chromium.ts';
-import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
+import { expectNothingRan, hostileTitle, importAndPublish, reportInChromium } from './report-in-chromium.ts';
 
 const e2e = reportInChromium('e2e-cox-breast', { width: 1100, height: 1000 });
 
@@ -38,29 +36,10 @@ describe('Cox models in the living report', () => {
   it('shows each model as a table and a log-scale forest plot with the reference line at 1', async () => {
     const protocol = hostileProtocol();
     const { h } = e2e;
-    await importPatientRows(
-      {
-        protocol,
-        text: readReferenceText('second-review/breast-ipd-patients.csv'),
-        format: 'csv',
-        origin: 'breast-ipd-patients',
-        createStudies: { by: 'e2e' },
-      },
-      { evidence: h.evidence, citations: h.citations, clock: h.clock },
-    );
-    const report = await publishReport(
-      { protocol },
-      {
-        evidence: h.evidence,
-        citations: h.citations,
-        screening: h.screening,
-        digests: h.digests,
-        publisher: h.publisher,
-        events: h.events,
-        clock: h.clock,
-      },
-    );
-    expect(report.status).toBe('published');
+    await importAndPublish(h, protocol, {
+      text: readReferenceText('second-review/breast-ipd-patients.csv'),
+      format: 'csv',
+    });
     const snapshot = (await latestStatistics(protocol.id, h))!.snapshot;
     const page = await e2e.context.newPage();
     const errors: string[] = [];

@@ -10,23 +10,11 @@ import type { AnalysisPlan } from '../protocol/analysis.ts';
 import type { CoxModel } from '../protocol/models.ts';
 import type { VariableDefinition } from '../protocol/variables.ts';
 import type { Columns } from './columns.ts';
-import { type CoxFit, type CoxTest, fitCox } from './cox.ts';
+import { type CoxFit, type CoxTerm, type CoxTest, fitCox } from './cox.ts';
 import { factorLevels } from './factor-levels.ts';
 
-/** One coefficient as the snapshot stores it (null: NA, not estimable, or not finite). */
-export interface CoxTermSummary {
-  term: string;
-  coef: number | null;
-  hr: number | null;
-  se: number | null;
-  z: number | null;
-  p: number | null;
-  lower: number | null;
-  upper: number | null;
-  /** The variable, and for a factor the level compared with the reference (null for a number). */
-  covariate: string;
-  level: string | null;
-}
+/** One coefficient as the snapshot stores it: cox.ts's CoxTerm, with se null where the coefficient is NA. */
+export type CoxTermSummary = Omit<CoxTerm, 'se'> & { se: number | null };
 
 /** A fitted model: issue #14's contract (n ... lr) and what a reader needs besides. */
 export interface CoxModelFit {
