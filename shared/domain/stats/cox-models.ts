@@ -10,37 +10,30 @@ import type { AnalysisPlan } from '../protocol/analysis.ts';
 import type { CoxModel } from '../protocol/models.ts';
 import type { VariableDefinition } from '../protocol/variables.ts';
 import type { Columns } from './columns.ts';
-import { type CoxFit, type CoxTerm, type CoxTest, fitCox } from './cox.ts';
+import { type CoxFit, type CoxTerm, fitCox } from './cox.ts';
 import { factorLevels } from './factor-levels.ts';
 
 /** One coefficient as the snapshot stores it: cox.ts's CoxTerm, with se null where the coefficient is NA. */
 export type CoxTermSummary = Omit<CoxTerm, 'se'> & { se: number | null };
 
-/** A fitted model: issue #14's contract (n ... lr) and what a reader needs besides. */
-export interface CoxModelFit {
+/**
+ * A fitted model: cox.ts's numbers of issue #14's contract (n, events, loglik, wald, score, lr; the tests on df;
+ * ties, factors, converged), with the terms as stored, the rows left out per variable, the strata counted, and
+ * the warnings as text.
+ */
+export type CoxModelFit = Pick<
+  CoxFit,
+  'n' | 'events' | 'loglik' | 'wald' | 'score' | 'lr' | 'df' | 'tests' | 'ties' | 'factors' | 'converged'
+> & {
   endpoint: string;
-  n: number;
-  events: number;
   terms: CoxTermSummary[];
-  /** Log partial likelihood of the null model (beta = 0) and of the fitted model. */
-  loglik: [number, number];
-  /** Wald, score (log-rank) and likelihood-ratio statistics, on `df` degrees of freedom (null: none). */
-  wald: number | null;
-  score: number | null;
-  lr: number | null;
-  df: number;
-  tests: { wald: CoxTest | null; score: CoxTest | null; lr: CoxTest | null };
   /** Rows left out for a value not reported (complete cases), and per variable how many miss it. */
   notUsed: { rows: number; byVariable: Record<string, number> };
-  ties: 'efron' | 'breslow';
   /** The strata variable and how many strata (and how many of them had no event); null without strata. */
   strata: { variable: string; count: number; withoutEvents: number } | null;
-  /** Factor covariates: the reference level and the levels in order. */
-  factors: { covariate: string; reference: string; levels: string[] }[];
-  converged: boolean;
   /** What R warns about and what a reader should know (rows left out, NA terms, infinite coefficients ...). */
   warnings: string[];
-}
+};
 
 /** A model that could not be fitted (e.g. no complete row, a factor with one level): why. */
 export interface CoxModelError {
