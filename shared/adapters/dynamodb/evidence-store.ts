@@ -199,6 +199,8 @@ const snapshotBodySchema = z.object({
         curves: z.record(z.string(), z.unknown()),
         logrank: z.record(z.string(), z.unknown()),
       }),
+      // Cox models (absent in snapshots stored before models existed, or when the protocol declares none).
+      cox: z.record(z.string(), z.looseObject({ endpoint: z.string() })).optional(),
     }),
     z
       .looseObject({
