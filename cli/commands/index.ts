@@ -11,6 +11,7 @@ import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
 import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
+import { decisionsCommand } from './decisions.ts';
 import { appraiseCommand } from './appraise.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
@@ -42,6 +43,7 @@ export const commands: Command[] = [
   coxCommand,
   serveCommand,
   screenCommand,
+  decisionsCommand,
   appraiseCommand,
   statusCommand,
   studiesCommand,

@@ -47,7 +47,7 @@ import type {
   StoredSnapshot,
   StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
@@ -199,6 +199,8 @@ const snapshotBodySchema = z.object({
         curves: z.record(z.string(), z.unknown()),
         logrank: z.record(z.string(), z.unknown()),
       }),
+      // Cox models (absent in snapshots stored before models existed, or when the protocol declares none).
+      cox: z.record(z.string(), z.looseObject({ endpoint: z.string() })).optional(),
     }),
     z
       .looseObject({
@@ -245,13 +247,6 @@ const snapshotBodySchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------------------
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 /** Splits `data` into pieces of at most `size` bytes (at least one piece). */
 function chunks(data: Uint8Array, size: number): Uint8Array[] {

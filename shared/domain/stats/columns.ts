@@ -49,7 +49,7 @@ export function columnsOf(rows: readonly object[], caller = 'statistics'): Colum
           loaded[j]![index] = value === undefined ? fieldValue(row, name, index, caller) : value;
         }
       }
-      wanted.forEach((name, j) => cache.set(name, loaded[j]!));
+      for (const [j, name] of wanted.entries()) cache.set(name, loaded[j]!);
     },
     memo<T>(key: string, compute: () => T): T {
       if (!derived.has(key)) derived.set(key, compute());
