@@ -34,6 +34,7 @@ import {
 import type { AppraisalDeps } from '../../app/appraisal.ts';
 import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { appraisalRoutes } from './appraisal-routes.ts';
+import { CITATION_ID, type Context, PAIR_ID, parseBody, REVIEW_ID, requireActor } from './api-request.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
 import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
 import {
@@ -73,14 +74,6 @@ export interface ScreeningApiOptions {
   /** Where unexpected errors are logged (their details never reach the caller). */
   logError?: (message: string) => void;
 }
-
-interface Context {
-  actor: Actor | null;
-}
-
-const REVIEW_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const CITATION_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/;
-const PAIR_ID = /^[A-Za-z0-9:._-]{1,100}~[A-Za-z0-9:._-]{1,100}$/;
 
 export const decisionBodySchema = z.strictObject({
   stage: stageSchema,
@@ -136,26 +129,6 @@ function parseQuery<T extends z.ZodType>(schema: T, request: HttpRequest): z.out
     throw new HttpError(400, 'invalid-query', issues);
   }
   return parsed.data;
-}
-
-function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
-  let data: unknown;
-  try {
-    data = JSON.parse(request.body ?? '');
-  } catch {
-    throw new HttpError(400, 'invalid-json', 'the body is not JSON');
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid-body', issues);
-  }
-  return parsed.data;
-}
-
-function requireActor(context: Context): Actor {
-  if (!context.actor) throw new HttpError(401, 'unauthenticated', 'sign in first');
-  return context.actor;
 }
 
 /** A same-origin check for state-changing requests (see the header comment). */
