@@ -34,7 +34,6 @@
 // PATIENT# items; the snapshot items themselves never trigger a recompute.
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PatientRow } from '../../domain/extraction/patient-row.ts';
