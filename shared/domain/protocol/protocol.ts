@@ -77,7 +77,7 @@ export const clinicalTrialsSourceSchema = z.strictObject({
   name: z.literal('clinicaltrials'),
   /** ClinicalTrials.gov's query.cond: the conditions, joined with OR. */
   conditions: z.array(z.string().min(1)).min(1),
-  /** query.term, a phrase the query must contain; none by default. */
+  /** ClinicalTrials.gov's query.term: other terms the registrations must match; none by default. */
   query: z.string().min(1).optional(),
 });
 
