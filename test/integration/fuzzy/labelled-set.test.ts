@@ -19,7 +19,9 @@ import { scoreClusters } from '../../../shared/domain/dedup/score-clusters.ts';
 import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 
 const file = join(import.meta.dirname, '../../fixtures/dedup/sra_stroke.jsonl');
-const rows = parseBenchmarkJsonl(readFileSync(file, 'utf8'), file).filter((row) => row.title.trim() !== '');
+const rows = parseBenchmarkJsonl(readFileSync(file, 'utf8'), file).filter(
+  (row) => (row.title ?? '').trim() !== '',
+);
 const groups = [...new Set(rows.map((row) => row.label_group!))].sort();
 const chosen = new Set(groups.filter((_, i) => i % 5 === 0));
 const subset = rows.filter((row) => chosen.has(row.label_group!));
@@ -36,7 +38,7 @@ function citationOf(row: (typeof rows)[number]): Citation {
     sourceRecordId: row.id,
     pmid: normalisePmid(row.pmid),
     doi: normaliseDoi(row.doi),
-    title: row.title,
+    title: row.title ?? '',
     authors,
     year: row.year,
     publicationDate: { year: row.year, month: null, day: null, medlineDate: null },

@@ -49,12 +49,12 @@ describe('living-review dedup FILE.jsonl', () => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(
       file,
-      `${JSON.stringify(good)}\n\n${JSON.stringify({ ...good, id: 'b', year: 'two thousand' })}\n`,
+      `${JSON.stringify(good)}\n\n${JSON.stringify({ ...good, id: '', year: 'two thousand' })}\n`,
     );
     const bad = run(file);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toContain(`${file}:3: not a dedup record (year:`);
+    expect(bad.stderr).toContain(`${file}:3: not a dedup record (id:`);
 
     writeFileSync(file, `${JSON.stringify(good)}\n{"id": "c", \n`);
     expect(run(file).stderr).toContain(`${file}:2: not JSON`);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanTitle,
-  isNoticeTitle,
   compareJournals,
   decodeEntities,
   foldText,
@@ -11,6 +10,9 @@ import {
   titleForms,
   volumeNumber,
 } from '../../../shared/domain/dedup/normalise.ts';
+import { noticeKindOfTitle } from '../../../shared/domain/dedup/record-kind.ts';
+
+const isNoticeTitle = (title: string) => noticeKindOfTitle(title) !== null;
 
 const words = (title: string) => titleForms(title).map((form) => form.tokens.join(' '));
 const names = (authors: string) => normaliseAuthors(authors).map((a) => `${a.family} ${a.initials}`);

@@ -41,9 +41,7 @@ describe('pair decisions', () => {
       },
     );
     expect(verdict.decision).toBe('duplicate');
-    expect(verdict.reasons).toEqual(
-      expect.arrayContaining(['title exact', 'authors same', 'journal same', 'pages same']),
-    );
+    expect(verdict.reasons).toEqual(expect.arrayContaining(['title exact', 'journal same', 'pages same']));
   });
 
   it('merges differently translated titles only where the page of the volume is the same', () => {
@@ -107,7 +105,7 @@ describe('pair decisions', () => {
     );
     expect(verdict.decision).not.toBe('duplicate');
     expect(verdict.reasons).toEqual(
-      expect.arrayContaining(['authors same', 'year different', 'pages different']),
+      expect.arrayContaining(['authors same (3 matched)', 'year one apart', 'pages different']),
     );
   });
 
@@ -122,7 +120,10 @@ describe('pair decisions', () => {
     });
     const verdict = decide(focus(1, 'iii19-iii32'), focus(2, 'iii33-iii44'));
     expect(verdict.decision).toBe('distinct');
-    expect(verdict.reasons).toContain('title numbers different');
+    expect(verdict.differed).toEqual([
+      'title numbers different: numbers 1,3 / 2,3',
+      'other pages of the same volume',
+    ]);
   });
 
   it('does not merge the same title by other authors (book reviews of one book)', () => {
@@ -180,8 +181,33 @@ describe('pair decisions', () => {
     ]) {
       const verdict = decide(article, { ...article, title: notice });
       expect(verdict.decision).not.toBe('duplicate');
-      expect(verdict.reasons).toContain('one is a notice (erratum, retraction, comment)');
+      expect(verdict.differed[0]).toMatch(/^one is a (correction|comment), the other is not$/);
     }
+  });
+
+  it('never merges a Web of Science correction notice into its article (issue #16, item 12)', () => {
+    const article = {
+      title: 'Dexamethasone in hospitalized patients with community-acquired pneumonia: a randomized trial',
+      authors: 'Blum, C. A. and Nigro, N. and Briel, M.',
+      year: 2009,
+      journal: 'European Respiratory Journal',
+      volume: '34',
+      pages: '612-620',
+    };
+    // The correction in the same volume and year, exported without pages: the title with "(vol, pg, year)".
+    const correction = {
+      ...article,
+      title: `${article.title} (vol 34, pg 612, 2009)`,
+      journal: 'EUROPEAN RESPIRATORY JOURNAL',
+      pages: null,
+    };
+    const verdict = decide(article, correction);
+    expect(verdict.decision).toBe('distinct');
+    expect(verdict.differed).toContain('one is a correction, the other is not');
+    // Two copies of the notice from two databases are one notice.
+    expect(
+      decide(correction, { ...correction, title: `Erratum: ${article.title}`, authors: null }).decision,
+    ).toBe('duplicate');
   });
 
   it('needs more than a short generic title, the year, the journal and the volume', () => {
