@@ -6,13 +6,16 @@
 //
 // For each record:
 //   1. Which of its keys are claimed already (one batched read of the claim items)?
-//      - a PMID, PMCID or title key is claimed: an exact duplicate (or the same record again). recordCitation
-//        decides, as before.
+//      - a PMID or PMCID is claimed: an exact duplicate (or the same record again). recordCitation decides.
 //      - only its DOI is claimed: a DOI alone does not make two works one (the abstracts of one meeting share
 //        the supplement's DOI). The owner's record is compared with this one; only a certain duplicate (a
 //        close title the DOI confirms) goes to recordCitation. Otherwise the record is stored WITHOUT the DOI
 //        as its own citation (so the store cannot merge on it), the DOI kept in its links as
 //        { type: 'SharedDoi', refSource: 'doi:<doi>' }, and the pair goes to the possible-duplicate queue.
+//      - its title key is claimed (an id-less record whose title, year, first author, volume and page match
+//        another's): the same check. A record the owner is not a certain duplicate of (a correction with its
+//        article's title, a column without pages) gets a title key of its own (a TITLE_TWIN_LINK link), so it
+//        is stored as its own citation; a possible pair is queued.
 //   2. No key claimed: the record's blocking keys (domain/dedup/blocking.ts) are looked up in the blocking
 //      index (items per citation and key, queried by key: no Scan) and every candidate is scored
 //      (domain/dedup/pair-score.ts), stored record first, as the in-memory index does.
@@ -33,7 +36,7 @@
 // are compared one after another (an in-process lock per key), so two copies of one work arriving in the same
 // batch meet. Two processes recording copies of one id-less work at the same moment can both store it; the
 // exact title key still merges identical copies, and the next arrival of either is compared as usual.
-import { type CitationKey, citationKeys } from '../domain/citation/citation-keys.ts';
+import { type CitationKey, citationKeys, TITLE_TWIN_LINK } from '../domain/citation/citation-keys.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import { blockingKeys } from '../domain/dedup/blocking.ts';
 import { type DedupRecord, dedupRecordFromCitation } from '../domain/dedup/dedup-record.ts';
@@ -115,6 +118,8 @@ export type FuzzyRecordOutcome = RecordOutcome & {
 
 export interface FuzzyDedup {
   record(reviewId: string, citation: Citation, now: Date): Promise<FuzzyRecordOutcome>;
+  /** Records a batch; outcomes in the batch's order. */
+  recordBatch(reviewId: string, citations: readonly Citation[], now: Date): Promise<FuzzyRecordOutcome[]>;
 }
 
 /** Link type under which a withheld DOI is kept on the citation. */
@@ -205,6 +210,14 @@ class KeyLocks {
   }
 }
 
+/** The citation marked as not the work that holds its title key: its title key then names the record itself. */
+function withTitleTwin(citation: Citation, owner: string): Citation {
+  return {
+    ...citation,
+    links: [...citation.links, { type: TITLE_TWIN_LINK, pmid: null, refSource: `citation:${owner}` }],
+  };
+}
+
 function withoutDoi(citation: Citation, doi: string): Citation {
   return {
     ...citation,
@@ -259,11 +272,6 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
 
   const record = async (reviewId: string, original: Citation, now: Date): Promise<FuzzyRecordOutcome> => {
     const originalKeys = citationKeys(original);
-    if (originalKeys.length === 0) {
-      // A record without any key cannot be stored; the store says why.
-      const outcome = await store.recordCitation(reviewId, original, now);
-      return { ...outcome, via: 'exact', possibleDuplicates: [], doiWithheld: false };
-    }
     const originalBlocks = blockingKeys(prepareRecord(dedupRecordFromCitation(original)));
     const lockKeys = [...originalBlocks, ...originalKeys].map((key) => `${reviewId}\u0000${key}`);
     return locks.run(lockKeys, async (): Promise<FuzzyRecordOutcome> => {
@@ -272,32 +280,54 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
       let owners = await index.keyOwners(reviewId, keys);
       const extra: Pair[] = [];
 
-      // 1. Only the DOI is claimed: the same work only if the records say so beyond the DOI.
-      const decisive = keys.some((key) => owners.has(key) && !key.startsWith('doi:'));
+      // 1. Only a DOI or a title key is claimed (no PMID or PMCID): the same work only if the records say so
+      //    beyond it. A DOI that is not enough is withheld (conference abstracts share a supplement's DOI); a
+      //    title key that is not enough is replaced by the record's own (an erratum or a column repeats a title).
+      const decisive = keys.some(
+        (key) => owners.has(key) && (key.startsWith('pmid:') || key.startsWith('pmcid:')),
+      );
+      const sourceRecord = `${citation.source}:${citation.sourceRecordId}`;
+      /** The owner's verdict on this record, or null when the owner is this record itself (or unreadable). */
+      const verdictOf = async (owner: string) => {
+        const stored = await store.getCitation(reviewId, owner);
+        if (!stored || stored.sourceRecords.includes(sourceRecord)) return null;
+        return decidePair(
+          compareRecords(
+            prepareRecord(dedupRecordFromCitation(stored.citation)),
+            prepareRecord(dedupRecordFromCitation(citation)),
+          ),
+        );
+      };
       const doiKey = keys.find((key) => key.startsWith('doi:') && owners.has(key));
       let doiWithheld = false;
       if (!decisive && doiKey) {
         const owner = owners.get(doiKey)!;
-        const stored = await store.getCitation(reviewId, owner);
-        if (stored) {
-          const verdict = decidePair(
-            compareRecords(
-              prepareRecord(dedupRecordFromCitation(stored.citation)),
-              prepareRecord(dedupRecordFromCitation(citation)),
-            ),
-          );
-          if (verdict.decision !== 'duplicate') {
-            doiWithheld = true;
-            citation = withoutDoi(citation, doiKey.slice('doi:'.length));
-            keys = citationKeys(citation);
-            owners = new Map([...owners].filter(([key]) => key !== doiKey));
-            extra.push({
-              citationId: '',
-              twinId: owner,
-              score: verdict.score,
-              reasons: ['same DOI, different work', ...verdict.reasons],
-            });
-          }
+        const verdict = await verdictOf(owner);
+        if (verdict && verdict.decision !== 'duplicate') {
+          doiWithheld = true;
+          citation = withoutDoi(citation, doiKey.slice('doi:'.length));
+          keys = citationKeys(citation);
+          owners = await index.keyOwners(reviewId, keys);
+          extra.push({
+            citationId: '',
+            twinId: owner,
+            score: verdict.score,
+            reasons: ['same DOI, different work', ...verdict.reasons],
+          });
+        }
+      }
+      const titleKeyOwned = decisive
+        ? undefined
+        : keys.find((key) => key.startsWith('title:') && owners.has(key));
+      if (titleKeyOwned) {
+        const owner = owners.get(titleKeyOwned)!;
+        const verdict = await verdictOf(owner);
+        if (verdict && verdict.decision !== 'duplicate') {
+          citation = withTitleTwin(citation, owner);
+          keys = citationKeys(citation);
+          owners = await index.keyOwners(reviewId, keys);
+          if (verdict.decision === 'possible')
+            extra.push({ citationId: '', twinId: owner, score: verdict.score, reasons: verdict.reasons });
         }
       }
 
@@ -355,5 +385,18 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
     });
   };
 
-  return { record };
+  const recordBatch = async (reviewId: string, citations: readonly Citation[], now: Date) => {
+    const outcomes: FuzzyRecordOutcome[] = new Array(citations.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < citations.length) {
+        const index = next++;
+        outcomes[index] = await record(reviewId, citations[index]!, now);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, citations.length) }, worker));
+    return outcomes;
+  };
+
+  return { record, recordBatch };
 }

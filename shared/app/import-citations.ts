@@ -1,9 +1,11 @@
-// Use case: store records that arrived as a file rather than from a scheduled search. The caller parses the
-// whole file first, so a file with any bad record writes nothing; the records themselves go through the same
-// idempotent recordCitation as a search, so importing a file twice adds nothing the second time.
+// Use case: store records that arrived as a file rather than from a scheduled search. The caller reads the
+// whole file once first, so a file with any bad record writes nothing; the records (an array, or the file read
+// again as a stream, taken in batches) then go through the same idempotent recording as a search, so importing
+// a file twice adds nothing the second time.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
-import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import { citationRecorder } from './run-recording.ts';
 
 export interface ImportSummary {
   read: number;
@@ -13,26 +15,37 @@ export interface ImportSummary {
 }
 
 export async function importCitations(
-  request: { reviewId: string; citations: readonly Citation[] },
+  request: { reviewId: string; citations: readonly Citation[] | AsyncIterable<Citation> },
   deps: {
     store: CitationStore;
     clock: () => Date;
     onProgress?: (done: number) => void;
     /** Fuzzy deduplication against the stored citations (fuzzy-dedup.ts); exact keys only without it. */
     dedup?: FuzzyDedupPorts;
+    /** Records recorded as one batch (default 100). */
+    batchSize?: number;
   },
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { read: request.citations.length, new: 0, alreadyKnown: 0, duplicates: 0 };
-  const fuzzy = deps.dedup ? createFuzzyDedup(deps.store, deps.dedup) : null;
-  let done = 0;
-  for (const citation of request.citations) {
-    const outcome = fuzzy
-      ? await fuzzy.record(request.reviewId, citation, deps.clock())
-      : await deps.store.recordCitation(request.reviewId, citation, deps.clock());
-    if (outcome.kind === 'new') summary.new++;
-    else if (outcome.kind === 'already-known') summary.alreadyKnown++;
-    else summary.duplicates++;
-    deps.onProgress?.(++done);
+  const summary: ImportSummary = { read: 0, new: 0, alreadyKnown: 0, duplicates: 0 };
+  const recorder = citationRecorder(deps.store, deps.dedup, request.reviewId, deps.clock);
+  const batchSize = Math.max(1, deps.batchSize ?? 100);
+  const recordBatch = async (batch: Citation[]) => {
+    for (const outcome of await recorder.recordBatch(batch)) {
+      if (outcome.kind === 'new') summary.new++;
+      else if (outcome.kind === 'already-known') summary.alreadyKnown++;
+      else summary.duplicates++;
+    }
+    summary.read += batch.length;
+    deps.onProgress?.(summary.read);
+  };
+  let batch: Citation[] = [];
+  for await (const citation of request.citations) {
+    batch.push(citation);
+    if (batch.length >= batchSize) {
+      await recordBatch(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) await recordBatch(batch);
   return summary;
 }

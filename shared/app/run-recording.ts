@@ -8,6 +8,8 @@ import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
 
 export interface CitationRecorder {
   record(citation: Citation): Promise<RecordOutcome>;
+  /** Records a batch (fuzzily: with its reads and writes batched), outcomes in the batch's order. */
+  recordBatch(citations: readonly Citation[]): Promise<RecordOutcome[]>;
   /** Possible-duplicate pairs queued so far by this run's records. */
   readonly possibleDuplicates: number;
 }
@@ -26,6 +28,17 @@ export function citationRecorder(
       const outcome = await fuzzy.record(reviewId, citation, clock());
       possibleDuplicates += outcome.possibleDuplicates.length;
       return outcome;
+    },
+    async recordBatch(citations) {
+      if (!fuzzy) {
+        const outcomes: RecordOutcome[] = [];
+        for (const citation of citations)
+          outcomes.push(await store.recordCitation(reviewId, citation, clock()));
+        return outcomes;
+      }
+      const outcomes = await fuzzy.recordBatch(reviewId, citations, clock());
+      for (const outcome of outcomes) possibleDuplicates += outcome.possibleDuplicates.length;
+      return outcomes;
     },
     get possibleDuplicates() {
       return possibleDuplicates;

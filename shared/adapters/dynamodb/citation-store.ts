@@ -106,7 +106,7 @@ export const DEFAULT_PENDING_WAIT_MS = 10_000;
 
 const citationKeySchema = z
   .string()
-  .regex(/^(pmid|doi|pmcid|title):/)
+  .regex(/^(pmid|doi|pmcid|title|record):/)
   .transform((key) => key as CitationKey);
 
 const stringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value]);

@@ -116,21 +116,18 @@ const embaseCopy = makeStoreCitation({
   year: 2021,
 });
 
-/** The same title, authors and year in another journal, volume and pages: uncertain, for a person to judge. */
+/**
+ * The same title and authors a year later, from an index that exported no journal, volume or pages: uncertain,
+ * for a person to judge.
+ */
 function meetingAbstract(id: string): Citation {
   return {
     ...embaseCopy,
     sourceRecordId: id,
     title: pubmedWork.title,
     authors: pubmedWork.authors,
-    journal: {
-      title: 'Neuro-Oncology',
-      isoAbbreviation: null,
-      issn: null,
-      volume: '23',
-      issue: null,
-      pages: 'vi45',
-    },
+    year: 2022,
+    journal: null,
   };
 }
 
@@ -203,7 +200,7 @@ describe('an uncertain pair', () => {
     const reviewId = review();
     const fuzzy = dedup();
     const stored = await fuzzy.record(reviewId, pubmedWork, now);
-    // The same title and year in another journal, volume and pages: the meeting abstract of the paper?
+    // The same title and authors a year later, no venue: the same work exported from another index?
     const abstract = meetingAbstract('L2013000001');
     const outcome = await fuzzy.record(reviewId, abstract, now);
     expect(outcome).toMatchObject({ kind: 'new', via: 'exact' });
@@ -216,7 +213,9 @@ describe('an uncertain pair', () => {
         citationId: outcome.citationId,
         twinId: stored.citationId,
         status: 'pending',
-        reason: expect.stringMatching(/title exact.*volume different, pages different/),
+        reason: expect.stringMatching(
+          /title exact, authors same \(3 matched\).*possible: the title agrees, year one apart/,
+        ),
         score: expect.any(Number),
       }),
     ]);
