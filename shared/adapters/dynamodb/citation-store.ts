@@ -50,6 +50,7 @@
 // with its owner. The store never merges two stored citations: that is a decision for a reviewer.
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type GetCommandOutput,
@@ -68,8 +69,10 @@ import { type CitationKey, citationKeys } from '../../domain/citation/citation-k
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import type {
+  CitationSlot as PortSlot,
   CitationStore,
   QueueEntry,
+  RecordHints,
   RecordOutcome,
   RunLog,
   StoredCitation,
@@ -266,7 +269,12 @@ export class DynamoCitationStore implements CitationStore {
     this.pendingWaitMs = options.pendingWaitMs ?? DEFAULT_PENDING_WAIT_MS;
   }
 
-  async recordCitation(reviewId: string, citation: Citation, now: Date): Promise<RecordOutcome> {
+  async recordCitation(
+    reviewId: string,
+    citation: Citation,
+    now: Date,
+    hints: RecordHints = {},
+  ): Promise<RecordOutcome> {
     const keys = citationKeys(citation);
     const sourceRecord = `${citation.source}:${citation.sourceRecordId}`;
     const strongest = keys[0];
@@ -278,14 +286,40 @@ export class DynamoCitationStore implements CitationStore {
     const ctx: RecordContext = { reviewId, citation, keys, me: citationId(strongest), sourceRecord, now };
 
     // 0. Stored before, with every key of this record claimed for it? Then only the source record may be new.
-    const existing = await this.readSlot(reviewId, ctx.me);
-    if (existing?.type === 'citation') {
-      const known = new Set([...existing.keys, ...(existing.aliasKeys ?? [])]);
+    //    (A slot read in the caller's batch is not read again.)
+    const hinted = hints.slots?.get(ctx.me);
+    const existing =
+      hinted !== undefined
+        ? hinted === null || 'redirectTo' in hinted
+          ? null
+          : { keys: hinted.keys, sourceRecords: hinted.sourceRecords }
+        : await this.readSlot(reviewId, ctx.me).then((slot) =>
+            slot?.type === 'citation'
+              ? { keys: [...slot.keys, ...(slot.aliasKeys ?? [])], sourceRecords: slot.sourceRecords }
+              : null,
+          );
+    if (existing) {
+      const known = new Set(existing.keys);
       if (keys.every((key) => known.has(key))) {
         if (existing.sourceRecords.includes(sourceRecord))
           return { kind: 'already-known', citationId: ctx.me };
         return this.attachSource(ctx, ctx.me, strongest, []);
       }
+    }
+
+    // Every key already owned by one other stored citation (read in the caller's batch): this record is a
+    // duplicate of it, and nothing needs re-pointing. (Claims that name a stored citation never change owner.)
+    const owner = hints.owners?.get(strongest);
+    const ownerSlot = owner === undefined ? undefined : hints.slots?.get(owner);
+    const ownerIsCitation =
+      owner !== undefined && ((ownerSlot && !('redirectTo' in ownerSlot)) || hints.citations?.has(owner));
+    if (
+      owner !== undefined &&
+      owner !== ctx.me &&
+      ownerIsCitation &&
+      keys.every((key) => hints.owners?.get(key) === owner)
+    ) {
+      return this.attachSource(ctx, owner, strongest, keys.slice(1));
     }
 
     // 1. Claim the keys, strongest first; 2. the first key owned by another citation decides the duplicate.
@@ -572,6 +606,39 @@ export class DynamoCitationStore implements CitationStore {
   async getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null> {
     const slot = await this.readSlot(reviewId, citationId);
     return slot?.type === 'citation' ? toStoredCitation(slot) : null;
+  }
+
+  async getCitationSlots(reviewId: string, citationIds: readonly string[]): Promise<Map<string, PortSlot>> {
+    const slots = new Map<string, PortSlot>();
+    const unique = [...new Set(citationIds)];
+    for (const id of unique) slots.set(id, null);
+    const what = `citations of review "${reviewId}" (table "${this.tableName}")`;
+    for (let start = 0; start < unique.length; start += 100) {
+      let pending: Record<string, unknown>[] = unique
+        .slice(start, start + 100)
+        .map((id) => citationItemKey(reviewId, id) as unknown as Record<string, unknown>);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        if (attempt > 8)
+          throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, { retryable: true });
+        try {
+          const result = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            const slot = this.parse(citationSlotSchema, item, `a citation of ${what}`);
+            slots.set(
+              slot.citationId,
+              slot.type === 'citation' ? toStoredCitation(slot) : { redirectTo: slot.redirectTo },
+            );
+          }
+          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toStoreError(error, 'BatchGetItem', what);
+        }
+      }
+    }
+    return slots;
   }
 
   async listQueue(reviewId: string, options: { limit?: number } = {}): Promise<QueueEntry[]> {

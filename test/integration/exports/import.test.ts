@@ -152,19 +152,32 @@ describe('one review, five exports from four databases', () => {
     ]);
   });
 
-  it('keeps the two meeting abstracts that share a supplement DOI apart, and queues the pair', async () => {
-    const pairs = await new DynamoScreeningStore({
-      client: embedded.client,
-      tableName: embedded.tableName,
-    }).listPossibleDuplicates(reviewId);
+  it('keeps the two meeting abstracts that share a supplement DOI apart; queues the untitled erratum found twice', async () => {
+    const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
+    const queue = await embedded.store.listQueue(reviewId);
+    const abstracts = await Promise.all(
+      queue
+        .filter((q) => /^(Stereotactic radiosurgery|Leptomeningeal disease)/.test(q.title))
+        .map((q) => embedded.store.getCitation(reviewId, q.citationId)),
+    );
+    // Two citations: the second kept its DOI only as a link (other pages, other authors: two works).
+    expect(abstracts.map((a) => a?.citation.doi ?? a?.citation.links.map((l) => l.refSource).join())).toEqual(
+      expect.arrayContaining(['10.1093/neuonc/noab196.001', 'doi:10.1093/neuonc/noab196.001']),
+    );
+    expect(summaries.embase!.possibleDuplicates).toBe(0);
+    // The erratum without a title, from Scopus (CSV) and Web of Science: the same authors and place, for a person.
+    const pairs = await screening.listPossibleDuplicates(reviewId);
     expect(pairs).toHaveLength(1);
     const [pair] = pairs;
-    const flagged = await embedded.store.getCitation(reviewId, pair!.citationId);
-    const twin = await embedded.store.getCitation(reviewId, pair!.twinId);
-    expect(flagged?.citation.title).toMatch(/^Stereotactic radiosurgery/);
-    expect(twin?.citation).toMatchObject({ doi: '10.1093/neuonc/noab196.001' });
-    expect(pair?.reason).toMatch(/^same DOI, different work/);
-    expect(summaries.embase!.possibleDuplicates).toBe(1);
+    const sides = await Promise.all(
+      [pair!.citationId, pair!.twinId].map((id) => embedded.store.getCitation(reviewId, id)),
+    );
+    expect(sides.map((c) => c?.sourceRecords).sort()).toEqual([
+      ['scopus:2-s2.0-85120000003'],
+      ['wos:WOS:000750000000012'],
+    ]);
+    expect(pair?.agreed).toEqual(expect.arrayContaining(['year same', 'volume same', 'pages same']));
+    expect(pair?.reason).toMatch(/possible: no title to compare/);
   });
 
   it('logs every import as a search: database, date searched, query, counts and what the reader noticed', async () => {
@@ -188,7 +201,6 @@ describe('one review, five exports from four databases', () => {
     expect(embase.warnings).toEqual([
       'imported from embase-ovid.ris (ris)',
       'embase-ovid.ris: 1 of 5 record(s) have no title (the first on line 88); they are deduplicated on what they have',
-      '1 possible duplicate pair(s) queued for a person to confirm or split',
     ]);
     const wosTab = logs.find((l) => l.source === 'wos' && l.counts.new === 3)!;
     expect(wosTab.query).toBe('');
@@ -243,7 +255,7 @@ describe('the import command', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /embase-ovid\.ris \(ris, embase, searched 2026-02-27\): read 5, 5 new \(queued\), 0 duplicates, 0 already known, 0 rejected; 1 possible duplicates to confirm or split\n$/,
+      /embase-ovid\.ris \(ris, embase, searched 2026-02-27\): read 5, 5 new \(queued\), 0 duplicates, 0 already known, 0 rejected\n$/,
     );
     expect(result.stderr).toContain(
       `warning: ${join(exportsDir, 'embase-ovid.ris')}: 1 of 5 record(s) have no title (the first on line 88)`,

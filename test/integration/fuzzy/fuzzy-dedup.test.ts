@@ -267,7 +267,7 @@ describe('a DOI alone', () => {
     journal: { ...abstractA.journal!, pages: 'vi2' },
   };
 
-  it('never merges two different titles: the second abstract is its own citation and the pair is queued', async () => {
+  it('never merges two different titles: the second abstract is its own citation, and nobody is asked', async () => {
     const reviewId = review();
     const fuzzy = dedup();
     const a = await fuzzy.record(reviewId, abstractA, now);
@@ -282,21 +282,40 @@ describe('a DOI alone', () => {
       refSource: `doi:${supplementDoi}`,
     });
     expect(storedB?.sourceRecords).toEqual(['embase:L6360000002']);
-    const pairs = await screening().listPossibleDuplicates(reviewId);
-    expect(pairs).toEqual([
-      expect.objectContaining({
-        citationId: b.citationId,
-        twinId: a.citationId,
-        reason: expect.stringMatching(/^same DOI, different work/),
-      }),
-    ]);
+    // Other pages of the same supplement and other authors: two works for certain, so nobody is asked.
+    expect(await screening().listPossibleDuplicates(reviewId)).toEqual([]);
     expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(2);
-    // Imported again: still two citations, the pair queued once.
+    // Imported again: still two citations.
     expect(await fuzzy.record(reviewId, abstractB, now)).toMatchObject({
       kind: 'already-known',
       citationId: b.citationId,
     });
     expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(2);
+  });
+
+  it('queues the pair when the records leave it open: a close title, no authors, no page', async () => {
+    const reviewId = review();
+    const fuzzy = dedup();
+    const a = await fuzzy.record(reviewId, abstractA, now);
+    const vague: Citation = {
+      ...abstractA,
+      sourceRecordId: 'L6360000003',
+      title: 'Leptomeningeal disease after the resection of brain metastases: a multicentre cohort',
+      authors: [],
+      journal: { ...abstractA.journal!, pages: null },
+    };
+    const c = await fuzzy.record(reviewId, vague, now);
+    expect(c).toMatchObject({ kind: 'new', doiWithheld: true });
+    expect(await screening().listPossibleDuplicates(reviewId)).toEqual([
+      expect.objectContaining({
+        citationId: c.citationId,
+        twinId: a.citationId,
+        reason: expect.stringMatching(/^same DOI, different work\?, title close/),
+        agreed: expect.arrayContaining(['year same', 'journal same', 'volume same']),
+      }),
+    ]);
+    // Imported again: the pair is queued once.
+    await fuzzy.record(reviewId, vague, now);
     expect(await screening().listPossibleDuplicates(reviewId)).toHaveLength(1);
   });
 
@@ -369,12 +388,14 @@ describe('a crash between storing a record and indexing it', () => {
     let crash = true;
     const crashing: BlockingIndex = {
       keyOwners: (r, k) => real.keyOwners(r, k),
+      occupiedKeys: (r, k) => real.occupiedKeys(r, k),
       candidates: (r, k, m) => real.candidates(r, k, m),
-      isIndexed: (r, c, rec, k) => real.isIndexed(r, c, rec, k),
+      markLarge: (r, k) => real.markLarge(r, k),
+      indexedOf: (r, j) => real.indexedOf(r, j),
       claimKeyFor: (r, k, o, n) => real.claimKeyFor(r, k, o, n),
-      indexRecord: async (r, c, rec, k) => {
+      indexRecords: async (r, j, o) => {
         if (crash) throw new Error('process died');
-        return real.indexRecord(r, c, rec, k);
+        return real.indexRecords(r, j, o);
       },
     };
     const fuzzy = dedup();
