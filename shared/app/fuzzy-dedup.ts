@@ -43,11 +43,7 @@
 // at once), and each sees the others, whether they are in its batch or in another batch of this process. Two
 // processes recording copies of one id-less work at the same moment can both store it; the exact title key
 // still merges identical copies, and the next arrival of either is compared as usual.
-import {
-  type CitationKey,
-  citationKeys,
-  TITLE_TWIN_LINK,
-} from '../domain/citation/citation-keys.ts';
+import { type CitationKey, citationKeys, TITLE_TWIN_LINK } from '../domain/citation/citation-keys.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import { citationId as idOfKey } from '../domain/citation/citation-id.ts';
 import { blockingKeys } from '../domain/dedup/blocking.ts';
@@ -82,7 +78,10 @@ export interface BlockingIndex {
   /** The citation that owns each claimed key; unclaimed keys are absent. Strongly consistent. */
   keyOwners(reviewId: string, keys: readonly CitationKey[]): Promise<Map<CitationKey, string>>;
   /** Which of `keys` hold entries at all, and which hold more than any block may (never queried again). */
-  occupiedKeys(reviewId: string, keys: readonly string[]): Promise<{ occupied: Set<string>; large: Set<string> }>;
+  occupiedKeys(
+    reviewId: string,
+    keys: readonly string[],
+  ): Promise<{ occupied: Set<string>; large: Set<string> }>;
   /**
    * The entries under `keys`. A key holding more than `maxBlockSize` entries is left out (a title beginning
    * such as "a randomised controlled trial" would compare every such record with every other) and named in
@@ -99,7 +98,11 @@ export interface BlockingIndex {
    * Adds each job's record under each of its keys, each record's last key's entry after all the others.
    * Idempotent. `occupied`: keys known to have their marker already.
    */
-  indexRecords(reviewId: string, jobs: readonly IndexJob[], options?: { occupied?: ReadonlySet<string> }): Promise<void>;
+  indexRecords(
+    reviewId: string,
+    jobs: readonly IndexJob[],
+    options?: { occupied?: ReadonlySet<string> },
+  ): Promise<void>;
   /** Whether each job's record is indexed for its citation (its last key's entry exists). */
   indexedOf(reviewId: string, jobs: readonly IndexJob[]): Promise<boolean[]>;
   /** Claims `key` for citation `owner` unless someone holds it; returns the owner it has now. */
@@ -190,9 +193,7 @@ function judge(
     if (best === null || ruledOut) continue;
     verdicts.push({ citationId, decision: duplicate && !blocked ? 'duplicate' : 'possible', verdict: best });
   }
-  return verdicts.sort(
-    (x, y) => y.verdict.score - x.verdict.score || (x.citationId < y.citationId ? -1 : 1),
-  );
+  return verdicts.sort((x, y) => y.verdict.score - x.verdict.score || (x.citationId < y.citationId ? -1 : 1));
 }
 
 /** One lock per key, in process: holders of any shared key run one after another, in the order they asked. */
@@ -248,13 +249,19 @@ class RecentRecords {
     return batch;
   }
 
-  add(batch: number, blocks: readonly string[], keys: readonly CitationKey[], candidate: BlockCandidate): void {
+  add(
+    batch: number,
+    blocks: readonly string[],
+    keys: readonly CitationKey[],
+    candidate: BlockCandidate,
+  ): void {
     for (const key of blocks) {
       const list = this.entries.get(key) ?? [];
       list.push({ candidate, batch });
       this.entries.set(key, list);
     }
-    for (const key of keys) this.claims.set(key, { citationId: candidate.citationId, record: candidate.record, batch });
+    for (const key of keys)
+      this.claims.set(key, { citationId: candidate.citationId, record: candidate.record, batch });
   }
 
   candidates(blocks: readonly string[]): BlockCandidate[] {
@@ -276,7 +283,8 @@ class RecentRecords {
     const droppable = new Set(this.indexed.filter((i) => i.until < oldestRunning).map((i) => i.batch));
     if (this.running.size === 0) for (const i of this.indexed) droppable.add(i.batch);
     if (droppable.size === 0) return;
-    for (let k = this.indexed.length - 1; k >= 0; k--) if (droppable.has(this.indexed[k]!.batch)) this.indexed.splice(k, 1);
+    for (let k = this.indexed.length - 1; k >= 0; k--)
+      if (droppable.has(this.indexed[k]!.batch)) this.indexed.splice(k, 1);
     for (const [key, list] of this.entries) {
       const kept = list.filter((e) => !droppable.has(e.batch));
       if (kept.length === 0) this.entries.delete(key);
@@ -350,7 +358,11 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
     return found;
   };
 
-  const pairsFor = (citationId: string, verdicts: readonly CitationVerdict[], extra: readonly Pair[]): Pair[] => [
+  const pairsFor = (
+    citationId: string,
+    verdicts: readonly CitationVerdict[],
+    extra: readonly Pair[],
+  ): Pair[] => [
     ...extra.map((pair) => ({ ...pair, citationId })),
     ...verdicts
       .filter((v) => v.citationId !== citationId)
@@ -406,7 +418,9 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
     const stored = new Map<string, BlockCandidate[]>();
     const newlyLarge: string[] = [];
     const readBlocks = async (keys: readonly string[]) => {
-      const wanted = [...new Set(keys)].filter((key) => occupied.has(key) && !large.has(key) && !stored.has(key));
+      const wanted = [...new Set(keys)].filter(
+        (key) => occupied.has(key) && !large.has(key) && !stored.has(key),
+      );
       await forEachLimited(wanted, 16, async (key) => {
         const { candidates, skipped } = await index.candidates(reviewId, [key], maxBlockSize);
         if (skipped.length > 0) newlyLarge.push(key);
@@ -415,7 +429,10 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
     };
     await readBlocks(
       items
-        .filter((item) => !item.variantKeys.some((key) => owners.has(key) && citationKeys(item.original).includes(key)))
+        .filter(
+          (item) =>
+            !item.variantKeys.some((key) => owners.has(key) && citationKeys(item.original).includes(key)),
+        )
         .flatMap((item) => item.blocks),
     );
     // Records stored before (same keys, own citation): are they indexed already?
@@ -464,7 +481,9 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
           }
         }
         if (!ownerRecord || ownerRecord.id === sourceRecord) return null;
-        return decidePair(compareRecords(prepareRecord(ownerRecord), prepareRecord(dedupRecordFromCitation(citation))));
+        return decidePair(
+          compareRecords(prepareRecord(ownerRecord), prepareRecord(dedupRecordFromCitation(citation))),
+        );
       };
 
       // 1. Only a DOI or a title key is claimed: the same work only if the records say so beyond it.
@@ -513,7 +532,13 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         const candidate = { citationId: outcome.citationId, record };
         recent.add(batch, blocks, keys, candidate);
         if (index) jobs.push({ citationId: outcome.citationId, record, keys: blocks });
-        outcomes[position] = { ...outcome, via, possibleDuplicates: found, doiWithheld, ...(merge ? { merge } : {}) };
+        outcomes[position] = {
+          ...outcome,
+          via,
+          possibleDuplicates: found,
+          doiWithheld,
+          ...(merge ? { merge } : {}),
+        };
       };
 
       if (owned(keys).length > 0) {
@@ -528,11 +553,17 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         const indexed =
           guess && guess.citationId === outcome.citationId && citation === item.original
             ? predictedIndexed.get(guess)!
-            : (await index.indexedOf(reviewId, [{ citationId: outcome.citationId, record, keys: blocks }]))[0]!;
+            : (
+                await index.indexedOf(reviewId, [{ citationId: outcome.citationId, record, keys: blocks }])
+              )[0]!;
         if (indexed) return finish(outcome, 'exact', [], false);
         let found: PossibleDuplicateFound[] = [];
         if (outcome.kind !== 'duplicate') {
-          const pairs = pairsFor(outcome.citationId, judge(prepared, await candidatesOf(), outcome.citationId), extra);
+          const pairs = pairsFor(
+            outcome.citationId,
+            judge(prepared, await candidatesOf(), outcome.citationId),
+            extra,
+          );
           found = await queuePossible(reviewId, pairs, now);
         }
         return finish(outcome, 'exact', found, true);
@@ -549,7 +580,8 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         hintOwners.set(keys[0]!, owner);
       }
       const outcome = await store.recordCitation(reviewId, citation, now, hints);
-      const merged = target !== undefined && outcome.kind === 'duplicate' && outcome.citationId === target.citationId;
+      const merged =
+        target !== undefined && outcome.kind === 'duplicate' && outcome.citationId === target.citationId;
       const pairs = pairsFor(
         outcome.citationId,
         verdicts.filter((v) => v !== target),

@@ -92,7 +92,12 @@ export interface RecordHints {
 
 export interface CitationStore {
   /** Idempotent: calling it again with the same record, at any point after a crash, never doubles anything. */
-  recordCitation(reviewId: string, citation: Citation, now: Date, hints?: RecordHints): Promise<RecordOutcome>;
+  recordCitation(
+    reviewId: string,
+    citation: Citation,
+    now: Date,
+    hints?: RecordHints,
+  ): Promise<RecordOutcome>;
   getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null>;
   /** The slots of many citation ids at once (one batched read per hundred). */
   getCitationSlots(reviewId: string, citationIds: readonly string[]): Promise<Map<string, CitationSlot>>;

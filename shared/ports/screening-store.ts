@@ -57,7 +57,10 @@ export interface ScreeningStore {
   /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */
   recordPossibleDuplicate(
     reviewId: string,
-    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'>,
+    pair: Pick<
+      PossibleDuplicate,
+      'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'
+    >,
   ): Promise<PossibleDuplicate>;
   getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null>;
   listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]>;

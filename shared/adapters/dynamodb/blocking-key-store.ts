@@ -207,7 +207,11 @@ export class DynamoBlockingIndex implements BlockingIndex {
   }
 
   /** Puts every item, 25 a BatchWriteItem, `parallel` requests at once, retrying unprocessed items. */
-  private async batchWrite(items: readonly Record<string, unknown>[], what: string, parallel = 4): Promise<void> {
+  private async batchWrite(
+    items: readonly Record<string, unknown>[],
+    what: string,
+    parallel = 4,
+  ): Promise<void> {
     const chunks: WriteRequest[][] = [];
     for (let start = 0; start < items.length; start += 25)
       chunks.push(items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })));
@@ -291,7 +295,11 @@ export class DynamoBlockingIndex implements BlockingIndex {
           }),
         );
       } catch (error) {
-        throw toStoreError(error, 'UpdateItem', `${itemKey.sk} of review "${reviewId}" (table "${this.tableName}")`);
+        throw toStoreError(
+          error,
+          'UpdateItem',
+          `${itemKey.sk} of review "${reviewId}" (table "${this.tableName}")`,
+        );
       }
     }
   }
@@ -317,7 +325,12 @@ export class DynamoBlockingIndex implements BlockingIndex {
     const completeKey = { pk: reviewPk(reviewId), sk: MARKERS_COMPLETE_SK };
     try {
       const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: completeKey, ConsistentRead: true, ProjectionExpression: 'pk' }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: completeKey,
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
       );
       if (Item) return;
     } catch (error) {
@@ -437,7 +450,10 @@ export class DynamoBlockingIndex implements BlockingIndex {
     for (const sk of last.keys()) first.delete(sk);
     // Markers and all entries but the last of each record, then the last entries: a last entry written means
     // the record's other entries and markers were written before it.
-    await this.batchWrite([...[...markers].map((key) => blockMarkerItem(reviewId, key)), ...first.values()], what);
+    await this.batchWrite(
+      [...[...markers].map((key) => blockMarkerItem(reviewId, key)), ...first.values()],
+      what,
+    );
     await this.batchWrite([...last.values()], what);
   }
 

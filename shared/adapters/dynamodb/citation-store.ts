@@ -620,10 +620,14 @@ export class DynamoCitationStore implements CitationStore {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
         if (attempt > 8)
-          throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, { retryable: true });
+          throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, {
+            retryable: true,
+          });
         try {
           const result = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+            }),
           );
           for (const item of result.Responses?.[this.tableName] ?? []) {
             const slot = this.parse(citationSlotSchema, item, `a citation of ${what}`);

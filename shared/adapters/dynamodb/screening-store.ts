@@ -204,7 +204,10 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async recordPossibleDuplicate(
     reviewId: string,
-    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'>,
+    pair: Pick<
+      PossibleDuplicate,
+      'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'
+    >,
   ): Promise<PossibleDuplicate> {
     if (pair.citationId === pair.twinId)
       throw new StoreError('a citation cannot be its own possible duplicate');

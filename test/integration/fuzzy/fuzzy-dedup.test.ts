@@ -348,8 +348,24 @@ describe('the blocking index', () => {
     const entries = await countPrefix(reviewId, BLOCK_PREFIX);
     expect(entries).toBeGreaterThanOrEqual(6);
     const index = new DynamoBlockingIndex(embedded.client, embedded.tableName);
-    const { candidates } = await index.candidates(reviewId, ['p:34567890'], 200);
-    expect(candidates).toEqual([expect.objectContaining({ citationId: stored.citationId })]);
+    const { candidates } = await index.candidates(
+      reviewId,
+      ['t:intradural extramedullary spinal metastases'],
+      200,
+    );
+    // Both variants of the work, each under the citation.
+    expect(candidates.map((c) => [c.citationId, c.record.id]).sort()).toEqual([
+      [stored.citationId, 'embase:L2013456789'],
+      [stored.citationId, 'pubmed:34567890'],
+    ]);
+    expect(
+      (
+        await index.occupiedKeys(reviewId, [
+          't:intradural extramedullary spinal metastases',
+          't:nothing here',
+        ])
+      ).occupied,
+    ).toEqual(new Set(['t:intradural extramedullary spinal metastases']));
     expect(requests).not.toContain('Scan');
     expect(new Set(requests)).toEqual(
       new Set(['BatchGetItem', 'Query', 'GetItem', 'PutItem', 'BatchWriteItem', 'UpdateItem']),
