@@ -17,6 +17,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** More than the summary for --help: what the options and inputs are, field by field. */
+  help?: string;
   options: OptionSpec;
   /** Allow positional arguments (files). */
   positionals?: boolean;

@@ -28,7 +28,9 @@ export async function main(argv: string[], io: CommandOutput): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`usage: living-review ${command.usage}\n\n${command.summary}`);
+    io.out(
+      `usage: living-review ${command.usage}\n\n${command.summary}${command.help ? `\n\n${command.help}` : ''}`,
+    );
     return 0;
   }
   try {
