@@ -579,7 +579,17 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         const owner = await index.claimKeyFor(reviewId, keys[0]!, target.citationId, now);
         hintOwners.set(keys[0]!, owner);
       }
-      const outcome = await store.recordCitation(reviewId, citation, now, hints);
+      const outcome = await store.recordCitation(
+        reviewId,
+        citation,
+        now,
+        target
+          ? {
+              ...hints,
+              mergeReason: `${target.verdict.why} (score ${target.verdict.score}; agreed: ${target.verdict.agreed.join(', ') || '-'}; differed: ${target.verdict.differed.join(', ') || '-'})`,
+            }
+          : hints,
+      );
       const merged =
         target !== undefined && outcome.kind === 'duplicate' && outcome.citationId === target.citationId;
       const pairs = pairsFor(

@@ -178,6 +178,9 @@ export interface RecordPayload {
   possibleDuplicates: Array<{
     pairId: string;
     reason: string;
+    /** The fields that agreed and those that differed, as the dedup gave them (empty for older pairs). */
+    agreed: string[];
+    differed: string[];
     score: number | null;
     twin: TwinSummary | null;
   }>;
@@ -216,6 +219,8 @@ async function payload(
       return {
         pairId: pair.pairId,
         reason: pair.reason,
+        agreed: pair.agreed ?? [],
+        differed: pair.differed ?? [],
         score: pair.score,
         twin: twin ? twinSummary(twinId, twin.citation) : null,
       };

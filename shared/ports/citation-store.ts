@@ -24,6 +24,8 @@ export interface StoredCitation {
   keys: CitationKey[];
   /** Every source record that turned out to be this work, e.g. ["pubmed:123", "embase-ris:E456"]. */
   sourceRecords: string[];
+  /** Why each source record merged fuzzily (no shared key) joined this work, by source record. */
+  mergeReasons?: Record<string, string>;
   queuedAt: string;
   screeningStatus: ScreeningStatus;
 }
@@ -88,6 +90,8 @@ export interface RecordHints {
   owners?: ReadonlyMap<CitationKey, string>;
   /** Ids known to hold a stored citation (a citation is never removed nor turned into a redirect). */
   citations?: ReadonlySet<string>;
+  /** Why this record is the same work as the one it joins (a fuzzy merge), kept on that citation. */
+  mergeReason?: string;
 }
 
 export interface CitationStore {

@@ -114,21 +114,26 @@ const citationKeySchema = z
 
 const stringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value]);
 
-const citationItemSchema = z.object({
-  type: z.literal('citation'),
-  reviewId: z.string(),
-  citationId: z.string(),
-  citation: citationSchema,
-  keys: z.array(citationKeySchema).min(1),
-  aliasKeys: z
-    .union([z.set(citationKeySchema), z.array(citationKeySchema)])
-    .transform((value) => [...value])
-    .optional(),
-  sourceRecords: stringSetSchema,
-  queuedAt: z.string(),
-  // recordCitation writes "awaiting-screening"; the screening store (screening-store.ts) moves it on.
-  screeningStatus: z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]),
-});
+/** Attribute holding why a source record merged into a citation fuzzily: "mergedBecause#<source record>". */
+const MERGE_REASON_PREFIX = 'mergedBecause#';
+
+const citationItemSchema = z
+  .object({
+    type: z.literal('citation'),
+    reviewId: z.string(),
+    citationId: z.string(),
+    citation: citationSchema,
+    keys: z.array(citationKeySchema).min(1),
+    aliasKeys: z
+      .union([z.set(citationKeySchema), z.array(citationKeySchema)])
+      .transform((value) => [...value])
+      .optional(),
+    sourceRecords: stringSetSchema,
+    queuedAt: z.string(),
+    // recordCitation writes "awaiting-screening"; the screening store (screening-store.ts) moves it on.
+    screeningStatus: z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]),
+  })
+  .catchall(z.unknown());
 
 const redirectItemSchema = z.object({
   type: z.literal('redirect'),
@@ -243,6 +248,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------------------
 
 interface RecordContext {
+  /** Why this record joins another citation fuzzily, when it does (RecordHints.mergeReason). */
+  mergeReason?: string;
   reviewId: string;
   citation: Citation;
   keys: CitationKey[];
@@ -283,7 +290,15 @@ export class DynamoCitationStore implements CitationStore {
         `record ${sourceRecord} ("${citation.title.slice(0, 80)}") has no PMID, DOI, PMCID or title: it cannot be deduplicated`,
       );
     }
-    const ctx: RecordContext = { reviewId, citation, keys, me: citationId(strongest), sourceRecord, now };
+    const ctx: RecordContext = {
+      reviewId,
+      citation,
+      keys,
+      me: citationId(strongest),
+      sourceRecord,
+      now,
+      ...(hints.mergeReason ? { mergeReason: hints.mergeReason } : {}),
+    };
 
     // 0. Stored before, with every key of this record claimed for it? Then only the source record may be new.
     //    (A slot read in the caller's batch is not read again.)
@@ -535,16 +550,22 @@ export class DynamoCitationStore implements CitationStore {
     aliasKeys: CitationKey[],
   ): Promise<RecordOutcome> {
     const itemKey = citationItemKey(ctx.reviewId, target);
+    const why = ctx.mergeReason && target !== ctx.me ? ctx.mergeReason : null;
     const input: UpdateCommandInput = {
       TableName: this.tableName,
       Key: itemKey,
-      UpdateExpression:
-        aliasKeys.length > 0 ? 'ADD sourceRecords :source, aliasKeys :aliases' : 'ADD sourceRecords :source',
+      UpdateExpression: `${why ? 'SET #why = :why ' : ''}${
+        aliasKeys.length > 0 ? 'ADD sourceRecords :source, aliasKeys :aliases' : 'ADD sourceRecords :source'
+      }`,
       ConditionExpression: 'attribute_exists(#citation)',
-      ExpressionAttributeNames: { '#citation': 'citation' },
+      ExpressionAttributeNames: {
+        '#citation': 'citation',
+        ...(why ? { '#why': `${MERGE_REASON_PREFIX}${ctx.sourceRecord}` } : {}),
+      },
       ExpressionAttributeValues: {
         ':source': new Set([ctx.sourceRecord]),
         ...(aliasKeys.length > 0 ? { ':aliases': new Set(aliasKeys) } : {}),
+        ...(why ? { ':why': why } : {}),
       },
       ReturnValues: 'UPDATED_OLD',
     };
@@ -827,5 +848,15 @@ function toStoredCitation(item: CitationItem): StoredCitation {
     sourceRecords: [...item.sourceRecords].sort(),
     queuedAt: item.queuedAt,
     screeningStatus: item.screeningStatus,
+    ...mergeReasonsOf(item),
   };
+}
+
+function mergeReasonsOf(item: Record<string, unknown>): { mergeReasons?: Record<string, string> } {
+  const reasons: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(MERGE_REASON_PREFIX) && typeof value === 'string')
+      reasons[name.slice(MERGE_REASON_PREFIX.length)] = value;
+  }
+  return Object.keys(reasons).length > 0 ? { mergeReasons: reasons } : {};
 }

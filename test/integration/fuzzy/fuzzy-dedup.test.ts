@@ -140,8 +140,15 @@ describe('a certain duplicate without a shared key', () => {
 
     const joined = await fuzzy.record(reviewId, embaseCopy, now);
     expect(joined).toMatchObject({ kind: 'duplicate', citationId: stored.citationId, via: 'fuzzy' });
+    expect(joined.merge?.why).toMatch(/^duplicate: /);
     const citation = await embedded.store.getCitation(reviewId, stored.citationId);
     expect(citation?.sourceRecords).toEqual(['embase:L2013456789', 'pubmed:34567890']);
+    // Why the record joined is kept on the citation, by source record.
+    expect(citation?.mergeReasons).toEqual({
+      'embase:L2013456789': expect.stringMatching(
+        /^duplicate: .*agreed: title exact, authors same \(2 matched\)/,
+      ),
+    });
     expect(citation?.citation.title).toBe(pubmedWork.title);
     expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(1);
     expect(await countQueueEntries(embedded.client, embedded.tableName, reviewId)).toBe(1);
