@@ -329,11 +329,14 @@ function isSuffix(text: string): boolean {
   return SUFFIXES.has(text.replace(/[.\s]/g, '').toLowerCase());
 }
 
-/** Vancouver's "Zhai QJ": the last word is 1-3 capital letters. */
+/**
+ * Vancouver's "Zhai QJ" and Scopus's "Zhai Q.J." / "Zhai Q.-J.": the name ends in 1-3 capital initials,
+ * dotted or not.
+ */
 function vancouverName(name: string): NormalisedAuthor | null {
-  const match = /^(.+?)\s+([A-Z]{1,3})$/u.exec(name.trim());
+  const match = /^(.+?)\s+((?:\p{Lu}\.?-?\s*){1,3})$/u.exec(name.trim());
   if (!match) return null;
-  return { family: familyKey(match[1]!), initials: match[2]!, given: '' };
+  return { family: familyKey(match[1]!), initials: match[2]!.replace(/[^\p{Lu}]/gu, ''), given: '' };
 }
 
 function parseOneName(name: string): NormalisedAuthor | null {

@@ -106,6 +106,10 @@ describe('authors', () => {
     expect(names('Smith J, Jones K and Brown L')).toEqual(['smith J', 'jones K', 'brown L']);
     expect(names('Smith, John, Jones, Karen')).toEqual(['smith J', 'jones K']);
     expect(names('Zhou, Xiangdong')).toEqual(['zhou X']);
+    // Scopus: dotted initials after the family name, comma between names.
+    expect(names('Zhai Q.J., Yue X.Y.')).toEqual(zhai);
+    expect(names('Zhai Q. J., Yue X.-Y.')).toEqual(zhai);
+    expect(names('Brown J., Kim S.')).toEqual(['brown J', 'kim S']);
   });
 
   it('drops particles, generational suffixes and "et al."', () => {
