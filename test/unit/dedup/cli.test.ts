@@ -80,8 +80,11 @@ describe('living-review dedup FILE.jsonl', () => {
     expect(stderr).toMatch(/^4 records, 4 clusters/m);
   });
 
-  it('reads exports and `parse` output directly, told from their content or given --format', () => {
-    const exports = join(fixtureDirectory, '..', 'exports');
+  // One process start per format and check: each start takes seconds on a loaded machine, so the formats are
+  // separate tests.
+  const exports = join(fixtureDirectory, '..', 'exports');
+
+  it('reads a RIS export directly, told from its content or given --format ris', () => {
     const ris = run(join(exports, 'ovid-own.ris'));
     expect(ris.status).toBe(0);
     expect(
@@ -92,10 +95,14 @@ describe('living-review dedup FILE.jsonl', () => {
     ).toEqual(['2013456789', '35011122', '2016222333']);
     expect(ris.stderr).toContain('skipped 9 line(s) of text between records');
     expect(run(join(exports, 'ovid-own.ris'), '--format', 'ris').stdout).toBe(ris.stdout);
+  });
+
+  it('reads Embase CSV and MEDLINE (.nbib) exports', () => {
     expect(run(join(exports, 'embase.csv')).status).toBe(0);
     expect(run(join(exports, 'pubmed.nbib'), '--format', 'nbib').status).toBe(0);
+  });
 
-    // `parse` output: one Citation a line.
+  it('reads `parse` output: one Citation a line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dedup-cli-'));
     const parsed = join(dir, 'parsed.jsonl');
     const xml = join(fixtureDirectory, '..', 'pubmed', 'pubmed_xml_publisher_aheadofprint_3records.xml');
