@@ -50,6 +50,10 @@ export interface PreparedRecord {
   notice: NoticeKind | null;
   /** A conference abstract in a supplement or abstract book (its page and DOI are shared). */
   supplement: boolean;
+  /** The publication type says protocol (true), says something else (false), or is not given (null). */
+  protocolType: boolean | null;
+  /** The publication type says data set or supplementary material (true), something else, or null. */
+  dataType: boolean | null;
   /** The title names a kind of item ("Editorial", "In this issue") or is too short to tell works apart. */
   generic: boolean;
   authors: NormalisedAuthor[];
@@ -93,6 +97,18 @@ function nullableText(value: string | null | undefined): string | null {
 }
 
 /**
+ * Publication types of a protocol ("Protocol" in the Cochrane Library, "Clinical Trial Protocol" in MEDLINE):
+ * a protocol shares its review's or trial's title, authors and often its CD number or DOI stem.
+ */
+const PROTOCOL_TYPE = /\bprotocols?\b/i;
+/**
+ * Publication types of research outputs that accompany an article (a data set, software, a figure or
+ * supplementary material deposited with its own DOI, often the article's DOI plus a suffix): each is its own
+ * item with the article's title and authors.
+ */
+const DATA_TYPE = /\b(?:data\s*sets?|datasets?|software|figures?|supplementary)\b/i;
+
+/**
  * A title shorter than this (letters and digits; "Letter to the editor" has 17, "Unilateral neglect in stroke"
  * 25) says too little on its own: see decidePair.
  */
@@ -121,6 +137,8 @@ export function prepareRecord(record: DedupRecord): PreparedRecord {
       journal,
       type,
     }),
+    protocolType: type === null ? null : PROTOCOL_TYPE.test(type),
+    dataType: type === null ? null : DATA_TYPE.test(type),
     generic:
       first === undefined || first.compact.length < INFORMATIVE_TITLE_LENGTH || isGenericTitle(first.tokens),
     authors: normaliseAuthors(record.authors),
@@ -343,6 +361,10 @@ export interface PairEvidence {
   supplements: [boolean, boolean];
   /** Which of the two have a page range of two or more pages. */
   pageRanges: [boolean, boolean];
+  /** Whether each publication type says protocol (null: no type given). */
+  protocolTypes: [boolean | null, boolean | null];
+  /** Whether each publication type says data set or supplementary material (null: no type given). */
+  dataTypes: [boolean | null, boolean | null];
   /** Whether either title is generic or short. */
   generic: boolean;
   authors: AuthorAgreement;
@@ -364,6 +386,8 @@ export function compareRecords(a: PreparedRecord, b: PreparedRecord): PairEviden
     notices: [a.notice, b.notice],
     supplements: [a.supplement, b.supplement],
     pageRanges: [a.pageRange, b.pageRange],
+    protocolTypes: [a.protocolType, b.protocolType],
+    dataTypes: [a.dataType, b.dataType],
     generic: a.generic || b.generic,
     authors: authors.agreement,
     authorsMatched: authors.matched,
@@ -428,6 +452,12 @@ export function conflictsOf(e: PairEvidence): { hard: string[]; soft: string[] }
         : `one is ${NOTICE_WORDS[(na ?? nb)!]}, the other is not`,
     );
   }
+  const [pa, pb] = e.protocolTypes;
+  if (pa !== null && pb !== null && pa !== pb)
+    hard.push('one is a protocol (its publication type), the other is not');
+  const [da, db] = e.dataTypes;
+  if (da !== null && db !== null && da !== db)
+    hard.push('one is a data set or supplementary material (its publication type), the other is not');
   const place = samePlace(e);
   if (e.title.match !== 'missing' && e.title.distinctions.length > 0) {
     const numbers = e.title.distinctions.some((d) => d.startsWith('numbers '));
@@ -445,6 +475,9 @@ export function conflictsOf(e: PairEvidence): { hard: string[]; soft: string[] }
   if (e.pages === 'different' && sameVenue) hard.push('other pages of the same volume');
   else if (e.pages === 'different') soft.push('pages different');
   if (e.year === 'different' && e.doi !== 'same') hard.push('years two or more apart');
+  // One DOI years apart: a print date long after the online one, or a DOI stem that names every version of a
+  // work (a Cochrane review's CD number without its ".pubN"). A person decides.
+  else if (e.year === 'different') soft.push('years two or more apart (the same doi)');
   if (e.doi === 'different') soft.push('doi different');
   if (e.authors === 'different') soft.push('authors different');
   if (e.year === 'adjacent' && !(e.volume === 'same' && e.pages === 'same')) soft.push('year one apart');

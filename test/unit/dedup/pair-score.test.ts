@@ -223,4 +223,44 @@ describe('pair decisions', () => {
     );
     expect(evidence.authors).toBe('same');
   });
+
+  it('never merges a protocol with its review, even when an export gives both the same DOI stem', () => {
+    const review = {
+      title: 'Spinal cord stimulation for failed back surgery syndrome',
+      authors: 'Karlsson, E. and Holm, P.',
+      journal: 'Cochrane Database of Systematic Reviews',
+      pages: 'CD012345',
+      doi: '10.1002/14651858.CD012345',
+    };
+    const byType = decide(
+      { ...review, year: 2015, type: 'Review' },
+      { ...review, year: 2015, type: 'Protocol' },
+    );
+    expect(byType.decision).toBe('distinct');
+    expect(byType.differed).toContain('one is a protocol (its publication type), the other is not');
+    // Without types, one DOI two years apart is for a person to decide, never certain.
+    const byYears = decide({ ...review, year: 2015 }, { ...review, year: 2013 });
+    expect(byYears.decision).toBe('possible');
+    expect(byYears.differed).toContain('years two or more apart (the same doi)');
+    // A protocol type on one side and none on the other says nothing: the same record, merged.
+    expect(decide({ ...review, year: 2015, type: 'Protocol' }, { ...review, year: 2015 }).decision).toBe(
+      'duplicate',
+    );
+  });
+
+  it('never merges an article with its data set or supplementary material deposited under its title', () => {
+    const article = {
+      title: 'Decompression for cervical myelopathy: a cost-effectiveness analysis',
+      authors: 'Brown, J. and Kim, S.',
+      year: 2018,
+      journal: 'Spine',
+      volume: '43',
+      pages: 'e100-e108',
+    };
+    const verdict = decide(
+      { ...article, type: 'Article', doi: '10.1097/BRS.0000000000002400' },
+      { ...article, type: 'Dataset', doi: '10.1097/BRS.0000000000002400.supp1' },
+    );
+    expect(verdict.decision).toBe('distinct');
+  });
 });

@@ -97,4 +97,15 @@ describe('what each trap is about', () => {
     // The untitled record beside its titled twin is worth a look: the authors and the place agree.
     expect(result.possibleDuplicates.map((p) => [p.a, p.b])).toEqual([['mis:1', 'mis:2']]);
   });
+
+  it('a protocol, a data set and a later version are never the work; a Scopus author list still is', () => {
+    const cluster = clusterOf('after-the-rules.jsonl');
+    // The Cochrane review and its protocol, exported with one DOI stem.
+    expect(cluster.get('aft-b:19')).not.toBe(cluster.get('aft-b:18'));
+    expect(cluster.get('aft-b:20')).toBe(cluster.get('aft-b:18'));
+    // The article's data set, deposited under its title and authors.
+    expect(cluster.get('aft-a:34')).not.toBe(cluster.get('aft-a:30'));
+    // "Brown J., Kim S." is two authors, the same two as "Brown, J. and Kim, S.".
+    expect(cluster.get('aft-a:32')).toBe(cluster.get('aft-a:30'));
+  });
 });
