@@ -2,7 +2,7 @@
 // The file is read twice: once to check it (a broken file writes nothing; the records rejected and what the
 // reader noticed are collected), then again to store its records batch by batch, so memory does not grow with
 // the file.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ExportFormat, RejectedExportRecord } from '../../shared/adapters/exports/export-record.ts';
 import { fileEncoding } from '../../shared/adapters/exports/export-text.ts';
@@ -13,22 +13,17 @@ import {
   formatFromName,
   readExportFile,
 } from '../../shared/adapters/exports/parse-export.ts';
+import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
+import { looksLikeReviewExport, parseReviewExport, restoreReview } from '../../shared/app/export-review.ts';
 import { importCitations } from '../../shared/app/import-citations.ts';
 import { checkDatabaseName, importExportFile } from '../../shared/app/import-export-file.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import {
-  fuzzyDedupFor,
-  newRunId,
-  openStore,
-  progressLine,
-  reviewOptions,
-  selectReview,
-  storeOptions,
-} from '../context.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { startProgress } from '../progress.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -38,6 +33,9 @@ export const importCommand: Command = {
     'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Embase CSV, Web of Science tab-delimited), deduplicated and queued like search results',
   usage:
     'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|embase-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  help:
+    'FILE may also be a `living-review export` (JSON): it is restored into the review, which must be empty.\n' +
+    "Without --format the file's format is told from its beginning.",
   options: {
     ...reviewOptions,
     ...storeOptions,
@@ -61,10 +59,12 @@ export const importCommand: Command = {
       throw new UsageError(`--searched-on must be a date as YYYY-MM-DD, not "${searchedOn}"`);
     }
     const formatName = optionalString(values, 'format');
-    // The format is told from the file's beginning; nothing is read whole.
-    const format: DetectedFormat = formatName
-      ? formatFromName(formatName)
-      : detectExportFormat(decodeExportBytes(readHead(file)), file);
+    // The format is told from the file's beginning; nothing is read whole. A `living-review export` (JSON) is
+    // restored instead.
+    const head = decodeExportBytes(readHead(file));
+    if (formatName === undefined && looksLikeReviewExport(head))
+      return restoreExport(file, protocol.id, values, io);
+    const format: DetectedFormat = formatName ? formatFromName(formatName) : detectExportFormat(head, file);
 
     if (format === 'pubmed-xml' && source === undefined && searchedOn === undefined && query === undefined) {
       return importPubmedXml(file, protocol.id, values, io);
@@ -109,7 +109,7 @@ export const importCommand: Command = {
       })();
     }
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, `importing ${basename(file)}`);
     try {
       const summary = await importExportFile(
         {
@@ -129,10 +129,10 @@ export const importCommand: Command = {
           clock: () => new Date(),
           newRunId,
           dedup: fuzzyDedupFor(embedded),
-          onProgress: (done, total) => progress.update(`stored ${done} of ${total}`),
+          onProgress: (done, total) => progress.update(done, total),
         },
       );
-      progress.done();
+      progress.clear();
       io.out(
         `${file} (${format}, ${database}, searched ${summary.run.window.from}): read ${summary.read}, ${summary.imported} new (queued), ${summary.duplicates} duplicates, ${summary.alreadyKnown} already known, ${summary.rejected.length} rejected${
           summary.possibleDuplicates
@@ -150,11 +150,44 @@ export const importCommand: Command = {
         io.err('note: --query not given: the search log has no query text for this search');
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
     }
   },
 };
+
+/** `import EXPORT.json --review ID`: a review's `living-review export` restored into an empty review. */
+async function restoreExport(
+  file: string,
+  reviewId: string,
+  values: Record<string, unknown>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const exported = parseReviewExport(decodeExportBytes(readWhole(file)), file);
+  const connection = await openStore(values);
+  try {
+    const table = { client: connection.client, tableName: connection.tableName };
+    const outcome = await restoreReview(reviewId, exported, file, {
+      archive: new DynamoReviewArchive(table),
+    });
+    io.out(
+      `${file}: restored review "${reviewId}" as exported ${exported.exportedAt}: ${outcome.written} items written${
+        outcome.present ? `, ${outcome.present} already there from an earlier restore` : ''
+      }`,
+    );
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
+
+function readWhole(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
 
 /** The first 64 KiB of the file (an even number of bytes, so UTF-16 text decodes whole). */
 function readHead(file: string): Buffer {
@@ -199,7 +232,7 @@ async function importPubmedXml(
     else deleted += item.deletedPmids.length;
   }
   const embedded = await openStore(values);
-  const progress = progressLine(io);
+  const progress = startProgress(io, `importing ${basename(file)}`);
   try {
     const summary = await importCitations(
       { reviewId, citations: pubmedXmlCitations(file) },
@@ -207,10 +240,10 @@ async function importPubmedXml(
         store: embedded.store,
         clock: () => new Date(),
         dedup: fuzzyDedupFor(embedded),
-        onProgress: (done) => progress.update(`stored ${done} of ${total}`),
+        onProgress: (done) => progress.update(done, total),
       },
     );
-    progress.done();
+    progress.clear();
     io.out(
       `${file}: read ${summary.read}, ${summary.new} new (queued), ${summary.alreadyKnown} already known, ${summary.duplicates} duplicates${
         deleted ? `; ${deleted} deletions listed (not applied)` : ''
@@ -218,7 +251,7 @@ async function importPubmedXml(
     );
     return 0;
   } finally {
-    progress.done();
+    progress.clear();
     await embedded.close();
   }
 }

@@ -447,7 +447,7 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
     const predictedIndexed = new Map<IndexJob, boolean>();
     if (predictedJobs.length > 0) {
       const flags = await index.indexedOf(reviewId, predictedJobs);
-      predictedJobs.forEach((job, i) => predictedIndexed.set(job, flags[i]!));
+      for (const [i, job] of predictedJobs.entries()) predictedIndexed.set(job, flags[i]!);
     }
 
     // ------------------------------------------------------------------------------ record by record

@@ -4,6 +4,10 @@
 // quote, commas and line breaks inside quoted cells, CRLF, LF or CR line ends, a UTF-8 byte-order mark, and a
 // final line end or none. It is strict where guessing would corrupt data: a quote inside an unquoted cell, text
 // after a closing quote and a quoted cell that never closes are errors naming the line.
+//
+// Writing neutralises formulas as OWASP advises for CSV injection: a cell that starts with =, +, -, @, a tab or a
+// carriage return (and is not a plain number) gets a leading single quote, so a spreadsheet shows it as text
+// instead of running it; reading takes the quote off again, so what is read is exactly what was written.
 import { InputError } from '../../errors.ts';
 
 export interface CsvRecord {
@@ -13,9 +17,15 @@ export interface CsvRecord {
   line: number;
 }
 
+export interface ParseCsvOptions {
+  /** Skip lines that start with "#" (outside quoted cells), e.g. the column notes of a template. */
+  comments?: boolean;
+}
+
 /**
  * Reads CSV records line by line, so a file can be read as it streams: each `line` (without its line break)
- * either completes records or continues a quoted cell that holds a line break. `end` closes the input.
+ * either completes records or continues a quoted cell that holds a line break. `end` closes the input. Cells
+ * come back un-neutralised (see neutraliseCsvCell).
  */
 export class CsvRowReader {
   private cells: string[] = [];
@@ -24,7 +34,10 @@ export class CsvRowReader {
   private quotedFrom: number | null = null;
   private recordLine = 1;
 
-  constructor(private readonly origin: string) {}
+  constructor(
+    private readonly origin: string,
+    private readonly options: ParseCsvOptions = {},
+  ) {}
 
   /**
    * Feeds one line, numbered from 1; `lineBreak` is the break that ended it (kept inside a quoted cell).
@@ -33,6 +46,8 @@ export class CsvRowReader {
   line(text: string, number: number, lineBreak = '\n'): CsvRecord[] {
     let i = 0;
     if (this.quotedFrom === null) {
+      // A comment line (outside a quoted cell) is skipped whole.
+      if (this.options.comments && text.startsWith('#')) return [];
       this.recordLine = number;
     } else {
       i = this.readQuoted(text, 0, number);
@@ -61,7 +76,7 @@ export class CsvRowReader {
         );
       }
       if (ch === ',') {
-        this.cells.push(this.cell);
+        this.cells.push(unneutraliseCsvCell(this.cell));
         this.cell = '';
         atCellStart = true;
         i += 1;
@@ -71,7 +86,7 @@ export class CsvRowReader {
       atCellStart = false;
       i += 1;
     }
-    this.cells.push(this.cell);
+    this.cells.push(unneutraliseCsvCell(this.cell));
     const record = { cells: this.cells, line: this.recordLine };
     this.cells = [];
     this.cell = '';
@@ -111,9 +126,9 @@ export class CsvRowReader {
 }
 
 /** Splits CSV text into records; `origin` names the file in errors. */
-export function parseCsv(text: string, origin: string): CsvRecord[] {
+export function parseCsv(text: string, origin: string, options: ParseCsvOptions = {}): CsvRecord[] {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const reader = new CsvRowReader(origin);
+  const reader = new CsvRowReader(origin, options);
   const records: CsvRecord[] = [];
   // Lines with the break that ends each; a final line end opens no further record.
   const parts = source.split(/(\r\n|\r|\n)/);
@@ -127,9 +142,45 @@ export function parseCsv(text: string, origin: string): CsvRecord[] {
   return records;
 }
 
-/** Quotes a cell when it holds a comma, a quote, a line break or surrounding spaces; doubles inner quotes. */
-export function formatCsvCell(value: string): string {
-  if (/[",\r\n]/.test(value) || value !== value.trim()) return `"${value.replaceAll('"', '""')}"`;
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function isFormula(value: string): boolean {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value);
+}
+
+/** A quote before a formula, or before something that itself looks neutralised ("'=x", "''=x", ...). */
+function looksNeutralised(value: string): boolean {
+  let rest = value;
+  while (rest.startsWith("'")) {
+    rest = rest.slice(1);
+    if (isFormula(rest)) return true;
+  }
+  return false;
+}
+
+/**
+ * The cell as a spreadsheet may show it safely: a leading ' before a formula's first character. A cell that
+ * already looks neutralised gets one more quote, so unneutraliseCsvCell always gives back the original.
+ */
+export function neutraliseCsvCell(value: string): string {
+  return isFormula(value) || looksNeutralised(value) ? `'${value}` : value;
+}
+
+/** The cell as it was before neutraliseCsvCell (a cell without an added quote is returned as it is). */
+export function unneutraliseCsvCell(value: string): string {
+  return looksNeutralised(value) ? value.slice(1) : value;
+}
+
+/**
+ * A cell as written: formulas neutralised, then quoted when it holds a comma, a quote, a line break or
+ * surrounding spaces, or starts with "#" (which would make a first cell read as a comment line); inner quotes
+ * doubled.
+ */
+export function formatCsvCell(raw: string): string {
+  const value = neutraliseCsvCell(raw);
+  if (/[",\r\n]/.test(value) || value !== value.trim() || value.startsWith('#'))
+    return `"${value.replaceAll('"', '""')}"`;
   return value;
 }
 
