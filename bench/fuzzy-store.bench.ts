@@ -53,6 +53,7 @@ import {
   printHeader,
   printRequests,
   printThroughput,
+  pseudoWord,
   storeBenchArgs,
 } from './support/store-bench.ts';
 
@@ -66,28 +67,6 @@ const FIRST_PMID = 20_000_000;
 /** mulberry32 over a seed derived from `n`, so record n is the same in every run. */
 const randomFor = (n: number): (() => number) => seededRandom(n * 2654435761);
 
-const SYLLABLES = [
-  'ra',
-  'ne',
-  'to',
-  'li',
-  'ka',
-  'mo',
-  'su',
-  'vi',
-  'pe',
-  'da',
-  'lo',
-  'mi',
-  'ter',
-  'gan',
-  'sol',
-  'bri',
-  'cal',
-  'dor',
-  'fen',
-  'hul',
-];
 const COMMON = [
   'patients',
   'outcomes',
@@ -121,13 +100,6 @@ const COMMON = [
   'resection',
 ];
 const STOCK = ['a randomised controlled trial of', 'a systematic review of', 'outcomes of', 'the effect of'];
-
-function pseudoWord(random: () => number): string {
-  const length = 2 + Math.floor(random() * 3);
-  let word = '';
-  for (let i = 0; i < length; i++) word += SYLLABLES[Math.floor(random() * SYLLABLES.length)]!;
-  return word;
-}
 
 function title(random: () => number): string {
   const words: string[] = [];

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '../cli/demo/seeded-random.ts';
 import { stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { readLock } from '../shared/adapters/embedded/store-lock.ts';
-import { fmt, load, print } from './support/store-bench.ts';
+import { fmt, load, print, pseudoWord } from './support/store-bench.ts';
 
 const { values } = parseArgs({
   options: { records: { type: 'string', default: '20000' }, data: { type: 'string' } },
@@ -33,30 +33,9 @@ const WORDS = (
   'extramedullary lung breast renal melanoma prognosis randomised trial systematic review meta mortality ' +
   'quality life pain neurological deficit decompression stereotactic radiosurgery chemotherapy immunotherapy'
 ).split(' ');
-const SYLLABLES = [
-  'ra',
-  'ne',
-  'to',
-  'li',
-  'ka',
-  'mo',
-  'su',
-  'vi',
-  'pe',
-  'da',
-  'lo',
-  'mi',
-  'ter',
-  'gan',
-  'sol',
-];
-
 function word(random: () => number): string {
   if (random() < 0.6) return WORDS[Math.floor(random() * WORDS.length)]!;
-  let text = '';
-  for (let i = 0; i < 2 + Math.floor(random() * 3); i++)
-    text += SYLLABLES[Math.floor(random() * SYLLABLES.length)];
-  return text;
+  return pseudoWord(random);
 }
 
 function sentence(random: () => number, words: number): string {

@@ -199,3 +199,35 @@ export function printRequests(
   print(`  Scan requests: ${scans}${scans === 0 ? ' (none, as designed)' : ' (UNEXPECTED)'}`);
   print(`load average at end: ${load()}`);
 }
+
+// Made-up words for generated titles and names: many distinct words, so blocks stay as small as in real reviews.
+const SYLLABLES = [
+  'ra',
+  'ne',
+  'to',
+  'li',
+  'ka',
+  'mo',
+  'su',
+  'vi',
+  'pe',
+  'da',
+  'lo',
+  'mi',
+  'ter',
+  'gan',
+  'sol',
+  'bri',
+  'cal',
+  'dor',
+  'fen',
+  'hul',
+];
+
+/** A made-up word of 2-4 syllables. */
+export function pseudoWord(random: () => number): string {
+  const length = 2 + Math.floor(random() * 3);
+  let word = '';
+  for (let i = 0; i < length; i++) word += SYLLABLES[Math.floor(random() * SYLLABLES.length)]!;
+  return word;
+}

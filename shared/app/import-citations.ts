@@ -38,14 +38,22 @@ export async function importCitations(
     summary.read += batch.length;
     deps.onProgress?.(summary.read);
   };
-  let batch: Citation[] = [];
-  for await (const citation of request.citations) {
-    batch.push(citation);
-    if (batch.length >= batchSize) {
-      await recordBatch(batch);
+  for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);
+  return summary;
+}
+
+/** The items in arrays of `size` (the last may be shorter), read as they come. */
+export async function* batchesOf<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  size: number,
+): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
       batch = [];
     }
   }
-  if (batch.length > 0) await recordBatch(batch);
-  return summary;
+  if (batch.length > 0) yield batch;
 }

@@ -21,6 +21,7 @@ import type { Citation } from '../domain/citation/citation.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import { batchesOf } from './import-citations.ts';
 import { citationRecorder, finishRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
@@ -187,15 +188,7 @@ export async function importExportFile(
     deps.onProgress?.(done, accepted);
   };
   try {
-    let batch: Citation[] = [];
-    for await (const citation of request.citations) {
-      batch.push(citation);
-      if (batch.length >= batchSize) {
-        await recordBatch(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await recordBatch(batch);
+    for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);
   } catch (failure) {
     try {
       await finish('failed', failure);

@@ -28,8 +28,6 @@
 // fuzzy merge (the same conditional PutItem recordCitation makes), through table-design.ts's builders.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -43,6 +41,7 @@ import type { DedupRecord } from '../../domain/dedup/dedup-record.ts';
 import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../app/fuzzy-dedup.ts';
 import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
+import { batchGetAll, batchWriteAll, queryReviewPrefix } from './query-pages.ts';
 import { DynamoScreeningStore } from './screening-store.ts';
 import { type ItemKey, keyClaimItem, keyClaimItemKey, MAX_SORT_KEY_BYTES, reviewPk } from './table-design.ts';
 
@@ -146,16 +145,12 @@ const entrySchema = z.object({ type: z.literal('block'), citationId: z.string(),
 const claimSchema = z.object({ key: z.string(), owner: z.string() });
 const markerSchema = z.object({ key: z.string(), large: z.boolean().optional() });
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
-
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
   );
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DynamoBlockingIndex implements BlockingIndex {
   /** Reviews whose markers are known complete (see ensureMarkers). */
@@ -167,77 +162,22 @@ export class DynamoBlockingIndex implements BlockingIndex {
   ) {}
 
   /** Items by key, a hundred keys a BatchGetItem, retrying what DynamoDB leaves unprocessed. */
-  private async batchGet(
+  private batchGet(
     keys: readonly ItemKey[],
     what: string,
     projection?: { expression: string; names: Record<string, string> },
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += 100) {
-      let pending = keys.slice(start, start + 100) as unknown as Record<string, unknown>[];
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        if (attempt > 8)
-          throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, {
-            retryable: true,
-          });
-        try {
-          const result = await this.client.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: pending,
-                  ConsistentRead: true,
-                  ...(projection ? { ProjectionExpression: projection.expression } : {}),
-                  ...(projection && Object.keys(projection.names).length > 0
-                    ? { ExpressionAttributeNames: projection.names }
-                    : {}),
-                },
-              },
-            }),
-          );
-          items.push(...(result.Responses?.[this.tableName] ?? []));
-          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        } catch (error) {
-          throw toStoreError(error, 'BatchGetItem', what);
-        }
-      }
-    }
-    return items;
+    return batchGetAll(this.client, this.tableName, keys, what, projection);
   }
 
-  /** Puts every item, 25 a BatchWriteItem, `parallel` requests at once, retrying unprocessed items. */
-  private async batchWrite(
-    items: readonly Record<string, unknown>[],
-    what: string,
-    parallel = 4,
-  ): Promise<void> {
-    const chunks: WriteRequest[][] = [];
-    for (let start = 0; start < items.length; start += 25)
-      chunks.push(items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        let pending = chunks[next++]!;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-          if (attempt > 8) {
-            throw new StoreError(`${what}: BatchWriteItem left items unprocessed ${attempt} times`, {
-              retryable: true,
-            });
-          }
-          try {
-            const result = await this.client.send(
-              new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-            );
-            pending = (result.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
-          } catch (error) {
-            throw toStoreError(error, 'BatchWriteItem', what);
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, chunks.length) }, worker));
+  /** Puts every item, 25 a BatchWriteItem, a few requests at once, retrying unprocessed items. */
+  private batchWrite(items: readonly Record<string, unknown>[], what: string): Promise<void> {
+    return batchWriteAll(
+      this.client,
+      this.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      what,
+    );
   }
 
   async keyOwners(reviewId: string, keys: readonly CitationKey[]): Promise<Map<CitationKey, string>> {
@@ -336,27 +276,14 @@ export class DynamoBlockingIndex implements BlockingIndex {
     } catch (error) {
       throw toStoreError(error, 'GetItem', what);
     }
+    const entries = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix: BLOCK_PREFIX, projection: '#key', names: { '#key': 'key' } },
+      what,
+    );
     const keys = new Set<string>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': BLOCK_PREFIX },
-            ProjectionExpression: '#key',
-            ExpressionAttributeNames: { '#key': 'key' },
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) if (typeof item.key === 'string') keys.add(item.key);
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
-      }
-    } while (startKey);
+    for (const item of entries) if (typeof item.key === 'string') keys.add(item.key);
     await this.batchWrite(
       [...keys].map((key) => blockMarkerItem(reviewId, key)),
       what,

@@ -50,7 +50,6 @@
 // with its owner. The store never merges two stored citations: that is a decision for a reviewer.
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type GetCommandOutput,
@@ -68,6 +67,7 @@ import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
+import { batchGetAll } from './query-pages.ts';
 import type {
   CitationSlot as PortSlot,
   CitationListing,
@@ -638,34 +638,18 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     const unique = [...new Set(citationIds)];
     for (const id of unique) slots.set(id, null);
     const what = `citations of review "${reviewId}" (table "${this.tableName}")`;
-    for (let start = 0; start < unique.length; start += 100) {
-      let pending: Record<string, unknown>[] = unique
-        .slice(start, start + 100)
-        .map((id) => citationItemKey(reviewId, id) as unknown as Record<string, unknown>);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        if (attempt > 8)
-          throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, {
-            retryable: true,
-          });
-        try {
-          const result = await this.client.send(
-            new BatchGetCommand({
-              RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-            }),
-          );
-          for (const item of result.Responses?.[this.tableName] ?? []) {
-            const slot = this.parse(citationSlotSchema, item, `a citation of ${what}`);
-            slots.set(
-              slot.citationId,
-              slot.type === 'citation' ? toStoredCitation(slot) : { redirectTo: slot.redirectTo },
-            );
-          }
-          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        } catch (error) {
-          throw toStoreError(error, 'BatchGetItem', what);
-        }
-      }
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      unique.map((id) => citationItemKey(reviewId, id)),
+      what,
+    );
+    for (const item of items) {
+      const slot = this.parse(citationSlotSchema, item, `a citation of ${what}`);
+      slots.set(
+        slot.citationId,
+        slot.type === 'citation' ? toStoredCitation(slot) : { redirectTo: slot.redirectTo },
+      );
     }
     return slots;
   }

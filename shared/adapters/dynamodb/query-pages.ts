@@ -1,9 +1,9 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem; and the one batched
-// write (BatchWriteItem, 25 requests each, unprocessed items retried). SDK errors become StoreErrors naming
-// what was read or written.
+// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem and the batched read
+// (BatchGetItem, 100 keys each, unprocessed keys retried); and the one batched write (BatchWriteItem, 25
+// requests each, unprocessed items retried). SDK errors become StoreErrors naming what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
@@ -67,6 +67,7 @@ export async function getItemConsistent(
   }
 }
 
+const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const PARALLEL_BATCHES = 8;
 
@@ -109,4 +110,52 @@ export async function batchWriteAll(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+}
+
+/**
+ * Items by key, strongly consistent, in BatchGetItems of 100 (one after another), retrying unprocessed keys with
+ * backoff; keys with no item are left out. `projection` names the attributes to read.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+  what: string,
+  projection?: { expression: string; names: Record<string, string> },
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    let pending = keys.slice(start, start + BATCH_GET_LIMIT) as unknown as Record<string, unknown>[];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) {
+        if (attempt > 8) {
+          throw new StoreError(`BatchGetItem of ${what}: ${pending.length} keys stayed unprocessed`, {
+            retryable: true,
+          });
+        }
+        await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
+      }
+      try {
+        const result = await client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ...(projection ? { ProjectionExpression: projection.expression } : {}),
+                ...(projection && Object.keys(projection.names).length > 0
+                  ? { ExpressionAttributeNames: projection.names }
+                  : {}),
+              },
+            },
+          }),
+        );
+        items.push(...(result.Responses?.[tableName] ?? []));
+        pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+      } catch (error) {
+        throw toStoreError(error, 'BatchGetItem', what);
+      }
+    }
+  }
+  return items;
 }
