@@ -35,7 +35,8 @@ export interface DedupCluster {
   recordIds: string[];
 }
 
-export interface PossibleDuplicate {
+/** Why two records were merged: the pair whose decision joined their clusters. */
+export interface MergeReason {
   a: string;
   b: string;
   score: number;
@@ -43,17 +44,11 @@ export interface PossibleDuplicate {
   agreed: string[];
   differed: string[];
   why: string;
-  reasons: string[];
 }
 
-/** Why two records were merged: the pair whose decision joined their clusters. */
-export interface MergeReason {
-  a: string;
-  b: string;
-  score: number;
-  agreed: string[];
-  differed: string[];
-  why: string;
+/** A pair left for a person, with why (agreed, then differed, then the rule, as one list in `reasons`). */
+export interface PossibleDuplicate extends MergeReason {
+  reasons: string[];
 }
 
 export interface DedupResult {
