@@ -11,6 +11,8 @@ import {
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
@@ -82,6 +84,24 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     return openDeployedTable(table);
   }
   return openEmbeddedStore({ dataDir: dataDirectory(values) });
+}
+
+/**
+ * What searchReview stores into, over one open store: citations (with fuzzy dedup), the included studies the
+ * citation watch follows, its relations and seed markers, and the ongoing studies.
+ */
+export function searchStores(embedded: StoreConnection) {
+  const table = { client: embedded.client, tableName: embedded.tableName };
+  const watch = new DynamoWatchStore(table);
+  return {
+    store: embedded.store,
+    dedup: fuzzyDedupFor(embedded),
+    evidence: new DynamoEvidenceStore(table),
+    watch,
+    ongoing: watch,
+    clock: () => new Date(),
+    newRunId,
+  };
 }
 
 /** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */

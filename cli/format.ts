@@ -1,5 +1,6 @@
 // How run results look on a terminal. Results go to stdout; the CLI keeps progress on stderr.
-import type { ReviewRunResult } from '../shared/app/run-monitor.ts';
+import type { SourceRunResult } from '../shared/app/search-review.ts';
+import { describeRequests } from '../shared/domain/monitor/request-counts.ts';
 import type { RunLog } from '../shared/ports/citation-store.ts';
 
 export function describeRun(run: RunLog): string {
@@ -8,19 +9,24 @@ export function describeRun(run: RunLog): string {
     `${run.reviewId} / ${run.source}: ${run.outcome} (run ${run.runId}, window ${run.window.from} to ${run.window.to}${
       run.durationMs === null ? '' : `, ${(run.durationMs / 1000).toFixed(1)} s`
     })`,
-    `  found ${c.found}, fetched ${c.fetched}: ${c.new} new (queued ${c.queued}), ${c.alreadyKnown} already known, ${c.duplicates} duplicates${
-      c.deleted ? `, ${c.deleted} deleted in the source` : ''
-    }`,
+    c.updated === undefined
+      ? `  found ${c.found}, fetched ${c.fetched}: ${c.new} new (queued ${c.queued}), ${c.alreadyKnown} already known, ${c.duplicates} duplicates${
+          c.deleted ? `, ${c.deleted} deleted in the source` : ''
+        }`
+      : `  found ${c.found} registrations: ${c.new} new, ${c.updated} updated, ${c.alreadyKnown} unchanged (ongoing studies, not screened)`,
   ];
+  if (run.requests) lines.push(`  sent ${describeRequests(run.requests)}`);
   for (const warning of run.warnings) lines.push(`  warning: ${warning}`);
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
 }
 
-export function describeResult(result: ReviewRunResult): string {
+export function describeResult(result: SourceRunResult): string {
   switch (result.status) {
     case 'succeeded':
       return describeRun(result.run);
+    case 'deferred':
+      return `${result.run ? describeRun(result.run) : `${result.reviewId} / ${result.source}: ${result.error}`}\n  deferred: the window is read again on the next run`;
     case 'failed':
       return result.run
         ? describeRun(result.run)

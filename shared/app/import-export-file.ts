@@ -21,8 +21,7 @@ import type { Citation } from '../domain/citation/citation.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { batchesOf } from './import-citations.ts';
-import { citationRecorder, finishRunLog } from './run-recording.ts';
+import { batchesOf, citationRecorder, finishRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
 const DATABASE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;

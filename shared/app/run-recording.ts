@@ -1,6 +1,6 @@
-// What every run that stores citations does the same way, whether it searched a source (run-search.ts) or read
-// a database export (import-export-file.ts): record each citation (fuzzily when the dedup ports are given,
-// else by exact keys) and close its run log when it ends.
+// What every run that stores citations does the same way, whether it searched a source (run-search.ts), read
+// a database export (import-export-file.ts) or a PubMed XML file (importCitations below): record each citation
+// (fuzzily when the dedup ports are given, else by exact keys) and close its run log when it ends.
 import type { Citation } from '../domain/citation/citation.ts';
 import { errorMessage } from '../errors.ts';
 import type { CitationStore, RecordOutcome, RunLog } from '../ports/citation-store.ts';
@@ -60,4 +60,61 @@ export async function finishRunLog(
   run.durationMs = finished.getTime() - started.getTime();
   run.error = error === null ? null : errorMessage(error);
   await store.saveRunLog(run);
+}
+
+export interface ImportSummary {
+  read: number;
+  new: number;
+  alreadyKnown: number;
+  duplicates: number;
+}
+
+/**
+ * Stores records that arrived as a file rather than from a scheduled search, with no run log (`import` of a
+ * PubMed XML file). The caller reads the whole file once first, so a file with any bad record writes nothing;
+ * the records (an array, or the file read again as a stream) then go through the same idempotent recording as
+ * a search, a batch at a time, so importing a file twice adds nothing.
+ */
+export async function importCitations(
+  request: { reviewId: string; citations: readonly Citation[] | AsyncIterable<Citation> },
+  deps: {
+    store: CitationStore;
+    clock: () => Date;
+    onProgress?: (done: number) => void;
+    /** Fuzzy deduplication against the stored citations (fuzzy-dedup.ts); exact keys only without it. */
+    dedup?: FuzzyDedupPorts;
+    /** Records recorded as one batch (default 100). */
+    batchSize?: number;
+  },
+): Promise<ImportSummary> {
+  const summary: ImportSummary = { read: 0, new: 0, alreadyKnown: 0, duplicates: 0 };
+  const recorder = citationRecorder(deps.store, deps.dedup, request.reviewId, deps.clock);
+  const batchSize = Math.max(1, deps.batchSize ?? 100);
+  const recordBatch = async (batch: Citation[]) => {
+    for (const outcome of await recorder.recordBatch(batch)) {
+      if (outcome.kind === 'new') summary.new++;
+      else if (outcome.kind === 'already-known') summary.alreadyKnown++;
+      else summary.duplicates++;
+    }
+    summary.read += batch.length;
+    deps.onProgress?.(summary.read);
+  };
+  for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);
+  return summary;
+}
+
+/** The items in arrays of `size` (the last may be shorter), read as they come. */
+export async function* batchesOf<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  size: number,
+): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

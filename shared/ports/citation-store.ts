@@ -57,6 +57,8 @@ export interface RunCounts {
   duplicates: number;
   queued: number;
   deleted: number;
+  /** Registrations seen before and changed since (ongoing-study registries only; absent elsewhere). */
+  updated?: number;
 }
 
 export interface RunLog {
@@ -72,6 +74,8 @@ export interface RunLog {
   counts: RunCounts;
   warnings: string[];
   error: string | null;
+  /** What the run cost: requests sent to the source, by endpoint, retries included (absent in older logs). */
+  requests?: Record<string, number>;
 }
 
 /** What a citation id holds: a stored citation, a redirect to another citation's id, or nothing (null). */

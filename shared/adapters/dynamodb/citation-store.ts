@@ -181,6 +181,7 @@ const runCountsSchema = z.object({
   duplicates: z.number(),
   queued: z.number(),
   deleted: z.number(),
+  updated: z.number().optional(),
 });
 
 const runLogSchema = z.object({
@@ -196,6 +197,7 @@ const runLogSchema = z.object({
   counts: runCountsSchema,
   warnings: z.array(z.string()),
   error: z.string().nullable(),
+  requests: z.record(z.string(), z.number()).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 // a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem and the batched read
 // (BatchGetItem, 100 keys each, unprocessed keys retried); and the one batched write (BatchWriteItem, 25
 // requests each, unprocessed items retried). SDK errors become StoreErrors naming what was read or written.
+// And telling a failed condition from any other failure of a write.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
@@ -68,6 +70,14 @@ export async function getItemConsistent(
 }
 
 const BATCH_GET_LIMIT = 100;
+/** A conditional write whose condition did not hold (not an error: the item was not as expected). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
+
 const BATCH_WRITE_LIMIT = 25;
 const PARALLEL_BATCHES = 8;
 
