@@ -11,6 +11,7 @@ import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
 import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
+import { decisionsCommand } from './decisions.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { studiesCommand } from './studies.ts';
@@ -41,6 +42,7 @@ export const commands: Command[] = [
   coxCommand,
   serveCommand,
   screenCommand,
+  decisionsCommand,
   statusCommand,
   studiesCommand,
   includeCommand,

@@ -3,10 +3,8 @@
 import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { terminalText } from './screen.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
-
-const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
+import { STAGE_NAMES, terminalText } from './screen.ts';
+import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
@@ -48,7 +46,7 @@ export const statusCommand: Command = {
     const protocol = selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
-      const report = await statusReport(screening.deps, protocol);
+      const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);
       io.out(format === 'json' ? JSON.stringify(report, null, 2) : formatStatus(report));
       return 0;
     } finally {

@@ -6,19 +6,25 @@
 //
 // Environment: LIVING_REVIEW_TABLE (the table), LIVING_REVIEW_PROTOCOLS (a folder of protocol files bundled
 // with the function), LIVING_REVIEW_WEB_DIR (the page's folder, default web/screening next to the bundle),
-// ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed).
+// ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed),
+// ATTACHMENTS_BUCKET (the private bucket attached PDFs go to; none: uploads off), UNPAYWALL_EMAIL (the contact
+// Unpaywall requires; none: no open-access lookups) and the other UNPAYWALL_* settings.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
+import { S3AttachmentStorage } from '../../shared/adapters/attachments/s3-attachments.ts';
+import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
+import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
-import { includeStudy } from '../../shared/app/include-study.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
+import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 
@@ -64,6 +70,7 @@ function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 export interface HandlerOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  fullText?: FullTextDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
 }
@@ -74,6 +81,7 @@ export function createHandler(options: HandlerOptions) {
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
+    ...(options.fullText ? { fullText: options.fullText } : {}),
     assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
@@ -97,20 +105,25 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
   const store = new DynamoScreeningStore({ client, tableName });
   const evidence = new DynamoEvidenceStore({ client, tableName });
   const clock = () => new Date();
+  const unpaywall = unpaywallConfigFromEnv(process.env);
+  const bucket = process.env.ATTACHMENTS_BUCKET;
   return createHandler({
     protocols: loadProtocolDirectory(defaultProtocolDirectory()),
+    fullText: {
+      citations: store,
+      store: new DynamoFullTextStore(client, tableName),
+      openAccess: unpaywall ? new UnpaywallClient(unpaywall) : null,
+      storage: bucket ? new S3AttachmentStorage({ bucket }) : null,
+      clock,
+      newId: randomUUID,
+    },
     deps: {
       citations: store,
       screening: store,
       clock,
       newId: randomUUID,
-      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterInclusion.
-      onIncluded: async ({ reviewId, citationId, includedBy }) => {
-        await includeStudy(
-          { reviewId, citationId, includedBy, source: 'screening' },
-          { citations: store, evidence, clock },
-        );
-      },
+      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterChange.
+      ...screeningOutcomeHooks({ citations: store, evidence, clock }),
     },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')

@@ -21,6 +21,9 @@
 //      exists, the same work was stored before: the source record is ADDed to it, and the outcome is
 //      'already-known' when it was already listed, 'duplicate' when another record with the same strongest
 //      key stored it.
+//   4. A citation of our own id ('new', or found again by a re-run) gets its arrival counted in the review's
+//      screening tallies: a PutItem of its tally delta 0 if absent (screening-store.ts adds each delta to the
+//      sums exactly once), so a crash between 3 and 4 is completed by the re-run.
 //
 // Every write is a conditional single-item write that is a no-op or the same change when repeated, and each
 // step only starts after the one it depends on is durable, so a process that dies at any point leaves state
@@ -65,6 +68,7 @@ import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
 import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
+import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import { batchGetAll } from './query-pages.ts';
@@ -94,6 +98,7 @@ import {
   reviewPk,
   runLogItemKey,
   watermarkItemKey,
+  tallyDeltaItem,
 } from './table-design.ts';
 
 export interface DynamoCitationStoreOptions {
@@ -242,7 +247,8 @@ export function toStoreError(error: unknown, operation: string, what: string): S
   });
 }
 
-function isConditionFailure(error: unknown): boolean {
+/** A conditional write whose condition did not hold (the SDK's exception, or its name from another copy). */
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
@@ -313,17 +319,23 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       hinted !== undefined
         ? hinted === null || 'redirectTo' in hinted
           ? null
-          : { keys: hinted.keys, sourceRecords: hinted.sourceRecords }
+          : { keys: hinted.keys, sourceRecords: hinted.sourceRecords, queuedAt: hinted.queuedAt }
         : await this.readSlot(reviewId, ctx.me).then((slot) =>
             slot?.type === 'citation'
-              ? { keys: [...slot.keys, ...(slot.aliasKeys ?? [])], sourceRecords: slot.sourceRecords }
+              ? {
+                  keys: [...slot.keys, ...(slot.aliasKeys ?? [])],
+                  sourceRecords: slot.sourceRecords,
+                  queuedAt: slot.queuedAt,
+                }
               : null,
           );
     if (existing) {
       const known = new Set(existing.keys);
       if (keys.every((key) => known.has(key))) {
-        if (existing.sourceRecords.includes(sourceRecord))
+        if (existing.sourceRecords.includes(sourceRecord)) {
+          await this.countArrival(reviewId, ctx.me, existing.queuedAt);
           return { kind: 'already-known', citationId: ctx.me };
+        }
         return this.attachSource(ctx, ctx.me, strongest, []);
       }
     }
@@ -603,7 +615,10 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       },
       this.describe(reviewId, itemKey),
     );
-    if (created) return { kind: 'new', citationId: me };
+    if (created) {
+      await this.countArrival(reviewId, me, ctx.now.toISOString());
+      return { kind: 'new', citationId: me };
+    }
 
     // The id is taken: the same work was stored (a re-run, an overlapping window, a concurrent run, another
     // record with the same strongest key), or an earlier call of this record turned it into a redirect.
@@ -625,6 +640,15 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       );
     }
     return this.attachSource(ctx, me, ctx.keys[0]!, ctx.keys);
+  }
+
+  /** Step 4: the arrival's tally delta (its `at` is the queue time, so every writer writes the same item). */
+  private async countArrival(reviewId: string, citationId: string, queuedAt: string): Promise<void> {
+    const item = tallyDeltaItem(reviewId, citationId, 0, arrivalTallies(citationId), queuedAt);
+    await this.conditionalPut(
+      { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      this.describe(reviewId, item as unknown as ItemKey),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem and the batched read
-// (BatchGetItem, 100 keys each, unprocessed keys retried); and the one batched write (BatchWriteItem, 25
-// requests each, unprocessed items retried). SDK errors become StoreErrors naming what was read or written.
-// And telling a failed condition from any other failure of a write.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem, batches of gets, the one
+// batched write (BatchWriteItem, 25 requests each, unprocessed items retried) and the conditional put. SDK errors
+// become StoreErrors naming what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 
 export async function queryAllPages(
@@ -70,18 +74,60 @@ export async function getItemConsistent(
 }
 
 const BATCH_GET_LIMIT = 100;
-/** A conditional write whose condition did not hold (not an error: the item was not as expected). */
-export function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 const BATCH_WRITE_LIMIT = 25;
 const PARALLEL_BATCHES = 8;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Items by key (BatchGetItem, 100 keys a request, all requests at once), strongly consistent, retrying
+ * unprocessed keys with backoff. Missing items are simply absent from the answer. `projection` names the
+ * attributes to read.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+  what: string,
+  projection?: { expression: string; names: Record<string, string> },
+): Promise<Record<string, unknown>[]> {
+  const read = {
+    ConsistentRead: true,
+    ...(projection ? { ProjectionExpression: projection.expression } : {}),
+    ...(projection && Object.keys(projection.names).length > 0
+      ? { ExpressionAttributeNames: projection.names }
+      : {}),
+  };
+  const chunks: ItemKey[][] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
+  }
+  const pages = await Promise.all(
+    chunks.map(async (chunk) => {
+      const found: Record<string, unknown>[] = [];
+      let pending = chunk as unknown as Record<string, unknown>[];
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) {
+          throw new StoreError(`BatchGetItem of ${what}: ${pending.length} keys stayed unprocessed`, {
+            retryable: true,
+          });
+        }
+        if (attempt > 0) await sleep(Math.min(20 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
+        try {
+          const result = await client.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ...read } } }),
+          );
+          found.push(...(result.Responses?.[tableName] ?? []));
+          pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toStoreError(error, 'BatchGetItem', what);
+        }
+      }
+      return found;
+    }),
+  );
+  return pages.flat();
+}
 
 /**
  * Write requests ({PutRequest} / {DeleteRequest}) in BatchWriteItems of 25, a few at a time, retrying unprocessed
@@ -122,50 +168,20 @@ export async function batchWriteAll(
   await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
 }
 
-/**
- * Items by key, strongly consistent, in BatchGetItems of 100 (one after another), retrying unprocessed keys with
- * backoff; keys with no item are left out. `projection` names the attributes to read.
- */
-export async function batchGetAll(
+/** PutItem if no item holds the key: false (nothing written) when one does. */
+export async function putIfAbsent(
   client: DynamoDBDocumentClient,
   tableName: string,
-  keys: readonly ItemKey[],
+  item: Record<string, unknown>,
   what: string,
-  projection?: { expression: string; names: Record<string, string> },
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-    let pending = keys.slice(start, start + BATCH_GET_LIMIT) as unknown as Record<string, unknown>[];
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) {
-        if (attempt > 8) {
-          throw new StoreError(`BatchGetItem of ${what}: ${pending.length} keys stayed unprocessed`, {
-            retryable: true,
-          });
-        }
-        await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
-      }
-      try {
-        const result = await client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ...(projection ? { ProjectionExpression: projection.expression } : {}),
-                ...(projection && Object.keys(projection.names).length > 0
-                  ? { ExpressionAttributeNames: projection.names }
-                  : {}),
-              },
-            },
-          }),
-        );
-        items.push(...(result.Responses?.[tableName] ?? []));
-        pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
-      } catch (error) {
-        throw toStoreError(error, 'BatchGetItem', what);
-      }
-    }
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw toStoreError(error, 'PutItem', what);
   }
-  return items;
 }

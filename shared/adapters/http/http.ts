@@ -22,12 +22,33 @@ export interface HttpResponse {
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * Headers on every response. The page loads its script and style from its own origin only, so the CSP needs
- * no 'unsafe-inline' for either; nothing may frame it, and nothing is sent as a referrer.
+ * The page's Content-Security-Policy: script and style from its own origin only (no 'unsafe-inline'); requests to
+ * its own origin, plus `connect` (where attached PDFs are uploaded); frames only from `frame` (where they are
+ * read: the PDF beside the decision buttons); nothing may frame the page.
+ */
+export function contentSecurityPolicy(
+  extra: { connect?: readonly string[]; frame?: readonly string[] } = {},
+): string {
+  const frame = extra.frame?.length ? extra.frame.join(' ') : "'none'";
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src ${["'self'", ...(extra.connect ?? [])].join(' ')}`,
+    `frame-src ${frame}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * Headers on every response: the CSP above, no sniffing, no framing, no referrer (the page's links to PubMed or
+ * a publisher send nothing of where they came from).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy': contentSecurityPolicy(),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',

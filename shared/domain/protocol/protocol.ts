@@ -4,6 +4,7 @@
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
 import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
+import { coxTermIssues } from './models.ts';
 import { parseCron } from './schedule.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 
@@ -126,6 +127,18 @@ export const updateTriggerSchema = z.discriminatedUnion('kind', [
     followUp: z.boolean().default(false),
     moreThan: z.number().positive(),
   }),
+  /**
+   * A term of a declared Cox model: its hazard ratio (`measure: hr`, the default) went from one side of
+   * `threshold` to the other, or (`measure: ci`) its 95% CI went from including `threshold` to excluding it (or
+   * back): e.g. threshold 1, the treatment effect became significant or stopped being so.
+   */
+  z.strictObject({
+    kind: z.literal('cox-hr-crosses'),
+    model: z.string().min(1),
+    term: z.string().min(1),
+    threshold: z.number().positive().default(1),
+    measure: z.enum(['hr', 'ci']).default('hr'),
+  }),
 ]);
 
 export const protocolSchema = z
@@ -231,6 +244,13 @@ export const protocolSchema = z
           });
         }
       }
+      if (trigger.kind === 'cox-hr-crosses') {
+        const models = protocol.survival?.models ?? [];
+        const variables = protocol.extraction?.variables ?? [];
+        for (const issue of coxTermIssues(trigger.model, trigger.term, path, models, variables)) {
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+        }
+      }
       if (trigger.kind === 'km-median-shift') {
         const endpoint = protocol.survival?.endpoints.find((e) => e.id === trigger.endpoint);
         if (!endpoint) {
@@ -278,7 +298,7 @@ export function analysisPlanOf(protocol: Protocol): AnalysisPlan {
     reviewId: protocol.id,
     variables: protocol.extraction?.variables ?? [],
     tables: protocol.tables ?? [],
-    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [] },
+    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [], models: [] },
   };
 }
 

@@ -6,6 +6,7 @@ import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { NOTICE_LABELS } from '../retraction/notices.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
 import { formatNumber, type Table } from '../stats/tables.ts';
+import { renderCoxModelsHtml } from './cox-report.ts';
 import { renderKmSvg } from './km-plot.ts';
 import type { PrismaFlow, ReasonCount } from './prisma.ts';
 import { formatP } from '../stats/describe-changes.ts';
@@ -340,6 +341,7 @@ export function renderReportHtml(report: LivingReport): string {
     }
   }
   out.push('</section>');
+  out.push(renderCoxModelsHtml(report.cox ?? []));
 
   out.push(
     '<section id="prisma"><h2>PRISMA 2020 flow</h2>',

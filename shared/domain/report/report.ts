@@ -14,6 +14,7 @@ import type { SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
 import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../stats/survival-summary.ts';
 import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { Tables } from '../stats/tables.ts';
+import { type ReportCoxModel, reportCoxModels } from './cox-report.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
 import type { PrismaFlow } from './prisma.ts';
 import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
@@ -116,6 +117,8 @@ export interface LivingReport {
   studies: Array<ReportStudy & { patients: number; pooled: boolean }>;
   tables: Tables;
   survival: { confType: string; curves: ReportCurveSet[] };
+  /** The protocol's Cox models (cox-report.ts). */
+  cox: ReportCoxModel[];
   prisma: PrismaFlow;
   changes: { fromVersion: number | null; summary: string[]; diff: SnapshotDiff | null };
   retractions: {
@@ -309,6 +312,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
       confType: snapshot.survival.confType,
       curves: reportCurveSets(input.plan, snapshot, input.rows),
     },
+    cox: reportCoxModels(input.plan, snapshot),
     prisma: input.prisma,
     changes: {
       fromVersion: input.diff?.fromVersion ?? null,
