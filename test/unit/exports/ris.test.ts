@@ -11,11 +11,14 @@ const parse = (text: string, source = 'embase') => parseRis(text, { origin: 'tes
 describe('Ovid Embase RIS (CRLF, T1/A1/Y1/N2, run-on abstract, DOI as URL)', () => {
   const result = parse(exportText('embase-ovid.ris'));
 
-  it('reads every record with a title, each a valid Citation, and names the line of the one without', () => {
+  it('reads every record, each a valid Citation, and names the line of the one without a title', () => {
     expect(result.format).toBe('ris');
-    expect(result.records.map((r) => r.line)).toEqual([1, 34, 54, 71]);
+    expect(result.records.map((r) => r.line)).toEqual([1, 34, 54, 71, 88]);
     for (const { citation } of result.records) expect(citationSchema.parse(citation)).toEqual(citation);
-    expect(result.rejected).toEqual([{ line: 88, recordId: '2015000111', reason: 'no title' }]);
+    expect(result.rejected).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/1 of 5 record\(s\) have no title \(the first on line 88\)/),
+    ]);
   });
 
   it('maps the review record field by field', () => {
@@ -148,12 +151,12 @@ describe('RIS structure errors: the whole file is refused, naming the line', () 
       'TI  - Stray\nTY  - JOUR\nTI  - One\nER  - \n',
       /line 1: tag TI outside a record/,
     ],
-    [
-      'text outside a record',
-      'Exported from somewhere\nTY  - JOUR\nTI  - One\nER  - \n',
-      /line 1: "Exported from somewhere" is not an RIS tag line/,
-    ],
     ['no record at all', '\n\n', /no RIS record/],
+    [
+      'text and no record',
+      'Exported from somewhere\n',
+      /no RIS record \(TY {2}- \.\.\.\) found \(line 1: "Exported from somewhere"\)/,
+    ],
   ];
   it.each(cases)('%s', (_name, text, message) => {
     expect(() => parse(text)).toThrow(InputError);
