@@ -467,7 +467,14 @@ export function conflictsOf(e: PairEvidence): { hard: string[]; soft: string[] }
     if (place && !pageShared(e)) soft.push(text);
     else hard.push(text);
   }
-  if (e.pmid === 'different') hard.push('pmid different');
+  // PubMed gives an article one PMID, but it does hold duplicate records of one article (NLM deletes them when
+  // found): two PMIDs for the same authors at the same place (year, volume, first page of a full article) go to
+  // a person; anywhere else they are two works.
+  if (e.pmid === 'different') {
+    if (place && !pageShared(e) && e.authors === 'same' && e.abstract !== 'different')
+      soft.push('pmid different (at the same place, by the same authors)');
+    else hard.push('pmid different');
+  }
   if (e.abstract === 'different') hard.push('abstracts different');
   const sameVenue =
     e.volume === 'same' ||
@@ -518,8 +525,9 @@ export function cannotLink(e: PairEvidence): boolean {
 /**
  * The decision for one pair.
  * - Distinct, whatever else agrees: a notice beside an article (or notices of different kinds), titles that
- *   differ in numbers, labels, population or study phase, different PMIDs or abstracts, other pages of the same
- *   volume, years two or more apart, or nearly everything else different.
+ *   differ in numbers, labels, population or study phase, different PMIDs (except for the same authors at the
+ *   same place: a PubMed duplicate record, for a person) or abstracts, other pages of the same volume, years
+ *   two or more apart, or nearly everything else different.
  * - Certain duplicate, with nothing else different (no other DOI, authors, year, journal, volume or pages):
  *   1. the same or a close title confirmed by the same PMID or DOI (in a supplement also by the authors);
  *   2. the same or a close, informative title with the same authors and two of year, journal, volume and first
