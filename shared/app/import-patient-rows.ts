@@ -20,7 +20,7 @@
 // copies that the re-run recognises (the new one as unchanged, the old one as stale) and repairs.
 import { includeStudy } from './include-study.ts';
 import { parsePatientRowsCsv, parsePatientRowsJson } from '../domain/extraction/import-rows.ts';
-import { type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
+import { canonicalRow, type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { InputError } from '../errors.ts';
 import type { Citation } from '../domain/citation/citation.ts';
@@ -66,13 +66,6 @@ export interface ImportPatientRowsSummary {
   statistics: RecomputeOutcome;
 }
 
-/** A row as canonical JSON (keys sorted, undefined left out), to tell an unchanged row from a changed one. */
-function canonical(row: PatientRow): string {
-  const entries = Object.entries(row)
-    .filter(([, value]) => value !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(entries);
-}
 
 function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
@@ -189,7 +182,7 @@ export async function importPatientRows(
       if (copy.row.studyId !== row.studyId)
         stale.push({ studyId: copy.row.studyId, patientId: row.patientId });
     }
-    if (same && canonical(same.row) === canonical(row)) continue;
+    if (same && canonicalRow(same.row) === canonicalRow(row)) continue;
     writes.push({ row, origin, importedAt });
     if (copies.length === 0) added++;
     else if (same) updated++;
