@@ -14,15 +14,31 @@ import {
   STUDY_PREFIX,
   storedPatientRowSchema,
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { VERIFICATION_PREFIX } from '../../shared/adapters/dynamodb/verification-store.ts';
+import { verificationEventSchema } from '../../shared/domain/verification/events.ts';
 
 /**
  * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
- * snapshots it writes itself never do). One pattern, two prefixes (OR); the infra stack passes each to
+ * snapshots it writes itself never do), and extraction-verification events (they change which rows are
+ * pooled). One pattern, three prefixes (OR); the infra stack passes each to
  * FilterCriteria.filter().
  */
 export const streamFilterPatterns = [
-  { dynamodb: { Keys: { sk: { S: [{ prefix: STUDY_PREFIX }, { prefix: PATIENT_PREFIX }] } } } },
+  {
+    dynamodb: {
+      Keys: {
+        sk: { S: [{ prefix: STUDY_PREFIX }, { prefix: PATIENT_PREFIX }, { prefix: VERIFICATION_PREFIX }] },
+      },
+    },
+  },
 ] as const;
+
+/** A verification event (its rows' verification moves what the statistics pool). */
+const verificationImageSchema = z.looseObject({
+  reviewId: z.string().min(1),
+  type: z.literal('verification-event'),
+  event: verificationEventSchema,
+});
 
 const attributeMap = z.record(z.string(), z.looseObject({}));
 
@@ -93,7 +109,11 @@ function checkImage(
   const item = unmarshallOrThrow(image, what);
   if (item.pk !== keys.pk || item.sk !== keys.sk)
     throw new PoisonRecordError(`${what}: its keys differ from the record's`);
-  const schema = keys.sk.startsWith(STUDY_PREFIX) ? studyImageSchema : patientImageSchema;
+  const schema = keys.sk.startsWith(STUDY_PREFIX)
+    ? studyImageSchema
+    : keys.sk.startsWith(VERIFICATION_PREFIX)
+      ? verificationImageSchema
+      : patientImageSchema;
   const parsed = schema.safeParse(item);
   if (!parsed.success) throw new PoisonRecordError(`${what}: ${describeIssues(parsed.error)}`);
   if (`REVIEW#${parsed.data.reviewId}` !== keys.pk) {
@@ -111,7 +131,7 @@ export function parseStreamRecord(record: unknown): ParsedStreamRecord {
   const keysParsed = keysSchema.safeParse(unmarshallOrThrow(dynamodb.Keys, 'Keys'));
   if (!keysParsed.success) throw new PoisonRecordError(`Keys: ${describeIssues(keysParsed.error)}`);
   const keys = keysParsed.data;
-  if (!keys.sk.startsWith(STUDY_PREFIX) && !keys.sk.startsWith(PATIENT_PREFIX)) {
+  if (![STUDY_PREFIX, PATIENT_PREFIX, VERIFICATION_PREFIX].some((prefix) => keys.sk.startsWith(prefix))) {
     return { kind: 'ignored', sk: keys.sk };
   }
   const reviewId = keys.pk.slice('REVIEW#'.length);

@@ -17,10 +17,7 @@ const APPRAISAL_LOG = {
   eventSchema: appraisalEventSchema,
 };
 
-export class DynamoAppraisalStore
-  extends DynamoStudyEventLog<AppraisalEvent>
-  implements AppraisalStore
-{
+export class DynamoAppraisalStore extends DynamoStudyEventLog<AppraisalEvent> implements AppraisalStore {
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
     super(options, APPRAISAL_LOG);
   }

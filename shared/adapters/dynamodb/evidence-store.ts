@@ -49,6 +49,7 @@ import type {
 import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
+import { DynamoVerificationStore } from './verification-store.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -264,10 +265,12 @@ export interface DynamoEvidenceStoreOptions {
 export class DynamoEvidenceStore implements EvidenceStore {
   private readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  readonly verification: DynamoVerificationStore;
 
   constructor(options: DynamoEvidenceStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.verification = new DynamoVerificationStore(options);
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ export function rowVerificationViewFor(
   required: number,
 ): RowVerificationView {
   const action = rowActionFor(row, viewer);
-  const open = row.phase === 'verified' || (row.phase === 'disputed' && action !== null && action !== 'verify');
+  const open =
+    row.phase === 'verified' || (row.phase === 'disputed' && action !== null && action !== 'verify');
   const resolver = row.phase === 'disputed' && open;
   return {
     patientId: row.patientId,
@@ -73,7 +74,9 @@ export function rowVerificationViewFor(
     required,
     mine: verdictView(row, viewer.id),
     verdicts: open ? [...row.verdicts.keys()].map((id) => verdictView(row, id)!) : null,
-    open: resolver ? [...new Set(row.flags.map((f) => f.field))].filter((f) => !row.resolutions.has(f)) : null,
+    open: resolver
+      ? [...new Set(row.flags.map((f) => f.field))].filter((f) => !row.resolutions.has(f))
+      : null,
     resolutions: open
       ? [...row.resolutions.values()].map((r) => ({
           field: r.field,

@@ -15,7 +15,7 @@ export const variableValueSchema = z.union([
   z.string(),
   z.number(),
   z.boolean(),
-  z.array(z.string()),
+  z.array(z.string()).readonly(),
   z.null(),
 ]);
 

@@ -121,7 +121,10 @@ function checkVerdict(state: StudyVerificationState, reviewerId: string, patient
     );
   }
   if (row.extractor === reviewerId) {
-    throw new VerificationRuleError('own-row', `${reviewerId} extracted row ${patientId} and cannot verify it`);
+    throw new VerificationRuleError(
+      'own-row',
+      `${reviewerId} extracted row ${patientId} and cannot verify it`,
+    );
   }
   if (row.verdicts.has(reviewerId)) {
     throw new VerificationRuleError(
@@ -153,7 +156,10 @@ export function checkVerificationEvent(
     throw new VerificationRuleError('event-id-reused', `event id "${event.eventId}" is already in the log`);
   }
   if (event.studyId !== state.studyId) {
-    throw new VerificationRuleError('not-allowed', `event of ${event.studyId} in the log of ${state.studyId}`);
+    throw new VerificationRuleError(
+      'not-allowed',
+      `event of ${event.studyId} in the log of ${state.studyId}`,
+    );
   }
   switch (event.type) {
     case 'extracted':

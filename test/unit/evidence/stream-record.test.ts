@@ -238,6 +238,7 @@ function fakeEvidence(broken: string): { store: EvidenceStore; recomputes: Map<s
     putSnapshot: unused,
     advanceLatestSnapshot: unused,
     listSnapshotVersions: unused,
+    verification: { listReviewEvents: async () => [], listEvents: unused, appendEvent: unused },
   };
   return { store, recomputes };
 }
