@@ -25,6 +25,7 @@ import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
@@ -74,6 +75,7 @@ export interface HandlerOptions {
   deps: ScreeningDeps;
   fullText?: FullTextDeps;
   appraisal?: AppraisalDeps;
+  verification?: VerificationDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
 }
@@ -86,6 +88,7 @@ export function createHandler(options: HandlerOptions) {
     deps: options.deps,
     ...(options.fullText ? { fullText: options.fullText } : {}),
     ...(options.appraisal ? { appraisal: options.appraisal } : {}),
+    ...(options.verification ? { verification: options.verification } : {}),
     assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
@@ -136,6 +139,8 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
       clock,
       newId: randomUUID,
     },
+    // The table's stream recomputes the statistics after a verification event: no afterChange.
+    verification: { evidence, clock, newId: randomUUID },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
       .split(',')

@@ -124,6 +124,7 @@ export async function startHarness(
     fullText,
     attachments,
     appraisal: screening.appraisal,
+    verification: screening.verification,
     tokens: TOKENS,
     assets: loadScreeningAssets(),
     logError: () => {},
