@@ -207,9 +207,9 @@ export async function importPatientRows(
   // the import again (recordExtraction compares each row with its log, not with the stored row).
   const recorded = extractor ? await recordExtraction(deps, protocol, extractor, rows) : 0;
   const warnings = leftOutWarnings(rows, studies, protocol);
-  if (protocol.verification && !extractor) {
+  if (protocol.verification?.statistics === 'verified-only' && !extractor) {
     warnings.push(
-      `no extractor was named: the rows wait for verification until they are imported again with the extractor (--reviewer NAME)${protocol.verification.statistics === 'verified-only' ? ', and the statistics leave them out until verified' : ''}`,
+      `no extractor was named: the rows wait for verification until they are imported again with the extractor (--reviewer NAME), and the statistics leave them out until verified`,
     );
   }
 

@@ -15,6 +15,7 @@
 //     score, lr, ...} (the protocol's Cox models, see cox-output.ts; {} when it declares none);
 //   plus reviewId, version, generatedAt, syntheticPatients, dates, text, survival (denominators and labels),
 //   tables (the table JSON) and changes ({fromVersion, lines, diff}).
+import { verificationSentence } from '../verification/statistics.ts';
 import type { AnalysisPlan } from '../protocol/analysis.ts';
 import { endpointUnit } from '../protocol/analysis.ts';
 import { formatCsv } from '../extraction/csv.ts';
@@ -229,6 +230,7 @@ export function statisticsMarkdown(input: StatisticsOutputInput): string {
       `Included studies without patient rows yet (${snapshot.studies.withoutPatients.length}): ${idList(snapshot.studies.withoutPatients)}.`,
     );
   }
+  if (snapshot.verification) out.push(verificationSentence(snapshot.verification));
   const withdrawn = snapshot.studies.withdrawn ?? [];
   if (withdrawn.length > 0) {
     out.push(

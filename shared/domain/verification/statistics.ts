@@ -33,6 +33,15 @@ export function storedRowPhase(
   return logged.phase;
 }
 
+/** The counts as one sentence, with their denominator (the stats output and the report print it). */
+export function verificationSentence(counts: VerificationCounts): string {
+  const rule =
+    counts.statistics === 'verified-only'
+      ? `the statistics pool verified rows only (${counts.pooled} of ${counts.rows})`
+      : `the statistics pool all ${counts.pooled} rows, unverified ones included`;
+  return `Extraction verification (${counts.required} verifier${counts.required === 1 ? '' : 's'} per row): ${counts.verified} of ${counts.rows} rows verified, ${counts.unverified} of ${counts.rows} unverified, ${counts.disputed} of ${counts.rows} disputed; ${rule}.`;
+}
+
 export function selectVerifiedRows<Row extends PatientRow>(
   rows: readonly Row[],
   states: ReadonlyMap<string, StudyVerificationState>,
