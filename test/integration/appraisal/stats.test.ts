@@ -61,8 +61,12 @@ async function stats(format: 'md' | 'json' | 'csv') {
   const code = await statsCommand.run(
     { values: { data: h.dataDir, review: 'iesm', format }, positionals: [] },
     {
-      out: (text) => void (out += `${text}\n`),
-      err: (text) => void (err += `${text}\n`),
+      out: (text) => {
+        out += `${text}\n`;
+      },
+      err: (text) => {
+        err += `${text}\n`;
+      },
       interactive: false,
     },
   );
