@@ -280,7 +280,8 @@
     if (roles().includes('arbiter'))
       parts.push(`appraisal conflicts awaiting you: ${data.awaitingMe.arbiter}`);
     const team = data.team;
-    const kappa = (k) => (k.kappa === null ? 'undefined' : k.kappa.toFixed(2));
+    // Two decimals of the value without its last-bit noise (0.625 computed as 0.62499999... shows as 0.63).
+    const kappa = (k) => (k.kappa === null ? 'undefined' : Number(k.kappa.toPrecision(12)).toFixed(2));
     if (team) {
       parts.push(
         `team: ${team.studies} studies, ${team.finishedByBoth} appraised by both, ${team.inConflict} in conflict, ${team.settled} settled; kappa ${kappa(team.overall)} over ${team.overall.n} answers`,
