@@ -9,7 +9,14 @@ import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
 import { appraisalSummary } from '../../shared/app/appraisal.ts';
 import { toolForDesign } from '../../shared/domain/protocol/appraisal.ts';
 import type { IncludedStudy } from '../../shared/ports/evidence-store.ts';
-import { call, citation, type Harness, iesm, startHarness, TOKENS } from '../integration/screening/support.ts';
+import {
+  call,
+  citation,
+  type Harness,
+  iesm,
+  startHarness,
+  TOKENS,
+} from '../integration/screening/support.ts';
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; tsconfig has no DOM lib, so the little
 // of the DOM they touch is declared here.
@@ -99,9 +106,9 @@ describe('appraisal view in Chromium', () => {
     expect(await pp.locator('#view-appraise').getAttribute('aria-pressed')).toBe('true');
     expect(await pp.locator('#screen').isHidden()).toBe(true);
     await pp.waitForSelector('#appraisal-full-text-links a');
-    const links = await pp.locator('#appraisal-full-text-links a').evaluateAll((as) =>
-      as.map((a) => (a as unknown as { href: string }).href),
-    );
+    const links = await pp
+      .locator('#appraisal-full-text-links a')
+      .evaluateAll((as) => as.map((a) => (a as unknown as { href: string }).href));
     expect(links).toEqual(expect.arrayContaining(['https://pubmed.ncbi.nlm.nih.gov/601/']));
     expect(links.some((href) => href.startsWith('https://doi.org/10.5555/iesm.601'))).toBe(true);
     expect(await pp.locator('#appraisal-design-list button').allTextContents()).toEqual([
@@ -178,7 +185,9 @@ describe('appraisal view in Chromium', () => {
     expect(await pp.locator('#appraisal-questions .others').count()).toBe(0);
     expect(await pp.locator('#appraisal-questions .final').count()).toBe(0);
     expect(await pp.locator('#appraise').innerHTML()).not.toMatch(/\balc\b/);
-    expect(await pp.locator('#appraisal-questions .mine').allTextContents()).toContain('Your answer: Unclear');
+    expect(await pp.locator('#appraisal-questions .mine').allTextContents()).toContain(
+      'Your answer: Unclear',
+    );
 
     // ash, the arbiter: only the item in conflict to answer, with both answers (and pp's note now).
     const ash = await openAs('ash', '/?view=appraise');
