@@ -241,4 +241,13 @@ describe('appraisal view in Chromium', () => {
     expect(progress.body.team.overall.kappa).toBeCloseTo(0.625, 12);
     expect(problems).toEqual([]);
   });
+
+  it('offers no appraisal view on a review that declares none, even when asked for', async () => {
+    const zed = await openAs('zed', '/?view=appraise');
+    await textBecomes(zed, 'review-title', 'Another review');
+    await zed.waitForSelector('#screen:not([hidden])');
+    expect(await zed.locator('#view-appraise').isHidden()).toBe(true);
+    expect(await zed.locator('#appraise').isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });
