@@ -103,15 +103,30 @@ export async function verificationStates(
   return new Map([...logs].map(([studyId, log]) => [studyId, replayVerification(studyId, log, required)]));
 }
 
-/** Appends `build(state)`'s event at the next position of the study's log; retries a lost race. */
+type Common = 'seq' | 'eventId' | 'studyId' | 'reviewerId' | 'at';
+/** An event without what every event of the log carries (appendWithRetry adds it). */
+type EventBody = VerificationEvent extends infer E
+  ? E extends VerificationEvent
+    ? Omit<E, Common>
+    : never
+  : never;
+
+/**
+ * Appends `build(state)`'s event at the next position of the study's log, as `reviewerId` with `eventId` (a
+ * function: an id per attempt); retries a lost race. `build` returns null when there is nothing to write.
+ */
 async function appendWithRetry(
-  deps: Pick<VerificationDeps, 'evidence' | 'maxAttempts'>,
+  deps: Pick<VerificationDeps, 'evidence' | 'maxAttempts' | 'clock'>,
   reviewId: string,
   studyId: string,
   required: number,
-  build: (
-    state: StudyVerificationState,
-  ) => Promise<VerificationEvent | null | { done: true }> | VerificationEvent | null,
+  by: {
+    reviewerId: string;
+    eventId: string | ((state: StudyVerificationState) => string);
+    /** Run first on every attempt, even a retry of a recorded event (it writes interrupted corrections). */
+    prepare?: (state: StudyVerificationState) => Promise<void>;
+  },
+  build: (state: StudyVerificationState) => Promise<EventBody | null> | EventBody | null,
 ): Promise<{ state: StudyVerificationState; event: VerificationEvent | null }> {
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -120,8 +135,19 @@ async function appendWithRetry(
       await deps.evidence.verification.listEvents(reviewId, studyId),
       required,
     );
-    const built = await build(state);
-    if (built === null || 'done' in built) return { state, event: null };
+    await by.prepare?.(state);
+    const eventId = typeof by.eventId === 'string' ? by.eventId : by.eventId(state);
+    if (state.events.some((e) => e.eventId === eventId)) return { state, event: null };
+    const body = await build(state);
+    if (body === null) return { state, event: null };
+    const built = {
+      ...body,
+      seq: state.version + 1,
+      eventId,
+      studyId,
+      reviewerId: by.reviewerId,
+      at: deps.clock().toISOString(),
+    } as VerificationEvent;
     let next: StudyVerificationState;
     try {
       next = applyVerificationEvent(state, built, required);
@@ -155,23 +181,24 @@ export async function recordExtraction(
   for (const row of rows) byStudy.set(row.studyId, [...(byStudy.get(row.studyId) ?? []), row]);
   let recorded = 0;
   for (const [studyId, studyRows] of byStudy) {
-    const { event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, (state) => {
-      const refs = studyRows
+    const refsOf = (state: StudyVerificationState) =>
+      studyRows
         .map((row) => ({ patientId: row.patientId, version: rowVersion(row) }))
         .filter((ref) => state.rows.get(ref.patientId)?.version !== ref.version);
-      if (refs.length === 0) return null;
-      return {
-        type: 'extracted',
-        seq: state.version + 1,
-        eventId:
-          deps.newId?.() ??
-          `extracted-${state.version + 1}-${sha256Hex(new TextEncoder().encode(JSON.stringify(refs))).slice(0, 16)}`,
-        studyId,
-        reviewerId: extractor,
-        at: deps.clock().toISOString(),
-        rows: refs,
-      };
-    });
+    const eventId = (state: StudyVerificationState) =>
+      deps.newId?.() ??
+      `extracted-${state.version + 1}-${sha256Hex(new TextEncoder().encode(JSON.stringify(refsOf(state)))).slice(0, 16)}`;
+    const { event } = await appendWithRetry(
+      deps,
+      protocol.id,
+      studyId,
+      verifiers,
+      { reviewerId: extractor, eventId },
+      (state) => {
+        const refs = refsOf(state);
+        return refs.length === 0 ? null : { type: 'extracted', rows: refs };
+      },
+    );
     if (event?.type === 'extracted') recorded += event.rows.length;
   }
   return recorded;
@@ -434,9 +461,11 @@ export async function confirmRows(
   }
   const eventId = input.eventId ?? deps.newId();
   let touched: string[] = [];
-  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, async (state) => {
+  const prepare = async (state: StudyVerificationState) => {
     stored = await catchUpCorrections(deps, protocol.id, state, stored);
-    if (state.events.some((e) => e.eventId === eventId)) return { done: true };
+  };
+  const by = { reviewerId: reviewer.id, eventId, prepare };
+  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, by, (state) => {
     const wanted = input.patientIds
       ? stored.filter((s) => input.patientIds!.includes(s.row.patientId))
       : stored.filter((s) => {
@@ -453,16 +482,7 @@ export async function confirmRows(
     const refs = wanted
       .filter((s) => loggedRow(state, s).verdicts.get(reviewer.id)?.type !== 'confirmed')
       .map((s) => ({ patientId: s.row.patientId, version: loggedRow(state, s).version }));
-    if (refs.length === 0) return null;
-    return {
-      type: 'confirmed',
-      seq: state.version + 1,
-      eventId,
-      studyId,
-      reviewerId: reviewer.id,
-      at: deps.clock().toISOString(),
-      rows: refs,
-    };
+    return refs.length === 0 ? null : { type: 'confirmed', rows: refs };
   });
   if (event) await deps.afterChange?.(protocol.id);
   return {
@@ -518,21 +538,27 @@ export async function flagRow(
   const twice = fields.find((f, i) => fields.findIndex((g) => g.field === f.field) !== i);
   if (twice) throw new InvalidRequestError(`${twice.field} is flagged twice`);
   const eventId = input.eventId ?? deps.newId();
-  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, async (state) => {
-    const [stored] = await catchUpCorrections(deps, protocol.id, state, [context.stored]);
-    if (state.events.some((e) => e.eventId === eventId)) return { done: true };
-    const logged = loggedRow(state, stored!);
+  let stored = context.stored;
+  const by = {
+    reviewerId: context.reviewer.id,
+    eventId,
+    prepare: async (state: StudyVerificationState) => {
+      [stored] = (await catchUpCorrections(deps, protocol.id, state, [context.stored])) as [StoredPatientRow];
+    },
+  };
+  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, by, (state) => {
+    const logged = loggedRow(state, stored);
     const earlier = logged.verdicts.get(context.reviewer.id);
     if (earlier?.type === 'flagged' && JSON.stringify(earlier.fields) === JSON.stringify(fields)) return null;
     for (const f of fields) {
-      if (JSON.stringify(stored!.row[f.field] ?? null) === JSON.stringify(f.proposed)) {
+      if (JSON.stringify(stored.row[f.field] ?? null) === JSON.stringify(f.proposed)) {
         throw new InvalidRequestError(
           `${f.field}: the row holds that value already (confirm the row instead)`,
         );
       }
     }
     const proposed = {
-      ...stored!.row,
+      ...stored.row,
       ...Object.fromEntries(fields.map((f) => [f.field, f.proposed])),
     } as PatientRow;
     const broken = ruleViolations(rowSchemaOf(protocol.extraction!), proposed);
@@ -541,16 +567,7 @@ export async function flagRow(
         `the proposed values break the protocol's rules: ${broken.map((b) => `${b.variable}: ${b.message}`).join('; ')}`,
       );
     }
-    return {
-      type: 'flagged',
-      seq: state.version + 1,
-      eventId,
-      studyId,
-      reviewerId: context.reviewer.id,
-      at: deps.clock().toISOString(),
-      row: { patientId, version: logged.version },
-      fields,
-    };
+    return { type: 'flagged', row: { patientId, version: logged.version }, fields };
   });
   if (event) await deps.afterChange?.(protocol.id);
   return {
@@ -589,27 +606,32 @@ export async function resolveField(
   }
   const eventId = input.eventId ?? deps.newId();
   let corrected: StoredPatientRow | null = null;
-  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, async (state) => {
-    const [stored] = await catchUpCorrections(deps, protocol.id, state, [context.stored]);
-    const logged = state.rows.get(patientId);
-    const earlier = logged?.resolutions.get(input.field);
+  let stored = context.stored;
+  const by = {
+    reviewerId: context.reviewer.id,
+    eventId,
+    prepare: async (state: StudyVerificationState) => {
+      [stored] = (await catchUpCorrections(deps, protocol.id, state, [context.stored])) as [StoredPatientRow];
+    },
+  };
+  const { state, event } = await appendWithRetry(deps, protocol.id, studyId, verifiers, by, (state) => {
+    const earlier = state.rows.get(patientId)?.resolutions.get(input.field);
     if (
-      state.events.some((e) => e.eventId === eventId) ||
-      (earlier &&
-        earlier.reviewerId === context.reviewer.id &&
-        earlier.decision === input.decision &&
-        (requested === undefined || JSON.stringify(earlier.value) === JSON.stringify(requested)))
+      earlier &&
+      earlier.reviewerId === context.reviewer.id &&
+      earlier.decision === input.decision &&
+      (requested === undefined || JSON.stringify(earlier.value) === JSON.stringify(requested))
     ) {
-      return { done: true };
+      return null;
     }
-    const row = loggedRow(state, stored!);
+    const row = loggedRow(state, stored);
     const role = row.extractor === context.reviewer.id ? 'extractor' : 'arbiter';
     if (role === 'arbiter' && !context.viewer.arbitrates) {
       throw new NotAllowedError(
         `${context.reviewer.id} did not extract row ${patientId} (${row.extractor} did) and is not an arbiter: only they resolve it`,
       );
     }
-    let value: VariableValue = stored!.row[input.field] ?? null;
+    let value: VariableValue = stored.row[input.field] ?? null;
     if (input.decision === 'accept') {
       const proposals = [
         ...new Map(
@@ -626,15 +648,10 @@ export async function resolveField(
         );
       }
     }
-    const next = { ...stored!.row, [input.field]: value } as PatientRow;
-    corrected = input.decision === 'accept' ? { ...stored!, row: next } : null;
+    const next = { ...stored.row, [input.field]: value } as PatientRow;
+    corrected = input.decision === 'accept' ? { ...stored, row: next } : null;
     return {
       type: 'resolved',
-      seq: state.version + 1,
-      eventId,
-      studyId,
-      reviewerId: context.reviewer.id,
-      at: deps.clock().toISOString(),
       role,
       row: { patientId, version: row.version },
       field: input.field,

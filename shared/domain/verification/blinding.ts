@@ -7,7 +7,13 @@
 // The API and the CLI hand out only RowVerificationView objects built here.
 import type { VariableValue } from '../extraction/patient-row.ts';
 import type { FlaggedField } from './events.ts';
-import { type ActingReviewer, type RowAction, rowActionFor, type RowVerification } from './workflow.ts';
+import {
+  type ActingReviewer,
+  openFields,
+  type RowAction,
+  rowActionFor,
+  type RowVerification,
+} from './workflow.ts';
 
 export interface VerdictView {
   reviewerId: string;
@@ -74,9 +80,7 @@ export function rowVerificationViewFor(
     required,
     mine: verdictView(row, viewer.id),
     verdicts: open ? [...row.verdicts.keys()].map((id) => verdictView(row, id)!) : null,
-    open: resolver
-      ? [...new Set(row.flags.map((f) => f.field))].filter((f) => !row.resolutions.has(f))
-      : null,
+    open: resolver ? openFields(row) : null,
     resolutions: open
       ? [...row.resolutions.values()].map((r) => ({
           field: r.field,

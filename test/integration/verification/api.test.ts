@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPatientRows } from '../../../shared/app/import-patient-rows.ts';
 import { recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
 import { NotAllowedError } from '../../../shared/app/screening.ts';
-import { confirmRows, flagRow } from '../../../shared/app/verify-extraction.ts';
+import { confirmRows, flagRow, resolveField } from '../../../shared/app/verify-extraction.ts';
 import type { RowVerificationView } from '../../../shared/domain/verification/blinding.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import type { IncludedStudy } from '../../../shared/ports/evidence-store.ts';
@@ -264,5 +264,41 @@ describe('verification of extracted rows', () => {
     ).rejects.toThrow(/extracted row SYN-004/);
     expect(await logLength(study)).toBe(3);
     expect((await stats(verifiedOnly)).patients.count).toBe(4);
+  });
+
+  it('converges when a correction stops between its event and the row write: run again, the row is corrected', async () => {
+    const study = id('302');
+    await importRows('302', cohort.slice(3, 5));
+    const deps = h.screening.verification;
+    await confirmRows(deps, iesm, { reviewerId: 'alc' }, study, { patientIds: ['SYN-005'] });
+    await flagRow(deps, iesm, { reviewerId: 'ash' }, study, 'SYN-005', {
+      fields: [{ field: 'age_years', value: 33, note: 'the abstract says 33' }],
+    });
+    const crashing = {
+      ...deps,
+      evidence: {
+        ...deps.evidence,
+        verification: deps.evidence.verification,
+        listIncludedStudies: (r: string) => deps.evidence.listIncludedStudies(r),
+        getIncludedStudy: (r: string, c: string) => deps.evidence.getIncludedStudy(r, c),
+        listPatientRows: (r: string) => deps.evidence.listPatientRows(r),
+        putPatientRows: () => Promise.reject(new Error('crash before the row write')),
+      },
+    };
+    const input = { field: 'age_years', decision: 'accept' as const, note: null, eventId: 'resolve-syn-005' };
+    await expect(resolveField(crashing, iesm, { reviewerId: 'pp' }, study, 'SYN-005', input)).rejects.toThrow(
+      /crash before the row write/,
+    );
+    // The log is ahead of the stored row: the row counts as unverified, and its old value stays in the statistics.
+    expect((await stats(verifiedOnly)).patients.ids).not.toContain('SYN-005');
+    const again = await resolveField(deps, iesm, { reviewerId: 'pp' }, study, 'SYN-005', input);
+    expect(again.recorded).toBe(false);
+    const row = (await h.screening.evidence.listPatientRows(iesm.id)).find(
+      (r) => r.row.patientId === 'SYN-005',
+    )!;
+    expect(row.row.age_years).toBe(33);
+    expect((await stats(verifiedOnly)).patients.ids).toContain('SYN-005');
+    const log = await h.screening.evidence.verification.listEvents(iesm.id, study);
+    expect(log.filter((e) => e.type === 'resolved')).toHaveLength(1);
   });
 });
