@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors.ts';
 import { type CommandOutput, UsageError } from './command.ts';
 import { commands } from './commands/index.ts';
+import { terminalText } from './format.ts';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -56,9 +57,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Every line printed passes terminalText: record text (titles, queries, error messages quoting input) can
+// hold control characters that would act on the reader's terminal.
 const io: CommandOutput = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
+  out: (text) => process.stdout.write(`${terminalText(text)}\n`),
+  err: (text) => process.stderr.write(`${terminalText(text)}\n`),
   interactive: Boolean(process.stderr.isTTY),
 };
 

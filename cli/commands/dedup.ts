@@ -7,6 +7,7 @@ import { dedupRecordFromBenchmark, parseBenchmarkJsonl } from '../../shared/doma
 import { deduplicate } from '../../shared/domain/dedup/cluster.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import { type Command, UsageError } from '../command.ts';
+import { jsonText } from '../format.ts';
 
 export const dedupCommand: Command = {
   name: 'dedup',
@@ -30,7 +31,7 @@ export const dedupCommand: Command = {
       for (const id of cluster.recordIds) clusterOf.set(id, cluster.clusterId);
     }
     const lines = records.map(
-      (r) => `{"id": ${JSON.stringify(r.id)}, "cluster": ${JSON.stringify(clusterOf.get(r.id))}}`,
+      (r) => `{"id": ${jsonText(r.id)}, "cluster": ${jsonText(clusterOf.get(r.id))}}`,
     );
     if (lines.length > 0) io.out(lines.join('\n'));
     io.err(

@@ -16,16 +16,11 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { Vote } from '../../shared/domain/screening/events.ts';
 import { type Command, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
+import { terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
 
 const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
 export const PROMPT = '[i]nclude [e]xclude [m]aybe [s]kip [q]uit';
-
-/** Record text made safe for a terminal: control characters (ESC included) become "?". */
-export function terminalText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
-}
 
 function describe(payload: RecordPayload, protocol: Protocol): string[] {
   const { citation, view } = payload;

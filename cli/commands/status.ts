@@ -3,7 +3,7 @@
 import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import type { Command } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { terminalText } from './screen.ts';
+import { jsonText, terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
 
 const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
@@ -48,7 +48,7 @@ export const statusCommand: Command = {
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(screening.deps, protocol);
-      io.out(values.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+      io.out(values.json ? jsonText(report, 2) : formatStatus(report));
       return 0;
     } finally {
       await screening.close();

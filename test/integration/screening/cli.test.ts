@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTokens, tokenVerifier } from '../../../cli/serve/tokens.ts';
 import { formatStatus } from '../../../cli/commands/status.ts';
-import { PROMPT, screenInTerminal, terminalText } from '../../../cli/commands/screen.ts';
+import { PROMPT, screenInTerminal } from '../../../cli/commands/screen.ts';
+import { terminalText } from '../../../cli/format.ts';
 import { statusReport } from '../../../shared/app/screening.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';
 
