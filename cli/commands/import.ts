@@ -1,3 +1,4 @@
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ExportFormat } from '../../shared/adapters/exports/export-record.ts';
@@ -102,6 +103,7 @@ export const importCommand: Command = {
           store: embedded.store,
           clock: () => new Date(),
           newRunId,
+          owner: currentProcess(),
           dedup: fuzzyDedupFor(embedded),
           onProgress: (done, total) => progress.update(`stored ${done} of ${total}`),
         },

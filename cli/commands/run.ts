@@ -1,3 +1,4 @@
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import type { Command } from '../command.ts';
 import { fuzzyDedupFor, loadProtocols, newRunId, openStore, progressLine } from '../context.ts';
@@ -23,6 +24,7 @@ export const runCommand: Command = {
           dedup: fuzzyDedupFor(embedded),
           clock: () => new Date(),
           newRunId,
+          owner: currentProcess(),
           onProgress: ({ window, counts }) =>
             progress.update(
               `${window.from}..${window.to}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`,

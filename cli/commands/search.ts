@@ -1,3 +1,4 @@
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { runSearch } from '../../shared/app/run-search.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
@@ -52,6 +53,7 @@ export const searchCommand: Command = {
               dedup: fuzzyDedupFor(embedded),
               clock: () => new Date(),
               newRunId,
+              owner: currentProcess(),
               onProgress: ({ counts }) =>
                 progress.update(`${name}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
             },

@@ -31,6 +31,7 @@
 // and the client's other NCBI_* settings (eutils-client.ts), EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the
 // other EUROPEPMC_* settings (europepmc-client.ts). AWS_ENDPOINT_URL_DYNAMODB points the SDK at another
 // DynamoDB endpoint (the tests' embedded store).
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -218,6 +219,7 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
         store: deps.store,
         clock,
         newRunId: runIds,
+        owner: currentProcess(),
         ...(deps.dedup ? { dedup: deps.dedup } : {}),
       };
       let results: ReviewRunResult[];

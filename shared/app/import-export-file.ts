@@ -16,10 +16,11 @@
 // "europepmc") are refused as database names: a run logged under them would count as that source's scheduled
 // run and make it look not due.
 import type { Citation } from '../domain/citation/citation.ts';
+import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { citationRecorder, finishRunLog } from './run-recording.ts';
+import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
 const DATABASE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -73,6 +74,8 @@ export interface ImportExportDeps {
   /** Records written at once (default 4). */
   writeConcurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** The process running the import, named in its run log so a reader can tell when it is gone. */
+  owner?: RunOwnerRef | null;
 }
 
 export class ImportFailedError extends LivingReviewError {
@@ -156,12 +159,11 @@ export async function importExportFile(
     ],
     error: null,
   };
-  await store.saveRunLog(run);
+  const log = await startRunLog(store, run, clock, deps.owner ?? null);
 
   const recorder = citationRecorder(store, deps.dedup, request.reviewId, clock);
   const record = (citation: Citation) => recorder.record(citation);
-  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
-    finishRunLog(store, run, started, clock(), outcome, error);
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) => log.finish(outcome, error);
 
   let next = 0;
   let done = 0;
@@ -181,6 +183,7 @@ export async function importExportFile(
         return;
       }
       deps.onProgress?.(++done, request.citations.length);
+      log.progress(PROGRESS_SAVE_MS);
     }
   };
   await Promise.all(

@@ -2,19 +2,22 @@
 //
 // Primary course:
 //   1. Work out the window (the watermark minus the overlap, or an explicit window) and log the run as running.
-//   2. Stream the source's records; record each citation (dedup by key claims, queue new ones).
+//   2. Stream the source's records; record each citation (dedup by key claims, queue new ones), saving the
+//      run log's counts after every batch and every few seconds within one (a run killed here shows the
+//      counts of its last save, and is shown abandoned).
 //   3. Only when every record of the window is committed, move the watermark and log the run as succeeded.
 // On any failure the run is logged as failed with its error, the watermark stays where it was, and the error
 // is rethrown. Every record committed before the failure is complete (recordCitation is idempotent), so the
 // next run re-reads the window and finds those records already known: nothing lost, nothing doubled.
 import type { Citation } from '../domain/citation/citation.ts';
+import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { scheduledWindow, watermarkAfter, isoDay } from '../domain/monitor/search-window.ts';
 import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { citationRecorder, finishRunLog } from './run-recording.ts';
+import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export interface RunSearchDeps {
   store: CitationStore;
@@ -30,6 +33,8 @@ export interface RunSearchDeps {
    * deduplicated by exact keys only (store.recordCitation).
    */
   dedup?: FuzzyDedupPorts;
+  /** The process running the search, named in its run log so a reader can tell when it is gone. */
+  owner?: RunOwnerRef | null;
 }
 
 export interface RunSearchRequest {
@@ -114,10 +119,8 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
     warnings: [],
     error: null,
   };
-  await store.saveRunLog(run);
-
-  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
-    finishRunLog(store, run, started, clock(), outcome, error);
+  const log = await startRunLog(store, run, clock, deps.owner ?? null);
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) => log.finish(outcome, error);
 
   const recorder = citationRecorder(store, deps.dedup, protocol.id, clock);
   const record = (citation: Citation) => recorder.record(citation);
@@ -134,7 +137,9 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
         run.counts.deleted += event.deletedIds.length;
         await forEachLimited(event.citations, deps.writeConcurrency ?? 8, async (citation) => {
           tally(run.counts, await record(citation));
+          log.progress(PROGRESS_SAVE_MS);
         });
+        log.progress();
       }
       deps.onProgress?.({ window, counts: run.counts });
     }

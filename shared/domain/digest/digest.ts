@@ -3,6 +3,7 @@
 // errata...) and update triggers crossed. render-digest.ts turns it into HTML and text; ris.ts turns the
 // candidates into the RIS attachment. Pure: the caller reads the store and passes the time.
 import { type Author, type Citation, isCollectiveAuthor } from '../citation/citation.ts';
+import type { RunOutcome } from '../monitor/run-liveness.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
 import { doiUrl, pubmedUrl } from './html.ts';
 
@@ -12,7 +13,7 @@ export interface DigestRun {
   source: string;
   window: { from: string; to: string };
   startedAt: string;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   counts: { found: number; fetched: number; new: number; duplicates: number; queued: number };
   warnings: string[];
   error: string | null;
@@ -174,15 +175,17 @@ export function summariseRuns(runs: readonly DigestRun[]): DigestRunSummary {
     failures: [],
   };
   for (const run of [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+    // An abandoned run (its process killed mid-run) failed: its error says so.
+    const failed = run.outcome === 'failed' || run.outcome === 'abandoned';
     if (run.outcome === 'succeeded') summary.succeeded++;
-    else if (run.outcome === 'failed') summary.failed++;
+    else if (failed) summary.failed++;
     else summary.running++;
     summary.found += run.counts.found;
     summary.fetched += run.counts.fetched;
     summary.duplicatesRemoved += run.counts.duplicates;
     summary.queued += run.counts.queued;
     for (const warning of run.warnings) summary.warnings.push(`${run.source}: ${warning}`);
-    if (run.outcome === 'failed') {
+    if (failed) {
       summary.failures.push({
         runId: run.runId,
         source: run.source,

@@ -6,6 +6,7 @@
 // Pure and deterministic: the same inputs give the same report, and `reportRevision` hashes it, so a report is
 // published again only when something in it changed (a new snapshot, an inclusion, a notice, a search run).
 import { sha256Hex } from '../citation/citation-id.ts';
+import type { RunOutcome } from '../monitor/run-liveness.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
 import type { KmSummary, SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
 import { formatNumber, type Tables } from '../stats/tables.ts';
@@ -50,7 +51,7 @@ export interface SearchLogEntry {
   window: { from: string; to: string };
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   counts: {
     found: number;
     fetched: number;
