@@ -208,6 +208,64 @@ describe('Stack: stateful (evidence, retained)', () => {
     expect(SEARCH_REQUEST_VISIBILITY.toSeconds()).toBeGreaterThanOrEqual(6 * searchFn.Properties.Timeout);
   });
 
+  it("encrypts the alarm topic with its own rotated KMS key, which only this app's alarms may publish with", () => {
+    const keys = s.data.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys)).toHaveLength(1);
+    const [keyId, key] = Object.entries(keys)[0]!;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    s.data.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+
+    // The confused-deputy conditions: CloudWatch acting for an alarm of the app stack, in this account.
+    const alarmsOfTheApp = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:LivingReviewApp-*',
+            ],
+          ],
+        },
+      },
+    };
+    const keyStatements = key.Properties.KeyPolicy.Statement as {
+      Principal: { Service?: string; AWS?: unknown };
+      Action: string | string[];
+      Condition?: unknown;
+    }[];
+    const services = keyStatements.filter((statement) => statement.Principal.Service);
+    expect(services).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: alarmsOfTheApp,
+      }),
+    ]);
+    const topicPolicy = Object.values(s.data.findResources('AWS::SNS::TopicPolicy'))[0]!;
+    expect(topicPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: alarmsOfTheApp,
+      }),
+    );
+    // Every alarm is named so the condition matches it.
+    for (const alarm of Object.values(s.stack.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmName).toMatch(/^LivingReviewApp-/);
+    }
+  });
+
   it('subscribes the operator to the alarm topic; reviewers cannot sign up and need TOTP MFA', () => {
     s.data.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
