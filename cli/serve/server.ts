@@ -22,6 +22,8 @@ export interface LocalServerOptions {
   assets: ReadonlyMap<string, StaticAsset>;
   /** 0 (default) lets the OS pick a free port. */
   port?: number;
+  /** Extra response headers (a CSP that admits a sign-in endpoint: see shared/adapters/http/sign-in.ts). */
+  extraHeaders?: Record<string, string>;
   logError?: (message: string) => void;
 }
 
@@ -70,6 +72,7 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
       return reviewerId ? { reviewerId } : null;
     },
     allowedOrigins: origins,
+    ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
   });
 

@@ -6,7 +6,9 @@
 //
 // Environment: LIVING_REVIEW_TABLE (the table), LIVING_REVIEW_PROTOCOLS (a folder of protocol files bundled
 // with the function), LIVING_REVIEW_WEB_DIR (the page's folder, default web/screening next to the bundle),
-// ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed).
+// ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed),
+// COGNITO_DOMAIN_URL, COGNITO_CLIENT_ID and SCREENING_URL (where the page signs reviewers in: the authorization
+// code flow with PKCE, shared/adapters/http/sign-in.ts).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -16,6 +18,7 @@ import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-s
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
+import { type SignInConfig, signInConfigFromEnv, signInHeaders } from '../../shared/adapters/http/sign-in.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
@@ -66,6 +69,8 @@ export interface HandlerOptions {
   deps: ScreeningDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
+  /** Cognito sign-in for the page; null: the page asks for a token. */
+  signIn?: SignInConfig | null;
 }
 
 /** A handler over the given protocols and store (the tests build one over the embedded store). */
@@ -74,13 +79,16 @@ export function createHandler(options: HandlerOptions) {
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
-    assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
+    assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory(), options.signIn ?? null),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
       ...(request.headers.host ? [`https://${request.headers.host}`] : []),
       ...(options.allowedOrigins ?? []),
     ],
-    extraHeaders: { 'strict-transport-security': 'max-age=31536000; includeSubDomains' },
+    extraHeaders: {
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      ...signInHeaders(options.signIn ?? null),
+    },
   });
   return async (event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toHttpRequest(event);
@@ -117,6 +125,7 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    signIn: signInConfigFromEnv(process.env),
   });
 }
 

@@ -499,12 +499,30 @@ describe('Stack: stateless (functions and wiring)', () => {
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
-    s.stack.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      AllowedOAuthFlows: ['implicit'],
-      GenerateSecret: false,
-      CallbackURLs: [Match.anyValue()],
-    });
     s.stack.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'iesm-screening' });
+  });
+
+  it('signs reviewers in with the authorization code flow and PKCE, never the implicit flow', () => {
+    const clients = Object.entries(s.stack.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    const [clientId, client] = clients[0]!;
+    // A public client (the page holds no secret): the code is only worth something with the page's verifier.
+    expect(client.Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      GenerateSecret: false,
+      CallbackURLs: [expect.anything()],
+    });
+    // The page learns where to sign in from its function's environment; no output hands out a token URL.
+    const env =
+      s.stack.toJSON().Resources[functionId(s.stateless.screening)].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      COGNITO_CLIENT_ID: { Ref: clientId },
+      COGNITO_DOMAIN_URL: expect.anything(),
+      SCREENING_URL: expect.anything(),
+    });
+    expect(JSON.stringify(env.SCREENING_URL)).toEqual(JSON.stringify(client.Properties.CallbackURLs[0]));
+    expect(JSON.stringify(s.stack.toJSON().Outputs)).not.toMatch(/response_type=token/);
   });
 
   it('alarms the operator on errors and throttles of every function and on every dead-letter queue', () => {

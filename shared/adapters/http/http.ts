@@ -21,13 +21,18 @@ export interface HttpResponse {
 /** The largest request body the API reads (a decision is a few hundred bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** The page's CSP; `connectOrigins` are origins besides its own it may fetch (the sign-in token endpoint). */
+export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  const connect = ["'self'", ...connectOrigins].join(' ');
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
 /**
  * Headers on every response. The page loads its script and style from its own origin only, so the CSP needs
  * no 'unsafe-inline' for either; nothing may frame it, and nothing is sent as a referrer.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'content-security-policy': contentSecurityPolicy(),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
