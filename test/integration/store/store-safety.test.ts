@@ -18,28 +18,14 @@ import { LocalReportPublisher } from '../../../shared/adapters/report/local-publ
 import { isProcessAlive, lockPath, readLock } from '../../../shared/adapters/embedded/store-lock.ts';
 import { StoreError } from '../../../shared/errors.ts';
 import { runLivingReview } from '../../support/cli-binary.ts';
-import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
+import { makeStoreCitation, tempDataDirs, waitFor } from '../../support/store-fixtures.ts';
 
 const RIS = join(import.meta.dirname, '../../fixtures/exports/embase-ovid.ris');
 
-const dirs: string[] = [];
-function freshDir(label: string): string {
-  const dir = makeTempDataDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const dirs = tempDataDirs();
+const freshDir = dirs.fresh;
 
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await removeDataDir(dir);
-});
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+afterEach(() => dirs.removeAll());
 
 /** Every path under `dir` (not following links), with its permission bits. */
 function modesUnder(dir: string): { path: string; kind: 'dir' | 'file'; mode: number }[] {

@@ -15,24 +15,12 @@ import {
   parseXmlElement,
   XmlSyntaxError,
 } from '../../../shared/adapters/pubmed/xml-tree.ts';
-import { InputError } from '../../../shared/errors.ts';
+import { inputError, minimalRecord } from './fixtures.ts';
 
-function record(pmid: string, title = `Title of ${pmid}.`, extra = ''): string {
-  return `<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">${pmid}</PMID><Article PubModel="Print"><Journal><JournalIssue><PubDate><Year>2024</Year></PubDate></JournalIssue><Title>J</Title></Journal><ArticleTitle>${title}</ArticleTitle>${extra}<Language>eng</Language></Article></MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">${pmid}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>`;
-}
+const record = minimalRecord;
 
 function document(...records: string[]): string {
   return `<?xml version="1.0" ?>\n<PubmedArticleSet>\n${records.join('\n')}\n</PubmedArticleSet>\n`;
-}
-
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, but parsing succeeded');
 }
 
 /** Feeds `bytes` to a fresh splitter in pieces of `chunk` bytes. */
