@@ -10,23 +10,12 @@ import {
 } from '../shared/config/load-protocols.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
-import {
-  EutilsClient,
-  type EutilsConfig,
-  eutilsConfigFromEnv,
-} from '../shared/adapters/pubmed/eutils-client.ts';
-import { PubmedSource } from '../shared/adapters/pubmed/pubmed-source.ts';
-import {
-  EuropePmcClient,
-  type EuropePmcConfig,
-  europePmcConfigFromEnv,
-} from '../shared/adapters/europepmc/europepmc-client.ts';
-import { EuropePmcSource } from '../shared/adapters/europepmc/europepmc-source.ts';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
+import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { ProtocolError } from '../shared/errors.ts';
-import { type CommandOutput, type OptionSpec, UsageError } from './command.ts';
+import { type OptionSpec, requireOption, UsageError } from './command.ts';
 
 /** Options every review command takes. */
 export const reviewOptions: OptionSpec = {
@@ -95,53 +84,23 @@ export async function openStore(values: Values): Promise<StoreConnection> {
   return openEmbeddedStore({ dataDir: dataDirectory(values) });
 }
 
-/** PubMed through E-utilities, configured from the environment (NCBI_EUTILS_BASE_URL, NCBI_API_KEY, ...). */
-export function pubmedFromEnv(overrides: Partial<EutilsConfig> = {}): {
-  source: PubmedSource;
-  config: EutilsConfig;
-} {
-  const config = eutilsConfigFromEnv(process.env, overrides);
-  return { source: new PubmedSource(new EutilsClient(config)), config };
-}
-
-/**
- * Europe PMC's REST search, configured from the environment (EUROPEPMC_BASE_URL, EUROPEPMC_EMAIL,
- * EUROPEPMC_REQUESTS_PER_SECOND, EUROPEPMC_PAGE_SIZE, ...). `close()` releases the client's connections.
- */
-export function europePmcFromEnv(overrides: Partial<EuropePmcConfig> = {}): {
-  source: EuropePmcSource;
-  config: EuropePmcConfig;
-  close(): Promise<void>;
-} {
-  const config = europePmcConfigFromEnv(process.env, overrides);
-  const client = new EuropePmcClient(config);
-  return {
-    source: new EuropePmcSource(client, { pageSize: config.pageSize }),
-    config,
-    close: () => client.close(),
-  };
-}
-
 /** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */
 export function fuzzyDedupFor(embedded: Pick<EmbeddedStore, 'client' | 'tableName'>): FuzzyDedupPorts {
   return dynamoFuzzyDedupPorts(embedded.client, embedded.tableName);
 }
 
-/** Draws one progress line on a terminal; silent when stderr is not one. */
-export function progressLine(io: CommandOutput): {
-  update(text: string): void;
-  done(): void;
-} {
-  let drawn = false;
-  return {
-    update(text) {
-      if (!io.interactive) return;
-      process.stderr.write(`\r\x1b[2K${text}`);
-      drawn = true;
-    },
-    done() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
+/** `--citation`: what every command naming one stored citation takes, and what its help says of it. */
+export const citationOption: OptionSpec = { citation: { type: 'string' } };
+
+export const CITATION_HELP =
+  '--citation names a stored citation by its id (c followed by 20 hex digits), its PMID (31415926 or\n' +
+  'pmid:31415926), its DOI (10.1000/xyz, doi:10.1000/xyz or https://doi.org/10.1000/xyz) or its PMCID.';
+
+/** The id of the stored citation `--citation` names (shared/app/resolve-citation.ts). */
+export async function citationFromOption(
+  values: Values,
+  reviewId: string,
+  connection: Pick<StoreConnection, 'store'>,
+): Promise<string> {
+  return (await resolveCitation(reviewId, requireOption(values, 'citation'), connection.store)).citationId;
 }

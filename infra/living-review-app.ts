@@ -8,6 +8,7 @@ import { loadProtocolDirectory } from '../shared/config/load-protocols.ts';
 import { type DeploymentConfig, deploymentConfigFromContext } from './config.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
+import { cdkJsonContext } from './feature-flags.ts';
 
 export const STATEFUL_STACK_ID = 'LivingReviewData';
 export const STATELESS_STACK_ID = 'LivingReviewApp';
@@ -28,15 +29,9 @@ export interface LivingReviewApp {
 export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
   const app = new App({
     ...props,
-    context: {
-      // The table, queues, topic and pool are exported by the stateful stack and imported by the stateless one:
-      // strong references, so CloudFormation refuses to remove an export something still uses.
-      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
-      // S3 server access logs delivered under a bucket policy (the log bucket keeps ACLs disabled) instead of the
-      // deprecated LogDeliveryWrite ACL.
-      '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
-      ...props.context,
-    },
+    // cdk.json's context (the feature flags, pinned) is what the CDK CLI passes; an app built elsewhere (the
+    // tests) starts from the same, so both synthesize the same templates.
+    context: { ...cdkJsonContext(), ...props.context },
   });
   const config = deploymentConfigFromContext(app.node);
   // Synth-time: an invalid protocol fails the synth naming the file and field, before anything deploys.
@@ -51,6 +46,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
       'Living review monitor: evidence (table, report bucket, user pool), search requests, dead letters, alarm topic. RETAINed.',
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     alarmNamePrefix: `${ids.stateless}-`,
+    publicReport: config.publicReport,
   });
   const stateless = new StatelessStack(app, ids.stateless, {
     description: 'Living review monitor: functions, schedules, stream mapping, screening API, alarms',
@@ -69,7 +65,8 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     logRetention: config.logRetentionDays as RetentionDays,
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
     ses: { sender: config.sesSender, recipients: config.digestRecipients },
-    reportPublicBaseUrl: config.reportPublicBaseUrl,
+    // The public site's address when there is one; otherwise what the operator serves the bucket under.
+    reportPublicBaseUrl: stateful.publicReportSite?.baseUrl ?? config.reportPublicBaseUrl,
     cognitoDomainPrefix:
       config.cognitoDomainPrefix ??
       (config.deployment ? `lr-screening-${config.deployment}-${Aws.ACCOUNT_ID}` : undefined),

@@ -13,6 +13,14 @@ export const dedupCommand: Command = {
   name: 'dedup',
   summary: 'Cluster duplicate records of a JSONL file (fuzzy matching); prints {"id", "cluster"} per record',
   usage: 'dedup FILE.jsonl',
+  help: [
+    'FILE.jsonl holds one JSON object per line (the layout of the labelled benchmarks in test/fixtures/dedup):',
+    '  {"id": "r1", "title": "...", "authors": "Smith J; Jones K", "year": 2021, "journal": "...",',
+    '   "volume": "12", "issue": "3", "pages": "45-52", "doi": "10.1000/x", "pmid": "31415926"}',
+    'id and title are required; every other field may be null; abstract, source_db and label_group are read',
+    'when present. Output: {"id": ..., "cluster": ...} per input line, in input order; records sharing a',
+    'cluster are one work. A summary (clusters, possible duplicates to check, comparisons) goes to stderr.',
+  ].join('\n'),
   options: {},
   positionals: true,
   async run({ positionals }, io) {

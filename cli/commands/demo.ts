@@ -18,6 +18,14 @@ export const demoCommand: Command = {
   summary:
     'One full monitor cycle offline: the IESM review against a loopback E-utilities serving recorded records',
   usage: 'demo [--data DIR] [--review ID] [--protocol FILE]',
+  help: [
+    'The stand-in serves 16 recorded PubMed records (cli/demo/recorded/) with NCBI-like latency and rate limit.',
+    "Every demo searches the same fixed window, from the protocol's monitoring start (IESM: 2022-05-27) to",
+    'today, ignoring the watermark: a second demo re-reads every record and shows that it adds nothing, as an',
+    "overlapping scheduled window does. The stand-in honours the Create Date window but not the query's",
+    'meaning, so the 4 records created after 2022-05-27 are found, whatever they are about. The default',
+    "store is .data/demo, apart from a real review's .data/.",
+  ].join('\n'),
   options: reviewOptions,
   async run({ values }, io) {
     const protocol = selectReview({ review: 'iesm', ...values });

@@ -9,22 +9,17 @@ import {
   formatFromName,
   parseExportText,
 } from '../../shared/adapters/exports/parse-export.ts';
+import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
+import { looksLikeReviewExport, parseReviewExport, restoreReview } from '../../shared/app/export-review.ts';
 import { importCitations } from '../../shared/app/import-citations.ts';
 import { checkDatabaseName, importExportFile } from '../../shared/app/import-export-file.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import {
-  fuzzyDedupFor,
-  newRunId,
-  openStore,
-  progressLine,
-  reviewOptions,
-  selectReview,
-  storeOptions,
-} from '../context.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { startProgress } from '../progress.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -34,6 +29,9 @@ export const importCommand: Command = {
     'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Web of Science tab-delimited), deduplicated and queued like search results',
   usage:
     'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  help:
+    'FILE may also be a `living-review export` (JSON): it is restored into the review, which must be empty.\n' +
+    "Without --format the file's format is told from its beginning.",
   options: {
     ...reviewOptions,
     ...storeOptions,
@@ -59,9 +57,10 @@ export const importCommand: Command = {
     const formatName = optionalString(values, 'format');
     // Read and parse everything before writing anything: a broken file must leave the store untouched. The
     // format is told from the file's beginning, so a large PubMed XML file is still streamed, never read whole.
-    const format: DetectedFormat = formatName
-      ? formatFromName(formatName)
-      : detectExportFormat(decodeExportBytes(readHead(file)), file);
+    const head = decodeExportBytes(readHead(file));
+    if (formatName === undefined && looksLikeReviewExport(head))
+      return restoreExport(file, protocol.id, values, io);
+    const format: DetectedFormat = formatName ? formatFromName(formatName) : detectExportFormat(head, file);
 
     if (format === 'pubmed-xml' && source === undefined && searchedOn === undefined && query === undefined) {
       return importPubmedXml(file, protocol.id, values, io);
@@ -86,7 +85,7 @@ export const importCommand: Command = {
       rejected = parsed.rejected;
     }
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, `importing ${basename(file)}`);
     try {
       const summary = await importExportFile(
         {
@@ -105,10 +104,10 @@ export const importCommand: Command = {
           newRunId,
           owner: currentProcess(),
           dedup: fuzzyDedupFor(embedded),
-          onProgress: (done, total) => progress.update(`stored ${done} of ${total}`),
+          onProgress: (done, total) => progress.update(done, total),
         },
       );
-      progress.done();
+      progress.clear();
       io.out(
         `${file} (${format}, ${database}, searched ${summary.run.window.from}): read ${summary.read}, ${summary.imported} new (queued), ${summary.duplicates} duplicates, ${summary.alreadyKnown} already known, ${summary.rejected.length} rejected${
           summary.possibleDuplicates
@@ -125,11 +124,36 @@ export const importCommand: Command = {
         io.err('note: --query not given: the search log has no query text for this search');
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
     }
   },
 };
+
+/** `import EXPORT.json --review ID`: a review's `living-review export` restored into an empty review. */
+async function restoreExport(
+  file: string,
+  reviewId: string,
+  values: Record<string, unknown>,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
+  const exported = parseReviewExport(decodeExportBytes(readWhole(file)), file);
+  const connection = await openStore(values);
+  try {
+    const table = { client: connection.client, tableName: connection.tableName };
+    const outcome = await restoreReview(reviewId, exported, file, {
+      archive: new DynamoReviewArchive(table),
+    });
+    io.out(
+      `${file}: restored review "${reviewId}" as exported ${exported.exportedAt}: ${outcome.written} items written${
+        outcome.present ? `, ${outcome.present} already there from an earlier restore` : ''
+      }`,
+    );
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
 
 function readWhole(file: string): Buffer {
   try {
@@ -178,7 +202,7 @@ async function importPubmedXml(
     else deleted += item.deletedPmids.length;
   }
   const embedded = await openStore(values);
-  const progress = progressLine(io);
+  const progress = startProgress(io, `importing ${basename(file)}`);
   try {
     const summary = await importCitations(
       { reviewId, citations },
@@ -186,10 +210,10 @@ async function importPubmedXml(
         store: embedded.store,
         clock: () => new Date(),
         dedup: fuzzyDedupFor(embedded),
-        onProgress: (done) => progress.update(`stored ${done} of ${citations.length}`),
+        onProgress: (done) => progress.update(done, citations.length),
       },
     );
-    progress.done();
+    progress.clear();
     io.out(
       `${file}: read ${summary.read}, ${summary.new} new (queued), ${summary.alreadyKnown} already known, ${summary.duplicates} duplicates${
         deleted ? `; ${deleted} deletions listed (not applied)` : ''
@@ -197,7 +221,7 @@ async function importPubmedXml(
     );
     return 0;
   } finally {
-    progress.done();
+    progress.clear();
     await embedded.close();
   }
 }

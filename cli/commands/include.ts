@@ -1,4 +1,4 @@
-// `living-review include --review ID --citation ID [--by NAME]`: record that a stored citation is an included
+// `living-review include --review ID --citation ID|PMID|DOI [--by NAME]`: record that a stored citation is an included
 // study, for a team that screens outside this tool (the screening workflow records its own inclusions). Its
 // patients can then be imported with `living-review extract import`. Idempotent: including a study twice keeps
 // the first inclusion. The statistics are brought up to date afterwards (no stream does it locally). A study
@@ -8,7 +8,15 @@ import { userInfo } from 'node:os';
 import { includeStudy } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
-import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import {
+  CITATION_HELP,
+  citationFromOption,
+  citationOption,
+  openStore,
+  reviewOptions,
+  selectReview,
+  storeOptions,
+} from '../context.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 /** The operator's login name (who recorded an inclusion or a withdrawal when --by is not given). */
@@ -23,13 +31,16 @@ export function operator(): string {
 export const includeCommand: Command = {
   name: 'include',
   summary: 'Record a stored citation as an included study (for a team that screens elsewhere)',
-  usage: 'include --review ID --citation ID [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
-  options: { ...reviewOptions, ...storeOptions, citation: { type: 'string' }, by: { type: 'string' } },
+  usage:
+    'include --review ID --citation ID|PMID|DOI [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  help: CITATION_HELP,
+  options: { ...reviewOptions, ...storeOptions, ...citationOption, by: { type: 'string' } },
   async run({ values }, io) {
-    const citationId = requireOption(values, 'citation');
+    requireOption(values, 'citation');
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {
+      const citationId = await citationFromOption(values, protocol.id, embedded);
       const evidence = evidenceStoreOf(embedded);
       const clock = () => new Date();
       const outcome = await includeStudy(
@@ -43,8 +54,7 @@ export const includeCommand: Command = {
           citations: embedded.store,
           evidence,
           clock,
-          afterInclusion: (reviewId) =>
-            recomputeStatistics({ reviewId, onRetraction: protocol.onRetraction }, { evidence, clock }),
+          afterInclusion: () => recomputeStatistics({ protocol }, { evidence, clock }),
         },
       );
       const { study } = outcome;

@@ -9,12 +9,16 @@ import { searchCommand } from './search.ts';
 import { dedupCommand } from './dedup.ts';
 import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
+import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
+import { studiesCommand } from './studies.ts';
 import { includeCommand } from './include.ts';
 import { withdrawCommand } from './withdraw.ts';
+import { exportCommand } from './export.ts';
 import { extractCommand } from './extract.ts';
+import { initCommand, protocolCommand } from './protocol.ts';
 import { statsCommand } from './stats.ts';
 import { digestCommand } from './digest.ts';
 import { reportCommand } from './report.ts';
@@ -23,6 +27,8 @@ import { watchRetractionsCommand } from './watch-retractions.ts';
 /** Every sub-command, in the order `living-review --help` lists them. */
 export const commands: Command[] = [
   runCommand,
+  initCommand,
+  protocolCommand,
   searchCommand,
   queueCommand,
   runsCommand,
@@ -32,12 +38,15 @@ export const commands: Command[] = [
   dedupCommand,
   kmCommand,
   logrankCommand,
+  coxCommand,
   serveCommand,
   screenCommand,
   statusCommand,
+  studiesCommand,
   includeCommand,
   withdrawCommand,
   extractCommand,
+  exportCommand,
   statsCommand,
   digestCommand,
   reportCommand,

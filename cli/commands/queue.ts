@@ -1,4 +1,4 @@
-import { type Command, UsageError } from '../command.ts';
+import { type Command, formatOption, readFormat } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { jsonText, table } from '../format.ts';
 
@@ -6,11 +6,10 @@ export const queueCommand: Command = {
   name: 'queue',
   summary: "A review's screening queue in arrival order",
   usage: 'queue --review ID [--format table|json] [--protocol FILE] [--data DIR | --aws-table NAME]',
-  options: { ...reviewOptions, ...storeOptions, format: { type: 'string', default: 'table' } },
+  options: { ...reviewOptions, ...storeOptions, ...formatOption('table') },
   async run({ values }, io) {
-    const format = values.format;
-    if (format !== 'table' && format !== 'json')
-      throw new UsageError(`--format must be table or json, not "${format}"`);
+    // `table` is issue #2's name for the text form; `text` is every command's.
+    const format = readFormat(values, ['table', 'json'], { text: 'table' });
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {

@@ -1,20 +1,28 @@
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { runMonitor } from '../../shared/app/run-monitor.ts';
-import type { Command } from '../command.ts';
-import { fuzzyDedupFor, loadProtocols, newRunId, openStore, progressLine } from '../context.ts';
-import { describeResult } from '../format.ts';
+import { type Command, formatOption, readFormat } from '../command.ts';
+import { fuzzyDedupFor, loadProtocols, newRunId, openStore } from '../context.ts';
+import { describeResult, jsonText } from '../format.ts';
+import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'One monitor cycle over every due review (search, dedup, queue), on the embedded store',
-  usage: 'run [--force] [--protocol FILE] [--data DIR]',
-  options: { force: { type: 'boolean' }, protocol: { type: 'string' }, data: { type: 'string' } },
+  usage: 'run [--force] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: {
+    force: { type: 'boolean' },
+    protocol: { type: 'string' },
+    data: { type: 'string' },
+    ...formatOption(),
+  },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
     const protocols = loadProtocols(values);
     const { sources, close } = await openSources(protocols);
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, 'searching');
+    let window = '';
     try {
       const results = await runMonitor(
         { protocols, force: values.force === true },
@@ -25,14 +33,19 @@ export const runCommand: Command = {
           clock: () => new Date(),
           newRunId,
           owner: currentProcess(),
-          onProgress: ({ window, counts }) =>
-            progress.update(
-              `${window.from}..${window.to}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`,
-            ),
+          onProgress: (step) => {
+            const current = `${step.window.from}..${step.window.to}`;
+            if (current !== window) {
+              window = current;
+              progress.phase(`searching ${window}, fetched`);
+            }
+            progress.update(step.counts.fetched, step.counts.found);
+          },
         },
       );
-      progress.done();
-      for (const result of results) io.out(describeResult(result));
+      progress.clear();
+      if (format === 'json') io.out(jsonText(results, 2));
+      else for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {
         io.err(`living-review run: ${failed.length} of ${results.length} review searches failed (see above)`);
@@ -40,7 +53,7 @@ export const runCommand: Command = {
       }
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
       await close();
     }

@@ -1,4 +1,4 @@
-import { type Command, UsageError } from '../command.ts';
+import { type Command, formatOption, readFormat, UsageError } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { describeRun, jsonText } from '../format.ts';
 
@@ -11,19 +11,18 @@ export const runsCommand: Command = {
     ...reviewOptions,
     ...storeOptions,
     limit: { type: 'string', default: '10' },
-    format: { type: 'string', default: 'text' },
+    ...formatOption(),
   },
   async run({ values }, io) {
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError('--limit must be a whole number of at least 1');
-    if (values.format !== 'text' && values.format !== 'json')
-      throw new UsageError('--format must be text or json');
+    const format = readFormat(values, ['text', 'json']);
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {
       const runs = await embedded.store.listRunLogs(protocol.id, { limit });
-      if (values.format === 'json') io.out(jsonText(runs, 2));
+      if (format === 'json') io.out(jsonText(runs, 2));
       else
         io.out(
           runs.length === 0 ? `no runs yet for review "${protocol.id}"` : runs.map(describeRun).join('\n'),

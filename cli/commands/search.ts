@@ -1,11 +1,12 @@
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { runSearch } from '../../shared/app/run-search.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
-import { type Command, optionalString, UsageError } from '../command.ts';
+import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { RunLog } from '../../shared/ports/citation-store.ts';
-import { fuzzyDedupFor, newRunId, openStore, progressLine, reviewOptions, selectReview } from '../context.ts';
-import { describeRun } from '../format.ts';
+import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
+import { describeRun, jsonText } from '../format.ts';
+import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -31,19 +32,24 @@ export const searchCommand: Command = {
   name: 'search',
   summary:
     "Search one review's sources now (the scheduled window, or --from/--to), store and queue new records",
-  usage: 'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--protocol FILE] [--data DIR]',
-  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' } },
+  usage:
+    'search --review ID [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|json] [--protocol FILE] [--data DIR]',
+  options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' }, ...formatOption() },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
+    // json: one array of run logs (a source that failed before its run was logged: {source, error}).
+    const printed: unknown[] = [];
     const protocol = selectReview(values);
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);
-    const progress = progressLine(io);
+    const progress = startProgress(io, 'searching');
     let failed = 0;
     try {
       // Each of the review's sources in turn; one source failing does not stop the next.
       for (const { name } of protocol.sources) {
         const source = sources[name]!;
+        progress.phase(`${protocol.id} / ${name}: fetched`);
         try {
           const run = await runSearch(
             { protocol, ...(window ? { window } : {}) },
@@ -54,26 +60,29 @@ export const searchCommand: Command = {
               clock: () => new Date(),
               newRunId,
               owner: currentProcess(),
-              onProgress: ({ counts }) =>
-                progress.update(`${name}: fetched ${counts.fetched} of ${counts.found}, ${counts.new} new`),
+              onProgress: ({ counts }) => progress.update(counts.fetched, counts.found),
             },
           );
-          progress.done();
-          io.out(describeRun(run));
+          progress.clear();
+          if (format === 'json') printed.push(run);
+          else io.out(describeRun(run));
         } catch (error) {
-          progress.done();
+          progress.clear();
           failed++;
           const run = (error as { run?: RunLog }).run;
-          io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
+          if (format === 'json')
+            printed.push(run ?? { reviewId: protocol.id, source: name, error: errorMessage(error) });
+          else io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
         }
       }
+      if (format === 'json') io.out(jsonText(printed, 2));
       if (failed > 0) {
         io.err(`living-review search: ${failed} of ${protocol.sources.length} sources failed (see above)`);
         return 1;
       }
       return 0;
     } finally {
-      progress.done();
+      progress.clear();
       await embedded.close();
       await close();
     }

@@ -1,146 +1,27 @@
-// `living-review stats --review ID [--format md|json|csv] [--recompute]` (issue #5): the latest statistics
-// snapshot of a review. md: Tables I-III, the Kaplan-Meier summaries and what changed since the previous
-// version; csv and json: the tables as renderTables writes them, for R or a spreadsheet. --recompute brings the
-// snapshot up to date first (the local store has no stream doing it after every write).
+// `living-review stats --review ID [--format md|json|csv] [--recompute]`: the latest statistics snapshot of a
+// review, as the protocol declares it (tables, Kaplan-Meier endpoints and comparisons with log-rank tests), and
+// what changed since the previous version, in Markdown, JSON (a contract, see statistics-output.ts) or CSV.
+// --recompute brings the snapshot up to date first (the local store has no stream doing it after every write).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { latestStatistics, recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
-import type { KmSummary, SnapshotDiff, StatisticsSnapshot } from '../../shared/domain/stats/snapshot.ts';
-import { formatNumber, renderTables, type TableFormat } from '../../shared/domain/stats/tables.ts';
-import { type Command, UsageError } from '../command.ts';
+import { analysisPlanOf } from '../../shared/domain/protocol/protocol.ts';
+import { describeChanges } from '../../shared/domain/stats/describe-changes.ts';
+import { renderStatistics, type StatisticsFormat } from '../../shared/domain/stats/statistics-output.ts';
+import { type Command, readFormat } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { whileReading } from '../progress.ts';
 
 /** The evidence adapter over an open embedded store. */
 export function evidenceStoreOf(embedded: { client: DynamoDBDocumentClient; tableName: string }) {
   return new DynamoEvidenceStore({ client: embedded.client, tableName: embedded.tableName });
 }
 
-const KM_LABELS: Record<keyof StatisticsSnapshot['km'], string> = {
-  os: 'Overall survival (months)',
-  lc: 'Local control (months)',
-  followUp: 'Follow-up, reverse Kaplan-Meier (months)',
-};
-
-function number(value: number | null, missing = 'NA'): string {
-  return value === null ? missing : formatNumber(value);
-}
-
-function kmLine(name: keyof StatisticsSnapshot['km'], km: KmSummary): string {
-  const median = km.median === null ? 'not reached' : formatNumber(km.median);
-  return `| ${KM_LABELS[name]} | ${km.n} | ${km.events} | ${km.unknown} | ${median} (${number(km.lcl)}–${number(km.ucl)}) |`;
-}
-
-function proportionText(
-  value: { count: number; denominator: number; percent: number | null } | null,
-): string {
-  if (!value) return 'absent';
-  return value.percent === null
-    ? `${value.count}/${value.denominator}`
-    : `${value.count}/${value.denominator} (${value.percent.toFixed(1)}%)`;
-}
-
-function medianText(
-  value: { n: number; median: number | null; min: number | null; max: number | null } | null,
-) {
-  if (!value) return 'absent';
-  if (value.median === null) return `NA (n = ${value.n})`;
-  return `${formatNumber(value.median)} (${number(value.min)}–${number(value.max)}), n = ${value.n}`;
-}
-
-function signed(value: number): string {
-  return `${value > 0 ? '+' : ''}${formatNumber(value)}`;
-}
-
-function idList(ids: readonly string[], max = 10): string {
-  const shown = ids.slice(0, max).join(', ');
-  return ids.length > max ? `${shown}, ... (${ids.length - max} more)` : shown;
-}
-
-/** "What changed since vN" as Markdown list lines. */
-export function describeDiff(diff: SnapshotDiff): string[] {
-  const lines: string[] = [];
-  if (diff.patientsAdded.length)
-    lines.push(`- patients added (${diff.patientsAdded.length}): ${idList(diff.patientsAdded)}`);
-  if (diff.patientsRemoved.length)
-    lines.push(`- patients removed (${diff.patientsRemoved.length}): ${idList(diff.patientsRemoved)}`);
-  if (diff.studiesAdded.length)
-    lines.push(`- studies added (${diff.studiesAdded.length}): ${idList(diff.studiesAdded)}`);
-  const withdrawn = diff.studiesWithdrawn ?? [];
-  if (withdrawn.length)
-    lines.push(
-      `- studies withdrawn (${withdrawn.length}): ${withdrawn.map((s) => `${s.studyId} (${s.reason})`).join(', ')}`,
-    );
-  const removed = diff.studiesRemoved.filter((id) => !withdrawn.some((s) => s.studyId === id));
-  if (removed.length) lines.push(`- studies removed (${removed.length}): ${idList(removed)}`);
-  for (const change of diff.proportions) {
-    const points =
-      change.percentagePoints === null
-        ? ''
-        : ` (${change.percentagePoints > 0 ? '+' : ''}${change.percentagePoints.toFixed(1)} points)`;
-    lines.push(
-      `- Table ${change.table}, ${change.label}: ${proportionText(change.before)} → ${proportionText(change.after)}${points}`,
-    );
-  }
-  for (const change of diff.medians) {
-    const shift = change.shift === null ? '' : ` (median ${signed(change.shift)})`;
-    lines.push(
-      `- Table ${change.table}, ${change.label}: ${medianText(change.before)} → ${medianText(change.after)}${shift}`,
-    );
-  }
-  for (const change of diff.km) {
-    const before = change.before.median === null ? 'not reached' : formatNumber(change.before.median);
-    const after = change.after.median === null ? 'not reached' : formatNumber(change.after.median);
-    lines.push(
-      `- ${KM_LABELS[change.curve]}: median ${before} → ${after} (n ${change.before.n} → ${change.after.n}, events ${change.before.events} → ${change.after.events})`,
-    );
-  }
-  if (lines.length === 0) lines.push('- no reported number moved');
-  return lines;
-}
-
-/** The Markdown report of one snapshot and its diff. */
-export function renderStatisticsMarkdown(snapshot: StatisticsSnapshot, diff: SnapshotDiff | null): string {
-  const out: string[] = [
-    `# Statistics of review "${snapshot.reviewId}", version ${snapshot.version}`,
-    '',
-    `Computed ${snapshot.generatedAt} from ${snapshot.patients.count} patient${snapshot.patients.count === 1 ? '' : 's'} in ${snapshot.studies.patients.length} of ${snapshot.studies.count} included stud${snapshot.studies.count === 1 ? 'y' : 'ies'}.`,
-  ];
-  if (snapshot.studies.withoutPatients.length > 0) {
-    out.push(
-      `Included studies without patient rows yet (${snapshot.studies.withoutPatients.length}): ${idList(snapshot.studies.withoutPatients)}.`,
-    );
-  }
-  const withdrawn = snapshot.studies.withdrawn ?? [];
-  if (withdrawn.length > 0) {
-    out.push(
-      `Withdrawn studies, left out with their patients (${withdrawn.length}): ${withdrawn.map((s) => `${s.studyId} (${s.at} by ${s.by}: ${s.reason})`).join(', ')}.`,
-    );
-  }
-  out.push('');
-  if (snapshot.patients.count === 0) {
-    out.push(`Review "${snapshot.reviewId}" has no patient rows yet: there is nothing to tabulate.`, '');
-  } else {
-    out.push(renderTables(snapshot.tables, 'md').trimEnd(), '');
-    out.push('### Kaplan–Meier', '');
-    out.push('| Curve | n | Events | Not reported | Median (95% CI) |', '| --- | --- | --- | --- | --- |');
-    for (const name of Object.keys(KM_LABELS) as (keyof StatisticsSnapshot['km'])[]) {
-      out.push(kmLine(name, snapshot.km[name]));
-    }
-    out.push('', 'Medians with log-transformed 95% confidence intervals, as R survival prints them.', '');
-  }
-  if (diff === null) {
-    out.push('### What changed', '', 'This is the first version: nothing to compare with.');
-  } else {
-    out.push(`### What changed since v${diff.fromVersion}`, '', ...describeDiff(diff));
-  }
-  return `${out.join('\n')}\n`;
-}
-
 export const statsCommand: Command = {
   name: 'stats',
-  summary: "A review's latest statistics: Tables I-III, Kaplan-Meier medians and what changed",
+  summary: "A review's latest statistics: its tables, Kaplan-Meier and log-rank results, and what changed",
   usage:
-    'stats --review ID [--format md|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',
+    'stats --review ID [--format md|text|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: {
     ...reviewOptions,
     ...storeOptions,
@@ -148,18 +29,15 @@ export const statsCommand: Command = {
     recompute: { type: 'boolean' },
   },
   async run({ values }, io) {
-    const format = values.format ?? 'md';
-    if (format !== 'md' && format !== 'json' && format !== 'csv') {
-      throw new UsageError(`--format must be md, json or csv, not "${format}"`);
-    }
+    // md is the issue's contract name for the readable output; text is every other command's.
+    const format: StatisticsFormat = readFormat(values, ['md', 'json', 'csv'] as const, { text: 'md' });
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {
       const evidence = evidenceStoreOf(embedded);
       if (values.recompute === true) {
-        const outcome = await recomputeStatistics(
-          { reviewId: protocol.id, onRetraction: protocol.onRetraction },
-          { evidence, clock: () => new Date() },
+        const outcome = await whileReading(io, embedded, 'recomputing', () =>
+          recomputeStatistics({ protocol }, { evidence, clock: () => new Date() }),
         );
         io.err(
           outcome.changed
@@ -178,16 +56,17 @@ export const statsCommand: Command = {
         return 1;
       }
       const { snapshot, diff } = stored;
-      if (format === 'md') {
-        io.out(renderStatisticsMarkdown(snapshot, diff).trimEnd());
-        return 0;
-      }
-      if (snapshot.patients.count === 0) {
+      if (format !== 'md' && snapshot.patients.count === 0) {
         io.err(
           `living-review stats: review "${protocol.id}" has no patient rows yet (version ${snapshot.version})`,
         );
       }
-      io.out(renderTables(snapshot.tables, format as TableFormat).trimEnd());
+      const studies = await evidence.listIncludedStudies(protocol.id);
+      const names = new Map(studies.map((study) => [study.citationId, study.title]));
+      const reasons = new Map(protocol.exclusionReasons.map((reason) => [reason.id, reason.label]));
+      const plan = analysisPlanOf(protocol);
+      const changes = diff ? describeChanges(diff, names, reasons, plan) : [];
+      io.out(renderStatistics({ snapshot, diff, plan, changes }, format).trimEnd());
       return 0;
     } finally {
       await embedded.close();

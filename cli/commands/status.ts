@@ -1,7 +1,7 @@
 // `living-review status --review ID`: screening counts per stage, Cohen's kappa between the screeners, and the
-// records in conflict. `--json` prints the whole report as JSON.
+// records in conflict. `--format json` prints the whole report as JSON.
 import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
-import type { Command } from '../command.ts';
+import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
 import { jsonText, terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
@@ -41,14 +41,15 @@ export function formatStatus(report: StatusReport): string {
 export const statusCommand: Command = {
   name: 'status',
   summary: 'Screening progress of a review: counts per stage, kappa, conflicts',
-  usage: 'status --review ID [--json] [--data DIR] [--protocol FILE]',
-  options: { ...reviewOptions, json: { type: 'boolean' } },
+  usage: 'status --review ID [--format text|json] [--data DIR] [--protocol FILE]',
+  options: { ...reviewOptions, ...formatOption() },
   async run({ values }, io) {
+    const format = readFormat(values, ['text', 'json']);
     const protocol = selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(screening.deps, protocol);
-      io.out(values.json ? jsonText(report, 2) : formatStatus(report));
+      io.out(format === 'json' ? jsonText(report, 2) : formatStatus(report));
       return 0;
     } finally {
       await screening.close();

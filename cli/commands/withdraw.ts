@@ -1,4 +1,4 @@
-// `living-review withdraw --review ID --citation ID --reason TEXT [--by NAME]`: withdraw a study's inclusion
+// `living-review withdraw --review ID --citation ID|PMID|DOI --reason TEXT [--by NAME]`: withdraw a study's inclusion
 // (included by mistake, ineligible at a full-text re-check, a duplicate publication), keeping who, when and why.
 // The reason is a protocol exclusion reason (its id or label, stored as the id) or free text. The study and its
 // patient rows stay stored; the statistics leave them out from the version recomputed right after (no stream
@@ -7,7 +7,15 @@
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { withdrawStudy } from '../../shared/app/withdraw-study.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
-import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import {
+  CITATION_HELP,
+  citationFromOption,
+  citationOption,
+  openStore,
+  reviewOptions,
+  selectReview,
+  storeOptions,
+} from '../context.ts';
 import { operator } from './include.ts';
 import { evidenceStoreOf } from './stats.ts';
 
@@ -15,20 +23,22 @@ export const withdrawCommand: Command = {
   name: 'withdraw',
   summary: "Withdraw an included study's inclusion, with its reason (its patients leave the statistics)",
   usage:
-    'withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+    'withdraw --review ID --citation ID|PMID|DOI --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+  help: CITATION_HELP,
   options: {
     ...reviewOptions,
     ...storeOptions,
-    citation: { type: 'string' },
+    ...citationOption,
     reason: { type: 'string' },
     by: { type: 'string' },
   },
   async run({ values }, io) {
-    const citationId = requireOption(values, 'citation');
+    requireOption(values, 'citation');
     const reason = requireOption(values, 'reason');
     const protocol = selectReview(values);
     const embedded = await openStore(values);
     try {
+      const citationId = await citationFromOption(values, protocol.id, embedded);
       const evidence = evidenceStoreOf(embedded);
       const clock = () => new Date();
       const outcome = await withdrawStudy(
@@ -42,8 +52,7 @@ export const withdrawCommand: Command = {
         {
           evidence,
           clock,
-          afterWithdrawal: (reviewId) =>
-            recomputeStatistics({ reviewId, onRetraction: protocol.onRetraction }, { evidence, clock }),
+          afterWithdrawal: () => recomputeStatistics({ protocol }, { evidence, clock }),
         },
       );
       const { study } = outcome;

@@ -37,18 +37,18 @@ export async function openEmbeddedScreening(
       clock,
       newId: randomUUID,
       onIncluded: async ({ reviewId, citationId, includedBy }) => {
-        const onRetraction = protocols.find((p) => p.id === reviewId)?.onRetraction;
+        const protocol = protocols.find((p) => p.id === reviewId);
         await includeStudy(
           { reviewId, citationId, includedBy, source: 'screening' },
           {
             citations: screening,
             evidence,
             clock,
-            afterInclusion: (id) =>
-              recomputeStatistics(
-                { reviewId: id, ...(onRetraction ? { onRetraction } : {}) },
-                { evidence, clock },
-              ),
+            // Without the protocol (a review the server was not started for) the stream-less recompute waits
+            // for the next command that has it.
+            ...(protocol
+              ? { afterInclusion: () => recomputeStatistics({ protocol }, { evidence, clock }) }
+              : {}),
           },
         );
       },

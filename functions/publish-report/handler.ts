@@ -31,10 +31,12 @@ import {
   type UpdateLivingReviewOutcome,
   updateLivingReview,
 } from '../../shared/app/publish-report.ts';
+import { publishReviewStatus } from '../../shared/app/review-status.ts';
 import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
+import type { CitationStore } from '../../shared/ports/citation-store.ts';
 import type { Mailer } from '../../shared/ports/mailer.ts';
 import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
@@ -107,6 +109,8 @@ export function reviewOfStreamRecord(record: unknown): string | null {
 }
 
 export type PublishReportHandlerDeps = PublishReportDeps & {
+  /** The run logs and the queue, for the review's status.json (shared/app/review-status.ts). */
+  citations: Pick<CitationStore, 'listRunLogs' | 'listQueue'>;
   protocols: readonly Protocol[];
   mailer: Mailer;
   from: string;
@@ -137,6 +141,9 @@ export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
       deps,
     );
     const { report, triggers } = outcome;
+    // The status beside the report (last search, next due, records waiting): after every update, since the
+    // weekly scheduled one follows the search even when the report itself is unchanged.
+    await publishReviewStatus(byId(reviewId), deps);
     log({
       level: 'INFO',
       message: 'living report',

@@ -24,7 +24,8 @@ import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/co
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { ConfigError, errorMessage } from '../../shared/errors.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
-import { parseStreamRecord } from './stream-record.ts';
+import { checkStreamRow, parseStreamRecord } from './stream-record.ts';
+import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 
 export { streamFilterPatterns } from './stream-record.ts';
 
@@ -42,14 +43,14 @@ export function createRecomputeHandler(options: RecomputeHandlerOptions) {
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
   const byId = new Map(options.protocols.map((protocol) => [protocol.id, protocol]));
+  const schemas = new Map(
+    options.protocols.flatMap((p) => (p.extraction ? [[p.id, rowSchemaOf(p.extraction)] as const] : [])),
+  );
 
   const recompute = async (reviewId: string) => {
     const protocol = byId.get(reviewId);
     if (!protocol) throw new ConfigError(`review "${reviewId}" has no protocol in LIVING_REVIEW_PROTOCOLS`);
-    return recomputeStatistics(
-      { reviewId, onRetraction: protocol.onRetraction },
-      { evidence: options.evidence, clock },
-    );
+    return recomputeStatistics({ protocol }, { evidence: options.evidence, clock });
   };
 
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
@@ -60,6 +61,8 @@ export function createRecomputeHandler(options: RecomputeHandlerOptions) {
       let parsed: ReturnType<typeof parseStreamRecord>;
       try {
         parsed = parseStreamRecord(record);
+        const schema = parsed.kind === 'evidence' && parsed.row ? schemas.get(parsed.reviewId) : undefined;
+        if (schema && parsed.kind === 'evidence' && parsed.row) checkStreamRow(parsed.row, schema);
       } catch (error) {
         log({ level: 'ERROR', message: 'unreadable stream record', ...where, error: errorMessage(error) });
         throw error;

@@ -8,8 +8,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { PATIENT_PREFIX, STUDY_PREFIX } from '../../shared/adapters/dynamodb/evidence-store.ts';
-import { patientRowSchema } from '../../shared/domain/extraction/patient-row.ts';
+import { type RowSchema, storedRowProblems } from '../../shared/domain/extraction/patient-row.ts';
+import {
+  PATIENT_PREFIX,
+  STUDY_PREFIX,
+  storedPatientRowSchema,
+} from '../../shared/adapters/dynamodb/evidence-store.ts';
 
 /**
  * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
@@ -52,12 +56,12 @@ const patientImageSchema = z.object({
   reviewId: z.string().min(1),
   studyId: z.string().min(1),
   patientId: z.string().min(1),
-  row: patientRowSchema,
+  row: storedPatientRowSchema,
 });
 
 export type ParsedStreamRecord =
-  /** A change to a review's included studies or patient rows. */
-  | { kind: 'evidence'; reviewId: string; sk: string }
+  /** A change to a review's included studies or patient rows (with the row written, for a new patient row). */
+  | { kind: 'evidence'; reviewId: string; sk: string; row?: Record<string, unknown> }
   /** Not an evidence item (the filter lets none through; a missing filter would): nothing to do. */
   | { kind: 'ignored'; sk: string };
 
@@ -81,7 +85,11 @@ function unmarshallOrThrow(image: Record<string, unknown>, what: string): Record
   }
 }
 
-function checkImage(image: Record<string, unknown>, keys: { pk: string; sk: string }, what: string): void {
+function checkImage(
+  image: Record<string, unknown>,
+  keys: { pk: string; sk: string },
+  what: string,
+): Record<string, unknown> | undefined {
   const item = unmarshallOrThrow(image, what);
   if (item.pk !== keys.pk || item.sk !== keys.sk)
     throw new PoisonRecordError(`${what}: its keys differ from the record's`);
@@ -91,6 +99,7 @@ function checkImage(image: Record<string, unknown>, keys: { pk: string; sk: stri
   if (`REVIEW#${parsed.data.reviewId}` !== keys.pk) {
     throw new PoisonRecordError(`${what}: reviewId does not match its partition`);
   }
+  return 'row' in parsed.data ? (parsed.data.row as Record<string, unknown>) : undefined;
 }
 
 /** The review a stream record touches; throws PoisonRecordError for a record that cannot be read. */
@@ -105,11 +114,24 @@ export function parseStreamRecord(record: unknown): ParsedStreamRecord {
   if (!keys.sk.startsWith(STUDY_PREFIX) && !keys.sk.startsWith(PATIENT_PREFIX)) {
     return { kind: 'ignored', sk: keys.sk };
   }
+  const reviewId = keys.pk.slice('REVIEW#'.length);
   if (eventName === 'REMOVE') {
     if (dynamodb.OldImage) checkImage(dynamodb.OldImage, keys, 'OldImage');
-  } else {
-    if (!dynamodb.NewImage) throw new PoisonRecordError(`${eventName} without a NewImage`);
-    checkImage(dynamodb.NewImage, keys, 'NewImage');
+    return { kind: 'evidence', reviewId, sk: keys.sk };
   }
-  return { kind: 'evidence', reviewId: keys.pk.slice('REVIEW#'.length), sk: keys.sk };
+  if (!dynamodb.NewImage) throw new PoisonRecordError(`${eventName} without a NewImage`);
+  const row = checkImage(dynamodb.NewImage, keys, 'NewImage');
+  return { kind: 'evidence', reviewId, sk: keys.sk, ...(row ? { row } : {}) };
+}
+
+/**
+ * A patient row written to the table checked against its review's declared variables: a row no import would
+ * have written (a value its variable cannot hold, an unknown or missing variable) is a poison record, named by
+ * variable (never by value).
+ */
+export function checkStreamRow(row: Record<string, unknown>, schema: RowSchema): void {
+  const problems = storedRowProblems(schema, row);
+  if (problems.length > 0) {
+    throw new PoisonRecordError(`NewImage: row: ${problems.slice(0, 5).join('; ')}`);
+  }
 }

@@ -212,7 +212,10 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
       throw new ProtocolError(`no protocol for review "${event.reviewId}" (bundled: ${known})`);
     }
     logger.appendKeys({ reviewId: protocol.id, executionId: event.executionId });
-    metrics.addDimension('review', protocol.id);
+    // One set of metrics for the deployment (dimension: service), whatever the number of reviews: the review
+    // is a property of the metric's log line (searchable in Logs Insights), not a dimension, so a review adds no
+    // billed custom metric (infra/README.md, "What it costs").
+    metrics.addMetadata('reviewId', protocol.id);
     try {
       const sources = await deps.sources();
       const base = {
@@ -258,7 +261,7 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
       }
 
       const summary: SearchResult = { reviewId: protocol.id, results: results.map(summarise) };
-      // Three metrics per review: CloudWatch bills each name x dimension set beyond its free ten (infra/README.md).
+      // Three metrics per deployment: CloudWatch bills each name x dimension set beyond its free ten.
       for (const result of summary.results) {
         if (result.counts) {
           metrics.addMetric('RecordsFound', MetricUnit.Count, result.counts.found);

@@ -16,6 +16,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
 import { type SendDigestDeps, type SendDigestOutcome, sendDigest } from '../../shared/app/send-digest.ts';
@@ -98,6 +99,7 @@ function fromEnvironment(): ReturnType<typeof createSendDigestHandler> {
     protocols: loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS),
     citations: citationStoreOf(table),
     screening: new DynamoScreeningStore(table),
+    evidence: new DynamoEvidenceStore(table),
     digests: new DynamoDigestStore(table),
     mailer: new SesMailer(
       env.SES_CONFIGURATION_SET ? { configurationSetName: env.SES_CONFIGURATION_SET } : {},

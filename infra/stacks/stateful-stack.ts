@@ -22,6 +22,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../../shared/adapters/dynamodb/table-design.ts';
+import { PublicReportSite } from '../constructs/public-report-site.ts';
 
 /**
  * The search-request queue's visibility timeout: six times the search function's 15-minute timeout, as AWS
@@ -39,6 +40,8 @@ export interface StatefulStackProps extends StackProps {
    * only they may use the topic and its key.
    */
   alarmNamePrefix: string;
+  /** A public read-only site for the living reports (constructs/public-report-site.ts). */
+  publicReport?: boolean;
 }
 
 /** Key schema, attribute types and the GSIs of the table, read from table-design.ts's CreateTable input. */
@@ -101,6 +104,8 @@ export class StatefulStack extends Stack {
   readonly searchRequestDeadLetters: Queue;
   /** Stream batches the statistics or report function could not process (their shard positions, to replay). */
   readonly streamDeadLetters: Queue;
+  /** The public report site, when the deployment asked for one. */
+  readonly publicReportSite: PublicReportSite | undefined;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -141,6 +146,10 @@ export class StatefulStack extends Stack {
       // Old versions of a report are the review's published history: no lifecycle rule expires them.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.publicReportSite = props.publicReport
+      ? new PublicReportSite(this, 'PublicReports', { reportBucket: this.reportBucket })
+      : undefined;
 
     this.reportBucketArnExportName = `${this.stackName}-ReportBucketArn`;
     this.exportValue(this.reportBucket.bucketArn, { name: this.reportBucketArnExportName });
@@ -271,5 +280,12 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'SearchRequestsUrl', { value: this.searchRequests.queueUrl });
     new CfnOutput(this, 'SearchRequestDeadLettersUrl', { value: this.searchRequestDeadLetters.queueUrl });
     new CfnOutput(this, 'StreamDeadLettersUrl', { value: this.streamDeadLetters.queueUrl });
+    if (this.publicReportSite) {
+      new CfnOutput(this, 'PublicReportsUrl', {
+        value: `${this.publicReportSite.baseUrl}/reports/`,
+        description:
+          'The living reports, public: <url><reviewId>/ (latest), <reviewId>/v<n>/, <reviewId>/status.json',
+      });
+    }
   }
 }

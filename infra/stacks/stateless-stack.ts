@@ -11,7 +11,8 @@
 // | publish-report | table stream (SNAPSHOT_LATEST, NOTICE# inserts) and a schedule per protocol (+1 h) | 1024 MB | 5 min |
 // | send-digest | a schedule per protocol (+2 h) | 512 MB | 2 min |
 // | watch-retractions | a schedule per protocol (+3 h) | 512 MB | 10 min |
-// publish-report and send-digest send mail through SES, so they deploy only with a sender (sesSender).
+// publish-report and send-digest send mail through SES, so they deploy only with a sender (sesSender); without
+// one the operator must say -c withoutMail=true (infra/config.ts).
 import {
   Annotations,
   CfnOutput,
@@ -110,6 +111,15 @@ export const SEARCH_BATCH_SIZE = 5;
 export const SEARCH_MIN_REMAINING_SECONDS = 300;
 /** Where the living report's files go in the report bucket: reports/<reviewId>/... */
 export const REPORT_PREFIX = 'reports/';
+
+/** "search-pubmed" -> "SearchPubmed". */
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
 
 export class StatelessStack extends Stack {
   readonly search: ServiceFunction;
@@ -286,15 +296,24 @@ export class StatelessStack extends Stack {
         .bindSesSender(sender);
       this.scheduleEachReview(this.digest, 'send-digest', props);
     } else {
+      // Only with -c withoutMail=true (infra/config.ts refuses a deployment that simply forgot the sender).
       Annotations.of(this).addWarningV2(
         'living-review:no-ses-sender',
-        'No sesSender: publish-report and send-digest are not deployed (no living report, no digests, no trigger notices). Deploy with -c sesSender=reviews@example.org (an SES-verified address or domain).',
+        'withoutMail: publish-report and send-digest are not deployed (no living report, no digests, no trigger notices). Deploy with -c sesSender=reviews@example.org (an SES-verified address or domain) to have them.',
       );
     }
 
     // -------------------------------------------------------------------------------------------------
     const services = [this.search, this.stats, this.screening, this.retractions, this.report, this.digest];
-    for (const service of services) if (service) this.alarms.watchFunction(service);
+    for (const service of services) {
+      if (!service) continue;
+      this.alarms.watchFunction(service);
+      // The operate steps (infra/README.md) name functions by these outputs, e.g. SearchPubmedFunctionName.
+      new CfnOutput(this, `${pascalCase(service.name)}FunctionName`, {
+        value: service.fn.functionName,
+        description: `The ${service.name} function (aws lambda invoke --function-name ...)`,
+      });
+    }
     this.alarms
       .watchDeadLetters('schedule', props.scheduleDeadLetters, 'a scheduled run could not be delivered.')
       .watchDeadLetters(

@@ -14,9 +14,15 @@
 //
 // Re-running at the same v is harmless: each trigger's baseline is still its crossing before v, so the same
 // crossings are found, nothing new is recorded and the claim says the notification went out.
-import type { Protocol } from '../domain/protocol/protocol.ts';
+import { endpointUnit } from '../domain/protocol/analysis.ts';
+import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
 import { diffSnapshots, type StatisticsSnapshot } from '../domain/stats/snapshot.ts';
-import { evaluateTrigger, type TriggerEvaluation, triggerId } from '../domain/triggers/evaluate.ts';
+import {
+  evaluateTrigger,
+  type TriggerContext,
+  type TriggerEvaluation,
+  triggerId,
+} from '../domain/triggers/evaluate.ts';
 import { renderTriggerNotification } from '../domain/triggers/notification.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
 import type { DigestStore, TriggerCrossing } from '../ports/digest-store.ts';
@@ -68,6 +74,12 @@ export async function evaluateTriggers(
   if (start === null || start >= version) return none;
   const recorded = await deps.digests.listCrossings(reviewId);
   const now = deps.clock().toISOString();
+  const plan = analysisPlanOf(protocol);
+  const context: TriggerContext = {
+    endpoints: new Map(
+      plan.survival.endpoints.map((e) => [e.id, { label: e.label, unit: endpointUnit(e, plan.variables) }]),
+    ),
+  };
 
   const evaluations: EvaluateTriggersOutcome['evaluations'] = [];
   for (const trigger of protocol.updateTriggers) {
@@ -76,7 +88,11 @@ export async function evaluateTriggers(
       start,
       ...recorded.filter((c) => c.triggerId === id && c.version < version).map((c) => c.version),
     );
-    const evaluation = evaluateTrigger(trigger, diffSnapshots(await snapshotAt(baselineVersion), latest));
+    const evaluation = evaluateTrigger(
+      trigger,
+      diffSnapshots(await snapshotAt(baselineVersion), latest),
+      context,
+    );
     evaluations.push({ ...evaluation, baselineVersion });
     if (evaluation.crossed) {
       await deps.digests.recordCrossing({

@@ -2,28 +2,38 @@
 // statistics up to date.
 //
 // Primary course:
-//   1. Parse and validate EVERY row first (parsePatientRowsCsv/Json). Any invalid row -> one InputError naming
-//      each bad row and column; nothing is written.
-//   2. Check every row's study is an included study of the review. Any that is not -> InputError naming the
-//      rows; nothing is written.
-//   3. Compare with the stored rows (by patient id, unique in the review): identical rows are not written
-//      again (so re-importing a file writes nothing and wakes no stream); new and changed rows are put; a row
-//      whose study changed is put under its new study and then its old item is deleted.
+//   1. Parse and validate EVERY row first against the protocol's variables and rules (parsePatientRowsCsv/Json).
+//      Any invalid row -> one InputError naming each bad row and column; nothing is written.
+//   2. Check every row's study is an included study of the review. With `createStudies`, a study the file names
+//      that is not included yet is included now (a citation stored under that id gives its title; otherwise the
+//      study is known by its id alone: a pack of patient data without citations). Without it, any unknown study
+//      -> InputError naming the rows; nothing is written.
+//   3. Compare with the stored rows, by patient id (unique in the review): identical rows are not written again
+//      (so re-importing a file writes nothing and wakes no stream); new and changed rows are put; then every
+//      stored copy of an imported patient under another study is deleted (a row that moved study).
 //   4. Once every write has committed, recompute the statistics (locally there are no streams; on AWS the
 //      stream would do it too, harmlessly: recomputeStatistics is idempotent).
 //
 // The writes are idempotent puts of deterministic keys, not a transaction: a crash in step 3 leaves some rows
-// written, and running the same import again completes it.
+// written, and running the same import again completes it. Stale copies are found by patient id among ALL
+// stored rows, so a crash between putting a moved row under its new study and deleting the old copy leaves two
+// copies that the re-run recognises (the new one as unchanged, the old one as stale) and repairs.
+import { includeStudy } from './include-study.ts';
 import { parsePatientRowsCsv, parsePatientRowsJson } from '../domain/extraction/import-rows.ts';
-import type { PatientRow } from '../domain/extraction/patient-row.ts';
+import { type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import { InputError } from '../errors.ts';
-import type { EvidenceStore, StoredPatientRow } from '../ports/evidence-store.ts';
-import { type RecomputeOutcome, type RetractionPolicy, recomputeStatistics } from './recompute-statistics.ts';
+import type { Citation } from '../domain/citation/citation.ts';
+import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
+import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
 
 export type PatientRowFormat = 'csv' | 'json';
 
+/** A study id `--create-studies` may create: it becomes a key and a URL segment. */
+const STUDY_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
 export interface ImportPatientRowsRequest {
-  reviewId: string;
+  protocol: Protocol;
   /** The file's text. */
   text: string;
   format: PatientRowFormat;
@@ -31,12 +41,14 @@ export interface ImportPatientRowsRequest {
   origin: string;
   /** The study given to rows without one (a file of one study's patients). */
   defaultStudyId?: string;
-  /** The protocol's onRetraction, for the recompute. */
-  onRetraction?: RetractionPolicy;
+  /** Include the studies the file names that are not included yet, recorded as included by `by`. */
+  createStudies?: { by: string };
 }
 
 export interface ImportPatientRowsDeps {
   evidence: EvidenceStore;
+  /** Where a created study's citation is looked up (its title, PMID, DOI); absent: studies by id alone. */
+  citations?: { getCitation(reviewId: string, citationId: string): Promise<{ citation: Citation } | null> };
   clock: () => Date;
 }
 
@@ -47,6 +59,10 @@ export interface ImportPatientRowsSummary {
   /** Rows whose study changed (written under the new study, removed from the old one). */
   moved: number;
   unchanged: number;
+  /** Studies included by this import (createStudies). */
+  studiesCreated: string[];
+  /** What the team should know: rows stored but left out of the statistics, and why. */
+  warnings: string[];
   statistics: RecomputeOutcome;
 }
 
@@ -58,40 +74,108 @@ function canonical(row: PatientRow): string {
   return JSON.stringify(entries);
 }
 
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Why the rows of some studies will be stored but not pooled. */
+function leftOutWarnings(
+  rows: readonly PatientRow[],
+  studies: ReadonlyMap<string, IncludedStudy>,
+  protocol: Protocol,
+) {
+  const perStudy = new Map<string, number>();
+  for (const row of rows) perStudy.set(row.studyId, (perStudy.get(row.studyId) ?? 0) + 1);
+  const warnings: string[] = [];
+  for (const [studyId, count] of perStudy) {
+    const study = studies.get(studyId);
+    if (study?.withdrawn) {
+      warnings.push(
+        `${plural(count, 'row', 'rows')} of study ${studyId} are stored but left out of the statistics: its inclusion was withdrawn on ${study.withdrawn.at.slice(0, 10)} (${study.withdrawn.reason})`,
+      );
+    } else if (study?.retracted && protocol.onRetraction === 'exclude-patients') {
+      warnings.push(
+        `${plural(count, 'row', 'rows')} of study ${studyId} are stored but left out of the statistics: the study is retracted${study.retractedAt ? ` (${study.retractedAt.slice(0, 10)})` : ''} and the protocol says onRetraction: exclude-patients`,
+      );
+    }
+  }
+  return warnings;
+}
+
 export async function importPatientRows(
   request: ImportPatientRowsRequest,
   deps: ImportPatientRowsDeps,
 ): Promise<ImportPatientRowsSummary> {
-  const { reviewId, origin } = request;
+  const { protocol, origin } = request;
+  const reviewId = protocol.id;
+  if (!protocol.extraction) {
+    throw new InputError(
+      `review "${reviewId}" declares no extraction variables: add an extraction section to its protocol before importing patient rows`,
+    );
+  }
+  const schema = rowSchemaOf(protocol.extraction);
   const options = request.defaultStudyId === undefined ? {} : { defaultStudyId: request.defaultStudyId };
   // 1. All rows valid, or nothing happens.
   const rows =
     request.format === 'csv'
-      ? parsePatientRowsCsv(request.text, origin, options)
-      : parsePatientRowsJson(request.text, origin, options);
+      ? parsePatientRowsCsv(request.text, origin, schema, options)
+      : parsePatientRowsJson(request.text, origin, schema, options);
   if (rows.length === 0) throw new InputError(`${origin}: no patient rows; nothing was imported`);
 
-  // 2. Every row belongs to an included study.
-  const included = new Set((await deps.evidence.listIncludedStudies(reviewId)).map((s) => s.citationId));
-  const strays = rows.flatMap((row, index) =>
-    included.has(row.studyId)
-      ? []
-      : [
-          `  ${origin} row ${index + 1} (patient ${row.patientId}), column studyId: "${row.studyId}" is not an included study`,
-        ],
-  );
-  if (strays.length > 0) {
-    const shown = strays.slice(0, 50);
-    if (strays.length > shown.length) shown.push(`  ... and ${strays.length - shown.length} more`);
+  // 2. Every row belongs to an included study (or one this import may include).
+  const studies = new Map((await deps.evidence.listIncludedStudies(reviewId)).map((s) => [s.citationId, s]));
+  const unknown = [...new Set(rows.map((row) => row.studyId).filter((id) => !studies.has(id)))];
+  if (unknown.length > 0 && !request.createStudies) {
+    const lines = unknown.slice(0, 20).map((studyId) => {
+      const at = rows.flatMap((row, index) => (row.studyId === studyId ? [index + 1] : []));
+      return `  ${origin} column studyId: "${studyId}" is not an included study (${plural(at.length, 'row', 'rows')}, first row ${at[0]})`;
+    });
+    if (unknown.length > lines.length) lines.push(`  ... and ${unknown.length - lines.length} more studies`);
     throw new InputError(
-      `${origin}: ${strays.length} row${strays.length === 1 ? '' : 's'} of studies that are not included in review "${reviewId}"; no patient rows were imported (include the study first: living-review include)\n${shown.join('\n')}`,
+      `${origin}: rows of ${plural(unknown.length, 'study', 'studies')} that ${unknown.length === 1 ? 'is' : 'are'} not included in review "${reviewId}"; no patient rows were imported (include the study first: living-review include, or import with --create-studies)\n${lines.join('\n')}`,
     );
   }
+  const badIds = unknown.filter((id) => !STUDY_ID.test(id) || id.includes('#'));
+  if (badIds.length > 0) {
+    throw new InputError(
+      `${origin}: cannot create studies with these ids (letters, digits and . _ : / - only, at most 128): ${badIds.map((id) => JSON.stringify(id)).join(', ')}; no patient rows were imported`,
+    );
+  }
+  const studiesCreated: string[] = [];
+  for (const studyId of unknown) {
+    const by = request.createStudies!.by;
+    const stored = deps.citations ? await deps.citations.getCitation(reviewId, studyId) : null;
+    const outcome = stored
+      ? await includeStudy(
+          { reviewId, citationId: studyId, includedBy: by, source: 'manual' },
+          { citations: deps.citations!, evidence: deps.evidence, clock: deps.clock },
+        )
+      : await deps.evidence.includeStudy({
+          reviewId,
+          citationId: studyId,
+          includedAt: deps.clock().toISOString(),
+          includedBy: by,
+          source: 'manual',
+          // No citation: the study is known by the id its patient rows give.
+          title: studyId,
+          pmid: null,
+          doi: null,
+          year: null,
+          retracted: false,
+          retractedAt: null,
+          withdrawn: null,
+        });
+    if (outcome.created) studiesCreated.push(studyId);
+    studies.set(studyId, outcome.study);
+  }
 
-  // 3. Write what is new or different.
-  const existing = new Map<string, StoredPatientRow>();
-  for (const stored of await deps.evidence.listPatientRows(reviewId))
-    existing.set(stored.row.patientId, stored);
+  // 3. Write what is new or different; then remove copies of these patients under other studies.
+  const existing = new Map<string, StoredPatientRow[]>();
+  for (const stored of await deps.evidence.listPatientRows(reviewId)) {
+    const copies = existing.get(stored.row.patientId);
+    if (copies) copies.push(stored);
+    else existing.set(stored.row.patientId, [stored]);
+  }
   const importedAt = deps.clock().toISOString();
   const writes: StoredPatientRow[] = [];
   const stale: { studyId: string; patientId: string }[] = [];
@@ -99,23 +183,31 @@ export async function importPatientRows(
   let updated = 0;
   let moved = 0;
   for (const row of rows) {
-    const before = existing.get(row.patientId);
-    if (before && canonical(before.row) === canonical(row)) continue;
-    writes.push({ row, origin, importedAt });
-    if (!before) added++;
-    else if (before.row.studyId === row.studyId) updated++;
-    else {
-      moved++;
-      stale.push({ studyId: before.row.studyId, patientId: row.patientId });
+    const copies = existing.get(row.patientId) ?? [];
+    const same = copies.find((copy) => copy.row.studyId === row.studyId);
+    for (const copy of copies) {
+      if (copy.row.studyId !== row.studyId)
+        stale.push({ studyId: copy.row.studyId, patientId: row.patientId });
     }
+    if (same && canonical(same.row) === canonical(row)) continue;
+    writes.push({ row, origin, importedAt });
+    if (copies.length === 0) added++;
+    else if (same) updated++;
+    else moved++;
   }
   await deps.evidence.putPatientRows(reviewId, writes);
   await deps.evidence.deletePatientRows(reviewId, stale);
 
   // 4. The import has committed: the statistics follow.
-  const statistics = await recomputeStatistics(
-    { reviewId, ...(request.onRetraction ? { onRetraction: request.onRetraction } : {}) },
-    deps,
-  );
-  return { read: rows.length, added, updated, moved, unchanged: rows.length - writes.length, statistics };
+  const statistics = await recomputeStatistics({ protocol }, deps);
+  return {
+    read: rows.length,
+    added,
+    updated,
+    moved,
+    unchanged: rows.length - writes.length,
+    studiesCreated,
+    warnings: leftOutWarnings(rows, studies, protocol),
+    statistics,
+  };
 }

@@ -16,10 +16,9 @@
 //
 // updateLivingReview runs the update triggers (evaluate-triggers.ts) and then this: what the publish-report
 // function and `living-review report` call.
-import type { Protocol } from '../domain/protocol/protocol.ts';
-import { renderKmSvg } from '../domain/report/km-plot.ts';
+import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
 import { buildPrismaFlow, prismaRecordOf } from '../domain/report/prisma.ts';
-import { renderReportHtml } from '../domain/report/render-report.ts';
+import { renderCurveSetSvg, renderReportHtml } from '../domain/report/render-report.ts';
 import { buildLivingReport, type LivingReport, reportRevision } from '../domain/report/report.ts';
 import { replay } from '../domain/screening/workflow.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
@@ -96,6 +95,7 @@ export async function assembleReport(
   });
   return buildLivingReport({
     review: { id: reviewId, title: protocol.title, onRetraction: protocol.onRetraction },
+    plan: analysisPlanOf(protocol),
     snapshot,
     diff,
     rows: rows.map((r) => r.row).filter((row) => patientIds.has(row.patientId)),
@@ -123,16 +123,13 @@ export function reportFiles(report: LivingReport): ReportFile[] {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const files: ReportFile[] = [];
   const plots: ReportFile[] = [];
-  for (const [name, label] of [
-    ['os', 'Overall survival'],
-    ['lc', 'Local control'],
-  ] as const) {
-    const curve = report.km[name].curve;
-    if (curve) {
+  for (const set of report.survival.curves) {
+    const svg = renderCurveSetSvg(set);
+    if (svg) {
       plots.push({
-        path: `km-${name}.svg`,
+        path: `km-${set.id}.svg`,
         contentType: 'image/svg+xml',
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n${renderKmSvg(curve, { title: label, timeLabel: 'Months', id: `km-${name}` })}`,
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`,
       });
     }
   }

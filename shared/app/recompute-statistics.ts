@@ -4,8 +4,11 @@
 //   1. Read the "latest" pointer (version n; 0 = none) and snapshot n.
 //   2. Read the included studies and the patient rows. Withdrawn studies (withdraw-study.ts) and their
 //      patients are always left out (the snapshot lists them with their reasons); when the protocol's
-//      onRetraction is "exclude-patients", retracted studies and their patients are left out too.
-//   3. Compute snapshot n+1 (pure: computeStatisticsSnapshot). If it reports the same statistics as snapshot n
+//      onRetraction is "exclude-patients", retracted studies and their patients are left out too. A stored row
+//      that lacks a variable the protocol now requires stops the recompute with an error naming it (re-import
+//      the rows); an optional variable it lacks is "not reported".
+//   3. Compute snapshot n+1 (pure: computeStatisticsSnapshot, with the protocol's variables, tables and
+//      survival section). If it reports the same statistics as snapshot n
 //      (snapshotsEqual), store nothing: { changed: false }.
 //   4. Otherwise store it at version n+1 together with diffSnapshots(n, n+1), by a conditional put that only
 //      succeeds while version n+1 is free, then move the pointer from n to n+1 (conditional on it being n).
@@ -17,7 +20,8 @@
 // always reflects rows that were read after every earlier version was committed.
 //
 // A review with no included study and no snapshot yet has nothing to report: nothing is stored.
-import type { Protocol } from '../domain/protocol/protocol.ts';
+import { completeRows } from '../domain/extraction/patient-row.ts';
+import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
 import {
   computeStatisticsSnapshot,
   diffSnapshots,
@@ -25,18 +29,14 @@ import {
   type StatisticsSnapshot,
   snapshotsEqual,
 } from '../domain/stats/snapshot.ts';
-import type { TablesDefinitionInput } from '../domain/stats/tables.ts';
-import { StoreError } from '../errors.ts';
+import { InputError, StoreError } from '../errors.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 
 export type RetractionPolicy = Protocol['onRetraction'];
 
 export interface RecomputeRequest {
-  reviewId: string;
-  /** The protocol's onRetraction (its default, "exclude-patients", when not given). */
-  onRetraction?: RetractionPolicy;
-  /** The tables to build (the IESM Tables I-III by default). */
-  tables?: TablesDefinitionInput;
+  /** The review's protocol: its variables, tables, survival section and onRetraction. */
+  protocol: Protocol;
 }
 
 export interface RecomputeDeps {
@@ -59,8 +59,10 @@ export async function recomputeStatistics(
   request: RecomputeRequest,
   deps: RecomputeDeps,
 ): Promise<RecomputeOutcome> {
-  const { reviewId } = request;
-  const excludeRetracted = (request.onRetraction ?? 'exclude-patients') === 'exclude-patients';
+  const { protocol } = request;
+  const reviewId = protocol.id;
+  const plan = analysisPlanOf(protocol);
+  const excludeRetracted = protocol.onRetraction === 'exclude-patients';
   const attempts = deps.maxAttempts ?? 10;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const latest = await deps.evidence.latestSnapshotVersion(reviewId);
@@ -82,14 +84,32 @@ export async function recomputeStatistics(
       return { changed: false, version: 0, snapshot: null };
     }
     const pooledIds = new Set(pooled.map((study) => study.citationId));
+    const copies = new Map<string, string[]>();
+    for (const { row } of stored)
+      copies.set(row.patientId, [...(copies.get(row.patientId) ?? []), row.studyId]);
+    const doubled = [...copies].filter(([, studies]) => studies.length > 1);
+    if (doubled.length > 0) {
+      const [patientId, studies] = doubled[0]!;
+      throw new InputError(
+        `review "${reviewId}": ${doubled.length} patient${doubled.length === 1 ? ' is' : 's are'} stored under two studies (e.g. ${patientId} under ${studies.join(' and ')}): an import that moved ${doubled.length === 1 ? 'it' : 'them'} to another study was interrupted; run that import again (living-review extract import) to finish it`,
+      );
+    }
+    const rows = completeRows(
+      stored.map(({ row }) => row).filter((row) => pooledIds.has(row.studyId)),
+      plan.variables,
+    );
+    if ('missing' in rows) {
+      throw new InputError(
+        `review "${reviewId}": ${rows.missing.length} stored patient row${rows.missing.length === 1 ? '' : 's'} lack a variable the protocol requires (${rows.missing.slice(0, 5).join('; ')}${rows.missing.length > 5 ? '; ...' : ''}); re-import those studies' rows with living-review extract import`,
+      );
+    }
     const next = computeStatisticsSnapshot({
-      reviewId,
+      plan,
       version: latest + 1,
-      rows: stored.map(({ row }) => row).filter((row) => pooledIds.has(row.studyId)),
+      rows: rows.rows,
       includedStudies: [...pooledIds],
       withdrawnStudies: withdrawn,
       generatedAt: deps.clock().toISOString(),
-      ...(request.tables ? { tables: request.tables } : {}),
     });
     if (previous && snapshotsEqual(previous.snapshot, next)) {
       return { changed: false, version: latest, snapshot: previous.snapshot };

@@ -24,16 +24,20 @@ import {
   type Digest,
   type DigestCandidateInput,
   type DigestScreeningCounts,
+  type DigestStatistics,
   isDigestEmpty,
 } from '../domain/digest/digest.ts';
 import { digestSubject, renderDigestHtml, renderDigestText } from '../domain/digest/render-digest.ts';
-import type { Protocol } from '../domain/protocol/protocol.ts';
+import { endpointUnit } from '../domain/protocol/analysis.ts';
+import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+import { describeChanges } from '../domain/stats/describe-changes.ts';
 import type { ScreeningEvent } from '../domain/screening/events.ts';
 import { screeningReport } from '../domain/screening/report.ts';
 import { replay } from '../domain/screening/workflow.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
 import type { DigestStore } from '../ports/digest-store.ts';
+import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
 
@@ -42,6 +46,8 @@ export const DEFAULT_CLAIM_LEASE_MS = 20 * 60 * 1000;
 
 export interface SendDigestDeps {
   citations: Pick<CitationStore, 'getCitation' | 'listQueue' | 'listRunLogs'>;
+  /** The review's evidence: its latest statistics version, shown with the protocol's endpoints. */
+  evidence?: Pick<EvidenceStore, 'latestSnapshotVersion' | 'getSnapshot' | 'listIncludedStudies'>;
   /** The screening workflow's store: its counts per stage, and candidates whatever their status now. */
   screening?: Pick<ScreeningStore, 'listCitations' | 'listReviewEvents'>;
   digests: DigestStore;
@@ -150,6 +156,60 @@ async function mapLimited<T, R>(
   return results;
 }
 
+/** The latest statistics version as the digest shows it (null without an evidence store or a version). */
+export async function digestStatistics(
+  protocol: Protocol,
+  period: { from: string | null; through: string },
+  evidence: SendDigestDeps['evidence'],
+): Promise<DigestStatistics | null> {
+  if (!evidence) return null;
+  const version = await evidence.latestSnapshotVersion(protocol.id);
+  if (version === 0) return null;
+  const stored = await evidence.getSnapshot(protocol.id, version);
+  if (!stored) throw new StoreError(`review "${protocol.id}": statistics version ${version} is missing`);
+  const { snapshot, diff } = stored;
+  const plan = analysisPlanOf(protocol);
+  const changedInPeriod = inPeriod(snapshot.generatedAt, period.from, period.through);
+  let changes: string[] = [];
+  if (changedInPeriod && diff) {
+    const studies = await evidence.listIncludedStudies(protocol.id);
+    changes = describeChanges(
+      diff,
+      new Map(studies.map((s) => [s.citationId, s.title])),
+      new Map(protocol.exclusionReasons.map((r) => [r.id, r.label])),
+      plan,
+    );
+  } else if (changedInPeriod) {
+    changes = ['The first statistics version.'];
+  }
+  return {
+    version,
+    generatedAt: snapshot.generatedAt,
+    patients: snapshot.patients.count,
+    studies: snapshot.studies.count,
+    endpoints: plan.survival.endpoints.flatMap((endpoint) => {
+      const curve = snapshot.survival.curves[endpoint.id];
+      const [summary] = curve?.groups ?? [];
+      if (!curve || !summary) return [];
+      return [
+        {
+          id: endpoint.id,
+          label: endpoint.label,
+          unit: endpointUnit(endpoint, plan.variables),
+          n: summary.n,
+          events: summary.events,
+          notReported: curve.notReported,
+          median: summary.median,
+          lower: summary.lower,
+          upper: summary.upper,
+        },
+      ];
+    }),
+    changes,
+    changedInPeriod,
+  };
+}
+
 /** Everything the digest of (from, through] says, read from the stores. */
 export async function gatherDigest(
   protocol: Protocol,
@@ -168,11 +228,12 @@ export async function gatherDigest(
       : null;
   });
   const candidates = loaded.filter((c): c is DigestCandidateInput => c !== null);
-  const [runs, screening, notices, crossings] = await Promise.all([
+  const [runs, screening, notices, crossings, statistics] = await Promise.all([
     deps.citations.listRunLogs(reviewId),
     screeningCounts(reviewId, deps),
     deps.digests.listNotices(reviewId),
     deps.digests.listCrossings(reviewId),
+    digestStatistics(protocol, period, deps.evidence),
   ]);
   const digest = buildDigest({
     reviewId,
@@ -193,6 +254,7 @@ export async function gatherDigest(
         detail: c.detail,
       })),
     onRetraction: protocol.onRetraction,
+    statistics,
   });
   return { digest, candidates };
 }

@@ -90,7 +90,7 @@ export async function watchRetractions(
   }
   if (outcome.retracted.length > 0 && protocol.onRetraction === 'exclude-patients') {
     outcome.recompute = await recomputeStatistics(
-      { reviewId, onRetraction: protocol.onRetraction },
+      { protocol },
       { evidence: deps.evidence, clock: deps.clock },
     );
   }

@@ -9,11 +9,17 @@ import { ProtocolError } from '../errors.ts';
 
 const extensions = new Set(['.yaml', '.yml', '.json']);
 
+/** One line per problem, each naming the field by its path; an unknown field is named itself. */
 function describeIssues(issues: z.core.$ZodIssue[]): string {
   return issues
-    .map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `  ${path}: ${issue.message}`;
+    .flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map(
+          (key) => `  ${[...path, key].join('.')}: unknown field (not part of the protocol format: a typo?)`,
+        );
+      }
+      return [`  ${path.length > 0 ? path.join('.') : '(top level)'}: ${issue.message}`];
     })
     .join('\n');
 }

@@ -94,3 +94,26 @@ export interface CitationStore {
   /** Newest first; a running run whose owner is gone is returned abandoned (judgeRun). */
   listRunLogs(reviewId: string, options?: { limit?: number }): Promise<RunLog[]>;
 }
+
+/** Finding a stored citation by a name people use for it (shared/app/resolve-citation.ts). */
+export interface CitationLookup {
+  getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null>;
+  /** The citation that owns `key` (e.g. "pmid:123") in the review, or null when no citation claims it. */
+  citationIdForKey(reviewId: string, key: CitationKey): Promise<string | null>;
+  /** `citationId` when it is a stored citation, the citation it redirects to when it is a duplicate's id. */
+  canonicalCitationId(reviewId: string, citationId: string): Promise<string | null>;
+}
+
+/** An id that turned out to be another citation's duplicate: it leads to that citation for good. */
+export interface CitationRedirect {
+  citationId: string;
+  redirectTo: string;
+  /** The key the duplicate shared with the citation it leads to. */
+  matchedKey: CitationKey;
+}
+
+/** Every citation of a review, for exports. */
+export interface CitationListing {
+  /** The review's citations (keys: own and merged duplicates', sources: every record that was this work). */
+  listCitations(reviewId: string): Promise<{ citations: StoredCitation[]; redirects: CitationRedirect[] }>;
+}

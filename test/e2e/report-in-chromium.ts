@@ -58,3 +58,37 @@ export async function expectNothingRan(page: Page): Promise<void> {
   expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
   expect(await page.evaluate(() => document.querySelectorAll('script, img').length)).toBe(0);
 }
+
+/**
+ * Each Kaplan-Meier plot is readable: its probability axis names the endpoint (never a generic "Survival
+ * probability"), and its legend sits outside the plot area, covering no curve, band or censor mark.
+ */
+export async function expectPlotsReadable(
+  page: Page,
+  ids: readonly string[],
+  probabilityLabels: Readonly<Record<string, string>>,
+): Promise<void> {
+  for (const id of ids) {
+    const figure = page.locator(`[id="km-${id}"]`);
+    expect(await figure.locator('svg').count(), id).toBe(1);
+    const yLabel = (await figure.locator('.km-y-label').textContent()) ?? '';
+    expect(yLabel, id).not.toBe('Survival probability');
+    if (probabilityLabels[id]) expect(yLabel, id).toBe(probabilityLabels[id]);
+    const legend = (await figure.locator('.km-legend').boundingBox())!;
+    const drawn = [
+      ...(await figure.locator('.km-curve').all()),
+      ...(await figure.locator('.km-band').all()),
+      ...(await figure.locator('.km-censor').all()),
+    ];
+    expect(drawn.length, id).toBeGreaterThan(0);
+    for (const element of drawn) {
+      const box = (await element.boundingBox())!;
+      const overlaps =
+        box.x < legend.x + legend.width &&
+        legend.x < box.x + box.width &&
+        box.y < legend.y + legend.height &&
+        legend.y < box.y + box.height;
+      expect(overlaps, `${id}: the legend covers a curve`).toBe(false);
+    }
+  }
+}

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACTS } from './chromium.ts';
-import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
+import {
+  expectNothingRan,
+  expectPlotsReadable,
+  hostileTitle,
+  reportInChromium,
+} from './report-in-chromium.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import { numberAtRisk, timeAxis } from '../../shared/domain/report/km-plot.ts';
@@ -107,11 +112,27 @@ describe('living report in Chromium', () => {
     expect(box?.width).toBeGreaterThan(600);
     expect(await page.locator('#km-os .km-band').count()).toBeGreaterThan(0);
     expect(await page.locator('#km-os .km-censor').count()).toBe(1);
-    const curve = report!.km.os.curve!;
+    const curve = report!.survival.curves.find((set) => set.id === 'os')!.plot![0]!.data;
+    const [os0] = snapshot.survival.curves.os!.groups;
     const atRisk = (await page.locator('#km-os .km-at-risk').allTextContents()).map(Number);
     expect(atRisk).toEqual(timeAxis(curve.time.at(-1)!).ticks.map((t) => numberAtRisk(curve, t)));
-    expect(atRisk[0]).toBe(snapshot.km.os.n);
-    expect(await page.locator('[data-km="os-median"]').textContent()).toBe(String(snapshot.km.os.median));
+    expect(atRisk[0]).toBe(os0!.n);
+    expect(await page.locator('[data-km="os-median"]').textContent()).toBe(String(os0!.median));
+    await expectPlotsReadable(page, ['os', 'lc', 'os_by_resection', 'os_by_sex'], {
+      os: 'Overall survival',
+      lc: 'Local control',
+      os_by_resection: 'Overall survival',
+    });
+    // PRISMA: no box squeezed into the narrow phase-label column.
+    const phaseWidth = (await page.locator('.prisma .phase').first().boundingBox())!.width;
+    for (const box of await page.locator('.prisma .box').all()) {
+      expect((await box.boundingBox())!.width).toBeGreaterThan(phaseWidth * 2);
+    }
+    // No retraction policy contradiction: this protocol leaves retracted studies' patients out.
+    expect(await page.locator('#prisma').textContent()).toContain(
+      "The protocol leaves a retracted study's patients out",
+    );
+    expect(await page.locator('#prisma').textContent()).not.toContain('flagged only');
     // PRISMA
     expect(await page.locator('[data-count="identified"]').textContent()).toBe('3');
     expect(await page.locator('[data-count="outside-flow"]').textContent()).toBe('8');

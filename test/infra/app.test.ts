@@ -20,6 +20,7 @@ import {
 } from '../../infra/constructs/service-function.ts';
 import { SEARCH_REQUEST_MAX_RECEIVES, SEARCH_REQUEST_VISIBILITY } from '../../infra/stacks/stateful-stack.ts';
 import {
+  pascalCase,
   SCHEDULE_RETRY_ATTEMPTS,
   SEARCH_BATCH_SIZE,
   SEARCH_CONCURRENCY,
@@ -594,12 +595,12 @@ describe('Least privilege: IAM per function', () => {
       {
         Sid: 'TableReadWrite',
         Effect: 'Allow',
-        Action: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+        Action: [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS].sort(),
         Resource: tableResources(),
       },
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         Resource: expect.objectContaining({
           'Fn::Join': ['', expect.arrayContaining([':secret:living-review/ncbi-api-key-??????'])],
         }),
@@ -607,11 +608,11 @@ describe('Least privilege: IAM per function', () => {
       {
         Effect: 'Allow',
         Action: [
-          'sqs:ReceiveMessage',
           'sqs:ChangeMessageVisibility',
-          'sqs:GetQueueUrl',
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
         ],
         Resource: importOf(s.stateful.searchRequests, 'Arn'),
       },
@@ -646,7 +647,7 @@ describe('Least privilege: IAM per function', () => {
         }),
         expect.objectContaining({ Action: 'dynamodb:ListStreams', Resource: '*' }),
         expect.objectContaining({
-          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
           Resource: importOf(s.stateful.streamDeadLetters, 'Arn'),
         }),
       ]),
@@ -660,8 +661,8 @@ describe('Least privilege: IAM per function', () => {
     expect(statements.map((st) => st.Sid ?? actionsOf(st)[0])).toEqual([
       'logs:CreateLogStream',
       'TableReadWrite',
-      'secretsmanager:GetSecretValue',
-      'sqs:SendMessage',
+      'secretsmanager:DescribeSecret',
+      'sqs:GetQueueAttributes',
     ]);
     expect(statements[3]?.Resource).toEqual(importOf(s.stateful.runDeadLetters, 'Arn'));
   });
@@ -690,8 +691,8 @@ describe('Least privilege: IAM per function', () => {
         'ReportWrite',
         'events:PutEvents',
         'SesSend',
-        'sqs:SendMessage',
-        'sqs:SendMessage',
+        // both dead-letter queues in one statement (@aws-cdk/aws-iam:minimizePolicies merges them)
+        'sqs:GetQueueAttributes',
         'dynamodb:ListStreams',
         'dynamodb:DescribeStream',
       ].sort(),
@@ -712,7 +713,7 @@ describe('Least privilege: IAM per function', () => {
       'logs:CreateLogStream',
       'TableReadWrite',
       'SesSend',
-      'sqs:SendMessage',
+      'sqs:GetQueueAttributes',
     ]);
     const env = s.stack.toJSON().Resources[functionId(s.stateless.digest!)].Properties.Environment.Variables;
     expect(env).toMatchObject({
@@ -752,5 +753,17 @@ describe('Least privilege: IAM per function', () => {
         importOf(s.stateful.searchRequests, 'Arn'),
       ]),
     );
+  });
+});
+
+describe('Outputs', () => {
+  it('names every function, for the operate steps (aws lambda invoke --function-name ...)', () => {
+    const outputs = s.stack.toJSON().Outputs as Record<string, { Value: unknown }>;
+    for (const service of services()) {
+      expect(outputs[`${pascalCase(service.name)}FunctionName`]?.Value, service.name).toEqual({
+        Ref: functionId(service),
+      });
+    }
+    expect(pascalCase('search-pubmed')).toBe('SearchPubmed');
   });
 });

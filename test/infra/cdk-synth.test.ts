@@ -23,7 +23,16 @@ describe('CLI: cdk synth', () => {
       npm_config_cache: join(home, '.npm'),
       npm_config_update_notifier: 'false',
     };
-    const cdk = [join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), 'synth', '--quiet', '--output', output];
+    // The one parameter a synth cannot do without: an SES sender, or saying there is none on purpose.
+    const cdk = [
+      join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+      'synth',
+      '--quiet',
+      '--output',
+      output,
+      '-c',
+      'withoutMail=true',
+    ];
 
     // Act
     const result = withoutNetwork
@@ -32,6 +41,8 @@ describe('CLI: cdk synth', () => {
 
     // Assess
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    // Every feature flag is set in cdk.json: no "feature flags are not configured" notice.
+    expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/feature flags?/i);
     expect(readdirSync(output)).toEqual(
       expect.arrayContaining([
         'LivingReviewData.template.json',
@@ -43,11 +54,30 @@ describe('CLI: cdk synth', () => {
     const schedules = Object.values(
       stack.Resources as Record<string, { Type: string; Properties: never }>,
     ).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
-    // Without parameters: the search and the retraction watch of the one shipped protocol (no SES sender, so no
-    // digest or report function).
+    // Without a sender: the search and the retraction watch of the one shipped protocol (no digest or report
+    // function).
     const reviews = schedules.map(
       (schedule) => JSON.parse((schedule.Properties as { Target: { Input: string } }).Target.Input).reviewId,
     );
     expect(reviews).toEqual(['iesm', 'iesm']);
+  }, 300_000);
+
+  it('refuses to synthesize without an SES sender unless told to go without mail', () => {
+    const home = mkdtempSync(join(tmpdir(), 'lr-cdk-home-'));
+    const result = spawnSync(
+      join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--output', mkdtempSync(join(tmpdir(), 'lr-cdk-synth-'))],
+      {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: home, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      'sesSender: not set. The report and digest functions (the living report, the weekly digests, trigger notices) send mail through SES and need a sender',
+    );
+    expect(result.stderr).toContain('-c withoutMail=true to deploy without them');
   }, 300_000);
 });

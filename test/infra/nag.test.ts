@@ -62,52 +62,57 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('finds exactly the acknowledged findings when acknowledgements are switched off', () => {
-    // Prepare: the acknowledgements as the app declares them, then an app built without any.
-    const expected = acknowledgements(synthesize(context(), { bundle: false }).app);
-    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations) {});
+  for (const [label, extra] of [
+    ['', {}],
+    [', with the public report site', { publicReport: 'true' }],
+  ] as const) {
+    it(`finds exactly the acknowledged findings when acknowledgements are switched off${label}`, () => {
+      // Prepare: the acknowledgements as the app declares them, then an app built without any.
+      const expected = acknowledgements(synthesize({ ...context(), ...extra }, { bundle: false }).app);
+      vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations) {});
 
-    // Act
-    const outdir = mkdtempSync(join(tmpdir(), 'lr-cdk-out-'));
-    let failure: unknown = null;
-    try {
-      synthesize(context(), { bundle: false, outdir });
-    } catch (error) {
-      failure = error;
-    }
+      // Act
+      const outdir = mkdtempSync(join(tmpdir(), 'lr-cdk-out-'));
+      let failure: unknown = null;
+      try {
+        synthesize({ ...context(), ...extra }, { bundle: false, outdir });
+      } catch (error) {
+        failure = error;
+      }
 
-    // Assess
-    expect(String(failure)).toMatch(/AwsSolutions/);
-    // CDK writes the report file, or (depending on how the failure surfaces) lists the findings in the error.
-    const reportPath = join(outdir, 'validation-report.json');
-    const found = existsSync(reportPath)
-      ? (
-          (JSON.parse(readFileSync(reportPath, 'utf8')) as Report).pluginReports.find(
-            (p) => p.pluginName === 'AwsSolutions',
-          )?.violations ?? []
-        ).flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath} ${v.ruleName}`))
-      : [...String(failure).matchAll(/^\s+(\S+) \S+\n\s+Acknowledge with 'AwsSolutions::([^']+)'/gm)].map(
-          (m) => `${m[1]} ${m[2]}`,
-        );
-    expect(found.length).toBeGreaterThan(0);
-    // Every finding answers to an acknowledgement at or above its construct, with the same rule id; every
-    // acknowledgement (construct, rule) answers at least one finding.
-    const acknowledged = [...expected].flatMap(([path, byRule]) =>
-      [...byRule.keys()].map((rule) => `${path} ${rule.replace(/^Annotation::/, '')}`),
-    );
-    const used = new Set<string>();
-    for (const violation of found) {
-      const [constructPath, rule] = [
-        violation.slice(0, violation.indexOf(' ')),
-        violation.slice(violation.indexOf(' ') + 1),
-      ];
-      const owner = acknowledged.find((ack) => {
-        const [path, ackRule] = [ack.slice(0, ack.indexOf(' ')), ack.slice(ack.indexOf(' ') + 1)];
-        return constructPath.startsWith(`${path}/`) && ackRule === rule;
-      });
-      expect(owner, `unacknowledged: ${violation}`).toBeDefined();
-      used.add(owner!);
-    }
-    expect([...used].sort()).toEqual([...acknowledged].sort());
-  });
+      // Assess
+      expect(String(failure)).toMatch(/AwsSolutions/);
+      // CDK writes the report file, or (depending on how the failure surfaces) lists the findings in the error.
+      const reportPath = join(outdir, 'validation-report.json');
+      const found = existsSync(reportPath)
+        ? (
+            (JSON.parse(readFileSync(reportPath, 'utf8')) as Report).pluginReports.find(
+              (p) => p.pluginName === 'AwsSolutions',
+            )?.violations ?? []
+          ).flatMap((v) => v.violatingConstructs.map((c) => `${c.constructPath} ${v.ruleName}`))
+        : [...String(failure).matchAll(/^\s+(\S+) \S+\n\s+Acknowledge with 'AwsSolutions::([^']+)'/gm)].map(
+            (m) => `${m[1]} ${m[2]}`,
+          );
+      expect(found.length).toBeGreaterThan(0);
+      // Every finding answers to an acknowledgement at or above its construct, with the same rule id; every
+      // acknowledgement (construct, rule) answers at least one finding.
+      const acknowledged = [...expected].flatMap(([path, byRule]) =>
+        [...byRule.keys()].map((rule) => `${path} ${rule.replace(/^Annotation::/, '')}`),
+      );
+      const used = new Set<string>();
+      for (const violation of found) {
+        const [constructPath, rule] = [
+          violation.slice(0, violation.indexOf(' ')),
+          violation.slice(violation.indexOf(' ') + 1),
+        ];
+        const owner = acknowledged.find((ack) => {
+          const [path, ackRule] = [ack.slice(0, ack.indexOf(' ')), ack.slice(ack.indexOf(' ') + 1)];
+          return constructPath.startsWith(`${path}/`) && ackRule === rule;
+        });
+        expect(owner, `unacknowledged: ${violation}`).toBeDefined();
+        used.add(owner!);
+      }
+      expect([...used].sort()).toEqual([...acknowledged].sort());
+    });
+  }
 });

@@ -28,14 +28,14 @@ describe('Function: cronHoursLater', () => {
   });
 });
 
-describe('App: without an SES sender', () => {
+describe('App: without an SES sender (-c withoutMail=true)', () => {
   it('leaves out the two mailing functions with a warning, and schedules the others', () => {
-    const s = synthesize({ protocolsDir: twoProtocolDirectory() }, { bundle: false });
+    const s = synthesize({ protocolsDir: twoProtocolDirectory(), withoutMail: 'true' }, { bundle: false });
     expect(s.stateless.report).toBeUndefined();
     expect(s.stateless.digest).toBeUndefined();
     Annotations.fromStack(s.stateless).hasWarning(
       '*',
-      Match.stringLikeRegexp('No sesSender: publish-report and send-digest are not deployed'),
+      Match.stringLikeRegexp('withoutMail: publish-report and send-digest are not deployed'),
     );
     expect(Object.keys(s.stack.findResources('AWS::Lambda::Function'))).toHaveLength(4);
     expect(Object.keys(s.stack.findResources('AWS::Scheduler::Schedule'))).toHaveLength(4);

@@ -69,14 +69,20 @@ export function acknowledgements(app: LivingReviewApp['app']): Map<string, Map<s
 
 export type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string };
 
-/** The statements of the inline policies attached to `roleLogicalId`. */
+/**
+ * The statements of the inline policies attached to `roleLogicalId`, each statement's actions sorted (their
+ * order means nothing to IAM, and the feature flag @aws-cdk/aws-iam:minimizePolicies sorts them).
+ */
 export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
     .filter((policy) =>
       (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleLogicalId),
     )
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+    .map((statement) =>
+      Array.isArray(statement.Action) ? { ...statement, Action: [...statement.Action].sort() } : statement,
+    );
 }
 
 export const actionsOf = (statement: Statement) =>

@@ -70,6 +70,9 @@ import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import { isProcessRunning } from '../process/process-identity.ts';
 import type {
+  CitationListing,
+  CitationLookup,
+  CitationRedirect,
   CitationStore,
   QueueEntry,
   RecordOutcome,
@@ -78,6 +81,7 @@ import type {
   Watermark,
 } from '../../ports/citation-store.ts';
 import {
+  CITATION_PREFIX,
   citationItem,
   citationItemKey,
   type ItemKey,
@@ -267,7 +271,7 @@ type ClaimResult = { kind: 'claimed' } | { kind: 'owned'; owner: string };
 
 const TAKEN_OVER = Symbol('taken over');
 
-export class DynamoCitationStore implements CitationStore {
+export class DynamoCitationStore implements CitationStore, CitationLookup, CitationListing {
   private readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly claimLeaseMs: number;
@@ -590,6 +594,44 @@ export class DynamoCitationStore implements CitationStore {
   async getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null> {
     const slot = await this.readSlot(reviewId, citationId);
     return slot?.type === 'citation' ? toStoredCitation(slot) : null;
+  }
+
+  async listCitations(
+    reviewId: string,
+  ): Promise<{ citations: StoredCitation[]; redirects: CitationRedirect[] }> {
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': CITATION_PREFIX },
+        ConsistentRead: true,
+      },
+      undefined,
+      `the citations of review "${reviewId}"`,
+    );
+    const citations: StoredCitation[] = [];
+    const redirects: CitationRedirect[] = [];
+    for (const item of items) {
+      const slot = this.parse(citationSlotSchema, item, `a citation of review "${reviewId}"`);
+      if (slot.type === 'citation') citations.push(toStoredCitation(slot));
+      else
+        redirects.push({
+          citationId: slot.citationId,
+          redirectTo: slot.redirectTo,
+          matchedKey: slot.matchedKey,
+        });
+    }
+    return { citations, redirects };
+  }
+
+  async citationIdForKey(reviewId: string, key: CitationKey): Promise<string | null> {
+    return (await this.readClaim(reviewId, key))?.owner ?? null;
+  }
+
+  async canonicalCitationId(reviewId: string, citationId: string): Promise<string | null> {
+    const slot = await this.readSlot(reviewId, citationId);
+    if (!slot) return null;
+    return slot.type === 'citation' ? citationId : slot.redirectTo;
   }
 
   async listQueue(reviewId: string, options: { limit?: number } = {}): Promise<QueueEntry[]> {

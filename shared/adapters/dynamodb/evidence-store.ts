@@ -35,15 +35,9 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { patientRowSchema } from '../../domain/extraction/patient-row.ts';
+import type { PatientRow } from '../../domain/extraction/patient-row.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../../domain/stats/snapshot.ts';
 import { InputError, StoreError } from '../../errors.ts';
 import type {
@@ -55,7 +49,7 @@ import type {
 } from '../../ports/evidence-store.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
-import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
+import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -65,8 +59,6 @@ export const SNAPSHOT_LATEST_SK = 'SNAPSHOT_LATEST';
 
 /** Largest gzip part stored in one item (DynamoDB's item limit is 400 KB, names and keys included). */
 export const SNAPSHOT_PART_BYTES = 350_000;
-const BATCH_WRITE_LIMIT = 25;
-const PARALLEL_BATCHES = 8;
 
 export function studyItemKey(reviewId: string, citationId: string): ItemKey {
   return { pk: reviewPk(reviewId), sk: `${STUDY_PREFIX}${citationId}` };
@@ -128,11 +120,28 @@ const studyItemSchema = z.object({
     .transform((value) => value ?? null),
 });
 
+/**
+ * A stored patient row: its ids and one value per variable as the import validated it against the protocol of
+ * the day (numbers, level or text strings, yes/no booleans, lists of levels, null). Whether it still fits the
+ * protocol is the recompute's question (completeRows), not the store's.
+ */
+export const storedPatientRowSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]))
+  .refine(
+    (row) =>
+      typeof row.patientId === 'string' &&
+      row.patientId !== '' &&
+      typeof row.studyId === 'string' &&
+      row.studyId !== '',
+    'expected a patientId and a studyId',
+  )
+  .transform((row) => row as unknown as PatientRow);
+
 const patientItemSchema = z.object({
   type: z.literal('patient-row'),
   studyId: z.string(),
   patientId: z.string(),
-  row: patientRowSchema,
+  row: storedPatientRowSchema,
   origin: z.string(),
   importedAt: z.string(),
 });
@@ -154,19 +163,85 @@ const partItemSchema = z.object({ type: z.literal('snapshot-part'), body: binary
 
 const pointerItemSchema = z.object({ version: z.number().int().min(0) });
 
-/** The stored JSON: the snapshot's envelope is checked, the tables as the domain wrote them. */
+const snapshotEnvelope = {
+  reviewId: z.string(),
+  version: z.number().int().min(1),
+  generatedAt: z.string(),
+  patients: z.looseObject({ count: z.number(), synthetic: z.number(), ids: z.array(z.string()) }),
+  studies: z.looseObject({ ids: z.array(z.string()), count: z.number() }),
+  tables: z.looseObject({ tables: z.array(z.unknown()) }),
+};
+
+/** A Kaplan-Meier summary as schema version 1 stored it. */
+const v1KmSchema = z.object({
+  n: z.number(),
+  events: z.number(),
+  unknown: z.number(),
+  median: z.number().nullable(),
+  lcl: z.number().nullable(),
+  ucl: z.number().nullable(),
+  confType: z.enum(['log', 'log-log']),
+});
+
+/**
+ * The stored JSON: the snapshot's envelope is checked, the rest is what the domain wrote. Snapshots of schema
+ * version 1 (written before the statistics followed the protocol: two fixed curves "os" and "lc" and the
+ * reverse-KM follow-up of "os") are read in today's layout, so the first recompute after an upgrade compares
+ * like with like and a diff across the change never fails.
+ */
 const snapshotBodySchema = z.object({
-  snapshot: z.looseObject({
-    schemaVersion: z.literal(1),
-    reviewId: z.string(),
-    version: z.number().int().min(1),
-    generatedAt: z.string(),
-    patients: z.looseObject({ count: z.number(), synthetic: z.number(), ids: z.array(z.string()) }),
-    studies: z.looseObject({ ids: z.array(z.string()), count: z.number() }),
-    tables: z.looseObject({ tables: z.array(z.unknown()) }),
-    km: z.looseObject({ os: z.unknown(), lc: z.unknown(), followUp: z.unknown() }),
-  }),
-  diff: z.looseObject({ fromVersion: z.number(), toVersion: z.number(), changed: z.boolean() }).nullable(),
+  snapshot: z.union([
+    z.looseObject({
+      ...snapshotEnvelope,
+      schemaVersion: z.literal(2),
+      variables: z.record(z.string(), z.unknown()),
+      survival: z.looseObject({
+        curves: z.record(z.string(), z.unknown()),
+        logrank: z.record(z.string(), z.unknown()),
+      }),
+    }),
+    z
+      .looseObject({
+        ...snapshotEnvelope,
+        schemaVersion: z.literal(1),
+        km: z.object({ os: v1KmSchema, lc: v1KmSchema, followUp: v1KmSchema }),
+      })
+      .transform(({ km, schemaVersion: _v1, ...rest }) => {
+        const group = (summary: z.infer<typeof v1KmSchema>) => ({
+          group: null,
+          n: summary.n,
+          events: summary.events,
+          median: summary.median,
+          lower: summary.lcl,
+          upper: summary.ucl,
+        });
+        const curve = (endpoint: 'os' | 'lc') => ({
+          endpoint,
+          by: null,
+          used: km[endpoint].n,
+          notReported: km[endpoint].unknown,
+          groups: [group(km[endpoint])],
+        });
+        return {
+          ...rest,
+          schemaVersion: 2 as const,
+          variables: {},
+          survival: {
+            confType: km.os.confType,
+            curves: { os: curve('os'), lc: curve('lc') },
+            logrank: {},
+            followUp: { os: group(km.followUp) },
+          },
+        };
+      }),
+  ]),
+  diff: z
+    .looseObject({ fromVersion: z.number(), toVersion: z.number(), changed: z.boolean() })
+    // A version-1 diff listed KM changes in the old shape: the change list is dropped, the rest kept.
+    .transform((diff) =>
+      Array.isArray(diff.logrank) ? diff : { ...diff, km: [], logrank: [], variables: [] },
+    )
+    .nullable(),
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -177,8 +252,6 @@ function isConditionFailure(error: unknown): boolean {
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
   );
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Splits `data` into pieces of at most `size` bytes (at least one piece). */
 function chunks(data: Uint8Array, size: number): Uint8Array[] {
@@ -538,37 +611,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
     );
   }
 
-  /** BatchWriteItem in requests of 25, a few at a time, retrying unprocessed items with backoff. */
-  private async batchWrite(requests: readonly Record<string, unknown>[], what: string): Promise<void> {
-    const batches: Record<string, unknown>[][] = [];
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-      batches.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
-    }
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        let pending = batches[next++]!;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > 0) {
-            if (attempt > 8) {
-              throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
-                retryable: true,
-              });
-            }
-            await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
-          }
-          try {
-            const result = await this.client.send(
-              new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-            );
-            pending = (result.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-          } catch (error) {
-            throw toStoreError(error, 'BatchWriteItem', what);
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+  private batchWrite(requests: readonly Record<string, unknown>[], what: string): Promise<void> {
+    return batchWriteAll(this.client, this.tableName, requests, what);
   }
 }
 

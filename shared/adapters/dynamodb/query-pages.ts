@@ -1,8 +1,10 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem. SDK errors become
-// StoreErrors naming what was read.
+// a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem; and the one batched
+// write (BatchWriteItem, 25 requests each, unprocessed items retried). SDK errors become StoreErrors naming
+// what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 
@@ -63,4 +65,48 @@ export async function getItemConsistent(
   } catch (error) {
     throw toStoreError(error, 'GetItem', what);
   }
+}
+
+const BATCH_WRITE_LIMIT = 25;
+const PARALLEL_BATCHES = 8;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Write requests ({PutRequest} / {DeleteRequest}) in BatchWriteItems of 25, a few at a time, retrying unprocessed
+ * items with backoff. Each request is idempotent, so a retry or a re-run after a failure converges.
+ */
+export async function batchWriteAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly Record<string, unknown>[],
+  what: string,
+): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+    batches.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      let pending = batches[next++]!;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) {
+          if (attempt > 8) {
+            throw new StoreError(`BatchWriteItem of ${what}: ${pending.length} items stayed unprocessed`, {
+              retryable: true,
+            });
+          }
+          await sleep(Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2));
+        }
+        try {
+          const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+          pending = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toStoreError(error, 'BatchWriteItem', what);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
 }

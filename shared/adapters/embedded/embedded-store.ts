@@ -42,9 +42,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
 import { DynamoCitationStore } from '../dynamodb/citation-store.ts';
@@ -55,6 +53,7 @@ import {
   ensureTable,
 } from '../dynamodb/dynamo-client.ts';
 import { tableNameFromEnv } from '../dynamodb/table-design.ts';
+import { nodeEntry } from '../node-entry.ts';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, ensurePrivateDataDir, readOrCreateStoreSecret } from './data-dir.ts';
 import {
@@ -104,7 +103,7 @@ interface ServerFound {
   idleMs: number | null;
 }
 
-const SERVER_ENTRY = fileURLToPath(new URL('./store-server.ts', import.meta.url));
+const SERVER = nodeEntry(import.meta.url, 'store-server');
 
 export function serverLogPath(dataDir: string): string {
   return join(dataDir, 'store-server.log');
@@ -333,14 +332,12 @@ async function startServer(
 }
 
 function spawnServer(dataDir: string, token: string, idleMs: number | undefined): ChildProcess {
-  // tsx's loader, resolved from here so the server starts whatever the working directory is.
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const log = openSync(serverLogPath(dataDir), 'a', 0o600);
   try {
-    return spawn(process.execPath, ['--import', tsxLoader, SERVER_ENTRY, dataDir, token], {
+    return spawn(process.execPath, [...SERVER.execArgv, SERVER.file, dataDir, token], {
       // Not the data directory: a process whose working directory is deleted under it can hang in tsx's
       // loader before any of its code runs (seen when a test removed its directory during a start).
-      cwd: dirname(SERVER_ENTRY),
+      cwd: dirname(SERVER.file),
       detached: true,
       stdio: ['ignore', 'ignore', log],
       env:

@@ -6,8 +6,10 @@
 // bounded number of batches in flight. Measured on 2 cores, workers were slower than parsing in this thread
 // (copying the citations back costs more than parsing them), so they are off by default.
 import { createReadStream } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../errors.ts';
+import { nodeEntry } from '../node-entry.ts';
 import { type ParsedPubmedRecord, parsePubmedRecord } from './parse-pubmed-record.ts';
 import type { ParsePubmedFileOptions, PubmedFileItem } from './parse-pubmed-xml.ts';
 import { PubmedRecordSplitter, type RawPubmedRecord } from './xml-record-splitter.ts';
@@ -59,13 +61,16 @@ class ParserPool {
   private failure: Error | null = null;
 
   constructor(size: number) {
-    const entry = new URL('./parse-pubmed-worker.ts', import.meta.url).href;
-    // The bootstrap is plain JavaScript so a worker can start without a TypeScript loader; it installs tsx
-    // when this module itself runs from TypeScript sources (the CLI, tests, benchmarks).
+    const entry = nodeEntry(import.meta.url, 'parse-pubmed-worker');
+    // From the TypeScript sources (tests, benchmarks) a worker starts from a plain-JavaScript bootstrap that
+    // installs tsx before importing the worker's source; the bundled CLI starts its bundled worker directly.
     const bootstrap = new URL('./parse-worker-bootstrap.mjs', import.meta.url);
-    const register = import.meta.url.endsWith('.ts');
+    const start = () =>
+      entry.typescript
+        ? new Worker(bootstrap, { workerData: { entry: pathToFileURL(entry.file).href, register: true } })
+        : new Worker(entry.file);
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(bootstrap, { workerData: { entry, register } });
+      const worker = start();
       worker.on('message', (response: WorkerResponse) => this.settle(worker, response));
       worker.on('error', (error) => this.crash(worker, error));
       // Workers only end when closed (and this listener is removed first): any other exit is a failure.

@@ -82,6 +82,34 @@ export interface DigestRunSummary {
   failures: Array<{ runId: string; source: string; window: { from: string; to: string }; error: string }>;
 }
 
+/** One survival endpoint's headline, as the protocol names it: its latest Kaplan-Meier median. */
+export interface DigestEndpoint {
+  id: string;
+  label: string;
+  unit: string | null;
+  n: number;
+  events: number;
+  notReported: number;
+  median: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+/**
+ * The pooled evidence as the latest statistics version states it, with what changed when that version was
+ * computed in the digest's period.
+ */
+export interface DigestStatistics {
+  version: number;
+  generatedAt: string;
+  patients: number;
+  studies: number;
+  endpoints: DigestEndpoint[];
+  /** "What changed since vN" lines of the latest version, when it was computed in the period; else empty. */
+  changes: string[];
+  changedInPeriod: boolean;
+}
+
 export interface DigestInput {
   reviewId: string;
   reviewTitle: string;
@@ -96,6 +124,8 @@ export interface DigestInput {
   notices?: readonly DigestNotice[];
   crossings?: readonly DigestCrossing[];
   onRetraction: 'exclude-patients' | 'flag-only';
+  /** The latest statistics (none: the review extracts nothing, or has no version yet). */
+  statistics?: DigestStatistics | null;
 }
 
 export interface Digest {
@@ -111,6 +141,7 @@ export interface Digest {
   notices: DigestNotice[];
   crossings: DigestCrossing[];
   onRetraction: 'exclude-patients' | 'flag-only';
+  statistics: DigestStatistics | null;
 }
 
 export const ABSTRACT_SNIPPET_LENGTH = 320;
@@ -224,11 +255,13 @@ export function buildDigest(input: DigestInput): Digest {
       .sort((a, b) => a.detectedAt.localeCompare(b.detectedAt)),
     crossings: [...(input.crossings ?? [])],
     onRetraction: input.onRetraction,
+    statistics: input.statistics ?? null,
   };
 }
 
 /**
- * Nothing the team needs to hear about: no candidate, no notice, no trigger crossed and no failed run. By
+ * Nothing the team needs to hear about: no candidate, no notice, no trigger crossed, no failed run and no new
+ * statistics version. By
  * default (protocol digest.sendWhenEmpty false) such a digest is not sent.
  */
 export function isDigestEmpty(digest: Digest): boolean {
@@ -236,6 +269,7 @@ export function isDigestEmpty(digest: Digest): boolean {
     digest.candidates.length === 0 &&
     digest.notices.length === 0 &&
     digest.crossings.length === 0 &&
-    digest.runSummary.failed === 0
+    digest.runSummary.failed === 0 &&
+    !digest.statistics?.changedInPeriod
   );
 }

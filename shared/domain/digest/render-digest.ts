@@ -3,7 +3,7 @@
 // (html.ts); the text body needs no escaping but has control characters and line breaks inside a field removed
 // so a record cannot fake a line of the digest.
 import { NOTICE_LABELS } from '../retraction/notices.ts';
-import type { Digest, DigestCandidate, DigestNotice } from './digest.ts';
+import type { Digest, DigestCandidate, DigestEndpoint, DigestNotice } from './digest.ts';
 import { escapeHtml, link, oneLine, pubmedUrl } from './html.ts';
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -43,8 +43,47 @@ function noticeEffect(notice: DigestNotice, digest: Digest): string {
     : 'The study is flagged; its patients stay in the statistics (protocol: flag-only).';
 }
 
+/** "75.5 months (95% CI 70–83.1)", or "not reached". */
+function endpointMedian(endpoint: DigestEndpoint): string {
+  const n = (value: number | null) => (value === null ? 'NA' : String(Number(value.toFixed(2))));
+  if (endpoint.median === null) return `not reached (95% CI ${n(endpoint.lower)}–${n(endpoint.upper)})`;
+  return `${n(endpoint.median)}${endpoint.unit ? ` ${endpoint.unit}` : ''} (95% CI ${n(endpoint.lower)}–${n(endpoint.upper)})`;
+}
+
+function endpointCounts(endpoint: DigestEndpoint): string {
+  return `${endpoint.n} patients, ${endpoint.events} events${endpoint.notReported ? `; ${endpoint.notReported} not reported` : ''}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // HTML
+
+function statisticsHtml(digest: Digest): string[] {
+  const stats = digest.statistics;
+  if (!stats) return [];
+  const out = [
+    `<h2 style="${STYLE.h2}">Pooled evidence (statistics version ${escapeHtml(stats.version)})</h2>`,
+    `<p><strong data-digest="patients">${escapeHtml(stats.patients)}</strong> patients from <strong data-digest="studies">${escapeHtml(stats.studies)}</strong> studies, computed ${escapeHtml(day(stats.generatedAt))}.</p>`,
+  ];
+  if (stats.endpoints.length > 0) {
+    out.push(
+      `<table style="${STYLE.table}"><thead><tr><th style="${STYLE.th}">Kaplan–Meier</th><th style="${STYLE.th}">Median</th><th style="${STYLE.th}">Patients</th></tr></thead><tbody>`,
+      ...stats.endpoints.map(
+        (e) =>
+          `<tr class="endpoint" data-endpoint="${escapeHtml(e.id)}"><td style="${STYLE.td}">${escapeHtml(e.label)}</td><td style="${STYLE.td}">${escapeHtml(endpointMedian(e))}</td><td style="${STYLE.td};${STYLE.muted}">${escapeHtml(endpointCounts(e))}</td></tr>`,
+      ),
+      '</tbody></table>',
+    );
+  }
+  if (stats.changedInPeriod) {
+    out.push(
+      `<p style="margin:12px 0 4px;"><strong>What changed in this version</strong></p>`,
+      `<ul class="stat-changes">${stats.changes.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`,
+    );
+  } else {
+    out.push(`<p style="${STYLE.muted}">No new statistics version in this period.</p>`);
+  }
+  return out;
+}
 
 const STYLE = {
   body: 'margin:0;padding:0;background:#f4f5f7;',
@@ -133,6 +172,7 @@ export function renderDigestHtml(digest: Digest): string {
     );
     for (const candidate of digest.candidates) out.push(candidateHtml(candidate));
   }
+  out.push(...statisticsHtml(digest));
   out.push(`<h2 style="${STYLE.h2}">Searches</h2>`);
   out.push(
     `<table role="presentation" style="${STYLE.table}"><tbody>`,
@@ -238,6 +278,24 @@ export function renderDigestText(digest: Digest): string {
     if (c.abstractSnippet) out.push(`   ${oneLine(c.abstractSnippet)}`);
     out.push('');
   });
+  const stats = digest.statistics;
+  if (stats) {
+    out.push(
+      `POOLED EVIDENCE (statistics version ${stats.version})`,
+      '',
+      `${stats.patients} patients from ${stats.studies} studies, computed ${day(stats.generatedAt)}.`,
+    );
+    for (const e of stats.endpoints) {
+      out.push(`${oneLine(e.label)}: median ${endpointMedian(e)}; ${endpointCounts(e)}`);
+    }
+    if (stats.changedInPeriod) {
+      out.push('What changed in this version:');
+      for (const line of stats.changes) out.push(`  - ${oneLine(line)}`);
+    } else {
+      out.push('No new statistics version in this period.');
+    }
+    out.push('');
+  }
   out.push(
     'SEARCHES',
     '',

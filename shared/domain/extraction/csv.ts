@@ -4,6 +4,10 @@
 // quote, commas and line breaks inside quoted cells, CRLF, LF or CR line ends, a UTF-8 byte-order mark, and a
 // final line end or none. It is strict where guessing would corrupt data: a quote inside an unquoted cell, text
 // after a closing quote and a quoted cell that never closes are errors naming the line.
+//
+// Writing neutralises formulas as OWASP advises for CSV injection: a cell that starts with =, +, -, @, a tab or a
+// carriage return (and is not a plain number) gets a leading single quote, so a spreadsheet shows it as text
+// instead of running it; reading takes the quote off again, so what is read is exactly what was written.
 import { InputError } from '../../errors.ts';
 
 export interface CsvRecord {
@@ -13,8 +17,13 @@ export interface CsvRecord {
   line: number;
 }
 
+export interface ParseCsvOptions {
+  /** Skip lines that start with "#" (outside quoted cells), e.g. the column notes of a template. */
+  comments?: boolean;
+}
+
 /** Splits CSV text into records; `origin` names the file in errors. */
-export function parseCsv(text: string, origin: string): CsvRecord[] {
+export function parseCsv(text: string, origin: string, options: ParseCsvOptions = {}): CsvRecord[] {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const records: CsvRecord[] = [];
   let cells: string[] = [];
@@ -34,6 +43,14 @@ export function parseCsv(text: string, origin: string): CsvRecord[] {
 
   while (i < source.length) {
     const ch = source[i]!;
+    if (ch === '#' && options.comments && atCellStart && cells.length === 0) {
+      // A comment line: skip it whole, line break included.
+      while (i < source.length && lineBreak(i) === 0) i += 1;
+      i += lineBreak(i);
+      line += 1;
+      recordLine = line;
+      continue;
+    }
     if (ch === '"' && atCellStart) {
       const openedOn = line;
       i += 1;
@@ -69,7 +86,7 @@ export function parseCsv(text: string, origin: string): CsvRecord[] {
       );
     }
     if (ch === ',') {
-      cells.push(cell);
+      cells.push(unneutraliseCsvCell(cell));
       cell = '';
       atCellStart = true;
       i += 1;
@@ -77,7 +94,7 @@ export function parseCsv(text: string, origin: string): CsvRecord[] {
     }
     const br = lineBreak(i);
     if (br > 0) {
-      cells.push(cell);
+      cells.push(unneutraliseCsvCell(cell));
       records.push({ cells, line: recordLine });
       cells = [];
       cell = '';
@@ -93,15 +110,51 @@ export function parseCsv(text: string, origin: string): CsvRecord[] {
   }
   // A last record without a final line end.
   if (cells.length > 0 || !atCellStart) {
-    cells.push(cell);
+    cells.push(unneutraliseCsvCell(cell));
     records.push({ cells, line: recordLine });
   }
   return records;
 }
 
-/** Quotes a cell when it holds a comma, a quote, a line break or surrounding spaces; doubles inner quotes. */
-export function formatCsvCell(value: string): string {
-  if (/[",\r\n]/.test(value) || value !== value.trim()) return `"${value.replaceAll('"', '""')}"`;
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function isFormula(value: string): boolean {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value);
+}
+
+/** A quote before a formula, or before something that itself looks neutralised ("'=x", "''=x", ...). */
+function looksNeutralised(value: string): boolean {
+  let rest = value;
+  while (rest.startsWith("'")) {
+    rest = rest.slice(1);
+    if (isFormula(rest)) return true;
+  }
+  return false;
+}
+
+/**
+ * The cell as a spreadsheet may show it safely: a leading ' before a formula's first character. A cell that
+ * already looks neutralised gets one more quote, so unneutraliseCsvCell always gives back the original.
+ */
+export function neutraliseCsvCell(value: string): string {
+  return isFormula(value) || looksNeutralised(value) ? `'${value}` : value;
+}
+
+/** The cell as it was before neutraliseCsvCell (a cell without an added quote is returned as it is). */
+export function unneutraliseCsvCell(value: string): string {
+  return looksNeutralised(value) ? value.slice(1) : value;
+}
+
+/**
+ * A cell as written: formulas neutralised, then quoted when it holds a comma, a quote, a line break or
+ * surrounding spaces, or starts with "#" (which would make a first cell read as a comment line); inner quotes
+ * doubled.
+ */
+export function formatCsvCell(raw: string): string {
+  const value = neutraliseCsvCell(raw);
+  if (/[",\r\n]/.test(value) || value !== value.trim() || value.startsWith('#'))
+    return `"${value.replaceAll('"', '""')}"`;
   return value;
 }
 

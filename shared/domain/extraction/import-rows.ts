@@ -1,32 +1,35 @@
-// Patient rows from CSV or JSON text. All or nothing: a file with any invalid row throws one InputError that
-// lists every problem (up to `maxProblems`), each naming the row, the CSV line and the column, and no row is
-// returned.
+// Patient rows from CSV or JSON text, checked against the review's declared variables (a RowSchema). All or
+// nothing: a file with any invalid row throws one InputError that lists every problem (up to `maxProblems`), each
+// naming the row, the CSV line and the column, with what the column accepts; no row is returned.
 //
 // CSV cells:
-// - the header row holds the field names (see PATIENT_COLUMNS); `id` is accepted for `patientId`, as in the
-//   synthetic reference cohort; every field except `synthetic` needs a column;
+// - the header row holds the column names: the row's ids (patientId, also spelled patient_id or id; studyId,
+//   also study_id; the optional synthetic) and the declared variables; every required variable needs a column,
+//   an optional one without a column is "not reported"; a column that is none of these is an error;
+// - lines starting with "#" are comments (the template `extract template` writes describes each column so);
 // - an empty cell, "NA" or "not reported" (any case) is null, i.e. "not reported";
-// - booleans are yes/no, true/false or 1/0 (any case); events are 0 or 1;
-// - enumerated levels match in any case and are stored as the schema spells them;
-// - multi-valued cells list levels separated by ";" and "none" is the empty list (e.g. no metastasis sites);
-// - numbers use a point as the decimal separator.
-import type { z } from 'zod';
+// - yes/no cells are yes/no, true/false or 1/0 (any case); events are 0 or 1;
+// - levels match in any case and are stored as the protocol spells them;
+// - multi-valued cells list levels separated by ";" and "none" is the empty list;
+// - numbers use a point as the decimal separator; dates are YYYY-MM-DD;
+// - a cell that starts with a quote (') before =, +, -, @, a tab or a carriage return is read without the
+//   quote (parseCsv): formatCsv adds it so that a spreadsheet never runs a cell as a formula.
 import { InputError } from '../../errors.ts';
+import { ROW_ID_COLUMNS, type VariableDefinition } from '../protocol/variables.ts';
 import { parseCsv } from './csv.ts';
 import {
-  type ColumnKind,
-  OPTIONAL_FIELDS,
-  PATIENT_COLUMNS,
-  PATIENT_FIELDS,
-  type PatientField,
+  checkValue,
   type PatientRow,
-  patientRowSchema,
+  type RowSchema,
+  ruleViolations,
+  type ValueCheck,
+  type VariableValue,
 } from './patient-row.ts';
 
 export interface ImportOptions {
   /**
    * The study id given to rows that have none (no studyId column or key, or an empty value). Use it for a
-   * file that holds one study's patients, or to place the synthetic cohort (which has no studies) in one.
+   * file that holds one study's patients, or to place a synthetic cohort (which has no studies) in one.
    */
   defaultStudyId?: string;
   /** Problems listed in the error before the rest are only counted (default 50). */
@@ -41,9 +44,15 @@ export const EMPTY_LIST_TOKEN = 'none';
 const TRUE_TOKENS = new Set(['yes', 'true', '1']);
 const FALSE_TOKENS = new Set(['no', 'false', '0']);
 const NUMBER_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-/** Header names accepted in place of a field name. */
-const COLUMN_ALIASES: Readonly<Record<string, PatientField>> = { id: 'patientId' };
+const ID_PATTERN = /^\S+$/;
 const DEFAULT_MAX_PROBLEMS = 50;
+
+type IdColumn = keyof typeof ROW_ID_COLUMNS;
+const ID_COLUMN_OF = new Map<string, IdColumn>(
+  (Object.entries(ROW_ID_COLUMNS) as [IdColumn, readonly string[]][]).flatMap(([column, names]) =>
+    names.map((name) => [name, column] as const),
+  ),
+);
 
 class Problems {
   readonly list: string[] = [];
@@ -61,56 +70,60 @@ class Problems {
   }
 }
 
-type CellResult =
-  | { ok: true; value: unknown }
-  /** `namesValue`: the message already quotes the offending text. */
-  | { ok: false; message: string; namesValue?: boolean };
-
-/** Turns one CSV cell into the value its field holds (null for "not reported"). */
-export function parseCell(kind: ColumnKind, raw: string): CellResult {
+/** Turns one CSV cell into the value its variable holds (null for "not reported"), bounds checked. */
+export function parseCell(variable: VariableDefinition, raw: string): ValueCheck {
   const cell = raw.trim();
   const lower = cell.toLowerCase();
   if (NULL_TOKENS.has(lower)) return { ok: true, value: null };
-  switch (kind.kind) {
-    case 'text':
-      return { ok: true, value: cell };
+  let value: unknown;
+  switch (variable.type) {
     case 'number':
-      if (NUMBER_PATTERN.test(cell)) return { ok: true, value: Number(cell) };
-      if (/^[+-]?\d+,\d+$/.test(cell)) {
-        return { ok: false, message: 'expected a number with a point as the decimal separator' };
+    case 'integer':
+      if (!NUMBER_PATTERN.test(cell)) {
+        return {
+          ok: false,
+          message: /^[+-]?\d+,\d+$/.test(cell)
+            ? 'expected a number with a point as the decimal separator'
+            : `expected ${variable.type === 'integer' ? 'a whole number' : 'a number'}${variable.unit ? ` of ${variable.unit}` : ''}`,
+        };
       }
-      return { ok: false, message: 'expected a number' };
-    case 'boolean':
-      if (TRUE_TOKENS.has(lower)) return { ok: true, value: true };
-      if (FALSE_TOKENS.has(lower)) return { ok: true, value: false };
-      return { ok: false, message: 'expected yes/no, true/false or 1/0' };
+      value = Number(cell);
+      break;
+    case 'yes-no':
+      if (TRUE_TOKENS.has(lower)) value = true;
+      else if (FALSE_TOKENS.has(lower)) value = false;
+      else return { ok: false, message: 'expected yes/no, true/false or 1/0' };
+      break;
     case 'event':
-      if (cell === '0' || cell === '1') return { ok: true, value: Number(cell) };
-      return { ok: false, message: 'expected 0 (censored) or 1 (event)' };
-    case 'level': {
-      const level = kind.levels.find((candidate) => candidate.toLowerCase() === lower);
-      if (level !== undefined) return { ok: true, value: level };
-      return { ok: false, message: `expected one of ${kind.levels.join(', ')}` };
-    }
-    case 'levels': {
-      if (lower === EMPTY_LIST_TOKEN) return { ok: true, value: [] };
-      const values: string[] = [];
-      for (const part of cell.split(';')) {
-        const wanted = part.trim().toLowerCase();
-        if (wanted === '') continue;
-        const level = kind.levels.find((candidate) => candidate.toLowerCase() === wanted);
-        if (level === undefined) {
-          return {
-            ok: false,
-            message: `"${part.trim()}" is not one of ${kind.levels.join(', ')} (separate several with ";", write "none" for none)`,
-            namesValue: true,
-          };
-        }
-        values.push(level);
+      if (cell !== '0' && cell !== '1') return { ok: false, message: 'expected 0 (censored) or 1 (event)' };
+      value = Number(cell);
+      break;
+    case 'multi-categorical': {
+      if (lower === EMPTY_LIST_TOKEN) {
+        value = [];
+        break;
       }
-      return { ok: true, value: values };
+      const parts = cell
+        .split(';')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+      const levels = variable.levels.map((level) => level.value);
+      const unknown = parts.find(
+        (part) => !levels.some((level) => level.toLowerCase() === part.toLowerCase()),
+      );
+      if (unknown !== undefined) {
+        return {
+          ok: false,
+          message: `"${unknown}" is not one of ${levels.join(', ')} (separate several with ";", write "none" for none)`,
+        };
+      }
+      value = parts;
+      break;
     }
+    default:
+      value = cell;
   }
+  return checkValue(variable, value, '');
 }
 
 function quote(raw: string): string {
@@ -118,48 +131,74 @@ function quote(raw: string): string {
   return JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed);
 }
 
-function fieldName(name: string): PatientField | undefined {
-  if ((PATIENT_FIELDS as string[]).includes(name)) return name as PatientField;
-  return COLUMN_ALIASES[name];
+/** A row's id cell: non-empty, no spaces. */
+function checkId(value: unknown, what: string): { ok: true; value: string } | { ok: false; message: string } {
+  if (value === undefined) return { ok: false, message: `missing: expected ${what}` };
+  if (typeof value !== 'string' || value.trim() === '') return { ok: false, message: `expected ${what}` };
+  const id = value.trim();
+  return ID_PATTERN.test(id)
+    ? { ok: true, value: id }
+    : { ok: false, message: `expected ${what} without spaces` };
+}
+
+interface Candidate {
+  ids: Partial<Record<IdColumn, unknown>>;
+  values: Map<string, VariableValue>;
 }
 
 /**
- * Validates one candidate row and records its problems. `failed` holds fields already reported (a CSV cell
- * that could not be read), whose schema issues would only repeat the problem.
+ * Builds the row from checked values, applies the default study, and records what is wrong with the ids and
+ * the cross-field rules. `failed` holds variables already reported (a cell that could not be read), whose rule
+ * problems would only repeat the problem.
  */
-function validateRow(
-  candidate: Record<string, unknown>,
-  where: (field: string) => string,
+function finishRow(
+  schema: RowSchema,
+  candidate: Candidate,
+  where: (column: string) => string,
   problems: Problems,
-  failed: ReadonlySet<string> = new Set(),
+  options: ImportOptions,
+  failed: ReadonlySet<string>,
 ): PatientRow | undefined {
-  const result = patientRowSchema.safeParse(candidate);
-  if (result.success) return failed.size === 0 ? result.data : undefined;
-  for (const issue of result.error.issues) {
-    for (const [field, message] of describeIssue(issue)) {
-      if (!failed.has(field)) problems.add(where(field), message);
-    }
+  let ok = failed.size === 0;
+  const patientId = checkId(candidate.ids.patientId, 'a patient id');
+  if (!patientId.ok) {
+    problems.add(where('patientId'), patientId.message);
+    ok = false;
   }
-  return undefined;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): [string, string][] {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => [key, 'not a patient-row field']);
+  let rawStudy = candidate.ids.studyId;
+  if (
+    (rawStudy === undefined || rawStudy === null || rawStudy === '') &&
+    options.defaultStudyId !== undefined
+  ) {
+    rawStudy = options.defaultStudyId;
   }
-  const [field, ...rest] = issue.path.map(String);
-  const detail = rest.length > 0 ? ` (item ${Number(rest[0]) + 1})` : '';
-  return [[field ?? '(row)', `${issue.message}${detail}`]];
-}
-
-function applyDefaultStudy(candidate: Record<string, unknown>, options: ImportOptions): void {
-  const studyId = candidate.studyId;
-  const missing = studyId === undefined || studyId === null || studyId === '';
-  if (missing && options.defaultStudyId !== undefined) candidate.studyId = options.defaultStudyId;
+  const studyId = checkId(rawStudy, 'a study id');
+  if (!studyId.ok) {
+    problems.add(where('studyId'), studyId.message);
+    ok = false;
+  }
+  const synthetic = candidate.ids.synthetic;
+  if (synthetic !== undefined && synthetic !== null && typeof synthetic !== 'boolean') {
+    problems.add(where('synthetic'), 'expected true or false');
+    ok = false;
+  }
+  const row: Record<string, VariableValue | boolean | string> = {
+    patientId: patientId.ok ? patientId.value : '',
+    studyId: studyId.ok ? studyId.value : '',
+  };
+  if (synthetic === true || synthetic === false) row.synthetic = synthetic;
+  for (const variable of schema.variables) row[variable.name] = candidate.values.get(variable.name) ?? null;
+  const patient = row as PatientRow;
+  for (const violation of ruleViolations(schema, patient)) {
+    if (failed.has(violation.variable)) continue;
+    problems.add(where(violation.variable), violation.message);
+    ok = false;
+  }
+  return ok ? patient : undefined;
 }
 
 function checkUniqueIds(
-  rows: readonly { row: PatientRow; where: (field: string) => string; label: string }[],
+  rows: readonly { row: PatientRow; where: (column: string) => string; label: string }[],
   problems: Problems,
 ): void {
   const seen = new Map<string, string>();
@@ -173,10 +212,21 @@ function checkUniqueIds(
   }
 }
 
-/** Patient rows from CSV text (header row = field names). `origin` names the file in errors. */
-export function parsePatientRowsCsv(text: string, origin: string, options: ImportOptions = {}): PatientRow[] {
+function unknownColumn(schema: RowSchema): string {
+  const names = schema.variables.map((variable) => variable.name);
+  const shown = names.length > 60 ? `${names.slice(0, 60).join(', ')}, ...` : names.join(', ');
+  return `not a variable of this review (the columns are patientId, studyId, synthetic and: ${shown})`;
+}
+
+/** Patient rows from CSV text (header row = column names). `origin` names the file in errors. */
+export function parsePatientRowsCsv(
+  text: string,
+  origin: string,
+  schema: RowSchema,
+  options: ImportOptions = {},
+): PatientRow[] {
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
-  const records = parseCsv(text, origin);
+  const records = parseCsv(text, origin, { comments: true });
   const problems = new Problems(origin);
   const [header, ...data] = records;
   if (header === undefined) throw new InputError(`${origin}: empty file (expected a header row)`);
@@ -187,29 +237,40 @@ export function parsePatientRowsCsv(text: string, origin: string, options: Impor
       `${origin} line ${header.line}: the header has no commas but has semicolons; save the file as comma-separated CSV`,
     );
   }
-  const columns: (PatientField | undefined)[] = [];
-  const seenColumns = new Set<PatientField>();
+  type Column = { id: IdColumn } | { variable: VariableDefinition } | null;
+  const columns: Column[] = [];
+  const seen = new Map<string, string>();
   for (const [index, raw] of header.cells.entries()) {
     const name = raw.trim();
-    const field = fieldName(name);
+    const id = ID_COLUMN_OF.get(name);
+    const variable = schema.byName.get(name);
+    const key = id ?? variable?.name;
     if (name === '') {
       problems.add(`${origin} line ${header.line} (header), column ${index + 1}`, 'empty column name');
-    } else if (field === undefined) {
-      problems.add(headerWhere(name), 'not a patient-row field');
-    } else if (seenColumns.has(field)) {
-      problems.add(headerWhere(name), `${field} has a second column`);
+    } else if (key === undefined) {
+      problems.add(headerWhere(name), unknownColumn(schema));
+    } else if (seen.has(key)) {
+      const first = seen.get(key);
+      problems.add(
+        headerWhere(name),
+        `${key} has a second column${first === name ? '' : ` (also ${first})`}`,
+      );
     }
-    if (field !== undefined) seenColumns.add(field);
-    columns.push(field);
+    if (key !== undefined) seen.set(key, name);
+    columns.push(id ? { id } : variable ? { variable } : null);
   }
-  for (const field of PATIENT_FIELDS) {
-    if (seenColumns.has(field) || OPTIONAL_FIELDS.has(field)) continue;
-    if (field === 'studyId' && options.defaultStudyId !== undefined) continue;
-    problems.add(headerWhere(field), 'missing from the header');
+  if (!seen.has('patientId')) problems.add(headerWhere('patientId'), 'missing from the header');
+  if (!seen.has('studyId') && options.defaultStudyId === undefined) {
+    problems.add(headerWhere('studyId'), 'missing from the header (or give the study with --study)');
+  }
+  for (const variable of schema.variables) {
+    if (variable.required && !seen.has(variable.name)) {
+      problems.add(headerWhere(variable.name), 'missing from the header');
+    }
   }
   problems.throwIfAny(maxProblems);
 
-  const imported: { row: PatientRow; where: (field: string) => string; label: string }[] = [];
+  const imported: { row: PatientRow; where: (column: string) => string; label: string }[] = [];
   data.forEach((record, index) => {
     const rowNumber = index + 1;
     const place = `${origin} line ${record.line} (row ${rowNumber})`;
@@ -218,24 +279,33 @@ export function parsePatientRowsCsv(text: string, origin: string, options: Impor
       problems.add(place, `expected ${columns.length} cells as in the header, found ${record.cells.length}`);
       return;
     }
-    const candidate: Record<string, unknown> = {};
+    const candidate: Candidate = { ids: {}, values: new Map() };
     const failed = new Set<string>();
     record.cells.forEach((raw, column) => {
-      const field = columns[column]!;
-      const parsed = parseCell(PATIENT_COLUMNS[field], raw);
-      if (!parsed.ok) {
-        problems.add(
-          `${place}, column ${header.cells[column]!.trim()}`,
-          parsed.namesValue ? parsed.message : `${parsed.message}, found ${quote(raw)}`,
-        );
-        failed.add(field);
-      } else if (!(OPTIONAL_FIELDS.has(field) && parsed.value === null)) {
-        candidate[field] = parsed.value;
+      const target = columns[column]!;
+      if (target === null) return;
+      if ('id' in target) {
+        const cell = raw.trim();
+        if (target.id === 'synthetic') {
+          const lower = cell.toLowerCase();
+          if (NULL_TOKENS.has(lower)) return;
+          candidate.ids.synthetic = TRUE_TOKENS.has(lower) ? true : FALSE_TOKENS.has(lower) ? false : cell;
+        } else {
+          candidate.ids[target.id] = cell;
+        }
+        return;
+      }
+      const parsed = parseCell(target.variable, raw);
+      if (parsed.ok) {
+        candidate.values.set(target.variable.name, parsed.value);
+      } else {
+        const found = parsed.message.includes('"') ? '' : `, found ${quote(raw)}`;
+        problems.add(`${place}, column ${header.cells[column]!.trim()}`, `${parsed.message}${found}`);
+        failed.add(target.variable.name);
       }
     });
-    applyDefaultStudy(candidate, options);
-    const where = (field: string) => `${place}, column ${field}`;
-    const row = validateRow(candidate, where, problems, failed);
+    const where = (column: string) => `${place}, column ${column}`;
+    const row = finishRow(schema, candidate, where, problems, options, failed);
     if (row !== undefined) imported.push({ row, where, label: `line ${record.line} (row ${rowNumber})` });
   });
   checkUniqueIds(imported, problems);
@@ -243,10 +313,11 @@ export function parsePatientRowsCsv(text: string, origin: string, options: Impor
   return imported.map(({ row }) => row);
 }
 
-/** Patient rows from JSON text: an array of objects keyed by field name. `origin` names the file in errors. */
+/** Patient rows from JSON text: an array of objects keyed by column name. `origin` names the file in errors. */
 export function parsePatientRowsJson(
   text: string,
   origin: string,
+  schema: RowSchema,
   options: ImportOptions = {},
 ): PatientRow[] {
   const maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
@@ -258,22 +329,42 @@ export function parsePatientRowsJson(
   }
   if (!Array.isArray(data)) throw new InputError(`${origin}: expected an array of patient rows`);
   const problems = new Problems(origin);
-  const imported: { row: PatientRow; where: (field: string) => string; label: string }[] = [];
+  const imported: { row: PatientRow; where: (column: string) => string; label: string }[] = [];
   data.forEach((item: unknown, index) => {
     const place = `${origin} row ${index + 1}`;
+    const where = (field: string) => `${place}, field ${field}`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       problems.add(place, 'expected an object');
       return;
     }
-    const candidate: Record<string, unknown> = {};
+    const candidate: Candidate = { ids: {}, values: new Map() };
+    const failed = new Set<string>();
     for (const [key, value] of Object.entries(item)) {
-      const alias = COLUMN_ALIASES[key];
-      if (alias !== undefined && !(alias in item)) candidate[alias] = value;
-      else candidate[key] = value;
+      const id = ID_COLUMN_OF.get(key);
+      if (id) {
+        if (candidate.ids[id] !== undefined) problems.add(where(key), `${id} is given twice`);
+        else candidate.ids[id] = value;
+        continue;
+      }
+      const variable = schema.byName.get(key);
+      if (!variable) {
+        problems.add(where(JSON.stringify(key).slice(1, -1)), unknownColumn(schema));
+        continue;
+      }
+      const checked = checkValue(variable, value);
+      if (checked.ok) candidate.values.set(key, checked.value);
+      else {
+        problems.add(where(key), checked.message);
+        failed.add(key);
+      }
     }
-    applyDefaultStudy(candidate, options);
-    const where = (field: string) => `${place}, field ${field}`;
-    const row = validateRow(candidate, where, problems);
+    for (const variable of schema.variables) {
+      if (variable.required && !Object.hasOwn(item, variable.name)) {
+        problems.add(where(variable.name), 'missing (use null for "not reported")');
+        failed.add(variable.name);
+      }
+    }
+    const row = finishRow(schema, candidate, where, problems, options, failed);
     if (row !== undefined) imported.push({ row, where, label: `row ${index + 1}` });
   });
   checkUniqueIds(imported, problems);

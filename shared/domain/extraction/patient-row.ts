@@ -1,322 +1,289 @@
-// One extracted patient (individual patient data) of the IESM review, as the extractors record it and the
-// statistics engine reads it. Field names carry their units (age_years, os_months, radiotherapy_dose_gy).
+// One extracted patient (individual patient data) as the extractors record it and the statistics read it: the
+// patient's id, the included study it comes from, and one value per variable the review's protocol declares
+// (shared/domain/protocol/variables.ts). This module checks values and rows against those declarations; it
+// knows no review's variables.
 //
 // Conventions:
 // - `null` means "not reported by the study". It is never "no": a symptom the study did not mention is null.
-// - Multi-valued variables (location, systemic_metastasis_sites) are arrays of enumerated levels. `[]` means
-//   "reported: none" (e.g. no systemic metastases); `null` means "not reported".
-// - Every field except `synthetic` must be present (JSON) or have a column (CSV), so a variable that was not
-//   extracted cannot silently turn into "not reported".
-// - Events are 0/1 as survival software expects: os_event 1 = died, lc_event 1 = local recurrence.
-import { z } from 'zod';
+// - A multi-valued variable holds a list of level values; `[]` means "reported: none", `null` "not reported".
+// - A required variable must be present in every row (a JSON key, a CSV column), so a variable that was not
+//   extracted cannot silently turn into "not reported"; an optional one that is absent is null.
+import {
+  type Condition,
+  describeVariable,
+  type Extraction,
+  isCalendarDate,
+  type Rule,
+  type RuleValue,
+  type VariableDefinition,
+  variableLabel,
+} from '../protocol/variables.ts';
 
-export const SEX_LEVELS = ['male', 'female'] as const;
-export const PRIMARY_TUMOUR_LEVELS = ['lung', 'renal', 'breast', 'prostate', 'other'] as const;
-export const METASTASIS_SITE_LEVELS = [
-  'brain',
-  'lung',
-  'vertebrae',
-  'lymph nodes',
-  'liver',
-  'long bones',
-  'adrenal',
-  'colon',
-  'leptomeningeal',
-  'prostate',
-] as const;
-export const LOCATION_LEVELS = [
-  'cervical',
-  'thoracic',
-  'lumbar',
-  'thoracic-lumbar',
-  'lumbar-sacral',
-  'thoracic-lumbar-sacral',
-] as const;
-/** ≥90% of the tumour removed is "complete", <90% "partial"; "biopsy" is biopsy alone. */
-export const RESECTION_LEVELS = ['complete', 'partial', 'biopsy'] as const;
-/** Complete response, partial response, stable disease, progression (at last follow-up). */
-export const RADIOLOGICAL_RESPONSE_LEVELS = ['CR', 'PR', 'SD', 'PD'] as const;
-export const STATUS_LEVELS = ['alive', 'dead'] as const;
+export type VariableValue = string | number | boolean | readonly string[] | null;
 
-/** The presenting-symptom flags; `symptom_none` (asymptomatic) is kept apart from them. */
-export const SYMPTOM_FIELDS = [
-  'symptom_sensory_deficit',
-  'symptom_motor_deficit',
-  'symptom_paraparesis',
-  'symptom_lower_back_pain',
-  'symptom_radicular_pain',
-  'symptom_incontinence',
-  'symptom_urine_retention',
-  'symptom_dorsal_pain',
-  'symptom_neck_pain',
-] as const;
-
-function missingOr(expected: string) {
-  return (issue: { input?: unknown }) =>
-    issue.input === undefined ? 'missing (use null for "not reported")' : expected;
-}
-
-const text = () =>
-  z
-    .string({ error: missingOr('expected text') })
-    .trim()
-    .min(1, 'expected text (use null for "not reported")');
-
-const id = (what: string) =>
-  z
-    .string({
-      error: (issue) => (issue.input === undefined ? `missing: expected ${what}` : `expected ${what}`),
-    })
-    .trim()
-    .min(1, `expected ${what}`)
-    .regex(/^\S+$/, `expected ${what} without spaces`);
-
-const flag = () => z.boolean({ error: missingOr('expected yes/no (true/false) or null') }).nullable();
-
-const quantity = (unit: string, max: number) =>
-  z
-    .number({ error: missingOr(`expected a number of ${unit} or null`) })
-    .min(0, `expected a number of ${unit} ≥ 0`)
-    .max(max, `expected a number of ${unit} ≤ ${max}`)
-    .nullable();
-
-const event = () =>
-  z
-    .union([z.literal(0), z.literal(1)], { error: missingOr('expected 0 (censored) or 1 (event) or null') })
-    .nullable();
-
-function oneOf<const L extends readonly [string, ...string[]]>(levels: L) {
-  return z.enum(levels, { error: missingOr(`expected one of ${levels.join(', ')}, or null`) }).nullable();
-}
-
-function listOf<const L extends readonly [string, ...string[]]>(levels: L) {
-  return z
-    .array(z.enum(levels, { error: `expected one of ${levels.join(', ')}` }), {
-      error: missingOr(`expected a list of ${levels.join(', ')} (or null)`),
-    })
-    .refine((values) => new Set(values).size === values.length, 'a level is listed twice')
-    .nullable();
-}
-
-export const patientRowShape = {
+export interface PatientRow {
   /** Unique within the review, e.g. "SYN-001" or "<studyId>-3". */
-  patientId: id('a patient id'),
-  /** The citation id of the included study this patient was extracted from. */
-  studyId: id('a study id'),
-  /** True for invented test patients (the synthetic cohort); absent for real ones. */
-  synthetic: z.boolean({ error: 'expected true or false' }).optional(),
-  sex: oneOf(SEX_LEVELS),
-  age_years: quantity('years', 120),
-  primary_tumour: oneOf(PRIMARY_TUMOUR_LEVELS),
-  /** The primary as the study names it (for "other": melanoma, colorectal, ...). */
-  primary_tumour_detail: text().nullable(),
-  primary_treatment_surgery: flag(),
-  primary_treatment_radiotherapy: flag(),
-  primary_treatment_chemotherapy: flag(),
-  systemic_metastases: flag(),
-  /** `[]` when the patient has no systemic metastases. */
-  systemic_metastasis_sites: listOf(METASTASIS_SITE_LEVELS),
-  /** 0 for an IESM found together with its primary (synchronous). */
-  months_primary_to_iesm: quantity('months', 600),
-  synchronous: flag(),
-  symptom_sensory_deficit: flag(),
-  symptom_motor_deficit: flag(),
-  /** Paraparesis (cannot walk): a kind of motor deficit. */
-  symptom_paraparesis: flag(),
-  symptom_lower_back_pain: flag(),
-  symptom_radicular_pain: flag(),
-  symptom_incontinence: flag(),
-  symptom_urine_retention: flag(),
-  symptom_dorsal_pain: flag(),
-  symptom_neck_pain: flag(),
-  /** Asymptomatic (found at imaging follow-up). */
-  symptom_none: flag(),
-  cauda_equina_syndrome: flag(),
-  diagnostic_mri: flag(),
-  diagnostic_myelogram: flag(),
-  diagnostic_ct: flag(),
-  /** Spinal levels involved; two entries for a patient with two separate lesions. */
-  location: listOf(LOCATION_LEVELS).refine(
-    (values) => values === null || values.length > 0,
-    'expected at least one location (use null for "not reported")',
-  ),
-  resection: oneOf(RESECTION_LEVELS),
-  adjuvant_radiotherapy: flag(),
-  /** Total dose; only for patients who had adjuvant radiotherapy. */
-  radiotherapy_dose_gy: z
-    .number({ error: missingOr('expected a dose in Gy or null') })
-    .positive('expected a dose in Gy > 0')
-    .max(200, 'expected a dose in Gy ≤ 200')
-    .nullable(),
-  adjuvant_chemotherapy: flag(),
-  symptom_improvement: flag(),
-  radiological_response: oneOf(RADIOLOGICAL_RESPONSE_LEVELS),
-  local_recurrence: flag(),
-  /** Time to local recurrence, or to last follow-up / death without recurrence (censored). */
-  lc_months: quantity('months', 600),
-  lc_event: event(),
-  status: oneOf(STATUS_LEVELS),
-  /** Time to death or last follow-up. */
-  os_months: quantity('months', 600),
-  os_event: event(),
-};
+  patientId: string;
+  /** The id of the included study this patient was extracted from. */
+  studyId: string;
+  /** True for invented test patients (a synthetic cohort); absent for real ones. */
+  synthetic?: boolean;
+  readonly [variable: string]: VariableValue | undefined;
+}
 
-const patientRowObject = z.strictObject(patientRowShape);
+/** The declarations a row is checked against, indexed once. */
+export interface RowSchema {
+  variables: readonly VariableDefinition[];
+  byName: ReadonlyMap<string, VariableDefinition>;
+  rules: readonly Rule[];
+}
 
-/** A contradiction between fields: the field it blames and what contradicts what. */
-export interface RowContradiction {
-  path: keyof typeof patientRowShape;
+export function rowSchemaOf(extraction: Pick<Extraction, 'variables' | 'rules'>): RowSchema {
+  return {
+    variables: extraction.variables,
+    byName: new Map(extraction.variables.map((variable) => [variable.name, variable])),
+    rules: extraction.rules,
+  };
+}
+
+export type ValueCheck = { ok: true; value: VariableValue } | { ok: false; message: string };
+
+const fail = (message: string): ValueCheck => ({ ok: false, message });
+
+function boundsProblem(variable: VariableDefinition, value: number | string): string | null {
+  if (variable.type === 'number' || variable.type === 'integer') {
+    const what = `${variable.type === 'integer' ? 'a whole number' : 'a number'}${variable.unit ? ` of ${variable.unit}` : ''}`;
+    const n = value as number;
+    if (variable.min !== undefined && n < variable.min) return `expected ${what} ≥ ${variable.min}`;
+    if (variable.exclusiveMin !== undefined && n <= variable.exclusiveMin)
+      return `expected ${what} > ${variable.exclusiveMin}`;
+    if (variable.max !== undefined && n > variable.max) return `expected ${what} ≤ ${variable.max}`;
+    if (variable.exclusiveMax !== undefined && n >= variable.exclusiveMax)
+      return `expected ${what} < ${variable.exclusiveMax}`;
+  }
+  if (variable.type === 'date') {
+    const d = value as string;
+    if (variable.min !== undefined && d < variable.min) return `expected a date on or after ${variable.min}`;
+    if (variable.max !== undefined && d > variable.max) return `expected a date on or before ${variable.max}`;
+  }
+  return null;
+}
+
+function matchLevel(levels: readonly { value: string }[], text: string): string | undefined {
+  const wanted = text.trim().toLowerCase();
+  return levels.find((level) => level.value.toLowerCase() === wanted)?.value;
+}
+
+/**
+ * Checks a value as JSON gives it (null = not reported) against its declaration and returns it as stored
+ * (levels spelled as declared, text trimmed). `orNull` ends the "expected ..." messages (JSON: ", or null";
+ * a CSV reader, where an empty cell is "not reported", passes "").
+ */
+export function checkValue(variable: VariableDefinition, value: unknown, orNull = ', or null'): ValueCheck {
+  if (value === null) return { ok: true, value: null };
+  const expected = `expected ${describeVariable(variable)}${orNull}`;
+  switch (variable.type) {
+    case 'number':
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(expected);
+      if (variable.type === 'integer' && !Number.isInteger(value)) return fail(expected);
+      const problem = boundsProblem(variable, value);
+      return problem ? fail(problem) : { ok: true, value };
+    }
+    case 'categorical': {
+      const level = typeof value === 'string' ? matchLevel(variable.levels, value) : undefined;
+      return level === undefined ? fail(expected) : { ok: true, value: level };
+    }
+    case 'multi-categorical': {
+      if (!Array.isArray(value)) return fail(expected);
+      const levels: string[] = [];
+      for (const [index, item] of value.entries()) {
+        const level = typeof item === 'string' ? matchLevel(variable.levels, item) : undefined;
+        if (level === undefined) {
+          return fail(
+            `item ${index + 1}: ${JSON.stringify(item)} is not one of ${variable.levels.map((l) => l.value).join(', ')}`,
+          );
+        }
+        if (levels.includes(level)) return fail(`${level} is listed twice`);
+        levels.push(level);
+      }
+      if (levels.length < variable.minItems) {
+        return fail(
+          `expected at least ${variable.minItems} of ${variable.levels.map((l) => l.value).join(', ')} (use null for "not reported")`,
+        );
+      }
+      return { ok: true, value: levels };
+    }
+    case 'yes-no':
+      return typeof value === 'boolean'
+        ? { ok: true, value }
+        : fail(`expected yes/no (true/false)${orNull.replace(',', '')}`);
+    case 'event':
+      return value === 0 || value === 1 ? { ok: true, value } : fail(expected);
+    case 'date': {
+      if (typeof value !== 'string' || !isCalendarDate(value.trim())) return fail(expected);
+      const problem = boundsProblem(variable, value.trim());
+      return problem ? fail(problem) : { ok: true, value: value.trim() };
+    }
+    case 'text': {
+      if (typeof value !== 'string') return fail(expected);
+      const text = value.trim();
+      if (text === '') return fail('expected text (use null for "not reported")');
+      if (variable.maxLength !== undefined && text.length > variable.maxLength) {
+        return fail(`expected at most ${variable.maxLength} characters, found ${text.length}`);
+      }
+      return { ok: true, value: text };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cross-field rules
+
+/** The value as a rule compares it: booleans as "yes"/"no", lists as their items. */
+function comparable(value: VariableValue): (string | number)[] | null {
+  if (value === null) return null;
+  if (typeof value === 'boolean') return [value ? 'yes' : 'no'];
+  if (Array.isArray(value)) return value as string[];
+  return [value as string | number];
+}
+
+function sameValue(a: string | number, b: RuleValue): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function cellOf(row: PatientRow, name: string): VariableValue {
+  return row[name] ?? null;
+}
+
+/** Whether one condition holds for a row (see conditionSchema for each predicate). */
+export function conditionHolds(condition: Condition, row: PatientRow): boolean {
+  const value = cellOf(row, condition.variable);
+  const items = comparable(value);
+  const matches = (wanted: RuleValue[]) =>
+    items?.some((item) => wanted.some((w) => sameValue(item, w))) ?? false;
+  if (condition.is && !matches(condition.is)) return false;
+  if (condition.isNot && matches(condition.isNot)) return false;
+  if (condition.reported !== undefined && (value !== null) !== condition.reported) return false;
+  if (condition.empty !== undefined) {
+    if (!Array.isArray(value) || (value.length === 0) !== condition.empty) return false;
+  }
+  for (const [other, holds] of [
+    [condition.atMost, (a: number | string, b: number | string) => a <= b],
+    [condition.atLeast, (a: number | string, b: number | string) => a >= b],
+  ] as const) {
+    if (other === undefined) continue;
+    const bound = cellOf(row, other);
+    if (value !== null && bound !== null && !holds(value as number | string, bound as number | string)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function describeValue(value: VariableValue): string {
+  if (value === null) return 'not reported';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.join(';');
+  return String(value);
+}
+
+function describeCondition(condition: Condition): string {
+  const parts: string[] = [];
+  const list = (values: readonly RuleValue[]) => values.map(String).join(' or ');
+  if (condition.is) parts.push(`is ${list(condition.is)}`);
+  if (condition.isNot) parts.push(`is not ${list(condition.isNot)}`);
+  if (condition.reported !== undefined) parts.push(condition.reported ? 'is reported' : 'is not reported');
+  if (condition.empty !== undefined) parts.push(condition.empty ? 'lists none' : 'lists at least one');
+  if (condition.atMost) parts.push(`is at most ${condition.atMost}`);
+  if (condition.atLeast) parts.push(`is at least ${condition.atLeast}`);
+  return `${condition.variable} ${parts.join(' and ')}`;
+}
+
+export interface RuleViolation {
+  /** The variable blamed: the first `must` variable that does not hold. */
+  variable: string;
   message: string;
 }
 
-/** The cross-field rules, applied to a row whose fields are individually valid. */
-export function patientRowContradictions(row: z.infer<typeof patientRowObject>): RowContradiction[] {
-  const issues: RowContradiction[] = [];
-  if (row.radiotherapy_dose_gy !== null && row.adjuvant_radiotherapy !== true) {
-    issues.push({
-      path: 'radiotherapy_dose_gy',
-      message: `a dose is given but adjuvant_radiotherapy is ${describe(row.adjuvant_radiotherapy)}; a dose needs adjuvant_radiotherapy = yes`,
+/** Every rule the row breaks, each blaming the variable whose value contradicts the rule. */
+export function ruleViolations(schema: RowSchema, row: PatientRow): RuleViolation[] {
+  const violations: RuleViolation[] = [];
+  for (const rule of schema.rules) {
+    if (rule.when && !rule.when.every((condition) => conditionHolds(condition, row))) continue;
+    const broken = rule.must.find((condition) => !conditionHolds(condition, row));
+    if (!broken) continue;
+    const found = `(${broken.variable} is ${describeValue(cellOf(row, broken.variable))}${
+      broken.atMost || broken.atLeast
+        ? `, ${broken.atMost ?? broken.atLeast} is ${describeValue(cellOf(row, (broken.atMost ?? broken.atLeast)!))}`
+        : ''
+    })`;
+    const because = rule.when ? `because ${rule.when.map(describeCondition).join(' and ')}, ` : '';
+    violations.push({
+      variable: broken.variable,
+      message: rule.message
+        ? `${rule.message} ${found}`
+        : `${because}${describeCondition(broken)} is required ${found}`,
     });
   }
-  if (row.lc_months !== null && row.os_months !== null && row.lc_months > row.os_months) {
-    issues.push({
-      path: 'lc_months',
-      message: `local-control time ${row.lc_months} is longer than overall-survival time ${row.os_months}`,
-    });
-  }
-  if (row.os_event !== null && row.status !== null && (row.os_event === 1) !== (row.status === 'dead')) {
-    issues.push({
-      path: 'os_event',
-      message: `os_event ${row.os_event} contradicts status "${row.status}" (1 = dead, 0 = alive)`,
-    });
-  }
-  if (
-    row.lc_event !== null &&
-    row.local_recurrence !== null &&
-    (row.lc_event === 1) !== row.local_recurrence
-  ) {
-    issues.push({
-      path: 'lc_event',
-      message: `lc_event ${row.lc_event} contradicts local_recurrence = ${describe(row.local_recurrence)} (1 = recurrence)`,
-    });
-  }
-  const sites = row.systemic_metastasis_sites;
-  if (sites !== null && sites.length > 0 && row.systemic_metastases !== true) {
-    issues.push({
-      path: 'systemic_metastasis_sites',
-      message: `sites are listed but systemic_metastases is ${describe(row.systemic_metastases)}`,
-    });
-  }
-  if (sites !== null && sites.length === 0 && row.systemic_metastases === true) {
-    issues.push({
-      path: 'systemic_metastasis_sites',
-      message: 'systemic_metastases is yes but no site is listed (use null if the sites were not reported)',
-    });
-  }
-  if (row.synchronous !== null && row.months_primary_to_iesm !== null) {
-    if (row.synchronous !== (row.months_primary_to_iesm === 0)) {
-      issues.push({
-        path: 'synchronous',
-        message: `synchronous = ${describe(row.synchronous)} contradicts months_primary_to_iesm = ${row.months_primary_to_iesm} (synchronous means 0 months)`,
-      });
+  return violations;
+}
+
+/**
+ * Rows stored earlier, made complete for the variables declared now: an optional variable a row lacks is null
+ * ("not reported"); a required one it lacks is listed ("patient P (study S): X") and no row is returned, since
+ * the study was extracted without it.
+ */
+export function completeRows(
+  rows: readonly PatientRow[],
+  variables: readonly VariableDefinition[],
+): { rows: PatientRow[] } | { missing: string[] } {
+  const missing: string[] = [];
+  const complete = rows.map((row) => {
+    const absent = variables.filter((variable) => row[variable.name] === undefined);
+    if (absent.length === 0) return row;
+    const required = absent.filter((variable) => variable.required).map((variable) => variable.name);
+    if (required.length > 0) {
+      missing.push(`patient ${row.patientId} (study ${row.studyId}): ${required.join(', ')}`);
+    }
+    const filled: Record<string, VariableValue | boolean | undefined> = { ...row };
+    for (const variable of absent) filled[variable.name] = null;
+    return filled as PatientRow;
+  });
+  return missing.length > 0 ? { missing } : { rows: complete };
+}
+
+/**
+ * What is wrong with a row read back from storage (a stream image, an older import) against today's
+ * declarations: unknown variables, missing required ones, values a variable cannot hold. The messages name the
+ * variable and what it accepts, never the value found (a stream log must not quote patient data).
+ */
+export function storedRowProblems(schema: RowSchema, row: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(row)) {
+    if (key !== 'patientId' && key !== 'studyId' && key !== 'synthetic' && !schema.byName.has(key)) {
+      problems.push(`${key}: not a variable of this review`);
     }
   }
-  if (row.symptom_paraparesis === true && row.symptom_motor_deficit === false) {
-    issues.push({
-      path: 'symptom_motor_deficit',
-      message: 'paraparesis is a motor deficit, so symptom_motor_deficit cannot be no',
-    });
+  for (const variable of schema.variables) {
+    if (!Object.hasOwn(row, variable.name)) {
+      if (variable.required) problems.push(`${variable.name}: missing`);
+      continue;
+    }
+    const checked = checkValue(variable, row[variable.name]);
+    if (!checked.ok) problems.push(`${variable.name}: expected ${describeVariable(variable)}`);
   }
-  const present = SYMPTOM_FIELDS.filter((field) => row[field] === true);
-  if (row.symptom_none === true && present.length > 0) {
-    issues.push({
-      path: 'symptom_none',
-      message: `an asymptomatic patient cannot have ${present.join(', ')}`,
-    });
-  }
-  if (row.symptom_none === false && SYMPTOM_FIELDS.every((field) => row[field] === false)) {
-    issues.push({
-      path: 'symptom_none',
-      message: 'every symptom is no, so symptom_none must be yes',
-    });
-  }
-  return issues;
+  return problems;
 }
 
-function describe(value: boolean | null): string {
-  if (value === null) return 'not reported';
-  return value ? 'yes' : 'no';
+/** The variables of a schema as the tables, template and errors list them: "name (label)". */
+export function variableList(schema: RowSchema): string {
+  return schema.variables
+    .map((variable) =>
+      variable.label && variable.label !== variable.name
+        ? `${variable.name} (${variableLabel(variable)})`
+        : variable.name,
+    )
+    .join(', ');
 }
-
-export const patientRowSchema = patientRowObject.superRefine((row, ctx) => {
-  for (const issue of patientRowContradictions(row)) {
-    ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
-  }
-});
-
-export type PatientRow = z.infer<typeof patientRowSchema>;
-export type PatientField = keyof PatientRow;
-
-/** How a field is written in a CSV cell. */
-export type ColumnKind =
-  | { kind: 'text' }
-  | { kind: 'number' }
-  | { kind: 'boolean' }
-  | { kind: 'event' }
-  | { kind: 'level'; levels: readonly string[] }
-  | { kind: 'levels'; levels: readonly string[] };
-
-const TEXT = { kind: 'text' } as const;
-const NUMBER = { kind: 'number' } as const;
-const BOOLEAN = { kind: 'boolean' } as const;
-const EVENT = { kind: 'event' } as const;
-
-/** Every field with its cell kind, in the column order used for export. */
-export const PATIENT_COLUMNS: { readonly [F in PatientField]-?: ColumnKind } = {
-  patientId: TEXT,
-  studyId: TEXT,
-  synthetic: BOOLEAN,
-  sex: { kind: 'level', levels: SEX_LEVELS },
-  age_years: NUMBER,
-  primary_tumour: { kind: 'level', levels: PRIMARY_TUMOUR_LEVELS },
-  primary_tumour_detail: TEXT,
-  primary_treatment_surgery: BOOLEAN,
-  primary_treatment_radiotherapy: BOOLEAN,
-  primary_treatment_chemotherapy: BOOLEAN,
-  systemic_metastases: BOOLEAN,
-  systemic_metastasis_sites: { kind: 'levels', levels: METASTASIS_SITE_LEVELS },
-  months_primary_to_iesm: NUMBER,
-  synchronous: BOOLEAN,
-  symptom_sensory_deficit: BOOLEAN,
-  symptom_motor_deficit: BOOLEAN,
-  symptom_paraparesis: BOOLEAN,
-  symptom_lower_back_pain: BOOLEAN,
-  symptom_radicular_pain: BOOLEAN,
-  symptom_incontinence: BOOLEAN,
-  symptom_urine_retention: BOOLEAN,
-  symptom_dorsal_pain: BOOLEAN,
-  symptom_neck_pain: BOOLEAN,
-  symptom_none: BOOLEAN,
-  cauda_equina_syndrome: BOOLEAN,
-  diagnostic_mri: BOOLEAN,
-  diagnostic_myelogram: BOOLEAN,
-  diagnostic_ct: BOOLEAN,
-  location: { kind: 'levels', levels: LOCATION_LEVELS },
-  resection: { kind: 'level', levels: RESECTION_LEVELS },
-  adjuvant_radiotherapy: BOOLEAN,
-  radiotherapy_dose_gy: NUMBER,
-  adjuvant_chemotherapy: BOOLEAN,
-  symptom_improvement: BOOLEAN,
-  radiological_response: { kind: 'level', levels: RADIOLOGICAL_RESPONSE_LEVELS },
-  local_recurrence: BOOLEAN,
-  lc_months: NUMBER,
-  lc_event: EVENT,
-  status: { kind: 'level', levels: STATUS_LEVELS },
-  os_months: NUMBER,
-  os_event: EVENT,
-};
-
-export const PATIENT_FIELDS = Object.keys(PATIENT_COLUMNS) as PatientField[];
-
-/** Fields that may be left out of a file (everything else needs a column or a key). */
-export const OPTIONAL_FIELDS: ReadonlySet<PatientField> = new Set<PatientField>(['synthetic']);

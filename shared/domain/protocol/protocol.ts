@@ -1,21 +1,36 @@
-// A review protocol as code: everything the monitor needs to know about one living review.
-// Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts).
+// A review protocol as code: everything the monitor needs to know about one living review: what to search and
+// when, how to screen, and what to extract and report (variables, tables, survival endpoints and comparisons).
+// Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts):
+// every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
+import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
 import { parseCron } from './schedule.ts';
+import { extractionSchema, levelValues } from './variables.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes');
 
-export const criterionSchema = z.object({ id, text: z.string().min(1) });
+/**
+ * The longest search query taken. E-utilities documents no limit but asks for POST beyond "several hundred
+ * characters" (this client always posts); published search strategies run to a few thousand characters. The cap
+ * stops a pasted file or a runaway template (1 MB) from being sent to NCBI every week.
+ */
+export const MAX_QUERY_LENGTH = 20_000;
+const query = z
+  .string()
+  .min(1)
+  .max(MAX_QUERY_LENGTH, `expected a query of at most ${MAX_QUERY_LENGTH.toLocaleString('en')} characters`);
 
-export const exclusionReasonSchema = z.object({
+export const criterionSchema = z.strictObject({ id, text: z.string().min(1) });
+
+export const exclusionReasonSchema = z.strictObject({
   id,
   label: z.string().min(1),
   /** The exclusion criterion this reason comes from, if any. */
   criterion: id.optional(),
 });
 
-export const reviewerSchema = z.object({
+export const reviewerSchema = z.strictObject({
   id,
   name: z.string().min(1),
   email: z.email().optional(),
@@ -23,20 +38,20 @@ export const reviewerSchema = z.object({
   roles: z.array(z.enum(['screener', 'arbiter', 'extractor'])).min(1),
 });
 
-export const pubmedSourceSchema = z.object({
+export const pubmedSourceSchema = z.strictObject({
   name: z.literal('pubmed'),
   /** Defaults to the protocol's query. */
-  query: z.string().min(1).optional(),
+  query: query.optional(),
 });
 
-export const europePmcSourceSchema = z.object({
+export const europePmcSourceSchema = z.strictObject({
   name: z.literal('europepmc'),
-  query: z.string().min(1).optional(),
+  query: query.optional(),
 });
 
 export const sourceSchema = z.discriminatedUnion('name', [pubmedSourceSchema, europePmcSourceSchema]);
 
-export const scheduleSchema = z.object({
+export const scheduleSchema = z.strictObject({
   /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
   cron: z.string().superRefine((cron, ctx) => {
     try {
@@ -55,28 +70,38 @@ export const scheduleSchema = z.object({
 });
 
 export const updateTriggerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('new-patients'), atLeast: z.number().int().min(1) }),
-  z.object({ kind: z.literal('new-studies'), atLeast: z.number().int().min(1) }),
-  z.object({
+  z.strictObject({ kind: z.literal('new-patients'), atLeast: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal('new-studies'), atLeast: z.number().int().min(1) }),
+  /** A level of a declared variable: its "n (%)" row moved by more than so many percentage points. */
+  z.strictObject({
     kind: z.literal('proportion-shift'),
     variable: z.string().min(1),
     level: z.string().min(1),
     percentagePoints: z.number().positive(),
   }),
-  z.object({ kind: z.literal('km-median-shift'), curve: z.string().min(1), months: z.number().positive() }),
+  /**
+   * A declared endpoint's Kaplan-Meier median (or, with `followUp: true`, its median follow-up) moved by more
+   * than `moreThan` (in the endpoint's time unit), or went from reached to not reached or back.
+   */
+  z.strictObject({
+    kind: z.literal('km-median-shift'),
+    endpoint: z.string().min(1),
+    followUp: z.boolean().default(false),
+    moreThan: z.number().positive(),
+  }),
 ]);
 
 export const protocolSchema = z
-  .object({
+  .strictObject({
     id,
     title: z.string().min(1),
     /** The search as the review states it (PubMed syntax). */
-    query: z.string().min(1),
+    query,
     sources: z.array(sourceSchema).min(1),
     /** The original search date: monitoring starts here. */
     monitoringStart: isoDate,
     schedule: scheduleSchema,
-    eligibility: z.object({
+    eligibility: z.strictObject({
       inclusion: z.array(criterionSchema).min(1),
       exclusion: z.array(criterionSchema),
     }),
@@ -85,7 +110,7 @@ export const protocolSchema = z
     reviewers: z.array(reviewerSchema).min(1),
     /** Terms highlighted on the screening page. */
     keyTerms: z.array(z.string().min(1)).default([]),
-    digest: z.object({
+    digest: z.strictObject({
       recipients: z.array(z.email()).min(1),
       /** Send a digest even when the week brought nothing new. */
       sendWhenEmpty: z.boolean().default(false),
@@ -106,6 +131,12 @@ export const protocolSchema = z
       .optional(),
     /** What happens to an included study that is later retracted. */
     onRetraction: z.enum(['exclude-patients', 'flag-only']).default('exclude-patients'),
+    /** The variables extracted per patient and the rules between them (variables.ts). */
+    extraction: extractionSchema.optional(),
+    /** The pooled tables: sections and rows over the variables (stats/tables.ts). */
+    tables: tablesSchema.optional(),
+    /** Survival endpoints and comparisons (analysis.ts). */
+    survival: survivalSchema.optional(),
   })
   .superRefine((protocol, ctx) => {
     const screeners = protocol.reviewers.filter((r) => r.roles.includes('screener'));
@@ -134,6 +165,53 @@ export const protocolSchema = z
       }
       seen.add(reviewer.id);
     });
+    for (const issue of analysisReferenceIssues(protocol.extraction, protocol.tables, protocol.survival)) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
+    if ((protocol.tables || protocol.survival) && !protocol.extraction) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extraction'],
+        message: 'tables and survival endpoints need the extraction variables they are computed from',
+      });
+    }
+    protocol.updateTriggers.forEach((trigger, index) => {
+      const path = ['updateTriggers', index];
+      if (trigger.kind === 'proportion-shift') {
+        const variable = protocol.extraction?.variables.find((v) => v.name === trigger.variable);
+        const levels = variable ? levelValues(variable) : null;
+        if (!variable) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'variable'],
+            message: `no variable "${trigger.variable}"`,
+          });
+        } else if (levels && !levels.includes(trigger.level)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'level'],
+            message: `${trigger.variable} has no level "${trigger.level}" (levels: ${levels.join(', ')})`,
+          });
+        }
+      }
+      if (trigger.kind === 'km-median-shift') {
+        const endpoint = protocol.survival?.endpoints.find((e) => e.id === trigger.endpoint);
+        if (!endpoint) {
+          const declared = protocol.survival?.endpoints.map((e) => e.id).join(', ') || 'none';
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'endpoint'],
+            message: `no endpoint "${trigger.endpoint}" (declared: ${declared})`,
+          });
+        } else if (trigger.followUp && !endpoint.followUp) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'followUp'],
+            message: `endpoint "${trigger.endpoint}" does not report follow-up (set followUp: true on it)`,
+          });
+        }
+      }
+    });
     const criteria = new Set(protocol.eligibility.exclusion.map((c) => c.id));
     protocol.exclusionReasons.forEach((reason, index) => {
       if (reason.criterion && !criteria.has(reason.criterion)) {
@@ -152,6 +230,19 @@ export type Reviewer = z.infer<typeof reviewerSchema>;
 export type ExclusionReason = z.infer<typeof exclusionReasonSchema>;
 export type UpdateTrigger = z.infer<typeof updateTriggerSchema>;
 export type SourceName = z.infer<typeof sourceSchema>['name'];
+
+/**
+ * What the statistics of a review are computed from: its variables, tables and survival section (empty when
+ * the protocol declares none: a review that screens but extracts nothing).
+ */
+export function analysisPlanOf(protocol: Protocol): AnalysisPlan {
+  return {
+    reviewId: protocol.id,
+    variables: protocol.extraction?.variables ?? [],
+    tables: protocol.tables ?? [],
+    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [] },
+  };
+}
 
 /** The query a given source runs: its own, or the protocol's. */
 export function sourceQuery(protocol: Protocol, source: SourceName): string {

@@ -67,41 +67,85 @@ export function timeAxis(maxTime: number): { step: number; end: number; ticks: n
 
 export interface KmPlotOptions {
   title: string;
-  /** e.g. "Months" */
+  /** The time axis, e.g. "Time (months)". */
   timeLabel: string;
+  /** The probability axis: the endpoint, e.g. "Overall survival", "Local control". */
+  probabilityLabel: string;
   /** Prefix for ids inside the SVG (several plots on one page). */
   id: string;
 }
 
-const W = 720;
-const LEFT = 64;
-const RIGHT = 24;
+/** One curve of a plot: its legend label (null for a single curve) and its data. */
+export interface KmPlotCurve {
+  label: string | null;
+  curve: KmCurveData;
+}
+
+const W = 820;
+/** The left margin: the probability axis, and room for the longest group name before the numbers at risk. */
+const MIN_LEFT = 64;
+/** About the width of one character of 12 px Helvetica, to size the margin for group names. */
+const CHAR_W = 6.6;
+/** The legend column right of the plot area: a legend never covers a curve or its band. */
+const LEGEND_W = 230;
+/** Half the width of the widest number at risk (5 digits) and a space: where group names end. */
+const RISK_GAP = 24;
+const RIGHT = 16;
 const TOP = 44;
 const PLOT_H = 280;
 const AXIS_H = 44;
-const RISK_H = 46;
-const H = TOP + PLOT_H + AXIS_H + RISK_H;
+const RISK_LINE = 16;
+/** Colour-blind-safe (Okabe-Ito), in order. */
+const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#f0e442'];
 
 function fmt(value: number): string {
   return String(Number(value.toFixed(2)));
 }
 
-/** The plot as an SVG document (no XML declaration: it can be inlined into HTML as it is). */
-export function renderKmSvg(curve: KmCurveData, options: KmPlotOptions): string {
-  const axis = timeAxis(curve.time[curve.time.length - 1] ?? 0);
-  const plotW = W - LEFT - RIGHT;
+function medianText(curve: KmCurveData, withCi = true): string {
+  const m = curve.median;
+  const ci = `${m.lcl === null ? 'NA' : fmt(m.lcl)}–${m.ucl === null ? 'NA' : fmt(m.ucl)}`;
+  return `median ${m.median === null ? 'not reached' : fmt(m.median)} (${withCi ? '95% CI ' : ''}${ci})`;
+}
+
+/**
+ * The plot as an SVG document (no XML declaration: it can be inlined into HTML as it is): one step curve per
+ * group with its band, censor marks, the median guide (a single curve), the numbers at risk per group under the
+ * axis, and the legend in its own column right of the plot area.
+ */
+export function renderKmSvg(curves: readonly KmPlotCurve[], options: KmPlotOptions): string {
+  if (curves.length === 0) throw new RangeError('renderKmSvg needs at least one curve');
+  const maxTime = Math.max(...curves.map(({ curve }) => curve.time[curve.time.length - 1] ?? 0));
+  const axis = timeAxis(maxTime);
+  const longest = Math.max(
+    0,
+    ...curves.map(({ label: name }) => (curves.length > 1 ? (name ?? '').length : 0)),
+  );
+  // A group's name ends clear of the first column of numbers at risk (centred on the axis, up to 5 digits).
+  const LEFT = Math.max(MIN_LEFT, Math.ceil(RISK_GAP + 8 + longest * CHAR_W));
+  const plotW = W - LEFT - LEGEND_W - RIGHT;
+  const riskH = 26 + RISK_LINE * curves.length;
+  const H = TOP + PLOT_H + AXIS_H + riskH;
   const x = (t: number) => LEFT + (t / axis.end) * plotW;
   const y = (s: number) => TOP + (1 - s) * PLOT_H;
   const px = (v: number) => v.toFixed(1);
   const id = options.id.replace(/[^A-Za-z0-9_-]/g, '');
+  const single = curves.length === 1;
   const out: string[] = [];
-  const label = `${options.title}: Kaplan-Meier estimate, n = ${curve.n}, ${curve.events} events`;
+  const totals = curves.reduce(
+    (sum, { curve }) => ({ n: sum.n + curve.n, events: sum.events + curve.events }),
+    {
+      n: 0,
+      events: 0,
+    },
+  );
+  const label = `${options.title}: Kaplan-Meier estimate${single ? '' : ` in ${curves.length} groups`}, n = ${totals.n}, ${totals.events} events`;
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${id}-title" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<title id="${id}-title">${escapeHtml(label)}</title>`,
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="20" font-size="15" font-weight="600" fill="#1d2330">${escapeHtml(options.title)}</text>`,
-    `<text x="${LEFT}" y="36" fill="#5b6473">n = ${curve.n}, ${curve.events} events; median ${curve.median.median === null ? 'not reached' : fmt(curve.median.median)} (95% CI ${curve.median.lcl === null ? 'NA' : fmt(curve.median.lcl)}–${curve.median.ucl === null ? 'NA' : fmt(curve.median.ucl)})</text>`,
+    `<text x="${LEFT}" y="36" fill="#5b6473">n = ${totals.n}, ${totals.events} events${single ? `; ${medianText(curves[0]!.curve)}` : ''}</text>`,
   );
   // Grid and axes
   for (const s of [0, 0.25, 0.5, 0.75, 1]) {
@@ -113,7 +157,7 @@ export function renderKmSvg(curve: KmCurveData, options: KmPlotOptions): string 
   out.push(
     `<line x1="${LEFT}" x2="${LEFT}" y1="${TOP}" y2="${TOP + PLOT_H}" stroke="#1d2330"/>`,
     `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H}" stroke="#1d2330"/>`,
-    `<text transform="translate(18 ${TOP + PLOT_H / 2}) rotate(-90)" text-anchor="middle" fill="#1d2330">Survival probability</text>`,
+    `<text class="km-y-label" transform="translate(18 ${TOP + PLOT_H / 2}) rotate(-90)" text-anchor="middle" fill="#1d2330">${escapeHtml(options.probabilityLabel)}</text>`,
   );
   for (const t of axis.ticks) {
     out.push(
@@ -122,85 +166,112 @@ export function renderKmSvg(curve: KmCurveData, options: KmPlotOptions): string 
     );
   }
   out.push(
-    `<text x="${LEFT + plotW / 2}" y="${TOP + PLOT_H + 36}" text-anchor="middle" fill="#1d2330">${escapeHtml(options.timeLabel)}</text>`,
+    `<text class="km-x-label" x="${LEFT + plotW / 2}" y="${TOP + PLOT_H + 36}" text-anchor="middle" fill="#1d2330">${escapeHtml(options.timeLabel)}</text>`,
   );
 
-  // Confidence band: one polygon per run of rows with both limits (upper steps forward, lower steps back).
-  const rows = curve.time.length;
-  const intervalEnd = (i: number) => (i + 1 < rows ? curve.time[i + 1]! : curve.time[i]!);
-  const bands: string[] = [];
-  for (let i = 0; i < rows; ) {
-    if (curve.lower[i] === null || curve.upper[i] === null) {
-      i++;
-      continue;
+  curves.forEach(({ curve }, index) => {
+    const colour = COLOURS[index % COLOURS.length]!;
+    // Confidence band: one polygon per run of rows with both limits (upper steps forward, lower steps back).
+    const rows = curve.time.length;
+    const intervalEnd = (i: number) => (i + 1 < rows ? curve.time[i + 1]! : curve.time[i]!);
+    for (let i = 0; i < rows; ) {
+      if (curve.lower[i] === null || curve.upper[i] === null) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < rows && curve.lower[j + 1] !== null && curve.upper[j + 1] !== null) j++;
+      const points: string[] = [];
+      for (let k = i; k <= j; k++) {
+        points.push(
+          `${px(x(curve.time[k]!))},${px(y(curve.upper[k]!))}`,
+          `${px(x(intervalEnd(k)))},${px(y(curve.upper[k]!))}`,
+        );
+      }
+      for (let k = j; k >= i; k--) {
+        points.push(
+          `${px(x(intervalEnd(k)))},${px(y(curve.lower[k]!))}`,
+          `${px(x(curve.time[k]!))},${px(y(curve.lower[k]!))}`,
+        );
+      }
+      out.push(
+        `<polygon class="km-band" points="${points.join(' ')}" fill="${colour}" fill-opacity="${single ? 0.16 : 0.1}" stroke="none"/>`,
+      );
+      i = j + 1;
     }
-    let j = i;
-    while (j + 1 < rows && curve.lower[j + 1] !== null && curve.upper[j + 1] !== null) j++;
-    const points: string[] = [];
-    for (let k = i; k <= j; k++) {
-      points.push(
-        `${px(x(curve.time[k]!))},${px(y(curve.upper[k]!))}`,
-        `${px(x(intervalEnd(k)))},${px(y(curve.upper[k]!))}`,
+    // The step curve from (0, 1).
+    let d = `M${px(x(0))},${px(y(1))}`;
+    for (let i = 0; i < rows; i++) d += ` H${px(x(curve.time[i]!))} V${px(y(curve.surv[i]!))}`;
+    out.push(`<path class="km-curve" d="${d}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    // Censor marks
+    const marks: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (curve.nCensor[i]! > 0) {
+        const cx = x(curve.time[i]!);
+        const cy = y(curve.surv[i]!);
+        marks.push(`M${px(cx)},${px(cy - 5)} V${px(cy + 5)} M${px(cx - 4)},${px(cy)} H${px(cx + 4)}`);
+      }
+    }
+    if (marks.length > 0) {
+      out.push(
+        `<path class="km-censor" d="${marks.join(' ')}" stroke="${single ? '#1d2330' : colour}" stroke-width="1.2" fill="none"/>`,
       );
     }
-    for (let k = j; k >= i; k--) {
-      points.push(
-        `${px(x(intervalEnd(k)))},${px(y(curve.lower[k]!))}`,
-        `${px(x(curve.time[k]!))},${px(y(curve.lower[k]!))}`,
-      );
-    }
-    bands.push(
-      `<polygon class="km-band" points="${points.join(' ')}" fill="#2454a6" fill-opacity="0.16" stroke="none"/>`,
-    );
-    i = j + 1;
-  }
-  out.push(...bands);
+  });
 
-  // The step curve from (0, 1).
-  let d = `M${px(x(0))},${px(y(1))}`;
-  for (let i = 0; i < rows; i++) d += ` H${px(x(curve.time[i]!))} V${px(y(curve.surv[i]!))}`;
-  out.push(`<path class="km-curve" d="${d}" fill="none" stroke="#2454a6" stroke-width="2"/>`);
-
-  // Censor marks
-  const marks: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    if (curve.nCensor[i]! > 0) {
-      const cx = x(curve.time[i]!);
-      const cy = y(curve.surv[i]!);
-      marks.push(`M${px(cx)},${px(cy - 5)} V${px(cy + 5)} M${px(cx - 4)},${px(cy)} H${px(cx + 4)}`);
-    }
-  }
-  if (marks.length > 0) {
-    out.push(
-      `<path class="km-censor" d="${marks.join(' ')}" stroke="#1d2330" stroke-width="1.2" fill="none"/>`,
-    );
-  }
-
-  // Median guide lines
-  if (curve.median.median !== null) {
-    const mx = x(curve.median.median);
+  // Median guide lines (one curve: with several the guides would cross each other's curves)
+  const only = curves[0]!.curve;
+  if (single && only.median.median !== null) {
+    const mx = x(only.median.median);
     out.push(
       `<path class="km-median" d="M${px(x(0))},${px(y(0.5))} H${px(mx)} V${px(y(0))}" stroke="#a12622" stroke-dasharray="4 3" fill="none"/>`,
     );
   }
 
-  // Numbers at risk under the axis
-  const riskY = TOP + PLOT_H + AXIS_H + 24;
-  out.push(`<text x="${LEFT}" y="${riskY - 14}" font-weight="600" fill="#1d2330">Number at risk</text>`);
-  for (const t of axis.ticks) {
-    out.push(
-      `<text class="km-at-risk" x="${px(x(t))}" y="${riskY + 4}" text-anchor="middle" fill="#1d2330">${numberAtRisk(curve, t)}</text>`,
+  // Numbers at risk under the axis, one line per curve
+  const riskY = TOP + PLOT_H + AXIS_H + 20;
+  out.push(`<text x="${LEFT}" y="${riskY - 6}" font-weight="600" fill="#1d2330">Number at risk</text>`);
+  curves.forEach(({ label: name, curve }, index) => {
+    const lineY = riskY + 12 + RISK_LINE * index;
+    if (!single) {
+      out.push(
+        `<text x="${LEFT - RISK_GAP}" y="${lineY}" text-anchor="end" fill="${COLOURS[index % COLOURS.length]}">${escapeHtml(name ?? '')}</text>`,
+      );
+    }
+    for (const t of axis.ticks) {
+      out.push(
+        `<text class="km-at-risk" data-group="${escapeHtml(name ?? '')}" x="${px(x(t))}" y="${lineY}" text-anchor="middle" fill="#1d2330">${numberAtRisk(curve, t)}</text>`,
+      );
+    }
+  });
+
+  // Legend, in its own column right of the plot area
+  const lx = LEFT + plotW + 16;
+  const legend: string[] = [`<g class="km-legend">`];
+  let ly = TOP + 6;
+  curves.forEach(({ label: name, curve }, index) => {
+    const colour = COLOURS[index % COLOURS.length]!;
+    legend.push(
+      `<line x1="${lx}" x2="${lx + 22}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
+      `<text x="${lx + 28}" y="${ly + 4}" fill="#1d2330">${escapeHtml(single ? 'Kaplan–Meier estimate' : (name ?? ''))}</text>`,
     );
-  }
-  // Legend
-  const lx = LEFT + plotW - 250;
-  out.push(
-    `<g class="km-legend"><rect x="${lx}" y="${TOP + 8}" width="242" height="50" fill="#ffffff" fill-opacity="0.9" stroke="#d7dbe3"/>`,
-    `<line x1="${lx + 10}" x2="${lx + 34}" y1="${TOP + 22}" y2="${TOP + 22}" stroke="#2454a6" stroke-width="2"/>`,
-    `<rect x="${lx + 10}" y="${TOP + 32}" width="24" height="10" fill="#2454a6" fill-opacity="0.16"/>`,
-    `<text x="${lx + 42}" y="${TOP + 26}" fill="#1d2330">Kaplan–Meier estimate (+ censored)</text>`,
-    `<text x="${lx + 42}" y="${TOP + 42}" fill="#1d2330">${Math.round(curve.confLevel * 100)}% CI (${escapeHtml(curve.confType)})</text></g>`,
-    '</svg>',
+    if (!single) {
+      legend.push(
+        `<text x="${lx + 28}" y="${ly + 18}" fill="#5b6473" font-size="11">n = ${curve.n}, ${curve.events} events</text>`,
+        `<text x="${lx + 28}" y="${ly + 31}" fill="#5b6473" font-size="11">${escapeHtml(medianText(curve, false))}</text>`,
+      );
+      ly += 44;
+    } else {
+      ly += 18;
+    }
+  });
+  legend.push(
+    `<rect x="${lx}" y="${ly - 6}" width="22" height="10" fill="${single ? COLOURS[0] : '#5b6473'}" fill-opacity="0.16"/>`,
+    `<text x="${lx + 28}" y="${ly + 3}" fill="#1d2330">${Math.round(only.confLevel * 100)}% CI (${escapeHtml(only.confType)})</text>`,
+    `<path d="M${lx + 11},${ly + 12} V${ly + 22} M${lx + 7},${ly + 17} H${lx + 15}" stroke="#1d2330" stroke-width="1.2"/>`,
+    `<text x="${lx + 28}" y="${ly + 21}" fill="#1d2330">censored</text>`,
+    '</g>',
   );
+  out.push(...legend, '</svg>');
   return `${out.join('\n')}\n`;
 }

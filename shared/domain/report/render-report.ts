@@ -4,11 +4,12 @@
 // them back without parsing prose.
 import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { NOTICE_LABELS } from '../retraction/notices.ts';
-import type { KmSummary } from '../stats/snapshot.ts';
+import type { KmGroupSummary } from '../stats/survival-summary.ts';
 import { formatNumber, type Table } from '../stats/tables.ts';
 import { renderKmSvg } from './km-plot.ts';
 import type { PrismaFlow, ReasonCount } from './prisma.ts';
-import type { LivingReport } from './report.ts';
+import { formatP } from '../stats/describe-changes.ts';
+import type { LivingReport, ReportCurveSet } from './report.ts';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -67,8 +68,11 @@ function tableHtml(table: Table): string {
       );
     }
   }
+  const iqr = table.sections.some((section) =>
+    section.rows.some((row) => row.kind === 'continuous' && row.q1 !== undefined),
+  );
   const notes = [
-    'Counts are n/N (%), N = the patients with the variable reported; medians are median (range).',
+    `Counts are n/N (%), N = the patients with the variable reported; medians are median (range)${iqr ? '; IQR: interquartile range (quartiles as R computes them, type 7)' : ''}.`,
     ...table.sections.flatMap((s) => (s.note ? [`${s.title}. ${s.note}`] : [])),
     ...(table.note ? [table.note] : []),
   ];
@@ -81,9 +85,54 @@ function tableHtml(table: Table): string {
   ].join('\n');
 }
 
-function kmRow(name: string, label: string, km: KmSummary): string {
+function kmRow(key: string, label: string, km: KmGroupSummary, notReported: number | null): string {
   const median = km.median === null ? 'not reached' : formatNumber(km.median);
-  return `<tr><td>${escapeHtml(label)}</td><td class="num">${km.n}</td><td class="num">${km.events}</td><td class="num">${km.unknown}</td><td class="num" data-km="${name}-median">${escapeHtml(median)}</td><td class="num">${escapeHtml(num(km.lcl))}–${escapeHtml(num(km.ucl))}</td></tr>`;
+  return `<tr><td>${escapeHtml(label)}</td><td class="num">${km.n}</td><td class="num">${km.events}</td><td class="num">${notReported === null ? '' : notReported}</td><td class="num" data-km="${escapeHtml(key)}-median">${escapeHtml(median)}</td><td class="num">${escapeHtml(num(km.lower))}–${escapeHtml(num(km.upper))}</td></tr>`;
+}
+
+/** The plot of one endpoint or comparison as SVG (null when it cannot be drawn: see the set's note). */
+export function renderCurveSetSvg(set: ReportCurveSet): string | null {
+  if (!set.plot) return null;
+  return renderKmSvg(
+    set.plot.map((curve) => ({ label: curve.label, curve: curve.data })),
+    {
+      title: set.label,
+      timeLabel: `Time (${set.unit})`,
+      probabilityLabel: set.endpointLabel,
+      id: `km-${set.id}`,
+    },
+  );
+}
+
+function curveSetRows(set: ReportCurveSet): string[] {
+  if (set.kind === 'endpoint') {
+    const rows = [kmRow(set.id, set.label, set.groups[0]!, set.notReported)];
+    if (set.followUp) {
+      rows.push(
+        kmRow(
+          `${set.id}-follow-up`,
+          `${set.label}: median follow-up (reverse Kaplan–Meier)`,
+          set.followUp,
+          null,
+        ),
+      );
+    }
+    return rows;
+  }
+  const rows = set.groups.map((group) =>
+    kmRow(`${set.id}:${group.group}`, `${set.label}: ${group.label ?? group.group}`, group, null),
+  );
+  const test = set.logrank;
+  const result =
+    test === null
+      ? 'no test'
+      : 'error' in test
+        ? `no log-rank test: ${test.error}`
+        : `log-rank chi-square ${formatNumber(test.chisq)} on ${test.df} df, p <span data-logrank="${escapeHtml(set.id)}">${escapeHtml(formatP(test.p))}</span>`;
+  rows.push(
+    `<tr class="logrank"><td colspan="6">${escapeHtml(set.label)}: ${result}; ${set.used} patients (${set.notReported} not reported: time, event or ${escapeHtml(set.by?.label ?? 'group')})</td></tr>`,
+  );
+  return rows;
 }
 
 function reasonsList(reasons: readonly ReasonCount[]): string {
@@ -96,7 +145,23 @@ function reasonsList(reasons: readonly ReasonCount[]): string {
     .join('')}</ul>`;
 }
 
-function prismaHtml(flow: PrismaFlow): string {
+/** What happens to retracted studies' patients, as the protocol says and as it was applied. */
+function retractionPolicyText(
+  onRetraction: LivingReport['onRetraction'],
+  retracted: number,
+  excluded: number,
+): string {
+  const policy =
+    onRetraction === 'exclude-patients'
+      ? "The protocol leaves a retracted study's patients out of the statistics"
+      : 'The protocol flags a retracted study and keeps its patients in the statistics';
+  if (retracted === 0) return `${policy}; no included study is retracted.`;
+  return onRetraction === 'exclude-patients'
+    ? `${policy}: ${excluded} stud${excluded === 1 ? 'y' : 'ies'} left out.`
+    : `${policy}: flagged only.`;
+}
+
+function prismaHtml(flow: PrismaFlow, onRetraction: LivingReport['onRetraction']): string {
   const id = flow.identification;
   const sources = id.bySource
     .map(
@@ -115,14 +180,15 @@ function prismaHtml(flow: PrismaFlow): string {
     '<div class="phase">Eligibility</div>',
     `<div class="box">Reports sought for retrieval (n = ${count('sought', flow.eligibility.sought)})<br>Reports assessed for eligibility (n = ${count('assessed', flow.eligibility.assessed)})<br><span class="note">awaiting full-text assessment: ${count('awaiting-full-text', flow.eligibility.awaiting)}</span></div>`,
     `<div class="box side">Reports excluded (n = ${count('excluded-full-text', flow.eligibility.excluded)})${reasonsList(flow.eligibility.exclusionReasons)}</div>`,
-    '<div class="phase">Included</div>',
+    // Two rows: what was included, then what the statistics pool. The phase label spans both, so no box
+    // ever falls into the narrow label column.
+    '<div class="phase" style="grid-row: span 2">Included</div>',
     `<div class="box">New studies included from screening (n = ${count('new-studies', inc.newFromScreening)})<br>Total studies included in review (n = ${count('studies', inc.studies)})<ul><li>through screening (n = ${count('studies-screening', inc.studiesFromScreening)})</li><li>included otherwise: the original review, manual inclusions (n = ${count('studies-other', inc.studiesOther)})</li></ul></div>`,
-    ...(inc.withdrawn
-      ? [
-          `<div class="box side">Studies withdrawn after inclusion (n = ${count('withdrawn', inc.withdrawn)})${reasonsList(inc.withdrawalReasons)}<span class="note">Not among the studies included; their patients are left out of the statistics.</span></div>`,
-        ]
-      : []),
-    `<div class="box side">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})<br>Retracted studies (n = ${count('retracted', inc.retracted)})${inc.retractedExcluded ? `; their patients are left out of the statistics (studies: ${count('retracted-excluded', inc.retractedExcluded)})` : '; flagged only, their patients stay in the statistics'}</div>`,
+    inc.withdrawn
+      ? `<div class="box side">Studies withdrawn after inclusion (n = ${count('withdrawn', inc.withdrawn)})${reasonsList(inc.withdrawalReasons)}<span class="note">Not among the studies included; their patients are left out of the statistics.</span></div>`
+      : '<div class="empty"></div>',
+    `<div class="box">Studies pooled in the statistics (n = ${count('studies-pooled', inc.studiesInStatistics)})<br>Patients included (n = ${count('patients', inc.patients)})</div>`,
+    `<div class="box side">Retracted studies (n = ${count('retracted', inc.retracted)})<br><span class="note">${retractionPolicyText(onRetraction, inc.retracted, inc.retractedExcluded)}</span></div>`,
   ];
   const updates = flow.updates
     .map(
@@ -221,27 +287,31 @@ export function renderReportHtml(report: LivingReport): string {
   out.push('</section>');
 
   out.push('<section id="km"><h2>Kaplan–Meier estimates</h2>');
-  out.push(
-    '<table><thead><tr><th>Curve</th><th class="num">n</th><th class="num">Events</th><th class="num">Not reported</th><th class="num">Median (months)</th><th class="num">95% CI</th></tr></thead><tbody>',
-    kmRow('os', 'Overall survival', report.km.os.summary),
-    kmRow('lc', 'Local control', report.km.lc.summary),
-    kmRow('followUp', 'Follow-up (reverse Kaplan–Meier)', report.km.followUp.summary),
-    '</tbody></table>',
-    '<p class="note">Medians with log-transformed 95% confidence intervals, as R survival prints them.</p>',
-  );
-  for (const [name, label] of [
-    ['os', 'Overall survival'],
-    ['lc', 'Local control'],
-  ] as const) {
-    const km = report.km[name];
-    out.push(`<div class="figure" id="km-${name}">`);
-    if (km.curve) out.push(renderKmSvg(km.curve, { title: label, timeLabel: 'Months', id: `km-${name}` }));
-    else out.push(`<p class="note">${escapeHtml(label)}: ${escapeHtml(km.note ?? 'no curve')}</p>`);
-    out.push('</div>');
+  const sets = report.survival.curves;
+  if (sets.length === 0) {
+    out.push('<p>The protocol declares no survival endpoint.</p>');
+  } else {
+    out.push(
+      '<table><thead><tr><th>Curve</th><th class="num">n</th><th class="num">Events</th><th class="num">Not reported</th><th class="num">Median</th><th class="num">95% CI</th></tr></thead><tbody>',
+      ...sets.flatMap(curveSetRows),
+      '</tbody></table>',
+      `<p class="note">Medians with ${escapeHtml(report.survival.confType)}-transformed 95% confidence intervals, as R survival prints them; times in each endpoint's unit. A curve uses the patients who report its time and event (and, for a comparison, the grouping variable).</p>`,
+    );
+    for (const set of sets) {
+      out.push(`<div class="figure" id="km-${escapeHtml(set.id)}">`);
+      const svg = renderCurveSetSvg(set);
+      if (svg) out.push(svg);
+      else out.push(`<p class="note">${escapeHtml(set.label)}: ${escapeHtml(set.note ?? 'no curve')}</p>`);
+      out.push('</div>');
+    }
   }
   out.push('</section>');
 
-  out.push('<section id="prisma"><h2>PRISMA 2020 flow</h2>', prismaHtml(report.prisma), '</section>');
+  out.push(
+    '<section id="prisma"><h2>PRISMA 2020 flow</h2>',
+    prismaHtml(report.prisma, report.onRetraction),
+    '</section>',
+  );
 
   out.push('<section id="studies"><h2>Included studies</h2>');
   const reasonLabels = new Map(

@@ -1,15 +1,20 @@
 // The living report of one review at one statistics version, as plain JSON (report.json) from which the HTML page
-// is rendered (render-report.ts): Tables I-III and the Kaplan-Meier summaries exactly as the snapshot holds
-// them, the Kaplan-Meier curves drawn from the same patients, the PRISMA 2020 flow, what changed since the
+// is rendered (render-report.ts): the protocol's tables and Kaplan-Meier summaries exactly as the snapshot holds
+// them, one plot per survival endpoint and comparison drawn from the same patients, the PRISMA 2020 flow, what
+// changed since the
 // previous version, retractions and corrections naming the studies, update triggers crossed, and the search log.
 //
 // Pure and deterministic: the same inputs give the same report, and `reportRevision` hashes it, so a report is
 // published again only when something in it changed (a new snapshot, an inclusion, a notice, a search run).
 import { sha256Hex } from '../citation/citation-id.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
+import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
+import { variableLabel } from '../protocol/variables.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
-import type { KmSummary, SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
-import { formatNumber, type Tables } from '../stats/tables.ts';
+import type { SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
+import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../stats/survival-summary.ts';
+import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
+import type { Tables } from '../stats/tables.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
 import type { PrismaFlow } from './prisma.ts';
 
@@ -65,11 +70,37 @@ export interface SearchLogEntry {
   error: string | null;
 }
 
-export interface ReportKmCurve {
-  /** The snapshot's summary: the numbers the report states. */
-  summary: KmSummary;
-  /** The plotted curve; null when it cannot be drawn from the same patients (see note). */
-  curve: KmCurveData | null;
+/** A plotted curve: the group (null for an endpoint's single curve), its legend label and the data. */
+export interface ReportPlotCurve {
+  group: string | null;
+  label: string | null;
+  data: KmCurveData;
+}
+
+/** One endpoint or comparison as the report shows it: the snapshot's numbers and the plot drawn from the rows. */
+export interface ReportCurveSet {
+  id: string;
+  kind: 'endpoint' | 'comparison';
+  /** "Overall survival", "Recurrence-free survival by hormone therapy". */
+  label: string;
+  endpoint: string;
+  /** The endpoint's label: the plot's probability axis. */
+  endpointLabel: string;
+  /** The time unit: the plot's time axis. */
+  unit: string;
+  /** The grouping variable and its label (comparisons). */
+  by: { variable: string; label: string } | null;
+  /** Patients in the curves, and left out for a value not reported. */
+  used: number;
+  notReported: number;
+  /** The snapshot's summaries, the numbers the report states; groups labelled. */
+  groups: Array<KmGroupSummary & { label: string | null }>;
+  /** Comparisons: the log-rank test. */
+  logrank: LogRankSummary | null;
+  /** Endpoints that report it: the median follow-up (reverse Kaplan-Meier). */
+  followUp: KmGroupSummary | null;
+  /** The curves; null when they cannot be drawn from the same patients (see note). */
+  plot: ReportPlotCurve[] | null;
   note: string | null;
 }
 
@@ -84,7 +115,7 @@ export interface LivingReport {
   /** Every included study (retracted and withdrawn ones too), with its patients in this version. */
   studies: Array<ReportStudy & { patients: number; pooled: boolean }>;
   tables: Tables;
-  km: { os: ReportKmCurve; lc: ReportKmCurve; followUp: { summary: KmSummary } };
+  survival: { confType: string; curves: ReportCurveSet[] };
   prisma: PrismaFlow;
   changes: { fromVersion: number | null; summary: string[]; diff: SnapshotDiff | null };
   retractions: {
@@ -104,6 +135,8 @@ export interface LivingReport {
 
 export interface ReportInput {
   review: { id: string; title: string; onRetraction: 'exclude-patients' | 'flag-only' };
+  /** The protocol's variables and survival section: labels, units, how curves are grouped. */
+  plan: AnalysisPlan;
   snapshot: StatisticsSnapshot;
   diff: SnapshotDiff | null;
   /** The patient rows of this version (their patientIds are the snapshot's), for the curves. */
@@ -115,120 +148,89 @@ export interface ReportInput {
   runs: readonly SearchLogEntry[];
 }
 
-function observations(rows: readonly object[], timeField: string, eventField: string) {
-  return rows.flatMap((row) => {
-    const record = row as Record<string, unknown>;
-    const time = record[timeField];
-    const event = record[eventField];
-    return typeof time === 'number' && (event === 0 || event === 1) ? [{ time, event: event as 0 | 1 }] : [];
-  });
-}
-
-function sameSummary(curve: KmCurveData, summary: KmSummary): boolean {
+function sameSummary(curve: KmCurveData, summary: KmGroupSummary): boolean {
   return (
     curve.n === summary.n &&
     curve.events === summary.events &&
     curve.median.median === summary.median &&
-    curve.median.lcl === summary.lcl &&
-    curve.median.ucl === summary.ucl
+    curve.median.lcl === summary.lower &&
+    curve.median.ucl === summary.upper
   );
 }
 
-function reportCurve(rows: readonly object[], summary: KmSummary, fields: [string, string]): ReportKmCurve {
-  if (summary.n === 0) return { summary, curve: null, note: 'No patient reports both a time and an event.' };
-  const ids = rows.length;
-  const curve = kmCurveData(observations(rows, ...fields), summary.confType);
-  if (!curve || !sameSummary(curve, summary)) {
-    return {
-      summary,
-      curve: null,
-      note: `The ${ids} patient rows read now no longer give this version's curve (rows were edited since); the next version's report plots it.`,
+/** How a group's value is named: a level's label, yes/no, or the value itself. */
+function groupLabel(plan: AnalysisPlan, by: string | null, group: string | null): string | null {
+  if (group === null || by === null) return null;
+  const variable = plan.variables.find((v) => v.name === by);
+  if (variable?.type === 'categorical') {
+    return variable.levels.find((level) => level.value === group)?.label ?? group;
+  }
+  if (variable?.type === 'event') return group === '1' ? 'event' : 'censored';
+  return group;
+}
+
+/** Every endpoint and comparison of the snapshot, with its plot drawn from the rows of this version. */
+function reportCurveSets(
+  plan: AnalysisPlan,
+  snapshot: StatisticsSnapshot,
+  rows: readonly object[],
+): ReportCurveSet[] {
+  const endpoints = new Map(plan.survival.endpoints.map((e) => [e.id, e]));
+  const declared = [
+    ...plan.survival.endpoints.map((e) => ({ id: e.id, endpoint: e.id, by: null as string | null })),
+    ...plan.survival.comparisons.map((c) => ({ id: c.id, endpoint: c.endpoint, by: c.by })),
+  ];
+  return declared.flatMap((entry): ReportCurveSet[] => {
+    const set = snapshot.survival.curves[entry.id];
+    const endpoint = endpoints.get(entry.endpoint);
+    if (!set || !endpoint) return []; // declared after this version was computed
+    const byVariable = entry.by === null ? null : plan.variables.find((v) => v.name === entry.by);
+    const byLabel =
+      entry.by === null
+        ? null
+        : entry.by === STUDY_VARIABLE
+          ? 'study'
+          : byVariable
+            ? variableLabel(byVariable)
+            : entry.by;
+    const groups = set.groups.map((group) => ({ ...group, label: groupLabel(plan, entry.by, group.group) }));
+    const base = {
+      id: entry.id,
+      kind: entry.by === null ? ('endpoint' as const) : ('comparison' as const),
+      // One naming rule for a curve, shared with "what changed".
+      label: curveLabel(entry.id, plan),
+      endpoint: endpoint.id,
+      endpointLabel: endpoint.label,
+      unit: endpointUnit(endpoint, plan.variables) ?? 'time',
+      by: entry.by === null ? null : { variable: entry.by, label: byLabel! },
+      used: set.used,
+      notReported: set.notReported,
+      groups,
+      logrank: snapshot.survival.logrank[entry.id] ?? null,
+      followUp: entry.by === null ? (snapshot.survival.followUp[entry.id] ?? null) : null,
     };
-  }
-  return { summary, curve, note: null };
-}
-
-function idList(ids: readonly string[], names: Map<string, string>, max = 10): string {
-  const shown = ids.slice(0, max).map((id) => names.get(id) ?? id);
-  const rest = ids.length > max ? `; and ${ids.length - max} more` : '';
-  return `${shown.join('; ')}${rest}`;
-}
-
-function proportion(value: { count: number; denominator: number; percent: number | null } | null): string {
-  if (!value) return 'absent';
-  return value.percent === null
-    ? `${value.count}/${value.denominator}`
-    : `${value.count}/${value.denominator} (${value.percent.toFixed(1)}%)`;
-}
-
-function medianText(
-  value: { n: number; median: number | null; min: number | null; max: number | null } | null,
-) {
-  if (!value) return 'absent';
-  if (value.median === null) return `NA (n = ${value.n})`;
-  return `${formatNumber(value.median)} (${value.min === null ? 'NA' : formatNumber(value.min)}–${value.max === null ? 'NA' : formatNumber(value.max)}), n = ${value.n}`;
-}
-
-const KM_NAMES: Record<string, string> = {
-  os: 'Overall survival',
-  lc: 'Local control',
-  followUp: 'Median follow-up (reverse Kaplan-Meier)',
-};
-
-/**
- * "What changed since vN", one line each, studies named by their titles; a withdrawn study is named with its
- * reason (a protocol reason's label when `reasonLabels` knows its id) instead of among the removed.
- */
-export function describeChanges(
-  diff: SnapshotDiff,
-  studyNames: Map<string, string>,
-  reasonLabels: Map<string, string> = new Map(),
-): string[] {
-  const lines: string[] = [];
-  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const withdrawn = diff.studiesWithdrawn ?? [];
-  const withdrawnIds = new Set(withdrawn.map((s) => s.studyId));
-  const removed = diff.studiesRemoved.filter((id) => !withdrawnIds.has(id));
-  if (diff.studiesAdded.length)
-    lines.push(
-      `${count(diff.studiesAdded.length, 'study', 'studies')} added: ${idList(diff.studiesAdded, studyNames)}`,
-    );
-  if (withdrawn.length) {
-    const named = withdrawn
-      .map((s) => `${studyNames.get(s.studyId) ?? s.studyId} (${reasonLabels.get(s.reason) ?? s.reason})`)
-      .join('; ');
-    lines.push(
-      `${count(withdrawn.length, 'study', 'studies')} withdrawn, left out of the statistics: ${named}`,
-    );
-  }
-  if (removed.length)
-    lines.push(`${count(removed.length, 'study', 'studies')} removed: ${idList(removed, studyNames)}`);
-  if (diff.patientsAdded.length)
-    lines.push(`${count(diff.patientsAdded.length, 'patient', 'patients')} added`);
-  if (diff.patientsRemoved.length)
-    lines.push(`${count(diff.patientsRemoved.length, 'patient', 'patients')} removed`);
-  for (const change of diff.km) {
-    const m = (v: number | null) => (v === null ? 'not reached' : `${formatNumber(v)} months`);
-    lines.push(
-      `${KM_NAMES[change.curve] ?? change.curve}: median ${m(change.before.median)} → ${m(change.after.median)} (n ${change.before.n} → ${change.after.n}, events ${change.before.events} → ${change.after.events})`,
-    );
-  }
-  for (const change of diff.proportions) {
-    const points =
-      change.percentagePoints === null
-        ? ''
-        : ` (${change.percentagePoints > 0 ? '+' : ''}${change.percentagePoints.toFixed(1)} points)`;
-    lines.push(
-      `Table ${change.table}, ${change.label}: ${proportion(change.before)} → ${proportion(change.after)}${points}`,
-    );
-  }
-  for (const change of diff.medians) {
-    lines.push(
-      `Table ${change.table}, ${change.label}: ${medianText(change.before)} → ${medianText(change.after)}`,
-    );
-  }
-  if (lines.length === 0) lines.push('No reported number moved.');
-  return lines;
+    if (set.used === 0) {
+      return [{ ...base, plot: null, note: 'No patient reports all that this curve needs.' }];
+    }
+    const plot = curveObservations(rows, plan, entry.id).map(({ group, observations }) => ({
+      group,
+      label: groupLabel(plan, entry.by, group),
+      data: kmCurveData(observations, snapshot.survival.confType),
+    }));
+    const matches =
+      plot.length === groups.length &&
+      plot.every((curve, i) => curve.data !== null && sameSummary(curve.data, groups[i]!));
+    if (!matches) {
+      return [
+        {
+          ...base,
+          plot: null,
+          note: `The ${rows.length} patient rows read now no longer give this version's curve (rows were edited since); the next version's report plots it.`,
+        },
+      ];
+    }
+    return [{ ...base, plot: plot as ReportPlotCurve[], note: null }];
+  });
 }
 
 export function buildLivingReport(input: ReportInput): LivingReport {
@@ -259,15 +261,14 @@ export function buildLivingReport(input: ReportInput): LivingReport {
     patients: { count: snapshot.patients.count, synthetic: snapshot.patients.synthetic },
     studies,
     tables: snapshot.tables,
-    km: {
-      os: reportCurve(input.rows, snapshot.km.os, ['os_months', 'os_event']),
-      lc: reportCurve(input.rows, snapshot.km.lc, ['lc_months', 'lc_event']),
-      followUp: { summary: snapshot.km.followUp },
+    survival: {
+      confType: snapshot.survival.confType,
+      curves: reportCurveSets(input.plan, snapshot, input.rows),
     },
     prisma: input.prisma,
     changes: {
       fromVersion: input.diff?.fromVersion ?? null,
-      summary: input.diff ? describeChanges(input.diff, names, reasonLabels) : [],
+      summary: input.diff ? describeChanges(input.diff, names, reasonLabels, input.plan) : [],
       diff: input.diff,
     },
     retractions: {

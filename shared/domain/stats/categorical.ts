@@ -102,7 +102,8 @@ export function percentOf(
  * denominator); without, every level seen: "yes" before "no", otherwise by decreasing count, then
  * alphabetically.
  *
- * Reference: the per-field denominators of `iesm-expected-tables.json` (R, see test/fixtures/reference).
+ * Reference: the per-variable denominators of the published review's tables as R recomputed them
+ * (test/fixtures/reference).
  *
  * Complexity: O(n·k) for n rows and k values per row.
  *
@@ -116,20 +117,34 @@ export function categoricalSummary(
   field: string,
   levels?: readonly string[],
 ): CategoricalSummary {
+  const values = new Array<unknown>(rows.length);
+  for (let index = 0; index < rows.length; index += 1) {
+    values[index] = fieldValue(rows[index]!, field, index, 'categoricalSummary');
+  }
+  return categoricalSummaryOfValues(values, field, levels);
+}
+
+/** {@link categoricalSummary} of one variable's values, as a column holds them (null = not reported). */
+export function categoricalSummaryOfValues(
+  values: readonly unknown[],
+  field: string,
+  levels?: readonly string[],
+): CategoricalSummary {
   const counts = new Map<string, number>();
   const count = (level: string) => counts.set(level, (counts.get(level) ?? 0) + 1);
   let unknown = 0;
-  for (let index = 0; index < rows.length; index += 1) {
-    const value = fieldValue(rows[index]!, field, index, 'categoricalSummary');
+  for (const value of values) {
     if (value === null) unknown += 1;
     else if (Array.isArray(value)) levelsOf(value, field)!.forEach(count);
-    else count(levelOf(value, field)); // the common case, without an array per row
+    else if (typeof value === 'string')
+      count(value); // the common case, without an array per row
+    else count(levelOf(value, field));
   }
-  const denominator = rows.length - unknown;
+  const denominator = values.length - unknown;
   const reported = levels ?? observedLevels(counts);
   return {
     field,
-    n: rows.length,
+    n: values.length,
     unknown,
     denominator,
     levels: reported.map((level) => {

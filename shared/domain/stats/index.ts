@@ -2,6 +2,15 @@
 // here. Conventions are R's (survival 3.5-3); see test/fixtures/reference/README.md.
 export { chiSquareUpperTail } from './chi-square.ts';
 export { type ConfidenceBandOptions, survivalConfidenceBand } from './confidence-band.ts';
+export {
+  type CoxControl,
+  type CoxFit,
+  type CoxOptions,
+  type CoxTerm,
+  type CoxTest,
+  type CoxWarning,
+  fitCox,
+} from './cox.ts';
 export { factorLevels } from './factor-levels.ts';
 export { type KaplanMeierOptions, kaplanMeier } from './kaplan-meier.ts';
 export { type KaplanMeierByGroupOptions, kaplanMeierByGroup } from './kaplan-meier-by-group.ts';

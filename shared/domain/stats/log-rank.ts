@@ -78,29 +78,55 @@ export function logRank(
     options.levels,
   );
   if (groups.length < 2) throw new RangeError('There is only 1 group');
-  const k = groups.length;
   const groupIndex = new Map(groups.map((label, g) => [label, g]));
-  const member = observations.map((observation) => groupIndex.get(String(observation.group))!);
+  const member = Int32Array.from(observations, (observation) => groupIndex.get(String(observation.group))!);
   const rawTimes = observations.map((observation) => observation.time);
-  const times = (options.timefix ?? true) ? timefix(rawTimes) : rawTimes;
+  return logRankOfCodes(
+    (options.timefix ?? true) ? timefix(rawTimes) : rawTimes,
+    observations.map((observation) => observation.event),
+    member,
+    groups,
+  );
+}
 
+/**
+ * The core of {@link logRank} for a caller holding its data as columns (the statistics snapshot): times already
+ * fixed (or not to be), events, and each subject's group as an index into `groups` (level order, every group
+ * with subjects). No checks: the caller's data are checked where they were read.
+ */
+export function logRankOfCodes(
+  times: readonly number[],
+  events: readonly (0 | 1)[],
+  member: Int32Array,
+  groups: readonly string[],
+): LogRankResult {
+  if (groups.length < 2) throw new RangeError('There is only 1 group');
+  const k = groups.length;
   const atRisk = new Array<number>(k).fill(0);
   const observed = new Array<number>(k).fill(0);
-  for (let i = 0; i < observations.length; i++) {
+  for (let i = 0; i < times.length; i++) {
     atRisk[member[i]!]! += 1;
-    observed[member[i]!]! += observations[i]!.event;
+    observed[member[i]!]! += events[i]!;
   }
   const nPerGroup = [...atRisk];
   const expected = new Array<number>(k).fill(0);
   const variance = groups.map(() => new Array<number>(k).fill(0));
 
-  const order = times.map((_, i) => i).sort((a, b) => times[a]! - times[b]!);
-  let total = observations.length;
-  for (let start = 0; start < order.length; ) {
-    const time = times[order[start]!]!;
-    let end = start;
-    let deaths = 0;
-    while (end < order.length && times[order[end]!] === time) deaths += observations[order[end++]!]!.event;
+  // The distinct times in increasing order (a native numeric sort, no comparator), then per time the events
+  // and the subjects of each group leaving the risk set after it: one counting pass over the subjects.
+  const distinct = Float64Array.from(new Set(times)).sort();
+  const slot = new Map<number, number>();
+  for (const [index, time] of distinct.entries()) slot.set(time, index);
+  const deathsAt = new Float64Array(distinct.length);
+  const leavingAt = new Float64Array(distinct.length * k);
+  for (let i = 0; i < times.length; i++) {
+    const at = slot.get(times[i]!)!;
+    deathsAt[at]! += events[i]!;
+    leavingAt[at * k + member[i]!]! += 1;
+  }
+  let total = times.length;
+  for (let at = 0; at < distinct.length; at++) {
+    const deaths = deathsAt[at]!;
     if (deaths > 0) {
       for (let g = 0; g < k; g++) expected[g]! += (deaths * atRisk[g]!) / total;
       if (total > 1) {
@@ -113,9 +139,11 @@ export function logRank(
         }
       }
     }
-    for (let i = start; i < end; i++) atRisk[member[order[i]!]!]! -= 1;
-    total -= end - start;
-    start = end;
+    for (let g = 0; g < k; g++) {
+      const leaving = leavingAt[at * k + g]!;
+      atRisk[g]! -= leaving;
+      total -= leaving;
+    }
   }
 
   const tested = groups.map((_, g) => g).filter((g) => expected[g]! > 0);
@@ -134,7 +162,7 @@ export function logRank(
     chisq = solution.reduce((sum, value, i) => sum + value * difference[i]!, 0);
   }
   return {
-    groups,
+    groups: [...groups],
     n_per_group: nPerGroup,
     observed,
     expected,

@@ -23,7 +23,11 @@
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median requires at least one value');
   if (values.some((value) => Number.isNaN(value))) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
+  return sortedMedian(Float64Array.from(values).sort());
+}
+
+/** {@link median} of values already sorted increasing, none NaN, at least one. */
+export function sortedMedian(sorted: Float64Array): number {
   const half = Math.floor(sorted.length / 2);
   const upper = sorted[half]!;
   if (sorted.length % 2 === 1) return upper;

@@ -47,7 +47,14 @@ export function quantile(values: readonly number[], p: number, type: QuantileTyp
   if (!Number.isInteger(type) || type < 1 || type > 9) {
     throw new RangeError('quantile requires a type from 1 to 9');
   }
-  const sorted = Float64Array.from(values).sort();
+  return sortedQuantile(Float64Array.from(values).sort(), p, type);
+}
+
+/**
+ * {@link quantile} of values already sorted increasing and free of NaN (several quantiles of one sample cost
+ * one sort). p and type are not checked here.
+ */
+export function sortedQuantile(sorted: Float64Array, p: number, type: QuantileType = 7): number {
   const n = sorted.length;
   // 1-based order statistic, clamped to 1..n as R pads x with its ends.
   const at = (index: number): number => sorted[Math.min(Math.max(index, 1), n) - 1]!;

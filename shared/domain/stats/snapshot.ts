@@ -1,39 +1,33 @@
 // A statistics snapshot: everything a living review reports about its pooled patients at one version (patients,
-// studies, Tables I-III, Kaplan-Meier medians), as plain JSON, and the difference between two snapshots.
+// studies, a summary of every declared variable, the declared tables, the survival endpoints and comparisons),
+// as plain JSON, and the difference between two snapshots. What is computed comes from the review's protocol
+// (an AnalysisPlan): this module knows no review's variables.
 //
-// Deterministic: the same rows in any order give the same snapshot (rows are sorted by patientId, ids and
+// Deterministic: the same rows in any order give the same snapshot (every statistic is order-free; ids and
 // studies are sorted), so a recompute that changes nothing can be detected with snapshotsEqual and not stored.
 import { InputError } from '../../errors.ts';
-import { fieldValue } from './categorical.ts';
-import { kaplanMeierEstimate } from './kaplan-meier.ts';
-import { kaplanMeierMedian } from './km-median.ts';
-import type { ConfType, SurvivalObservation } from './survival-curve.ts';
+import type { AnalysisPlan } from '../protocol/analysis.ts';
+import {
+  type CurveSetSummary,
+  type KmGroupSummary,
+  type LogRankSummary,
+  type SurvivalSummary,
+  summariseSurvival,
+} from './survival-summary.ts';
+import { columnsOf } from './columns.ts';
 import {
   buildTables,
   type CategoricalRow,
   type ContinuousRow,
-  IESM_TABLES,
   type Subset,
   type Tables,
-  type TablesDefinitionInput,
   tableRows,
 } from './tables.ts';
-
-/** A Kaplan-Meier median with its 95% CI as R's print(survfit) shows it; null is NA. */
-export interface KmSummary {
-  /** Patients with both a time and an event reported: the curve's subjects. */
-  n: number;
-  events: number;
-  /** Patients left out because their time or event is not reported. */
-  unknown: number;
-  median: number | null;
-  lcl: number | null;
-  ucl: number | null;
-  confType: ConfType;
-}
+import { summariseVariables, type VariableSummary } from './variable-summary.ts';
 
 export interface StatisticsSnapshot {
-  schemaVersion: 1;
+  /** 2: per-protocol variables, tables and survival (1: the fixed layout before; read through upgradeSnapshot). */
+  schemaVersion: 2;
   reviewId: string;
   version: number;
   generatedAt: string;
@@ -52,15 +46,10 @@ export interface StatisticsSnapshot {
      */
     withdrawn?: WithdrawnStudy[];
   };
+  /** Every declared variable's summary, by name. */
+  variables: Record<string, VariableSummary>;
   tables: Tables;
-  km: {
-    /** Overall survival: os_months, os_event. */
-    os: KmSummary;
-    /** Local control: lc_months, lc_event. */
-    lc: KmSummary;
-    /** Median follow-up by reverse Kaplan-Meier (censoring as the event) over the OS times. */
-    followUp: KmSummary;
-  };
+  survival: SurvivalSummary;
 }
 
 /** A study whose inclusion was withdrawn: when, by whom and why. */
@@ -71,7 +60,7 @@ export interface WithdrawnStudy {
   reason: string;
 }
 
-/** What a snapshot is computed from: rows that carry patientId, studyId and the table variables. */
+/** What a snapshot is computed from: rows that carry patientId, studyId and the declared variables. */
 export interface SnapshotRow {
   patientId: string;
   studyId: string;
@@ -79,7 +68,8 @@ export interface SnapshotRow {
 }
 
 export interface SnapshotInput<Row extends SnapshotRow> {
-  reviewId: string;
+  /** What to compute: the protocol's variables, tables and survival section. */
+  plan: AnalysisPlan;
   version: number;
   rows: readonly Row[];
   /** The ids of the review's included studies; every row's study must be one of them. */
@@ -88,68 +78,23 @@ export interface SnapshotInput<Row extends SnapshotRow> {
   withdrawnStudies?: readonly WithdrawnStudy[];
   /** ISO timestamp, given by the caller so the function stays pure. */
   generatedAt: string;
-  /** The tables to build; the IESM Tables I-III by default. */
-  tables?: TablesDefinitionInput;
 }
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function timeEvent(
-  row: object,
-  index: number,
-  timeField: string,
-  eventField: string,
-): { time: number; event: 0 | 1 } | null {
-  const time = fieldValue(row, timeField, index, 'kmSummary');
-  const event = fieldValue(row, eventField, index, 'kmSummary');
-  if (time === null || event === null) return null;
-  if (typeof time !== 'number' || (event !== 0 && event !== 1)) {
-    throw new TypeError(
-      `kmSummary: row ${index + 1} has ${timeField} = ${JSON.stringify(time)}, ${eventField} = ${JSON.stringify(event)}`,
-    );
-  }
-  return { time, event };
-}
-
-/**
- * Kaplan-Meier median with its confidence limits for one time/event pair of variables. Rows missing either
- * value are left out and counted. `reverse` swaps event and censoring (reverse KM, for median follow-up).
- */
-export function kmSummary(
-  rows: readonly object[],
-  timeField: string,
-  eventField: string,
-  options: { confType?: ConfType; reverse?: boolean } = {},
-): KmSummary {
-  const confType = options.confType ?? 'log';
-  const observations: SurvivalObservation[] = [];
-  for (let index = 0; index < rows.length; index += 1) {
-    const observation = timeEvent(rows[index]!, index, timeField, eventField);
-    if (observation === null) continue;
-    if (options.reverse) observation.event = observation.event === 1 ? 0 : 1;
-    observations.push(observation);
-  }
-  const unknown = rows.length - observations.length;
-  if (observations.length === 0) {
-    return { n: 0, events: 0, unknown, median: null, lcl: null, ucl: null, confType };
-  }
-  // The table and band only: the quantiles and restricted means kaplanMeier adds are not reported here.
-  const curve = kaplanMeierEstimate(observations, { confType });
-  const median = kaplanMeierMedian(curve.table.time, curve.table.surv, curve.lower, curve.upper);
-  return { n: curve.n, events: curve.events, unknown, ...median, confType };
-}
-
 /** The statistics of a review at one version, from its patient rows and included studies. */
 export function computeStatisticsSnapshot<Row extends SnapshotRow>(
   input: SnapshotInput<Row>,
 ): StatisticsSnapshot {
-  const rows = [...input.rows].sort((a, b) => compareCodeUnits(a.patientId, b.patientId));
-  for (let i = 1; i < rows.length; i += 1) {
-    if (rows[i]!.patientId === rows[i - 1]!.patientId) {
-      throw new InputError(`${input.reviewId}: patient id "${rows[i]!.patientId}" appears twice`);
-    }
+  const { reviewId } = input.plan;
+  const { rows } = input;
+  // The ids in code-unit order (the default sort of strings, no comparator); every statistic below is the same
+  // whatever order the rows come in.
+  const ids = rows.map((row) => row.patientId).sort();
+  for (let i = 1; i < ids.length; i += 1) {
+    if (ids[i] === ids[i - 1]) throw new InputError(`${reviewId}: patient id "${ids[i]}" appears twice`);
   }
   const included = [...new Set(input.includedStudies)].sort(compareCodeUnits);
   const includedSet = new Set(included);
@@ -158,7 +103,7 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
   const strays = [...perStudy.keys()].filter((studyId) => !includedSet.has(studyId)).sort(compareCodeUnits);
   if (strays.length > 0) {
     const list = strays.map((studyId) => `${studyId} (${perStudy.get(studyId)} patients)`).join(', ');
-    throw new InputError(`${input.reviewId}: patient rows from studies that are not included: ${list}`);
+    throw new InputError(`${reviewId}: patient rows from studies that are not included: ${list}`);
   }
   const withdrawn = [...(input.withdrawnStudies ?? [])]
     .map(({ studyId, at, by, reason }) => ({ studyId, at, by, reason }))
@@ -166,18 +111,20 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
   const both = withdrawn.filter((study) => includedSet.has(study.studyId));
   if (both.length > 0) {
     throw new InputError(
-      `${input.reviewId}: studies both included and withdrawn: ${both.map((s) => s.studyId).join(', ')}`,
+      `${reviewId}: studies both included and withdrawn: ${both.map((s) => s.studyId).join(', ')}`,
     );
   }
+  // Each variable is read out of the rows once, for the summaries, the tables and the curves alike.
+  const columns = columnsOf(rows, 'computeStatisticsSnapshot');
   return {
-    schemaVersion: 1,
-    reviewId: input.reviewId,
+    schemaVersion: 2,
+    reviewId,
     version: input.version,
     generatedAt: input.generatedAt,
     patients: {
       count: rows.length,
       synthetic: rows.filter((row) => row.synthetic === true).length,
-      ids: rows.map((row) => row.patientId),
+      ids,
     },
     studies: {
       ids: included,
@@ -188,12 +135,9 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
       withoutPatients: included.filter((studyId) => !perStudy.has(studyId)),
       ...(withdrawn.length > 0 ? { withdrawn } : {}),
     },
-    tables: buildTables(input.tables ?? IESM_TABLES, rows),
-    km: {
-      os: kmSummary(rows, 'os_months', 'os_event'),
-      lc: kmSummary(rows, 'lc_months', 'lc_event'),
-      followUp: kmSummary(rows, 'os_months', 'os_event', { reverse: true }),
-    },
+    variables: summariseVariables(rows, input.plan.variables, columns),
+    tables: buildTables(reviewId, input.plan.tables, rows, columns),
+    survival: summariseSurvival(rows, input.plan, columns),
   };
 }
 
@@ -253,14 +197,27 @@ export interface MedianChange {
   shift: number | null;
 }
 
-export type KmCurveName = keyof StatisticsSnapshot['km'];
-
+/** A Kaplan-Meier summary that moved (or appeared, or went away): median, limits, n or events. */
 export interface KmChange {
-  curve: KmCurveName;
-  before: KmSummary;
-  after: KmSummary;
-  /** after - before of the median; null if either is NA. */
+  /** The endpoint or comparison id. */
+  curve: string;
+  /** "endpoint", "comparison" (one change per group), or "follow-up" (an endpoint's reverse-KM median). */
+  kind: 'endpoint' | 'comparison' | 'follow-up';
+  endpoint: string;
+  /** The group of a comparison's curve; null otherwise. */
+  group: string | null;
+  /** null when the curve (or group) is new in this version, or gone from it. */
+  before: KmGroupSummary | null;
+  after: KmGroupSummary | null;
+  /** after - before of the median; null if either is NA or missing. */
   shift: number | null;
+}
+
+/** A log-rank test whose result or denominator moved. */
+export interface LogRankChange {
+  comparison: string;
+  before: LogRankSummary | null;
+  after: LogRankSummary | null;
 }
 
 export interface SnapshotDiff {
@@ -284,6 +241,10 @@ export interface SnapshotDiff {
   medians: MedianChange[];
   /** Every Kaplan-Meier summary whose median, limits, n or events moved. */
   km: KmChange[];
+  /** Every log-rank test whose statistic or denominator moved. */
+  logrank: LogRankChange[];
+  /** Variables whose summary moved (a table row or not), in declaration order. */
+  variables: string[];
 }
 
 function added(before: readonly string[], after: readonly string[]): string[] {
@@ -367,15 +328,58 @@ function medianChanges(previous: Tables, next: Tables): MedianChange[] {
   return changes;
 }
 
+function curveGroups(curves: Record<string, CurveSetSummary>, id: string): Map<string, KmGroupSummary> {
+  return new Map((curves[id]?.groups ?? []).map((group) => [group.group ?? '', group]));
+}
+
 function kmChanges(previous: StatisticsSnapshot, next: StatisticsSnapshot): KmChange[] {
-  const curves = Object.keys(next.km) as KmCurveName[];
-  return curves.flatMap((curve) => {
-    const before = previous.km[curve];
-    const after = next.km[curve];
-    if (canonicalJson(before) === canonicalJson(after)) return [];
-    const shift = before.median === null || after.median === null ? null : after.median - before.median;
-    return [{ curve, before, after, shift }];
+  const changes: KmChange[] = [];
+  const push = (
+    curve: string,
+    kind: KmChange['kind'],
+    endpoint: string,
+    before: KmGroupSummary | undefined,
+    after: KmGroupSummary | undefined,
+  ) => {
+    if (canonicalJson(before ?? null) === canonicalJson(after ?? null)) return;
+    const shift = before?.median == null || after?.median == null ? null : after.median - before.median;
+    const group = (after ?? before)!.group;
+    changes.push({ curve, kind, endpoint, group, before: before ?? null, after: after ?? null, shift });
+  };
+  const was = previous.survival.curves;
+  const now = next.survival.curves;
+  for (const id of unionKeys(new Map(Object.entries(was)), new Map(Object.entries(now)))) {
+    const set = (now[id] ?? was[id])!;
+    const kind = set.by === null ? 'endpoint' : 'comparison';
+    const before = curveGroups(was, id);
+    const after = curveGroups(now, id);
+    for (const group of unionKeys(before, after))
+      push(id, kind, set.endpoint, before.get(group), after.get(group));
+  }
+  const followBefore = new Map(Object.entries(previous.survival.followUp));
+  const followAfter = new Map(Object.entries(next.survival.followUp));
+  for (const id of unionKeys(followBefore, followAfter)) {
+    push(id, 'follow-up', id, followBefore.get(id), followAfter.get(id));
+  }
+  return changes;
+}
+
+function logRankChanges(previous: StatisticsSnapshot, next: StatisticsSnapshot): LogRankChange[] {
+  const before = new Map(Object.entries(previous.survival.logrank));
+  const after = new Map(Object.entries(next.survival.logrank));
+  return unionKeys(before, after).flatMap((comparison) => {
+    const was = before.get(comparison) ?? null;
+    const now = after.get(comparison) ?? null;
+    return canonicalJson(was) === canonicalJson(now) ? [] : [{ comparison, before: was, after: now }];
   });
+}
+
+function variableChanges(previous: StatisticsSnapshot, next: StatisticsSnapshot): string[] {
+  const before = new Map(Object.entries(previous.variables));
+  const after = new Map(Object.entries(next.variables));
+  return unionKeys(before, after).filter(
+    (name) => canonicalJson(before.get(name) ?? null) !== canonicalJson(after.get(name) ?? null),
+  );
 }
 
 function newlyWithdrawn(previous: StatisticsSnapshot, next: StatisticsSnapshot): WithdrawnStudy[] {
@@ -383,7 +387,10 @@ function newlyWithdrawn(previous: StatisticsSnapshot, next: StatisticsSnapshot):
   return (next.studies.withdrawn ?? []).filter((study) => !before.has(study.studyId));
 }
 
-/** What changed from `previous` to `next`: patients, studies, proportions, medians and KM medians. */
+/**
+ * What changed from `previous` to `next`: patients, studies, proportions, medians, Kaplan-Meier summaries,
+ * log-rank tests and variable summaries.
+ */
 export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnapshot): SnapshotDiff {
   if (previous.reviewId !== next.reviewId) {
     throw new RangeError(`diffSnapshots compares one review: ${previous.reviewId} vs ${next.reviewId}`);
@@ -401,5 +408,7 @@ export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnap
     proportions: proportionChanges(previous.tables, next.tables),
     medians: medianChanges(previous.tables, next.tables),
     km: kmChanges(previous, next),
+    logrank: logRankChanges(previous, next),
+    variables: variableChanges(previous, next),
   };
 }

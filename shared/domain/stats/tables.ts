@@ -1,12 +1,13 @@
-// Pooled patient tables driven by a table definition (which variable, which levels, labels, sections), with
-// the IESM review's Tables I-III shipped as one such definition, and renderers to Markdown, CSV and JSON.
+// Pooled patient tables driven by a table definition (which variable, which levels, labels, sections), as a
+// review's protocol declares them (`tables:`), and renderers to Markdown, CSV and JSON.
 //
 // Every "n (%)" cell shows its denominator ("70/120 (58.3%)") because denominators differ per variable:
 // unknowns are left out variable by variable. Medians read "62 (32–91)".
 import { z } from 'zod';
 import { formatCsv } from '../extraction/csv.ts';
-import { categoricalSummary, levelsOf } from './categorical.ts';
-import { continuousSummary } from './continuous-summary.ts';
+import { categoricalSummaryOfValues, levelsOf } from './categorical.ts';
+import { type Columns, columnsOf, pick } from './columns.ts';
+import { continuousSummaryOfValues } from './continuous-summary.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Definition
@@ -46,12 +47,13 @@ export const tableRowDefinitionSchema = z.discriminatedUnion('kind', [
     subset: subsetSchema.optional(),
     indent,
   }),
-  /** A numeric variable as "median (min–max)". */
+  /** A numeric variable as "median (min–max)", with the interquartile range (R's type 7) when `iqr`. */
   z.strictObject({
     kind: z.literal('median-range'),
     label,
     variable,
     subset: subsetSchema.optional(),
+    iqr: z.boolean().default(false),
     indent,
   }),
 ]);
@@ -69,15 +71,9 @@ export const tableDefinitionSchema = z.strictObject({
   sections: z.array(tableSectionDefinitionSchema).min(1),
 });
 
-export const tablesDefinitionSchema = z.strictObject({
-  id: z.string().min(1),
-  tables: z.array(tableDefinitionSchema).min(1),
-});
-
 export type Subset = z.infer<typeof subsetSchema>;
 export type TableRowDefinition = z.infer<typeof tableRowDefinitionSchema>;
-export type TablesDefinition = z.infer<typeof tablesDefinitionSchema>;
-export type TablesDefinitionInput = z.input<typeof tablesDefinitionSchema>;
+export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Result
@@ -118,6 +114,9 @@ export interface ContinuousRow extends RowBase {
   median: number | null;
   min: number | null;
   max: number | null;
+  /** The quartiles (R's quantile type 7), on rows that ask for the interquartile range. */
+  q1?: number | null;
+  q3?: number | null;
 }
 
 export type TableRow = CountRow | CategoricalRow | ContinuousRow;
@@ -150,15 +149,21 @@ function subsetKey(subset: Subset | undefined): string {
   return subset ? `|${subset.variable}=${subset.level}` : '';
 }
 
-function inSubset(rows: readonly object[], subset: Subset | undefined): readonly object[] {
-  if (!subset) return rows;
-  return rows.filter((row, index) => {
-    if (!(subset.variable in row)) {
-      throw new RangeError(`tables: row ${index + 1} has no field "${subset.variable}" (subset)`);
-    }
-    const levels = levelsOf((row as Record<string, unknown>)[subset.variable], subset.variable);
-    return levels?.includes(subset.level) ?? false;
-  });
+/** The indexes of the rows in the subset (null: every row), from the subset variable's column. */
+function inSubset(columns: Columns, subset: Subset | undefined): number[] | null {
+  if (!subset) return null;
+  const values = columns.get(subset.variable);
+  const indexes: number[] = [];
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    const inside =
+      value === subset.level ||
+      (value !== null &&
+        typeof value !== 'string' &&
+        (levelsOf(value, subset.variable)?.includes(subset.level) ?? false));
+    if (inside) indexes.push(index);
+  }
+  return indexes;
 }
 
 /** "1" for 1, "14.5", "5.55" for 5.550000000000001: at most two decimals, trailing zeros dropped. */
@@ -175,29 +180,42 @@ export function formatMedianRange(median: number | null, min: number | null, max
   return `${formatNumber(median)} (${formatNumber(min)}–${formatNumber(max)})`;
 }
 
+/** "54 (21–90); IQR 45–64". */
+export function formatMedianRangeIqr(
+  median: number | null,
+  min: number | null,
+  max: number | null,
+  q1: number | null,
+  q3: number | null,
+): string {
+  const base = formatMedianRange(median, min, max);
+  if (base === 'NA' || q1 === null || q3 === null) return base;
+  return `${base}; IQR ${formatNumber(q1)}–${formatNumber(q3)}`;
+}
+
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function categoricalRows(
-  rows: readonly object[],
+  columns: Columns,
   definition: Extract<TableRowDefinition, { kind: 'level' | 'levels' }>,
 ): CategoricalRow[] {
+  const values = columns.get(definition.variable);
   let wanted: { level: string; label: string }[];
   if (definition.kind === 'level') {
     wanted = [{ level: definition.level, label: definition.label }];
   } else if (definition.levels === 'observed') {
-    const source = inSubset(rows, definition.levelsFrom);
-    wanted = categoricalSummary(source, definition.variable).levels.map(({ level }) => ({
+    const source = pick(values, inSubset(columns, definition.levelsFrom));
+    wanted = categoricalSummaryOfValues(source, definition.variable).levels.map(({ level }) => ({
       level,
       label: capitalise(level),
     }));
   } else {
     wanted = definition.levels;
   }
-  const scope = inSubset(rows, definition.subset);
-  const summary = categoricalSummary(
-    scope,
+  const summary = categoricalSummaryOfValues(
+    pick(values, inSubset(columns, definition.subset)),
     definition.variable,
     wanted.map((w) => w.level),
   );
@@ -218,7 +236,7 @@ function categoricalRows(
   }));
 }
 
-function buildRows(rows: readonly object[], definition: TableRowDefinition): TableRow[] {
+function buildRows(columns: Columns, definition: TableRowDefinition): TableRow[] {
   switch (definition.kind) {
     case 'count':
       return [
@@ -227,47 +245,58 @@ function buildRows(rows: readonly object[], definition: TableRowDefinition): Tab
           key: 'patients',
           label: definition.label,
           indent: definition.indent,
-          text: String(rows.length),
-          count: rows.length,
+          text: String(columns.rows.length),
+          count: columns.rows.length,
         },
       ];
     case 'level':
     case 'levels':
-      return categoricalRows(rows, definition);
+      return categoricalRows(columns, definition);
     case 'median-range': {
-      const summary = continuousSummary(inSubset(rows, definition.subset), definition.variable);
-      return [
-        {
-          kind: 'continuous',
-          key: `median(${definition.variable})${subsetKey(definition.subset)}`,
-          label: definition.label,
-          indent: definition.indent,
-          text: formatMedianRange(summary.median, summary.min, summary.max),
-          variable: definition.variable,
-          subset: definition.subset ?? null,
-          n: summary.n,
-          unknown: summary.unknown,
-          median: summary.median,
-          min: summary.min,
-          max: summary.max,
-        },
-      ];
+      const scope = pick(columns.get(definition.variable), inSubset(columns, definition.subset));
+      const summary = continuousSummaryOfValues(scope, definition.variable);
+      const row: ContinuousRow = {
+        kind: 'continuous',
+        key: `median(${definition.variable})${subsetKey(definition.subset)}`,
+        label: definition.label,
+        indent: definition.indent,
+        text: formatMedianRange(summary.median, summary.min, summary.max),
+        variable: definition.variable,
+        subset: definition.subset ?? null,
+        n: summary.n,
+        unknown: summary.unknown,
+        median: summary.median,
+        min: summary.min,
+        max: summary.max,
+      };
+      if (definition.iqr) {
+        row.q1 = summary.q1;
+        row.q3 = summary.q3;
+        row.key = `median-iqr(${definition.variable})${subsetKey(definition.subset)}`;
+        row.text = formatMedianRangeIqr(summary.median, summary.min, summary.max, summary.q1, summary.q3);
+      }
+      return [row];
     }
   }
 }
 
 /**
  * Builds the tables a definition describes from patient rows. Rows are plain objects keyed by variable; a
- * variable missing from a row is an error (never a silent "not reported").
+ * variable missing from a row is an error (never a silent "not reported"). `definitionId` names the
+ * definition (the review's id).
  */
-export function buildTables(definitionInput: TablesDefinitionInput, rows: readonly object[]): Tables {
-  const definition = tablesDefinitionSchema.parse(definitionInput);
-  const tables = definition.tables.map((table): Table => {
+export function buildTables(
+  definitionId: string,
+  definitions: readonly TableDefinition[],
+  rows: readonly object[],
+  columns: Columns = columnsOf(rows, 'tables'),
+): Tables {
+  const tables = definitions.map((table): Table => {
     const sections = table.sections.map(
       (section): TableSection => ({
         title: section.title,
         note: section.note ?? null,
-        rows: section.rows.flatMap((row) => buildRows(rows, row)),
+        rows: section.rows.flatMap((row) => buildRows(columns, row)),
       }),
     );
     const seen = new Set<string>();
@@ -278,7 +307,7 @@ export function buildTables(definitionInput: TablesDefinitionInput, rows: readon
     return { id: table.id, title: table.title, note: table.note ?? null, sections };
   });
   const syntheticPatients = rows.filter((row) => (row as { synthetic?: unknown }).synthetic === true).length;
-  return { definitionId: definition.id, patients: rows.length, syntheticPatients, tables };
+  return { definitionId, patients: rows.length, syntheticPatients, tables };
 }
 
 /** Every row of every table, with the table it belongs to. */
@@ -286,233 +315,6 @@ export function tableRows(tables: Tables): { table: Table; section: TableSection
   return tables.tables.flatMap((table) =>
     table.sections.flatMap((section) => section.rows.map((row) => ({ table, section, row }))),
   );
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The IESM review (Tables I-III of the publication)
-
-const yes = (variable: string, label: string, indent = 1) =>
-  ({ kind: 'level', variable, level: 'yes', label, indent }) as const;
-
-export const IESM_TABLES: TablesDefinitionInput = {
-  id: 'iesm',
-  tables: [
-    {
-      id: 'I',
-      title: "Summary of patients' demographics and primary tumours' characteristics",
-      sections: [
-        { title: 'Cohort', rows: [{ kind: 'count', label: 'Cohort size (no.)', indent: 0 }] },
-        {
-          title: 'Demographics',
-          rows: [
-            { kind: 'median-range', variable: 'age_years', label: 'Age (years), median (range)' },
-            {
-              kind: 'levels',
-              variable: 'sex',
-              levels: [
-                { level: 'male', label: 'Sex (male)' },
-                { level: 'female', label: 'Sex (female)' },
-              ],
-            },
-          ],
-        },
-        {
-          title: 'Primary tumour',
-          rows: [
-            {
-              kind: 'levels',
-              variable: 'primary_tumour',
-              levels: [
-                { level: 'lung', label: 'Lung' },
-                { level: 'renal', label: 'Renal' },
-                { level: 'breast', label: 'Breast' },
-                { level: 'prostate', label: 'Prostate' },
-                { level: 'other', label: 'Others' },
-              ],
-            },
-            {
-              kind: 'levels',
-              variable: 'primary_tumour_detail',
-              levels: 'observed',
-              levelsFrom: { variable: 'primary_tumour', level: 'other' },
-              indent: 2,
-            },
-          ],
-        },
-        {
-          title: 'Treatment of primary tumour',
-          rows: [
-            yes('primary_treatment_surgery', 'Surgery'),
-            yes('primary_treatment_radiotherapy', 'Radiotherapy'),
-            yes('primary_treatment_chemotherapy', 'Chemotherapy'),
-          ],
-        },
-        {
-          title: 'Secondary metastases',
-          note: 'Sites are percentages of the patients with systemic metastases; a patient may have several sites.',
-          rows: [
-            yes('systemic_metastases', 'Patients with systemic metastases'),
-            {
-              kind: 'levels',
-              variable: 'systemic_metastasis_sites',
-              subset: { variable: 'systemic_metastases', level: 'yes' },
-              indent: 2,
-              levels: [
-                { level: 'brain', label: 'Brain' },
-                { level: 'lung', label: 'Lung' },
-                { level: 'vertebrae', label: 'Vertebrae' },
-                { level: 'lymph nodes', label: 'Lymph nodes' },
-                { level: 'liver', label: 'Liver' },
-                { level: 'long bones', label: 'Long bones' },
-                { level: 'adrenal', label: 'Adrenal gland' },
-                { level: 'colon', label: 'Colon' },
-                { level: 'leptomeningeal', label: 'Leptomeningeal' },
-                { level: 'prostate', label: 'Prostate' },
-              ],
-            },
-          ],
-        },
-        {
-          title: 'Time from primary tumour to IESMs',
-          rows: [
-            { kind: 'median-range', variable: 'months_primary_to_iesm', label: 'Months, median (range)' },
-            yes('synchronous', 'Synchronous IESMs'),
-          ],
-        },
-      ],
-    },
-    {
-      id: 'II',
-      title: 'Summary of clinical and radiological features of intradural extramedullary spinal metastases',
-      sections: [
-        {
-          title: 'Presenting symptoms',
-          rows: [
-            yes('symptom_sensory_deficit', 'Sensory deficits'),
-            yes('symptom_motor_deficit', 'Motor deficits'),
-            yes('symptom_paraparesis', 'Paraparesis (cannot walk)'),
-            yes('symptom_lower_back_pain', 'Lower back pain'),
-            yes('symptom_radicular_pain', 'Radicular pain'),
-            yes('symptom_incontinence', 'Incontinence'),
-            yes('symptom_urine_retention', 'Urine retention'),
-            yes('symptom_dorsal_pain', 'Dorsal pain'),
-            yes('symptom_neck_pain', 'Neck pain'),
-            yes('symptom_none', 'No symptoms'),
-          ],
-        },
-        {
-          title: 'Acute cauda equina syndrome',
-          rows: [yes('cauda_equina_syndrome', 'Acute cauda equina syndrome')],
-        },
-        {
-          title: 'Diagnostic protocols',
-          rows: [
-            yes('diagnostic_mri', 'MRI'),
-            yes('diagnostic_myelogram', 'Myelogram'),
-            yes('diagnostic_ct', 'CT spine'),
-          ],
-        },
-        {
-          title: 'Location',
-          note: 'A patient with separate lesions counts under each location, so percentages can add up to more than 100%.',
-          rows: [
-            {
-              kind: 'levels',
-              variable: 'location',
-              levels: [
-                { level: 'lumbar', label: 'Lumbar' },
-                { level: 'thoracic', label: 'Thoracic' },
-                { level: 'thoracic-lumbar', label: 'Thoracic-Lumbar' },
-                { level: 'cervical', label: 'Cervical' },
-                { level: 'lumbar-sacral', label: 'Lumbar-Sacral' },
-                { level: 'thoracic-lumbar-sacral', label: 'Thoracic-Lumbar-Sacral' },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-    {
-      id: 'III',
-      title: 'Summary of treatment strategies and outcomes',
-      sections: [
-        {
-          title: 'Management',
-          rows: [
-            {
-              kind: 'levels',
-              variable: 'resection',
-              levels: [
-                { level: 'complete', label: 'Complete resection' },
-                { level: 'partial', label: 'Partial resection' },
-                { level: 'biopsy', label: 'Biopsy' },
-              ],
-            },
-            yes('adjuvant_radiotherapy', 'Radiation therapy'),
-            {
-              kind: 'median-range',
-              variable: 'radiotherapy_dose_gy',
-              subset: { variable: 'adjuvant_radiotherapy', level: 'yes' },
-              label: 'Dose (Gy), median (range)',
-              indent: 2,
-            },
-            yes('adjuvant_chemotherapy', 'Systemic chemotherapy'),
-          ],
-        },
-        {
-          title: 'Post-treatment outcomes',
-          rows: [yes('symptom_improvement', 'Post-treatment symptom improvement')],
-        },
-        {
-          title: 'Radiological response',
-          rows: [
-            {
-              kind: 'levels',
-              variable: 'radiological_response',
-              levels: [
-                { level: 'CR', label: 'Complete response' },
-                { level: 'PR', label: 'Partial response' },
-                { level: 'SD', label: 'Stable disease' },
-                { level: 'PD', label: 'Progression' },
-              ],
-            },
-          ],
-        },
-        { title: 'Recurrence', rows: [yes('local_recurrence', 'Recurrence of IESMs')] },
-        {
-          title: 'Outcome (months), median (range)',
-          note: 'Plain medians of the recorded times; Kaplan-Meier medians are in the statistics snapshot.',
-          rows: [
-            {
-              kind: 'median-range',
-              variable: 'lc_months',
-              subset: { variable: 'local_recurrence', level: 'yes' },
-              label: 'Local control (patients with recurrence)',
-            },
-            { kind: 'median-range', variable: 'os_months', label: 'Overall survival' },
-          ],
-        },
-        {
-          title: 'Status',
-          rows: [
-            {
-              kind: 'levels',
-              variable: 'status',
-              levels: [
-                { level: 'alive', label: 'Alive' },
-                { level: 'dead', label: 'Dead' },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  ],
-};
-
-/** Tables I-III of the IESM review from its patient rows. */
-export function iesmTables(rows: readonly object[]): Tables {
-  return buildTables(IESM_TABLES, rows);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -543,8 +345,11 @@ function renderMarkdown(tables: Tables): string {
         out.push(`| ${NBSP.repeat(2 * row.indent)}${markdownCell(row.label)} | ${markdownCell(row.text)} |`);
       }
     }
+    const iqr = table.sections.some((s) =>
+      s.rows.some((row) => row.kind === 'continuous' && row.q1 !== undefined),
+    );
     const notes = [
-      'Counts are n/N (%), N = the patients with the variable reported; medians are median (range).',
+      `Counts are n/N (%), N = the patients with the variable reported; medians are median (range)${iqr ? '; IQR: interquartile range (quartiles as R computes them, type 7)' : ''}.`,
       ...table.sections.flatMap((s) => (s.note ? [`*${s.title}.* ${s.note}`] : [])),
       ...(table.note ? [table.note] : []),
     ];
@@ -570,10 +375,17 @@ const CSV_COLUMNS = [
   'median',
   'min',
   'max',
+  'q1',
+  'q3',
   'text',
 ] as const;
 
-function csvRecord(table: Table, section: TableSection, row: TableRow): string[] {
+function csvRecord(
+  table: Table,
+  section: TableSection,
+  row: TableRow,
+  columns: readonly (typeof CSV_COLUMNS)[number][],
+): string[] {
   const cell = (value: number | string | null | undefined) =>
     value === null || value === undefined ? '' : String(value);
   const subset = 'subset' in row && row.subset ? `${row.subset.variable}=${row.subset.level}` : '';
@@ -593,9 +405,26 @@ function csvRecord(table: Table, section: TableSection, row: TableRow): string[]
     median: row.kind === 'continuous' ? cell(row.median) : '',
     min: row.kind === 'continuous' ? cell(row.min) : '',
     max: row.kind === 'continuous' ? cell(row.max) : '',
+    q1: row.kind === 'continuous' ? cell(row.q1) : '',
+    q3: row.kind === 'continuous' ? cell(row.q3) : '',
     text: row.text,
   };
-  return CSV_COLUMNS.map((column) => values[column]);
+  return columns.map((column) => values[column]);
+}
+
+/** The CSV columns: q1 and q3 only when some row reports the interquartile range (older files keep theirs). */
+function csvColumns(tables: Tables): (typeof CSV_COLUMNS)[number][] {
+  const iqr = tableRows(tables).some(({ row }) => row.kind === 'continuous' && row.q1 !== undefined);
+  return CSV_COLUMNS.filter((column) => iqr || (column !== 'q1' && column !== 'q3'));
+}
+
+/** The CSV header and one record per table row (renderTables' CSV, for callers that add rows of their own). */
+export function tableCsvRecords(tables: Tables): { header: string[]; rows: string[][] } {
+  const columns = csvColumns(tables);
+  return {
+    header: columns,
+    rows: tableRows(tables).map(({ table, section, row }) => csvRecord(table, section, row, columns)),
+  };
 }
 
 /**
@@ -606,14 +435,10 @@ export function renderTables(tables: Tables, format: TableFormat): string {
   switch (format) {
     case 'md':
       return renderMarkdown(tables);
-    case 'csv':
-      return formatCsv(
-        [
-          [...CSV_COLUMNS],
-          ...tableRows(tables).map(({ table, section, row }) => csvRecord(table, section, row)),
-        ],
-        { eol: '\n' },
-      );
+    case 'csv': {
+      const { header, rows } = tableCsvRecords(tables);
+      return formatCsv([header, ...rows], { eol: '\n' });
+    }
     case 'json':
       return `${JSON.stringify(tables, null, 2)}\n`;
   }

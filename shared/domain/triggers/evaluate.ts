@@ -7,11 +7,11 @@
 // | new-patients (atLeast N) | patients added since the baseline >= N |
 // | new-studies (atLeast N) | studies added since the baseline >= N |
 // | proportion-shift (variable, level, percentagePoints X) | the "n (%)" row of that level moved by more than X points (the row without a subset; else the largest move among its subsets) |
-// | km-median-shift (curve, months X) | the Kaplan-Meier median of that curve (os, lc, followUp) moved by more than X months, or went from reached to not reached (or back) |
+// | km-median-shift (endpoint, moreThan X, followUp) | the Kaplan-Meier median of that endpoint (or its median follow-up) moved by more than X (its time unit), or went from reached to not reached (or back) |
 //
 // Pure: the caller reads the two snapshots and records the crossings (shared/app/evaluate-triggers.ts).
 import type { UpdateTrigger } from '../protocol/protocol.ts';
-import type { KmCurveName, SnapshotDiff } from '../stats/snapshot.ts';
+import type { SnapshotDiff } from '../stats/snapshot.ts';
 
 export interface TriggerEvaluation {
   trigger: UpdateTrigger;
@@ -32,7 +32,10 @@ function slug(text: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** A stable id made of the trigger's kind and parameters (no "#"), e.g. "km-median-shift-os-2". */
+/**
+ * A stable id made of the trigger's kind and parameters (no "#"), e.g. "km-median-shift-os-2"; crossings are
+ * recorded under it, so it must not change for a trigger whose parameters did not.
+ */
 export function triggerId(trigger: UpdateTrigger): string {
   switch (trigger.kind) {
     case 'new-patients':
@@ -41,17 +44,29 @@ export function triggerId(trigger: UpdateTrigger): string {
     case 'proportion-shift':
       return `${trigger.kind}-${slug(trigger.variable)}-${slug(trigger.level)}-${trigger.percentagePoints}`;
     case 'km-median-shift':
-      return `${trigger.kind}-${slug(trigger.curve)}-${trigger.months}`;
+      return `${trigger.kind}-${slug(trigger.endpoint)}${trigger.followUp ? '-follow-up' : ''}-${trigger.moreThan}`;
   }
 }
 
-const CURVE_NAMES: Record<string, string> = {
-  os: 'overall survival',
-  lc: 'local control',
-  followUp: 'follow-up (reverse Kaplan-Meier)',
-};
+/** How triggers name the protocol's endpoints: their labels and time units. */
+export interface TriggerContext {
+  endpoints: ReadonlyMap<string, { label: string; unit: string | null }>;
+}
 
-export function describeTrigger(trigger: UpdateTrigger): string {
+const NO_CONTEXT: TriggerContext = { endpoints: new Map() };
+
+function curveName(trigger: Extract<UpdateTrigger, { kind: 'km-median-shift' }>, context: TriggerContext) {
+  const label = context.endpoints.get(trigger.endpoint)?.label ?? trigger.endpoint;
+  return trigger.followUp
+    ? `follow-up of ${label.toLowerCase()} (reverse Kaplan-Meier)`
+    : label.toLowerCase();
+}
+
+function unitOf(trigger: Extract<UpdateTrigger, { kind: 'km-median-shift' }>, context: TriggerContext) {
+  return context.endpoints.get(trigger.endpoint)?.unit ?? 'time units';
+}
+
+export function describeTrigger(trigger: UpdateTrigger, context: TriggerContext = NO_CONTEXT): string {
   switch (trigger.kind) {
     case 'new-patients':
       return `At least ${trigger.atLeast} newly included patient${trigger.atLeast === 1 ? '' : 's'}`;
@@ -60,7 +75,7 @@ export function describeTrigger(trigger: UpdateTrigger): string {
     case 'proportion-shift':
       return `The proportion of ${trigger.variable} = ${trigger.level} moves by more than ${trigger.percentagePoints} percentage points`;
     case 'km-median-shift':
-      return `The Kaplan-Meier median of ${CURVE_NAMES[trigger.curve] ?? trigger.curve} moves by more than ${trigger.months} months`;
+      return `The Kaplan-Meier median of ${curveName(trigger, context)} moves by more than ${trigger.moreThan} ${unitOf(trigger, context)}`;
   }
 }
 
@@ -68,13 +83,13 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function months(value: number | null): string {
-  return value === null ? 'not reached' : `${round(value)} months`;
-}
-
 /** One trigger against the diff from its baseline version to the evaluated version. */
-export function evaluateTrigger(trigger: UpdateTrigger, diff: SnapshotDiff): TriggerEvaluation {
-  const base = { trigger, triggerId: triggerId(trigger), description: describeTrigger(trigger) };
+export function evaluateTrigger(
+  trigger: UpdateTrigger,
+  diff: SnapshotDiff,
+  context: TriggerContext = NO_CONTEXT,
+): TriggerEvaluation {
+  const base = { trigger, triggerId: triggerId(trigger), description: describeTrigger(trigger, context) };
   const since = `since version ${diff.fromVersion}`;
   switch (trigger.kind) {
     case 'new-patients': {
@@ -119,22 +134,37 @@ export function evaluateTrigger(trigger: UpdateTrigger, diff: SnapshotDiff): Tri
       };
     }
     case 'km-median-shift': {
-      const change = diff.km.find((k) => k.curve === (trigger.curve as KmCurveName));
-      if (!change || change.before.median === change.after.median) {
+      const unit = unitOf(trigger, context);
+      const name = curveName(trigger, context);
+      const at = (value: number | null | undefined) =>
+        value === null || value === undefined ? 'not reached' : `${round(value)} ${unit}`;
+      const change = diff.km.find(
+        (k) => k.curve === trigger.endpoint && k.kind === (trigger.followUp ? 'follow-up' : 'endpoint'),
+      );
+      if (!change || change.before?.median === change.after?.median) {
         return {
           ...base,
           crossed: false,
           observed: change ? 0 : null,
-          detail: `median ${CURVE_NAMES[trigger.curve] ?? trigger.curve}: unchanged ${since}`,
+          detail: `median ${name}: unchanged ${since}`,
+        };
+      }
+      if (!change.before || !change.after) {
+        // The endpoint was declared (or dropped) since the baseline: there is nothing to compare.
+        return {
+          ...base,
+          crossed: false,
+          observed: null,
+          detail: `median ${name}: ${change.before ? 'no longer reported' : 'first reported'} ${since}`,
         };
       }
       const shift = change.shift;
       return {
         ...base,
-        // Reached <-> not reached has no size in months and is always worth telling.
-        crossed: shift === null ? true : Math.abs(shift) > trigger.months,
+        // Reached <-> not reached has no size and is always worth telling.
+        crossed: shift === null ? true : Math.abs(shift) > trigger.moreThan,
         observed: shift === null ? null : round(shift),
-        detail: `median ${CURVE_NAMES[trigger.curve] ?? trigger.curve}: ${months(change.before.median)} -> ${months(change.after.median)} ${since} (version ${diff.toVersion})`,
+        detail: `median ${name}: ${at(change.before?.median)} -> ${at(change.after?.median)} ${since} (version ${diff.toVersion})`,
       };
     }
   }

@@ -3,6 +3,7 @@
 // does on a laptop with a profile. The "deployed" table is a dynalite server standing in for DynamoDB
 // (AWS_ENDPOINT_URL_DYNAMODB), under a CloudFormation-style name; the --data directory given alongside is never
 // created, so nothing went to an embedded store.
+import { iesmSchema } from '../../support/protocols.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +76,10 @@ describe('living-review curation commands with --aws-table', () => {
     const evidence = new DynamoEvidenceStore({ client: deployed.client, tableName: TABLE });
     expect(await evidence.getIncludedStudy('iesm', first!.citationId)).toMatchObject({ includedBy: 'pp' });
     const rowsFile = join(serverDir, 'rows.csv');
-    writeFileSync(rowsFile, patientRowsToCsv(cohortInStudies([first!.citationId]).slice(0, 12)));
+    writeFileSync(
+      rowsFile,
+      patientRowsToCsv(cohortInStudies([first!.citationId]).slice(0, 12), iesmSchema()),
+    );
     const extracted = await livingReview(['extract', 'import', rowsFile, ...onTable()]);
     expect(extracted.code).toBe(0);
     expect(await evidence.listPatientRows('iesm')).toHaveLength(12);

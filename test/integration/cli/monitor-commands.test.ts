@@ -46,10 +46,16 @@ describe('living-review run / queue / runs', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/iesm \/ pubmed: not due \(last run .*; next .*; --force runs it now\)/);
 
-    const forced = await livingReview(['run', '--force', '--data', dataDir], env);
+    const forced = await livingReview(['run', '--force', '--format', 'json', '--data', dataDir], env);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toMatch(/iesm \/ pubmed: succeeded/);
-    expect(forced.stdout).toMatch(/0 new \(queued 0\)/);
+    const results = JSON.parse(forced.stdout) as {
+      status: string;
+      reviewId: string;
+      run: { counts: { new: number; queued: number } };
+    }[];
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: 'succeeded', reviewId: 'iesm' });
+    expect(results[0]!.run.counts).toMatchObject({ new: 0, queued: 0 });
 
     const queue = await livingReview(['queue', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
     expect(queue.code).toBe(0);
@@ -69,6 +75,29 @@ describe('living-review run / queue / runs', () => {
     const runs = await livingReview(['runs', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
     const logs = JSON.parse(runs.stdout) as { outcome: string; query: string }[];
     expect(logs).toHaveLength(2);
+    const search = await livingReview(
+      [
+        'search',
+        '--review',
+        'iesm',
+        '--from',
+        '2022-05-27',
+        '--to',
+        '2022-05-27',
+        '--format',
+        'json',
+        '--data',
+        dataDir,
+      ],
+      env,
+    );
+    expect(search.code).toBe(0);
+    const searched = JSON.parse(search.stdout) as { outcome: string; window: { from: string; to: string } }[];
+    expect(searched).toHaveLength(1);
+    expect(searched[0]).toMatchObject({
+      outcome: 'succeeded',
+      window: { from: '2022-05-27', to: '2022-05-27' },
+    });
     expect(logs.every((log) => log.outcome === 'succeeded')).toBe(true);
     expect(logs[0]?.query).toBe(
       '(intradural extramedullary) AND (spinal OR spine OR cauda equina) AND (metastases OR metastasis)',

@@ -2,6 +2,7 @@
 // fresh data directory holding two included studies with patient rows. Withdrawing one recomputes the
 // statistics without its patients; a repeat changes nothing; errors are one line with exit codes 1 (failure) and
 // 2 (usage); `stats` names the withdrawn study; `include` refuses it.
+import { iesmProtocol } from '../../support/protocols.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLivingReview } from '../../support/cli-binary.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
@@ -17,6 +18,8 @@ let dataDir: string;
 let embedded: EmbeddedStore;
 let evidence: DynamoEvidenceStore;
 let studies: string[];
+/** A stored citation that was never included. */
+let notIncluded: string;
 
 beforeAll(async () => {
   dataDir = makeTempDataDir('cli-withdraw');
@@ -32,11 +35,14 @@ beforeAll(async () => {
     );
     studies.push(citationId);
   }
+  notIncluded = (
+    await embedded.store.recordCitation('iesm', makeStoreCitation({ pmid: '39100003' }), clock())
+  ).citationId;
   await evidence.putPatientRows(
     'iesm',
     cohortInStudies(studies).map((row) => ({ row, origin: 'cohort.csv', importedAt: clock().toISOString() })),
   );
-  await recomputeStatistics({ reviewId: 'iesm' }, { evidence, clock });
+  await recomputeStatistics({ protocol: iesmProtocol() }, { evidence, clock });
 });
 
 afterAll(async () => {
@@ -49,7 +55,7 @@ describe('living-review withdraw', () => {
     const help = await livingReview(['withdraw', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(
-      'usage: living-review withdraw --review ID --citation ID --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
+      'usage: living-review withdraw --review ID --citation ID|PMID|DOI --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',
     );
     expect((await livingReview(['--help'])).stdout).toMatch(/\n {2}withdraw +Withdraw an included study/);
   });
@@ -61,9 +67,10 @@ describe('living-review withdraw', () => {
       ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'neurogenic primary tumour'],
       ...['--by', 'pp', '--data', dataDir],
     ]);
+    // The same study named by its PMID.
     const again = await livingReview([
       'withdraw',
-      ...['--review', 'iesm', '--citation', studies[0]!, '--reason', 'something else', '--data', dataDir],
+      ...['--review', 'iesm', '--citation', 'PMID:39100001', '--reason', 'something else', '--data', dataDir],
     ]);
 
     // Assess
@@ -86,20 +93,43 @@ describe('living-review withdraw', () => {
     const stats = await livingReview(['stats', '--review', 'iesm', '--data', dataDir]);
     expect(stats.code).toBe(0);
     expect(stats.stdout).toContain(`Withdrawn studies, left out with their patients (1): ${studies[0]} (`);
-    expect(stats.stdout).toContain(`- studies withdrawn (1): ${studies[0]} (neurogenic-primary)`);
-    expect(stats.stdout).toContain('- patients removed (65)');
+    expect(stats.stdout).toMatch(
+      /^- 1 study withdrawn, left out of the statistics: .+ \(Neurogenic primary tumour\)$/m,
+    );
+    expect(stats.stdout).toContain('- 65 patients removed');
   });
 
   it('fails in one line: an unknown citation (exit 1), a missing reason (exit 2), including it again (exit 1)', async () => {
-    const unknown = await livingReview([
-      'withdraw',
-      ...['--review', 'iesm', '--citation', 'cunknown', '--reason', 'x', '--data', dataDir],
+    const withdrawing = (citation: string) =>
+      livingReview([
+        'withdraw',
+        '--review',
+        'iesm',
+        '--citation',
+        citation,
+        '--reason',
+        'x',
+        '--data',
+        dataDir,
+      ]);
+    const [notIncludedYet, unknown, unknownPmid] = await Promise.all([
+      withdrawing(notIncluded),
+      withdrawing('cunknown'),
+      withdrawing('39999999'),
+    ]);
+    expect(notIncludedYet.code).toBe(1);
+    expect(notIncludedYet.stdout).toBe('');
+    expect(notIncludedYet.stderr.trim().split('\n')).toEqual([
+      `living-review withdraw: ${notIncluded} is not an included study of review "iesm": there is no inclusion to withdraw`,
     ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stdout).toBe('');
-    expect(unknown.stderr.trim().split('\n')).toEqual([
-      'living-review withdraw: cunknown is not an included study of review "iesm": there is no inclusion to withdraw',
-    ]);
+    expect(unknown.stderr.trim()).toBe(
+      'living-review withdraw: "cunknown" names no citation: give its id (c followed by 20 hex digits), a PMID, a DOI or a PMCID',
+    );
+    expect(unknownPmid.code).toBe(1);
+    expect(unknownPmid.stderr.trim()).toBe(
+      'living-review withdraw: no citation with PMID 39999999 or PMCID PMC39999999 in review "iesm": import or search it first',
+    );
 
     const noReason = await livingReview([
       'withdraw',

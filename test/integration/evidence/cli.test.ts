@@ -20,6 +20,7 @@ import {
   REPO_ROOT,
   removeDataDir,
 } from '../../support/store-fixtures.ts';
+import { iesmSchema } from '../../support/protocols.ts';
 import { cohortInStudies } from './support.ts';
 
 interface Run {
@@ -93,7 +94,7 @@ describe('living-review include / extract / stats', () => {
 
   it('imports a CSV, stores a version and prints Tables I-III with the KM summaries', async () => {
     const file = join(dataDir, 'cohort.csv');
-    writeFileSync(file, patientRowsToCsv(cohort));
+    writeFileSync(file, patientRowsToCsv(cohort, iesmSchema()));
     const imported = await run(extractCommand, {}, ['import', file]);
     expect(imported.stdout).toMatch(
       /130 patient rows: 130 added, 0 updated, 0 moved to another study, 0 unchanged; statistics version 3 stored/,
@@ -106,14 +107,36 @@ describe('living-review include / extract / stats', () => {
     expect(md.stdout).toContain('### Table III. ');
     expect(md.stdout).toMatch(/\| Overall survival \(months\) \| 130 \| 65 \| 0 \| 6\.7 \(5\.4–NA\) \|/);
     expect(md.stdout).toContain('### What changed since v2');
-    expect(md.stdout).toMatch(/- patients added \(130\): SYN-001, SYN-002/);
+    expect(md.stdout).toMatch(/^- 130 patients added$/m);
+    expect(md.stdout).toMatch(
+      /\| Overall survival by Resection \(months\): complete \| 56 \| 32 \| 0 \| 5\.4 \(5–NA\) \|/,
+    );
+    expect(md.stdout).toMatch(
+      /\| Overall survival by Resection \(months\): log-rank \| 130 \| \| 0 \| chi-square 4\.45, df 2, p 0\.108 \|/,
+    );
 
     const csv = await run(statsCommand, { format: 'csv' });
-    expect(csv.stdout.split('\n')[0]).toBe(
-      'table,section,label,kind,variable,level,subset,count,denominator,unknown,percent,n,median,min,max,text',
+    const csvLines = csv.stdout.split('\n');
+    expect(csvLines[0]).toBe(
+      'table,section,label,kind,variable,level,subset,count,denominator,unknown,percent,n,median,min,max,text,curve,group,events,lower,upper,chisq,df,p',
     );
+    expect(csvLines).toContain(
+      'Kaplan-Meier,endpoint,Overall survival,km,,,,,,0,,130,6.7,,,6.7,os,,65,5.4,,,,',
+    );
+    expect(
+      csvLines.some((line) =>
+        line.startsWith('Log-rank,comparison,Overall survival by Resection,logrank,resection,'),
+      ),
+    ).toBe(true);
+    expect(csvLines).toContain('What changed,since v2,,change,,,,,,,,,,,,130 patients added,,,,,,,,');
     const json = JSON.parse((await run(statsCommand, { format: 'json' })).stdout);
     expect(json.patients).toBe(130);
+    expect(json.km.os).toEqual([{ group: null, n: 130, events: 65, median: 6.7, lower: 5.4, upper: null }]);
+    expect(json.logrank.os_by_resection).toMatchObject({ df: 2, n: 130, notReported: 0 });
+    expect(json.logrank.os_by_adjuvant_radiotherapy).toMatchObject({ df: 1, n: 120, notReported: 10 });
+    expect(json.followUp.os).toMatchObject({ median: 20.6, lower: 17, upper: 27.8 });
+    expect(json.categorical.sex.levels.map((l: { level: string }) => l.level)).toEqual(['male', 'female']);
+    expect(json.changes.lines).toContain('130 patients added');
   });
 
   it('exports every row as CSV that reads back to the same rows', async () => {
@@ -122,10 +145,10 @@ describe('living-review include / extract / stats', () => {
     expect(result.stderr).toMatch(/wrote 130 patient rows of review "iesm"/);
     const text = readFileSync(out, 'utf8');
     expect(text.split('\r\n')[0]!.startsWith('patientId,studyId,synthetic,sex,')).toBe(true);
-    expect(parsePatientRowsCsv(text, 'export.csv')).toEqual(cohort);
+    expect(parsePatientRowsCsv(text, 'export.csv', iesmSchema())).toEqual(cohort);
     const piped = await run(extractCommand, { booleans: 'true-false' }, ['export']);
     expect(piped.stdout.split('\n')).toHaveLength(132);
-    expect(parsePatientRowsCsv(piped.stdout, 'stdout')).toEqual(cohort);
+    expect(parsePatientRowsCsv(piped.stdout, 'stdout', iesmSchema())).toEqual(cohort);
   });
 
   it('shows what changed since the previous version after a corrected row', async () => {
@@ -144,7 +167,7 @@ describe('living-review include / extract / stats', () => {
     const file = join(dataDir, 'bad.csv');
     const rows = cohort.slice(0, 3).map((row) => ({ ...row, patientId: `${row.patientId}-new` }));
     // The synthetic rows hold no quoted cells, so a comma split is exact here.
-    const lines = patientRowsToCsv(rows).split('\r\n');
+    const lines = patientRowsToCsv(rows, iesmSchema()).split('\r\n');
     const column = lines[0]!.split(',').indexOf('primary_tumour');
     const cells = lines[2]!.split(',');
     cells[column] = 'lungs';

@@ -8,6 +8,7 @@ import { patientRowsToCsv } from '../../../shared/domain/extraction/export-rows.
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
 import { computeStatisticsSnapshot } from '../../../shared/domain/stats/snapshot.ts';
 import { InputError } from '../../../shared/errors.ts';
+import { iesmPlan, iesmProtocolAs, iesmSchema } from '../../support/protocols.ts';
 import {
   cohortInStudies,
   type EvidenceHarness,
@@ -48,14 +49,19 @@ describe('Function: importPatientRows', () => {
     const reviewId = 'all-or-nothing';
     const studies = await includeStudies(h, reviewId, pmids(3, 36_000_001));
     const rows = cohortInStudies(studies).slice(0, 10);
-    const csv = withCell(patientRowsToCsv(rows), 4, 'age_years', 'sixty');
+    const csv = withCell(patientRowsToCsv(rows, iesmSchema()), 4, 'age_years', 'sixty');
 
     // Act
-    const attempt = importPatientRows({ reviewId, text: csv, format: 'csv', origin: 'batch.csv' }, deps());
+    const attempt = importPatientRows(
+      { protocol: iesmProtocolAs(reviewId), text: csv, format: 'csv', origin: 'batch.csv' },
+      deps(),
+    );
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(InputError);
-    await expect(attempt).rejects.toThrow(/batch\.csv line 5 \(row 4\), column age_years: expected a number/);
+    await expect(attempt).rejects.toThrow(
+      /batch\.csv line 5 \(row 4\), column age_years: expected a number of years/,
+    );
     expect(await h.evidence.listPatientRows(reviewId)).toEqual([]);
     expect(await h.evidence.latestSnapshotVersion(reviewId)).toBe(0);
   });
@@ -69,13 +75,13 @@ describe('Function: importPatientRows', () => {
 
     // Act
     const attempt = importPatientRows(
-      { reviewId, text: JSON.stringify(rows), format: 'json', origin: 'rows.json' },
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'rows.json' },
       deps(),
     );
 
     // Assess
     await expect(attempt).rejects.toThrow(
-      `rows.json row 3 (patient ${rows[2]!.patientId}), column studyId: "c00000000000000000000" is not an included study`,
+      'rows.json column studyId: "c00000000000000000000" is not an included study (1 row, first row 3)',
     );
     expect(await h.evidence.listPatientRows(reviewId)).toEqual([]);
   });
@@ -85,11 +91,11 @@ describe('Function: importPatientRows', () => {
     const reviewId = 'versions';
     const studies = await includeStudies(h, reviewId, pmids(4, 36_200_001));
     const rows = cohortInStudies(studies);
-    const csv = patientRowsToCsv(rows);
+    const csv = patientRowsToCsv(rows, iesmSchema());
 
     // Act: first import
     const first = await importPatientRows(
-      { reviewId, text: csv, format: 'csv', origin: 'cohort.csv' },
+      { protocol: iesmProtocolAs(reviewId), text: csv, format: 'csv', origin: 'cohort.csv' },
       deps(),
     );
 
@@ -99,9 +105,9 @@ describe('Function: importPatientRows', () => {
     expect(await h.evidence.latestSnapshotVersion(reviewId)).toBe(1);
 
     // Act: a recompute with nothing new, and the same file again
-    const again = await recomputeStatistics({ reviewId }, deps());
+    const again = await recomputeStatistics({ protocol: iesmProtocolAs(reviewId) }, deps());
     const reimport = await importPatientRows(
-      { reviewId, text: csv, format: 'csv', origin: 'cohort.csv' },
+      { protocol: iesmProtocolAs(reviewId), text: csv, format: 'csv', origin: 'cohort.csv' },
       deps(),
     );
 
@@ -113,9 +119,9 @@ describe('Function: importPatientRows', () => {
 
     // Act: one patient's sex corrected
     const target = rows.find((row) => row.sex === 'male')!;
-    const corrected = patientRowsToCsv([{ ...target, sex: 'female' }]);
+    const corrected = patientRowsToCsv([{ ...target, sex: 'female' }], iesmSchema());
     const second = await importPatientRows(
-      { reviewId, text: corrected, format: 'csv', origin: 'fix.csv' },
+      { protocol: iesmProtocolAs(reviewId), text: corrected, format: 'csv', origin: 'fix.csv' },
       deps(),
     );
 
@@ -151,14 +157,19 @@ describe('Function: importPatientRows', () => {
     const [a, b] = await includeStudies(h, reviewId, pmids(2, 36_300_001));
     const rows = cohortInStudies([a!]).slice(0, 3);
     await importPatientRows(
-      { reviewId, text: JSON.stringify(rows), format: 'json', origin: 'a.json' },
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'a.json' },
       deps(),
     );
 
     // Act
     const movedRow: PatientRow = { ...rows[1]!, studyId: b! };
     const summary = await importPatientRows(
-      { reviewId, text: JSON.stringify([movedRow]), format: 'json', origin: 'b.json' },
+      {
+        protocol: iesmProtocolAs(reviewId),
+        text: JSON.stringify([movedRow]),
+        format: 'json',
+        origin: 'b.json',
+      },
       deps(),
     );
 
@@ -186,7 +197,7 @@ describe('Function: recomputeStatistics', () => {
     const studies = await includeStudies(h, reviewId, pmids(2, 36_400_001));
     const rows = cohortInStudies(studies);
     await importPatientRows(
-      { reviewId, text: JSON.stringify(rows), format: 'json', origin: 'c.json' },
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'c.json' },
       deps(),
     );
     await h.evidence.putPatientRows(reviewId, [
@@ -195,7 +206,7 @@ describe('Function: recomputeStatistics', () => {
 
     // Act
     const outcomes = await Promise.all(
-      Array.from({ length: 6 }, () => recomputeStatistics({ reviewId }, deps())),
+      Array.from({ length: 6 }, () => recomputeStatistics({ protocol: iesmProtocolAs(reviewId) }, deps())),
     );
 
     // Assess
@@ -211,13 +222,13 @@ describe('Function: recomputeStatistics', () => {
     const studies = await includeStudies(h, reviewId, pmids(1, 36_500_001));
     const rows = cohortInStudies(studies).slice(0, 20);
     await importPatientRows(
-      { reviewId, text: JSON.stringify(rows), format: 'json', origin: 'r.json' },
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'r.json' },
       deps(),
     );
     const changed = { ...rows[0]!, age_years: 101 };
     await h.evidence.putPatientRows(reviewId, [{ row: changed, origin: 'direct', importedAt: 'x' }]);
     const orphan = computeStatisticsSnapshot({
-      reviewId,
+      plan: { ...iesmPlan(), reviewId },
       version: 2,
       rows: [changed, ...rows.slice(1)],
       includedStudies: studies,
@@ -227,7 +238,7 @@ describe('Function: recomputeStatistics', () => {
     expect(await h.evidence.latestSnapshotVersion(reviewId)).toBe(1);
 
     // Act
-    const outcome = await recomputeStatistics({ reviewId }, deps());
+    const outcome = await recomputeStatistics({ protocol: iesmProtocolAs(reviewId) }, deps());
 
     // Assess: the crashed writer's v2 already says it all
     expect(outcome).toMatchObject({ changed: false, version: 2 });
@@ -241,15 +252,21 @@ describe('Function: recomputeStatistics', () => {
     const [kept, retracted] = await includeStudies(h, reviewId, pmids(2, 36_600_001));
     const rows = cohortInStudies([kept!, retracted!]).slice(0, 10);
     await importPatientRows(
-      { reviewId, text: JSON.stringify(rows), format: 'json', origin: 'r.json' },
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'r.json' },
       deps(),
     );
     expect(await h.evidence.markStudyRetracted(reviewId, retracted!, '2026-02-01T00:00:00.000Z')).toBe(true);
     expect(await h.evidence.markStudyRetracted(reviewId, retracted!, '2026-02-02T00:00:00.000Z')).toBe(false);
 
     // Act
-    const flagOnly = await recomputeStatistics({ reviewId, onRetraction: 'flag-only' }, deps());
-    const excluded = await recomputeStatistics({ reviewId, onRetraction: 'exclude-patients' }, deps());
+    const flagOnly = await recomputeStatistics(
+      { protocol: iesmProtocolAs(reviewId, { onRetraction: 'flag-only' }) },
+      deps(),
+    );
+    const excluded = await recomputeStatistics(
+      { protocol: iesmProtocolAs(reviewId, { onRetraction: 'exclude-patients' }) },
+      deps(),
+    );
 
     // Assess
     expect(flagOnly).toMatchObject({ changed: false, version: 1 });
@@ -264,7 +281,7 @@ describe('Function: recomputeStatistics', () => {
   });
 
   it('stores nothing for a review with nothing included', async () => {
-    expect(await recomputeStatistics({ reviewId: 'empty-review' }, deps())).toEqual({
+    expect(await recomputeStatistics({ protocol: iesmProtocolAs('empty-review') }, deps())).toEqual({
       changed: false,
       version: 0,
       snapshot: null,
@@ -275,9 +292,123 @@ describe('Function: recomputeStatistics', () => {
   it('stores a snapshot for included studies that have no patient rows yet', async () => {
     const reviewId = 'studies-only';
     const studies = await includeStudies(h, reviewId, pmids(2, 36_700_001));
-    const outcome = await recomputeStatistics({ reviewId }, deps());
+    const outcome = await recomputeStatistics({ protocol: iesmProtocolAs(reviewId) }, deps());
     expect(outcome).toMatchObject({ changed: true, version: 1 });
     expect(outcome.snapshot?.patients.count).toBe(0);
     expect(outcome.snapshot?.studies.withoutPatients).toEqual([...studies].sort());
+  });
+});
+
+describe('Function: importPatientRows, studies and what is left out', () => {
+  it('includes the studies a file names with createStudies, once, and never on an invalid file', async () => {
+    // Prepare: rows of two studies nobody included (a data pack without citations)
+    const reviewId = 'create-studies';
+    const rows = cohortInStudies(['cohort-a', 'cohort-b']).slice(0, 6);
+    const bad = rows.map((row, i) => (i === 5 ? { ...row, age_years: -4 } : row));
+
+    // Act: an invalid file first, then the good one twice
+    const invalid = importPatientRows(
+      {
+        protocol: iesmProtocolAs(reviewId),
+        text: JSON.stringify(bad),
+        format: 'json',
+        origin: 'bad.json',
+        createStudies: { by: 'km' },
+      },
+      deps(),
+    );
+    await expect(invalid).rejects.toThrow(/bad\.json row 6, field age_years/);
+    const studiesAfterInvalid = await h.evidence.listIncludedStudies(reviewId);
+    const first = await importPatientRows(
+      {
+        protocol: iesmProtocolAs(reviewId),
+        text: JSON.stringify(rows),
+        format: 'json',
+        origin: 'p.json',
+        createStudies: { by: 'km' },
+      },
+      deps(),
+    );
+    const second = await importPatientRows(
+      {
+        protocol: iesmProtocolAs(reviewId),
+        text: JSON.stringify(rows),
+        format: 'json',
+        origin: 'p.json',
+        createStudies: { by: 'km' },
+      },
+      deps(),
+    );
+
+    // Assess
+    expect(studiesAfterInvalid).toEqual([]);
+    expect(first.studiesCreated).toEqual(['cohort-a', 'cohort-b']);
+    expect(first).toMatchObject({ added: 6 });
+    expect(second).toMatchObject({ studiesCreated: [], unchanged: 6 });
+    const studies = await h.evidence.listIncludedStudies(reviewId);
+    expect(studies.map((s) => [s.citationId, s.title, s.includedBy, s.source])).toEqual([
+      ['cohort-a', 'cohort-a', 'km', 'manual'],
+      ['cohort-b', 'cohort-b', 'km', 'manual'],
+    ]);
+    expect(first.statistics).toMatchObject({ changed: true, version: 1 });
+  });
+
+  it('says when rows are stored but left out: a retracted study (exclude-patients), a withdrawn one', async () => {
+    const reviewId = 'left-out';
+    const [kept, retracted] = await includeStudies(h, reviewId, pmids(2, 36_800_001));
+    await h.evidence.markStudyRetracted(reviewId, retracted!, '2026-02-01T00:00:00.000Z');
+    const rows = cohortInStudies([kept!, retracted!]).slice(0, 4);
+
+    const summary = await importPatientRows(
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'r.json' },
+      deps(),
+    );
+
+    expect(summary.warnings).toEqual([
+      `2 rows of study ${retracted} are stored but left out of the statistics: the study is retracted (2026-02-01) and the protocol says onRetraction: exclude-patients`,
+    ]);
+    expect(summary.statistics.snapshot?.patients.count).toBe(2);
+    const flagOnly = await importPatientRows(
+      {
+        protocol: iesmProtocolAs(reviewId, { onRetraction: 'flag-only' }),
+        text: JSON.stringify(rows),
+        format: 'json',
+        origin: 'r.json',
+      },
+      deps(),
+    );
+    expect(flagOnly.warnings).toEqual([]);
+  });
+
+  it('repairs a patient left under two studies by an interrupted move: the re-run keeps the new copy only', async () => {
+    // Prepare: rows under A; then the state a crash leaves mid-move: two of them also written under B
+    const reviewId = 'half-moved';
+    const [a, b] = await includeStudies(h, reviewId, pmids(2, 36_900_001));
+    const rows = cohortInStudies([a!]).slice(0, 4);
+    await importPatientRows(
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(rows), format: 'json', origin: 'a.json' },
+      deps(),
+    );
+    const moved = rows.map((row) => ({ ...row, studyId: b! }));
+    await h.evidence.putPatientRows(
+      reviewId,
+      moved.slice(0, 2).map((row) => ({ row, origin: 'b.json', importedAt: 'x' })),
+    );
+
+    // Act: the statistics refuse the doubled state, saying what to do; the same import again repairs it
+    const refused = recomputeStatistics({ protocol: iesmProtocolAs(reviewId) }, deps());
+    await expect(refused).rejects.toThrow(
+      /2 patients are stored under two studies .* an import that moved them to another study was interrupted; run that import again/,
+    );
+    const rerun = await importPatientRows(
+      { protocol: iesmProtocolAs(reviewId), text: JSON.stringify(moved), format: 'json', origin: 'b.json' },
+      deps(),
+    );
+
+    // Assess
+    expect(rerun).toMatchObject({ moved: 2, unchanged: 2 });
+    const stored = await h.evidence.listPatientRows(reviewId);
+    expect(stored.map((r) => r.row.studyId)).toEqual([b, b, b, b]);
+    expect(rerun.statistics.snapshot?.patients.count).toBe(4);
   });
 });

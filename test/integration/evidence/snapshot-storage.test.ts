@@ -9,7 +9,12 @@ import {
   SNAPSHOT_PART_PREFIX,
 } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { reviewPk } from '../../../shared/adapters/dynamodb/table-design.ts';
-import { computeStatisticsSnapshot, type StatisticsSnapshot } from '../../../shared/domain/stats/snapshot.ts';
+import {
+  computeStatisticsSnapshot,
+  diffSnapshots,
+  type StatisticsSnapshot,
+} from '../../../shared/domain/stats/snapshot.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { loadSyntheticCohort, SYNTHETIC_STUDY_ID } from '../../unit/extraction/reference-fixtures.ts';
 import { type EvidenceHarness, openEvidenceHarness } from './support.ts';
 
@@ -25,7 +30,7 @@ afterAll(async () => {
 
 function smallSnapshot(reviewId: string, version: number): StatisticsSnapshot {
   return computeStatisticsSnapshot({
-    reviewId,
+    plan: { ...iesmPlan(), reviewId },
     version,
     rows: loadSyntheticCohort(),
     includedStudies: [SYNTHETIC_STUDY_ID],
@@ -85,6 +90,43 @@ describe('Class: DynamoEvidenceStore (snapshots)', () => {
     const stored = await h.evidence.getSnapshot('race', 1);
     expect(stored?.snapshot.patients.ids).toEqual(winner.patients.ids);
     expect(await partCount('race')).toBe(stored!.storage.items - 1);
+  });
+
+  it('reads a snapshot stored in the layout before protocols declared the statistics (schema version 1)', async () => {
+    // Prepare: version 1 as the fixed IESM layout stored it: km.os, km.lc and km.followUp, no variables
+    const today = smallSnapshot('legacy', 2);
+    const [os] = today.survival.curves.os!.groups;
+    const [lc] = today.survival.curves.lc!.groups;
+    const follow = today.survival.followUp.os!;
+    const v1Summary = (g: typeof os, unknown: number) => ({
+      n: g!.n,
+      events: g!.events,
+      unknown,
+      median: g!.median,
+      lcl: g!.lower,
+      ucl: g!.upper,
+      confType: 'log',
+    });
+    const { variables: _variables, survival: _survival, ...envelope } = smallSnapshot('legacy', 1);
+    const legacy = {
+      ...envelope,
+      schemaVersion: 1,
+      km: { os: v1Summary(os, 0), lc: v1Summary(lc, 0), followUp: v1Summary(follow, 0) },
+    } as unknown as StatisticsSnapshot;
+    expect(await h.evidence.putSnapshot('legacy', legacy, null)).toBe(true);
+
+    // Act
+    const stored = await h.evidence.getSnapshot('legacy', 1);
+
+    // Assess: today's layout, the same numbers; diffing it against a recompute finds no curve moved
+    expect(stored?.snapshot.schemaVersion).toBe(2);
+    expect(stored?.snapshot.survival.curves.os?.groups).toEqual([os]);
+    expect(stored?.snapshot.survival.curves.lc?.groups).toEqual([lc]);
+    expect(stored?.snapshot.survival.followUp.os).toEqual(follow);
+    const diff = diffSnapshots(stored!.snapshot, today);
+    expect(diff.km.filter((change) => change.curve === 'os' || change.curve === 'lc')).toEqual([]);
+    expect(diff.km.every((change) => change.before === null)).toBe(true);
+    expect(diff.proportions).toEqual([]);
   });
 
   it('moves the latest pointer one version at a time, from nothing', async () => {

@@ -13,6 +13,7 @@ import {
   openEvidenceHarness,
   pmids,
 } from './support.ts';
+import { iesmProtocolAs } from '../../support/protocols.ts';
 
 const reviewId = 'withdraw';
 let h: EvidenceHarness;
@@ -20,7 +21,10 @@ let studies: string[];
 
 // flag-only: retractions would keep their patients, withdrawals never do.
 const recompute = () =>
-  recomputeStatistics({ reviewId, onRetraction: 'flag-only' }, { evidence: h.evidence, clock: h.clock });
+  recomputeStatistics(
+    { protocol: iesmProtocolAs(reviewId, { onRetraction: 'flag-only' }) },
+    { evidence: h.evidence, clock: h.clock },
+  );
 
 beforeAll(async () => {
   h = await openEvidenceHarness('withdraw');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type EuropePmcStandIn,
   startEuropePmcStandIn,
@@ -24,13 +24,17 @@ import {
   syntheticCorpus,
 } from '../../../cli/demo/stand-in-corpus.ts';
 import {
+  createSearchHandler,
   handler,
   newRunId,
   SearchFailedError,
   type SearchEvent,
   searchEnvSchema,
 } from '../../../functions/search-pubmed/handler.ts';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
+import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
+import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import { defaultSecretExtract, parseLambdaEnv, secretReader } from '../../../shared/config/lambda-env.ts';
@@ -156,6 +160,52 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
       expect.objectContaining({ source: 'pubmed', status: 'not-due', nextDueAt: expect.any(String) }),
     ]);
     expect(standIn.requests.length).toBe(before);
+  });
+
+  it('publishes one set of metrics for the deployment: the review is a property of the line, not a dimension', async () => {
+    // The harness disables metrics for the other tests; this handler gets metrics of its own, switched on.
+    const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    const metrics = new Metrics({ namespace: 'LivingReview', serviceName: 'search-pubmed' });
+    process.env.POWERTOOLS_METRICS_DISABLED = disabled;
+    const client = new EutilsClient(
+      eutilsConfigFromEnv({}, { baseUrl: standIn.baseUrl, requestsPerSecond: 50 }),
+    );
+    const search = createSearchHandler({
+      store,
+      protocols: [iesm],
+      sources: async () => ({ pubmed: new PubmedSource(client) }),
+      metrics,
+    });
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await search({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+    } finally {
+      write.mockRestore();
+      await client.close();
+    }
+    const emf = written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map(
+        (line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } },
+      );
+    expect(emf).toHaveLength(1);
+    expect(emf[0]!._aws.CloudWatchMetrics).toEqual([
+      expect.objectContaining({
+        Dimensions: [['service']],
+        Metrics: expect.arrayContaining([
+          expect.objectContaining({ Name: 'RecordsFound' }),
+          expect.objectContaining({ Name: 'CitationsQueued' }),
+        ]),
+      }),
+    ]);
+    expect(emf[0]).toMatchObject({ service: 'search-pubmed', reviewId: 'iesm' });
+    expect(emf[0]).not.toHaveProperty('review');
   });
 
   it('queues only what is new when PubMed has received records since (forced run)', async () => {

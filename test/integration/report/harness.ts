@@ -183,10 +183,7 @@ export async function putPatients(
 }
 
 export async function recompute(h: Harness, protocol: Protocol) {
-  return recomputeStatistics(
-    { reviewId: protocol.id, onRetraction: protocol.onRetraction },
-    { evidence: h.evidence, clock: h.clock },
-  );
+  return recomputeStatistics({ protocol }, { evidence: h.evidence, clock: h.clock });
 }
 
 export function studyCitation(pmid: string, overrides: Partial<Citation> = {}): Citation {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishReportHandler } from '../../../functions/publish-report/handler.ts';
+import { nextOccurrence, parseCron } from '../../../shared/domain/protocol/schedule.ts';
 import { type PublishReportDeps, updateLivingReview } from '../../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../../shared/app/recompute-statistics.ts';
 import type { LivingReport } from '../../../shared/domain/report/report.ts';
@@ -116,11 +117,16 @@ describe('Function: updateLivingReview (publishReport + evaluateTriggers)', () =
     expect(report.version).toBe(stored.snapshot.version);
     expect(report.patients.count).toBe(stored.snapshot.patients.count);
     expect(report.tables).toEqual(stored.snapshot.tables);
-    expect(report.km.os.summary).toEqual(stored.snapshot.km.os);
-    expect(report.km.lc.summary).toEqual(stored.snapshot.km.lc);
-    expect(report.km.followUp.summary).toEqual(stored.snapshot.km.followUp);
-    expect(report.km.os.curve?.n).toBe(stored.snapshot.km.os.n);
-    expect(report.km.os.curve?.events).toBe(stored.snapshot.km.os.events);
+    const curves = new Map(report.survival.curves.map((set) => [set.id, set]));
+    expect([...curves.keys()]).toEqual(Object.keys(stored.snapshot.survival.curves));
+    for (const [id, set] of curves) {
+      expect(set.groups.map(({ label: _label, ...group }) => group)).toEqual(
+        stored.snapshot.survival.curves[id]!.groups,
+      );
+      expect(set.plot?.map((curve) => curve.data.n)).toEqual(set.groups.map((group) => group.n));
+      expect(set.plot?.map((curve) => curve.data.events)).toEqual(set.groups.map((group) => group.events));
+    }
+    expect(curves.get('os')!.followUp).toEqual(stored.snapshot.survival.followUp.os);
     expect(report.studies.reduce((sum, s) => sum + s.patients, 0)).toBe(stored.snapshot.patients.count);
 
     const prisma = report.prisma;
@@ -165,16 +171,21 @@ describe('Function: updateLivingReview (publishReport + evaluateTriggers)', () =
       'index.html',
       'km-os.svg',
       'km-lc.svg',
+      'km-os_by_resection.svg',
       'v1/index.html',
       'v1/report.json',
       'v1/km-os.svg',
+      'v1/km-os_by_resection.svg',
     ]) {
       expect(existsSync(join(h.dataDir, 'reports', protocol.id, file))).toBe(true);
     }
     expect(readReport(protocol.id, 'v1/report.json')).toEqual(report);
     const html = readFileSync(join(h.dataDir, 'reports', protocol.id, 'index.html'), 'utf8');
     expect(html).toContain(`data-count="identified">5<`);
-    expect(html).toContain(`data-km="os-median">${stored.snapshot.km.os.median}<`);
+    expect(html).toContain(`data-km="os-median">${stored.snapshot.survival.curves.os!.groups[0]!.median}<`);
+    const lcPlot = readFileSync(join(h.dataDir, 'reports', protocol.id, 'km-lc.svg'), 'utf8');
+    expect(lcPlot).toMatch(/class="km-y-label"[^>]*>Local control</);
+    expect(lcPlot).not.toContain('Survival probability');
 
     const events = eventLines().filter((e) => e.detail.reviewId === protocol.id);
     expect(events).toHaveLength(1);
@@ -248,6 +259,7 @@ describe('Lambda: publish-report', () => {
     const logs: Record<string, unknown>[] = [];
     const handler = createPublishReportHandler({
       ...deps(),
+      citations: h.citations,
       protocols: [protocol],
       log: (e) => logs.push(e),
     });
@@ -278,5 +290,33 @@ describe('Lambda: publish-report', () => {
       version: 1,
       triggers: 'none',
     });
+    // The next week's, after a search: the search log changed the report (same statistics version).
+    const run = await saveRun(h, protocol.id);
+    expect(await handler({ reviewId: protocol.id })).toMatchObject({ status: 'published', version: 1 });
+    // Beside it, the review's status: last search, next due, records waiting, the current version.
+    const status = JSON.parse(readFileSync(join(h.dataDir, 'reports', protocol.id, 'status.json'), 'utf8'));
+    expect(status).toEqual({
+      reviewId: protocol.id,
+      title: protocol.title,
+      generatedAt: expect.any(String),
+      lastSearch: [
+        {
+          source: 'pubmed',
+          startedAt: run.startedAt,
+          finishedAt: run.finishedAt,
+          outcome: 'succeeded',
+          window: run.window,
+          found: 3,
+          new: 3,
+        },
+      ],
+      nextSearchDue: nextOccurrence(
+        parseCron(protocol.schedule.cron),
+        new Date(status.generatedAt),
+      )?.toISOString(),
+      recordsWaiting: (await h.citations.listQueue(protocol.id)).length,
+      report: { version: 1, latest: 'index.html', thisVersion: 'v1/index.html' },
+    });
+    expect(Date.parse(status.nextSearchDue)).toBeGreaterThan(Date.parse(status.generatedAt));
   });
 });

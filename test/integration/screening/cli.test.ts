@@ -151,6 +151,10 @@ describe('living-review screen and status (processes)', () => {
     expect(status.stdout).toBe(`${formatStatus(report)}\n`);
     expect(status.stdout).toContain('alc vs pp: kappa 0.00 over 2 records');
     expect(status.stdout).not.toContain('\u001b');
+
+    const json = await runCli(['status', '--review', 'iesm', '--format', 'json', '--data', h.dataDir], '');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(report)));
   });
 
   it('refuses a reviewer the review does not list', async () => {

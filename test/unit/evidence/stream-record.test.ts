@@ -146,9 +146,16 @@ describe('Function: parseStreamRecord', () => {
         /NewImage is not a DynamoDB image/,
       ],
       [
-        'a row that does not validate',
-        streamRecord('INSERT', patient, { newImage: { ...patient, row: { ...patient.row, sex: 'm' } } }),
-        /NewImage: row\.sex: expected one of male, female/,
+        'a row whose value is not one a variable can hold',
+        streamRecord('INSERT', patient, {
+          newImage: { ...patient, row: { ...patient.row, sex: { level: 'm' } } },
+        }),
+        /NewImage: row\.sex: /,
+      ],
+      [
+        'a row without its patient id',
+        streamRecord('INSERT', patient, { newImage: { ...patient, row: { ...patient.row, patientId: '' } } }),
+        /NewImage: row: expected a patientId and a studyId/,
       ],
       [
         'keys that differ from the image',

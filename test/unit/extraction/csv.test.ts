@@ -102,4 +102,42 @@ describe('Function: formatCsv', () => {
       }),
     );
   });
+
+  it('neutralises formulas as OWASP advises (a leading quote), leaving plain numbers alone', () => {
+    const cells = [
+      '=HYPERLINK("http://x","y")',
+      "+cmd|' /C calc'!A0",
+      '@SUM(1,2)',
+      '-2+3',
+      '\tTAB',
+      '-5',
+      '+1.5e3',
+      'a=b',
+    ];
+    const text = formatCsv([cells], { eol: '\n' });
+    expect(text).toBe(
+      `"'=HYPERLINK(""http://x"",""y"")",'+cmd|' /C calc'!A0,"'@SUM(1,2)",'-2+3,'\tTAB,-5,+1.5e3,a=b\n`,
+    );
+    expect(cellsOf(text)).toEqual([cells]);
+  });
+
+  it('keeps a cell that already starts with a quote before a formula distinct from a neutralised one', () => {
+    const cells = ["'=1+1", "''=x", "'plain"];
+    expect(cellsOf(formatCsv([cells]))).toEqual([cells]);
+  });
+
+  it('quotes a cell that starts with #, so a first cell is never read as a comment line', () => {
+    const text = formatCsv([['#12', 'x']], { eol: '\n' });
+    expect(text).toBe('"#12",x\n');
+    expect(parseCsv(text, 'c.csv', { comments: true }).map((r) => r.cells)).toEqual([['#12', 'x']]);
+  });
+
+  it('skips comment lines only when asked, counting their lines', () => {
+    const text = 'a,b\n# a note, with "quotes\n1,2\n';
+    expect(parseCsv(text, 'c.csv', { comments: true })).toEqual([
+      { cells: ['a', 'b'], line: 1 },
+      { cells: ['1', '2'], line: 3 },
+    ]);
+    expect(() => parseCsv(text, 'c.csv')).toThrow(/a quote/);
+  });
 });

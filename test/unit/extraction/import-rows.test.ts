@@ -6,8 +6,8 @@ import {
   parsePatientRowsCsv,
   parsePatientRowsJson,
 } from '../../../shared/domain/extraction/import-rows.ts';
-import { PATIENT_COLUMNS } from '../../../shared/domain/extraction/patient-row.ts';
 import { InputError } from '../../../shared/errors.ts';
+import { iesmSchema } from '../../support/protocols.ts';
 import {
   loadSyntheticCohort,
   rawSyntheticCohort,
@@ -16,6 +16,9 @@ import {
 } from './reference-fixtures.ts';
 
 const cohort = loadSyntheticCohort();
+const schema = iesmSchema();
+const column = (name: string) => schema.byName.get(name)!;
+const columnList = `patientId, studyId, synthetic and: ${schema.variables.map((v) => v.name).join(', ')}`;
 
 function errorOf(action: () => unknown): Error {
   try {
@@ -28,7 +31,7 @@ function errorOf(action: () => unknown): Error {
 
 /** The first `count` cohort patients as CSV cells (header first), to be edited cell by cell. */
 function csvCells(count: number): string[][] {
-  return parseCsv(patientRowsToCsv(cohort.slice(0, count)), 'x.csv').map((record) => record.cells);
+  return parseCsv(patientRowsToCsv(cohort.slice(0, count), schema), 'x.csv').map((record) => record.cells);
 }
 
 function setCell(cells: string[][], row: number, column: string, value: string): void {
@@ -49,13 +52,13 @@ describe('Function: parsePatientRowsJson', () => {
   it('keeps a study id the file gives', () => {
     const records = rawSyntheticCohort().slice(0, 2);
     records[0]!.studyId = 'c0123456789abcdef0123';
-    const rows = parsePatientRowsJson(JSON.stringify(records), 'p.json', { defaultStudyId: 'other' });
+    const rows = parsePatientRowsJson(JSON.stringify(records), 'p.json', schema, { defaultStudyId: 'other' });
     expect(rows.map((row) => row.studyId)).toEqual(['c0123456789abcdef0123', 'other']);
   });
 
   it('requires a study id when no default is given', () => {
     const error = errorOf(() =>
-      parsePatientRowsJson(JSON.stringify(rawSyntheticCohort().slice(0, 1)), 'p.json'),
+      parsePatientRowsJson(JSON.stringify(rawSyntheticCohort().slice(0, 1)), 'p.json', schema),
     );
     expect(error.message).toContain('p.json row 1, field studyId: missing: expected a study id');
   });
@@ -69,32 +72,34 @@ describe('Function: parsePatientRowsJson', () => {
     records[8]!.id = records[0]!.id;
     records[10]!.colour = 'blue';
     const error = errorOf(() =>
-      parsePatientRowsJson(JSON.stringify(records), 'patients.json', { defaultStudyId: 's' }),
+      parsePatientRowsJson(JSON.stringify(records), 'patients.json', schema, { defaultStudyId: 's' }),
     );
     expect(error).toBeInstanceOf(InputError);
     const lines = error.message.split('\n');
     expect(lines[0]).toBe('patients.json: 5 problems; no patient rows were imported');
     expect(lines.slice(1)).toEqual([
-      '  patients.json row 2, field os_months: expected a number of months or null',
-      '  patients.json row 4, field radiotherapy_dose_gy: a dose is given but adjuvant_radiotherapy is no; a dose needs adjuvant_radiotherapy = yes',
+      '  patients.json row 2, field os_months: expected a number of months ≥ 0 and ≤ 600, or null',
+      '  patients.json row 4, field adjuvant_radiotherapy: a dose needs adjuvant_radiotherapy = yes (adjuvant_radiotherapy is no)',
       '  patients.json row 7, field sex: missing (use null for "not reported")',
-      '  patients.json row 11, field colour: not a patient-row field',
+      `  patients.json row 11, field colour: not a variable of this review (the columns are ${columnList})`,
       `  patients.json row 9, field patientId: patient id "${records[0]!.id}" is also row 1`,
     ]);
   });
 
   it('rejects text that is not JSON, not an array, or holds non-objects', () => {
-    expect(errorOf(() => parsePatientRowsJson('[{', 'p.json')).message).toMatch(/^p\.json: not valid JSON: /);
-    expect(errorOf(() => parsePatientRowsJson('{"rows": []}', 'p.json')).message).toBe(
+    expect(errorOf(() => parsePatientRowsJson('[{', 'p.json', schema)).message).toMatch(
+      /^p\.json: not valid JSON: /,
+    );
+    expect(errorOf(() => parsePatientRowsJson('{"rows": []}', 'p.json', schema)).message).toBe(
       'p.json: expected an array of patient rows',
     );
-    expect(errorOf(() => parsePatientRowsJson('[1]', 'p.json')).message).toContain(
+    expect(errorOf(() => parsePatientRowsJson('[1]', 'p.json', schema)).message).toContain(
       'p.json row 1: expected an object',
     );
   });
 
   it('returns no rows for an empty array', () => {
-    expect(parsePatientRowsJson('[]', 'p.json')).toEqual([]);
+    expect(parsePatientRowsJson('[]', 'p.json', schema)).toEqual([]);
   });
 });
 
@@ -102,8 +107,8 @@ describe('Function: parsePatientRowsCsv', () => {
   it('reads what patientRowsToCsv writes back to the cohort, whatever the boolean spelling and line end', () => {
     for (const booleans of ['yes-no', 'true-false', '1-0'] as const) {
       for (const eol of ['\r\n', '\n'] as const) {
-        const text = patientRowsToCsv(cohort, { booleans, eol });
-        expect(parsePatientRowsCsv(text, 'cohort.csv')).toEqual(cohort);
+        const text = patientRowsToCsv(cohort, schema, { booleans, eol });
+        expect(parsePatientRowsCsv(text, 'cohort.csv', schema)).toEqual(cohort);
       }
     }
   });
@@ -121,7 +126,7 @@ describe('Function: parsePatientRowsCsv', () => {
     setCell(cells, 2, 'systemic_metastasis_sites', 'NONE');
     setCell(cells, 2, 'systemic_metastases', 'no');
     setCell(cells, 2, 'age_years', ' 71.5 ');
-    const rows = parsePatientRowsCsv(`\uFEFF${formatCsv(cells)}`, 'p.csv');
+    const rows = parsePatientRowsCsv(`\uFEFF${formatCsv(cells)}`, 'p.csv', schema);
     expect(rows[0]).toMatchObject({
       symptom_neck_pain: null,
       cauda_equina_syndrome: null,
@@ -143,7 +148,9 @@ describe('Function: parsePatientRowsCsv', () => {
     const cells = csvCells(2).map((record) => record.filter((_, index) => index !== 1 && index !== 2));
     expect(cells[0]).not.toContain('synthetic');
     expect(cells[0]).not.toContain('studyId');
-    const rows = parsePatientRowsCsv(formatCsv(cells), 'p.csv', { defaultStudyId: 'c00000000000000000001' });
+    const rows = parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema, {
+      defaultStudyId: 'c00000000000000000001',
+    });
     expect(rows).toHaveLength(2);
     expect(rows[0]!.studyId).toBe('c00000000000000000001');
     expect('synthetic' in rows[0]!).toBe(false);
@@ -153,11 +160,11 @@ describe('Function: parsePatientRowsCsv', () => {
     const cells = csvCells(8);
     setCell(cells, 2, 'primary_tumour_detail', 'first line\nsecond line\nthird line');
     setCell(cells, 6, 'os_months', 'six');
-    const error = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'patients.csv'));
+    const error = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'patients.csv', schema));
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toBe(
       'patients.csv: 1 problem; no patient rows were imported\n' +
-        '  patients.csv line 9 (row 6), column os_months: expected a number, found "six"',
+        '  patients.csv line 9 (row 6), column os_months: expected a number of months, found "six"',
     );
   });
 
@@ -171,7 +178,7 @@ describe('Function: parsePatientRowsCsv', () => {
     setCell(cells, 5, 'status', 'alive');
     setCell(cells, 5, 'os_event', '1');
     cells[6]!.pop();
-    const message = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv')).message;
+    const message = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema)).message;
     expect(message.split('\n')).toEqual([
       'p.csv: 7 problems; no patient rows were imported',
       '  p.csv line 2 (row 1), column sex: expected one of male, female, found "M"',
@@ -180,7 +187,7 @@ describe('Function: parsePatientRowsCsv', () => {
       '  p.csv line 4 (row 3), column os_event: expected 0 (censored) or 1 (event), found "yes"',
       '  p.csv line 5 (row 4), column symptom_none: expected yes/no, true/false or 1/0, found "maybe"',
       expect.stringMatching(
-        /^ {2}p\.csv line 6 \(row 5\), column os_event: os_event 1 contradicts status "alive"/,
+        /^ {2}p\.csv line 6 \(row 5\), column status: os_event 1 \(died\) contradicts status alive/,
       ),
       `  p.csv line 7 (row 6): expected ${cells[0]!.length} cells as in the header, found ${cells[0]!.length - 1}`,
     ]);
@@ -189,19 +196,21 @@ describe('Function: parsePatientRowsCsv', () => {
   it('lists at most maxProblems problems and counts the rest', () => {
     const cells = csvCells(60);
     for (let row = 1; row <= 60; row += 1) setCell(cells, row, 'age_years', 'old');
-    const lines = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv')).message.split('\n');
+    const lines = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema)).message.split('\n');
     expect(lines[0]).toBe('p.csv: 60 problems; no patient rows were imported');
     expect(lines).toHaveLength(1 + 50 + 1);
-    expect(lines[50]).toBe('  p.csv line 51 (row 50), column age_years: expected a number, found "old"');
+    expect(lines[50]).toBe(
+      '  p.csv line 51 (row 50), column age_years: expected a number of years, found "old"',
+    );
     expect(lines[51]).toBe('  ... and 10 more problems');
-    const few = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', { maxProblems: 3 }));
+    const few = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema, { maxProblems: 3 }));
     expect(few.message.split('\n')).toHaveLength(1 + 3 + 1);
   });
 
   it('rejects a duplicate patient id, naming both rows', () => {
     const cells = csvCells(4);
     setCell(cells, 4, 'patientId', cells[2]![0]!);
-    expect(errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv')).message).toContain(
+    expect(errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema)).message).toContain(
       `p.csv line 5 (row 4), column patientId: patient id "${cells[2]![0]}" is also line 3 (row 2)`,
     );
   });
@@ -210,8 +219,10 @@ describe('Function: parsePatientRowsCsv', () => {
     const cells = csvCells(1);
     setCell(cells, 0, 'sex', 'gender');
     setCell(cells, 0, 'age_years', 'os_months');
-    const message = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv')).message;
-    expect(message).toContain('p.csv line 1 (header), column gender: not a patient-row field');
+    const message = errorOf(() => parsePatientRowsCsv(formatCsv(cells), 'p.csv', schema)).message;
+    expect(message).toContain(
+      `p.csv line 1 (header), column gender: not a variable of this review (the columns are ${columnList})`,
+    );
     expect(message).toContain('p.csv line 1 (header), column os_months: os_months has a second column');
     expect(message).toContain('p.csv line 1 (header), column sex: missing from the header');
     expect(message).toContain('p.csv line 1 (header), column age_years: missing from the header');
@@ -220,40 +231,40 @@ describe('Function: parsePatientRowsCsv', () => {
   it('skips blank lines but keeps counting rows', () => {
     const cells = csvCells(2);
     const text = formatCsv([cells[0]!, cells[1]!, [''], cells[0]!.map(() => ''), cells[2]!]);
-    const rows = parsePatientRowsCsv(text, 'p.csv');
+    const rows = parsePatientRowsCsv(text, 'p.csv', schema);
     expect(rows.map((row) => row.patientId)).toEqual([cells[1]![0], cells[2]![0]]);
   });
 
   it('explains a semicolon-separated file and an empty one', () => {
-    expect(errorOf(() => parsePatientRowsCsv('patientId;studyId\n1;2\n', 'p.csv')).message).toMatch(
+    expect(errorOf(() => parsePatientRowsCsv('patientId;studyId\n1;2\n', 'p.csv', schema)).message).toMatch(
       /^p\.csv line 1: the header has no commas but has semicolons/,
     );
-    expect(errorOf(() => parsePatientRowsCsv('', 'p.csv')).message).toBe(
+    expect(errorOf(() => parsePatientRowsCsv('', 'p.csv', schema)).message).toBe(
       'p.csv: empty file (expected a header row)',
     );
   });
 
   it('imports a header-only file as no rows', () => {
-    expect(parsePatientRowsCsv(`${csvCells(0)[0]!.join(',')}\n`, 'p.csv')).toEqual([]);
+    expect(parsePatientRowsCsv(`${csvCells(0)[0]!.join(',')}\n`, 'p.csv', schema)).toEqual([]);
   });
 
   it('imports the cohort file through JSON and CSV to the same rows', () => {
-    const fromJson = parsePatientRowsJson(readReferenceText('iesm-synthetic-cohort.json'), 'c.json', {
+    const fromJson = parsePatientRowsJson(readReferenceText('iesm-synthetic-cohort.json'), 'c.json', schema, {
       defaultStudyId: SYNTHETIC_STUDY_ID,
     });
-    expect(parsePatientRowsCsv(patientRowsToCsv(fromJson), 'c.csv')).toEqual(fromJson);
+    expect(parsePatientRowsCsv(patientRowsToCsv(fromJson, schema), 'c.csv', schema)).toEqual(fromJson);
   });
 });
 
 describe('Function: parseCell', () => {
   it('reads every column kind', () => {
-    expect(parseCell(PATIENT_COLUMNS.os_months, '1e1')).toEqual({ ok: true, value: 10 });
-    expect(parseCell(PATIENT_COLUMNS.os_months, '.5')).toEqual({ ok: true, value: 0.5 });
-    expect(parseCell(PATIENT_COLUMNS.os_months, '12 months')).toMatchObject({ ok: false });
-    expect(parseCell(PATIENT_COLUMNS.symptom_none, 'No')).toEqual({ ok: true, value: false });
-    expect(parseCell(PATIENT_COLUMNS.os_event, '0')).toEqual({ ok: true, value: 0 });
-    expect(parseCell(PATIENT_COLUMNS.os_event, 'false')).toMatchObject({ ok: false });
-    expect(parseCell(PATIENT_COLUMNS.location, 'lumbar;')).toEqual({ ok: true, value: ['lumbar'] });
-    expect(parseCell(PATIENT_COLUMNS.location, '')).toEqual({ ok: true, value: null });
+    expect(parseCell(column('os_months'), '1e1')).toEqual({ ok: true, value: 10 });
+    expect(parseCell(column('os_months'), '.5')).toEqual({ ok: true, value: 0.5 });
+    expect(parseCell(column('os_months'), '12 months')).toMatchObject({ ok: false });
+    expect(parseCell(column('symptom_none'), 'No')).toEqual({ ok: true, value: false });
+    expect(parseCell(column('os_event'), '0')).toEqual({ ok: true, value: 0 });
+    expect(parseCell(column('os_event'), 'false')).toMatchObject({ ok: false });
+    expect(parseCell(column('location'), 'lumbar;')).toEqual({ ok: true, value: ['lumbar'] });
+    expect(parseCell(column('location'), '')).toEqual({ ok: true, value: null });
   });
 });

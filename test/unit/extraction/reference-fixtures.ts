@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePatientRowsJson } from '../../../shared/domain/extraction/import-rows.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
+import { iesmSchema } from '../../support/protocols.ts';
 
 export const REFERENCE_DIRECTORY = join(import.meta.dirname, '..', '..', 'fixtures', 'reference');
 
@@ -22,9 +23,12 @@ export function readReferenceJson<T>(name: string): T {
 
 /** The 130 synthetic IESM patients as patient rows (id -> patientId, placeholder study). */
 export function loadSyntheticCohort(): PatientRow[] {
-  return parsePatientRowsJson(readReferenceText('iesm-synthetic-cohort.json'), 'iesm-synthetic-cohort.json', {
-    defaultStudyId: SYNTHETIC_STUDY_ID,
-  });
+  return parsePatientRowsJson(
+    readReferenceText('iesm-synthetic-cohort.json'),
+    'iesm-synthetic-cohort.json',
+    iesmSchema(),
+    { defaultStudyId: SYNTHETIC_STUDY_ID },
+  );
 }
 
 /** The cohort file's records as they are (the `id` field, no studyId). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,12 +8,21 @@ import {
   loadProtocolFile,
   parseProtocol,
 } from '../../../shared/config/load-protocols.ts';
-import { sourceQuery } from '../../../shared/domain/protocol/protocol.ts';
+import { MAX_QUERY_LENGTH, sourceQuery } from '../../../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../../../shared/errors.ts';
+
+function errorOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}
 
 describe('protocol files', () => {
   it('ships the IESM review as a valid protocol with the published query and search date', () => {
-    const [iesm] = loadProtocolDirectory(defaultProtocolDirectory());
+    const iesm = loadProtocolDirectory(defaultProtocolDirectory()).find((p) => p.id === 'iesm');
     expect(iesm?.id).toBe('iesm');
     expect(sourceQuery(iesm!, 'pubmed')).toBe(
       '(intradural extramedullary) AND (spinal OR spine OR cauda equina) AND (metastases OR metastasis)',
@@ -26,7 +35,7 @@ describe('protocol files', () => {
   });
 
   it('checks a trigger baseline: whole counts, no other keys, named by field', () => {
-    const [iesm] = loadProtocolDirectory(defaultProtocolDirectory());
+    const iesm = loadProtocolDirectory(defaultProtocolDirectory()).find((p) => p.id === 'iesm');
     const text = JSON.stringify({ ...iesm, triggerBaseline: { patients: -1, studyCount: 51 } });
     let message = '';
     try {
@@ -79,5 +88,152 @@ describe('protocol files', () => {
 
   it('reports unreadable YAML with the file name', () => {
     expect(() => parseProtocol('id: [unclosed', 'x.yaml')).toThrow(/^x\.yaml: not valid YAML/);
+  });
+
+  it('names an unknown field as an error, at any depth: a typo never passes silently', () => {
+    const text = readFileSync(join(defaultProtocolDirectory(), 'iesm.yaml'), 'utf8');
+    const message = errorOf(() =>
+      parseProtocol(
+        text
+          .replace('updateTriggers:', 'updateTrigers:')
+          .replace('  overlapDays: 3', '  overlapDays: 3\n  overlapDayz: 4')
+          .replace('  sendWhenEmpty: false', '  sendWhenEmpty: false\n  __proto__: { polluted: true }'),
+        'iesm.yaml',
+      ),
+    );
+    expect(message).toContain('  updateTrigers: unknown field (not part of the protocol format: a typo?)');
+    expect(message).toContain('  schedule.overlapDayz: unknown field');
+    expect(message).toContain('  digest.__proto__: unknown field');
+    expect(message).not.toContain('[object Object]');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('caps the query at what a search strategy needs, naming the field', () => {
+    const base = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
+    const long = { ...base, query: 'a'.repeat(1_300_000) };
+    expect(errorOf(() => parseProtocol(JSON.stringify(long), 'p.json'))).toContain(
+      `query: expected a query of at most ${MAX_QUERY_LENGTH.toLocaleString('en')} characters`,
+    );
+    const source = { ...base, sources: [{ name: 'pubmed', query: 'b'.repeat(MAX_QUERY_LENGTH + 1) }] };
+    expect(errorOf(() => parseProtocol(JSON.stringify(source), 'p.json'))).toContain('sources.0.query:');
+    expect(
+      parseProtocol(JSON.stringify({ ...base, query: 'c'.repeat(MAX_QUERY_LENGTH) }), 'p.json').query,
+    ).toHaveLength(MAX_QUERY_LENGTH);
+  });
+
+  it('ships the breast-ipd review: a second review with its own variables, tables and endpoints', () => {
+    const breast = loadProtocolDirectory(defaultProtocolDirectory()).find((p) => p.id === 'breast-ipd')!;
+    expect(breast.extraction!.variables.map((v) => v.name)).toEqual([
+      'age_years',
+      'menopausal_status',
+      'tumour_size',
+      'grade',
+      'positive_nodes',
+      'pgr_fmol',
+      'er_fmol',
+      'hormone_therapy',
+      'chemotherapy',
+      'rfs_months',
+      'rfs_event',
+      'os_months',
+      'os_event',
+    ]);
+    expect(breast.survival!.endpoints.map((e) => e.id)).toEqual(['rfs_overall', 'os_overall']);
+    expect(breast.survival!.comparisons.map((c) => c.id)).toEqual([
+      'rfs_by_hormone_therapy',
+      'rfs_by_study',
+      'rfs_by_tumour_size',
+    ]);
+  });
+});
+
+describe('protocol analysis sections: every name they use must be declared', () => {
+  const base = loadProtocolFile(join(defaultProtocolDirectory(), 'breast-ipd.yaml'));
+  // biome-ignore lint/suspicious/noExplicitAny: a test that breaks a parsed protocol in chosen places
+  const broken = (patch: (p: Record<string, any>) => void): string => {
+    const copy = JSON.parse(JSON.stringify(base));
+    patch(copy);
+    return errorOf(() => parseProtocol(JSON.stringify(copy), 'breast.json'));
+  };
+
+  it('names a table row over an undeclared variable or level, and a median of a non-number', () => {
+    const message = broken((p) => {
+      p.tables[0].sections[1].rows[0].variable = 'agee';
+      p.tables[0].sections[1].rows[1].levels[0].level = 'peri';
+      p.tables[0].sections[1].rows.push({ kind: 'median-range', variable: 'grade', label: 'x' });
+    });
+    expect(message).toMatch(/^breast\.json: invalid protocol/);
+    expect(message).toContain(
+      'tables.0.sections.1.rows.0.variable: no variable "agee" (declared: age_years, ',
+    );
+    expect(message).toContain(
+      'tables.0.sections.1.rows.1.levels.0.level: menopausal_status has no level "peri" (levels: pre, post)',
+    );
+    expect(message).toContain(
+      'tables.0.sections.1.rows.7.variable: median (range) needs a number, and grade is categorical',
+    );
+  });
+
+  it('names an endpoint over the wrong kind of variable and a comparison of an unknown endpoint', () => {
+    const message = broken((p) => {
+      p.survival.endpoints[0].time = 'grade';
+      p.survival.endpoints[1].event = 'os_months';
+      p.survival.comparisons[0].endpoint = 'dfs';
+      p.survival.comparisons[1].by = 'er_fmol';
+      p.survival.comparisons[2].id = 'os_overall';
+    });
+    expect(message).toContain(
+      'survival.endpoints.0.time: a time must be a number or integer variable, and grade is categorical',
+    );
+    expect(message).toContain(
+      'survival.endpoints.1.event: an event must be an event (0/1) or yes-no variable, and os_months is number',
+    );
+    expect(message).toContain(
+      'survival.comparisons.0.endpoint: no endpoint "dfs" (declared: rfs_overall, os_overall)',
+    );
+    expect(message).toContain(
+      'survival.comparisons.1.by: compare by a categorical, yes-no, event, integer or text variable',
+    );
+    expect(message).toContain('survival.comparisons.2.id: "os_overall" is also survival.endpoints');
+  });
+
+  it('names a rule over an undeclared variable, a wrong level, and triggers naming nothing declared', () => {
+    const message = broken((p) => {
+      p.extraction.rules[0].must[0].variable = 'rfs_time';
+      p.extraction.rules[3].must[0].isNot = 7;
+      p.updateTriggers = [
+        { kind: 'km-median-shift', endpoint: 'dfs', moreThan: 1 },
+        { kind: 'proportion-shift', variable: 'grade', level: '4', percentagePoints: 1 },
+      ];
+    });
+    expect(message).toContain('extraction.rules.0.must.0.variable: no variable "rfs_time"');
+    expect(message).toContain('extraction.rules.3.must.0.isNot.0: rfs_event has no level "7" (levels: 0, 1)');
+    expect(message).toContain(
+      'updateTriggers.0.endpoint: no endpoint "dfs" (declared: rfs_overall, os_overall)',
+    );
+    expect(message).toContain('updateTriggers.1.level: grade has no level "4" (levels: 1, 2, 3)');
+  });
+
+  it('names bad variable declarations: reserved names, duplicate levels, an unknown type', () => {
+    const message = broken((p) => {
+      p.extraction.variables[0].name = 'patient_id';
+      p.extraction.variables[1].levels = ['pre', 'PRE'];
+      p.extraction.variables[2].type = 'factor';
+    });
+    expect(message).toContain("extraction.variables.0.name: is reserved for the row's ids");
+    expect(message).toContain('extraction.variables.1.levels.1: level "PRE" is declared twice');
+    expect(message).toContain(
+      'extraction.variables.2.type: expected type: number, integer, categorical, multi-categorical, yes-no, event, date or text',
+    );
+    // The cross-checks run once every field is well formed.
+    expect(broken((p) => p.extraction.variables.push({ ...p.extraction.variables[4] }))).toContain(
+      'extraction.variables.13.name: variable "positive_nodes" is declared twice',
+    );
+  });
+
+  it('needs the extraction variables for tables and endpoints', () => {
+    expect(broken((p) => delete p.extraction)).toContain(
+      'extraction: tables and survival endpoints need the extraction variables they are computed from',
+    );
   });
 });

@@ -8,19 +8,22 @@ import { buildLivingReport, type ReportInput, reportRevision } from '../../../sh
 import { kaplanMeier } from '../../../shared/domain/stats/kaplan-meier.ts';
 import { computeStatisticsSnapshot, diffSnapshots } from '../../../shared/domain/stats/snapshot.ts';
 import { tableRows } from '../../../shared/domain/stats/tables.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
+
+const plan = iesmPlan();
 
 const cohort = loadSyntheticCohort();
 const studyIds = [...new Set(cohort.map((row) => row.studyId))].sort();
 const v1 = computeStatisticsSnapshot({
-  reviewId: 'iesm',
+  plan,
   version: 1,
   rows: cohort.slice(0, 100),
   includedStudies: studyIds,
   generatedAt: '2026-01-01T00:00:00.000Z',
 });
 const v2 = computeStatisticsSnapshot({
-  reviewId: 'iesm',
+  plan,
   version: 2,
   rows: cohort,
   includedStudies: studyIds,
@@ -31,6 +34,7 @@ const HOSTILE = '<script>window.pwned=1</script><img src=x onerror=alert(1)>';
 function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
     review: { id: 'iesm', title: 'IESM <living> review', onRetraction: 'exclude-patients' },
+    plan,
     snapshot: v2,
     diff: diffSnapshots(v1, v2),
     rows: cohort,
@@ -89,21 +93,50 @@ describe('Function: buildLivingReport', () => {
     expect(report.version).toBe(2);
     expect(report.patients).toEqual({ count: 130, synthetic: v2.patients.synthetic });
     expect(report.tables).toEqual(v2.tables);
-    expect(report.km.os.summary).toEqual(v2.km.os);
-    expect(report.km.lc.summary).toEqual(v2.km.lc);
-    expect(report.km.followUp.summary).toEqual(v2.km.followUp);
+    const sets = new Map(report.survival.curves.map((set) => [set.id, set]));
+    expect([...sets.keys()]).toEqual([
+      ...plan.survival.endpoints.map((e) => e.id),
+      ...plan.survival.comparisons.map((c) => c.id),
+    ]);
+    for (const [id, set] of sets) {
+      expect(set.groups.map(({ label: _label, ...group }) => group)).toEqual(v2.survival.curves[id]!.groups);
+      expect({ used: set.used, notReported: set.notReported }).toEqual({
+        used: v2.survival.curves[id]!.used,
+        notReported: v2.survival.curves[id]!.notReported,
+      });
+      expect(set.logrank).toEqual(v2.survival.logrank[id] ?? null);
+    }
+    expect(sets.get('os')!.followUp).toEqual(v2.survival.followUp.os);
+    expect(sets.get('lc')!.endpointLabel).toBe('Local control');
+    expect(sets.get('os_by_adjuvant_radiotherapy')).toMatchObject({
+      label: 'Overall survival by Adjuvant radiotherapy',
+      used: 120,
+      notReported: 10,
+    });
     const perStudy = Object.fromEntries(v2.studies.patients.map((s) => [s.studyId, s.count]));
     for (const study of report.studies) expect(study.patients).toBe(perStudy[study.citationId] ?? 0);
   });
 
   it('draws the curves from the same patients: n, events and median as the snapshot says', () => {
-    const os = report.km.os.curve!;
-    expect(os.n).toBe(v2.km.os.n);
-    expect(os.events).toBe(v2.km.os.events);
-    expect(os.median.median).toBe(v2.km.os.median);
-    const fit = kaplanMeier(cohort.map((row) => ({ time: row.os_months!, event: row.os_event as 0 | 1 })));
+    const set = report.survival.curves.find((c) => c.id === 'os')!;
+    const os = set.plot![0]!.data;
+    const [summary] = v2.survival.curves.os!.groups;
+    expect(os.n).toBe(summary!.n);
+    expect(os.events).toBe(summary!.events);
+    expect(os.median.median).toBe(summary!.median);
+    const fit = kaplanMeier(
+      cohort.map((row) => ({ time: row.os_months as number, event: row.os_event as 0 | 1 })),
+    );
     expect(os.surv).toEqual(fit.table.surv);
     expect(os.nRisk).toEqual(fit.table.n_risk);
+    // A comparison: one plotted curve per group, in the snapshot's group order, with its labels.
+    const byResponse = report.survival.curves.find((c) => c.id === 'os_by_resection')!;
+    expect(byResponse.plot!.map((curve) => curve.group)).toEqual(
+      v2.survival.curves.os_by_resection!.groups.map((g) => g.group),
+    );
+    expect(byResponse.plot!.map((curve) => curve.data.n)).toEqual(
+      v2.survival.curves.os_by_resection!.groups.map((g) => g.n),
+    );
   });
 
   it('leaves a curve out, saying why, when the rows no longer give the snapshot', () => {
@@ -114,9 +147,12 @@ describe('Function: buildLivingReport', () => {
         : row,
     );
     const stale = buildLivingReport(input({ rows: edited }));
-    expect(stale.km.os.curve).toBeNull();
-    expect(stale.km.os.note).toContain('rows were edited since');
-    expect(stale.km.os.summary).toEqual(v2.km.os);
+    const os = stale.survival.curves.find((c) => c.id === 'os')!;
+    expect(os.plot).toBeNull();
+    expect(os.note).toContain('rows were edited since');
+    expect(os.groups[0]).toMatchObject(v2.survival.curves.os!.groups[0]!);
+    // Local control is untouched by the edit: still drawn.
+    expect(stale.survival.curves.find((c) => c.id === 'lc')!.plot).not.toBeNull();
   });
 
   it('names retracted studies and summarises the changes with study titles', () => {
@@ -134,14 +170,14 @@ describe('Function: buildLivingReport', () => {
     const rows = cohort.map((row, index) => (index < 10 ? { ...row, studyId: gone } : row));
     const withdrawal = { at: '2026-01-09T00:00:00.000Z', by: 'pp', reason: 'not-iesm' };
     const both = computeStatisticsSnapshot({
-      reviewId: 'iesm',
+      plan,
       version: 2,
       rows,
       includedStudies: [...studyIds, gone],
       generatedAt: '2026-01-08T00:00:00.000Z',
     });
     const v3 = computeStatisticsSnapshot({
-      reviewId: 'iesm',
+      plan,
       version: 3,
       rows: rows.filter((row) => row.studyId !== gone),
       includedStudies: studyIds,
@@ -221,7 +257,8 @@ describe('Function: renderReportHtml', () => {
       );
       expect(match?.[1]?.replaceAll('&lt;', '<').replaceAll('&gt;', '>')).toBe(row.text);
     }
-    expect(html).toContain(`data-km="os-median">${v2.km.os.median}<`);
+    expect(html).toContain(`data-km="os-median">${v2.survival.curves.os!.groups[0]!.median}<`);
+    expect(html).toContain(`data-logrank="os_by_resection">`);
   });
 
   it('escapes study titles, notices and queries; the page has no script', () => {
@@ -251,7 +288,12 @@ describe('Function: renderKmSvg', () => {
   });
 
   it('draws a step curve from (0, 1), a band, censor marks and the numbers at risk', () => {
-    const svg = renderKmSvg(curve, { title: 'OS <test>', timeLabel: 'Months', id: 'os' });
+    const svg = renderKmSvg([{ label: null, curve }], {
+      title: 'OS <test>',
+      timeLabel: 'Time (months)',
+      probabilityLabel: 'Overall survival',
+      id: 'os',
+    });
     const path = /class="km-curve" d="([^"]+)"/.exec(svg)![1]!;
     // One horizontal and one vertical move per table row after the start.
     expect(path.match(/H/g)).toHaveLength(curve.time.length);
@@ -264,5 +306,88 @@ describe('Function: renderKmSvg', () => {
     expect(atRisk).toEqual(timeAxis(14).ticks.map((t) => numberAtRisk(curve, t)));
     expect(svg).toContain('OS &lt;test&gt;');
     expect(svg).not.toContain('<test>');
+  });
+});
+
+describe('Function: renderKmSvg layout', () => {
+  const two = [
+    {
+      label: 'complete',
+      curve: kmCurveData([1, 2, 3, 4, 9].map((time, i) => ({ time, event: (i % 2) as 0 | 1 })))!,
+    },
+    { label: 'partial', curve: kmCurveData([2, 5, 6, 8].map((time) => ({ time, event: 1 as const })))! },
+  ];
+  const svg = renderKmSvg(two, {
+    title: 'LC',
+    timeLabel: 'Time (months)',
+    probabilityLabel: 'Local control',
+    id: 'lc',
+  });
+
+  it('labels the probability axis with the endpoint, never "Survival probability"', () => {
+    expect(svg).toContain('class="km-y-label"');
+    expect(/class="km-y-label"[^>]*>([^<]*)</.exec(svg)![1]).toBe('Local control');
+    expect(svg).not.toContain('Survival probability');
+    expect(/class="km-x-label"[^>]*>([^<]*)</.exec(svg)![1]).toBe('Time (months)');
+  });
+
+  it('draws one curve per group and puts the legend right of the plot area, covering no curve', () => {
+    expect(svg.match(/class="km-curve"/g)).toHaveLength(2);
+    const plotRight = Math.max(
+      ...[
+        ...svg.matchAll(/<line x1="[\d.]+" x2="([\d.]+)" y1="[\d.]+" y2="[\d.]+" stroke="#1d2330"\/>/g),
+      ].map((m) => Number(m[1])),
+    );
+    const curveXs = [...svg.matchAll(/class="km-curve" d="([^"]+)"/g)].flatMap((m) =>
+      [...m[1]!.matchAll(/[MH]([\d.]+)/g)].map((h) => Number(h[1])),
+    );
+    const legend = /<g class="km-legend">([\s\S]*?)<\/g>/.exec(svg)![1]!;
+    const legendXs = [...legend.matchAll(/ x1?="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(Math.max(...curveXs)).toBeLessThanOrEqual(plotRight);
+    expect(Math.min(...legendXs)).toBeGreaterThan(plotRight);
+    expect(legend).toContain('complete');
+    expect(legend).toContain('partial');
+    // One row of numbers at risk per group.
+    expect(new Set([...svg.matchAll(/class="km-at-risk" data-group="([^"]*)"/g)].map((m) => m[1]))).toEqual(
+      new Set(['complete', 'partial']),
+    );
+  });
+});
+
+describe('Function: renderReportHtml, retraction policy and PRISMA', () => {
+  it('says what the protocol does with retracted studies, also when there is none', () => {
+    const none = renderReportHtml(buildLivingReport(input({ studies: [], notices: [] })));
+    expect(none).toContain(
+      "The protocol leaves a retracted study's patients out of the statistics; no included study is retracted.",
+    );
+    expect(none).not.toContain('flagged only');
+    const flagOnly = renderReportHtml(
+      buildLivingReport(
+        input({ studies: [], notices: [], review: { id: 'iesm', title: 't', onRetraction: 'flag-only' } }),
+      ),
+    );
+    expect(flagOnly).toContain(
+      'The protocol flags a retracted study and keeps its patients in the statistics',
+    );
+  });
+
+  it('keeps every PRISMA box out of the label column: the Included label spans both of its rows', () => {
+    const html = renderReportHtml(buildLivingReport(input()));
+    const prisma = /<div class="prisma">([\s\S]*?)<\/div>\n<h3>/.exec(html)![1]!;
+    const cells = [...prisma.matchAll(/<div class="(phase|box|box side|empty)"/g)].map((m) => m[1]);
+    // Grid of three columns: every phase cell starts a row (index divisible by 3), except the second row of
+    // "Included", which the spanning label covers.
+    const included = cells.lastIndexOf('phase');
+    cells.forEach((cell, index) => {
+      if (cell === 'phase') expect(index % 3).toBe(0);
+    });
+    expect(cells.slice(included)).toEqual([
+      'phase',
+      'box',
+      expect.stringMatching(/box side|empty/),
+      'box',
+      'box side',
+    ]);
+    expect(prisma).toContain('grid-row: span 2');
   });
 });

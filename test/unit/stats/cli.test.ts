@@ -1,7 +1,9 @@
-// `living-review km` and `living-review logrank`: a JSON file of rows in, JSON in the reference layout out,
-// compared with R's outputs (PROVENANCE.md) to 1e-9 relative, medians exactly. Every reference case runs
-// through the commands in-process; a representative set (grouped, log-log, Inf/NaN/NA, R's error, usage
-// errors) also runs as a user runs it, `node cli/living-review.js ...` in a child process.
+// `living-review km` and `living-review logrank`: a JSON file of rows in; with --format json, JSON in the
+// reference layout out, compared with R's outputs (PROVENANCE.md) to 1e-9 relative, medians exactly; by
+// default, what R prints (shared/domain/stats/r-print.ts, checked line by line against R in r-print.test.ts).
+// Every reference case runs through the commands in-process; a representative set (grouped, log-log,
+// Inf/NaN/NA, R's error, usage errors) also runs as a user runs it, `node cli/living-review.js ...` in a child
+// process.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmCommand } from '../../../cli/commands/km.ts';
 import { logrankCommand } from '../../../cli/commands/logrank.ts';
-import type { Command } from '../../../cli/command.ts';
+import { runCommandInProcess } from '../../support/cli-in-process.ts';
 import { expectRCloseArray, type Json, loadReference } from './reference.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -40,25 +42,6 @@ function spawnCli(args: string[]): Promise<Run> {
       resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
     });
   });
-}
-
-/** The command module in this process, with the options main.ts would have parsed. */
-async function runInProcess(command: Command, values: Record<string, string>): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await command.run(
-    { values, positionals: [] },
-    {
-      out: (text) => {
-        stdout += `${text}\n`;
-      },
-      err: (text) => {
-        stderr += `${text}\n`;
-      },
-      interactive: false,
-    },
-  );
-  return { code: code ?? 0, stdout, stderr };
 }
 
 /** The printed JSON spells Inf/NaN/NA as the reference does; map them to doubles (null stays NA). */
@@ -134,9 +117,10 @@ describe('CLI: living-review km / logrank', () => {
     for (const kase of kmCases) {
       for (const confType of CONF_TYPES) {
         it(`km ${kase.id} --conf-type ${confType}`, async () => {
-          const result = await runInProcess(kmCommand, {
+          const result = await runCommandInProcess(kmCommand, {
             input: inputFile('km', kase),
             'conf-type': confType,
+            format: 'json',
           });
           expectKmOutput(result, kase, confType);
         });
@@ -144,7 +128,10 @@ describe('CLI: living-review km / logrank', () => {
     }
     for (const kase of logrankCases) {
       it(`logrank ${kase.id}`, async () => {
-        const run = runInProcess(logrankCommand, { input: inputFile('logrank', kase) });
+        const run = runCommandInProcess(logrankCommand, {
+          input: inputFile('logrank', kase),
+          format: 'json',
+        });
         if (kase.error !== undefined) await expect(run).rejects.toThrow(kase.error);
         else expectLogrankOutput(await run, kase);
       });
@@ -161,7 +148,7 @@ describe('CLI: living-review km / logrank', () => {
     for (const [id, confType] of spawnedKm) {
       it(`km ${id} --conf-type ${confType}`, async () => {
         const kase = kmCases.find((k) => k.id === id)!;
-        const args = ['km', '--input', inputFile('km', kase)];
+        const args = ['km', '--input', inputFile('km', kase), '--format', 'json'];
         if (confType === 'log-log') args.push('--conf-type', confType);
         expectKmOutput(await spawnCli(args), kase, confType);
       }, 60_000);
@@ -169,7 +156,46 @@ describe('CLI: living-review km / logrank', () => {
 
     it('logrank lung_by_sex', async () => {
       const kase = logrankCases.find((k) => k.id === 'lung_by_sex')!;
-      expectLogrankOutput(await spawnCli(['logrank', '--input', inputFile('logrank', kase)]), kase);
+      expectLogrankOutput(
+        await spawnCli(['logrank', '--input', inputFile('logrank', kase), '--format', 'json']),
+        kase,
+      );
+    }, 60_000);
+
+    it('prints what R prints by default: km as print(survfit), logrank as print(survdiff)', async () => {
+      const overall = kmCases.find((k) => k.id === 'aml_overall')!;
+      const grouped = kmCases.find((k) => k.id === 'aml_by_x')!;
+      const test = logrankCases.find((k) => k.id === 'aml_by_x')!;
+      const [km, kmLogLog, kmRmean, byGroup, logrank] = await Promise.all([
+        spawnCli(['km', '--input', inputFile('km', overall)]),
+        spawnCli(['km', '--input', inputFile('km', overall), '--conf-type', 'log-log', '--format', 'text']),
+        spawnCli(['km', '--input', inputFile('km', overall), '--rmean']),
+        spawnCli(['km', '--input', inputFile('km', grouped)]),
+        spawnCli(['logrank', '--input', inputFile('logrank', test)]),
+      ]);
+      // Without groups R's rows are named "[1,]": the lines are R's own.
+      expect(km).toEqual({ code: 0, stdout: `${overall.printed.log.join('\n')}\n`, stderr: '' });
+      expect(kmLogLog.stdout).toBe(`${overall.printed.log_log.join('\n')}\n`);
+      expect(kmRmean.stdout).toBe(`${overall.printed.log_with_rmean_common.join('\n')}\n`);
+      // With groups the rows are named by the variable, here "group" (R's reference used "g").
+      expect(byGroup.stdout).toBe(
+        [
+          '                     n events median 0.95LCL 0.95UCL',
+          'group=Maintained    11      7     31      18      NA',
+          'group=Nonmaintained 12     11     23       8      NA',
+          '',
+        ].join('\n'),
+      );
+      expect(logrank.stdout).toBe(
+        [
+          '                     N Observed Expected (O-E)^2/E (O-E)^2/V',
+          'group=Maintained    11        7    10.69      1.27       3.4',
+          'group=Nonmaintained 12       11     7.31      1.86       3.4',
+          '',
+          test.printed.at(-1),
+          '',
+        ].join('\n'),
+      );
     }, 60_000);
 
     it("logrank with one group: exit 1 and R's message", async () => {
@@ -190,10 +216,11 @@ describe('CLI: living-review km / logrank', () => {
       ];
       writeFileSync(bad, JSON.stringify(rows));
 
-      const [badRow, badType, noInput] = await Promise.all([
+      const [badRow, badType, noInput, badFormat] = await Promise.all([
         spawnCli(['km', '--input', bad]),
         spawnCli(['km', '--input', bad, '--conf-type', 'plain']),
         spawnCli(['logrank']),
+        spawnCli(['logrank', '--input', bad, '--format', 'csv']),
       ]);
 
       expect(badRow.code).toBe(1);
@@ -202,6 +229,8 @@ describe('CLI: living-review km / logrank', () => {
       expect(badType.stderr).toContain('--conf-type must be log or log-log');
       expect(noInput.code).toBe(2);
       expect(noInput.stderr).toContain('--input is required');
+      expect(badFormat.code).toBe(2);
+      expect(badFormat.stderr).toContain('--format must be text or json, not "csv"');
     }, 60_000);
   });
 });

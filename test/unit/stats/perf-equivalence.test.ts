@@ -9,7 +9,7 @@ import { categoricalSummary, levelsOf } from '../../../shared/domain/stats/categ
 import { kaplanMeier } from '../../../shared/domain/stats/kaplan-meier.ts';
 import { kaplanMeierByGroup } from '../../../shared/domain/stats/kaplan-meier-by-group.ts';
 import { kaplanMeierQuantile } from '../../../shared/domain/stats/km-quantile.ts';
-import { kmSummary } from '../../../shared/domain/stats/snapshot.ts';
+import { summariseSurvival } from '../../../shared/domain/stats/survival-summary.ts';
 import type { KaplanMeierTable, SurvivalObservation } from '../../../shared/domain/stats/survival-curve.ts';
 import { TIMEFIX_TOLERANCE, timefix } from '../../../shared/domain/stats/timefix.ts';
 
@@ -357,39 +357,44 @@ describe('faster paths give what the straightforward code gives', () => {
     );
   });
 
-  it("kmSummary: kaplanMeier's printed median, n and events, with the unknowns counted", () => {
+  it("summariseSurvival: kaplanMeier's printed median, n and events, with the unknowns counted", () => {
     const row = fc.record({
       os_months: fc.option(time.map(Math.abs)),
       os_event: fc.option(fc.constantFrom<0 | 1>(0, 1)),
     });
+    const plan = {
+      variables: [],
+      survival: {
+        confType: 'log' as const,
+        endpoints: [{ id: 'e', label: 'E', time: 'os_months', event: 'os_event', followUp: true }],
+        comparisons: [],
+      },
+    };
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 60 }), fc.boolean(), (rows, reverse) => {
-        const subjects = rows.flatMap((r) =>
-          r.os_months === null || r.os_event === null
-            ? []
-            : [{ time: r.os_months, event: (reverse ? 1 - r.os_event : r.os_event) as 0 | 1 }],
-        );
-        const summary = kmSummary(rows, 'os_months', 'os_event', { reverse });
-        if (subjects.length === 0) {
-          expect(summary).toEqual({
-            n: 0,
-            events: 0,
-            unknown: rows.length,
-            median: null,
-            lcl: null,
-            ucl: null,
-            confType: 'log',
+      fc.property(fc.array(row, { maxLength: 60 }), (rows) => {
+        const summary = summariseSurvival(rows, plan);
+        for (const reverse of [false, true]) {
+          const subjects = rows.flatMap((r) =>
+            r.os_months === null || r.os_event === null
+              ? []
+              : [{ time: r.os_months, event: (reverse ? 1 - r.os_event : r.os_event) as 0 | 1 }],
+          );
+          const got = reverse ? summary.followUp.e! : summary.curves.e!.groups[0]!;
+          if (!reverse) expect(summary.curves.e!.notReported).toBe(rows.length - subjects.length);
+          if (subjects.length === 0) {
+            expect(got).toEqual({ group: null, n: 0, events: 0, median: null, lower: null, upper: null });
+            continue;
+          }
+          const curve = kaplanMeier(subjects);
+          expect(got).toEqual({
+            group: null,
+            n: curve.n,
+            events: curve.events,
+            median: curve.median_print.median,
+            lower: curve.median_print.lcl,
+            upper: curve.median_print.ucl,
           });
-          return;
         }
-        const curve = kaplanMeier(subjects);
-        expect(summary).toEqual({
-          n: curve.n,
-          events: curve.events,
-          unknown: rows.length - subjects.length,
-          ...curve.median_print,
-          confType: 'log',
-        });
       }),
     );
   });

@@ -3,12 +3,13 @@ import type { PatientRow } from '../../../shared/domain/extraction/patient-row.t
 import {
   computeStatisticsSnapshot,
   diffSnapshots,
-  kmSummary,
   type StatisticsSnapshot,
   snapshotsEqual,
 } from '../../../shared/domain/stats/snapshot.ts';
-import { type CategoricalRow, iesmTables, tableRows } from '../../../shared/domain/stats/tables.ts';
+import { summariseSurvival } from '../../../shared/domain/stats/survival-summary.ts';
+import { buildTables, type CategoricalRow, tableRows } from '../../../shared/domain/stats/tables.ts';
 import { InputError } from '../../../shared/errors.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import {
   loadSyntheticCohort,
   readReferenceJson,
@@ -31,6 +32,13 @@ interface ExpectedKm {
 
 const expected = readReferenceJson<ExpectedKm>('iesm-expected-tables.json').km_summary;
 const cohort = loadSyntheticCohort();
+const plan = iesmPlan();
+/** Overall survival only, with a chosen confidence interval. */
+const osWith = (confType: 'log' | 'log-log', rows: readonly object[] = cohort) =>
+  summariseSurvival(rows, {
+    variables: plan.variables,
+    survival: { confType, endpoints: plan.survival.endpoints.filter((e) => e.id === 'os'), comparisons: [] },
+  }).curves.os!;
 
 function snapshot(
   rows: readonly PatientRow[],
@@ -38,7 +46,7 @@ function snapshot(
   studies = [SYNTHETIC_STUDY_ID],
 ): StatisticsSnapshot {
   return computeStatisticsSnapshot({
-    reviewId: 'iesm',
+    plan,
     version,
     rows,
     includedStudies: studies,
@@ -62,38 +70,47 @@ describe('Function: computeStatisticsSnapshot on the synthetic cohort', () => {
   const result = snapshot(cohort);
 
   it('matches the KM summary of iesm-expected-tables.json for overall survival (log CI, as R prints)', () => {
-    expect(result.km.os).toEqual({
-      n: expected.os.n,
-      events: expected.os.events,
-      unknown: 0,
-      median: expected.os.km_median,
-      lcl: expected.os.km_median_95ci_log.lcl,
-      ucl: expected.os.km_median_95ci_log.ucl,
-      confType: 'log',
+    expect(result.survival.confType).toBe('log');
+    expect(result.survival.curves.os).toEqual({
+      endpoint: 'os',
+      by: null,
+      used: expected.os.n,
+      notReported: 0,
+      groups: [
+        {
+          group: null,
+          n: expected.os.n,
+          events: expected.os.events,
+          median: expected.os.km_median,
+          lower: expected.os.km_median_95ci_log.lcl,
+          upper: expected.os.km_median_95ci_log.ucl,
+        },
+      ],
     });
   });
 
   it('matches the log-log CI of the OS median', () => {
-    const loglog = kmSummary(cohort, 'os_months', 'os_event', { confType: 'log-log' });
-    expect({ median: loglog.median, lcl: loglog.lcl, ucl: loglog.ucl }).toEqual({
+    const [loglog] = osWith('log-log').groups;
+    expect({ median: loglog!.median, lcl: loglog!.lower, ucl: loglog!.upper }).toEqual({
       median: expected.os.km_median,
       ...expected.os.km_median_95ci_loglog,
     });
   });
 
   it('matches the reverse-KM median follow-up', () => {
-    const { median, lcl, ucl } = result.km.followUp;
+    const { median, lower, upper, events } = result.survival.followUp.os!;
     const reference = expected.os.reverse_km_median_follow_up;
-    expect({ median, lcl, ucl }).toEqual({
+    expect({ median, lcl: lower, ucl: upper }).toEqual({
       median: reference.median,
       lcl: reference.lcl,
       ucl: reference.ucl,
     });
-    expect(result.km.followUp.events).toBe(expected.os.n - expected.os.events);
+    expect(events).toBe(expected.os.n - expected.os.events);
   });
 
   it('matches local control: 4 events, and a median that is NA because the curve never reaches 0.5', () => {
-    expect({ n: result.km.lc.n, events: result.km.lc.events, median: result.km.lc.median }).toEqual({
+    const [lc] = result.survival.curves.lc!.groups;
+    expect({ n: lc!.n, events: lc!.events, median: lc!.median }).toEqual({
       n: expected.lc.n,
       events: expected.lc.events,
       median: expected.lc.km_median,
@@ -110,7 +127,8 @@ describe('Function: computeStatisticsSnapshot on the synthetic cohort', () => {
       patients: [{ studyId: SYNTHETIC_STUDY_ID, count: cohort.length }],
       withoutPatients: [],
     });
-    expect(result.tables).toEqual(iesmTables(cohort));
+    expect(result.tables).toEqual(buildTables('iesm', plan.tables, cohort));
+    expect(Object.keys(result.variables)).toEqual(plan.variables.map((v) => v.name));
   });
 
   it('is plain JSON: it survives JSON.stringify and JSON.parse unchanged', () => {
@@ -148,19 +166,29 @@ describe('Function: computeStatisticsSnapshot checks', () => {
       patients: [],
       withoutPatients: ['c-a', 'c-b'],
     });
-    expect(empty.km.os).toMatchObject({ n: 0, events: 0, median: null, lcl: null, ucl: null });
+    expect(empty.survival.curves.os!.groups).toEqual([
+      { group: null, n: 0, events: 0, median: null, lower: null, upper: null },
+    ]);
+    expect(empty.survival.logrank.os_by_sex).toEqual({
+      n: 0,
+      notReported: 0,
+      error: 'no patient reports all of time, event and group',
+    });
   });
 
   it('leaves patients without a time or an event out of a curve and counts them', () => {
     const rows = cohort.slice(0, 20).map((row, index) => (index < 3 ? { ...row, os_months: null } : row));
-    const summary = kmSummary(rows, 'os_months', 'os_event');
-    expect(summary.n).toBe(17);
-    expect(summary.unknown).toBe(3);
+    const os = osWith('log', rows);
+    expect(os.groups[0]!.n).toBe(17);
+    expect(os.used).toBe(17);
+    expect(os.notReported).toBe(3);
   });
 
-  it('refuses a curve over a field the rows do not have, or a non-0/1 event', () => {
-    expect(() => kmSummary([{ t: 1 }], 't', 'e')).toThrow('kmSummary: row 1 has no field "e"');
-    expect(() => kmSummary([{ t: 1, e: 2 }], 't', 'e')).toThrow(TypeError);
+  it('refuses a curve over a variable the rows do not have, or a non-0/1 event', () => {
+    const [row] = cohort;
+    const { os_event: _dropped, ...withoutEvent } = row!;
+    expect(() => osWith('log', [withoutEvent])).toThrow('summariseSurvival: row 1 has no field "os_event"');
+    expect(() => osWith('log', [{ ...row, os_event: 2 }])).toThrow(TypeError);
   });
 });
 
@@ -196,7 +224,9 @@ describe('Function: snapshotsEqual', () => {
     expect(snapshotsEqual(first, snapshot(flipped, 2))).toBe(false);
     // The oldest patient a year older: no median, range, count or curve moves.
     const oldest = cohort.reduce((a, b) => ((a.age_years ?? 0) >= (b.age_years ?? 0) ? a : b));
-    const older = cohort.map((row) => (row === oldest ? { ...row, age_years: row.age_years! + 1 } : row));
+    const older = cohort.map((row) =>
+      row === oldest ? { ...row, age_years: (row.age_years as number) + 1 } : row,
+    );
     expect(snapshotsEqual(first, snapshot(older, 2))).toBe(false);
     // A lung primary's detail is in no table (only the "other" primaries are broken down).
     const lung = cohort.find((row) => row.primary_tumour === 'lung')!;
@@ -224,6 +254,8 @@ describe('Function: diffSnapshots', () => {
       proportions: [],
       medians: [],
       km: [],
+      logrank: [],
+      variables: [],
     });
   });
 
@@ -308,11 +340,34 @@ describe('Function: diffSnapshots', () => {
       }
     }
 
-    const movedKm = (['os', 'lc', 'followUp'] as const).filter(
-      (curve) => JSON.stringify(previous.km[curve]) !== JSON.stringify(next.km[curve]),
-    );
+    // Every Kaplan-Meier summary (curve and group, follow-up too) is reported exactly when it moved.
+    const summaries = (s: StatisticsSnapshot) =>
+      new Map([
+        ...Object.entries(s.survival.curves).flatMap(([id, set]) =>
+          set.groups.map((g) => [`${id}/${g.group}`, JSON.stringify(g)] as const),
+        ),
+        ...Object.entries(s.survival.followUp).map(
+          ([id, g]) => [`follow-up ${id}`, JSON.stringify(g)] as const,
+        ),
+      ]);
+    const was = summaries(previous);
+    const movedKm = [...summaries(next)].filter(([key, text]) => was.get(key) !== text).map(([key]) => key);
     expect(movedKm.length).toBeGreaterThan(0);
-    expect(diff.km.map((change) => change.curve)).toEqual(movedKm);
+    expect(
+      diff.km.map((change) =>
+        change.kind === 'follow-up' ? `follow-up ${change.curve}` : `${change.curve}/${change.group}`,
+      ),
+    ).toEqual(movedKm);
+    for (const change of diff.km) {
+      if (change.before?.median != null && change.after?.median != null) {
+        expect(change.shift).toBe(change.after.median - change.before.median);
+      }
+    }
+    // Every log-rank test whose result moved.
+    const movedTests = Object.keys(next.survival.logrank).filter(
+      (id) => JSON.stringify(previous.survival.logrank[id]) !== JSON.stringify(next.survival.logrank[id]),
+    );
+    expect(diff.logrank.map((change) => change.comparison)).toEqual(movedTests);
   });
 
   it('reports removed patients and studies the other way round', () => {

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { categoricalSummary, percentOf } from '../../../shared/domain/stats/categorical.ts';
 import { continuousSummary } from '../../../shared/domain/stats/continuous-summary.ts';
 import { median, range } from '../../../shared/domain/stats/median.ts';
-import { buildTables, type TablesDefinitionInput, tableRows } from '../../../shared/domain/stats/tables.ts';
+import { quantile } from '../../../shared/domain/stats/quantile.ts';
+import {
+  buildTables,
+  type TableDefinition,
+  tableDefinitionSchema,
+  tableRows,
+} from '../../../shared/domain/stats/tables.ts';
 import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
 
 const cohort = loadSyntheticCohort();
@@ -72,7 +78,7 @@ describe('Function: categoricalSummary', () => {
   it('counts a patient once under each level of a multi-valued variable and once in the denominator', () => {
     const summary = categoricalSummary(cohort, 'location');
     const total = summary.levels.reduce((sum, level) => sum + level.count, 0);
-    const listed = cohort.reduce((sum, row) => sum + (row.location?.length ?? 0), 0);
+    const listed = cohort.reduce((sum, row) => sum + ((row.location as string[] | null)?.length ?? 0), 0);
     expect(total).toBe(listed);
     expect(total).toBeGreaterThan(summary.denominator);
     expect(summary.denominator).toBe(cohort.filter((row) => row.location !== null).length);
@@ -107,7 +113,7 @@ describe('Function: continuousSummary', () => {
   it('takes the median and range over the reported values and counts the unknowns', () => {
     const summary = continuousSummary(cohort, 'radiotherapy_dose_gy');
     const doses = cohort.flatMap((row) =>
-      row.radiotherapy_dose_gy === null ? [] : [row.radiotherapy_dose_gy],
+      row.radiotherapy_dose_gy === null ? [] : [row.radiotherapy_dose_gy as number],
     );
     expect(summary).toEqual({
       field: 'radiotherapy_dose_gy',
@@ -115,6 +121,9 @@ describe('Function: continuousSummary', () => {
       unknown: cohort.length - doses.length,
       median: median(doses),
       ...range(doses),
+      // The quartiles from the same sort, as R's quantile(type = 7) gives them.
+      q1: quantile(doses, 0.25),
+      q3: quantile(doses, 0.75),
     });
   });
 
@@ -126,6 +135,8 @@ describe('Function: continuousSummary', () => {
       median: null,
       min: null,
       max: null,
+      q1: null,
+      q3: null,
     });
     expect(() => continuousSummary([{ t: '3' }], 't')).toThrow('continuousSummary: row 1 has t = "3"');
     expect(() => continuousSummary([{}], 't')).toThrow('continuousSummary: row 1 has no field "t"');
@@ -151,31 +162,28 @@ describe('Function: continuousSummary', () => {
 });
 
 describe('Function: buildTables (another review, its own definition)', () => {
-  const definition: TablesDefinitionInput = {
-    id: 'other-review',
-    tables: [
-      {
-        id: '1',
-        title: 'Baseline',
-        sections: [
-          {
-            title: 'Patients',
-            rows: [
-              { kind: 'count', label: 'Patients' },
-              {
-                kind: 'median-range',
-                variable: 'age',
-                label: 'Age',
-                subset: { variable: 'arm', level: 'a' },
-              },
-              { kind: 'levels', variable: 'grade', levels: 'observed' },
-              { kind: 'level', variable: 'smoker', level: 'yes', label: 'Smoker' },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  const definition: TableDefinition[] = [
+    {
+      id: '1',
+      title: 'Baseline',
+      sections: [
+        {
+          title: 'Patients',
+          rows: [
+            { kind: 'count', label: 'Patients' },
+            {
+              kind: 'median-range',
+              variable: 'age',
+              label: 'Age',
+              subset: { variable: 'arm', level: 'a' },
+            },
+            { kind: 'levels', variable: 'grade', levels: 'observed' },
+            { kind: 'level', variable: 'smoker', level: 'yes', label: 'Smoker' },
+          ],
+        },
+      ],
+    },
+  ].map((table) => tableDefinitionSchema.parse(table));
   const rows = [
     { arm: 'a', age: 50, grade: 'II', smoker: true },
     { arm: 'a', age: 70, grade: 'I', smoker: null },
@@ -183,7 +191,11 @@ describe('Function: buildTables (another review, its own definition)', () => {
   ];
 
   it('builds the rows the definition names, with subsets and observed levels', () => {
-    const built = tableRows(buildTables(definition, rows)).map(({ row }) => [row.key, row.label, row.text]);
+    const built = tableRows(buildTables('other-review', definition, rows)).map(({ row }) => [
+      row.key,
+      row.label,
+      row.text,
+    ]);
     expect(built).toEqual([
       ['patients', 'Patients', '3'],
       ['median(age)|arm=a', 'Age', `${median([50, 70])} (50–70)`],
@@ -194,25 +206,22 @@ describe('Function: buildTables (another review, its own definition)', () => {
   });
 
   it('rejects a malformed definition and a row listed twice', () => {
-    expect(() => buildTables({ id: 'x', tables: [] }, rows)).toThrow();
-    const twice: TablesDefinitionInput = {
-      id: 'x',
-      tables: [
-        {
-          id: 'T',
-          title: 't',
-          sections: [
-            {
-              title: 's',
-              rows: [
-                { kind: 'level', variable: 'arm', level: 'a', label: 'A' },
-                { kind: 'level', variable: 'arm', level: 'a', label: 'A again' },
-              ],
-            },
-          ],
-        },
-      ],
-    };
-    expect(() => buildTables(twice, rows)).toThrow('table T has the row arm=a twice');
+    expect(() => tableDefinitionSchema.parse({ id: 'x', title: 't', sections: [] })).toThrow();
+    const twice: TableDefinition[] = [
+      {
+        id: 'T',
+        title: 't',
+        sections: [
+          {
+            title: 's',
+            rows: [
+              { kind: 'level', variable: 'arm', level: 'a', label: 'A' },
+              { kind: 'level', variable: 'arm', level: 'a', label: 'A again' },
+            ],
+          },
+        ],
+      },
+    ].map((table) => tableDefinitionSchema.parse(table));
+    expect(() => buildTables('x', twice, rows)).toThrow('table T has the row arm=a twice');
   });
 });

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type CategoricalRow,
   type ContinuousRow,
-  iesmTables,
+  buildTables,
   renderTables,
   type TableRow,
   tableRows,
 } from '../../../shared/domain/stats/tables.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { loadSyntheticCohort, readReferenceJson } from '../extraction/reference-fixtures.ts';
 
 interface ExpectedCategorical {
@@ -40,6 +41,7 @@ interface ExpectedTables {
 
 const expected = readReferenceJson<ExpectedTables>('iesm-expected-tables.json');
 const cohort = loadSyntheticCohort();
+const iesmTables = (rows: readonly object[]) => buildTables('iesm', iesmPlan().tables, rows);
 const tables = iesmTables(cohort);
 const rows: TableRow[] = tableRows(tables).map(({ row }) => row);
 

@@ -2,17 +2,31 @@
 import { describe, expect, it } from 'vitest';
 import type { UpdateTrigger } from '../../../shared/domain/protocol/protocol.ts';
 import { computeStatisticsSnapshot, diffSnapshots } from '../../../shared/domain/stats/snapshot.ts';
-import { describeTrigger, evaluateTrigger, triggerId } from '../../../shared/domain/triggers/evaluate.ts';
+import {
+  describeTrigger,
+  evaluateTrigger,
+  type TriggerContext,
+  triggerId,
+} from '../../../shared/domain/triggers/evaluate.ts';
 import { renderTriggerNotification } from '../../../shared/domain/triggers/notification.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
 
 const cohort = loadSyntheticCohort();
+const plan = iesmPlan();
+/** How the IESM protocol names its endpoints. */
+const context: TriggerContext = {
+  endpoints: new Map([
+    ['os', { label: 'Overall survival', unit: 'months' }],
+    ['lc', { label: 'Local control', unit: 'months' }],
+  ]),
+};
 const studies = [...new Set(cohort.map((row) => row.studyId))];
 
 function snapshot(version: number, count: number) {
   const rows = cohort.slice(0, count);
   return computeStatisticsSnapshot({
-    reviewId: 'iesm',
+    plan,
     version,
     rows,
     includedStudies: studies,
@@ -37,14 +51,14 @@ describe('Function: evaluateTrigger', () => {
 
   it('new-studies counts studies added', () => {
     const a = computeStatisticsSnapshot({
-      reviewId: 'iesm',
+      plan,
       version: 1,
       rows: [],
       includedStudies: ['s1'],
       generatedAt: 't',
     });
     const b = computeStatisticsSnapshot({
-      reviewId: 'iesm',
+      plan,
       version: 2,
       rows: [],
       includedStudies: ['s1', 's2', 's3'],
@@ -60,24 +74,32 @@ describe('Function: evaluateTrigger', () => {
   it('km-median-shift compares the absolute shift of the median with the threshold', () => {
     // Median follow-up (reverse KM): 22.7 months with 100 patients, 20.6 with all 130.
     const diff = diffSnapshots(v1, v3);
-    expect(evaluateTrigger({ kind: 'km-median-shift', curve: 'followUp', months: 2 }, diff)).toMatchObject({
+    const followUp = (moreThan: number): UpdateTrigger => ({
+      kind: 'km-median-shift',
+      endpoint: 'os',
+      followUp: true,
+      moreThan,
+    });
+    expect(evaluateTrigger(followUp(2), diff, context)).toMatchObject({
       crossed: true,
       observed: -2.1,
       detail:
-        'median follow-up (reverse Kaplan-Meier): 22.7 months -> 20.6 months since version 1 (version 3)',
+        'median follow-up of overall survival (reverse Kaplan-Meier): 22.7 months -> 20.6 months since version 1 (version 3)',
     });
-    expect(evaluateTrigger({ kind: 'km-median-shift', curve: 'followUp', months: 2.5 }, diff).crossed).toBe(
-      false,
-    );
+    expect(evaluateTrigger(followUp(2.5), diff, context).crossed).toBe(false);
     expect(
-      evaluateTrigger({ kind: 'km-median-shift', curve: 'os', months: 0.01 }, diffSnapshots(v1, v1)).crossed,
+      evaluateTrigger(
+        { kind: 'km-median-shift', endpoint: 'os', followUp: false, moreThan: 0.01 },
+        diffSnapshots(v1, v1),
+      ).crossed,
     ).toBe(false);
   });
 
   it('km-median-shift: a median that becomes reached (60 -> 80 patients: NA -> 6.7) is always crossed', () => {
     const evaluation = evaluateTrigger(
-      { kind: 'km-median-shift', curve: 'os', months: 100 },
+      { kind: 'km-median-shift', endpoint: 'os', followUp: false, moreThan: 100 },
       diffSnapshots(snapshot(1, 60), snapshot(2, 80)),
+      context,
     );
     expect(evaluation).toMatchObject({ crossed: true, observed: null });
     expect(evaluation.detail).toContain('not reached -> 6.7 months');
@@ -114,7 +136,8 @@ describe('Function: evaluateTrigger', () => {
   it('gives every trigger a stable id without "#" and a description', () => {
     const triggers: UpdateTrigger[] = [
       { kind: 'new-patients', atLeast: 5 },
-      { kind: 'km-median-shift', curve: 'os', months: 2 },
+      { kind: 'km-median-shift', endpoint: 'os', followUp: false, moreThan: 2 },
+      { kind: 'km-median-shift', endpoint: 'rfs_overall', followUp: true, moreThan: 3 },
       {
         kind: 'proportion-shift',
         variable: 'systemic_metastasis_sites',
@@ -125,9 +148,25 @@ describe('Function: evaluateTrigger', () => {
     expect(triggers.map(triggerId)).toEqual([
       'new-patients-5',
       'km-median-shift-os-2',
+      'km-median-shift-rfs-overall-follow-up-3',
       'proportion-shift-systemic-metastasis-sites-lymph-nodes-5',
     ]);
     expect(describeTrigger(triggers[0]!)).toBe('At least 5 newly included patients');
+    expect(describeTrigger(triggers[1]!, context)).toBe(
+      'The Kaplan-Meier median of overall survival moves by more than 2 months',
+    );
+  });
+
+  it('does not fire for an endpoint first reported since the baseline (nothing to compare)', () => {
+    const { os: _os, ...withoutOs } = v1.survival.curves;
+    const before = { ...v1, survival: { ...v1.survival, curves: withoutOs } };
+    const evaluation = evaluateTrigger(
+      { kind: 'km-median-shift', endpoint: 'os', followUp: false, moreThan: 1 },
+      diffSnapshots(before, v3),
+      context,
+    );
+    expect(evaluation).toMatchObject({ crossed: false, observed: null });
+    expect(evaluation.detail).toBe('median overall survival: first reported since version 1');
   });
 });
 

@@ -1,0 +1,225 @@
+// Builds the bundled CLI into dist/cli, so that `living-review` starts in a fraction of the time tsx takes to
+// compile the TypeScript sources at every start. `npm install` and `npm ci` run it (the `prepare` script);
+// `npm run build:cli` runs it by hand. The launcher (cli/living-review.js) uses the bundle only while it is
+// current: build-info.json records every source file that went into it (path, mtime, size), and one changed or
+// missing source sends the launcher back to the sources through tsx, so what runs is what the sources say.
+//
+// Why it is built on install and not committed: a committed bundle goes stale with every change to the
+// sources and turns every merge into a conflict over generated code; building takes a few seconds, and
+// esbuild is already installed for the Lambda bundles.
+//
+// What the bundle holds:
+// - living-review.mjs: a generated entry (the `entry` function below) carrying every command's spec (name,
+//   summary, usage, options) as data, and one dynamic import per command module. `--help` and argument errors
+//   load nothing else; a command loads its own chunk (esbuild's code splitting) after its arguments parsed.
+// - store-server.mjs and parse-pubmed-worker.mjs: the code the CLI starts in another process or worker thread,
+//   found beside the running bundle by shared/adapters/node-entry.ts (NODE_ENTRIES below).
+// - chunk-*.mjs: code shared between those entries and the commands.
+//
+// Files the sources find beside themselves (the protocols, the screening page, the demo's recorded records)
+// stay where they are: in the bundle, `import.meta.dirname` and `import.meta.filename` keep naming the source
+// file's place (relative to the bundle, so a moved clone still works), while `import.meta.url` names the bundle
+// that runs, as Node defines it (which node-entry.ts relies on).
+//
+// The esbuild settings follow the Lambda bundles' (infra/bundling.ts) where they apply (ESM, the require
+// banner, module-first main fields, separate source maps without sources); they differ where the CLI runs
+// elsewhere: the target is the local Node (engines: >=20.19), the AWS SDK is bundled (no runtime provides it
+// here), undici and yaml are the real packages (the CLI reads YAML protocols), identifiers are not minified
+// (names stay readable in stack traces), and dynalite stays a runtime require (LevelDB's native binaries cannot
+// be bundled).
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
+import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/bundling.ts';
+import type { Command, CommandSpec } from '../command.ts';
+
+/** Where the launcher looks for the bundle. */
+export const CLI_DIST = join(PROJECT_ROOT, 'dist', 'cli');
+
+/** Code run in another process or worker thread; bundled as <basename>.mjs (shared/adapters/node-entry.ts). */
+export const NODE_ENTRIES: readonly string[] = [
+  'shared/adapters/embedded/store-server.ts',
+  'shared/adapters/pubmed/parse-pubmed-worker.ts',
+];
+
+/** Files that shape the bundle besides the sources esbuild reads. */
+const BUILD_INPUTS = ['package-lock.json', 'cli/bundle/build.ts', 'infra/bundling.ts'];
+
+const COMMANDS_DIR = join(PROJECT_ROOT, 'cli', 'commands');
+const ENTRY_ID = 'living-review:entry';
+
+export interface BuildInfo {
+  builtAt: string;
+  /** Project-relative path (with /) -> [mtimeMs, size] when the bundle was built. */
+  inputs: Record<string, [number, number]>;
+}
+
+export interface CliBuild {
+  outdir: string;
+  /** Bytes per output file (source maps left out). */
+  outputs: Record<string, number>;
+  commands: number;
+  inputs: number;
+  metafile: Metafile;
+}
+
+/** Each command's spec and where its code is: the module under cli/commands/ and the export's name. */
+export async function commandModules(): Promise<{ spec: CommandSpec; module: string; exportName: string }[]> {
+  const { commands } = (await import('../commands/index.ts')) as { commands: Command[] };
+  const found = new Map<Command, { module: string; exportName: string }>();
+  for (const file of readdirSync(COMMANDS_DIR).sort()) {
+    if (!file.endsWith('.ts') || file === 'index.ts') continue;
+    const exports = (await import(pathToFileURL(join(COMMANDS_DIR, file)).href)) as Record<string, unknown>;
+    for (const [exportName, value] of Object.entries(exports)) {
+      if (commands.includes(value as Command)) found.set(value as Command, { module: file, exportName });
+    }
+  }
+  return commands.map((command) => {
+    const where = found.get(command);
+    if (!where) {
+      throw new Error(
+        `command "${command.name}" is not exported by a module in cli/commands/: the bundle loads each command from its module`,
+      );
+    }
+    const { run: _run, ...spec } = command;
+    return { spec, ...where };
+  });
+}
+
+/** The bundle's entry: the specs as data, one dynamic import per command module. */
+function entry(commands: Awaited<ReturnType<typeof commandModules>>): string {
+  const loaders = commands.map(
+    ({ spec, module, exportName }) =>
+      `  ${JSON.stringify(spec.name)}: () => import(${JSON.stringify(`./commands/${module}`)}).then((m) => m[${JSON.stringify(exportName)}]),`,
+  );
+  return [
+    "import { runCli } from './main.ts';",
+    `const specs = ${JSON.stringify(commands.map((c) => c.spec))};`,
+    'const loaders = {',
+    ...loaders,
+    '};',
+    'await runCli({ specs, load: (name) => loaders[name]() });',
+    '',
+  ].join('\n');
+}
+
+/** The generated entry, and import.meta.dirname / filename of project sources pointing at the sources. */
+function cliPlugin(outdir: string, entryText: string): Plugin {
+  return {
+    name: 'living-review-cli',
+    setup(build) {
+      build.onResolve({ filter: /^living-review:entry$/ }, () => ({ path: ENTRY_ID, namespace: 'lr' }));
+      build.onLoad({ filter: /.*/, namespace: 'lr' }, () => ({
+        contents: entryText,
+        loader: 'ts',
+        resolveDir: join(PROJECT_ROOT, 'cli'),
+      }));
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        const place = (target: string) =>
+          `__lrJoin(import.meta.dirname, ${JSON.stringify(relative(outdir, target).split(sep).join('/'))})`;
+        return {
+          contents: text
+            .replace(/\bimport\.meta\.dirname\b/g, place(dirname(args.path)))
+            .replace(/\bimport\.meta\.filename\b/g, place(args.path)),
+          loader: 'ts',
+        };
+      });
+    },
+  };
+}
+
+/** esbuild's options; paths inside the bundle are computed for `outdir`, the files written to `writeTo`. */
+export function cliBuildOptions(outdir: string, entryText: string, writeTo: string = outdir): BuildOptions {
+  return {
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: {
+      'living-review': ENTRY_ID,
+      ...Object.fromEntries(NODE_ENTRIES.map((path) => [basename(path, '.ts'), join(PROJECT_ROOT, path)])),
+    },
+    bundle: true,
+    splitting: true,
+    outdir: writeTo,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    // Identifiers are not minified, so classes and functions keep their names (error names in stack traces)
+    // without esbuild's keepNames, whose __name() call per function cost ~0.05 s of every start (measured).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: false,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: `${ESM_REQUIRE_BANNER} import { join as __lrJoin } from 'node:path';` },
+    external: ['dynalite'],
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [cliPlugin(outdir, entryText)],
+  };
+}
+
+function buildInfo(metafile: Metafile): BuildInfo {
+  const sources = Object.keys(metafile.inputs)
+    .filter((path) => !path.includes('node_modules/') && !path.startsWith('lr:'))
+    .map((path) => path.split(sep).join('/'));
+  const inputs: BuildInfo['inputs'] = {};
+  for (const path of [...new Set([...sources, ...BUILD_INPUTS])].sort()) {
+    const stat = statSync(join(PROJECT_ROOT, path));
+    inputs[path] = [stat.mtimeMs, stat.size];
+  }
+  return { builtAt: new Date().toISOString(), inputs };
+}
+
+/**
+ * Builds the CLI into `outdir` (default dist/cli), replacing what was there only once the whole build
+ * succeeded, so a CLI starting meanwhile finds the old bundle or the new one, never half of one.
+ */
+export async function buildCli(outdir: string = CLI_DIST): Promise<CliBuild> {
+  const { build } = await import('esbuild');
+  const commands = await commandModules();
+  const staging = `${outdir}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const result = await build(cliBuildOptions(outdir, entry(commands), staging));
+    const metafile = result.metafile!;
+    writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(buildInfo(metafile), null, 1)}\n`);
+    rmSync(outdir, { recursive: true, force: true });
+    renameSync(staging, outdir);
+    const outputs: Record<string, number> = {};
+    for (const [path, output] of Object.entries(metafile.outputs)) {
+      if (!path.endsWith('.map')) outputs[basename(path)] = output.bytes;
+    }
+    const inputs = Object.keys(metafile.inputs).length;
+    return { outdir, outputs, commands: commands.length, inputs, metafile };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.filename === process.argv[1]) {
+  let esbuildMissing = false;
+  try {
+    await import('esbuild');
+  } catch {
+    esbuildMissing = true;
+  }
+  if (esbuildMissing) {
+    // An install without dev dependencies: the launcher runs the sources through tsx instead.
+    process.stderr.write(
+      'living-review: esbuild is not installed; the CLI will run from its TypeScript sources\n',
+    );
+  } else {
+    const started = performance.now();
+    const built = await buildCli();
+    const total = Object.values(built.outputs).reduce((sum, bytes) => sum + bytes, 0);
+    process.stderr.write(
+      `living-review: built ${relative(PROJECT_ROOT, built.outdir)} (${built.commands} commands, ${Object.keys(built.outputs).length} files, ${(total / 1024).toFixed(0)} KiB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+  }
+}
