@@ -26,9 +26,9 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const importCommand: Command = {
   name: 'import',
   summary:
-    'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Web of Science tab-delimited), deduplicated and queued like search results',
+    'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Embase CSV, Web of Science tab-delimited), deduplicated and queued like search results',
   usage:
-    'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR | --aws-table NAME]',
+    'import FILE --review ID [--source NAME] [--format ris|nbib|scopus-csv|embase-csv|wos|pubmed-xml] [--searched-on YYYY-MM-DD] [--query TEXT] [--protocol FILE] [--data DIR | --aws-table NAME]',
   help:
     'FILE may also be a `living-review export` (JSON): it is restored into the review, which must be empty.\n' +
     "Without --format the file's format is told from its beginning.",
@@ -68,6 +68,7 @@ export const importCommand: Command = {
 
     let citations: Citation[];
     let rejected: { line: number; recordId: string | null; reason: string }[] = [];
+    let warnings: string[] = [];
     let database: string;
     if (format === 'pubmed-xml') {
       citations = await readPubmedXml(file);
@@ -83,6 +84,7 @@ export const importCommand: Command = {
       const parsed = parseExportText(text, format as ExportFormat, { origin: file, source: database });
       citations = parsed.records.map((r) => r.citation);
       rejected = parsed.rejected;
+      warnings = parsed.warnings;
     }
     const embedded = await openStore(values);
     const progress = startProgress(io, `importing ${basename(file)}`);
@@ -97,6 +99,7 @@ export const importCommand: Command = {
           format,
           citations,
           rejected,
+          warnings,
         },
         {
           store: embedded.store,
@@ -118,6 +121,7 @@ export const importCommand: Command = {
       for (const r of summary.rejected) {
         io.out(`  rejected: line ${r.line}${r.recordId ? ` (${r.recordId})` : ''}: ${r.reason}`);
       }
+      for (const warning of warnings) io.out(`  warning: ${warning}`);
       if (searchedOn === undefined)
         io.err('note: --searched-on not given: today is recorded as the date searched');
       if (query === undefined)

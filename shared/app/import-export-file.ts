@@ -49,6 +49,8 @@ export interface ImportExportRequest {
   format: string;
   citations: readonly Citation[];
   rejected: readonly RejectedRecord[];
+  /** What the reader passed over or doubts (text skipped between records, records with no authors or year). */
+  warnings?: readonly string[];
 }
 
 export interface ImportExportSummary {
@@ -155,6 +157,7 @@ export async function importExportFile(
     warnings: [
       `imported from ${request.origin} (${request.format})`,
       ...(query ? [] : ['no query text was given for this search (--query)']),
+      ...(request.warnings ?? []),
       ...rejectionWarnings(request.origin, request.rejected),
     ],
     error: null,

@@ -7,14 +7,22 @@
 //   none can be, a CSV row that does not fit its header) is an InputError naming the file and line, and
 //   nothing of it is imported;
 // - a well-formed file's record that cannot be a citation (no title) is rejected on its own, named by the
-//   line it starts on; the other records are imported, and the summary lists what was rejected and why.
+//   line it starts on; the other records are imported, and the summary lists what was rejected and why;
+// - records whose authors and year both came out empty are stored with a warning naming their lines, and a
+//   CSV export whose header has neither an author nor a year column is refused (read as the wrong format).
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../../domain/citation/citation-keys.ts';
 import type { AbstractSection, Author, Citation, CitationLink } from '../../domain/citation/citation.ts';
 
-export type ExportFormat = 'ris' | 'medline' | 'scopus-csv' | 'wos-tab';
+export type ExportFormat = 'ris' | 'medline' | 'scopus-csv' | 'embase-csv' | 'wos-tab';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['ris', 'medline', 'scopus-csv', 'wos-tab'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  'ris',
+  'medline',
+  'scopus-csv',
+  'embase-csv',
+  'wos-tab',
+];
 
 /** One exported record's fields, as the parsers read them (text trimmed, "not given" null). */
 export interface ExportFields {
@@ -92,6 +100,8 @@ export interface ExportParseResult {
   format: ExportFormat;
   records: ParsedExportRecord[];
   rejected: RejectedExportRecord[];
+  /** What the reader passed over and the user should know (text skipped between records), for the summary. */
+  warnings: string[];
 }
 
 /** Trimmed text, whitespace collapsed; empty becomes null. */
@@ -323,4 +333,19 @@ export function addRecord(
   const built = citationFromFields(fields, source);
   if ('citation' in built) result.records.push({ line, citation: built.citation });
   else result.rejected.push({ line, recordId: clean(fields.recordId), reason: built.reason });
+}
+
+/** Lines named one by one in a warning; the rest are counted. */
+const LISTED_LINES = 20;
+
+/**
+ * A warning naming the records stored with neither authors nor a year: every database gives them for a real
+ * record, so such a record was probably misread (a field the format names otherwise), and it must not pass
+ * unnoticed. Null when there are none.
+ */
+export function bareRecordsWarning(origin: string, records: readonly ParsedExportRecord[]): string | null {
+  const bare = records.filter((r) => r.citation.authors.length === 0 && r.citation.year === null);
+  if (bare.length === 0) return null;
+  const lines = bare.slice(0, LISTED_LINES).map((r) => r.line);
+  return `${origin}: ${bare.length} of ${records.length} records have neither authors nor a year (line${bare.length > 1 ? 's' : ''} ${lines.join(', ')}${bare.length > LISTED_LINES ? ', ...' : ''}): check the file was read as the right format`;
 }

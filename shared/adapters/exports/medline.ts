@@ -95,7 +95,7 @@ function meshDescriptor(value: string): string {
 
 /** Parses a MEDLINE/.nbib export; `source` is the database the records came from. */
 export function parseMedline(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const result: ExportParseResult = { format: 'medline', records: [], rejected: [] };
+  const result: ExportParseResult = { format: 'medline', records: [], rejected: [], warnings: [] };
   for (const block of readBlocks(text, options.origin)) {
     const all = (tag: string) =>
       block.entries

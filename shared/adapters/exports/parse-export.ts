@@ -1,7 +1,14 @@
 // A database export file in, its records out: the format detected from the content (or given), the bytes
 // decoded (export-text.ts), and the matching parser run over the whole file before anything is stored.
 import { InputError } from '../../errors.ts';
-import { EXPORT_FORMATS, type ExportFormat, type ExportParseResult } from './export-record.ts';
+import { isEmbaseCsvHeader } from './csv-export.ts';
+import { parseEmbaseCsv } from './embase-csv.ts';
+import {
+  bareRecordsWarning,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportParseResult,
+} from './export-record.ts';
 import { decodeExportBytes, exportLines } from './export-text.ts';
 import { parseMedline } from './medline.ts';
 import { parseRis } from './ris.ts';
@@ -18,6 +25,7 @@ export const FORMAT_NAMES: Record<string, DetectedFormat> = {
   nbib: 'medline',
   'scopus-csv': 'scopus-csv',
   csv: 'scopus-csv',
+  'embase-csv': 'embase-csv',
   'wos-tab': 'wos-tab',
   wos: 'wos-tab',
   'pubmed-xml': 'pubmed-xml',
@@ -37,8 +45,9 @@ export function detectExportFormat(text: string, origin: string): DetectedFormat
   const lines = exportLines(text.slice(0, 64 * 1024));
   const first = lines.find((line) => line.trim() !== '')?.trim() ?? '';
   if (/^<(?:\?xml|!DOCTYPE\s+PubmedArticleSet|PubmedArticleSet)\b/i.test(first)) return 'pubmed-xml';
-  if (/^TY {1,2}- /.test(first)) return 'ris';
   if (/^PMID- ?\d/.test(first)) return 'medline';
+  // RIS, also when text comes before its first record (Ovid writes "1." before each): the first tag line is TY.
+  if (lines.find((line) => /^[A-Z][A-Z0-9] {1,2}-( |$)/.test(line))?.startsWith('TY')) return 'ris';
   const tabs = first.split('\t').map((cell) => cell.trim());
   if (
     tabs.length > 3 &&
@@ -47,6 +56,8 @@ export function detectExportFormat(text: string, origin: string): DetectedFormat
   ) {
     return 'wos-tab';
   }
+  // Embase's header shares Title and Source title with Scopus's: it is told first, by columns only it has.
+  if (isEmbaseCsvHeader(first)) return 'embase-csv';
   if (/(^|,)"?Title"?(,|$)/.test(first) && /(^|,)"?(EID|Source title|Authors)"?(,|$)/.test(first)) {
     return 'scopus-csv';
   }
@@ -62,8 +73,22 @@ export function detectExportFormat(text: string, origin: string): DetectedFormat
   );
 }
 
-/** Parses the text of an export in `format`; `source` is the database name the records are credited to. */
+/**
+ * Parses the text of an export in `format`; `source` is the database name the records are credited to. Records
+ * stored with neither authors nor a year are named in a warning (bareRecordsWarning).
+ */
 export function parseExportText(
+  text: string,
+  format: ExportFormat,
+  options: { origin: string; source: string },
+): ExportParseResult {
+  const result = parseAs(text, format, options);
+  const bare = bareRecordsWarning(options.origin, result.records);
+  if (bare) result.warnings.push(bare);
+  return result;
+}
+
+function parseAs(
   text: string,
   format: ExportFormat,
   options: { origin: string; source: string },
@@ -75,6 +100,8 @@ export function parseExportText(
       return parseMedline(text, options);
     case 'scopus-csv':
       return parseScopusCsv(text, options);
+    case 'embase-csv':
+      return parseEmbaseCsv(text, options);
     case 'wos-tab':
       return parseWosTab(text, options);
   }

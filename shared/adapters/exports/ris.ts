@@ -14,8 +14,9 @@
 //   C2/C7/N1/M1/M2 when given
 //   DB database (Ovid: "Embase", "Ovid MEDLINE(R)": an Ovid MEDLINE accession number is a PMID)
 //
-// Structure errors (InputError, nothing imported): text or a tag outside a record, TY inside a record (its ER
-// missing), a file that ends inside a record, no record at all.
+// Text between records that is not a tag line (Ovid's "1." before each record, its full-text link after ER)
+// is skipped, and the summary says how many lines. Structure errors (InputError, nothing imported): a tag
+// outside a record, TY inside a record (its ER missing), a file that ends inside a record, no record at all.
 import { InputError } from '../../errors.ts';
 import {
   addRecord,
@@ -39,10 +40,27 @@ interface RawRecord {
   fields: Map<string, string[]>;
 }
 
-/** Splits RIS text into records of tag -> values, checking the structure. */
-function readRecords(text: string, origin: string): RawRecord[] {
+/** Lines named one by one in the skipped-text warning; the rest are counted. */
+const LISTED_SKIPPED = 10;
+
+/** A count of lines in words: "1 line", "15 lines". */
+function linesOf(count: number): string {
+  return `${count} line${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Splits RIS text into records of tag -> values, checking the structure. Text between records that is not a
+ * tag line (Ovid's "1." before each record and "Link to the Ovid Full Text or citation:" after it, a header a
+ * reference manager writes) is skipped, as other RIS readers do, and its lines returned to be reported.
+ */
+function readRecords(text: string, origin: string): { records: RawRecord[]; skipped: number[] } {
   const lines = exportLines(text);
   const records: RawRecord[] = [];
+  const skipped: number[] = [];
+  const skippedSoFar = () =>
+    skipped.length === 0
+      ? ''
+      : `; ${linesOf(skipped.length)} of other text before it, the first on line ${skipped[0]}: "${lines[skipped[0]! - 1]!.trim().slice(0, 60)}"`;
   let current: RawRecord | null = null;
   let lastTag: string | null = null;
   for (const [index, line] of lines.entries()) {
@@ -56,9 +74,8 @@ function readRecords(text: string, origin: string): RawRecord[] {
         values[values.length - 1] = `${values[values.length - 1]} ${line.trim()}`;
         continue;
       }
-      throw new InputError(
-        `${origin} line ${number}: "${line.trim().slice(0, 60)}" is not an RIS tag line (XX  - value)${current ? '' : ' and stands outside any record'}`,
-      );
+      skipped.push(number);
+      continue;
     }
     const [, name, value = ''] = tag as unknown as [string, string, string | undefined];
     if (name === 'TY') {
@@ -73,7 +90,7 @@ function readRecords(text: string, origin: string): RawRecord[] {
     }
     if (!current) {
       throw new InputError(
-        `${origin} line ${number}: tag ${name} outside a record (a record starts with TY)`,
+        `${origin} line ${number}: tag ${name} outside a record (a record starts with TY)${skippedSoFar()}`,
       );
     }
     if (name === 'ER') {
@@ -90,14 +107,32 @@ function readRecords(text: string, origin: string): RawRecord[] {
   if (current) {
     throw new InputError(`${origin}: the record that starts on line ${current.line} never ends (no ER line)`);
   }
-  if (records.length === 0) throw new InputError(`${origin}: no RIS record (TY  - ...) found`);
-  return records;
+  if (records.length === 0) {
+    throw new InputError(
+      `${origin}: no RIS record (TY  - ...) found${skipped.length > 0 ? skippedSoFar().replace(' before it', '') : ''}`,
+    );
+  }
+  return { records, skipped };
+}
+
+/** The warning naming the lines of text skipped between records; null when none were. */
+function skippedWarning(origin: string, skipped: readonly number[]): string | null {
+  if (skipped.length === 0) return null;
+  const listed = skipped.slice(0, LISTED_SKIPPED).join(', ');
+  return `${origin}: ${linesOf(skipped.length)} of text outside records skipped (line${skipped.length === 1 ? '' : 's'} ${listed}${skipped.length > LISTED_SKIPPED ? ', ...' : ''})`;
 }
 
 /** Parses an RIS export; `source` is the database the records came from (their provenance). */
 export function parseRis(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const result: ExportParseResult = { format: 'ris', records: [], rejected: [] };
-  for (const raw of readRecords(text, options.origin)) {
+  const { records, skipped } = readRecords(text, options.origin);
+  const skippedText = skippedWarning(options.origin, skipped);
+  const result: ExportParseResult = {
+    format: 'ris',
+    records: [],
+    rejected: [],
+    warnings: skippedText ? [skippedText] : [],
+  };
+  for (const raw of records) {
     const all = (tag: string) => (raw.fields.get(tag) ?? []).map((v) => v.trim()).filter(Boolean);
     const first = (...tags: string[]) => {
       for (const tag of tags) {

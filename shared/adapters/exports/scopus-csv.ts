@@ -7,8 +7,8 @@
 // required of the header. Scopus writes "[No abstract available]" for a missing abstract.
 //
 // Structure errors (InputError, nothing imported): the CSV reader's (a quote left open, text after a
-// closing quote), a header without a Title column, a row with more cells than the header.
-import { parseCsv } from '../../domain/extraction/csv.ts';
+// closing quote), a header without a Title column, a row with more cells than the header, and Embase's
+// header (embase-csv.ts), whose year and author columns Scopus's names would miss.
 import { InputError } from '../../errors.ts';
 import type { Author } from '../../domain/citation/citation.ts';
 import {
@@ -22,6 +22,7 @@ import {
   yearOf,
   semicolonList,
 } from './export-record.ts';
+import { checkAuthorOrYearColumns, EMBASE_ONLY_COLUMNS, readCsvExport } from './csv-export.ts';
 
 /** Scopus's Authors cell as names: semicolons when it has them, else "Family I.J., Family K." pairs. */
 export function scopusAuthors(cell: string | null): Author[] {
@@ -34,27 +35,18 @@ export function scopusAuthors(cell: string | null): Author[] {
 /** Parses a Scopus CSV export; `source` is the database the records came from. */
 export function parseScopusCsv(text: string, options: { origin: string; source: string }): ExportParseResult {
   const { origin } = options;
-  const rows = parseCsv(text, origin).filter((row) => row.cells.some((cell) => cell.trim() !== ''));
-  const header = rows[0];
-  if (!header) throw new InputError(`${origin}: empty file (no header row)`);
-  const columns = new Map(header.cells.map((name, i) => [name.trim().replace(/^\uFEFF/, ''), i]));
-  if (!columns.has('Title')) {
+  const table = readCsvExport(text, origin, 'Scopus');
+  const embaseColumns = EMBASE_ONLY_COLUMNS.filter((name) => table.columns.has(name));
+  if (embaseColumns.length > 0) {
+    // Its Year and Authors columns have other names: read as Scopus's, every record would lose them.
     throw new InputError(
-      `${origin} line ${header.line}: not a Scopus CSV export: the header has no "Title" column (columns: ${[...columns.keys()].slice(0, 8).join(', ')}...)`,
+      `${origin} line ${table.headerLine}: an Embase CSV export, not a Scopus one (columns ${embaseColumns.map((c) => `"${c}"`).join(', ')}): give --format embase-csv, or no --format`,
     );
   }
-  const result: ExportParseResult = { format: 'scopus-csv', records: [], rejected: [] };
-  for (const row of rows.slice(1)) {
-    const extra = row.cells.slice(header.cells.length).filter((cell) => cell.trim() !== '');
-    if (extra.length > 0) {
-      throw new InputError(
-        `${origin} line ${row.line}: the row has ${row.cells.length} cells where the header has ${header.cells.length} (a comma outside quotes?)`,
-      );
-    }
-    const cell = (name: string) => {
-      const index = columns.get(name);
-      return index === undefined ? null : clean(row.cells[index]);
-    };
+  checkAuthorOrYearColumns(table, ['Authors', 'Author full names', 'Year']);
+  const result: ExportParseResult = { format: 'scopus-csv', records: [], rejected: [], warnings: [] };
+  for (const row of table.rows) {
+    const cell = row.cell;
     const fields = emptyFields();
     fields.recordId = cell('EID');
     fields.title = cell('Title');

@@ -40,7 +40,7 @@ export function parseWosTab(text: string, options: { origin: string; source: str
       `${origin} line ${headerIndex + 1}: not a Web of Science tab-delimited export: the header row has no TI tag`,
     );
   }
-  const result: ExportParseResult = { format: 'wos-tab', records: [], rejected: [] };
+  const result: ExportParseResult = { format: 'wos-tab', records: [], rejected: [], warnings: [] };
   for (let index = headerIndex + 1; index < lines.length; index++) {
     const line = lines[index]!;
     if (line.trim() === '') continue;

@@ -245,6 +245,35 @@ describe('the import command', () => {
     expect(log).toMatchObject({ source: 'embase', query: "'intradural'/exp AND metastas*:ti,ab" });
   });
 
+  it("imports Ovid's numbered RIS with or without --format, and says how many lines it skipped", async () => {
+    for (const values of [{}, { format: 'ris' }] as Record<string, string>[]) {
+      const result = await run(
+        { source: 'embase-ovid', 'searched-on': '2026-02-27', ...values },
+        join(exportsDir, 'ovid-numbered.ris'),
+      );
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/ovid-numbered\.ris \(ris, embase-ovid, searched 2026-02-27\): read 5, /);
+      expect(result.stdout).toMatch(
+        / {2}warning: \S*ovid-numbered\.ris: 15 lines of text outside records skipped/,
+      );
+      const [log] = await embedded.store.listRunLogs('iesm');
+      expect(log!.warnings.join('\n')).toContain('15 lines of text outside records skipped');
+    }
+  });
+
+  it('imports an Embase CSV export as Embase CSV, with years and authors', async () => {
+    const result = await run(
+      { source: 'embase-csv', 'searched-on': '2026-02-27' },
+      join(exportsDir, 'embase.csv'),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/embase\.csv \(embase-csv, embase-csv, searched 2026-02-27\): read 3, /);
+    expect(result.stdout).not.toContain('neither authors nor a year');
+    await expect(
+      run({ source: 'embase-csv', format: 'scopus-csv' }, join(exportsDir, 'embase.csv')),
+    ).rejects.toThrow(/an Embase CSV export, not a Scopus one/);
+  });
+
   it('needs --source for an export, and refuses an unknown --format', async () => {
     await expect(run({}, join(exportsDir, 'scopus.csv'))).rejects.toThrow(/--source NAME is required/);
     await expect(
@@ -278,7 +307,10 @@ describe('the import command', () => {
       );
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/pubmed\.nbib line 1: "PMID- 34567890" is not an RIS tag line/);
+    // Text before a record is skipped (Ovid writes some), but a tag line outside a record is not RIS.
+    expect(result.stderr).toMatch(
+      /pubmed\.nbib line 5: tag LR outside a record \(a record starts with TY\); 4 lines of other text before it, the first on line 1: "PMID- 34567890"/,
+    );
     expect(await countCitations(embedded.client, embedded.tableName, 'iesm')).toBe(before);
     expect(await embedded.store.listRunLogs('iesm')).toHaveLength(logsBefore);
   });

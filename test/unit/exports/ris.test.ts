@@ -1,6 +1,7 @@
 // RIS exports of Ovid (Embase), Scopus and Web of Science: fields per flavour, records rejected by line, and
 // structure errors that reject the whole file.
 import { describe, expect, it } from 'vitest';
+import { detectExportFormat } from '../../../shared/adapters/exports/parse-export.ts';
 import { parseRis } from '../../../shared/adapters/exports/ris.ts';
 import { citationSchema } from '../../../shared/domain/citation/citation.ts';
 import { InputError } from '../../../shared/errors.ts';
@@ -131,6 +132,28 @@ describe('RIS details', () => {
   });
 });
 
+describe("Ovid's own RIS: a number before each record, a full-text link after it (issue #16 item 10)", () => {
+  const result = parse(exportText('ovid-numbered.ris'));
+  const plain = parse(exportText('embase-ovid.ris'));
+
+  it('skips the text between records and reads the same records as the plain export', () => {
+    expect(result.records.map((r) => r.line)).toEqual([2, 39, 63, 84]);
+    expect(result.records.map((r) => r.citation)).toEqual(plain.records.map((r) => r.citation));
+    expect(result.rejected).toEqual([{ line: 105, recordId: '2015000111', reason: 'no title' }]);
+  });
+
+  it('says how many lines it skipped, and where', () => {
+    expect(result.warnings).toEqual([
+      'test.ris: 15 lines of text outside records skipped (lines 1, 35, 36, 38, 59, 60, 62, 80, 81, 83, ...)',
+    ]);
+    expect(plain.warnings).toEqual([]);
+  });
+
+  it('is detected as RIS without --format', () => {
+    expect(detectExportFormat(exportText('ovid-numbered.ris'), 'ovid.ris')).toBe('ris');
+  });
+});
+
 describe('RIS structure errors: the whole file is refused, naming the line', () => {
   const cases: [string, string, RegExp][] = [
     [
@@ -149,11 +172,16 @@ describe('RIS structure errors: the whole file is refused, naming the line', () 
       /line 1: tag TI outside a record/,
     ],
     [
-      'text outside a record',
-      'Exported from somewhere\nTY  - JOUR\nTI  - One\nER  - \n',
-      /line 1: "Exported from somewhere" is not an RIS tag line/,
+      'a tag outside a record after skipped text, naming both',
+      '1.\nTI  - Stray\nTY  - JOUR\nTI  - One\nER  - \n',
+      /line 2: tag TI outside a record \(a record starts with TY\); 1 line of other text before it, the first on line 1: "1\."/,
     ],
     ['no record at all', '\n\n', /no RIS record/],
+    [
+      'text and no record: not RIS',
+      'PMID- 34567890\nOWN - NLM\n',
+      /test\.ris: no RIS record \(TY {2}- \.\.\.\) found; 2 lines of other text, the first on line 1: "PMID- 34567890"/,
+    ],
   ];
   it.each(cases)('%s', (_name, text, message) => {
     expect(() => parse(text)).toThrow(InputError);
