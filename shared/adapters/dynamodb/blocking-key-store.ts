@@ -4,7 +4,7 @@
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | blocking entry | `REVIEW#<reviewId>` | `BLOCK#<blockingKey>#<citationId>#<variant>` | type "block", key, citationId, recordId ("<source>:<sourceRecordId>"), record (the DedupRecord: title, authors (at most 12), year, journal, volume, issue, pages, doi, pmid) |
+// | blocking entry | `REVIEW#<reviewId>` | `BLOCK#<blockingKey>#<citationId>#<variant>` | type "block", key, citationId, recordId ("<source>:<sourceRecordId>"), record (the DedupRecord: title, authors (at most 12), year, journal, volume, issue, pages, doi, pmid, publicationTypes) |
 //
 // - blockingKey is a key of domain/dedup/blocking.ts ("t:<first words>", "w:<longest words>",
 //   "l:<year|volume|page>", "a:<author|year|page>", "d:<doi>", "p:<pmid>") with "%" and "#" escaped (%25, %23),
@@ -113,6 +113,8 @@ const dedupRecordSchema = z.object({
   pages: nullableString,
   doi: nullableString,
   pmid: nullableString,
+  // Entries written before publication types were kept have none.
+  publicationTypes: z.array(z.string()).optional(),
 });
 
 const entrySchema = z.object({ type: z.literal('block'), citationId: z.string(), record: dedupRecordSchema });

@@ -21,6 +21,8 @@ export interface DedupRecord {
   pages: string | null;
   doi: string | null;
   pmid: string | null;
+  /** As the database gives them ("Correction", "Published Erratum"): a notice is never its article. */
+  publicationTypes?: readonly string[];
 }
 
 /** The id a citation gets when no other id is given: its source and its id there ("pubmed:12345"). */
@@ -48,5 +50,6 @@ export function dedupRecordFromCitation(
     pages: journal?.pages ?? null,
     doi: citation.doi,
     pmid: citation.pmid,
+    publicationTypes: citation.publicationTypes,
   };
 }

@@ -220,8 +220,25 @@ export function cleanTitle(raw: string): string {
 const NOTICE_TITLE =
   /^(?:(?:erratum|errata|corrigendum|retraction\s+(?:note|notice)|notice\s+of\s+retraction|expression\s+of\s+concern)\b|(?:correction|retraction|comments?|reply|response|re|in\s+reply)\s*:|(?:correction\s+to|comments?\s+on|reply\s+to|in\s+response\s+to)\b)/i;
 
+/**
+ * Web of Science titles a correction as the corrected article's title followed by where that article
+ * appeared: "... (vol 39, pg 2, 2009)", "... (vol 12, art no e1234, 2020)".
+ */
+const WOS_CORRECTION_TITLE =
+  /\(\s*vol\.?\s*[\w-]+\s*,\s*(?:pg|art\.?\s*no)\.?\s*[^,()]+,\s*[12]\d{3}\s*\)\s*$/i;
+
 export function isNoticeTitle(raw: string): boolean {
-  return NOTICE_TITLE.test(cleanTitle(raw).replace(/^\[/, ''));
+  const title = cleanTitle(raw).replace(/^\[/, '');
+  return NOTICE_TITLE.test(title) || WOS_CORRECTION_TITLE.test(title);
+}
+
+/** Publication types of a notice about an article (PubMed, Web of Science, Scopus, Embase names). */
+const NOTICE_TYPE =
+  /^(?:published\s+)?(?:erratum|errata|correction|corrigendum|retraction(?:\s+(?:of\s+publication|notice|note))?|expression\s+of\s+concern)$/i;
+
+/** Whether a record's publication types say it is a notice about an article rather than an article. */
+export function isNoticeType(types: readonly string[] | undefined): boolean {
+  return (types ?? []).some((type) => NOTICE_TYPE.test(type.trim()));
 }
 
 function toForm(text: string): TitleForm | null {

@@ -9,6 +9,7 @@ import type { DedupRecord } from './dedup-record.ts';
 import {
   compareJournals,
   isNoticeTitle,
+  isNoticeType,
   type JournalAgreement,
   type JournalForm,
   journalForms,
@@ -24,7 +25,7 @@ import {
 export interface PreparedRecord {
   record: DedupRecord;
   titles: TitleForm[];
-  /** An erratum, retraction notice, comment or reply (see isNoticeTitle). */
+  /** An erratum, correction, retraction notice, comment or reply, by its title or its type (isNoticeType). */
   notice: boolean;
   /** Sorted character-bigram codes of each title form's compact text. */
   bigrams: Uint32Array[];
@@ -48,7 +49,7 @@ export function prepareRecord(record: DedupRecord): PreparedRecord {
   return {
     record,
     titles,
-    notice: isNoticeTitle(record.title ?? ''),
+    notice: isNoticeTitle(record.title ?? '') || isNoticeType(record.publicationTypes),
     bigrams: titles.map((t) => bigramCodes(t.compact)),
     authors: normaliseAuthors(record.authors),
     journals: journalForms(record.journal),
@@ -279,7 +280,7 @@ function titleTier(title: TitleComparison): 0 | 1 | 2 {
  *   the authors agree with the journal not different, or are unknown with the same journal: a page of a
  *   volume holds one article.
  * - Titles carrying different numbers, or a notice (erratum, retraction, comment) beside an article, are at
- *   most related. A short title ("Editorial", "Reply to the editor") needs more: the same year, volume and
+ *   most related; a notice and an article are never certain duplicates. A short title ("Editorial", "Reply to the editor") needs more: the same year, volume and
  *   page, or the same authors with three of year, journal, volume and page the same.
  * - Identifiers: a shared DOI or PMID confirms a close title; with a different title it is only a possible
  *   duplicate (conference abstracts share a supplement's DOI). Different DOIs or PMIDs are never certain.
@@ -326,7 +327,8 @@ export function decidePair(e: PairEvidence): PairScore {
   const samePlace = e.year === 'same' && e.volume === 'same' && e.pages === 'same';
   const informative =
     e.title.length >= INFORMATIVE_TITLE_LENGTH || samePlace || (e.authors === 'same' && agreements >= 3);
-  if (e.authors !== 'different') {
+  // A notice (erratum, correction, retraction) beside an article is related to it, never the same work.
+  if (e.authors !== 'different' && !e.title.kindDiffers) {
     if (tier >= 2 && informative && conflicts === 0 && agreements >= 2) return result('duplicate');
     if (
       e.title.match === 'exact' &&

@@ -208,6 +208,87 @@ describe('one review, five exports from four databases', () => {
   });
 });
 
+describe('a Web of Science correction notice and its article (issue #16 item 12)', () => {
+  it('are stored as two works, whichever comes first, through the stored blocking entries', async () => {
+    const tags = ['PT', 'AU', 'TI', 'SO', 'DT', 'PY', 'VL', 'BP', 'EP', 'DI', 'UT'];
+    const title = 'Survival after surgery for intradural extramedullary spinal metastases';
+    const row = (cells: string[]) => cells.join('\t');
+    const article = row([
+      'J',
+      'Moreau, C; Tanaka, H',
+      title,
+      'JOURNAL OF NEURO-ONCOLOGY',
+      'Article',
+      '2009',
+      '39',
+      '2',
+      '9',
+      '10.1000/jno.2009.2',
+      'WOS:000260000000001',
+    ]);
+    // A correction titled as WoS titles them, and one titled as the article itself, told by its type alone.
+    const byTitle = row([
+      'J',
+      'Moreau, C; Tanaka, H',
+      `${title} (vol 39, pg 2, 2009)`,
+      'JOURNAL OF NEURO-ONCOLOGY',
+      'Correction',
+      '2009',
+      '39',
+      '',
+      '',
+      '',
+      'WOS:000260000000002',
+    ]);
+    const byType = row([
+      'J',
+      'Moreau, C; Tanaka, H',
+      title,
+      'JOURNAL OF NEURO-ONCOLOGY',
+      'Correction',
+      '2009',
+      '39',
+      '',
+      '',
+      '',
+      'WOS:000260000000003',
+    ]);
+    for (const [reviewId, rows] of [
+      ['wos-notice-1', [article, byTitle, byType]],
+      ['wos-notice-2', [byType, byTitle, article]],
+    ] as const) {
+      for (const [i, line] of rows.entries()) {
+        const parsed = parseExportText(`${row(tags)}\n${line}\n`, 'wos-tab', {
+          origin: `wos-${i}.txt`,
+          source: 'wos',
+        });
+        await importExportFile(
+          {
+            reviewId,
+            database: 'wos',
+            searchedOn: '2026-03-01',
+            query: null,
+            origin: `wos-${i}.txt`,
+            format: 'wos-tab',
+            citations: parsed.records.map((r) => r.citation),
+            rejected: parsed.rejected,
+          },
+          {
+            store: embedded.store,
+            clock: () => now,
+            newRunId: () => `import-${++runs}`,
+            dedup: dynamoFuzzyDedupPorts(embedded.client, embedded.tableName),
+          },
+        );
+      }
+      // The two notices are one notice (the same place, the same type); the article is a work of its own.
+      const queue = await embedded.store.listQueue(reviewId);
+      expect(queue, reviewId).toHaveLength(2);
+      expect(queue.filter((entry) => entry.doi === '10.1000/jno.2009.2')).toHaveLength(1);
+    }
+  });
+});
+
 describe('the import command', () => {
   interface Result {
     code: number | undefined;

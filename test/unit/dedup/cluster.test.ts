@@ -149,7 +149,7 @@ describe('dedupRecordFromCitation', () => {
       publicationDate: { year: 2012, month: 4, day: null, medlineDate: null },
       year: 2012,
       languages: ['eng'],
-      publicationTypes: [],
+      publicationTypes: ['Journal Article'],
       meshHeadings: [],
       keywords: [],
       pubmedStatus: 'MEDLINE',
@@ -169,6 +169,7 @@ describe('dedupRecordFromCitation', () => {
       pages: '149-55',
       doi: '10.1016/j.diabet.2011.10.002',
       pmid: '22154512',
+      publicationTypes: ['Journal Article'],
     });
     expect(deduplicate([converted, records[0]!]).clusters).toHaveLength(1);
   });
