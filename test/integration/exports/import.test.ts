@@ -40,17 +40,30 @@ async function importFile(
   database: string,
   query: string | null = `intradural AND metastas* (${database})`,
 ): Promise<ImportExportSummary> {
-  const parsed = parseExportText(exportText(file), format, { origin: file, source: database });
+  return importText(reviewId, exportText(file), file, format, database, query);
+}
+
+/** Parses `text` as an export and imports it, as the import command does. */
+async function importText(
+  reviewId: string,
+  text: string,
+  origin: string,
+  format: ExportFormat,
+  database: string,
+  query: string | null,
+): Promise<ImportExportSummary> {
+  const parsed = parseExportText(text, format, { origin, source: database });
   return importExportFile(
     {
       reviewId,
       database,
       searchedOn: '2026-03-01',
       query,
-      origin: file,
+      origin,
       format,
       citations: parsed.records.map((r) => r.citation),
       rejected: parsed.rejected,
+      warnings: parsed.warnings,
     },
     {
       store: embedded.store,
@@ -258,28 +271,7 @@ describe('a Web of Science correction notice and its article (issue #16 item 12)
       ['wos-notice-2', [byType, byTitle, article]],
     ] as const) {
       for (const [i, line] of rows.entries()) {
-        const parsed = parseExportText(`${row(tags)}\n${line}\n`, 'wos-tab', {
-          origin: `wos-${i}.txt`,
-          source: 'wos',
-        });
-        await importExportFile(
-          {
-            reviewId,
-            database: 'wos',
-            searchedOn: '2026-03-01',
-            query: null,
-            origin: `wos-${i}.txt`,
-            format: 'wos-tab',
-            citations: parsed.records.map((r) => r.citation),
-            rejected: parsed.rejected,
-          },
-          {
-            store: embedded.store,
-            clock: () => now,
-            newRunId: () => `import-${++runs}`,
-            dedup: dynamoFuzzyDedupPorts(embedded.client, embedded.tableName),
-          },
-        );
+        await importText(reviewId, `${row(tags)}\n${line}\n`, `wos-${i}.txt`, 'wos-tab', 'wos', null);
       }
       // The two notices are one notice (the same place, the same type); the article is a work of its own.
       const queue = await embedded.store.listQueue(reviewId);
