@@ -1,6 +1,7 @@
 // What every command needs, resolved the same way: the data directory, the protocols, the store (the embedded
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
+import { currentProcess } from '../shared/adapters/process/process-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
@@ -11,6 +12,8 @@ import {
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
@@ -82,6 +85,26 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     return openDeployedTable(table);
   }
   return openEmbeddedStore({ dataDir: dataDirectory(values) });
+}
+
+/**
+ * What searchReview stores into, over one open store: citations (with fuzzy dedup), the included studies the
+ * citation watch follows, its relations and seed markers, and the ongoing studies.
+ */
+export function searchStores(embedded: StoreConnection) {
+  const table = { client: embedded.client, tableName: embedded.tableName };
+  const watch = new DynamoWatchStore(table);
+  return {
+    store: embedded.store,
+    dedup: fuzzyDedupFor(embedded),
+    evidence: new DynamoEvidenceStore(table),
+    watch,
+    ongoing: watch,
+    clock: () => new Date(),
+    newRunId,
+    // Named in each run log, so a run whose process is gone is shown abandoned.
+    owner: currentProcess(),
+  };
 }
 
 /** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */

@@ -2,7 +2,8 @@
 // Everything the CLI prints goes through terminalText (cli/main.ts), so record text cannot drive the reader's
 // terminal (ESC[2J clears it, OSC sequences retitle it, C1 CSI does what ESC[ does); JSON is printed with
 // jsonText, whose escapes leave nothing for terminalText to change.
-import type { ReviewRunResult } from '../shared/app/run-monitor.ts';
+import type { SourceRunResult } from '../shared/app/search-review.ts';
+import { describeRequests } from '../shared/domain/monitor/request-counts.ts';
 import type { RunLog } from '../shared/ports/citation-store.ts';
 
 /** C0 controls but tab and newline (and a carriage return ending a line), DEL and the C1 controls. */
@@ -31,19 +32,24 @@ export function describeRun(run: RunLog): string {
     `${run.reviewId} / ${run.source}: ${run.outcome} (run ${run.runId}, window ${run.window.from} to ${run.window.to}${
       run.durationMs === null ? '' : `, ${(run.durationMs / 1000).toFixed(1)} s`
     })`,
-    `  found ${c.found}, fetched ${c.fetched}: ${c.new} new (queued ${c.queued}), ${c.alreadyKnown} already known, ${c.duplicates} duplicates${
-      c.deleted ? `, ${c.deleted} deleted in the source` : ''
-    }`,
+    c.updated === undefined
+      ? `  found ${c.found}, fetched ${c.fetched}: ${c.new} new (queued ${c.queued}), ${c.alreadyKnown} already known, ${c.duplicates} duplicates${
+          c.deleted ? `, ${c.deleted} deleted in the source` : ''
+        }`
+      : `  found ${c.found} registrations: ${c.new} new, ${c.updated} updated, ${c.alreadyKnown} unchanged (ongoing studies, not screened)`,
   ];
+  if (run.requests) lines.push(`  sent ${describeRequests(run.requests)}`);
   for (const warning of run.warnings) lines.push(`  warning: ${warning}`);
   if (run.error) lines.push(`  error: ${run.error}`);
   return lines.join('\n');
 }
 
-export function describeResult(result: ReviewRunResult): string {
+export function describeResult(result: SourceRunResult): string {
   switch (result.status) {
     case 'succeeded':
       return describeRun(result.run);
+    case 'deferred':
+      return `${result.run ? describeRun(result.run) : `${result.reviewId} / ${result.source}: ${result.error}`}\n  deferred: the window is read again on the next run`;
     case 'failed':
       return result.run
         ? describeRun(result.run)

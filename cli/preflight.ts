@@ -1,4 +1,4 @@
-// Fail fast when E-utilities cannot be reached at all (no network, a wrong base URL), instead of spending the
+// Fail fast when a service (E-utilities, Europe PMC, ...) cannot be reached at all (no network, a wrong base URL), instead of spending the
 // retry budget on a host that does not resolve. A reachable host that misbehaves is the client's business.
 import { connect } from 'node:net';
 import { ConfigError } from '../shared/errors.ts';

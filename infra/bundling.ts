@@ -99,7 +99,7 @@ export interface FunctionBundle {
  * (test/infra checks it), so a new function cannot be forgotten by the stack or the benchmark.
  */
 export const FUNCTION_BUNDLES: readonly FunctionBundle[] = [
-  { name: 'search-pubmed', copy: ['protocols'] },
+  { name: 'search-review', copy: ['protocols'] },
   { name: 'screening-api', copy: ['protocols', 'web/screening'] },
   { name: 'recompute-stats', copy: ['protocols'] },
   { name: 'publish-report', copy: ['protocols'] },

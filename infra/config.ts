@@ -5,7 +5,8 @@
 // |---|---|---|
 // | alarmEmail | address subscribed to the alarm topic (confirm the e-mail AWS sends) | none: subscribe later |
 // | ncbiApiKeySecret | name or ARN of a Secrets Manager secret holding the NCBI api_key | none: 3 requests/s |
-// | ncbiEmail | the operator's address, sent to NCBI (and Europe PMC) with every request as `email` | none |
+// | ncbiEmail | the operator's address, sent to NCBI (and Europe PMC, OpenAlex, Crossref) with every request | none |
+// | openAlexApiKeySecret | name or ARN of a Secrets Manager secret holding the OpenAlex api key | none: Europe PMC's citation watch alone |
 // | sesSender | the address digests and trigger notices are sent from (SES-verified, or its domain is) | required, unless withoutMail |
 // | withoutMail | true: deploy without the report and digest functions (they send mail), on purpose | false |
 // | publicReport | true: a public read-only site for the living reports (CloudFront, origin access control) | false |
@@ -47,6 +48,7 @@ export const deploymentConfigSchema = z
     alarmEmail: optionalEmail,
     ncbiApiKeySecret: optionalText,
     ncbiEmail: optionalEmail,
+    openAlexApiKeySecret: optionalText,
     sesSender: optionalEmail,
     digestRecipients: optionalText
       .transform((value) =>

@@ -64,6 +64,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     protocolsDir: config.protocolsDir,
     logRetention: config.logRetentionDays as RetentionDays,
     ncbi: { apiKeySecret: config.ncbiApiKeySecret, email: config.ncbiEmail },
+    openAlex: { apiKeySecret: config.openAlexApiKeySecret },
     ses: { sender: config.sesSender, recipients: config.digestRecipients },
     // The public site's address when there is one; otherwise what the operator serves the bucket under.
     reportPublicBaseUrl: stateful.publicReportSite?.baseUrl ?? config.reportPublicBaseUrl,

@@ -1,7 +1,7 @@
 // When each review's scheduled functions run. A protocol states one time, its search's cron
 // (schedule.cron, EventBridge syntax, UTC); the other weekly functions of the review follow it the same day:
 //
-//   search-pubmed       at the protocol's time             the new records are queued
+//   search-review       at the protocol's time             the new records are queued
 //   publish-report      1 h later                          the report's search log and PRISMA counts follow the run
 //   send-digest         2 h later                          the digest tells the team what the run found
 //   watch-retractions   3 h later                          re-fetches included studies, away from the search's NCBI traffic
@@ -11,7 +11,7 @@
 // field moved too).
 
 export const SCHEDULE_OFFSETS_HOURS = {
-  'search-pubmed': 0,
+  'search-review': 0,
   'publish-report': 1,
   'send-digest': 2,
   'watch-retractions': 3,

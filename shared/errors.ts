@@ -23,6 +23,20 @@ export class StoreError extends LivingReviewError {}
 /** Configuration (environment, CLI flags) is missing or invalid. */
 export class ConfigError extends LivingReviewError {}
 
+/**
+ * A source's allowance for today is used up (OpenAlex's daily budget). Not a fault to retry now: the run is
+ * deferred, its watermark unmoved, and the next scheduled run reads the window again.
+ */
+export class AllowanceExhaustedError extends LivingReviewError {}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether `error` or any error in its cause chain is a `kind`. */
+export function hasCause(error: unknown, kind: abstract new (...args: never[]) => Error): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof kind) return true;
+  }
+  return false;
 }

@@ -12,7 +12,7 @@ import {
 import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
 import { looksLikeReviewExport, parseReviewExport, restoreReview } from '../../shared/app/export-review.ts';
-import { importCitations } from '../../shared/app/import-citations.ts';
+import { importCitations } from '../../shared/app/run-recording.ts';
 import { checkDatabaseName, importExportFile } from '../../shared/app/import-export-file.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';

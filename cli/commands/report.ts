@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { LocalEventPublisher } from '../../shared/adapters/events/local-event-publisher.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { LocalReportPublisher } from '../../shared/adapters/report/local-publisher.ts';
@@ -33,12 +34,16 @@ export function livingReviewDeps(
 ) {
   const dataDir = dataDirectory(values);
   const table = { client: embedded.client, tableName: embedded.tableName };
+  // One store serves what the citation watch found and the ongoing studies.
+  const watch = new DynamoWatchStore(table);
   return {
     dataDir,
     citations: embedded.store,
     evidence: evidenceStoreOf(embedded),
     screening: new DynamoScreeningStore(table),
     digests: new DynamoDigestStore(table),
+    watch,
+    ongoing: watch,
     publisher: new LocalReportPublisher(join(dataDir, 'reports')),
     events: new LocalEventPublisher(join(dataDir, 'events.jsonl')),
     mailer: new OutboxMailer(options.outbox ?? join(dataDir, 'outbox')),

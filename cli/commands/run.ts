@@ -1,7 +1,6 @@
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
-import { fuzzyDedupFor, loadProtocols, newRunId, openStore } from '../context.ts';
+import { loadProtocols, openStore, searchStores } from '../context.ts';
 import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
@@ -27,12 +26,8 @@ export const runCommand: Command = {
       const results = await runMonitor(
         { protocols, force: values.force === true },
         {
-          store: embedded.store,
+          ...searchStores(embedded),
           sources,
-          dedup: fuzzyDedupFor(embedded),
-          clock: () => new Date(),
-          newRunId,
-          owner: currentProcess(),
           onProgress: (step) => {
             const current = `${step.window.from}..${step.window.to}`;
             if (current !== window) {

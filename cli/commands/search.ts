@@ -1,11 +1,8 @@
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
-import { runSearch } from '../../shared/app/run-search.ts';
+import { type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
-import { errorMessage } from '../../shared/errors.ts';
-import type { RunLog } from '../../shared/ports/citation-store.ts';
-import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview } from '../context.ts';
-import { describeRun, jsonText } from '../format.ts';
+import { openStore, reviewOptions, searchStores, selectReview } from '../context.ts';
+import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
@@ -28,6 +25,24 @@ export function explicitWindow(values: Record<string, unknown>): SearchWindow | 
   return { from, to };
 }
 
+/**
+ * What `search --format json` prints of a source's result: its run log; a source that failed before its run was
+ * logged as {reviewId, source, error}; one not searched (no api key) as {reviewId, source, skipped}.
+ */
+function printedResult(result: SourceRunResult): unknown {
+  switch (result.status) {
+    case 'succeeded':
+      return result.run;
+    case 'failed':
+    case 'deferred':
+      return result.run ?? { reviewId: result.reviewId, source: result.source, error: result.error };
+    case 'skipped':
+      return { reviewId: result.reviewId, source: result.source, skipped: result.reason };
+    case 'not-due':
+      return { reviewId: result.reviewId, source: result.source, notDue: true, lastRunAt: result.lastRunAt };
+  }
+}
+
 export const searchCommand: Command = {
   name: 'search',
   summary:
@@ -37,47 +52,36 @@ export const searchCommand: Command = {
   options: { ...reviewOptions, from: { type: 'string' }, to: { type: 'string' }, ...formatOption() },
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
-    // json: one array of run logs (a source that failed before its run was logged: {source, error}).
-    const printed: unknown[] = [];
+    // json: one array of run logs (printedResult says what stands for a source without one).
     const protocol = selectReview(values);
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);
     const progress = startProgress(io, 'searching');
-    let failed = 0;
     try {
       // Each of the review's sources in turn; one source failing does not stop the next.
-      for (const { name } of protocol.sources) {
-        const source = sources[name]!;
-        progress.phase(`${protocol.id} / ${name}: fetched`);
-        try {
-          const run = await runSearch(
-            { protocol, ...(window ? { window } : {}) },
-            {
-              store: embedded.store,
-              source,
-              dedup: fuzzyDedupFor(embedded),
-              clock: () => new Date(),
-              newRunId,
-              owner: currentProcess(),
-              onProgress: ({ counts }) => progress.update(counts.fetched, counts.found),
-            },
-          );
-          progress.clear();
-          if (format === 'json') printed.push(run);
-          else io.out(describeRun(run));
-        } catch (error) {
-          progress.clear();
-          failed++;
-          const run = (error as { run?: RunLog }).run;
-          if (format === 'json')
-            printed.push(run ?? { reviewId: protocol.id, source: name, error: errorMessage(error) });
-          else io.out(run ? describeRun(run) : `${protocol.id} / ${name}: failed: ${errorMessage(error)}`);
-        }
-      }
-      if (format === 'json') io.out(jsonText(printed, 2));
-      if (failed > 0) {
-        io.err(`living-review search: ${failed} of ${protocol.sources.length} sources failed (see above)`);
+      let current = '';
+      const results = await searchReview(
+        { protocol, ...(window ? { window } : { force: true }) },
+        {
+          ...searchStores(embedded),
+          sources,
+          onProgress: (step) => {
+            const searching = `${step.window.from}..${step.window.to}`;
+            if (searching !== current) {
+              current = searching;
+              progress.phase(`${protocol.id} ${searching}: fetched`);
+            }
+            progress.update(step.counts.fetched, step.counts.found);
+          },
+        },
+      );
+      progress.clear();
+      if (format === 'json') io.out(jsonText(results.map(printedResult), 2));
+      else for (const result of results) io.out(describeResult(result));
+      const failed = results.filter((r) => r.status === 'failed');
+      if (failed.length > 0) {
+        io.err(`living-review search: ${failed.length} of ${results.length} sources failed (see above)`);
         return 1;
       }
       return 0;

@@ -1,10 +1,15 @@
 // `living-review watch-retractions --review ID`: re-fetch the included studies' PubMed records (efetch by id,
-// NCBI_EUTILS_BASE_URL and the other NCBI_* settings as for `run`) and record retractions, errata, expressions
-// of concern and updates. A newly retracted study is flagged; under onRetraction "exclude-patients" the
-// statistics are recomputed without its patients. The living report is then regenerated (as `report` does).
+// NCBI_EUTILS_BASE_URL and the other NCBI_* settings as for `run`) and, when the protocol lists crossref, look
+// their DOIs up in Crossref's update notices (CROSSREF_BASE_URL, CROSSREF_EMAIL for the polite pool), and record
+// retractions, errata, expressions of concern and updates. A newly retracted study is flagged; under
+// onRetraction "exclude-patients" the statistics are recomputed without its patients. The living report is
+// then regenerated (as `report` does).
+import { CrossrefClient, crossrefConfigFromEnv } from '../../shared/adapters/crossref/crossref-client.ts';
 import { efetchPubmedByIds } from '../../shared/adapters/pubmed/efetch-by-ids.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import { watchRetractions } from '../../shared/app/watch-retractions.ts';
+import { describeRequests } from '../../shared/domain/monitor/request-counts.ts';
+import { watchesCrossref } from '../../shared/domain/protocol/sources.ts';
 import { NOTICE_LABELS } from '../../shared/domain/retraction/notices.ts';
 import type { Command } from '../command.ts';
 import { openStore, reviewOptions, selectReview } from '../context.ts';
@@ -18,6 +23,9 @@ export const watchRetractionsCommand: Command = {
   async run({ values }, io) {
     const protocol = selectReview(values);
     const client = new EutilsClient(eutilsConfigFromEnv(process.env));
+    const crossref = watchesCrossref(protocol)
+      ? new CrossrefClient(crossrefConfigFromEnv(process.env))
+      : null;
     const embedded = await openStore(values);
     try {
       const deps = livingReviewDeps(embedded, values);
@@ -26,11 +34,16 @@ export const watchRetractionsCommand: Command = {
         {
           ...deps,
           fetchRecords: (pmids) => efetchPubmedByIds(client, pmids),
+          ...(crossref ? { doiUpdates: (dois: readonly string[]) => crossref.updatesOf(dois) } : {}),
           afterChange: () => refreshReport(protocol, deps, io),
         },
       );
       io.err(
-        `checked ${outcome.checked} included stud${outcome.checked === 1 ? 'y' : 'ies'}${outcome.withoutPmid.length ? ` (${outcome.withoutPmid.length} without a PMID not checked)` : ''}`,
+        `checked ${outcome.checked} included stud${outcome.checked === 1 ? 'y' : 'ies'} in PubMed${
+          crossref
+            ? `, ${outcome.checkedCrossref} in Crossref (${describeRequests(crossref.requestCounts())})`
+            : ''
+        }${outcome.notChecked.length ? ` (${outcome.notChecked.length} checked by neither: no PMID${crossref ? ' or DOI' : ''})` : ''}`,
       );
       if (outcome.missing.length) io.err(`PubMed did not return: ${outcome.missing.join(', ')}`);
       for (const notice of outcome.newNotices) {
@@ -49,6 +62,7 @@ export const watchRetractionsCommand: Command = {
     } finally {
       await embedded.close();
       await client.close();
+      await crossref?.close();
     }
   },
 };

@@ -8,6 +8,11 @@
 // FIRST_IDATE:[from TO to] clause filters on each record's firstIndexDate; 429 with a JSON body when one
 // client starts more than `rateLimit` requests in any one-second window; gzip when asked for.
 //
+// It also reads the clauses the monitor itself writes: CITES:<id>_<SRC> (records whose stand-in `_cites` list
+// names that article), SRC:<SRC>, EXT_ID:<id> and DOI:"<doi>" (lookups), and serves the references endpoint
+// (GET <SRC>/<id>/references, paged by page number) from a record's stand-in `_references` list. Fields whose
+// names start with "_" are the stand-in's own and never served.
+//
 // What it does not: it ignores what the rest of the query means and matches every record of the window (the
 // query text only comes back in `request.queryString`); it serves core results only, in one fixed order
 // (newest firstIndexDate first, then id).
@@ -25,12 +30,17 @@ import {
   startLoopbackServer,
 } from './loopback-server.ts';
 import { seededRandom } from './seeded-random.ts';
+import { withoutMiddleResult } from './json-api-stand-in.ts';
 
 /** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
 export type EuropePmcCorpusRecord = Record<string, unknown> & {
   id: string;
   source: string;
   firstIndexDate: string;
+  /** The stand-in's own: the articles this record cites, as "<SRC>/<id>" (what CITES: finds). */
+  _cites?: string[];
+  /** The stand-in's own: the record's reference list as the references endpoint serves it. */
+  _references?: Record<string, unknown>[];
 };
 
 export type EuropePmcStandInFault =
@@ -80,11 +90,35 @@ export interface EuropePmcStandIn {
     pending(): number;
   };
   addRecords(records: readonly EuropePmcCorpusRecord[]): void;
+  /** Europe PMC changed a record it holds (e.g. linked a preprint to its published version). */
+  replaceRecord(record: EuropePmcCorpusRecord): void;
   close(): Promise<void>;
 }
 
 const MAX_PAGE_SIZE = 1000;
 const WINDOW = /FIRST_IDATE:\s*\[\s*(\d{4}-\d{2}-\d{2})\s+TO\s+(\d{4}-\d{2}-\d{2})\s*\]/i;
+
+/** The record as Europe PMC serves it: without the stand-in's own fields. */
+function served(record: EuropePmcCorpusRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !key.startsWith('_')));
+}
+
+/** Whether `record` matches the clauses of `query` the stand-in understands (all others match everything). */
+export function matchesClauses(record: EuropePmcCorpusRecord, query: string): boolean {
+  const window = WINDOW.exec(query);
+  if (window && !(record.firstIndexDate >= window[1]! && record.firstIndexDate <= window[2]!)) return false;
+  const cites = [...query.matchAll(/CITES:\s*([^\s()_]+)_([A-Z]+)/gi)].map(
+    (m) => `${m[2]!.toUpperCase()}/${m[1]}`,
+  );
+  if (cites.length > 0 && !cites.some((target) => record._cites?.includes(target))) return false;
+  const sources = [...query.matchAll(/\bSRC:\s*([A-Z]+)/gi)].map((m) => m[1]!.toUpperCase());
+  if (sources.length > 0 && !sources.includes(record.source.toUpperCase())) return false;
+  const ids = [...query.matchAll(/EXT_ID:\s*([^\s()]+)/gi)].map((m) => m[1]!);
+  if (ids.length > 0 && !ids.includes(record.id)) return false;
+  const dois = [...query.matchAll(/\bDOI:\s*"([^"]+)"/gi)].map((m) => m[1]!.toLowerCase());
+  if (dois.length > 0 && !dois.includes(String(record.doi ?? '').toLowerCase())) return false;
+  return true;
+}
 
 function order(a: EuropePmcCorpusRecord, b: EuropePmcCorpusRecord): number {
   if (a.firstIndexDate !== b.firstIndexDate) return a.firstIndexDate < b.firstIndexDate ? 1 : -1;
@@ -141,23 +175,40 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
     const cursorMark = params.cursorMark ?? '*';
     const offset = offsetOf(query, cursorMark);
     if (offset === null) return json(400, { errCode: 400, errMsg: `Invalid cursorMark: ${cursorMark}` });
-    const window = WINDOW.exec(query);
-    const matched = window
-      ? records.filter((r) => r.firstIndexDate >= window[1]! && r.firstIndexDate <= window[2]!)
-      : records;
+    const matched = records.filter((r) => matchesClauses(r, query));
     let page = matched.slice(offset, offset + pageSize);
     const next = page.length === 0 ? cursorMark : cursorFor(query, offset + page.length);
-    if (fault?.kind === 'drop-record' && page.length > 0) {
-      const drop = Math.floor(page.length / 2);
-      page = page.filter((_, i) => i !== drop);
-    }
+    if (fault?.kind === 'drop-record') page = withoutMiddleResult(page);
     entry.results = page.length;
     return json(200, {
       version: '6.9',
       hitCount: matched.length + (fault?.kind === 'hitcount-drift' ? 1 : 0),
       nextCursorMark: fault?.kind === 'stuck-cursor' ? cursorMark : next,
       request: { queryString: query, resultType: 'core', cursorMark, pageSize, sort: '', synonym: false },
-      resultList: { result: page },
+      resultList: { result: page.map(served) },
+    });
+  };
+
+  /** GET <SRC>/<id>/references: the record's stand-in reference list, paged by page number. */
+  const references = (
+    path: string[],
+    params: Record<string, string>,
+    fault: EuropePmcStandInFault | null,
+    entry: EuropePmcStandInRequest,
+  ): LoopbackAnswer => {
+    const [src, id] = path.slice(-3, -1);
+    const record = records.find((r) => r.source.toUpperCase() === src?.toUpperCase() && r.id === id);
+    const list = record?._references ?? [];
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(params.pageSize ?? '25') || 25));
+    const pageNumber = Math.max(1, Number(params.page ?? '1') || 1);
+    let page = list.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+    if (fault?.kind === 'drop-record') page = withoutMiddleResult(page);
+    entry.results = page.length;
+    return json(200, {
+      version: '6.9',
+      hitCount: list.length + (fault?.kind === 'hitcount-drift' ? 1 : 0),
+      request: { id, source: src, offSet: (pageNumber - 1) * pageSize, pageSize, page: pageNumber },
+      referenceList: { reference: page },
     });
   };
 
@@ -184,7 +235,8 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
       entry.fault = 'rate-limit';
       return send(req, res, entry, json(429, { errCode: 429, errMsg: 'Too Many Requests' }), null);
     }
-    if (endpoint !== 'search' && endpoint !== 'searchPOST') {
+    const isReferences = endpoint === 'references';
+    if (endpoint !== 'search' && endpoint !== 'searchPOST' && !isReferences) {
       return send(
         req,
         res,
@@ -214,7 +266,10 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
             };
       return send(req, res, entry, reply, null);
     }
-    return send(req, res, entry, search(entry.params, fault, entry), fault);
+    const reply = isReferences
+      ? references(entry.path.split('/'), entry.params, fault, entry)
+      : search(entry.params, fault, entry);
+    return send(req, res, entry, reply, fault);
   };
 
   const server = await startLoopbackServer(options.port ?? 0, async (req, res, { time, url, params }) => {
@@ -241,6 +296,12 @@ export async function startEuropePmcStandIn(options: EuropePmcStandInOptions): P
         ids.add(id);
         records.push(record);
       }
+      records.sort(order);
+    },
+    replaceRecord: (record) => {
+      const index = records.findIndex((r) => r.source === record.source && r.id === record.id);
+      if (index < 0) throw new Error(`the stand-in holds no ${record.source}/${record.id}`);
+      records[index] = record;
       records.sort(order);
     },
     close: () => server.close(),

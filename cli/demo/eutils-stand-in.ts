@@ -25,6 +25,7 @@ import {
   startLoopbackServer,
 } from './loopback-server.ts';
 import type { CorpusRecord } from './stand-in-corpus.ts';
+import { withoutMiddleResult } from './json-api-stand-in.ts';
 
 export type StandInEndpoint = 'esearch' | 'efetch';
 
@@ -270,10 +271,7 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
     }
     // Unknown or deleted PMIDs are dropped without a word, as efetch does.
     let found = ids.map((id) => byPmid.get(id)).filter((r): r is CorpusRecord => r !== undefined);
-    if (fault?.kind === 'drop-record' && found.length > 0) {
-      const drop = Math.floor(found.length / 2);
-      found = found.filter((_, i) => i !== drop);
-    }
+    if (fault?.kind === 'drop-record') found = withoutMiddleResult(found);
     const body = `${EFETCH_HEAD}<PubmedArticleSet>\n${found.map((r) => `${r.xml}\n`).join('')}</PubmedArticleSet>`;
     return xml(body, found.length);
   };

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/events/eventbridge-publisher.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
 import { S3ReportPublisher } from '../../shared/adapters/report/s3-publisher.ts';
@@ -220,6 +221,7 @@ function fromEnvironment(): ReturnType<typeof createPublishReportHandler> {
     citations: citationStoreOf(table),
     screening: new DynamoScreeningStore(table),
     digests: new DynamoDigestStore(table),
+    ongoing: new DynamoWatchStore(table),
     publisher: new S3ReportPublisher({
       bucket: env.REPORT_BUCKET,
       ...(env.REPORT_PREFIX ? { prefix: env.REPORT_PREFIX } : {}),

@@ -15,6 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -95,12 +96,16 @@ let cold: ReturnType<typeof createSendDigestHandler> | undefined;
 function fromEnvironment(): ReturnType<typeof createSendDigestHandler> {
   const env = parseLambdaEnv(sendDigestEnvSchema, process.env);
   const table = tableClient(env.LIVING_REVIEW_TABLE);
+  // One store serves what the citation watch found and the ongoing studies.
+  const watch = new DynamoWatchStore(table);
   return createSendDigestHandler({
     protocols: loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS),
     citations: citationStoreOf(table),
     screening: new DynamoScreeningStore(table),
     evidence: new DynamoEvidenceStore(table),
     digests: new DynamoDigestStore(table),
+    watch,
+    ongoing: watch,
     mailer: new SesMailer(
       env.SES_CONFIGURATION_SET ? { configurationSetName: env.SES_CONFIGURATION_SET } : {},
     ),

@@ -5,14 +5,19 @@
 // statistics are recomputed. The report follows through the table's stream (publish-report is triggered by the
 // SNAPSHOT_LATEST pointer and by NOTICE# inserts). Idempotent; a failure throws (async retries, then the DLQ).
 //
+// A protocol that lists `crossref` also has its included studies' DOIs looked up in Crossref's update notices
+// (publishers' and Retraction Watch's), so a study without a PMID is checked too.
+//
 // Environment (watchRetractionsEnvSchema): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS, NCBI_API_KEY_SECRET_ARN
-// (optional: the secret holding the NCBI api_key, as for search-pubmed; never the key itself in the env),
-// NCBI_API_KEY_MAX_AGE_SECONDS, and the client's NCBI_* settings (NCBI_TOOL, NCBI_EMAIL, NCBI_EUTILS_BASE_URL).
+// (optional: the secret holding the NCBI api_key, as for search-review; never the key itself in the env),
+// NCBI_API_KEY_MAX_AGE_SECONDS, the client's NCBI_* settings (NCBI_TOOL, NCBI_EMAIL, NCBI_EUTILS_BASE_URL), and
+// CROSSREF_EMAIL (Crossref's polite pool) with the other CROSSREF_* settings (crossref-client.ts).
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { CrossrefClient, crossrefConfigFromEnv } from '../../shared/adapters/crossref/crossref-client.ts';
 import { efetchPubmedByIds } from '../../shared/adapters/pubmed/efetch-by-ids.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import {
@@ -23,6 +28,7 @@ import {
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { watchesCrossref } from '../../shared/domain/protocol/sources.ts';
 import { InputError } from '../../shared/errors.ts';
 import { protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
 
@@ -56,6 +62,8 @@ export function createWatchRetractionsHandler(
     logger.info('retraction watch', {
       reviewId: outcome.reviewId,
       checked: outcome.checked,
+      checkedCrossref: outcome.checkedCrossref,
+      notChecked: outcome.notChecked.length,
       missing: outcome.missing.length,
       newNotices: outcome.newNotices.length,
       retracted: outcome.retracted.map((s) => s.citationId),
@@ -75,8 +83,13 @@ function fromEnvironment(): ReturnType<typeof createWatchRetractionsHandler> {
     maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
   });
   let current: { apiKey: string | undefined; client: EutilsClient } | undefined;
+  const protocols = loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS);
+  const crossref = protocols.some(watchesCrossref)
+    ? new CrossrefClient(crossrefConfigFromEnv(process.env))
+    : null;
   return createWatchRetractionsHandler({
-    protocols: loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS),
+    protocols,
+    ...(crossref ? { doiUpdates: (dois: readonly string[]) => crossref.updatesOf(dois) } : {}),
     evidence: new DynamoEvidenceStore(table),
     digests: new DynamoDigestStore(table),
     fetchRecords: async (pmids) => {

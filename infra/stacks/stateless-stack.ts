@@ -5,7 +5,7 @@
 // Functions, each sized for its work (memory also buys CPU):
 // | function | trigger | memory | timeout |
 // |---|---|---|---|
-// | search-pubmed | the search-request queue (SQS FIFO), fed by a schedule per protocol (its cron) | 1024 MB | 15 min: a first run backfills from monitoringStart |
+// | search-review | the search-request queue (SQS FIFO), fed by a schedule per protocol (its cron); searches every source of the review | 1024 MB | 15 min: a first run backfills from monitoringStart |
 // | screening-api | API Gateway HTTP API, Cognito JWT authorizer | 512 MB | 10 s (API Gateway gives up at 30 s) |
 // | recompute-stats | table stream, filtered to STUDY# and PATIENT# items | 1024 MB | 5 min |
 // | publish-report | table stream (SNAPSHOT_LATEST, NOTICE# inserts) and a schedule per protocol (+1 h) | 1024 MB | 5 min |
@@ -87,6 +87,8 @@ export interface StatelessStackProps extends StackProps {
   protocolsDir: string;
   logRetention: RetentionDays;
   ncbi: { apiKeySecret?: string | undefined; email?: string | undefined };
+  /** The OpenAlex api key's secret; without one the citation watch runs on Europe PMC alone. */
+  openAlex?: { apiKeySecret?: string | undefined };
   /** The SES sender of digests and trigger notices; without one, send-digest and publish-report are left out. */
   ses: { sender?: string | undefined; recipients?: readonly string[] | undefined };
   reportPublicBaseUrl?: string | undefined;
@@ -140,7 +142,10 @@ export class StatelessStack extends Stack {
     this.reportBucketArnExportName = props.reportBucketArnExportName;
     const { table, logRetention, protocolsDir } = props;
     this.alarms = new OperatorAlarms(this, 'Alarms', props.alarmTopic);
-    const ncbiKey = props.ncbi.apiKeySecret ? this.ncbiKeySecret(props.ncbi.apiKeySecret) : undefined;
+    const ncbiKey = props.ncbi.apiKeySecret ? this.secret('NcbiApiKey', props.ncbi.apiKeySecret) : undefined;
+    const openAlexKey = props.openAlex?.apiKeySecret
+      ? this.secret('OpenAlexApiKey', props.openAlex.apiKeySecret)
+      : undefined;
     const ncbiEnvironment = {
       NCBI_TOOL: 'living-review-monitor',
       ...(props.ncbi.email ? { NCBI_EMAIL: props.ncbi.email } : {}),
@@ -156,9 +161,9 @@ export class StatelessStack extends Stack {
     });
 
     // -------------------------------------------------------------------------------------------------
-    // search-pubmed: one monitor cycle per review, on the review's schedule, through the search-request queue.
+    // search-review: one monitor cycle per review, on the review's schedule, through the search-request queue.
     this.search = new ServiceFunction(this, {
-      name: 'search-pubmed',
+      name: 'search-review',
       description: "Searches one review's sources ({ reviewId }), deduplicates and queues new citations",
       memorySize: 1024,
       // The queue's visibility timeout is six times this (stateful-stack.ts); change both together.
@@ -167,13 +172,14 @@ export class StatelessStack extends Stack {
       protocolsDir,
       environment: {
         ...ncbiEnvironment,
-        // Europe PMC, for protocols that list it, is asked with the same contact address.
-        ...(props.ncbi.email ? { EUROPEPMC_EMAIL: props.ncbi.email } : {}),
+        // Europe PMC and OpenAlex, for protocols that list them, are asked with the same contact address.
+        ...(props.ncbi.email ? { EUROPEPMC_EMAIL: props.ncbi.email, OPENALEX_EMAIL: props.ncbi.email } : {}),
         SEARCH_CONCURRENCY: String(SEARCH_CONCURRENCY),
         SEARCH_MIN_REMAINING_SECONDS: String(SEARCH_MIN_REMAINING_SECONDS),
       },
     }).bindTable(table, 'RW');
     if (ncbiKey) this.search.bindSecret(ncbiKey, 'NCBI_API_KEY_SECRET_ARN');
+    if (openAlexKey) this.search.bindSecret(openAlexKey, 'OPENALEX_API_KEY_SECRET_ARN');
     this.search.fn.addEventSource(
       new SqsEventSource(props.searchRequests, {
         batchSize: SEARCH_BATCH_SIZE,
@@ -223,16 +229,21 @@ export class StatelessStack extends Stack {
     this.screeningApi = screeningApi.api;
 
     // -------------------------------------------------------------------------------------------------
-    // watch-retractions: re-fetches the included studies' PubMed records, weekly.
+    // watch-retractions: re-fetches the included studies' PubMed records (and asks Crossref about their DOIs
+    // when the protocol lists it), weekly.
     this.retractions = new ServiceFunction(this, {
       name: 'watch-retractions',
       description:
-        "Re-fetches one review's included studies from PubMed and records retractions and corrections",
+        "Re-fetches one review's included studies from PubMed (and Crossref) and records retractions and corrections",
       memorySize: 512,
       timeout: Duration.minutes(10),
       logRetention,
       protocolsDir,
-      environment: ncbiEnvironment,
+      environment: {
+        ...ncbiEnvironment,
+        // Crossref's polite pool is asked for with the same contact address.
+        ...(props.ncbi.email ? { CROSSREF_EMAIL: props.ncbi.email } : {}),
+      },
     }).bindTable(table, 'RW');
     if (ncbiKey) this.retractions.bindSecret(ncbiKey, 'NCBI_API_KEY_SECRET_ARN');
     this.scheduleEachReview(this.retractions, 'watch-retractions', props);
@@ -308,7 +319,7 @@ export class StatelessStack extends Stack {
     for (const service of services) {
       if (!service) continue;
       this.alarms.watchFunction(service);
-      // The operate steps (infra/README.md) name functions by these outputs, e.g. SearchPubmedFunctionName.
+      // The operate steps (infra/README.md) name functions by these outputs, e.g. SearchReviewFunctionName.
       new CfnOutput(this, `${pascalCase(service.name)}FunctionName`, {
         value: service.fn.functionName,
         description: `The ${service.name} function (aws lambda invoke --function-name ...)`,
@@ -333,10 +344,10 @@ export class StatelessStack extends Stack {
     this.acknowledgeFindings();
   }
 
-  private ncbiKeySecret(nameOrArn: string): ISecret {
+  private secret(id: string, nameOrArn: string): ISecret {
     return nameOrArn.startsWith('arn:')
-      ? Secret.fromSecretCompleteArn(this, 'NcbiApiKey', nameOrArn)
-      : Secret.fromSecretNameV2(this, 'NcbiApiKey', nameOrArn);
+      ? Secret.fromSecretCompleteArn(this, id, nameOrArn)
+      : Secret.fromSecretNameV2(this, id, nameOrArn);
   }
 
   /**
@@ -347,11 +358,11 @@ export class StatelessStack extends Stack {
     for (const protocol of props.protocols) {
       const cron = cronHoursLater(
         protocol.schedule.cron,
-        SCHEDULE_OFFSETS_HOURS['search-pubmed'],
+        SCHEDULE_OFFSETS_HOURS['search-review'],
         `protocol ${protocol.id}`,
       );
-      const schedule = new Schedule(this, `search-pubmed-${protocol.id}`, {
-        description: `search-pubmed of review ${protocol.id} (cron ${cron}, UTC), through the search-request queue`,
+      const schedule = new Schedule(this, `search-review-${protocol.id}`, {
+        description: `search-review of review ${protocol.id} (cron ${cron}, UTC), through the search-request queue`,
         schedule: ScheduleExpression.expression(`cron(${cron})`, TimeZone.ETC_UTC),
         target: new SqsSendMessage(props.searchRequests, {
           input: this.scheduledInput(protocol.id),
@@ -362,7 +373,7 @@ export class StatelessStack extends Stack {
           role: this.schedulerRole,
         }),
       });
-      this.schedules.set(`search-pubmed ${protocol.id}`, schedule);
+      this.schedules.set(`search-review ${protocol.id}`, schedule);
     }
   }
 
@@ -382,7 +393,7 @@ export class StatelessStack extends Stack {
    */
   private scheduleEachReview(
     service: ServiceFunction,
-    name: Exclude<ScheduledFunction, 'search-pubmed'>,
+    name: Exclude<ScheduledFunction, 'search-review'>,
     props: StatelessStackProps,
   ): void {
     service.fn.configureAsyncInvoke({
@@ -510,7 +521,7 @@ export class StatelessStack extends Stack {
         reason: `s3:PutObject on the object keys under ${REPORT_PREFIX} in the report bucket (the report's files, one folder per review); no other bucket, no read or delete.`,
       });
     }
-    // The schedules invoke these functions directly; search-pubmed's schedules send to its queue instead.
+    // The schedules invoke these functions directly; search-review's schedules send to its queue instead.
     for (const service of [this.retractions, this.report, this.digest]) {
       if (!service) continue;
       const fn = this.getLogicalId(service.fn.node.defaultChild as CfnResource);

@@ -4,7 +4,8 @@
 //   1. Read the latest snapshot and its diff (none: nothing to report yet).
 //   2. Read what the report shows beside the statistics: the patient rows of that version (for the curves),
 //      the included studies, the citations' source records and the screening logs (PRISMA), the run logs
-//      (search log and counts per update), notices on included studies and update triggers crossed.
+//      (search log and counts per update), notices on included studies, update triggers crossed, and the
+//      ongoing studies when the protocol lists a trial registry.
 //   3. Build the report (pure) and its revision (content hash). Claim (version, revision) once: if that exact
 //      report was published before, stop ("unchanged").
 //   4. Publish report.json, the plots and index.html (index last), at the review's folder and under v<version>/,
@@ -17,6 +18,7 @@
 // updateLivingReview runs the update triggers (evaluate-triggers.ts) and then this: what the publish-report
 // function and `living-review report` call.
 import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+import { plannedRuns } from '../domain/protocol/sources.ts';
 import { buildPrismaFlow, prismaRecordOf } from '../domain/report/prisma.ts';
 import { renderCurveSetSvg, renderReportHtml } from '../domain/report/render-report.ts';
 import { buildLivingReport, type LivingReport, reportRevision } from '../domain/report/report.ts';
@@ -28,6 +30,7 @@ import type { EventPublisher, LivingReviewUpdatedDetail } from '../ports/event-p
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
+import type { OngoingStudyStore } from '../ports/watch-store.ts';
 import {
   type EvaluateTriggersDeps,
   type EvaluateTriggersOutcome,
@@ -41,6 +44,8 @@ export interface PublishReportDeps {
   citations: Pick<CitationStore, 'listRunLogs'>;
   screening?: Pick<ScreeningStore, 'listReviewEvents'>;
   digests: DigestStore;
+  /** The registries' ongoing studies (read when the protocol lists a registry). */
+  ongoing?: Pick<OngoingStudyStore, 'listRegistrations'>;
   publisher: ReportPublisher;
   events: EventPublisher;
   clock: () => Date;
@@ -66,13 +71,14 @@ export class ReportBusyError extends LivingReviewError {}
 /** The report of the latest snapshot, read from the stores (null when no snapshot is stored yet). */
 export async function assembleReport(
   protocol: Protocol,
-  deps: Pick<PublishReportDeps, 'evidence' | 'citations' | 'screening' | 'digests'>,
+  deps: Pick<PublishReportDeps, 'evidence' | 'citations' | 'screening' | 'digests' | 'ongoing'>,
 ): Promise<LivingReport | null> {
   const reviewId = protocol.id;
   const stored = await latestStatistics(reviewId, deps);
   if (!stored) return null;
   const { snapshot, diff } = stored;
-  const [rows, studies, sources, events, runs, notices, crossings] = await Promise.all([
+  const listsRegistry = plannedRuns(protocol).some((run) => run.kind === 'registry');
+  const [rows, studies, sources, events, runs, notices, crossings, registrations] = await Promise.all([
     deps.evidence.listPatientRows(reviewId),
     deps.evidence.listIncludedStudies(reviewId),
     deps.digests.listCitationSources(reviewId),
@@ -80,6 +86,7 @@ export async function assembleReport(
     deps.citations.listRunLogs(reviewId),
     deps.digests.listNotices(reviewId),
     deps.digests.listCrossings(reviewId),
+    listsRegistry && deps.ongoing ? deps.ongoing.listRegistrations(reviewId) : Promise.resolve(null),
   ]);
   const patientIds = new Set(snapshot.patients.ids);
   const logs = groupEvents(events);
@@ -114,6 +121,7 @@ export async function assembleReport(
     notices,
     crossings,
     runs,
+    ...(registrations ? { registrations } : {}),
   });
 }
 

@@ -1,7 +1,7 @@
-// What every run that stores citations does the same way, whether it searched a source (run-search.ts) or read
-// a database export (import-export-file.ts): record each citation (fuzzily when the dedup ports are given,
-// else by exact keys), and keep its run log: saved when it starts (naming its owner process), as it makes
-// progress and on a heartbeat, and closed when it ends.
+// What every run that stores citations does the same way, whether it searched a source (run-search.ts), read
+// a database export (import-export-file.ts) or a PubMed XML file (importCitations below): record each citation
+// (fuzzily when the dedup ports are given, else by exact keys), and keep its run log: saved when it starts
+// (naming its owner process), as it makes progress and on a heartbeat, and closed when it ends.
 import type { Citation } from '../domain/citation/citation.ts';
 import { RUN_HEARTBEAT_MS, type RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage } from '../errors.ts';
@@ -92,4 +92,39 @@ export async function startRunLog(
       await store.saveRunLog(structuredClone(run));
     },
   };
+}
+
+export interface ImportSummary {
+  read: number;
+  new: number;
+  alreadyKnown: number;
+  duplicates: number;
+}
+
+/**
+ * Stores records that arrived as a file rather than from a scheduled search, with no run log (`import` of a
+ * PubMed XML file). The caller parses the whole file first, so a file with any bad record writes nothing; the
+ * records go through the same idempotent recording as a search, so importing a file twice adds nothing.
+ */
+export async function importCitations(
+  request: { reviewId: string; citations: readonly Citation[] },
+  deps: {
+    store: CitationStore;
+    clock: () => Date;
+    onProgress?: (done: number) => void;
+    /** Fuzzy deduplication against the stored citations (fuzzy-dedup.ts); exact keys only without it. */
+    dedup?: FuzzyDedupPorts;
+  },
+): Promise<ImportSummary> {
+  const summary: ImportSummary = { read: request.citations.length, new: 0, alreadyKnown: 0, duplicates: 0 };
+  const recorder = citationRecorder(deps.store, deps.dedup, request.reviewId, deps.clock);
+  let done = 0;
+  for (const citation of request.citations) {
+    const outcome = await recorder.record(citation);
+    if (outcome.kind === 'new') summary.new++;
+    else if (outcome.kind === 'already-known') summary.alreadyKnown++;
+    else summary.duplicates++;
+    deps.onProgress?.(++done);
+  }
+  return summary;
 }

@@ -5,9 +5,11 @@
 //   2. Claim the period starting at `from` once (DigestStore.claimOnce, scope "digest", id = `from`). The claim
 //      stores the period's end (`through` = now) the first time, so a retry of the same invocation digests the
 //      same period.
-//   3. Gather the period: candidates queued in (from, through] with their records, the run logs started in it,
-//      the counts waiting in screening (the screening workflow's own counts when its store is given, else the
-//      arrival queue's length), notices on included studies and update triggers crossed in it.
+//   3. Gather the period: candidates queued in (from, through] with their records (and, for those the citation
+//      watch found, the included studies they cite or are cited by), the run logs started in it, the counts
+//      waiting in screening (the screening workflow's own counts when its store is given, else the arrival
+//      queue's length), notices on included studies, update triggers crossed in it, and the ongoing studies
+//      the registries reported new or changed.
 //   4. Nothing new (no candidate, notice, crossing or failed run) and the protocol does not ask for empty
 //      digests: release the claim and send nothing (the marker stays, so next week covers both weeks).
 //   5. Otherwise compose and send it (HTML + text + the candidates as RIS), mark the claim done, and only then
@@ -40,6 +42,7 @@ import type { DigestStore } from '../ports/digest-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
+import type { CitationWatchStore, OngoingStudyStore, StoredRelation } from '../ports/watch-store.ts';
 
 /** Claims older than this are taken over (an invocation that died mid-send): longer than any Lambda timeout. */
 export const DEFAULT_CLAIM_LEASE_MS = 20 * 60 * 1000;
@@ -60,6 +63,10 @@ export interface SendDigestDeps {
   /** The screening page; the digest links to `<base>?review=<id>`. */
   screeningBaseUrl?: string | null;
   leaseMs?: number;
+  /** The citation watch's relations (how candidates it found relate to the included studies). */
+  watch?: Pick<CitationWatchStore, 'listRelations'>;
+  /** The registries' ongoing studies. */
+  ongoing?: Pick<OngoingStudyStore, 'listRegistrations'>;
 }
 
 export interface SendDigestRequest {
@@ -227,14 +234,17 @@ export async function gatherDigest(
       ? { citationId: entry.citationId, queuedAt: entry.queuedAt, citation: stored.citation }
       : null;
   });
-  const candidates = loaded.filter((c): c is DigestCandidateInput => c !== null);
-  const [runs, screening, notices, crossings, statistics] = await Promise.all([
+  const found = loaded.filter((c): c is DigestCandidateInput => c !== null);
+  const [runs, screening, notices, crossings, relations, registrations, statistics] = await Promise.all([
     deps.citations.listRunLogs(reviewId),
     screeningCounts(reviewId, deps),
     deps.digests.listNotices(reviewId),
     deps.digests.listCrossings(reviewId),
+    deps.watch ? deps.watch.listRelations(reviewId) : Promise.resolve([]),
+    deps.ongoing ? deps.ongoing.listRegistrations(reviewId) : Promise.resolve([]),
     digestStatistics(protocol, period, deps.evidence),
   ]);
+  const candidates = await withRelations(reviewId, found, relations, deps);
   const digest = buildDigest({
     reviewId,
     reviewTitle: protocol.title,
@@ -253,10 +263,37 @@ export async function gatherDigest(
         version: c.version,
         detail: c.detail,
       })),
+    registrations,
     onRetraction: protocol.onRetraction,
     statistics,
   });
   return { digest, candidates };
+}
+
+/** The candidates, each with the included studies the citation watch found it relates to (titles read once). */
+async function withRelations(
+  reviewId: string,
+  candidates: DigestCandidateInput[],
+  relations: readonly StoredRelation[],
+  deps: Pick<SendDigestDeps, 'citations'>,
+): Promise<DigestCandidateInput[]> {
+  const wanted = new Set(candidates.map((c) => c.citationId));
+  const mine = relations.filter((r) => wanted.has(r.citationId));
+  if (mine.length === 0) return candidates;
+  const titles = new Map<string, string>();
+  for (const studyId of new Set(mine.map((r) => r.studyId))) {
+    const study = await deps.citations.getCitation(reviewId, studyId);
+    titles.set(studyId, study?.citation.title ?? studyId);
+  }
+  return candidates.map((candidate) => {
+    const own = mine.filter((r) => r.citationId === candidate.citationId);
+    return own.length === 0
+      ? candidate
+      : {
+          ...candidate,
+          relations: own.map((r) => ({ direction: r.direction, studyTitle: titles.get(r.studyId)! })),
+        };
+  });
 }
 
 /** The digest's Message-ID: one per review and period start, so every attempt at a period carries the same. */

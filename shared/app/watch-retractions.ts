@@ -1,10 +1,13 @@
 // Use case: the weekly retraction and correction watch of one review.
 //
 // Primary course:
-//   1. List the included studies; those with a PMID are re-fetched from PubMed by id (efetch, POST).
+//   1. List the included studies; those with a PMID are re-fetched from PubMed by id (efetch, POST). When the
+//      protocol lists `crossref`, those with a DOI are also looked up in Crossref's update notices (publishers'
+//      and Retraction Watch's), so a study without a PMID is checked too.
 //   2. On each record, detect the notices on the article (domain/retraction/notices.ts): RetractionIn,
-//      ErratumIn, ExpressionOfConcernIn, UpdateIn and the "Retracted Publication" type. Record each notice once
-//      (the store keys it by study and notice), so the digest and the report can name the study.
+//      ErratumIn, ExpressionOfConcernIn, UpdateIn and the "Retracted Publication" type; from Crossref, the
+//      retractions, corrections and expressions of concern that update the DOI. Record each notice once (the
+//      store keys it by study and notice), so the digest and the report can name the study.
 //   3. A study newly found retracted is flagged through the evidence port (markStudyRetracted, a conditional
 //      update that writes nothing if it is flagged already).
 //   4. If any study was newly flagged and the protocol's onRetraction is "exclude-patients", recompute the
@@ -12,7 +15,14 @@
 //      afterChange (the local runner regenerates the report; in AWS the table's stream does that).
 //
 // Every step is idempotent, so the watch can be re-run or retried at any point.
-import { detectNotices, isRetractedBy } from '../domain/retraction/notices.ts';
+import { watchesCrossref } from '../domain/protocol/sources.ts';
+import {
+  type DoiUpdate,
+  detectNotices,
+  isRetractedBy,
+  noticesFromDoiUpdates,
+  type PublicationNotice,
+} from '../domain/retraction/notices.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import type { DigestStore, StoredNotice } from '../ports/digest-store.ts';
@@ -24,6 +34,8 @@ export interface WatchRetractionsDeps {
   digests: Pick<DigestStore, 'recordNotice'>;
   /** PubMed records by PMID (efetchPubmedByIds over an EutilsClient). */
   fetchRecords: (pmids: readonly string[]) => Promise<{ citations: Citation[]; missing: string[] }>;
+  /** Crossref's update notices by the DOI they update (CrossrefClient.updatesOf); used when the protocol lists crossref. */
+  doiUpdates?: (dois: readonly string[]) => Promise<Map<string, DoiUpdate[]>>;
   clock: () => Date;
   /** Runs after a recompute that stored a new version (the CLI regenerates the report). */
   afterChange?: (reviewId: string) => Promise<unknown>;
@@ -31,10 +43,12 @@ export interface WatchRetractionsDeps {
 
 export interface WatchRetractionsOutcome {
   reviewId: string;
-  /** Included studies re-fetched (those with a PMID). */
+  /** Included studies re-fetched from PubMed (those with a PMID). */
   checked: number;
-  /** Included studies without a PMID (not watched). */
-  withoutPmid: string[];
+  /** Included studies looked up in Crossref (those with a DOI, when the protocol lists crossref). */
+  checkedCrossref: number;
+  /** Included studies checked by neither (no PMID, and no DOI or no Crossref). */
+  notChecked: string[];
   /** PMIDs PubMed did not return. */
   missing: string[];
   /** Notices seen for the first time in this run. */
@@ -57,20 +71,25 @@ export async function watchRetractions(
       ? await deps.fetchRecords(watched.map((s) => s.pmid!))
       : { citations: [], missing: [] };
   const byPmid = new Map(fetched.citations.map((c) => [c.pmid, c]));
+  const crossref = watchesCrossref(protocol) && deps.doiUpdates ? deps.doiUpdates : null;
+  const withDoi = crossref ? studies.filter((s) => s.doi !== null) : [];
+  const updates = withDoi.length > 0 && crossref ? await crossref(withDoi.map((s) => s.doi!)) : new Map();
   const detectedAt = deps.clock().toISOString();
   const outcome: WatchRetractionsOutcome = {
     reviewId,
     checked: watched.length,
-    withoutPmid: studies.filter((s) => s.pmid === null).map((s) => s.citationId),
+    checkedCrossref: withDoi.length,
+    notChecked: studies.filter((s) => s.pmid === null && !withDoi.includes(s)).map((s) => s.citationId),
     missing: fetched.missing,
     newNotices: [],
     retracted: [],
     recompute: null,
   };
-  for (const study of watched) {
-    const record = byPmid.get(study.pmid);
-    if (!record) continue;
-    const notices = detectNotices(record);
+  for (const study of studies) {
+    const record = study.pmid === null ? undefined : byPmid.get(study.pmid);
+    const fromCrossref = study.doi ? noticesFromDoiUpdates(updates.get(study.doi) ?? []) : [];
+    if (!record && fromCrossref.length === 0) continue;
+    const notices: PublicationNotice[] = [...(record ? detectNotices(record) : []), ...fromCrossref];
     for (const notice of notices) {
       const stored: StoredNotice = {
         ...notice,
@@ -82,7 +101,7 @@ export async function watchRetractions(
       };
       if (await deps.digests.recordNotice(stored)) outcome.newNotices.push(stored);
     }
-    if ((isRetractedBy(notices) || record.isRetracted) && !study.retracted) {
+    if ((isRetractedBy(notices) || record?.isRetracted) && !study.retracted) {
       if (await deps.evidence.markStudyRetracted(reviewId, study.citationId, detectedAt)) {
         outcome.retracted.push({ citationId: study.citationId, title: study.title, pmid: study.pmid });
       }

@@ -56,6 +56,8 @@ export interface RunCounts {
   duplicates: number;
   queued: number;
   deleted: number;
+  /** Registrations seen before and changed since (ongoing-study registries only; absent elsewhere). */
+  updated?: number;
 }
 
 export interface RunLog {
@@ -79,6 +81,8 @@ export interface RunLog {
   owner?: RunOwnerRef | null;
   /** When the running run last saved its log (progress or heartbeat); absent or null: only at its start. */
   heartbeatAt?: string | null;
+  /** What the run cost: requests sent to the source, by endpoint, retries included (absent in older logs). */
+  requests?: Record<string, number>;
 }
 
 export interface CitationStore {

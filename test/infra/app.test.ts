@@ -294,7 +294,7 @@ describe('Stack: stateless (functions and wiring)', () => {
 
   it('runs every function on Node.js 24, ARM64, JSON logs into its own log group, source maps on', () => {
     const sizes = {
-      'search-pubmed': [1024, 900],
+      'search-review': [1024, 900],
       'screening-api': [512, 10],
       'recompute-stats': [1024, 300],
       'publish-report': [1024, 300],
@@ -579,7 +579,7 @@ describe('Least privilege: IAM per function', () => {
     }
   });
 
-  it('search-pubmed: its log group, the table and queue index, the api key secret, the search-request queue', () => {
+  it('search-review: its log group, the table and queue index, the api key secret, the search-request queue', () => {
     const statements = roleStatements(s.stack, roleId(s.stateless.search));
     expect(statements).toEqual([
       {

@@ -47,7 +47,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::LivingReviewData-ReportBucketArn/reports/*]',
-        // the schedules invoke these three directly (search-pubmed's send to its queue)
+        // the schedules invoke these three directly (search-review's send to its queue)
         ...['watch-retractions', 'publish-report', 'send-digest'].map(
           (name) => `Annotation::AwsSolutions-IAM5[Resource::${fnArn(name)}]`,
         ),

@@ -24,7 +24,7 @@ describe('Function: cronHoursLater', () => {
       Object.entries(SCHEDULE_OFFSETS_HOURS)
         .sort((a, b) => a[1] - b[1])
         .map(([name]) => name),
-    ).toEqual(['search-pubmed', 'publish-report', 'send-digest', 'watch-retractions']);
+    ).toEqual(['search-review', 'publish-report', 'send-digest', 'watch-retractions']);
   });
 });
 

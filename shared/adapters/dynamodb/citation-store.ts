@@ -182,6 +182,7 @@ const runCountsSchema = z.object({
   duplicates: z.number(),
   queued: z.number(),
   deleted: z.number(),
+  updated: z.number().optional(),
 });
 
 const runLogSchema = z.object({
@@ -202,6 +203,7 @@ const runLogSchema = z.object({
     .nullable()
     .optional(),
   heartbeatAt: z.string().nullable().optional(),
+  requests: z.record(z.string(), z.number()).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------------

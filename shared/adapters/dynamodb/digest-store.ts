@@ -41,7 +41,7 @@ import type {
   TriggerCrossing,
 } from '../../ports/digest-store.ts';
 import { toStoreError } from './citation-store.ts';
-import { CITATION_PREFIX, type ItemKey, reviewPk } from './table-design.ts';
+import { CITATION_PREFIX, type ItemKey, keyPart, reviewPk } from './table-design.ts';
 import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
 export const DIGEST_MARKER_SK = 'DIGEST_MARKER';
@@ -49,24 +49,18 @@ export const ONCE_PREFIX = 'ONCE#';
 export const NOTICE_PREFIX = 'NOTICE#';
 export const TRIGGER_PREFIX = 'TRIGGER#';
 
-function checkPart(part: string, what: string): string {
-  if (part === '' || part.includes('#'))
-    throw new RangeError(`${what} must be non-empty without "#": "${part}"`);
-  return part;
-}
-
 export function digestMarkerKey(reviewId: string): ItemKey {
   return { pk: reviewPk(reviewId), sk: DIGEST_MARKER_SK };
 }
 
 export function onceClaimKey(reviewId: string, scope: OnceScope, id: string): ItemKey {
-  return { pk: reviewPk(reviewId), sk: `${ONCE_PREFIX}${scope}#${checkPart(id, 'a claim id')}` };
+  return { pk: reviewPk(reviewId), sk: `${ONCE_PREFIX}${scope}#${keyPart(id, 'a claim id')}` };
 }
 
 export function noticeKey(reviewId: string, citationId: string, key: string): ItemKey {
   return {
     pk: reviewPk(reviewId),
-    sk: `${NOTICE_PREFIX}${checkPart(citationId, 'a citation id')}#${checkPart(key, 'a notice key')}`,
+    sk: `${NOTICE_PREFIX}${keyPart(citationId, 'a citation id')}#${keyPart(key, 'a notice key')}`,
   };
 }
 
@@ -76,7 +70,7 @@ export function crossingKey(reviewId: string, triggerId: string, version: number
   }
   return {
     pk: reviewPk(reviewId),
-    sk: `${TRIGGER_PREFIX}${checkPart(triggerId, 'a trigger id')}#${String(version).padStart(9, '0')}`,
+    sk: `${TRIGGER_PREFIX}${keyPart(triggerId, 'a trigger id')}#${String(version).padStart(9, '0')}`,
   };
 }
 

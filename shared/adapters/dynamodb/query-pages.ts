@@ -1,7 +1,8 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
 // a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem; and the one batched
 // write (BatchWriteItem, 25 requests each, unprocessed items retried). SDK errors become StoreErrors naming
-// what was read or written.
+// what was read or written. And telling a failed condition from any other failure of a write.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
@@ -65,6 +66,14 @@ export async function getItemConsistent(
   } catch (error) {
     throw toStoreError(error, 'GetItem', what);
   }
+}
+
+/** A conditional write whose condition did not hold (not an error: the item was not as expected). */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 const BATCH_WRITE_LIMIT = 25;

@@ -59,6 +59,14 @@ export const KEY_PREFIX = 'KEY#';
 export const WATERMARK_PREFIX = 'WATERMARK#';
 export const RUN_PREFIX = 'RUN#';
 
+/** One part of a composite sort key: non-empty, without the "#" that separates the parts. */
+export function keyPart(value: string, what: string): string {
+  if (value === '' || value.includes('#')) {
+    throw new RangeError(`${what} must be non-empty without "#": "${value}"`);
+  }
+  return value;
+}
+
 export function reviewPk(reviewId: string): string {
   return `REVIEW#${reviewId}`;
 }

@@ -10,21 +10,29 @@
 // 4xx and an answer Europe PMC marks as an error fail at once. Reading the JSON page is Europe PMC's own, here.
 //
 // A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
-import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
-  httpBaseUrl,
   positiveInt,
   retryLimitDefaults,
-  retryLimitFields,
+  type ServiceClientConfig,
+  serviceClientFields,
+  serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
+import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
+import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
-import { type EuropePmcPage, europePmcPageSchema, europePmcResultSchema } from './europepmc-record.ts';
+import {
+  type EuropePmcPage,
+  type EuropePmcReference,
+  europePmcPageSchema,
+  europePmcReferencePageSchema,
+  europePmcReferenceSchema,
+  europePmcResultSchema,
+} from './europepmc-record.ts';
 
 /** Europe PMC failed, or answered with something that is not a complete page. */
 export class EuropePmcError extends LivingReviewError {}
@@ -35,24 +43,16 @@ export const MAX_EUROPEPMC_PAGE_SIZE = 1000;
 /** Queries longer than this (characters) are sent by POST to searchPOST. */
 export const POST_QUERY_LENGTH = 1500;
 
-export interface EuropePmcConfig {
-  /** Ends with a slash; `search` and `searchPOST` are resolved against it. */
-  baseUrl: string;
+export interface EuropePmcConfig extends ServiceClientConfig {
   /** Sent as `email` (Europe PMC asks heavy users for a contact). Not sent when absent. */
   email?: string | undefined;
-  timeoutMs: number;
-  maxAttempts: number;
-  maxRetryTimeMs: number;
-  requestsPerSecond: number;
   /** Results per page, 1 to 1000. */
   pageSize: number;
 }
 
 const configSchema = z.object({
-  baseUrl: httpBaseUrl,
+  ...serviceClientFields,
   email: z.email().optional(),
-  ...retryLimitFields,
-  requestsPerSecond: z.coerce.number().positive(),
   pageSize: positiveInt.max(MAX_EUROPEPMC_PAGE_SIZE, `at most ${MAX_EUROPEPMC_PAGE_SIZE}`),
 });
 
@@ -69,12 +69,8 @@ export function europePmcConfigFromEnv(
     what: 'Europe PMC',
     schema: configSchema,
     envNames: {
-      baseUrl: 'EUROPEPMC_BASE_URL',
+      ...serviceEnvNames('EUROPEPMC'),
       email: 'EUROPEPMC_EMAIL',
-      timeoutMs: 'EUROPEPMC_TIMEOUT_MS',
-      maxAttempts: 'EUROPEPMC_MAX_ATTEMPTS',
-      maxRetryTimeMs: 'EUROPEPMC_MAX_RETRY_TIME_MS',
-      requestsPerSecond: 'EUROPEPMC_REQUESTS_PER_SECOND',
       pageSize: 'EUROPEPMC_PAGE_SIZE',
     },
     defaults: {
@@ -95,57 +91,64 @@ export interface EuropePmcSearchRequest {
   pageSize: number;
 }
 
-export interface EuropePmcClientOptions {
-  dispatcher?: Dispatcher;
-  rateLimiter?: RateLimiter;
-  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
-  random?: () => number;
-  onRetry?: (info: RetryAttemptInfo) => void;
+export type EuropePmcClientOptions = PoliteClientOptions;
+
+export interface EuropePmcReferencesRequest {
+  /** The citing article: its Europe PMC source (MED, PMC, PPR, ...) and id. */
+  source: string;
+  id: string;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface EuropePmcReferencePage {
+  hitCount: number;
+  references: EuropePmcReference[];
 }
 
 /** What the source needs from a client (EuropePmcClient has it; tests may give their own). */
 export interface EuropePmcApi {
   search(request: EuropePmcSearchRequest, options?: { signal?: AbortSignal }): Promise<EuropePmcPage>;
+  /** One page of an article's reference list (the citation watch's backward step). */
+  references?(
+    request: EuropePmcReferencesRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<EuropePmcReferencePage>;
+  /** Requests sent so far, by endpoint. */
+  requestCounts?(): Record<string, number>;
 }
 
 /** Reads one page: JSON, the page's shape, then every result's shape (a bad result fails the page). */
 export function parseEuropePmcPage(body: string): EuropePmcPage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new AttemptFailure(
-      `the answer is not complete JSON (${body.length} characters, cut short or not JSON): "${snippet(body, 80)}"`,
-      true,
-    );
-  }
-  const page = europePmcPageSchema.safeParse(json);
-  if (!page.success) {
+  const page = parseJsonPage(body, europePmcPageSchema, 'a search result page', (json) => {
     const error = json as { errCode?: unknown; errMsg?: unknown } | null;
-    if (error && typeof error === 'object' && (error.errMsg !== undefined || error.errCode !== undefined)) {
-      throw new AttemptFailure(
-        `Europe PMC answered an error: ${String(error.errMsg ?? '')} (code ${String(error.errCode ?? '?')})`,
-        false,
-      );
-    }
-    const issues = page.error.issues.map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`).join('; ');
-    throw new AttemptFailure(
-      `the answer is not a search result page (${issues}): "${snippet(body, 160)}"`,
-      true,
-    );
-  }
-  const results = page.data.resultList.result.map((raw, index) => {
-    const parsed = europePmcResultSchema.safeParse(raw);
-    if (!parsed.success) {
-      const id = (raw as { id?: unknown } | null)?.id;
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new EuropePmcError(
-        `Europe PMC result ${index + 1} of the page${id === undefined ? '' : ` (id ${String(id)})`} does not have the expected shape: ${issues}`,
-      );
-    }
-    return parsed.data;
+    return error && typeof error === 'object' && (error.errMsg !== undefined || error.errCode !== undefined)
+      ? new AttemptFailure(
+          `Europe PMC answered an error: ${String(error.errMsg ?? '')} (code ${String(error.errCode ?? '?')})`,
+          false,
+        )
+      : null;
   });
-  return { hitCount: page.data.hitCount, nextCursorMark: page.data.nextCursorMark ?? null, results };
+  const results = parseItems(
+    page.resultList.result,
+    europePmcResultSchema,
+    (index, raw) => `Europe PMC result ${index + 1} of the page${idOf(raw)}`,
+    (message) => new EuropePmcError(message),
+  );
+  return { hitCount: page.hitCount, nextCursorMark: page.nextCursorMark ?? null, results };
+}
+
+/** Reads one page of the references endpoint; a reference of the wrong shape fails the page. */
+export function parseReferencePage(body: string): EuropePmcReferencePage {
+  const page = parseJsonPage(body, europePmcReferencePageSchema, 'a reference list');
+  const references = parseItems(
+    page.referenceList.reference,
+    europePmcReferenceSchema,
+    (index) => `Europe PMC reference ${index + 1} of the page`,
+    (message) => new EuropePmcError(message),
+  );
+  return { hitCount: page.hitCount, references };
 }
 
 export class EuropePmcClient implements EuropePmcApi {
@@ -181,6 +184,7 @@ export class EuropePmcClient implements EuropePmcApi {
     const post = search.query.length > POST_QUERY_LENGTH;
     return this.http.request({
       what: `Europe PMC search (${this.config.baseUrl}, cursorMark ${search.cursorMark})`,
+      endpoint: 'search',
       url: post
         ? new URL('searchPOST', this.config.baseUrl).toString()
         : `${new URL('search', this.config.baseUrl).toString()}?${params.toString()}`,
@@ -194,6 +198,36 @@ export class EuropePmcClient implements EuropePmcApi {
       interpret: parseEuropePmcPage,
       onRetry: this.onRetry,
     });
+  }
+
+  /** One page of the reference list of article `source`/`id` (GET {source}/{id}/references). */
+  async references(
+    request: EuropePmcReferencesRequest,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<EuropePmcReferencePage> {
+    const params = new URLSearchParams({
+      format: 'json',
+      page: String(request.page),
+      pageSize: String(request.pageSize),
+    });
+    if (this.config.email) params.set('email', this.config.email);
+    const path = `${encodeURIComponent(request.source)}/${encodeURIComponent(request.id)}/references`;
+    return this.http.request({
+      what: `Europe PMC references of ${request.source}/${request.id} (${this.config.baseUrl}, page ${request.page})`,
+      endpoint: 'references',
+      url: `${new URL(path, this.config.baseUrl).toString()}?${params.toString()}`,
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': 'living-review-monitor (undici)' },
+      signal: options.signal,
+      spacing: 'answered',
+      interpret: parseReferencePage,
+      onRetry: this.onRetry,
+    });
+  }
+
+  /** Every request this client has sent, by endpoint, retries included. */
+  requestCounts(): RequestCounts {
+    return this.http.tally.snapshot();
   }
 
   async close(): Promise<void> {

@@ -103,6 +103,38 @@ export type EuropePmcPage = {
   results: EuropePmcResult[];
 };
 
+/**
+ * One entry of an article's reference list (the references endpoint, format=json): `match` "Y" with `id` and
+ * `source` when Europe PMC holds the cited work, else only what the reference itself says.
+ */
+export const europePmcReferenceSchema = z.object({
+  id: text.optional(),
+  source: text.optional(),
+  citationType: text.optional(),
+  title: text.optional(),
+  authorString: text.optional(),
+  journalAbbreviation: text.optional(),
+  publicationTitle: text.optional(),
+  issue: text.optional(),
+  volume: text.optional(),
+  pubYear: numberish.optional(),
+  pageInfo: text.optional(),
+  citedOrder: numberish.optional(),
+  match: text.optional(),
+  doi: text.optional(),
+  essn: text.optional(),
+  issn: text.optional(),
+});
+
+export type EuropePmcReference = z.infer<typeof europePmcReferenceSchema>;
+
+/** One page of the references endpoint's answer (page numbers, not cursors). */
+export const europePmcReferencePageSchema = z.object({
+  hitCount: z.coerce.number().int().min(0),
+  request: z.object({ page: z.coerce.number().int().optional() }).optional(),
+  referenceList: z.object({ reference: z.array(z.unknown()).default([]) }).default({ reference: [] }),
+});
+
 const TAG = /<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>/g;
 const ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos|nbsp));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
@@ -250,5 +282,60 @@ export function citationFromEuropePmc(result: EuropePmcResult): Citation {
     isRetracted:
       publicationTypes.some((t) => t.toLowerCase() === 'retracted publication') ||
       links.some((l) => l.type === 'RetractionIn'),
+  };
+}
+
+/** "Smith J, Doe AB, Roe C." as authors (family name and initials). */
+function authorsOfString(authorString: string | undefined): Author[] {
+  return (authorString ?? '')
+    .replace(/\.$/, '')
+    .split(/,\s*/)
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map((name) => author({ fullName: name }))
+    .filter((a): a is Author => a !== null);
+}
+
+/**
+ * A reference Europe PMC could not match to a record it holds, as a citation of what the reference says
+ * (title, authors, journal, year, DOI when given). Null without a title: nothing to screen or deduplicate.
+ */
+export function citationFromReference(reference: EuropePmcReference, recordId: string): Citation | null {
+  const title = htmlText(reference.title ?? '');
+  if (!title) return null;
+  const year = toInt(reference.pubYear);
+  const journalTitle = optional(reference.publicationTitle ?? reference.journalAbbreviation);
+  return {
+    source: 'europepmc',
+    sourceRecordId: recordId,
+    kind: journalTitle ? 'journal-article' : 'other',
+    pmid: reference.source?.toUpperCase() === 'MED' ? normalisePmid(reference.id) : null,
+    doi: normaliseDoi(reference.doi),
+    pmcid: null,
+    title,
+    vernacularTitle: null,
+    abstract: [],
+    authors: authorsOfString(reference.authorString),
+    journal: journalTitle
+      ? {
+          title: journalTitle,
+          isoAbbreviation: optional(reference.journalAbbreviation),
+          issn: optional(reference.issn ?? reference.essn),
+          volume: optional(reference.volume),
+          issue: optional(reference.issue),
+          pages: optional(reference.pageInfo),
+        }
+      : null,
+    bookTitle: null,
+    publicationDate: { year, month: null, day: null, medlineDate: null },
+    year,
+    languages: [],
+    publicationTypes: [],
+    meshHeadings: [],
+    keywords: [],
+    pubmedStatus: null,
+    createdDate: null,
+    links: [],
+    isRetracted: false,
   };
 }

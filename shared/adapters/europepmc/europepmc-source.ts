@@ -14,33 +14,122 @@
 // 3. Reconcile: a record that comes back twice, a later page counting a different hitCount (the window
 //    changed while it was paged), a cursor that stops advancing early, or an end reached with fewer records
 //    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
-import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
-import { citationFromEuropePmc, europePmcRecordId } from './europepmc-record.ts';
+import type { Citation } from '../../domain/citation/citation.ts';
+import { publishedVersionPmid } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
+import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
+import { citationFromEuropePmc, type EuropePmcResult, europePmcRecordId } from './europepmc-record.ts';
 
 export interface EuropePmcSourceOptions {
   /** Results per page, 1 to 1000 (default 1000). */
   pageSize?: number;
+  /**
+   * The source's name (run logs, watermark, provenance): "europepmc" by default; "preprints" searches the
+   * preprints only (SRC:PPR).
+   */
+  name?: 'europepmc' | 'preprints';
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The query Europe PMC is sent for `query` over `window`. */
-export function windowedQuery(query: string, window: SearchWindow): string {
-  return `(${query}) AND FIRST_IDATE:[${window.from} TO ${window.to}]`;
+/** The query Europe PMC is sent for `query` over `window` (preprints only when `restrict` says so). */
+export function windowedQuery(query: string, window: SearchWindow, restrict = ''): string {
+  return `(${query})${restrict} AND FIRST_IDATE:[${window.from} TO ${window.to}]`;
+}
+
+export function checkPageSize(pageSize: number): number {
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_EUROPEPMC_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be a whole number from 1 to 1000, not ${pageSize}`);
+  }
+  return pageSize;
+}
+
+/** One page of a query's answer: the hit count (of the first page) and the page's records. */
+export interface EuropePmcQueryPage {
+  hitCount: number;
+  results: EuropePmcResult[];
+}
+
+/**
+ * Every record of one query, page by page (cursorMark), reconciled with its hitCount (../http/reconciled-pages.ts):
+ * fails with EuropePmcError, prefixed with `label`, rather than return fewer records than counted, a record
+ * twice, or pages counted differently.
+ */
+export async function* europePmcQueryPages(
+  client: EuropePmcApi,
+  fullQuery: string,
+  options: { pageSize: number; label: string; signal?: AbortSignal | undefined },
+): AsyncGenerator<EuropePmcQueryPage, void, undefined> {
+  const pages = reconciledPages<EuropePmcResult>({
+    first: '*',
+    fetch: async (cursorMark) => {
+      try {
+        const page = await client.search(
+          { query: fullQuery, cursorMark: cursorMark ?? '*', pageSize: options.pageSize },
+          options.signal ? { signal: options.signal } : {},
+        );
+        return { count: page.hitCount, next: page.nextCursorMark, items: page.results };
+      } catch (error) {
+        if (error instanceof EuropePmcError) {
+          throw new EuropePmcError(`${options.label}: ${error.message}`, {
+            cause: error,
+            retryable: error.retryable,
+          });
+        }
+        throw error;
+      }
+    },
+    idOf: europePmcRecordId,
+    noun: { one: 'record', many: 'records' },
+    service: 'Europe PMC',
+    fail: (message) => new EuropePmcError(`${options.label}: ${message}`, { retryable: true }),
+  });
+  for await (const page of pages) yield { hitCount: page.count, results: page.items };
 }
 
 export class EuropePmcSource implements LiteratureSource {
-  readonly name = 'europepmc';
+  readonly name: 'europepmc' | 'preprints';
   private readonly pageSize: number;
 
   constructor(
     private readonly client: EuropePmcApi,
     options: EuropePmcSourceOptions = {},
   ) {
-    this.pageSize = options.pageSize ?? MAX_EUROPEPMC_PAGE_SIZE;
-    if (!Number.isInteger(this.pageSize) || this.pageSize < 1 || this.pageSize > MAX_EUROPEPMC_PAGE_SIZE) {
-      throw new RangeError(`pageSize must be a whole number from 1 to 1000, not ${this.pageSize}`);
+    this.pageSize = checkPageSize(options.pageSize ?? MAX_EUROPEPMC_PAGE_SIZE);
+    this.name = options.name ?? 'europepmc';
+  }
+
+  requestCounts(): Record<string, number> {
+    return this.client.requestCounts?.() ?? {};
+  }
+
+  /** The record as this source provides it (its name is the provenance). */
+  citation(result: EuropePmcResult): Citation {
+    return { ...citationFromEuropePmc(result), source: this.name };
+  }
+
+  /**
+   * The current records of stored preprints still waiting for their published version (Europe PMC ids,
+   * "PPR..."), 50 a search: those Europe PMC now links to a published version come back as a batch, to be
+   * recorded again under the published version's PMID.
+   */
+  async *recheckPreprints(
+    preprintIds: readonly string[],
+    window: SearchWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<SearchEvent, void, undefined> {
+    for (let start = 0; start < preprintIds.length; start += 50) {
+      const chunk = preprintIds.slice(start, start + 50);
+      const query = `SRC:PPR AND (${chunk.map((id) => `EXT_ID:${id}`).join(' OR ')})`;
+      for await (const page of europePmcQueryPages(this.client, query, {
+        pageSize: this.pageSize,
+        label: `${this.name}: looking up ${chunk.length} preprints for their published version`,
+        signal: options.signal,
+      })) {
+        const linked = page.results.map((r) => this.citation(r)).filter((c) => publishedVersionPmid(c));
+        if (linked.length > 0) yield { type: 'batch', window, citations: linked, deletedIds: [] };
+      }
     }
   }
 
@@ -53,67 +142,20 @@ export class EuropePmcSource implements LiteratureSource {
     if (!DAY.test(window.from) || !DAY.test(window.to) || window.from > window.to) {
       throw new EuropePmcError(`not a search window: ${label} (expected YYYY-MM-DD..YYYY-MM-DD, from <= to)`);
     }
-    const fullQuery = windowedQuery(query, window);
-    const fail = (message: string) =>
-      new EuropePmcError(`europepmc window ${label}: ${message}`, { retryable: true });
-    const seen = new Set<string>();
-    let cursorMark = '*';
-    let hitCount: number | null = null;
-    let pages = 0;
-    for (;;) {
-      let page: Awaited<ReturnType<EuropePmcApi['search']>>;
-      try {
-        page = await this.client.search(
-          { query: fullQuery, cursorMark, pageSize: this.pageSize },
-          options.signal ? { signal: options.signal } : {},
-        );
-      } catch (error) {
-        if (error instanceof EuropePmcError) {
-          throw new EuropePmcError(`europepmc window ${label}: ${error.message}`, {
-            cause: error,
-            retryable: error.retryable,
-          });
-        }
-        throw error;
-      }
-      pages++;
-      if (hitCount === null) {
-        hitCount = page.hitCount;
-        yield { type: 'searched', window, count: hitCount, queryTranslation: fullQuery, warnings: [] };
-      } else if (page.hitCount !== hitCount) {
-        throw fail(
-          `page ${pages} counts ${page.hitCount} records where the first page counted ${hitCount}: the window changed while it was being paged. Run it again.`,
-        );
-      }
-      for (const result of page.results) {
-        const id = europePmcRecordId(result);
-        if (seen.has(id)) {
-          throw fail(
-            `record ${id} came back twice (again on page ${pages}); the cursor is not a stable list`,
-          );
-        }
-        seen.add(id);
-      }
-      if (seen.size > hitCount) {
-        throw fail(`fetched ${seen.size} records, more than the ${hitCount} counted`);
+    const fullQuery = windowedQuery(query, window, this.name === 'preprints' ? ' AND SRC:PPR' : '');
+    let first = true;
+    for await (const page of europePmcQueryPages(this.client, fullQuery, {
+      pageSize: this.pageSize,
+      label: `${this.name} window ${label}`,
+      signal: options.signal,
+    })) {
+      if (first) {
+        first = false;
+        yield { type: 'searched', window, count: page.hitCount, queryTranslation: fullQuery, warnings: [] };
       }
       if (page.results.length > 0) {
-        yield { type: 'batch', window, citations: page.results.map(citationFromEuropePmc), deletedIds: [] };
+        yield { type: 'batch', window, citations: page.results.map((r) => this.citation(r)), deletedIds: [] };
       }
-      if (seen.size === hitCount) return;
-      const next = page.nextCursorMark;
-      if (next === null || next === cursorMark || page.results.length === 0) {
-        throw fail(
-          `fetched ${seen.size} of ${hitCount} records: Europe PMC ${
-            page.results.length === 0
-              ? 'answered an empty page (the end of the results)'
-              : next === null
-                ? 'gave no next cursor'
-                : `sent back the same cursor (${next}): it does not advance`
-          } on page ${pages}. The run stops here rather than report a smaller window as complete.`,
-        );
-      }
-      cursorMark = next;
     }
   }
 }

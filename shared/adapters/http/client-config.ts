@@ -23,6 +23,33 @@ export const retryLimitFields = {
   maxRetryTimeMs: z.coerce.number().int().min(0),
 };
 
+/** What every JSON service's client is configured with (its own fields beside these). */
+export interface ServiceClientConfig {
+  /** Ends with a slash; endpoints are resolved against it. */
+  baseUrl: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  maxRetryTimeMs: number;
+  requestsPerSecond: number;
+}
+
+export const serviceClientFields = {
+  baseUrl: httpBaseUrl,
+  ...retryLimitFields,
+  requestsPerSecond: z.coerce.number().positive(),
+};
+
+/** The variables of the ServiceClientConfig fields of a service: <PREFIX>_BASE_URL, <PREFIX>_TIMEOUT_MS, ... */
+export function serviceEnvNames(prefix: string): Record<keyof ServiceClientConfig, string> {
+  return {
+    baseUrl: `${prefix}_BASE_URL`,
+    timeoutMs: `${prefix}_TIMEOUT_MS`,
+    maxAttempts: `${prefix}_MAX_ATTEMPTS`,
+    maxRetryTimeMs: `${prefix}_MAX_RETRY_TIME_MS`,
+    requestsPerSecond: `${prefix}_REQUESTS_PER_SECOND`,
+  };
+}
+
 export const retryLimitDefaults = {
   timeoutMs: 60_000,
   maxAttempts: defaultRetryPolicy.maxAttempts,

@@ -9,10 +9,13 @@
 // - one final error, of the client's own class, naming the request, the attempts and the last cause.
 //
 // What a 2xx body means (E-utilities' ERROR inside a 200 and its history server, Europe PMC's JSON pages and
-// cursorMark) stays in each client, in the `interpret` it passes.
+// cursorMark) stays in each client, in the `interpret` it passes; so does what a client's API says in its
+// headers (OpenAlex's daily budget, Crossref's rate limit) and what an error answer means to it (`classify`).
+// Every attempt is counted by endpoint (RequestTally), so a run log can say how many requests it cost.
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { errorMessage, type LivingReviewError } from '../../errors.ts';
 import type { RateLimiter } from '../pubmed/rate-limiter.ts';
 import {
@@ -99,6 +102,26 @@ interface RawResponse {
   /** Lower-cased names; a repeated header keeps its first value. */
   headers: Record<string, string>;
   body: Buffer;
+}
+
+/** What `interpret` and `classify` may read of an answer besides its body. */
+export interface AnswerMeta {
+  status: number;
+  /** Lower-cased names; a repeated header keeps its first value. */
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Counts the attempts a client sends, by endpoint (every attempt counts: a retried request is two). */
+export class RequestTally {
+  private readonly counts = new Map<string, number>();
+
+  add(endpoint: string): void {
+    this.counts.set(endpoint, (this.counts.get(endpoint) ?? 0) + 1);
+  }
+
+  snapshot(): RequestCounts {
+    return Object.fromEntries(this.counts);
+  }
 }
 
 interface Exchange {
@@ -208,9 +231,21 @@ export interface PoliteHttpOptions {
   errorClass: ClientErrorClass;
 }
 
+/** What a client built on PoliteHttp takes besides its configuration (tests pass a faster backoff). */
+export interface PoliteClientOptions {
+  dispatcher?: Dispatcher;
+  /** Defaults to the process-wide limiter of the client's base URL. */
+  rateLimiter?: RateLimiter;
+  backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  random?: () => number;
+  onRetry?: (info: RetryAttemptInfo) => void;
+}
+
 export interface PoliteRequest<T> {
   /** Names the request in the final error, e.g. "E-utilities esearch (https://eutils...)". */
   what: string;
+  /** The endpoint the attempt is counted under (RequestTally), e.g. "esearch"; default "request". */
+  endpoint?: string | undefined;
   url: string;
   method: 'GET' | 'POST';
   /** A POST's form body (sent as application/x-www-form-urlencoded). */
@@ -224,7 +259,12 @@ export interface PoliteRequest<T> {
    */
   spacing: 'sent' | 'answered';
   /** Reads a 2xx body. Throws AttemptFailure (retryable or not) or the client's own error. */
-  interpret: (text: string) => T;
+  interpret: (text: string, answer: AnswerMeta) => T;
+  /**
+   * Reads a non-2xx answer before the default rule (429/5xx retryable, anything else final): returns the
+   * failure to use instead (e.g. OpenAlex's 429 for an exhausted daily budget is final), or null for the default.
+   */
+  classify?: ((text: string, answer: AnswerMeta) => AttemptFailure | Error | null) | undefined;
   /** Told before each retry's wait. */
   onRetry?: ((info: RetryAttemptInfo) => void) | undefined;
 }
@@ -237,6 +277,8 @@ export class PoliteHttp {
   private readonly ownsDispatcher: boolean;
   private readonly random: () => number;
   private readonly errorClass: ClientErrorClass;
+  /** Every attempt this client sent, by endpoint. */
+  readonly tally = new RequestTally();
 
   constructor(limits: PoliteHttpLimits, options: PoliteHttpOptions) {
     this.rateLimiter = options.rateLimiter;
@@ -267,13 +309,14 @@ export class PoliteHttp {
       return await withRetries(
         async () => {
           const lease = await this.rateLimiter.acquire(signal);
-          let text: string;
+          let answer: { text: string; meta: AnswerMeta };
           try {
-            text = await this.attempt(request, request.spacing === 'sent' ? () => lease.sent() : undefined);
+            this.tally.add(request.endpoint ?? 'request');
+            answer = await this.attempt(request, request.spacing === 'sent' ? () => lease.sent() : undefined);
           } finally {
             lease.release();
           }
-          return request.interpret(text);
+          return request.interpret(answer.text, answer.meta);
         },
         {
           policy: this.policy,
@@ -301,7 +344,10 @@ export class PoliteHttp {
   }
 
   /** One HTTP exchange; resolves to the body of a 2xx answer. `onSent` fires when the request has left. */
-  private async attempt(request: PoliteRequest<unknown>, onSent: (() => void) | undefined): Promise<string> {
+  private async attempt(
+    request: PoliteRequest<unknown>,
+    onSent: (() => void) | undefined,
+  ): Promise<{ text: string; meta: AnswerMeta }> {
     const { signal } = request;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new AttemptTimeout(this.timeoutMs)), this.timeoutMs);
@@ -330,7 +376,10 @@ export class PoliteHttp {
           : response.body
       ).toString('utf8');
       const status = response.statusCode;
-      if (status >= 200 && status < 300) return text;
+      const meta: AnswerMeta = { status, headers: response.headers };
+      if (status >= 200 && status < 300) return { text, meta };
+      const classified = request.classify?.(text, meta);
+      if (classified) throw classified;
       const retryable = RETRYABLE_STATUS.has(status);
       throw new AttemptFailure(
         `HTTP ${status}: ${snippet(text)}`,

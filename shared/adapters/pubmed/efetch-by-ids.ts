@@ -64,6 +64,7 @@ export async function efetchPubmedByIds(
       if (config.apiKey) body.set('api_key', config.apiKey);
       const xml = await http.request({
         what: `E-utilities efetch by id (${batch.length} ids, ${config.baseUrl})`,
+        endpoint: 'efetch',
         url,
         method: 'POST',
         body: body.toString(),

@@ -21,6 +21,7 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
@@ -265,6 +266,11 @@ export class EutilsClient {
     });
   }
 
+  /** Every request this client has sent, by endpoint (esearch, efetch), retries included. */
+  requestCounts(): RequestCounts {
+    return this.http.tally.snapshot();
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
@@ -281,6 +287,7 @@ export class EutilsClient {
     if (this.config.apiKey) body.set('api_key', this.config.apiKey);
     return this.http.request({
       what: `E-utilities ${endpoint} (${this.config.baseUrl})`,
+      endpoint,
       url: new URL(`${endpoint}.fcgi`, this.config.baseUrl).toString(),
       // Always POST: queries can be long, and efetch batches hold hundreds of records.
       method: 'POST',

@@ -34,6 +34,8 @@ export interface EutilsApi {
   efetch(page: EfetchRequest, options?: { signal?: AbortSignal }): Promise<string>;
   /** Used to size the default fetch concurrency. */
   readonly requestsPerSecond?: number;
+  /** Requests sent so far, by endpoint (EutilsClient counts them; a test's client may not). */
+  requestCounts?(): Record<string, number>;
 }
 
 export interface PubmedSourceOptions {
@@ -182,6 +184,10 @@ export class PubmedSource implements LiteratureSource {
       throw new RangeError(`fetchConcurrency must be a whole number of at least 1, not ${this.concurrency}`);
     }
     this.parse = options.parse ?? parsePubmedXml;
+  }
+
+  requestCounts(): Record<string, number> {
+    return this.client.requestCounts?.() ?? {};
   }
 
   async *search(

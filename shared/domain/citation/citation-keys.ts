@@ -79,11 +79,28 @@ export function titleKey(citation: Citation): CitationKey | null {
 }
 
 /**
+ * A preprint's link to its published version (Europe PMC's "Preprint of", naming the journal article's PMID):
+ * the two are one work, so the preprint is known by the published version's PMID as well.
+ */
+export const PUBLISHED_VERSION_LINK = 'PreprintOf';
+
+/** The PMID of the published version a preprint links to, if any. */
+export function publishedVersionPmid(citation: Pick<Citation, 'pmid' | 'links'>): string | null {
+  if (citation.pmid) return null;
+  const link = citation.links.find((l) => l.type === PUBLISHED_VERSION_LINK && l.pmid);
+  return link?.pmid ?? null;
+}
+
+/**
  * Every key of a citation, strongest first. Identifier keys when there are any; the title key only for
- * records with no identifier at all (fuzzy matching of id-less records is separate work).
+ * records with no identifier at all (fuzzy matching of id-less records is separate work). A preprint linked
+ * to its published version is keyed by that version's PMID first: whichever of the two arrives first, the
+ * other finds the key taken and joins it as a duplicate (the published version is never a new study).
  */
 export function citationKeys(citation: Citation): CitationKey[] {
   const keys: CitationKey[] = [];
+  const published = publishedVersionPmid(citation);
+  if (published) keys.push(`pmid:${published}`);
   if (citation.pmid) keys.push(`pmid:${citation.pmid}`);
   if (citation.doi) keys.push(`doi:${citation.doi}`);
   if (citation.pmcid) keys.push(`pmcid:${citation.pmcid}`);

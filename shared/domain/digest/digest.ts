@@ -4,7 +4,10 @@
 // candidates into the RIS attachment. Pure: the caller reads the store and passes the time.
 import { type Author, type Citation, isCollectiveAuthor } from '../citation/citation.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
+import { isRegistrySource } from '../protocol/sources.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
+import { describeRelation, type RelationDirection } from '../watch/study-relation.ts';
+import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
 import { doiUrl, pubmedUrl } from './html.ts';
 
 /** The run-log fields the digest reads (the CitationStore's RunLog has them all). */
@@ -23,6 +26,27 @@ export interface DigestCandidateInput {
   citationId: string;
   queuedAt: string;
   citation: Citation;
+  /** How the citation watch found it: the included studies it cites or is cited by. */
+  relations?: readonly { direction: RelationDirection; studyTitle: string }[];
+}
+
+/** An ongoing study the registries reported, with when the monitor first saw it and last saw it change. */
+export interface DigestRegistrationInput {
+  registration: TrialRegistration;
+  firstSeenAt: string;
+  updatedAt: string | null;
+}
+
+export interface DigestRegistration {
+  id: string;
+  title: string;
+  status: string | null;
+  conditions: string[];
+  sponsor: string | null;
+  lastUpdatePosted: string;
+  url: string | null;
+  /** 'new': first seen in the period; 'updated': seen before, changed in the period. */
+  change: 'new' | 'updated';
 }
 
 export interface DigestCandidate {
@@ -41,6 +65,8 @@ export interface DigestCandidate {
   abstractSnippet: string | null;
   /** PubMed already marks the record as retracted. */
   retracted: boolean;
+  /** "cites <study>" / "in the references of <study>": how the citation watch found it (empty otherwise). */
+  foundBy: string[];
 }
 
 export interface DigestScreeningCounts {
@@ -123,6 +149,8 @@ export interface DigestInput {
   screeningUrl: string | null;
   notices?: readonly DigestNotice[];
   crossings?: readonly DigestCrossing[];
+  /** The registries' ongoing studies (those first seen or changed in the period are listed). */
+  registrations?: readonly DigestRegistrationInput[];
   onRetraction: 'exclude-patients' | 'flag-only';
   /** The latest statistics (none: the review extracts nothing, or has no version yet). */
   statistics?: DigestStatistics | null;
@@ -140,6 +168,8 @@ export interface Digest {
   screeningUrl: string | null;
   notices: DigestNotice[];
   crossings: DigestCrossing[];
+  /** Ongoing studies first seen or changed in the period (not screened: a separate list). */
+  ongoing: DigestRegistration[];
   onRetraction: 'exclude-patients' | 'flag-only';
   statistics: DigestStatistics | null;
 }
@@ -189,7 +219,38 @@ export function digestCandidate(input: DigestCandidateInput): DigestCandidate {
     doiUrl: doiUrl(citation.doi),
     abstractSnippet: abstractSnippet(citation),
     retracted: citation.isRetracted,
+    foundBy: [...new Set((input.relations ?? []).map((r) => describeRelation(r.direction, r.studyTitle)))],
   };
+}
+
+/** The registrations first seen or changed in the period, new ones first, then by registry id. */
+export function ongoingInPeriod(
+  registrations: readonly DigestRegistrationInput[],
+  period: { from: string | null; through: string },
+): DigestRegistration[] {
+  return registrations
+    .flatMap((r): DigestRegistration[] => {
+      const change = inPeriod(r.firstSeenAt, period)
+        ? 'new'
+        : r.updatedAt !== null && inPeriod(r.updatedAt, period)
+          ? 'updated'
+          : null;
+      if (!change) return [];
+      const { registration } = r;
+      return [
+        {
+          id: registration.id,
+          title: registration.title,
+          status: registration.status,
+          conditions: registration.conditions,
+          sponsor: registration.sponsor,
+          lastUpdatePosted: registration.lastUpdatePosted,
+          url: registrationUrl(registration),
+          change,
+        },
+      ];
+    })
+    .sort((a, b) => (a.change === b.change ? a.id.localeCompare(b.id) : a.change === 'new' ? -1 : 1));
 }
 
 export function summariseRuns(runs: readonly DigestRun[]): DigestRunSummary {
@@ -211,10 +272,13 @@ export function summariseRuns(runs: readonly DigestRun[]): DigestRunSummary {
     if (run.outcome === 'succeeded') summary.succeeded++;
     else if (failed) summary.failed++;
     else summary.running++;
-    summary.found += run.counts.found;
-    summary.fetched += run.counts.fetched;
-    summary.duplicatesRemoved += run.counts.duplicates;
-    summary.queued += run.counts.queued;
+    // A registry's registrations are ongoing studies, listed apart: not records found for screening.
+    if (!isRegistrySource(run.source)) {
+      summary.found += run.counts.found;
+      summary.fetched += run.counts.fetched;
+      summary.duplicatesRemoved += run.counts.duplicates;
+      summary.queued += run.counts.queued;
+    }
     for (const warning of run.warnings) summary.warnings.push(`${run.source}: ${warning}`);
     if (failed) {
       summary.failures.push({
@@ -254,21 +318,23 @@ export function buildDigest(input: DigestInput): Digest {
       .filter((n) => inPeriod(n.detectedAt, period))
       .sort((a, b) => a.detectedAt.localeCompare(b.detectedAt)),
     crossings: [...(input.crossings ?? [])],
+    ongoing: ongoingInPeriod(input.registrations ?? [], period),
     onRetraction: input.onRetraction,
     statistics: input.statistics ?? null,
   };
 }
 
 /**
- * Nothing the team needs to hear about: no candidate, no notice, no trigger crossed, no failed run and no new
- * statistics version. By
- * default (protocol digest.sendWhenEmpty false) such a digest is not sent.
+ * Nothing the team needs to hear about: no candidate, no notice, no trigger crossed, no ongoing study new or
+ * changed, no failed run and no new statistics version. By default (protocol digest.sendWhenEmpty false) such
+ * a digest is not sent.
  */
 export function isDigestEmpty(digest: Digest): boolean {
   return (
     digest.candidates.length === 0 &&
     digest.notices.length === 0 &&
     digest.crossings.length === 0 &&
+    digest.ongoing.length === 0 &&
     digest.runSummary.failed === 0 &&
     !digest.statistics?.changedInPeriod
   );

@@ -3,7 +3,7 @@
 // (html.ts); the text body needs no escaping but has control characters and line breaks inside a field removed
 // so a record cannot fake a line of the digest.
 import { NOTICE_LABELS } from '../retraction/notices.ts';
-import type { Digest, DigestCandidate, DigestEndpoint, DigestNotice } from './digest.ts';
+import type { Digest, DigestCandidate, DigestEndpoint, DigestNotice, DigestRegistration } from './digest.ts';
 import { escapeHtml, link, oneLine, pubmedUrl } from './html.ts';
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -30,6 +30,8 @@ export function digestSubject(digest: Digest): string {
   const others = digest.notices.filter((n) => !isRetraction(n)).length;
   if (others > 0) parts.push(plural(others, 'correction notice'));
   if (digest.crossings.length > 0) parts.push(plural(digest.crossings.length, 'update trigger'));
+  if (digest.ongoing.length > 0)
+    parts.push(plural(digest.ongoing.length, 'ongoing study', 'ongoing studies'));
   if (digest.runSummary.failed > 0) parts.push(plural(digest.runSummary.failed, 'failed run'));
   return oneLine(
     `[${digest.reviewId}] Living review digest: ${parts.join(', ')} (${periodText(digest.period)})`,
@@ -119,6 +121,9 @@ function candidateHtml(c: DigestCandidate): string {
       : '',
     meta.length ? `<p style="${STYLE.muted};margin:0 0 4px;">${escapeHtml(meta.join(' · '))}</p>` : '',
     ids.length ? `<p style="${STYLE.muted};margin:0 0 6px;">${ids.join(' · ')}</p>` : '',
+    c.foundBy.length
+      ? `<p class="found-by" style="${STYLE.muted};margin:0 0 6px;">Citation watch: ${c.foundBy.map(escapeHtml).join('; ')}</p>`
+      : '',
     c.abstractSnippet ? `<p style="margin:0;">${escapeHtml(c.abstractSnippet)}</p>` : '',
     '</div>',
   ].join('');
@@ -172,6 +177,7 @@ export function renderDigestHtml(digest: Digest): string {
     );
     for (const candidate of digest.candidates) out.push(candidateHtml(candidate));
   }
+  out.push(...ongoingHtml(digest));
   out.push(...statisticsHtml(digest));
   out.push(`<h2 style="${STYLE.h2}">Searches</h2>`);
   out.push(
@@ -228,6 +234,35 @@ export function renderDigestHtml(digest: Digest): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The ongoing studies the registries reported in the period: a list apart, never screening candidates. */
+function ongoingHtml(digest: Digest): string[] {
+  if (digest.ongoing.length === 0) return [];
+  const item = (r: DigestRegistration) =>
+    `<li class="ongoing-study"><strong>${r.url ? link(r.url, r.id) : escapeHtml(r.id)}</strong> (${r.change}) ${escapeHtml(r.title)}<br><span style="${STYLE.muted}">${escapeHtml(
+      [r.status, r.conditions.join(', '), r.sponsor, `last update posted ${r.lastUpdatePosted}`]
+        .filter(Boolean)
+        .join(' · '),
+    )}</span></li>`;
+  return [
+    `<h2 style="${STYLE.h2}">Ongoing studies (${digest.ongoing.length})</h2>`,
+    `<p style="${STYLE.muted}">Trial registrations new or updated in this period: listed for the team, not queued for screening.</p>`,
+    `<ul>${digest.ongoing.map(item).join('')}</ul>`,
+  ];
+}
+
+function ongoingText(digest: Digest): string[] {
+  if (digest.ongoing.length === 0) return [];
+  const out = [`ONGOING STUDIES (${digest.ongoing.length}, not queued for screening)`, ''];
+  for (const r of digest.ongoing) {
+    out.push(`* ${oneLine(r.id)} (${r.change}): ${oneLine(r.title)}`);
+    const meta = [oneLine(r.status), oneLine(r.conditions.join(', ')), oneLine(r.sponsor)].filter(Boolean);
+    if (meta.length) out.push(`  ${meta.join(' · ')}`);
+    out.push(`  Last update posted ${oneLine(r.lastUpdatePosted)}${r.url ? `: ${oneLine(r.url)}` : ''}`);
+  }
+  out.push('');
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Text
 
@@ -276,8 +311,10 @@ export function renderDigestText(digest: Digest): string {
     if (c.pubmedUrl) out.push(`   PubMed: ${c.pubmedUrl}`);
     if (c.doiUrl) out.push(`   DOI: ${c.doiUrl}`);
     if (c.abstractSnippet) out.push(`   ${oneLine(c.abstractSnippet)}`);
+    for (const found of c.foundBy) out.push(`   Citation watch: ${oneLine(found)}`);
     out.push('');
   });
+  out.push(...ongoingText(digest));
   const stats = digest.statistics;
   if (stats) {
     out.push(

@@ -49,7 +49,44 @@ export const europePmcSourceSchema = z.strictObject({
   query: query.optional(),
 });
 
-export const sourceSchema = z.discriminatedUnion('name', [pubmedSourceSchema, europePmcSourceSchema]);
+/** Europe PMC's preprints only (SRC:PPR); a preprint linked to its published version is that work. */
+export const preprintsSourceSchema = z.strictObject({
+  name: z.literal('preprints'),
+  query: z.string().min(1).optional(),
+});
+
+/** Citation watch: works newly citing the included studies; once per new inclusion, its references too. */
+export const citationsSourceSchema = z.strictObject({
+  name: z.literal('citations'),
+  /** OpenAlex needs an api key: without one (or past its daily budget) Europe PMC runs alone. */
+  via: z
+    .array(z.enum(['europepmc', 'openalex']))
+    .min(1)
+    .default(['europepmc', 'openalex']),
+  /** Which inclusions get the one-off references and citing works: through screening, or all. */
+  seed: z.enum(['screening', 'all']).default('screening'),
+});
+
+/** Ongoing studies from ClinicalTrials.gov (listed apart, never screened). */
+export const clinicalTrialsSourceSchema = z.strictObject({
+  name: z.literal('clinicaltrials'),
+  /** ClinicalTrials.gov's query.cond: the conditions, joined with OR. */
+  conditions: z.array(z.string().min(1)).min(1),
+  /** query.term, e.g. "intradural AND metastasis"; none by default. */
+  query: z.string().min(1).optional(),
+});
+
+/** Crossref's update notices (publishers' and Retraction Watch's) for the included studies' DOIs. */
+export const crossrefSourceSchema = z.strictObject({ name: z.literal('crossref') });
+
+export const sourceSchema = z.discriminatedUnion('name', [
+  pubmedSourceSchema,
+  europePmcSourceSchema,
+  preprintsSourceSchema,
+  citationsSourceSchema,
+  clinicalTrialsSourceSchema,
+  crossrefSourceSchema,
+]);
 
 export const scheduleSchema = z.strictObject({
   /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
@@ -230,6 +267,7 @@ export type Reviewer = z.infer<typeof reviewerSchema>;
 export type ExclusionReason = z.infer<typeof exclusionReasonSchema>;
 export type UpdateTrigger = z.infer<typeof updateTriggerSchema>;
 export type SourceName = z.infer<typeof sourceSchema>['name'];
+export type SourceEntry = z.infer<typeof sourceSchema>;
 
 /**
  * What the statistics of a review are computed from: its variables, tables and survival section (empty when
@@ -247,5 +285,5 @@ export function analysisPlanOf(protocol: Protocol): AnalysisPlan {
 /** The query a given source runs: its own, or the protocol's. */
 export function sourceQuery(protocol: Protocol, source: SourceName): string {
   const configured = protocol.sources.find((s) => s.name === source);
-  return configured?.query ?? protocol.query;
+  return (configured && 'query' in configured ? configured.query : undefined) ?? protocol.query;
 }

@@ -20,7 +20,10 @@
 //
 // "Identified" counts every source record that reached the store (a record of PubMed and the same work from
 // Europe PMC are two records, one citation); "duplicates removed" are the extra records the store folded into a
-// citation plus the citations reviewers confirmed as duplicates. Title/abstract exclusions may carry two
+// citation plus the citations reviewers confirmed as duplicates. Records the citation watch found (sources
+// citations-*) are PRISMA 2020's "identified from other methods (citation searching)": counted apart from the
+// databases (identified = from databases + from other methods). A trial registry's runs bring registrations,
+// not records, and are left out of the flow. Title/abstract exclusions may carry two
 // reasons (the screeners' different ones are both kept), so their reasons are listed but do not add up; at full
 // text each exclusion has exactly one reason.
 //
@@ -29,6 +32,7 @@
 // withdrawal's reason (a protocol reason id, or free text); every withdrawn study, from screening or not, is
 // also counted under "withdrawn after inclusion" with its reason.
 import type { RunOutcome } from '../monitor/run-liveness.ts';
+import { isCitationSearching, isRegistrySource } from '../protocol/sources.ts';
 import type { RecordState, StageState } from '../screening/workflow.ts';
 
 export interface PrismaStageSummary {
@@ -113,7 +117,10 @@ export interface PrismaFlow {
   /** Citations of studies included by hand that never entered screening: outside the flow (see above). */
   outsideFlow: number;
   identification: {
+    /** Records identified from databases, per source. */
     bySource: { source: string; records: number }[];
+    /** Records identified from other methods: citation searching (the citation watch), per source. */
+    otherMethods: { citationSearching: number; bySource: { source: string; records: number }[] };
     identified: number;
     duplicatesRemoved: { automatic: number; confirmedByReviewers: number; total: number };
   };
@@ -277,6 +284,7 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
   }
 
   const identified = [...bySource.values()].reduce((a, b) => a + b, 0);
+  const { databases, otherMethods } = splitByMethod(bySource);
   const duplicatesRemoved = automatic + confirmed;
   const recordsAfterDuplicates = inFlow.length - confirmed;
 
@@ -285,14 +293,17 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
   const retracted = studies.filter((s) => s.retracted).length;
   const retractedExcluded = input.onRetraction === 'exclude-patients' ? retracted : 0;
 
-  const updates = updatesOf(inFlow, input.runs, new Set(withdrawnReason.keys()));
+  const updates = updatesOf(
+    inFlow,
+    input.runs.filter((run) => !isRegistrySource(run.source)),
+    new Set(withdrawnReason.keys()),
+  );
 
   return {
     outsideFlow: input.records.length - inFlow.length,
     identification: {
-      bySource: [...bySource.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-        .map(([source, records]) => ({ source, records })),
+      bySource: databases,
+      otherMethods,
       identified,
       duplicatesRemoved: { automatic, confirmedByReviewers: confirmed, total: duplicatesRemoved },
     },
@@ -325,9 +336,9 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
     updates,
     identities: [
       identity(
-        'identified = sum of records per source',
+        'identified = records from databases + records from other methods',
         identified,
-        [...bySource.values()].reduce((a, b) => a + b, 0),
+        databases.reduce((a, s) => a + s.records, 0) + otherMethods.citationSearching,
       ),
       identity(
         'identified = duplicates removed + records after duplicates',
@@ -359,6 +370,21 @@ export function buildPrismaFlow(input: PrismaInput): PrismaFlow {
         updates.reduce((a, u) => a + u.records, 0),
       ),
     ],
+  };
+}
+
+/** The records per source, split into databases and other methods (citation searching), most first. */
+function splitByMethod(bySource: ReadonlyMap<string, number>) {
+  const ordered = [...bySource.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([source, records]) => ({ source, records }));
+  const citing = ordered.filter((s) => isCitationSearching(s.source));
+  return {
+    databases: ordered.filter((s) => !isCitationSearching(s.source)),
+    otherMethods: {
+      citationSearching: citing.reduce((a, s) => a + s.records, 0),
+      bySource: citing,
+    },
   };
 }
 

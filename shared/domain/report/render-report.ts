@@ -173,6 +173,7 @@ function prismaHtml(flow: PrismaFlow, onRetraction: LivingReport['onRetraction']
   const cells = [
     '<div class="phase">Identification</div>',
     `<div class="box">Records identified (n = ${count('identified', id.identified)})<ul>${sources || '<li>none yet</li>'}</ul>${flow.outsideFlow ? `<span class="note">Not counted here: ${count('outside-flow', flow.outsideFlow)} records of studies included outside the screening workflow (see Included).</span>` : ''}</div>`,
+    otherMethodsHtml(flow),
     `<div class="box side">Records removed before screening: duplicates (n = ${count('duplicates-removed', id.duplicatesRemoved.total)})<ul><li>found by the monitor's deduplication (n = ${count('duplicates-automatic', id.duplicatesRemoved.automatic)})</li><li>confirmed by reviewers (n = ${count('duplicates-confirmed', id.duplicatesRemoved.confirmedByReviewers)})</li></ul></div>`,
     '<div class="phase">Screening</div>',
     `<div class="box">Records after duplicates removed (n = ${count('after-duplicates', flow.screening.recordsAfterDuplicates)})<br>Records screened (n = ${count('screened', flow.screening.screened)})<br><span class="note">awaiting title/abstract screening: ${count('awaiting-screening', flow.screening.awaiting)}</span></div>`,
@@ -208,6 +209,39 @@ function prismaHtml(flow: PrismaFlow, onRetraction: LivingReport['onRetraction']
     '<table id="prisma-updates"><thead><tr><th>Run</th><th>Source</th><th>Window</th><th class="num">Found</th><th class="num">Identified</th><th class="num">Duplicates</th><th class="num">Records</th><th class="num">Excluded</th><th class="num">Included</th><th class="num">Dup. confirmed</th><th class="num">In screening</th></tr></thead>',
     `<tbody>${updates || '<tr><td colspan="11">No search has run yet.</td></tr>'}</tbody></table>`,
     `<details class="identities"><summary>How the counts add up</summary><ul>${identities}</ul></details>`,
+  ].join('\n');
+}
+
+/**
+ * PRISMA 2020's "identified from other methods": the records the citation watch found, by source. Rendered in
+ * the Identification row beside the databases.
+ */
+function otherMethodsHtml(flow: PrismaFlow): string {
+  const other = flow.identification.otherMethods;
+  if (other.citationSearching === 0) return '';
+  const sources = other.bySource
+    .map(
+      (s) =>
+        `<li>${escapeHtml(s.source)} (n = <span data-source="${escapeHtml(s.source)}">${s.records}</span>)</li>`,
+    )
+    .join('');
+  return `<div class="box side other-methods">Records identified from other methods: citation searching (n = ${count('citation-searching', other.citationSearching)})<ul>${sources}</ul><span class="note">Works citing the included studies, and the references of newly included ones; counted in the records identified.</span></div>`;
+}
+
+/** Ongoing studies (trial registrations): coming evidence, listed apart from the studies pooled. */
+function ongoingStudiesHtml(report: LivingReport): string {
+  if (!report.ongoing) return '';
+  const rows = report.ongoing
+    .map(
+      (o) =>
+        `<tr data-registration="${escapeHtml(o.id)}"><td>${o.url ? link(o.url, o.id) : escapeHtml(o.id)}</td><td>${escapeHtml(o.title)}</td><td>${escapeHtml(o.status ?? '–')}</td><td>${escapeHtml(o.conditions.join('; '))}</td><td class="num">${n(o.enrollment)}</td><td>${escapeHtml(o.completionDate ?? '–')}</td><td>${escapeHtml(o.lastUpdatePosted)}${o.hasResults ? ' (results posted)' : ''}</td></tr>`,
+    )
+    .join('');
+  return [
+    '<section id="ongoing-studies"><h2>Ongoing studies</h2>',
+    `<p class="note">Registered trials of the review's conditions (<span data-count="ongoing">${report.ongoing.length}</span>), new or updated since monitoring began. They are not screened or pooled; a trial that publishes enters through the searches.</p>`,
+    '<table><thead><tr><th>Registration</th><th>Title</th><th>Status</th><th>Conditions</th><th class="num">Enrolment</th><th>Completion</th><th>Last update</th></tr></thead>',
+    `<tbody>${rows || '<tr><td colspan="7">None reported yet.</td></tr>'}</tbody></table></section>`,
   ].join('\n');
 }
 
@@ -326,6 +360,8 @@ export function renderReportHtml(report: LivingReport): string {
     '</tbody></table></section>',
   );
 
+  const ongoing = ongoingStudiesHtml(report);
+  if (ongoing) out.push(ongoing);
   out.push('<section id="search-log"><h2>Search log</h2>');
   out.push(
     '<table><thead><tr><th>Started</th><th>Source</th><th>Window (Create Date)</th><th>Outcome</th><th class="num">Found</th><th class="num">New</th><th class="num">Duplicates</th><th class="num">Queued</th><th>Query</th></tr></thead><tbody>',

@@ -17,6 +17,7 @@ import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { Tables } from '../stats/tables.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
 import type { PrismaFlow } from './prisma.ts';
+import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
 
 export interface ReportStudy {
   citationId: string;
@@ -131,6 +132,48 @@ export interface LivingReport {
   triggers: ReportCrossing[];
   /** Every run, newest first. */
   searchLog: SearchLogEntry[];
+  /** Ongoing studies the registries reported (absent when the protocol lists no registry). */
+  ongoing?: ReportOngoingStudy[];
+}
+
+/** An ongoing study (a trial registration), listed apart from the evidence: it is coming, not pooled. */
+export interface ReportOngoingStudy {
+  registry: string;
+  id: string;
+  title: string;
+  status: string | null;
+  conditions: string[];
+  sponsor: string | null;
+  enrollment: number | null;
+  startDate: string | null;
+  completionDate: string | null;
+  lastUpdatePosted: string;
+  hasResults: boolean;
+  url: string | null;
+  firstSeenAt: string;
+}
+
+/** The report's ongoing studies: every stored registration, the most recently updated first. */
+export function ongoingStudiesOf(
+  registrations: readonly { registration: TrialRegistration; firstSeenAt: string }[],
+): ReportOngoingStudy[] {
+  return registrations
+    .map(({ registration: r, firstSeenAt }) => ({
+      registry: r.registry,
+      id: r.id,
+      title: r.title,
+      status: r.status,
+      conditions: r.conditions,
+      sponsor: r.sponsor,
+      enrollment: r.enrollment,
+      startDate: r.startDate,
+      completionDate: r.completionDate,
+      lastUpdatePosted: r.lastUpdatePosted,
+      hasResults: r.hasResults,
+      url: registrationUrl(r),
+      firstSeenAt,
+    }))
+    .sort((a, b) => b.lastUpdatePosted.localeCompare(a.lastUpdatePosted) || a.id.localeCompare(b.id));
 }
 
 export interface ReportInput {
@@ -146,6 +189,8 @@ export interface ReportInput {
   notices: readonly ReportNotice[];
   crossings: readonly ReportCrossing[];
   runs: readonly SearchLogEntry[];
+  /** The registries' ongoing studies; absent: the report has no such section. */
+  registrations?: readonly { registration: TrialRegistration; firstSeenAt: string }[];
 }
 
 function sameSummary(curve: KmCurveData, summary: KmGroupSummary): boolean {
@@ -287,6 +332,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
       (a, b) => a.version - b.version || a.triggerId.localeCompare(b.triggerId),
     ),
     searchLog: [...input.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    ...(input.registrations ? { ongoing: ongoingStudiesOf(input.registrations) } : {}),
   };
 }
 

@@ -83,3 +83,70 @@ export function detectNotices(record: Pick<Citation, 'publicationTypes' | 'links
 export function isRetractedBy(notices: readonly Pick<PublicationNotice, 'kind'>[]): boolean {
   return notices.some((notice) => notice.kind === 'retraction' || notice.kind === 'retracted-publication');
 }
+
+/** An update notice as Crossref lists it for a DOI it updates (its `update-to` entry on the notice). */
+export interface DoiUpdate {
+  /** Crossref's update type, e.g. "retraction", "correction", "expression_of_concern". */
+  type: string;
+  /** The notice's label as deposited, e.g. "Retraction". */
+  label: string | null;
+  /** Who recorded it: "publisher", or "retraction-watch" (Retraction Watch's data, in Crossref since 2023). */
+  source: string | null;
+  /** The notice's own DOI, when it has one (a Retraction Watch entry may only have its record id). */
+  noticeDoi: string | null;
+  recordId: string | null;
+  /** When the update was issued (YYYY-MM-DD), when stated. */
+  date: string | null;
+}
+
+const UPDATE_KINDS: Record<string, NoticeKind> = {
+  retraction: 'retraction',
+  withdrawal: 'retraction',
+  removal: 'retraction',
+  expression_of_concern: 'expression-of-concern',
+  correction: 'erratum',
+  erratum: 'erratum',
+  corrigendum: 'erratum',
+  partial_retraction: 'erratum',
+  addendum: 'erratum',
+  clarification: 'erratum',
+  new_version: 'update',
+  new_edition: 'update',
+};
+
+/**
+ * The notices Crossref's update records put on an article, keyed so that seeing them again records nothing
+ * new: "<kind>:doi:<notice DOI>", else "<kind>:rw:<Retraction Watch record id>". Types that are not notices on
+ * the article's validity (a comment, a reply) are left out.
+ */
+export function noticesFromDoiUpdates(updates: readonly DoiUpdate[]): PublicationNotice[] {
+  const notices: PublicationNotice[] = [];
+  const seen = new Set<string>();
+  for (const update of updates) {
+    const kind =
+      UPDATE_KINDS[
+        update.type
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, '_')
+      ];
+    if (!kind) continue;
+    const id = update.noticeDoi
+      ? `doi:${update.noticeDoi.replace(/#/g, '%23')}`
+      : update.recordId
+        ? `rw:${update.recordId}`
+        : null;
+    const key = id ? `${kind}:${id}` : `${kind}:crossref`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const by = update.source === 'retraction-watch' ? 'Retraction Watch via Crossref' : 'Crossref';
+    const label = update.label ?? update.type;
+    notices.push({
+      kind,
+      noticePmid: null,
+      refSource: `${label} (${by}${update.date ? `, ${update.date}` : ''})${update.noticeDoi ? `: doi:${update.noticeDoi}` : ''}`,
+      key,
+    });
+  }
+  return notices;
+}

@@ -124,27 +124,56 @@ export function categoricalSummary(
   return categoricalSummaryOfValues(values, field, levels);
 }
 
-/** {@link categoricalSummary} of one variable's values, as a column holds them (null = not reported). */
-export function categoricalSummaryOfValues(
-  values: readonly unknown[],
-  field: string,
-  levels?: readonly string[],
-): CategoricalSummary {
+/** How often each level occurs in one variable's values, and how many values are not reported. */
+export interface LevelTally {
+  /** Values tallied. */
+  n: number;
+  unknown: number;
+  counts: ReadonlyMap<string, number>;
+}
+
+/** The {@link LevelTally} of one variable's values, as a column holds them (null = not reported). */
+export function tallyLevels(values: readonly unknown[], field: string): LevelTally {
   const counts = new Map<string, number>();
   const count = (level: string) => counts.set(level, (counts.get(level) ?? 0) + 1);
   let unknown = 0;
   for (const value of values) {
     if (value === null) unknown += 1;
-    else if (Array.isArray(value)) levelsOf(value, field)!.forEach(count);
+    else if (Array.isArray(value)) countArray(value, field, count);
     else if (typeof value === 'string')
       count(value); // the common case, without an array per row
     else count(levelOf(value, field));
   }
-  const denominator = values.length - unknown;
+  return { n: values.length, unknown, counts };
+}
+
+/** Counts each distinct level of a multi-valued value once; a flat list of strings without an array per row. */
+function countArray(value: readonly unknown[], field: string, count: (level: string) => void): void {
+  for (let i = 0; i < value.length; i += 1) {
+    const item = value[i];
+    if (typeof item !== 'string') {
+      levelsOf(value, field)!.forEach(count); // nested lists, nulls, numbers or booleans: the general path
+      return;
+    }
+  }
+  for (let i = 0; i < value.length; i += 1) {
+    const item = value[i] as string;
+    if (value.indexOf(item) === i) count(item);
+  }
+}
+
+/** {@link categoricalSummary} of a tally: `levels` in that order, or every level seen (see there). */
+export function categoricalSummaryOfTally(
+  tally: LevelTally,
+  field: string,
+  levels?: readonly string[],
+): CategoricalSummary {
+  const { n, unknown, counts } = tally;
+  const denominator = n - unknown;
   const reported = levels ?? observedLevels(counts);
   return {
     field,
-    n: values.length,
+    n,
     unknown,
     denominator,
     levels: reported.map((level) => {
@@ -152,6 +181,15 @@ export function categoricalSummaryOfValues(
       return { level, count, denominator, ...percentOf(count, denominator) };
     }),
   };
+}
+
+/** {@link categoricalSummary} of one variable's values, as a column holds them (null = not reported). */
+export function categoricalSummaryOfValues(
+  values: readonly unknown[],
+  field: string,
+  levels?: readonly string[],
+): CategoricalSummary {
+  return categoricalSummaryOfTally(tallyLevels(values, field), field, levels);
 }
 
 function observedLevels(counts: ReadonlyMap<string, number>): string[] {

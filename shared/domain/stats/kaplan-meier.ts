@@ -40,6 +40,38 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
   const eventTimes = Float64Array.from(times.filter((_, i) => events[i] === 1)).sort();
   // -0 and 0 are one time; the table shows the one met first, as a stable sort of the subjects would.
   const zero = times.find((time) => time === 0);
+  const distinct: number[] = [];
+  const leaving: number[] = [];
+  const deaths: number[] = [];
+  let nextEvent = 0;
+  for (let start = 0; start < sorted.length; ) {
+    const time = sorted[start]!;
+    let end = start + 1;
+    while (end < sorted.length && sorted[end] === time) end += 1;
+    let died = 0;
+    while (nextEvent < eventTimes.length && eventTimes[nextEvent] === time) {
+      died += 1;
+      nextEvent += 1;
+    }
+    distinct.push(time === 0 ? zero! : time);
+    leaving.push(end - start);
+    deaths.push(died);
+    start = end;
+  }
+  return productLimit(distinct, leaving, deaths);
+}
+
+/**
+ * The Kaplan-Meier table from what happens at each distinct time, in increasing order: how many subjects leave
+ * the risk set there (events and censorings) and how many of them have the event. Everyone is at risk at the
+ * first time. For a caller that has counted per time already (the statistics snapshot, over times it sorted
+ * once per endpoint).
+ */
+export function productLimit(
+  times: readonly number[],
+  leaving: readonly number[],
+  deaths: readonly number[],
+): KaplanMeierTable {
   const table: KaplanMeierTable = {
     time: [],
     n_risk: [],
@@ -51,41 +83,32 @@ function estimate(times: readonly number[], events: readonly (0 | 1)[]): KaplanM
     cumhaz: [],
     std_chaz: [],
   };
-  let atRisk = times.length;
+  let atRisk = 0;
+  for (const count of leaving) atRisk += count;
   let surv = 1;
   let greenwood = 0;
   let cumhaz = 0;
   let chazVariance = 0;
-  let nextEvent = 0;
-  for (let start = 0; start < sorted.length; ) {
-    const time = sorted[start]!;
-    let end = start + 1;
-    while (end < sorted.length && sorted[end] === time) end += 1;
-    let deaths = 0;
-    while (nextEvent < eventTimes.length && eventTimes[nextEvent] === time) {
-      deaths += 1;
-      nextEvent += 1;
-    }
-    const leaving = end - start;
-    if (deaths > 0) {
+  for (let at = 0; at < times.length; at += 1) {
+    const died = deaths[at]!;
+    if (died > 0) {
       // Divide, then multiply: the survival package's C loop (S, std_err, cumhaz match R's doubles exactly).
-      surv = surv * ((atRisk - deaths) / atRisk);
-      greenwood += deaths / (atRisk * (atRisk - deaths)); // +Infinity once everyone at risk dies
-      cumhaz += deaths / atRisk;
-      chazVariance += deaths / (atRisk * atRisk);
+      surv = surv * ((atRisk - died) / atRisk);
+      greenwood += died / (atRisk * (atRisk - died)); // +Infinity once everyone at risk dies
+      cumhaz += died / atRisk;
+      chazVariance += died / (atRisk * atRisk);
     }
     const stdErr = Math.sqrt(greenwood);
-    table.time.push(time === 0 ? zero! : time);
+    table.time.push(times[at]!);
     table.n_risk.push(atRisk);
-    table.n_event.push(deaths);
-    table.n_censor.push(leaving - deaths);
+    table.n_event.push(died);
+    table.n_censor.push(leaving[at]! - died);
     table.surv.push(surv);
     table.std_err.push(stdErr);
     table.se_surv.push(surv * stdErr); // 0 x Infinity = NaN where S = 0, as R
     table.cumhaz.push(cumhaz);
     table.std_chaz.push(Math.sqrt(chazVariance));
-    atRisk -= leaving;
-    start = end;
+    atRisk -= leaving[at]!;
   }
   return table;
 }

@@ -100,11 +100,30 @@ export function logRankOfCodes(
   member: Int32Array,
   groups: readonly string[],
 ): LogRankResult {
+  // The distinct times in increasing order (a native numeric sort, no comparator), and each subject's slot.
+  const distinct = Float64Array.from(new Set(times)).sort();
+  const slot = new Map<number, number>();
+  for (const [index, time] of distinct.entries()) slot.set(time, index);
+  const slots = Int32Array.from(times, (time) => slot.get(time)!);
+  return logRankOfSlots(slots, distinct.length, events, member, groups);
+}
+
+/**
+ * The core of {@link logRankOfCodes} for a caller that has placed each subject at its time already: `slots[i]`
+ * is the index of subject i's time among the `slotCount` distinct times in increasing order.
+ */
+export function logRankOfSlots(
+  slots: Int32Array,
+  slotCount: number,
+  events: ArrayLike<number>,
+  member: Int32Array,
+  groups: readonly string[],
+): LogRankResult {
   if (groups.length < 2) throw new RangeError('There is only 1 group');
   const k = groups.length;
   const atRisk = new Array<number>(k).fill(0);
   const observed = new Array<number>(k).fill(0);
-  for (let i = 0; i < times.length; i++) {
+  for (let i = 0; i < slots.length; i++) {
     atRisk[member[i]!]! += 1;
     observed[member[i]!]! += events[i]!;
   }
@@ -112,20 +131,16 @@ export function logRankOfCodes(
   const expected = new Array<number>(k).fill(0);
   const variance = groups.map(() => new Array<number>(k).fill(0));
 
-  // The distinct times in increasing order (a native numeric sort, no comparator), then per time the events
-  // and the subjects of each group leaving the risk set after it: one counting pass over the subjects.
-  const distinct = Float64Array.from(new Set(times)).sort();
-  const slot = new Map<number, number>();
-  for (const [index, time] of distinct.entries()) slot.set(time, index);
-  const deathsAt = new Float64Array(distinct.length);
-  const leavingAt = new Float64Array(distinct.length * k);
-  for (let i = 0; i < times.length; i++) {
-    const at = slot.get(times[i]!)!;
+  // Per time the events and the subjects of each group leaving the risk set after it: one counting pass.
+  const deathsAt = new Float64Array(slotCount);
+  const leavingAt = new Float64Array(slotCount * k);
+  for (let i = 0; i < slots.length; i++) {
+    const at = slots[i]!;
     deathsAt[at]! += events[i]!;
     leavingAt[at * k + member[i]!]! += 1;
   }
-  let total = times.length;
-  for (let at = 0; at < distinct.length; at++) {
+  let total = slots.length;
+  for (let at = 0; at < slotCount; at++) {
     const deaths = deathsAt[at]!;
     if (deaths > 0) {
       for (let g = 0; g < k; g++) expected[g]! += (deaths * atRisk[g]!) / total;

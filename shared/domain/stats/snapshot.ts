@@ -116,6 +116,7 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
   }
   // Each variable is read out of the rows once, for the summaries, the tables and the curves alike.
   const columns = columnsOf(rows, 'computeStatisticsSnapshot');
+  columns.load([...input.plan.variables.map((variable) => variable.name), 'studyId']);
   return {
     schemaVersion: 2,
     reviewId,

@@ -9,11 +9,12 @@ import { STUDY_VARIABLE } from '../protocol/analysis.ts';
 import type { VariableDefinition } from '../protocol/variables.ts';
 import { type Columns, columnsOf } from './columns.ts';
 import { factorLevels } from './factor-levels.ts';
-import { kaplanMeierEstimateOfFixedTimes } from './kaplan-meier.ts';
+import { survivalConfidenceBand } from './confidence-band.ts';
+import { productLimit } from './kaplan-meier.ts';
 import { kaplanMeierMedian } from './km-median.ts';
-import { logRankOfCodes } from './log-rank.ts';
+import { logRankOfSlots } from './log-rank.ts';
 import type { ConfType, SurvivalObservation } from './survival-curve.ts';
-import { timefix } from './timefix.ts';
+import { TIMEFIX_TOLERANCE } from './timefix.ts';
 
 /** One Kaplan-Meier curve's summary; median, lower and upper as print(survfit) shows them (null = NA). */
 export interface KmGroupSummary {
@@ -66,22 +67,27 @@ function eventOf(value: unknown): 0 | 1 | null {
 }
 
 /**
- * An endpoint's data over the rows, read once: which rows report both time and event, their times after R's
- * time fix (over exactly those times, as survfit does), and their events.
+ * An endpoint's data over the rows, read once. The patients who report both time and event are its
+ * "subjects"; their times are sorted once, as the ranks of the distinct recorded times, so that every curve and
+ * test of the endpoint (and of its comparisons) counts in increasing time without sorting again.
  */
 interface EndpointData {
-  /** Indexes (into the rows) of the rows that report time and event. */
+  /** Per subject: its row index, event, and the index of its recorded time in `distinct`. */
   rows: Int32Array;
-  /** Their times as recorded, and after the time fix over all of them. */
-  raw: number[];
-  times: number[];
-  events: (0 | 1)[];
+  events: Uint8Array;
+  rank: Int32Array;
+  /** The distinct recorded times, increasing (-0 as 0). */
+  distinct: Float64Array;
+  /** The subjects in increasing time (ties in row order). */
+  byTime: Int32Array;
+  /** R's time fix over all subjects (see {@link fixedRanks}). */
+  fix: Int32Array;
 }
 
 function endpointData(columns: Columns, endpoint: Endpoint): EndpointData {
   const indexes: number[] = [];
   const raw: number[] = [];
-  const events: (0 | 1)[] = [];
+  const events: number[] = [];
   const timeColumn = columns.get(endpoint.time);
   const eventColumn = columns.get(endpoint.event);
   for (let index = 0; index < timeColumn.length; index += 1) {
@@ -98,39 +104,125 @@ function endpointData(columns: Columns, endpoint: Endpoint): EndpointData {
     raw.push(time);
     events.push(event);
   }
-  return { rows: Int32Array.from(indexes), raw, times: timefix(raw), events };
-}
-
-/** The median summary of one curve over times already fixed. */
-function curveSummary(
-  times: readonly number[],
-  events: readonly (0 | 1)[],
-  group: string | null,
-  confType: ConfType,
-): KmGroupSummary {
-  if (times.length === 0) return { group, n: 0, events: 0, median: null, lower: null, upper: null };
-  const curve = kaplanMeierEstimateOfFixedTimes(times, events, { confType });
-  const median = kaplanMeierMedian(curve.table.time, curve.table.surv, curve.lower, curve.upper);
+  // The distinct times by one native numeric sort; each subject's rank by binary search among them.
+  const sorted = Float64Array.from(raw).sort();
+  let count = 0;
+  for (let i = 0; i < sorted.length; i += 1) {
+    if (count === 0 || sorted[i] !== sorted[count - 1]) sorted[count++] = sorted[i] === 0 ? 0 : sorted[i]!;
+  }
+  const distinct = sorted.slice(0, count);
+  const rank = new Int32Array(raw.length);
+  const perRank = new Int32Array(count + 1);
+  for (let i = 0; i < raw.length; i += 1) {
+    const time = raw[i]!;
+    let low = 0;
+    let high = count - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (distinct[middle]! < time) low = middle + 1;
+      else high = middle;
+    }
+    rank[i] = low;
+    perRank[low + 1]! += 1;
+  }
+  // A counting sort on the ranks: the subjects in increasing time.
+  for (let r = 0; r < count; r += 1) perRank[r + 1]! += perRank[r]!;
+  const byTime = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i += 1) byTime[perRank[rank[i]!]!++] = i;
   return {
-    group,
-    n: curve.n,
-    events: curve.events,
-    median: median.median,
-    lower: median.lcl,
-    upper: median.ucl,
+    rows: Int32Array.from(indexes),
+    events: Uint8Array.from(events),
+    rank,
+    distinct,
+    byTime,
+    fix: fixedRanks(distinct, null),
   };
 }
 
 /**
- * A comparison's data: the endpoint's rows that also report the grouping value, their times fixed over exactly
- * them (as survfit and survdiff fix the data they are given), events, and each one's group as an index into
- * `levels` (the groups present, in order).
+ * R's time fix (see timefix.ts) over the distinct times marked `present` (all without): for each distinct time,
+ * the index of the time it is merged into (the first of its run of near-equal times). survfit and survdiff fix
+ * the times of the patients they are given, so a comparison that leaves patients out fixes its own.
+ */
+function fixedRanks(distinct: Float64Array, present: Uint8Array | null): Int32Array {
+  const fix = new Int32Array(distinct.length);
+  let count = 0;
+  let absoluteSum = 0;
+  for (let r = 0; r < distinct.length; r += 1) {
+    fix[r] = r;
+    if (present === null || present[r] === 1) {
+      count += 1;
+      absoluteSum += Math.abs(distinct[r]!);
+    }
+  }
+  if (count < 2) return fix;
+  const meanAbsolute = absoluteSum / count;
+  let previous = -1;
+  let runStart = -1;
+  for (let r = 0; r < distinct.length; r += 1) {
+    if (present !== null && present[r] !== 1) continue;
+    if (previous >= 0) {
+      const difference = distinct[r]! - distinct[previous]!;
+      const tied = difference <= TIMEFIX_TOLERANCE || difference / meanAbsolute <= TIMEFIX_TOLERANCE;
+      if (tied) fix[r] = runStart;
+      else runStart = r;
+    } else {
+      runStart = r;
+    }
+    previous = r;
+  }
+  return fix;
+}
+
+/** The median summary of the curve of `subjects` (in increasing time), their times fixed by `fix`. */
+function curveSummary(
+  data: EndpointData,
+  subjects: Int32Array,
+  fix: Int32Array,
+  reverse: boolean,
+  group: string | null,
+  confType: ConfType,
+): KmGroupSummary {
+  if (subjects.length === 0) return { group, n: 0, events: 0, median: null, lower: null, upper: null };
+  const times: number[] = [];
+  const leaving: number[] = [];
+  const deaths: number[] = [];
+  let last = -1;
+  let events = 0;
+  for (let i = 0; i < subjects.length; i += 1) {
+    const subject = subjects[i]!;
+    const at = fix[data.rank[subject]!]!;
+    if (at !== last) {
+      times.push(data.distinct[at]!);
+      leaving.push(0);
+      deaths.push(0);
+      last = at;
+    }
+    // Reverse Kaplan-Meier (follow-up): censoring is the event.
+    const event = reverse ? 1 - data.events[subject]! : data.events[subject]!;
+    leaving[leaving.length - 1]! += 1;
+    deaths[deaths.length - 1]! += event;
+    events += event;
+  }
+  const table = productLimit(times, leaving, deaths);
+  const { lower, upper } = survivalConfidenceBand(table.surv, table.std_err, { confType, confLevel: 0.95 });
+  const median = kaplanMeierMedian(table.time, table.surv, lower, upper);
+  return { group, n: subjects.length, events, median: median.median, lower: median.lcl, upper: median.ucl };
+}
+
+/**
+ * A comparison's data: the endpoint's subjects that also report the grouping value, in increasing time and
+ * grouped (group g's subjects are `ordered[starts[g]]` up to `starts[g + 1]`), each one's group as an index
+ * into `levels` (the groups present, in order), and the time fix over exactly them.
  */
 interface GroupedData {
-  times: number[];
-  events: (0 | 1)[];
+  ordered: Int32Array;
+  starts: Int32Array;
+  /** Per endpoint subject: its group, or -1 when the grouping value is not reported. */
   member: Int32Array;
+  used: number;
   levels: string[];
+  fix: Int32Array;
 }
 
 function grouped(
@@ -139,34 +231,52 @@ function grouped(
   by: string,
   variable: VariableDefinition | undefined,
 ): GroupedData {
-  const keep: number[] = [];
+  // Each distinct value is named (and given a provisional code) once, not once per row.
+  const codeOfValue = new Map<unknown, number>();
   const names: string[] = [];
+  const member = new Int32Array(data.rows.length);
   const byColumn = columns.get(by === STUDY_VARIABLE ? 'studyId' : by);
+  let used = 0;
   for (let i = 0; i < data.rows.length; i += 1) {
-    const group = levelName(byColumn[data.rows[i]!]);
-    if (group === null) continue;
-    keep.push(i);
-    names.push(group);
+    const value = byColumn[data.rows[i]!];
+    if (value === null || value === undefined) {
+      member[i] = -1;
+      continue;
+    }
+    let code = codeOfValue.get(value);
+    if (code === undefined) {
+      const name = levelName(value)!;
+      code = names.indexOf(name);
+      if (code < 0) code = names.push(name) - 1;
+      codeOfValue.set(value, code);
+    }
+    member[i] = code;
+    used += 1;
   }
   const levels = groupLevels(names, variable);
-  const code = new Map(levels.map((level, index) => [level, index]));
-  const all = keep.length === data.rows.length;
-  // The endpoint's fix holds when no row was left out.
-  const times = all ? data.times : timefix(keep.map((i) => data.raw[i]!));
-  const events = all ? data.events : keep.map((i) => data.events[i]!);
-  const member = Int32Array.from(names, (name) => code.get(name)!);
-  return { times, events, member, levels };
-}
-
-/** The times and events of each group, in level order. */
-function byGroup(data: GroupedData): { times: number[]; events: (0 | 1)[] }[] {
-  const buckets = data.levels.map(() => ({ times: [] as number[], events: [] as (0 | 1)[] }));
-  for (let i = 0; i < data.times.length; i += 1) {
-    const bucket = buckets[data.member[i]!]!;
-    bucket.times.push(data.times[i]!);
-    bucket.events.push(data.events[i]!);
+  const finalCode = Int32Array.from(names, (name) => {
+    const code = levels.indexOf(name);
+    if (code < 0) throw new RangeError(`summariseSurvival: ${by} = "${name}" is not a level of ${by}`);
+    return code;
+  });
+  for (let i = 0; i < member.length; i += 1) if (member[i]! >= 0) member[i] = finalCode[member[i]!]!;
+  // The subjects in increasing time, bucketed by group (a stable counting sort).
+  const starts = new Int32Array(levels.length + 1);
+  for (let i = 0; i < member.length; i += 1) if (member[i]! >= 0) starts[member[i]! + 1]! += 1;
+  for (let g = 0; g < levels.length; g += 1) starts[g + 1]! += starts[g]!;
+  const next = starts.slice(0, levels.length);
+  const ordered = new Int32Array(used);
+  let present: Uint8Array | null = null;
+  if (used < data.rows.length) present = new Uint8Array(data.distinct.length);
+  for (const subject of data.byTime) {
+    const group = member[subject]!;
+    if (group < 0) continue;
+    ordered[next[group]!++] = subject;
+    if (present) present[data.rank[subject]!] = 1;
   }
-  return buckets;
+  // The endpoint's fix holds when no subject was left out.
+  const fix = present ? fixedRanks(data.distinct, present) : data.fix;
+  return { ordered, starts, member, used, levels, fix };
 }
 
 /** The group a value falls in (yes/no for booleans), or null when not reported. */
@@ -196,11 +306,10 @@ function compareGroups(
   confType: ConfType,
 ): { curves: CurveSetSummary; logrank: LogRankSummary } {
   const grouping = grouped(columns, data, comparison.by, variable);
-  const { levels } = grouping;
-  const used = grouping.times.length;
+  const { levels, used } = grouping;
   const notReported = columns.rows.length - used;
-  const groups = byGroup(grouping).map((members, index) =>
-    curveSummary(members.times, members.events, levels[index]!, confType),
+  const groups = levels.map((level, g) =>
+    curveSummary(data, groupSubjects(grouping, g), grouping.fix, false, level, confType),
   );
   const curves: CurveSetSummary = {
     endpoint: comparison.endpoint,
@@ -220,8 +329,26 @@ function compareGroups(
     };
   }
   try {
-    // The times are fixed already (over this comparison's patients, as survdiff would).
-    const test = logRankOfCodes(grouping.times, grouping.events, grouping.member, levels);
+    // Each subject's slot among this comparison's distinct fixed times, from the endpoint's one sort.
+    const slots = new Int32Array(used);
+    const events = new Uint8Array(used);
+    const member = new Int32Array(used);
+    let slot = -1;
+    let last = -1;
+    let i = 0;
+    for (const subject of data.byTime) {
+      if (grouping.member[subject]! < 0) continue;
+      const at = grouping.fix[data.rank[subject]!]!;
+      if (at !== last) {
+        slot += 1;
+        last = at;
+      }
+      slots[i] = slot;
+      events[i] = data.events[subject]!;
+      member[i] = grouping.member[subject]!;
+      i += 1;
+    }
+    const test = logRankOfSlots(slots, slot + 1, events, member, levels);
     return {
       curves,
       logrank: {
@@ -230,17 +357,21 @@ function compareGroups(
         chisq: test.chisq,
         df: test.df,
         p: test.p_value,
-        groups: test.groups.map((group, i) => ({
+        groups: test.groups.map((group, g) => ({
           group,
-          n: test.n_per_group[i]!,
-          observed: test.observed[i]!,
-          expected: test.expected[i]!,
+          n: test.n_per_group[g]!,
+          observed: test.observed[g]!,
+          expected: test.expected[g]!,
         })),
       },
     };
   } catch (error) {
     return { curves, logrank: { n: used, notReported, error: (error as Error).message } };
   }
+}
+
+function groupSubjects(grouping: GroupedData, g: number): Int32Array {
+  return grouping.ordered.subarray(grouping.starts[g]!, grouping.starts[g + 1]!);
 }
 
 /** Every endpoint's curve, every comparison's curves and log-rank test, and the follow-up medians. */
@@ -260,12 +391,10 @@ export function summariseSurvival(
       by: null,
       used: own.rows.length,
       notReported: rows.length - own.rows.length,
-      groups: [curveSummary(own.times, own.events, null, confType)],
+      groups: [curveSummary(own, own.byTime, own.fix, false, null, confType)],
     };
     if (endpoint.followUp) {
-      // Reverse Kaplan-Meier: censoring is the event.
-      const reversed = own.events.map((event) => (1 - event) as 0 | 1);
-      summary.followUp[endpoint.id] = curveSummary(own.times, reversed, null, confType);
+      summary.followUp[endpoint.id] = curveSummary(own, own.byTime, own.fix, true, null, confType);
     }
   }
   for (const comparison of plan.survival.comparisons) {
@@ -278,6 +407,14 @@ export function summariseSurvival(
   return summary;
 }
 
+/** The observations of one subject list, times fixed. */
+function observationsOf(data: EndpointData, subjects: Int32Array, fix: Int32Array): SurvivalObservation[] {
+  return Array.from(subjects, (subject) => ({
+    time: data.distinct[fix[data.rank[subject]!]!]!,
+    event: data.events[subject]! as 0 | 1,
+  }));
+}
+
 /** The observations of one curve set for plotting: per group (null for an endpoint's curve), times fixed. */
 export function curveObservations(
   rows: readonly object[],
@@ -288,19 +425,20 @@ export function curveObservations(
   const endpoint = plan.survival.endpoints.find((e) => e.id === id);
   if (endpoint) {
     const own = endpointData(columns, endpoint);
-    return [{ group: null, observations: own.times.map((time, i) => ({ time, event: own.events[i]! })) }];
+    return [{ group: null, observations: observationsOf(own, own.byTime, own.fix) }];
   }
   const comparison = plan.survival.comparisons.find((c) => c.id === id);
   const target = comparison && plan.survival.endpoints.find((e) => e.id === comparison.endpoint);
   if (!comparison || !target) throw new RangeError(`no endpoint or comparison "${id}"`);
-  const data = grouped(
+  const own = endpointData(columns, target);
+  const grouping = grouped(
     columns,
-    endpointData(columns, target),
+    own,
     comparison.by,
     plan.variables.find((v) => v.name === comparison.by),
   );
-  return byGroup(data).map((members, index) => ({
-    group: data.levels[index]!,
-    observations: members.times.map((time, i) => ({ time, event: members.events[i]! })),
+  return grouping.levels.map((level, g) => ({
+    group: level,
+    observations: observationsOf(own, groupSubjects(grouping, g), grouping.fix),
   }));
 }

@@ -5,9 +5,8 @@
 // unknowns are left out variable by variable. Medians read "62 (32–91)".
 import { z } from 'zod';
 import { formatCsv } from '../extraction/csv.ts';
-import { categoricalSummaryOfValues, levelsOf } from './categorical.ts';
-import { type Columns, columnsOf, pick } from './columns.ts';
-import { continuousSummaryOfValues } from './continuous-summary.ts';
+import { categoricalSummaryOfTally } from './categorical.ts';
+import { type Columns, columnsOf, continuousSummaryOf, subsetKey, tallyOf } from './columns.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Definition
@@ -145,27 +144,6 @@ export interface Tables {
 // ---------------------------------------------------------------------------------------------------------
 // Building
 
-function subsetKey(subset: Subset | undefined): string {
-  return subset ? `|${subset.variable}=${subset.level}` : '';
-}
-
-/** The indexes of the rows in the subset (null: every row), from the subset variable's column. */
-function inSubset(columns: Columns, subset: Subset | undefined): number[] | null {
-  if (!subset) return null;
-  const values = columns.get(subset.variable);
-  const indexes: number[] = [];
-  for (let index = 0; index < values.length; index += 1) {
-    const value = values[index];
-    const inside =
-      value === subset.level ||
-      (value !== null &&
-        typeof value !== 'string' &&
-        (levelsOf(value, subset.variable)?.includes(subset.level) ?? false));
-    if (inside) indexes.push(index);
-  }
-  return indexes;
-}
-
 /** "1" for 1, "14.5", "5.55" for 5.550000000000001: at most two decimals, trailing zeros dropped. */
 export function formatNumber(value: number): string {
   return String(Number(value.toFixed(2)));
@@ -201,21 +179,20 @@ function categoricalRows(
   columns: Columns,
   definition: Extract<TableRowDefinition, { kind: 'level' | 'levels' }>,
 ): CategoricalRow[] {
-  const values = columns.get(definition.variable);
   let wanted: { level: string; label: string }[];
   if (definition.kind === 'level') {
     wanted = [{ level: definition.level, label: definition.label }];
   } else if (definition.levels === 'observed') {
-    const source = pick(values, inSubset(columns, definition.levelsFrom));
-    wanted = categoricalSummaryOfValues(source, definition.variable).levels.map(({ level }) => ({
+    const source = tallyOf(columns, definition.variable, definition.levelsFrom);
+    wanted = categoricalSummaryOfTally(source, definition.variable).levels.map(({ level }) => ({
       level,
       label: capitalise(level),
     }));
   } else {
     wanted = definition.levels;
   }
-  const summary = categoricalSummaryOfValues(
-    pick(values, inSubset(columns, definition.subset)),
+  const summary = categoricalSummaryOfTally(
+    tallyOf(columns, definition.variable, definition.subset),
     definition.variable,
     wanted.map((w) => w.level),
   );
@@ -253,8 +230,7 @@ function buildRows(columns: Columns, definition: TableRowDefinition): TableRow[]
     case 'levels':
       return categoricalRows(columns, definition);
     case 'median-range': {
-      const scope = pick(columns.get(definition.variable), inSubset(columns, definition.subset));
-      const summary = continuousSummaryOfValues(scope, definition.variable);
+      const summary = continuousSummaryOf(columns, definition.variable, definition.subset);
       const row: ContinuousRow = {
         kind: 'continuous',
         key: `median(${definition.variable})${subsetKey(definition.subset)}`,

@@ -47,5 +47,6 @@ export function timefix(times: readonly number[]): number[] {
     if (tied) replacement.set(distinct[i]!, runStart);
     else runStart = distinct[i]!;
   }
+  if (replacement.size === 0) return times.map((time) => (time === 0 ? 0 : time));
   return times.map((time) => replacement.get(time) ?? (time === 0 ? 0 : time));
 }

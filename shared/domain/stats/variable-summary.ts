@@ -4,9 +4,8 @@
 // nothing more (free text). This is what `stats --format json` prints as `continuous` and `categorical`.
 import type { VariableDefinition } from '../protocol/variables.ts';
 import { levelValues } from '../protocol/variables.ts';
-import { levelsOf, percentOf } from './categorical.ts';
-import { type Columns, columnsOf } from './columns.ts';
-import { continuousSummaryOfValues } from './continuous-summary.ts';
+import { percentOf } from './categorical.ts';
+import { type Columns, columnsOf, continuousSummaryOf, tallyOf } from './columns.ts';
 
 export interface ContinuousVariableSummary {
   kind: 'continuous';
@@ -60,41 +59,20 @@ export type VariableSummary =
   | DateVariableSummary
   | TextVariableSummary;
 
-function continuous(values: readonly unknown[], name: string): ContinuousVariableSummary {
-  const { n, unknown, median, min, max, q1, q3 } = continuousSummaryOfValues(values, name);
+function continuous(columns: Columns, name: string): ContinuousVariableSummary {
+  const { n, unknown, median, min, max, q1, q3 } = continuousSummaryOf(columns, name);
   return { kind: 'continuous', reported: n, notReported: unknown, median, min, max, q1, q3 };
 }
 
-function categorical(values: readonly unknown[], variable: VariableDefinition): CategoricalVariableSummary {
-  const counts = new Map<string, number>();
-  let notReported = 0;
-  for (const value of values) {
-    if (value === null) {
-      notReported += 1;
-      continue;
-    }
-    if (Array.isArray(value)) {
-      for (const level of levelsOf(value, variable.name)!) counts.set(level, (counts.get(level) ?? 0) + 1);
-      continue;
-    }
-    // The common case without an array per row: a level, yes/no or 0/1.
-    const level =
-      typeof value === 'boolean'
-        ? value
-          ? 'yes'
-          : 'no'
-        : typeof value === 'string'
-          ? value
-          : levelsOf(value, variable.name)![0]!;
-    counts.set(level, (counts.get(level) ?? 0) + 1);
-  }
-  const reported = values.length - notReported;
+function categorical(columns: Columns, variable: VariableDefinition): CategoricalVariableSummary {
+  const { n, unknown, counts } = tallyOf(columns, variable.name);
+  const reported = n - unknown;
   const declared = levelValues(variable) ?? [];
   const seen = [...counts.keys()].filter((level) => !declared.includes(level)).sort();
   return {
     kind: 'categorical',
     reported,
-    notReported,
+    notReported: unknown,
     multiple: variable.type === 'multi-categorical',
     levels: [...declared, ...seen].map((level) => {
       const count = counts.get(level) ?? 0;
@@ -130,20 +108,19 @@ function text(values: readonly unknown[]): TextVariableSummary {
 
 /** The summary of one variable from its column (see columns.ts). */
 export function summariseVariable(columns: Columns, variable: VariableDefinition): VariableSummary {
-  const values = columns.get(variable.name);
   switch (variable.type) {
     case 'number':
     case 'integer':
-      return continuous(values, variable.name);
+      return continuous(columns, variable.name);
     case 'categorical':
     case 'multi-categorical':
     case 'yes-no':
     case 'event':
-      return categorical(values, variable);
+      return categorical(columns, variable);
     case 'date':
-      return dates(values);
+      return dates(columns.get(variable.name));
     case 'text':
-      return text(values);
+      return text(columns.get(variable.name));
   }
 }
 

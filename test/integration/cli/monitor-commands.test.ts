@@ -1,9 +1,11 @@
 // The monitor's commands as a user runs them: the real `living-review` binary in child processes, against a
-// loopback E-utilities stand-in (NCBI_EUTILS_BASE_URL) and the embedded store in a fresh data directory.
+// loopback E-utilities stand-in (NCBI_EUTILS_BASE_URL), a loopback Europe PMC (EUROPEPMC_BASE_URL: the IESM
+// protocol's citation watch) and the embedded store in a fresh data directory.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLivingReview } from '../../support/cli-binary.ts';
+import { type EuropePmcStandIn, startEuropePmcStandIn } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../../../cli/demo/stand-in-corpus.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
@@ -14,6 +16,7 @@ const livingReview = (args: string[], env: Record<string, string> = {}) =>
   runLivingReview(args, { ...process.env, ...env });
 
 let standIn: EutilsStandIn;
+let europePmc: EuropePmcStandIn;
 let dataDir: string;
 let demoDir: string;
 
@@ -24,23 +27,33 @@ beforeAll(async () => {
     'efetch_pubmed_vernacular_numeric_entities_2025.xml',
   ].flatMap((name) => corpusFromPubmedXml(readFileSync(join(recorded, name), 'utf8'), name));
   standIn = await startEutilsStandIn({ corpus });
+  europePmc = await startEuropePmcStandIn({ corpus: [] });
   dataDir = makeTempDataDir('cli');
   demoDir = makeTempDataDir('cli-demo');
 });
 
 afterAll(async () => {
   await standIn?.close();
+  await europePmc?.close();
   if (dataDir) await removeDataDir(dataDir);
   if (demoDir) await removeDataDir(demoDir);
 });
 
 describe('living-review run / queue / runs', () => {
   it('runs the due IESM review, then finds it not due, and --force adds nothing new', async () => {
-    const env = { NCBI_EUTILS_BASE_URL: standIn.baseUrl };
+    const env = {
+      NCBI_EUTILS_BASE_URL: standIn.baseUrl,
+      EUROPEPMC_BASE_URL: europePmc.baseUrl,
+      OPENALEX_API_KEY: '',
+    };
     const first = await livingReview(['run', '--data', dataDir], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/iesm \/ pubmed: succeeded .*window 2022-05-27 to \d{4}-\d{2}-\d{2}/);
     expect(first.stdout).toContain('found 3, fetched 3: 3 new (queued 3), 0 already known, 0 duplicates');
+    expect(first.stdout).toMatch(/sent 2 requests \(esearch 1, efetch 1\)/);
+    // The citation watch: no study is included yet, so Europe PMC is asked nothing; OpenAlex has no key.
+    expect(first.stdout).toMatch(/iesm \/ citations-europepmc: succeeded/);
+    expect(first.stdout).toMatch(/iesm \/ citations-openalex: skipped: no OpenAlex api key/);
 
     const second = await livingReview(['run', '--data', dataDir], env);
     expect(second.code).toBe(0);
@@ -51,11 +64,17 @@ describe('living-review run / queue / runs', () => {
     const results = JSON.parse(forced.stdout) as {
       status: string;
       reviewId: string;
-      run: { counts: { new: number; queued: number } };
+      source: string;
+      run?: { counts: { new: number; queued: number } };
     }[];
-    expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ status: 'succeeded', reviewId: 'iesm' });
-    expect(results[0]!.run.counts).toMatchObject({ new: 0, queued: 0 });
+    // One result per run source of each protocol; IESM's: PubMed and the citation watch's two.
+    const iesm = results.filter((r) => r.reviewId === 'iesm');
+    expect(iesm.map((r) => [r.source, r.status])).toEqual([
+      ['pubmed', 'succeeded'],
+      ['citations-europepmc', 'succeeded'],
+      ['citations-openalex', 'skipped'],
+    ]);
+    expect(iesm[0]!.run!.counts).toMatchObject({ new: 0, queued: 0 });
 
     const queue = await livingReview(['queue', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
     expect(queue.code).toBe(0);
@@ -73,7 +92,9 @@ describe('living-review run / queue / runs', () => {
     }
 
     const runs = await livingReview(['runs', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
-    const logs = JSON.parse(runs.stdout) as { outcome: string; query: string }[];
+    const logs = (JSON.parse(runs.stdout) as { outcome: string; query: string; source: string }[]).filter(
+      (log) => log.source === 'pubmed',
+    );
     expect(logs).toHaveLength(2);
     const search = await livingReview(
       [
@@ -92,8 +113,14 @@ describe('living-review run / queue / runs', () => {
       env,
     );
     expect(search.code).toBe(0);
-    const searched = JSON.parse(search.stdout) as { outcome: string; window: { from: string; to: string } }[];
-    expect(searched).toHaveLength(1);
+    const searched = JSON.parse(search.stdout) as {
+      source: string;
+      outcome?: string;
+      skipped?: string;
+      window?: { from: string; to: string };
+    }[];
+    expect(searched.map((s) => s.source)).toEqual(['pubmed', 'citations-europepmc', 'citations-openalex']);
+    expect(searched[2]!.skipped).toMatch(/no OpenAlex api key/);
     expect(searched[0]).toMatchObject({
       outcome: 'succeeded',
       window: { from: '2022-05-27', to: '2022-05-27' },

@@ -138,6 +138,7 @@ describe('Function: updateLivingReview (publishReport + evaluateTriggers)', () =
         { source: 'pubmed', records: 4 },
         { source: 'europepmc', records: 1 },
       ],
+      otherMethods: { citationSearching: 0, bySource: [] },
       identified: 5,
       duplicatesRemoved: { automatic: 1, confirmedByReviewers: 0, total: 1 },
     });

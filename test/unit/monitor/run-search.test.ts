@@ -7,7 +7,9 @@ import type { SearchEvent, SearchWindow } from '../../../shared/ports/literature
 import { FakeCitationStore, makeCitation, ScriptedSource } from '../../support/fake-ports.ts';
 import { join } from 'node:path';
 
-const protocol: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
+const iesm: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
+/** The IESM review searching PubMed alone (its citation watch has tests of its own). */
+const protocol: Protocol = { ...iesm, sources: [{ name: 'pubmed' }] };
 
 function threeRecords(window: SearchWindow): SearchEvent[] {
   return [

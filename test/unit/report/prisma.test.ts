@@ -108,6 +108,7 @@ describe('Function: buildPrismaFlow', () => {
         { source: 'pubmed', records: 7 },
         { source: 'europepmc', records: 1 },
       ],
+      otherMethods: { citationSearching: 0, bySource: [] },
       identified: 8,
       duplicatesRemoved: { automatic: 2, confirmedByReviewers: 0, total: 2 },
     });

@@ -1,4 +1,4 @@
-// Contract of the search-pubmed Lambda: the real `handler` export, configured only through its environment the
+// Contract of the search-review Lambda: the real `handler` export, configured only through its environment the
 // way the stack configures it, invoked with the event the review's schedule sends, against the embedded store
 // (through AWS_ENDPOINT_URL_DYNAMODB) and the loopback E-utilities (through NCBI_EUTILS_BASE_URL). No api key
 // secret is configured (NCBI_API_KEY_SECRET_ARN unset), so no Secrets Manager call is made and requests go
@@ -30,7 +30,7 @@ import {
   SearchFailedError,
   type SearchEvent,
   searchEnvSchema,
-} from '../../../functions/search-pubmed/handler.ts';
+} from '../../../functions/search-review/handler.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
@@ -85,7 +85,7 @@ let store: DynamoCitationStore;
 beforeAll(async () => {
   standIn = await startEutilsStandIn({ corpus: recorded, rateLimit: { withoutKey: 100, withKey: 100 } });
   europePmcStandIn = await startEuropePmcStandIn({ corpus: europePmcCorpus, rateLimit: 100 });
-  h = await startFunctionHarness('search-pubmed', {
+  h = await startFunctionHarness('search-review', {
     LIVING_REVIEW_PROTOCOLS: handlerProtocols(),
     EUROPEPMC_BASE_URL: europePmcStandIn.baseUrl,
     EUROPEPMC_EMAIL: 'monitor-tests@example.org',
@@ -112,18 +112,25 @@ afterAll(async () => {
 
 const scheduled = (): SearchEvent => eventFixture('scheduled-iesm.json');
 
-describe('Function: search-pubmed handler (scheduled event, embedded store, loopback E-utilities)', () => {
+describe('Function: search-review handler (scheduled event, embedded store, loopback E-utilities)', () => {
   it('runs the first monitor cycle from the monitoring start: every record queued once, watermark to yesterday', async () => {
     // Prepare
     const before = standIn.requests.length;
 
     // Act
-    const result = await handler(scheduled(), lambdaContext('search-pubmed'));
+    const result = await handler(scheduled(), lambdaContext('search-review'));
 
     // Assess
     expect(result.reviewId).toBe('iesm');
-    expect(result.results).toHaveLength(1);
-    const [pubmed] = result.results;
+    // PubMed, and the protocol's citation watch: Europe PMC's (no study included yet: nothing to ask) and
+    // OpenAlex's, skipped without a key.
+    expect(result.results.map((r) => [r.source, r.status])).toEqual([
+      ['pubmed', 'succeeded'],
+      ['citations-europepmc', 'succeeded'],
+      ['citations-openalex', 'skipped'],
+    ]);
+    const pubmed = result.results.find((r) => r.source === 'pubmed');
+    expect(pubmed?.requests).toEqual({ esearch: 1, efetch: expect.any(Number) });
     expect(pubmed?.status).toBe('succeeded');
     expect(pubmed?.window).toEqual({ from: iesm.monitoringStart, to: today });
     expect(pubmed?.counts?.found).toBe(sinceStart.length);
@@ -138,8 +145,9 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     for (const entry of queue) expect(expectedPmids).toContain(entry.pmid);
     const watermark = await store.getWatermark('iesm', 'pubmed');
     expect(watermark?.completedThrough).toBe(isoDay(new Date(Date.now() - 86_400_000)));
-    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    const runLog = (await store.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(runLog).toMatchObject({ runId: pubmed?.runId, outcome: 'succeeded', reviewId: 'iesm' });
+    expect(runLog?.requests).toEqual(pubmed?.requests);
 
     // The requests NCBI would have seen: the protocol's query, tool and email, no api_key (no secret configured).
     const sent = standIn.requests.slice(before);
@@ -155,9 +163,11 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
 
   it('answers a second delivery of the same schedule with "not-due" and sends NCBI nothing', async () => {
     const before = standIn.requests.length;
-    const result = await handler(scheduled(), lambdaContext('search-pubmed'));
+    const result = await handler(scheduled(), lambdaContext('search-review'));
     expect(result.results).toEqual([
       expect.objectContaining({ source: 'pubmed', status: 'not-due', nextDueAt: expect.any(String) }),
+      expect.objectContaining({ source: 'citations-europepmc', status: 'not-due' }),
+      expect.objectContaining({ source: 'citations-openalex', status: 'skipped' }),
     ]);
     expect(standIn.requests.length).toBe(before);
   });
@@ -166,7 +176,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     // The harness disables metrics for the other tests; this handler gets metrics of its own, switched on.
     const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
     process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-    const metrics = new Metrics({ namespace: 'LivingReview', serviceName: 'search-pubmed' });
+    const metrics = new Metrics({ namespace: 'LivingReview', serviceName: 'search-review' });
     process.env.POWERTOOLS_METRICS_DISABLED = disabled;
     const client = new EutilsClient(
       eutilsConfigFromEnv({}, { baseUrl: standIn.baseUrl, requestsPerSecond: 50 }),
@@ -183,7 +193,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
       return true;
     });
     try {
-      await search({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+      await search({ reviewId: 'iesm', force: true }, lambdaContext('search-review'));
     } finally {
       write.mockRestore();
       await client.close();
@@ -204,7 +214,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
         ]),
       }),
     ]);
-    expect(emf[0]).toMatchObject({ service: 'search-pubmed', reviewId: 'iesm' });
+    expect(emf[0]).toMatchObject({ service: 'search-review', reviewId: 'iesm' });
     expect(emf[0]).not.toHaveProperty('review');
   });
 
@@ -215,7 +225,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     const queuedBefore = (await store.listQueue('iesm')).length;
 
     // Act
-    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-review'));
 
     // Assess: the window re-reads the overlap days; only the arrivals are new.
     const [pubmed] = result.results;
@@ -246,7 +256,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     standIn.addRecords([copy]);
 
     // Act
-    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed'));
+    const result = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-review'));
 
     // Assess: stored as its own citation (different PMIDs are never certain), paired with the original for a
     // person to confirm or split.
@@ -269,11 +279,11 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
   it('re-searches an explicit window an operator asks for, adding nothing already known', async () => {
     const window = { from: '2016-01-01', to: '2018-12-31' };
     const inWindow = recorded.filter((r) => r.createdDate >= window.from && r.createdDate <= window.to);
-    const result = await handler({ reviewId: 'iesm', window }, lambdaContext('search-pubmed'));
+    const result = await handler({ reviewId: 'iesm', window }, lambdaContext('search-review'));
     const [pubmed] = result.results;
     expect(pubmed).toMatchObject({ status: 'succeeded', window });
     expect(pubmed?.counts?.found).toBe(inWindow.length);
-    const again = await handler({ reviewId: 'iesm', window }, lambdaContext('search-pubmed'));
+    const again = await handler({ reviewId: 'iesm', window }, lambdaContext('search-review'));
     expect(again.results[0]?.counts).toMatchObject({ found: inWindow.length, new: 0 });
   });
 
@@ -284,7 +294,7 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     standIn.faults.enqueue('esearch', { kind: 'status', status: 503 });
 
     // Act
-    const failure = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-pubmed')).then(
+    const failure = await handler({ reviewId: 'iesm', force: true }, lambdaContext('search-review')).then(
       () => null,
       (error: unknown) => error,
     );
@@ -296,23 +306,27 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
     expect(error.message).toMatch(/review "iesm": pubmed run .* failed: .*503/);
     expect(error.result.results[0]).toMatchObject({ source: 'pubmed', status: 'failed' });
     expect(standIn.faults.pending()).toBe(0);
-    const [runLog] = await store.listRunLogs('iesm', { limit: 1 });
+    const runLog = (await store.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(runLog).toMatchObject({ outcome: 'failed', runId: error.result.results[0]?.runId });
+    // The other sources ran all the same.
+    expect(error.result.results[1]).toMatchObject({ source: 'citations-europepmc', status: 'succeeded' });
     expect(await store.getWatermark('iesm', 'pubmed')).toEqual(watermark);
   });
 
   it('searches every source a protocol lists: PubMed and Europe PMC, one run each', async () => {
     const europeBefore = europePmcStandIn.requests.length;
-    const result = await handler({ reviewId: 'two-sources' }, lambdaContext('search-pubmed'));
+    const result = await handler({ reviewId: 'two-sources' }, lambdaContext('search-review'));
     expect(result.results.map((r) => [r.source, r.status])).toEqual([
       ['pubmed', 'succeeded'],
       ['europepmc', 'succeeded'],
+      ['citations-europepmc', 'succeeded'],
+      ['citations-openalex', 'skipped'],
     ]);
     const europe = result.results[1]!;
     expect(europe.counts).toMatchObject({ found: europePmcCorpus.length, new: europePmcCorpus.length });
     expect(europePmcStandIn.requests.length).toBeGreaterThan(europeBefore);
     const runs = await store.listRunLogs('two-sources');
-    expect(runs.map((r) => r.source).sort()).toEqual(['europepmc', 'pubmed']);
+    expect(runs.map((r) => r.source).sort()).toEqual(['citations-europepmc', 'europepmc', 'pubmed']);
     expect(await store.getWatermark('two-sources', 'europepmc')).not.toBeNull();
   });
 
@@ -325,8 +339,10 @@ describe('Function: search-pubmed handler (scheduled event, embedded store, loop
   });
 });
 
-describe('Function: search-pubmed on the search-request queue (SQS FIFO batches, partial batch responses)', () => {
-  const runLogsOf = async (reviewId: string) => store.listRunLogs(reviewId);
+describe('Function: search-review on the search-request queue (SQS FIFO batches, partial batch responses)', () => {
+  /** The run logs of the literature searches (the citation watch runs beside them, logged on its own). */
+  const runLogsOf = async (reviewId: string) =>
+    (await store.listRunLogs(reviewId)).filter((r) => !r.source.startsWith('citations-'));
 
   it('answers a batch message by message: unreadable and unknown-review messages are reported, the rest done', async () => {
     // Prepare: a forced search, a body that is not JSON, a review without a protocol, and a second delivery of
@@ -342,7 +358,7 @@ describe('Function: search-pubmed on the search-request queue (SQS FIFO batches,
     const before = standIn.requests.length;
 
     // Act
-    const response = await handler(event, lambdaContext('search-pubmed'));
+    const response = await handler(event, lambdaContext('search-review'));
 
     // Assess: exactly the two bad messages go back to the queue (and, after maxReceiveCount, to its DLQ).
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: unreadable }, { itemIdentifier: unknown }]);
@@ -367,7 +383,7 @@ describe('Function: search-pubmed on the search-request queue (SQS FIFO batches,
     const [failing, later, other] = event.Records.map((r) => r.messageId);
 
     // Act
-    const response = await handler(event, lambdaContext('search-pubmed'));
+    const response = await handler(event, lambdaContext('search-review'));
 
     // Assess: iesm's two messages are reported (the second never ran: FIFO order within the review is kept);
     // two-sources' message is done.
@@ -392,7 +408,7 @@ describe('Function: search-pubmed on the search-request queue (SQS FIFO batches,
     ]);
 
     // Act: 5 s left, 30 s required (the harness's SEARCH_MIN_REMAINING_SECONDS).
-    const response = await handler(event, lambdaContext('search-pubmed', 5_000));
+    const response = await handler(event, lambdaContext('search-review', 5_000));
 
     // Assess
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
@@ -403,7 +419,7 @@ describe('Function: search-pubmed on the search-request queue (SQS FIFO batches,
   });
 });
 
-describe('Function: search-pubmed environment and api key', () => {
+describe('Function: search-review environment and api key', () => {
   const base = { LIVING_REVIEW_TABLE: 't', LIVING_REVIEW_PROTOCOLS: '/var/task/protocols' };
 
   it('refuses an api key in the environment, naming the variable', () => {
@@ -438,13 +454,13 @@ describe('Function: search-pubmed environment and api key', () => {
   });
 });
 
-describe('Function: search-pubmed as bundled for Lambda', () => {
+describe('Function: search-review as bundled for Lambda', () => {
   const outdir = join(
     PROJECT_ROOT,
     'node_modules',
     '.cache',
     'contract-bundles',
-    `search-pubmed-${process.pid}`,
+    `search-review-${process.pid}`,
   );
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -452,28 +468,29 @@ describe('Function: search-pubmed as bundled for Lambda', () => {
   it("answers the schedule's queue message from the bundle, reading the protocols converted to JSON", async () => {
     // Prepare: bundle as the CDK construct does; a table of its own (the bundle is a second handler instance).
     rmSync(outdir, { recursive: true, force: true });
-    await build({ ...esbuildOptions('search-pubmed', outdir), logLevel: 'error' });
+    await build({ ...esbuildOptions('search-review', outdir), logLevel: 'error' });
     execSync(bundleAssetsCommand([{ dest: 'protocols', source: PROTOCOLS }], outdir));
+    // Every protocol file of the folder, each converted (iesm, and main's breast-ipd example).
     const converted = readdirSync(join(outdir, 'protocols'));
-    expect(converted).toEqual(['iesm.json']);
+    expect(converted).toEqual(['breast-ipd.json', 'iesm.json']);
     expect(parseProtocol(readFileSync(join(outdir, 'protocols', 'iesm.json'), 'utf8'), 'iesm.json')).toEqual(
       iesm,
     );
     const bundleSource = readFileSync(join(outdir, 'index.mjs'), 'utf8');
     expect(bundleSource).not.toContain('MockAgent');
-    await h.createTable('fn-search-pubmed-bundle');
+    await h.createTable('fn-search-review-bundle');
     const bundled = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as {
       handler: (event: unknown, context?: unknown) => Promise<SQSBatchResponse>;
     };
     const saved = { table: process.env.LIVING_REVIEW_TABLE, protocols: process.env.LIVING_REVIEW_PROTOCOLS };
-    process.env.LIVING_REVIEW_TABLE = 'fn-search-pubmed-bundle';
+    process.env.LIVING_REVIEW_TABLE = 'fn-search-review-bundle';
     process.env.LIVING_REVIEW_PROTOCOLS = join(outdir, 'protocols');
     let response: SQSBatchResponse;
     try {
       // Act: the schedule's message as the search-request queue delivers it.
       response = await bundled.handler(
         sqsFifoEvent([{ body: scheduled(), groupId: 'iesm' }]),
-        lambdaContext('search-pubmed'),
+        lambdaContext('search-review'),
       );
     } finally {
       process.env.LIVING_REVIEW_TABLE = saved.table;
@@ -484,9 +501,9 @@ describe('Function: search-pubmed as bundled for Lambda', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const bundleStore = new DynamoCitationStore({
       client: h.embedded.client,
-      tableName: 'fn-search-pubmed-bundle',
+      tableName: 'fn-search-review-bundle',
     });
-    const [run] = await bundleStore.listRunLogs('iesm');
+    const run = (await bundleStore.listRunLogs('iesm')).find((r) => r.source === 'pubmed');
     expect(run).toMatchObject({
       outcome: 'succeeded',
       window: { from: iesm.monitoringStart, to: today },

@@ -19,18 +19,21 @@
 // Records are deduplicated by exact keys and fuzzily (blocking index and possible-duplicate queue on the same
 // table, shared/app/fuzzy-dedup.ts), as runSearch does with dedup ports.
 //
-// Each of the protocol's sources (PubMed; Europe PMC when the protocol lists it) is searched through runMonitor:
-// a review is due when no successful run started since its latest scheduled time, so a duplicate delivery of
-// the same schedule (Scheduler and SQS are at-least-once) searches nothing twice. The watermark only moves
-// after a complete window, so the next run covers what a failed one missed.
+// Every source the protocol lists is searched through searchReview (shared/app/search-review.ts), the use case
+// the CLI's `search` and `run` call too: a source is due when no successful run of it started since the
+// review's latest scheduled time, so a duplicate delivery of the same schedule (Scheduler and SQS are
+// at-least-once) searches nothing twice. The watermark only moves after a complete window, so the next run
+// covers what a failed one missed.
 //
 // Environment (validated at cold start): LIVING_REVIEW_TABLE, LIVING_REVIEW_PROTOCOLS (the protocols folder
 // bundled into the function: /var/task/protocols), NCBI_API_KEY_SECRET_ARN (optional: the secret holding the
 // NCBI api_key, read through Powertools Parameters and cached; absent means no key, 3 requests/s),
 // SEARCH_CONCURRENCY and SEARCH_MIN_REMAINING_SECONDS (above), NCBI_TOOL / NCBI_EMAIL / NCBI_EUTILS_BASE_URL
 // and the client's other NCBI_* settings (eutils-client.ts), EUROPEPMC_EMAIL / EUROPEPMC_BASE_URL and the
-// other EUROPEPMC_* settings (europepmc-client.ts). AWS_ENDPOINT_URL_DYNAMODB points the SDK at another
-// DynamoDB endpoint (the tests' embedded store).
+// other EUROPEPMC_* settings (europepmc-client.ts), OPENALEX_API_KEY_SECRET_ARN (optional: the secret holding
+// the OpenAlex api key; without it the citation watch runs on Europe PMC alone) with OPENALEX_EMAIL and the
+// other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
+// AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
@@ -41,20 +44,18 @@ import { z } from 'zod';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { EuropePmcClient, europePmcConfigFromEnv } from '../../shared/adapters/europepmc/europepmc-client.ts';
-import { EuropePmcSource } from '../../shared/adapters/europepmc/europepmc-source.ts';
-import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
-import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
-import { defaultRequestsPerSecond } from '../../shared/adapters/pubmed/rate-limiter.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
+import { type BuiltReviewSources, reviewSourcesFromEnv } from '../../shared/adapters/review-sources.ts';
 import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
-import { type ReviewRunResult, runMonitor } from '../../shared/app/run-monitor.ts';
-import { RunFailedError, runSearch } from '../../shared/app/run-search.ts';
+import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../../shared/errors.ts';
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
-import type { LiteratureSource } from '../../shared/ports/literature-source.ts';
+import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
+import type { CitationWatchStore, OngoingStudyStore } from '../../shared/ports/watch-store.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -87,15 +88,24 @@ export const searchEnvSchema = z.object({
         'the NCBI api_key must not be in the environment: store it in Secrets Manager (NCBI_API_KEY_SECRET_ARN)',
     })
     .optional(),
+  /** The secret holding the OpenAlex api key; absent: the citation watch runs on Europe PMC alone. */
+  OPENALEX_API_KEY_SECRET_ARN: z.string().min(1).optional(),
+  OPENALEX_API_KEY: z
+    .undefined({
+      error:
+        'the OpenAlex api key must not be in the environment: store it in Secrets Manager (OPENALEX_API_KEY_SECRET_ARN)',
+    })
+    .optional(),
 });
 
 export interface SourceRunSummary {
   source: string;
-  status: ReviewRunResult['status'];
+  status: SourceRunResult['status'];
   runId?: string;
   window?: { from: string; to: string };
   counts?: RunCounts;
   warnings?: string[];
+  requests?: Record<string, number>;
   error?: string;
   reason?: string;
   nextDueAt?: string | null;
@@ -118,11 +128,15 @@ export class SearchFailedError extends LivingReviewError {
 
 export interface SearchHandlerDeps {
   store: CitationStore;
+  /** The included studies the citation watch follows; its relations and seeds; the ongoing studies. */
+  evidence?: Pick<EvidenceStore, 'listIncludedStudies'>;
+  watch?: CitationWatchStore;
+  ongoing?: OngoingStudyStore;
   /** Fuzzy deduplication over the same table (blocking index, possible-duplicate queue); exact keys only without. */
   dedup?: FuzzyDedupPorts;
   protocols: readonly Protocol[];
-  /** The literature sources by name, as configured now (the PubMed client follows the current api key). */
-  sources: () => Promise<Record<string, LiteratureSource>>;
+  /** The review sources by run name, as configured now (the PubMed client follows the current api key). */
+  sources: () => Promise<Record<string, ReviewSource>>;
   clock?: () => Date;
   newRunId?: () => string;
   logger?: Logger;
@@ -160,7 +174,7 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
-function summarise(result: ReviewRunResult): SourceRunSummary {
+function summarise(result: SourceRunResult): SourceRunSummary {
   switch (result.status) {
     case 'succeeded':
       return {
@@ -170,8 +184,10 @@ function summarise(result: ReviewRunResult): SourceRunSummary {
         window: result.run.window,
         counts: result.run.counts,
         warnings: result.run.warnings,
+        ...(result.run.requests ? { requests: result.run.requests } : {}),
       };
     case 'failed':
+    case 'deferred':
       return {
         source: result.source,
         status: result.status,
@@ -194,8 +210,8 @@ function summarise(result: ReviewRunResult): SourceRunSummary {
 export function createSearchHandler(deps: SearchHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const runIds = deps.newRunId ?? (() => newRunId(clock()));
-  const logger = deps.logger ?? new Logger({ serviceName: 'search-pubmed' });
-  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-pubmed' });
+  const logger = deps.logger ?? new Logger({ serviceName: 'search-review' });
+  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-review' });
   const byId = new Map(deps.protocols.map((protocol) => [protocol.id, protocol]));
   const minRemainingMs = deps.minRemainingMs ?? 0;
 
@@ -217,48 +233,20 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
     // billed custom metric (infra/README.md, "What it costs").
     metrics.addMetadata('reviewId', protocol.id);
     try {
-      const sources = await deps.sources();
-      const base = {
-        store: deps.store,
-        clock,
-        newRunId: runIds,
-        owner: currentProcess(),
-        ...(deps.dedup ? { dedup: deps.dedup } : {}),
-      };
-      let results: ReviewRunResult[];
-      if (event.window) {
-        results = [];
-        for (const { name } of protocol.sources) {
-          const source = sources[name];
-          if (!source) {
-            results.push({
-              reviewId: protocol.id,
-              source: name,
-              status: 'skipped',
-              reason: `no "${name}" source`,
-            });
-            continue;
-          }
-          try {
-            const run = await runSearch({ protocol, window: event.window }, { ...base, source });
-            results.push({ reviewId: protocol.id, source: name, status: 'succeeded', run });
-          } catch (error) {
-            const run = error instanceof RunFailedError ? error.run : null;
-            results.push({
-              reviewId: protocol.id,
-              source: name,
-              status: 'failed',
-              error: errorMessage(error),
-              run,
-            });
-          }
-        }
-      } else {
-        results = await runMonitor(
-          { protocols: [protocol], force: event.force ?? false },
-          { ...base, sources },
-        );
-      }
+      const results = await searchReview(
+        { protocol, ...(event.window ? { window: event.window } : {}), force: event.force ?? false },
+        {
+          store: deps.store,
+          sources: await deps.sources(),
+          clock,
+          newRunId: runIds,
+          owner: currentProcess(),
+          ...(deps.dedup ? { dedup: deps.dedup } : {}),
+          ...(deps.evidence ? { evidence: deps.evidence } : {}),
+          ...(deps.watch ? { watch: deps.watch } : {}),
+          ...(deps.ongoing ? { ongoing: deps.ongoing } : {}),
+        },
+      );
 
       const summary: SearchResult = { reviewId: protocol.id, results: results.map(summarise) };
       // Three metrics per deployment: CloudWatch bills each name x dimension set beyond its free ten.
@@ -270,8 +258,8 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
         if (result.status === 'failed') {
           metrics.addMetric('RunsFailed', MetricUnit.Count, 1);
           logger.error('search run failed', { ...result });
-        } else if (result.status === 'skipped') {
-          logger.warn('source skipped', { ...result });
+        } else if (result.status === 'skipped' || result.status === 'deferred') {
+          logger.warn(`source ${result.status}`, { ...result });
         } else {
           logger.info(`search run ${result.status}`, { ...result });
         }
@@ -337,43 +325,40 @@ let cold: ReturnType<typeof createSearchHandler> | undefined;
 
 function fromEnvironment(): ReturnType<typeof createSearchHandler> {
   const env = parseLambdaEnv(searchEnvSchema, process.env);
-  const readApiKey = secretReader({
+  const readNcbiKey = secretReader({
     secretId: env.NCBI_API_KEY_SECRET_ARN,
     maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
   });
+  const readOpenAlexKey = secretReader({
+    secretId: env.OPENALEX_API_KEY_SECRET_ARN,
+    maxAgeSeconds: env.NCBI_API_KEY_MAX_AGE_SECONDS,
+  });
   const protocols = loadProtocolDirectory(env.LIVING_REVIEW_PROTOCOLS);
-  // Up to SEARCH_CONCURRENCY searches run at once, in as many containers: each keeps to its share of the rate.
-  const share = env.SEARCH_CONCURRENCY;
-  // One PubMed source per api key: a rotated key (seen once Powertools' cache expires) gets a new client.
-  let pubmed: { apiKey: string | undefined; client: EutilsClient; source: PubmedSource } | undefined;
-  // Europe PMC (no key) only when a bundled protocol lists it, built once.
-  const wantsEuropePmc = protocols.some((protocol) => protocol.sources.some((s) => s.name === 'europepmc'));
-  let europePmc: EuropePmcSource | undefined;
-  const sources = async (): Promise<Record<string, LiteratureSource>> => {
-    const apiKey = await readApiKey();
-    if (!pubmed || pubmed.apiKey !== apiKey) {
-      const previous = pubmed;
-      const config = eutilsConfigFromEnv(process.env, { apiKey });
-      const client = new EutilsClient({
-        ...config,
-        requestsPerSecond: (config.requestsPerSecond ?? defaultRequestsPerSecond(apiKey)) / share,
-      });
-      pubmed = { apiKey, client, source: new PubmedSource(client) };
-      await previous?.client.close();
+  // The sources for the current keys: a rotated key (seen once Powertools' cache expires) gets new clients.
+  // Up to SEARCH_CONCURRENCY searches run at once, in as many containers: each keeps to its share of the rates.
+  let built: { keys: string; sources: BuiltReviewSources } | undefined;
+  const sources = async (): Promise<Record<string, ReviewSource>> => {
+    const keys = { ncbi: await readNcbiKey(), openAlex: await readOpenAlexKey() };
+    const id = JSON.stringify(keys);
+    if (!built || built.keys !== id) {
+      const previous = built;
+      built = {
+        keys: id,
+        sources: reviewSourcesFromEnv({ env: process.env, protocols, keys, share: env.SEARCH_CONCURRENCY }),
+      };
+      await previous?.sources.close();
     }
-    if (wantsEuropePmc && !europePmc) {
-      const config = europePmcConfigFromEnv(process.env);
-      europePmc = new EuropePmcSource(
-        new EuropePmcClient({ ...config, requestsPerSecond: config.requestsPerSecond / share }),
-        { pageSize: config.pageSize },
-      );
-    }
-    return { pubmed: pubmed.source, ...(europePmc ? { europepmc: europePmc } : {}) };
+    return built.sources.sources;
   };
   const client = createDynamoClient();
+  const table = { client, tableName: env.LIVING_REVIEW_TABLE };
+  const watch = new DynamoWatchStore(table);
   return createSearchHandler({
-    store: new DynamoCitationStore({ client, tableName: env.LIVING_REVIEW_TABLE }),
+    store: new DynamoCitationStore(table),
     dedup: dynamoFuzzyDedupPorts(client, env.LIVING_REVIEW_TABLE),
+    evidence: new DynamoEvidenceStore(table),
+    watch,
+    ongoing: watch,
     protocols,
     sources,
     minRemainingMs: env.SEARCH_MIN_REMAINING_SECONDS * 1000,
