@@ -240,32 +240,22 @@ describe('a Web of Science correction notice and its article (issue #16 item 12)
       'WOS:000260000000001',
     ]);
     // A correction titled as WoS titles them, and one titled as the article itself, told by its type alone.
-    const byTitle = row([
-      'J',
-      'Moreau, C; Tanaka, H',
-      `${title} (vol 39, pg 2, 2009)`,
-      'JOURNAL OF NEURO-ONCOLOGY',
-      'Correction',
-      '2009',
-      '39',
-      '',
-      '',
-      '',
-      'WOS:000260000000002',
-    ]);
-    const byType = row([
-      'J',
-      'Moreau, C; Tanaka, H',
-      title,
-      'JOURNAL OF NEURO-ONCOLOGY',
-      'Correction',
-      '2009',
-      '39',
-      '',
-      '',
-      '',
-      'WOS:000260000000003',
-    ]);
+    const correction = (titled: string, ut: string) =>
+      row([
+        'J',
+        'Moreau, C; Tanaka, H',
+        titled,
+        'JOURNAL OF NEURO-ONCOLOGY',
+        'Correction',
+        '2009',
+        '39',
+        '',
+        '',
+        '',
+        ut,
+      ]);
+    const byTitle = correction(`${title} (vol 39, pg 2, 2009)`, 'WOS:000260000000002');
+    const byType = correction(title, 'WOS:000260000000003');
     for (const [reviewId, rows] of [
       ['wos-notice-1', [article, byTitle, byType]],
       ['wos-notice-2', [byType, byTitle, article]],
