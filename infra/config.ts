@@ -7,6 +7,7 @@
 // | ncbiApiKeySecret | name or ARN of a Secrets Manager secret holding the NCBI api_key | none: 3 requests/s |
 // | ncbiEmail | the operator's address, sent to NCBI (and Europe PMC, OpenAlex, Crossref) with every request | none |
 // | openAlexApiKeySecret | name or ARN of a Secrets Manager secret holding the OpenAlex api key | none: Europe PMC's citation watch alone |
+// | unpaywallEmail | the contact Unpaywall requires with every lookup of an open-access copy (the screening page) | none: no lookups |
 // | sesSender | the address digests and trigger notices are sent from (SES-verified, or its domain is) | required, unless withoutMail |
 // | withoutMail | true: deploy without the report and digest functions (they send mail), on purpose | false |
 // | publicReport | true: a public read-only site for the living reports (CloudFront, origin access control) | false |
@@ -49,6 +50,7 @@ export const deploymentConfigSchema = z
     ncbiApiKeySecret: optionalText,
     ncbiEmail: optionalEmail,
     openAlexApiKeySecret: optionalText,
+    unpaywallEmail: optionalEmail,
     sesSender: optionalEmail,
     digestRecipients: optionalText
       .transform((value) =>

@@ -5,6 +5,8 @@
 // FILE --review ID` restores into an empty store. ris and csv: the citations, one record or row each, with their
 // sources, screening, inclusion and patient count.
 import { writeFile } from 'node:fs/promises';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -21,10 +23,17 @@ import { whileReading } from '../progress.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 /**
- * Sections other parts of the product add to the JSON record (record.extensions.<name>). Study appraisals
- * (issue #13) register theirs here; their stored items are exported and restored already with all the others.
+ * Sections other parts of the product add to the JSON record (record.extensions.<name>): `appraisals`, every
+ * study's appraisal log (designs and answers, in order). Their stored items are exported and restored already
+ * with all the others.
  */
-export const EXPORT_SECTIONS: readonly ExportSection[] = [];
+export function exportSections(table: {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}): ExportSection[] {
+  const appraisals = new DynamoAppraisalStore(table);
+  return [{ name: 'appraisals', read: (reviewId) => appraisals.listReviewEvents(reviewId) }];
+}
 
 export const exportCommand: Command = {
   name: 'export',
@@ -54,7 +63,7 @@ export const exportCommand: Command = {
           evidence: evidenceStoreOf(connection),
           notices: new DynamoDigestStore(table),
           archive: new DynamoReviewArchive(table),
-          sections: EXPORT_SECTIONS,
+          sections: exportSections(table),
           clock: () => new Date(),
         }),
       );

@@ -11,6 +11,8 @@ import { kmCommand } from './km.ts';
 import { logrankCommand } from './logrank.ts';
 import { coxCommand } from './cox.ts';
 import { screenCommand } from './screen.ts';
+import { decisionsCommand } from './decisions.ts';
+import { appraiseCommand } from './appraise.ts';
 import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { studiesCommand } from './studies.ts';
@@ -41,6 +43,8 @@ export const commands: Command[] = [
   coxCommand,
   serveCommand,
   screenCommand,
+  decisionsCommand,
+  appraiseCommand,
   statusCommand,
   studiesCommand,
   includeCommand,

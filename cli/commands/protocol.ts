@@ -101,10 +101,18 @@ export function describeProtocol(protocol: Protocol, file: string): string {
       `  comparison ${c.id}: ${c.endpoint} by ${c.by === STUDY_VARIABLE ? 'study' : c.by} (Kaplan-Meier per group, log-rank)`,
     );
   }
+  for (const m of plan.survival.models) {
+    const covariates = m.covariates.map((c) =>
+      c.reference ? `${c.variable} (reference ${c.reference})` : c.variable,
+    );
+    const strata = m.strata ? `, strata ${m.strata === STUDY_VARIABLE ? 'study' : m.strata}` : '';
+    lines.push(`  model ${m.id}: ${m.endpoint} ~ ${covariates.join(' + ')}${strata} (Cox, ${m.ties} ties)`);
+  }
   const context = {
     endpoints: new Map(
       plan.survival.endpoints.map((e) => [e.id, { label: e.label, unit: endpointUnit(e, plan.variables) }]),
     ),
+    models: new Map(plan.survival.models.map((m) => [m.id, m.label])),
   };
   for (const trigger of protocol.updateTriggers)
     lines.push(`  trigger: ${describeTrigger(trigger, context)}`);

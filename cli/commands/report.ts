@@ -7,6 +7,7 @@
 // Also the local composition root of the digest, report and retraction commands (livingReviewDeps).
 import { join } from 'node:path';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { LocalEventPublisher } from '../../shared/adapters/events/local-event-publisher.ts';
@@ -41,6 +42,7 @@ export function livingReviewDeps(
     citations: embedded.store,
     evidence: evidenceStoreOf(embedded),
     screening: new DynamoScreeningStore(table),
+    appraisals: new DynamoAppraisalStore(table),
     digests: new DynamoDigestStore(table),
     watch,
     ongoing: watch,

@@ -1,14 +1,20 @@
-// `living-review serve`: the screening page and API on 127.0.0.1, over the embedded store, with a bearer token
-// per reviewer. Tokens are generated on first start into <data>/tokens.json (mode 0600) and printed once;
-// `--tokens FILE` uses a token file made elsewhere (nothing is generated or printed then).
+// `living-review serve`: the screening page and API over the embedded store, with a bearer token per reviewer.
+// It listens on 127.0.0.1 (this machine only) unless --host says otherwise: a team on one network can be served
+// from another address over HTTPS (--tls-cert, --tls-key), or over plain HTTP with --insecure-lan and a warning
+// (cli/serve/listen-address.ts). Tokens are generated on first start into <data>/tokens.json (mode 0600) and
+// printed once; `--tokens FILE` uses a token file made elsewhere (nothing is generated or printed then).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
 import { dataDirectory, loadProtocols, reviewOptions, selectReview } from '../context.ts';
+import { isLoopback, planListen } from '../serve/listen-address.ts';
 import { startScreeningServer } from '../serve/server.ts';
 import { ensureTokens, readTokenFile } from '../serve/tokens.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
+import { LocalAttachmentStorage } from '../../shared/adapters/attachments/local-attachments.ts';
+import { fullTextOver, openEmbeddedScreening } from '../serve/wiring.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8787;
@@ -18,13 +24,46 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function readPem(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${option} ${file}: cannot read it (${(error as Error).message})`);
+  }
+}
+
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Serve the screening page and API on 127.0.0.1 with per-reviewer tokens',
-  usage: 'serve [--review ID] [--port N] [--data DIR] [--tokens FILE] [--protocol FILE]',
-  options: { ...reviewOptions, port: { type: 'string' }, tokens: { type: 'string' } },
+  summary: 'Serve the screening page and API (127.0.0.1 unless --host) with per-reviewer tokens',
+  usage:
+    'serve [--review ID] [--port N] [--host ADDRESS [--tls-cert FILE --tls-key FILE | --insecure-lan] [--hostname NAME]] [--data DIR] [--tokens FILE] [--protocol FILE]',
+  options: {
+    ...reviewOptions,
+    port: { type: 'string' },
+    tokens: { type: 'string' },
+    host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'insecure-lan': { type: 'boolean' },
+    hostname: { type: 'string', multiple: true },
+  },
   async run({ values }, io) {
     const port = parsePort(optionalString(values, 'port'));
+    const certFile = optionalString(values, 'tls-cert');
+    const keyFile = optionalString(values, 'tls-key');
+    if ((certFile === undefined) !== (keyFile === undefined)) {
+      throw new UsageError('--tls-cert and --tls-key go together');
+    }
+    const plan = planListen({
+      host: optionalString(values, 'host') ?? '127.0.0.1',
+      tls: certFile !== undefined,
+      insecureLan: values['insecure-lan'] === true,
+    });
+    if (!plan.ok) throw new UsageError(plan.reason);
+    const tls =
+      certFile && keyFile
+        ? { cert: readPem('--tls-cert', certFile), key: readPem('--tls-key', keyFile) }
+        : undefined;
     const protocols: Protocol[] =
       typeof values.review === 'string' || typeof values.protocol === 'string'
         ? [selectReview(values)]
@@ -37,14 +76,31 @@ export const serveCommand: Command = {
       : ensureTokens(join(dataDir, 'tokens.json'), reviewerIds);
 
     const screening = await openEmbeddedScreening(dataDir, protocols);
+    const attachments = new LocalAttachmentStorage(dataDir);
+    const fullText = fullTextOver(screening.embedded, attachments);
     const server = await startScreeningServer({
       protocols,
       deps: screening.deps,
+      fullText,
+      attachments,
+      appraisal: screening.appraisal,
       tokens,
       assets: loadScreeningAssets(),
       port,
+      host: plan.host,
+      hostnames: (values.hostname as string[] | undefined) ?? [],
+      ...(tls ? { tls } : {}),
       logError: (message) => io.err(message),
+    }).catch(async (error: unknown) => {
+      await fullText.close();
+      await screening.close();
+      throw error;
     });
+    if (!fullText.openAccess)
+      io.err('open-access lookups are off: set UNPAYWALL_EMAIL to look full texts up in Unpaywall');
+    if (plan.warning) io.err(plan.warning);
+    else if (!plan.tls && isLoopback(plan.host))
+      io.err('plain HTTP on the loopback interface: this machine only');
     io.err(`screening ${protocols.map((p) => p.id).join(', ')} at ${server.url}/ (data: ${dataDir})`);
     if (created.length > 0) {
       io.err(`new tokens (shown once; kept in ${join(dataDir, 'tokens.json')}, mode 0600):`);
@@ -64,6 +120,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
+    await fullText.close();
     await screening.close();
     return 0;
   },

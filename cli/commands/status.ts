@@ -4,9 +4,8 @@ import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
 import { jsonText, terminalText } from '../format.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
-
-const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
+import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
+import { STAGE_NAMES } from './screen.ts';
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
@@ -48,7 +47,7 @@ export const statusCommand: Command = {
     const protocol = selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
-      const report = await statusReport(screening.deps, protocol);
+      const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);
       io.out(format === 'json' ? jsonText(report, 2) : formatStatus(report));
       return 0;
     } finally {

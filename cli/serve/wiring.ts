@@ -1,34 +1,42 @@
-// The screening use cases over the embedded store: what `serve`, `screen` and `status` share. A record whose
-// full text settles on "include" becomes an included study (includeStudy), and the statistics are recomputed
-// at once, since no stream does it locally.
+// The screening use cases over a table (the embedded store, or a deployment's with --aws-table): what `serve`,
+// `screen`, `decisions`, `status` and `include` share. A record that becomes included becomes an included
+// study, one an arbiter excludes after its inclusion has it withdrawn (screening-outcomes.ts), and the
+// statistics are recomputed at once, since no stream does it locally.
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
+import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
+import type { FullTextDeps } from '../../shared/app/full-text.ts';
+import type { AttachmentStorage } from '../../shared/ports/full-text.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
-import { includeStudy } from '../../shared/app/include-study.ts';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
-import type { ScreeningDeps } from '../../shared/app/screening.ts';
+import { pooledStudies } from '../../shared/app/include-study.ts';
+import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
+import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 
-export interface EmbeddedScreening {
-  embedded: EmbeddedStore;
+export interface ScreeningWiring {
   screening: DynamoScreeningStore;
   evidence: DynamoEvidenceStore;
   deps: ScreeningDeps;
-  close(): Promise<void>;
+  /** The appraisal use cases over the same table. */
+  appraisal: AppraisalDeps;
 }
 
 /** `protocols` give each review's onRetraction rule to the statistics (default: exclude-patients). */
-export async function openEmbeddedScreening(
-  dataDir: string,
-  protocols: readonly Protocol[] = [],
-): Promise<EmbeddedScreening> {
-  const embedded = await openEmbeddedStore({ dataDir });
-  const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
-  const evidence = new DynamoEvidenceStore({ client: embedded.client, tableName: embedded.tableName });
+export function screeningOver(
+  table: { client: DynamoDBDocumentClient; tableName: string },
+  protocols: readonly Protocol[],
+): ScreeningWiring {
+  const screening = new DynamoScreeningStore({ client: table.client, tableName: table.tableName });
+  const evidence = new DynamoEvidenceStore({ client: table.client, tableName: table.tableName });
   const clock = () => new Date();
   return {
-    embedded,
     screening,
     evidence,
     deps: {
@@ -36,23 +44,76 @@ export async function openEmbeddedScreening(
       screening,
       clock,
       newId: randomUUID,
-      onIncluded: async ({ reviewId, citationId, includedBy }) => {
-        const protocol = protocols.find((p) => p.id === reviewId);
-        await includeStudy(
-          { reviewId, citationId, includedBy, source: 'screening' },
-          {
-            citations: screening,
-            evidence,
-            clock,
-            // Without the protocol (a review the server was not started for) the stream-less recompute waits
-            // for the next command that has it.
-            ...(protocol
-              ? { afterInclusion: () => recomputeStatistics({ protocol }, { evidence, clock }) }
-              : {}),
-          },
-        );
-      },
+      ...screeningOutcomeHooks({
+        citations: screening,
+        evidence,
+        clock,
+        afterChange: async (reviewId) => {
+          // Without the protocol (a review the server was not started for) the stream-less recompute waits
+          // for the next command that has it.
+          const protocol = protocols.find((p) => p.id === reviewId);
+          if (protocol) await recomputeStatistics({ protocol }, { evidence, clock });
+        },
+      }),
     },
-    close: () => embedded.close(),
+    appraisal: {
+      appraisal: new DynamoAppraisalStore({ client: table.client, tableName: table.tableName }),
+      evidence,
+      citations: screening,
+      clock,
+      newId: randomUUID,
+    },
   };
+}
+
+/**
+ * The full-text view over the table: open-access lookups through Unpaywall when UNPAYWALL_EMAIL is set (the
+ * stand-in or a mirror with UNPAYWALL_BASE_URL), attachments stored by `attachments` (none: uploads off).
+ */
+export function fullTextOver(
+  table: { client: DynamoDBDocumentClient; tableName: string },
+  attachments: AttachmentStorage | null,
+  env: Record<string, string | undefined> = process.env,
+): FullTextDeps & { close(): Promise<void> } {
+  const config = unpaywallConfigFromEnv(env);
+  const unpaywall = config ? new UnpaywallClient(config) : null;
+  return {
+    citations: new DynamoScreeningStore({ client: table.client, tableName: table.tableName }),
+    store: new DynamoFullTextStore(table.client, table.tableName),
+    openAccess: unpaywall,
+    storage: attachments,
+    clock: () => new Date(),
+    newId: randomUUID,
+    close: async () => {
+      await unpaywall?.close();
+    },
+  };
+}
+
+/** What `status` reads besides screening: the included studies as the statistics pool them, the merges. */
+export function statusDepsOver(
+  wiring: ScreeningWiring,
+  table: { client: DynamoDBDocumentClient; tableName: string },
+  protocol: Protocol,
+): StatusDeps {
+  const digests = new DynamoDigestStore({ client: table.client, tableName: table.tableName });
+  return {
+    ...wiring.deps,
+    includedStudies: async () =>
+      pooledStudies(await wiring.evidence.listIncludedStudies(protocol.id), protocol.onRetraction).length,
+    citationSources: () => digests.listCitationSources(protocol.id),
+  };
+}
+
+export interface EmbeddedScreening extends ScreeningWiring {
+  embedded: EmbeddedStore;
+  close(): Promise<void>;
+}
+
+export async function openEmbeddedScreening(
+  dataDir: string,
+  protocols: readonly Protocol[] = [],
+): Promise<EmbeddedScreening> {
+  const embedded = await openEmbeddedStore({ dataDir });
+  return { embedded, ...screeningOver(embedded, protocols), close: () => embedded.close() };
 }

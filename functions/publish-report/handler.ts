@@ -22,6 +22,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { z } from 'zod';
 import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/events/eventbridge-publisher.ts';
@@ -220,6 +221,7 @@ function fromEnvironment(): ReturnType<typeof createPublishReportHandler> {
     evidence: new DynamoEvidenceStore(table),
     citations: citationStoreOf(table),
     screening: new DynamoScreeningStore(table),
+    appraisals: new DynamoAppraisalStore(table),
     digests: new DynamoDigestStore(table),
     ongoing: new DynamoWatchStore(table),
     publisher: new S3ReportPublisher({

@@ -8,20 +8,32 @@
 // with the function), LIVING_REVIEW_WEB_DIR (the page's folder, default web/screening next to the bundle),
 // ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed),
 // COGNITO_DOMAIN_URL, COGNITO_CLIENT_ID and SCREENING_URL (where the page signs reviewers in: the authorization
-// code flow with PKCE, shared/adapters/http/sign-in.ts).
+// code flow with PKCE, shared/adapters/http/sign-in.ts),
+// ATTACHMENTS_BUCKET (the private bucket attached PDFs go to; none: uploads off), UNPAYWALL_EMAIL (the contact
+// Unpaywall requires; none: no open-access lookups) and the other UNPAYWALL_* settings.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
+import { S3AttachmentStorage } from '../../shared/adapters/attachments/s3-attachments.ts';
+import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
+import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
-import { type SignInConfig, signInConfigFromEnv, signInHeaders } from '../../shared/adapters/http/sign-in.ts';
+import {
+  type SignInConfig,
+  signInConfigFromEnv,
+  signInConnectOrigins,
+} from '../../shared/adapters/http/sign-in.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
-import { includeStudy } from '../../shared/app/include-study.ts';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
+import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 
@@ -67,6 +79,8 @@ function toResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
 export interface HandlerOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  fullText?: FullTextDeps;
+  appraisal?: AppraisalDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
   /** Cognito sign-in for the page; null: the page asks for a token. */
@@ -79,16 +93,16 @@ export function createHandler(options: HandlerOptions) {
   const api = createScreeningApi({
     protocols: options.protocols,
     deps: options.deps,
+    ...(options.fullText ? { fullText: options.fullText } : {}),
+    ...(options.appraisal ? { appraisal: options.appraisal } : {}),
     assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory(), options.signIn ?? null),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
       ...(request.headers.host ? [`https://${request.headers.host}`] : []),
       ...(options.allowedOrigins ?? []),
     ],
-    extraHeaders: {
-      'strict-transport-security': 'max-age=31536000; includeSubDomains',
-      ...signInHeaders(options.signIn ?? null),
-    },
+    connectOrigins: signInConnectOrigins(options.signIn ?? null),
+    extraHeaders: { 'strict-transport-security': 'max-age=31536000; includeSubDomains' },
   });
   return async (event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toHttpRequest(event);
@@ -105,20 +119,32 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
   const store = new DynamoScreeningStore({ client, tableName });
   const evidence = new DynamoEvidenceStore({ client, tableName });
   const clock = () => new Date();
+  const unpaywall = unpaywallConfigFromEnv(process.env);
+  const bucket = process.env.ATTACHMENTS_BUCKET;
   return createHandler({
     protocols: loadProtocolDirectory(defaultProtocolDirectory()),
+    fullText: {
+      citations: store,
+      store: new DynamoFullTextStore(client, tableName),
+      openAccess: unpaywall ? new UnpaywallClient(unpaywall) : null,
+      storage: bucket ? new S3AttachmentStorage({ bucket }) : null,
+      clock,
+      newId: randomUUID,
+    },
     deps: {
       citations: store,
       screening: store,
       clock,
       newId: randomUUID,
-      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterInclusion.
-      onIncluded: async ({ reviewId, citationId, includedBy }) => {
-        await includeStudy(
-          { reviewId, citationId, includedBy, source: 'screening' },
-          { citations: store, evidence, clock },
-        );
-      },
+      // The table's stream recomputes the statistics on AWS (functions/recompute-stats): no afterChange.
+      ...screeningOutcomeHooks({ citations: store, evidence, clock }),
+    },
+    appraisal: {
+      appraisal: new DynamoAppraisalStore({ client, tableName }),
+      evidence,
+      citations: store,
+      clock,
+      newId: randomUUID,
     },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')

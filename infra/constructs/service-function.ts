@@ -200,6 +200,23 @@ export class ServiceFunction extends Construct {
   }
 
   /**
+   * The screening API's attachments: s3:PutObject (the presigned POSTs it signs carry its rights) and
+   * s3:GetObject (its presigned GETs, and the HEAD and first bytes it reads to confirm an upload) on the
+   * bucket's objects; nothing on the bucket itself, no delete. ATTACHMENTS_BUCKET.
+   */
+  bindAttachmentBucket(bucket: { bucketName: string; bucketArn: string }): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'AttachmentReadWrite',
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [`${bucket.bucketArn}/*`],
+      }),
+    );
+    this.fn.addEnvironment('ATTACHMENTS_BUCKET', bucket.bucketName);
+    return this;
+  }
+
+  /**
    * Sending through SES v2 (SendEmail with raw content) from `sender`, an address: allowed on the address's
    * identity and on its domain's (SES checks whichever identity is verified); DIGEST_FROM.
    */

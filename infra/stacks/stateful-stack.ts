@@ -1,4 +1,4 @@
-// Everything that holds evidence or must outlive a redeploy: the table, the report bucket, the search-request
+// Everything that holds evidence or must outlive a redeploy: the table, the report and attachment buckets, the search-request
 // queue and the dead-letter queues, the operator's alarm topic and the reviewers' user pool. Every resource here is RETAINed, and the table
 // also has deletion protection: deleting the app (or this stack) never deletes a citation, a screening decision,
 // a patient row or a published report. The functions live in the stateless stack, which can be destroyed and
@@ -15,7 +15,13 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -87,6 +93,13 @@ export class StatefulStack extends Stack {
    * its cdk-nag acknowledgement must quote the exact resource (an automatic export's name carries a hash).
    */
   readonly reportBucketArnExportName: string;
+  /**
+   * PDFs reviewers attach to citations: private, uploaded straight from the page through presigned POSTs and read
+   * back through presigned GETs (shared/adapters/attachments/s3-attachments.ts). Its ARN under a fixed export name,
+   * for the same reason as the report bucket's.
+   */
+  readonly attachmentBucket: Bucket;
+  readonly attachmentBucketArnExportName: string;
   readonly alarmTopic: Topic;
   /** Encrypts the alarm topic; only CloudWatch, for the app's alarms, may use it (besides the account). */
   readonly alarmTopicKey: Key;
@@ -153,6 +166,30 @@ export class StatefulStack extends Stack {
 
     this.reportBucketArnExportName = `${this.stackName}-ReportBucketArn`;
     this.exportValue(this.reportBucket.bucketArn, { name: this.reportBucketArnExportName });
+
+    // Attached PDFs are part of the evidence (the full texts reviewers decided on): private, versioned, retained.
+    // The page uploads to it from the screening API's origin (an execute-api host of this region) by a POST whose
+    // policy the API signed; nothing is public, every read is a presigned GET.
+    this.attachmentBucket = new Bucket(this, 'AttachmentBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'attachments/',
+      cors: [
+        {
+          allowedMethods: [HttpMethods.POST],
+          allowedOrigins: [`https://*.execute-api.${Aws.REGION}.amazonaws.com`],
+          allowedHeaders: ['*'],
+          maxAge: 3000,
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.attachmentBucketArnExportName = `${this.stackName}-AttachmentBucketArn`;
+    this.exportValue(this.attachmentBucket.bucketArn, { name: this.attachmentBucketArnExportName });
 
     // Dead-letter queues of Lambda and Scheduler destinations: cdk-nag cannot see that they are dead-letter
     // queues (nothing in the template redrives into them), hence the acknowledgement.
@@ -273,6 +310,7 @@ export class StatefulStack extends Stack {
     // What an operator needs after a deploy (infra/README.md): where to subscribe, whom to create, what to redrive.
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName });
+    new CfnOutput(this, 'AttachmentBucketName', { value: this.attachmentBucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'ReviewerUserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'ScheduleDeadLettersUrl', { value: this.scheduleDeadLetters.queueUrl });

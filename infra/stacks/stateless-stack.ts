@@ -73,6 +73,11 @@ export interface StatelessStackProps extends StackProps {
   reportBucket: IBucket;
   /** The stateful stack's named export of the report bucket's ARN. */
   reportBucketArnExportName: string;
+  attachmentBucket: IBucket;
+  /** The stateful stack's named export of the attachment bucket's ARN. */
+  attachmentBucketArnExportName: string;
+  /** The contact Unpaywall requires (UNPAYWALL_EMAIL); none: no open-access lookups. */
+  unpaywallEmail?: string | undefined;
   userPool: IUserPool;
   alarmTopic: ITopic;
   scheduleDeadLetters: IQueue;
@@ -136,10 +141,12 @@ export class StatelessStack extends Stack {
   readonly alarms: OperatorAlarms;
   private readonly schedulerRole: Role;
   private readonly reportBucketArnExportName: string;
+  private readonly attachmentBucketArnExportName: string;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     this.reportBucketArnExportName = props.reportBucketArnExportName;
+    this.attachmentBucketArnExportName = props.attachmentBucketArnExportName;
     const { table, logRetention, protocolsDir } = props;
     this.alarms = new OperatorAlarms(this, 'Alarms', props.alarmTopic);
     const ncbiKey = props.ncbi.apiKeySecret ? this.secret('NcbiApiKey', props.ncbi.apiKeySecret) : undefined;
@@ -224,7 +231,13 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(10),
       logRetention,
       protocolsDir,
-    }).bindTable(table, 'RW');
+      ...(props.unpaywallEmail ? { environment: { UNPAYWALL_EMAIL: props.unpaywallEmail } } : {}),
+    })
+      .bindTable(table, 'RW')
+      .bindAttachmentBucket({
+        bucketName: props.attachmentBucket.bucketName,
+        bucketArn: Fn.importValue(props.attachmentBucketArnExportName),
+      });
     const screeningApi = this.screeningHttpApi(props, this.screening);
     this.screeningApi = screeningApi.api;
 
@@ -515,6 +528,11 @@ export class StatelessStack extends Stack {
           'dynamodb:ListStreams, which the stream event source needs, has no resource-level permissions; the stream reads themselves name the table stream ARN.',
       });
     }
+    Validations.of(this.screening.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.attachmentBucketArnExportName}/*]`,
+      reason:
+        "s3:PutObject and s3:GetObject on the attachment bucket's objects (<review>/<citation>/<attachment id>.pdf, drawn per upload): the presigned POSTs and GETs the API signs for reviewers; no bucket-level action, no delete, no other bucket.",
+    });
     if (this.report) {
       Validations.of(this.report.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${this.reportBucketArnExportName}/${REPORT_PREFIX}*]`,

@@ -79,6 +79,7 @@ export async function evaluateTriggers(
     endpoints: new Map(
       plan.survival.endpoints.map((e) => [e.id, { label: e.label, unit: endpointUnit(e, plan.variables) }]),
     ),
+    models: new Map(plan.survival.models.map((m) => [m.id, m.label])),
   };
 
   const evaluations: EvaluateTriggersOutcome['evaluations'] = [];

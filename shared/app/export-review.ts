@@ -63,7 +63,7 @@ export interface ReviewExport {
 
 /**
  * A section of the record kept by another part of the product. The extension point for records this module
- * does not know (study appraisals, issue #13): register one in the CLI's export command (EXPORT_SECTIONS), and
+ * does not know (study appraisals, issue #13): register one in the CLI's export command (exportSections), and
  * it appears as `record.extensions.<name>`; its items are restored with all the others.
  */
 export interface ExportSection {

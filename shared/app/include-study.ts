@@ -90,3 +90,16 @@ export async function includeStudy(
   if (deps.afterInclusion) await deps.afterInclusion(reviewId);
   return outcome;
 }
+
+/**
+ * The included studies the statistics pool: not withdrawn, and not retracted when the protocol leaves retracted
+ * studies' patients out. `status` counts its included studies the same way, so the two always agree.
+ */
+export function pooledStudies<T extends Pick<IncludedStudy, 'withdrawn' | 'retracted'>>(
+  studies: readonly T[],
+  onRetraction: 'exclude-patients' | 'flag-only',
+): T[] {
+  return studies.filter(
+    (study) => !study.withdrawn && !(onRetraction === 'exclude-patients' && study.retracted),
+  );
+}

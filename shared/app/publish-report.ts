@@ -30,12 +30,15 @@ import type { EventPublisher, LivingReviewUpdatedDetail } from '../ports/event-p
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
+import type { AppraisalStore } from '../ports/appraisal-store.ts';
+import { renderAppraisalSvg } from '../domain/report/appraisal-render.ts';
 import type { OngoingStudyStore } from '../ports/watch-store.ts';
 import {
   type EvaluateTriggersDeps,
   type EvaluateTriggersOutcome,
   evaluateTriggers,
 } from './evaluate-triggers.ts';
+import { reportAppraisal } from './appraisal.ts';
 import { latestStatistics } from './recompute-statistics.ts';
 import { DEFAULT_CLAIM_LEASE_MS, groupEvents } from './send-digest.ts';
 
@@ -43,6 +46,8 @@ export interface PublishReportDeps {
   evidence: EvidenceStore;
   citations: Pick<CitationStore, 'listRunLogs'>;
   screening?: Pick<ScreeningStore, 'listReviewEvents'>;
+  /** The appraisal logs; without them the report has no appraisal section. */
+  appraisals?: AppraisalStore;
   digests: DigestStore;
   /** The registries' ongoing studies (read when the protocol lists a registry). */
   ongoing?: Pick<OngoingStudyStore, 'listRegistrations'>;
@@ -71,7 +76,10 @@ export class ReportBusyError extends LivingReviewError {}
 /** The report of the latest snapshot, read from the stores (null when no snapshot is stored yet). */
 export async function assembleReport(
   protocol: Protocol,
-  deps: Pick<PublishReportDeps, 'evidence' | 'citations' | 'screening' | 'digests' | 'ongoing'>,
+  deps: Pick<
+    PublishReportDeps,
+    'evidence' | 'citations' | 'screening' | 'digests' | 'ongoing' | 'appraisals'
+  >,
 ): Promise<LivingReport | null> {
   const reviewId = protocol.id;
   const stored = await latestStatistics(reviewId, deps);
@@ -100,12 +108,22 @@ export async function assembleReport(
     onRetraction: protocol.onRetraction,
     snapshot: { studies: snapshot.studies.count, patients: snapshot.patients.count },
   });
+  const pooledRows = rows.map((r) => r.row).filter((row) => patientIds.has(row.patientId));
+  const appraisal =
+    protocol.appraisal && deps.appraisals
+      ? await reportAppraisal(
+          protocol,
+          { appraisal: deps.appraisals, evidence: deps.evidence },
+          snapshot,
+          pooledRows,
+        )
+      : undefined;
   return buildLivingReport({
     review: { id: reviewId, title: protocol.title, onRetraction: protocol.onRetraction },
     plan: analysisPlanOf(protocol),
     snapshot,
     diff,
-    rows: rows.map((r) => r.row).filter((row) => patientIds.has(row.patientId)),
+    rows: pooledRows,
     studies: studies.map((s) => ({
       citationId: s.citationId,
       title: s.title,
@@ -121,6 +139,7 @@ export async function assembleReport(
     notices,
     crossings,
     runs,
+    ...(appraisal ? { appraisal } : {}),
     ...(registrations ? { registrations } : {}),
   });
 }
@@ -136,6 +155,16 @@ export function reportFiles(report: LivingReport): ReportFile[] {
     if (svg) {
       plots.push({
         path: `km-${set.id}.svg`,
+        contentType: 'image/svg+xml',
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`,
+      });
+    }
+  }
+  for (const tool of report.appraisal?.tools ?? []) {
+    const svg = renderAppraisalSvg(report.appraisal!, tool);
+    if (svg) {
+      plots.push({
+        path: `appraisal-${tool.id}.svg`,
         contentType: 'image/svg+xml',
         body: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}`,
       });

@@ -31,6 +31,7 @@ import {
 } from '../domain/stats/snapshot.ts';
 import { InputError, StoreError } from '../errors.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
+import { pooledStudies } from './include-study.ts';
 
 export type RetractionPolicy = Protocol['onRetraction'];
 
@@ -62,7 +63,6 @@ export async function recomputeStatistics(
   const { protocol } = request;
   const reviewId = protocol.id;
   const plan = analysisPlanOf(protocol);
-  const excludeRetracted = protocol.onRetraction === 'exclude-patients';
   const attempts = deps.maxAttempts ?? 10;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const latest = await deps.evidence.latestSnapshotVersion(reviewId);
@@ -76,7 +76,7 @@ export async function recomputeStatistics(
       deps.evidence.listIncludedStudies(reviewId),
       deps.evidence.listPatientRows(reviewId),
     ]);
-    const pooled = studies.filter((study) => !study.withdrawn && !(excludeRetracted && study.retracted));
+    const pooled = pooledStudies(studies, protocol.onRetraction);
     const withdrawn = studies.flatMap(({ citationId, withdrawn }) =>
       withdrawn ? [{ studyId: citationId, ...withdrawn }] : [],
     );

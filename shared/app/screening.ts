@@ -1,56 +1,119 @@
-// Use cases of screening: what a reviewer sees next, recording a decision, conflicts, progress, the team
-// report and possible duplicates. The HTTP API (Lambda and local server) and the terminal `screen` command all
-// call these; none of them reads the store or applies the workflow on its own.
+// Use cases of screening: what a reviewer sees next, recording (and changing) a decision, a reviewer's own
+// decisions, conflicts, progress, the team report, direct inclusions and possible duplicates. The HTTP API
+// (Lambda and local server), the terminal `screen` command and the CLI all call these; none of them reads the
+// store or applies the workflow on its own.
 //
-// Recording a decision, primary course:
+// ## Recording an event (a decision, a confirmed duplicate, a direct inclusion), primary course
 //   1. Check the reviewer is listed on the review with a screening role and the reason is from the protocol.
-//   2. Read the record's log, replay it, and build the event at the next position (seq = version + 1).
+//   2. Put a dirty mark for the record (a token of this writer), and read the record's log; replay it and build
+//      the event at the next position (seq = version + 1).
 //   3. Check the event against the workflow (a rejected decision changes nothing and says why).
 //   4. Append it with a conditional write at that position. If a concurrent writer took the position first,
 //      go back to 2: the decision is judged again against the log as it now is, so nothing is lost and no
 //      decision is accepted against a state that no longer holds.
-//   5. Write the derived status onto the citation (its queue); a record whose full text settles on "include"
-//      is first handed to onIncluded (includeStudy). If either write is lost (a crash), the next read of the
-//      review sees the status lag the log and completes both.
-// A retry carrying the same eventId finds its event already in the log and returns without writing.
+//   5. Project it, in parallel: the event's tally delta (tallies after - before); the reviewer's decision row
+//      ("my decisions"); the record's status and queue, after handing a record that became included to
+//      onIncluded (includeStudy) or one that became excluded to onExcluded (withdraws a study an arbiter's new
+//      result excluded), so an "included" status is only stored once the inclusion is.
+//   6. Remove the dirty mark.
+// A retry carrying the same eventId finds its event already in the log, completes the projections and returns
+// without appending. A writer that dies after 4 leaves its dirty mark: the next read of the review that finds
+// a mark older than repairAfterMs projects that record again from its whole log (every write is idempotent),
+// then removes the mark. So re-running converges, and nothing is counted twice (each tally delta has a
+// deterministic key and is added to the sums once: shared/adapters/dynamodb/screening-store.ts).
+//
+// ## Reading at any size
+// Nothing on the path of `next`, a decision or progress reads every record:
+// - progress reads the review's tallies (the sums, plus the deltas not yet added to them);
+// - `next` reads the review's board (the reviewers' cursors, one request), then the heads of the queues that
+//   can hold a record for this reviewer (awaiting a first decision, and awaiting a second one after each other
+//   screener: a screener's own first decisions are in a queue they never read), oldest first, and checks the
+//   record it hands out against its log (repairing a projection that lags). It skips records that others are
+//   holding: a record needs two screeners, so two screeners starting together get the same one (both are
+//   needed), a third gets the next. The record handed out is held for the reviewer (their cursor) for holdMs.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
-import { type RecordView, viewFor } from '../domain/screening/blinding.ts';
-import { type ScreeningEvent, STAGES, type Stage, type Vote } from '../domain/screening/events.ts';
+import { type RecordView, viewFor, type StageView } from '../domain/screening/blinding.ts';
 import {
+  type DecisionEvent,
+  INCLUDED_DIRECTLY,
+  type ReviewerRole,
+  type ScreeningEvent,
+  STAGES,
+  type Stage,
+  type Vote,
+} from '../domain/screening/events.ts';
+import {
+  arrivalTallies,
+  countsFromTallies,
   type PersonalProgress,
-  personalProgress,
-  type ScreeningReport,
-  screeningReport,
+  personalFromTallies,
+  recordTallies,
+  type ScreeningCounts,
+  statusesFromTallies,
+  type Tallies,
+  talliesDelta,
 } from '../domain/screening/report.ts';
 import {
   apply,
   awaits,
   decisionRoleFor,
+  directInclusionStage,
+  firstDecider,
+  initialState,
   type RecordState,
   replay,
   ScreeningRuleError,
   type ScreeningStatus,
+  stageState,
   statusOf,
 } from '../domain/screening/workflow.ts';
 import { LivingReviewError, StoreError } from '../errors.ts';
-import type { PossibleDuplicate, ScreeningQueueEntry, ScreeningStore } from '../ports/screening-store.ts';
+import type {
+  Cursor,
+  PossibleDuplicate,
+  QueueHead,
+  QueueName,
+  ReviewBoard,
+  ReviewerDecision,
+  ScreeningStore,
+} from '../ports/screening-store.ts';
+import { mapLimited } from './map-limited.ts';
 
 export interface ScreeningDeps {
   /** Only the record is needed (CitationStore fits; so does DynamoScreeningStore.getCitation). */
   citations: { getCitation(reviewId: string, citationId: string): Promise<{ citation: Citation } | null> };
   screening: ScreeningStore;
   clock: () => Date;
-  /** A fresh unique id (event ids the client did not choose). */
+  /** A fresh unique id (event ids the client did not choose, dirty-mark tokens). */
   newId: () => string;
   /** Appends tried when concurrent writers keep taking the position (default 25). */
   maxAttempts?: number;
+  /** How long a record handed out by `next` is held for its reviewer (default 5 minutes). */
+  holdMs?: number;
+  /** A dirty mark older than this is taken for a writer that died, and its record projected again (10 s). */
+  repairAfterMs?: number;
   /**
-   * Called when a record's full text settles on "include" (the composition roots pass includeStudy, so the
-   * study enters extraction and statistics). Must be idempotent: it runs before the "included" status is
-   * written, and again from the status repair if the process died in between.
+   * Called when a record becomes included (the composition roots pass includeStudy, so the study enters
+   * extraction and statistics; `direct` for an inclusion recorded outside screening). Must be idempotent: it
+   * runs before the "included" status is written, and again from a repair if the process died in between.
    */
-  onIncluded?: (inclusion: { reviewId: string; citationId: string; includedBy: string }) => Promise<void>;
+  onIncluded?: (inclusion: {
+    reviewId: string;
+    citationId: string;
+    includedBy: string;
+    direct: boolean;
+  }) => Promise<void>;
+  /**
+   * Called when a record becomes excluded (the composition roots withdraw its study if it had been included:
+   * an arbiter changed a settled inclusion). Idempotent, like onIncluded.
+   */
+  onExcluded?: (exclusion: {
+    reviewId: string;
+    citationId: string;
+    excludedBy: string;
+    reasonIds: string[];
+  }) => Promise<void>;
 }
 
 /** The reviewer is not listed on the review, or not in a role that may do this. HTTP 403. */
@@ -73,6 +136,13 @@ export class DecisionRejectedError extends LivingReviewError {
 export interface Actor {
   reviewerId: string;
 }
+
+/** The projection format this code writes; a review whose items are older is brought up to it once. */
+export const PROJECTION_VERSION = 2;
+const DEFAULT_HOLD_MS = 5 * 60_000;
+const DEFAULT_REPAIR_AFTER_MS = 10_000;
+/** Deltas waiting to be added to the sums before a progress read adds them (bounds what every read reads). */
+const ROLLUP_BACKLOG = 100;
 
 function reviewerOf(protocol: Protocol, actor: Actor): Reviewer {
   const reviewer = protocol.reviewers.find((r) => r.id === actor.reviewerId);
@@ -122,45 +192,248 @@ export function reviewsOf(protocols: readonly Protocol[], actor: Actor) {
     }));
 }
 
-interface LoadedRecord {
-  entry: ScreeningQueueEntry;
-  state: RecordState;
+// ---------------------------------------------------------------------------------------------------------
+// Projections
+
+/** Every state of a log, from the initial one (index 0) to the last (index = version). */
+function statesOf(citationId: string, events: readonly ScreeningEvent[]): RecordState[] {
+  const ordered = [...events].sort((a, b) => a.seq - b.seq);
+  const states = [initialState(citationId)];
+  for (let i = 1; i <= ordered.length; i++) states.push(replay(citationId, ordered.slice(0, i)));
+  return states;
 }
 
-/** Every citation of the review with its replayed state, in arrival order; repairs lagging statuses. */
-async function loadReview(deps: ScreeningDeps, reviewId: string): Promise<LoadedRecord[]> {
-  const [entries, events] = await Promise.all([
+function reviewerDecisionOf(event: DecisionEvent, citation: Citation): ReviewerDecision {
+  return {
+    reviewerId: event.reviewerId,
+    citationId: event.citationId,
+    stage: event.stage,
+    role: event.role,
+    decision: event.decision,
+    reasonId: event.reasonId,
+    note: event.note,
+    at: event.at,
+    seq: event.seq,
+    title: citation.title,
+    year: citation.year,
+  };
+}
+
+/** Hands an inclusion or exclusion on, then stores the record's status and queue. */
+async function saveOutcome(deps: ScreeningDeps, reviewId: string, state: RecordState): Promise<void> {
+  const status = statusOf(state);
+  const last = state.stages[state.stages.length - 1];
+  const lastEvent = state.events[state.events.length - 1];
+  if (status === 'included' && deps.onIncluded && last?.result) {
+    await deps.onIncluded({
+      reviewId,
+      citationId: state.citationId,
+      includedBy: last.result.settler ?? lastEvent?.reviewerId ?? 'screening',
+      direct: last.result.settledBy === 'direct',
+    });
+  }
+  if (status === 'excluded' && deps.onExcluded && last?.result) {
+    await deps.onExcluded({
+      reviewId,
+      citationId: state.citationId,
+      excludedBy: last.result.settler ?? lastEvent?.reviewerId ?? 'screening',
+      reasonIds: last.result.reasonIds,
+    });
+  }
+  await deps.screening.saveProjection(reviewId, state.citationId, {
+    version: state.version,
+    status,
+    firstDecider: firstDecider(state),
+  });
+}
+
+/** Step 5 for one new event. */
+async function projectEvent(
+  deps: ScreeningDeps,
+  reviewId: string,
+  before: RecordState,
+  after: RecordState,
+  event: ScreeningEvent,
+  citation: Citation,
+): Promise<void> {
+  await Promise.all([
+    deps.screening.putTallyDelta(
+      reviewId,
+      event.citationId,
+      event.seq,
+      talliesDelta(recordTallies(before), recordTallies(after)),
+      event.at,
+    ),
+    event.type === 'decision' && event.role !== 'direct'
+      ? deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, citation))
+      : Promise.resolve(),
+    saveOutcome(deps, reviewId, after),
+  ]);
+}
+
+/**
+ * Every projection of one record from its whole log (a repair, a rebuild): each event's tally delta (and the
+ * arrival's), each reviewer's latest decision per stage, the status. Every write is idempotent.
+ */
+async function projectRecord(
+  deps: ScreeningDeps,
+  reviewId: string,
+  citationId: string,
+  options: { events?: ScreeningEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
+): Promise<RecordState> {
+  const [events, stored] = await Promise.all([
+    options.events ?? deps.screening.listEvents(reviewId, citationId),
+    deps.citations.getCitation(reviewId, citationId),
+  ]);
+  const states = statesOf(citationId, events);
+  const final = states[states.length - 1]!;
+  if (!stored) return final;
+  const has = (seq: number) => options.skipDeltas?.has(`${citationId}#${seq}`) ?? false;
+  const writes: Promise<unknown>[] = [];
+  if (!has(0)) {
+    const at = options.queuedAt ?? events[0]?.at ?? deps.clock().toISOString();
+    writes.push(deps.screening.putTallyDelta(reviewId, citationId, 0, arrivalTallies(citationId), at));
+  }
+  for (let i = 1; i < states.length; i++) {
+    const event = final.events[i - 1]!;
+    if (has(event.seq)) continue;
+    writes.push(
+      deps.screening.putTallyDelta(
+        reviewId,
+        citationId,
+        event.seq,
+        talliesDelta(recordTallies(states[i - 1]!), recordTallies(states[i]!)),
+        event.at,
+      ),
+    );
+  }
+  const latest = new Map<string, DecisionEvent>();
+  for (const event of final.events) {
+    if (event.type === 'decision' && event.role !== 'direct')
+      latest.set(`${event.reviewerId}|${event.stage}`, event);
+  }
+  for (const event of latest.values()) {
+    writes.push(deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, stored.citation)));
+  }
+  await Promise.all(writes);
+  await saveOutcome(deps, reviewId, final);
+  return final;
+}
+
+/** Completes the projections of records whose writer left a dirty mark older than repairAfterMs. */
+async function repairDirty(deps: ScreeningDeps, reviewId: string): Promise<number> {
+  const marks = await deps.screening.listDirty(reviewId);
+  const cutoff = deps.clock().getTime() - (deps.repairAfterMs ?? DEFAULT_REPAIR_AFTER_MS);
+  const stale = marks.filter((m) => Date.parse(m.at) < cutoff);
+  if (stale.length === 0) return 0;
+  const records = [...new Set(stale.map((m) => m.citationId))];
+  await mapLimited(records, 4, (citationId) => projectRecord(deps, reviewId, citationId));
+  await Promise.all(stale.map((mark) => deps.screening.clearDirty(reviewId, mark)));
+  return records.length;
+}
+
+/**
+ * Brings a review's projections up to PROJECTION_VERSION once (a review screened before they existed, or one
+ * whose citations were imported before anyone screened it): reads every citation, event and delta key, and
+ * writes only what is missing or out of date. Idempotent; two processes doing it at once is harmless.
+ */
+async function ensureProjected(deps: ScreeningDeps, reviewId: string, version: number): Promise<void> {
+  if (version >= PROJECTION_VERSION) return;
+  const [entries, events, deltaKeys] = await Promise.all([
     deps.screening.listCitations(reviewId),
     deps.screening.listReviewEvents(reviewId),
+    deps.screening.listTallyDeltaKeys(reviewId),
   ]);
+  const logs = groupEvents(events);
+  await mapLimited(entries, 8, async (entry) => {
+    const log = logs.get(entry.citationId) ?? [];
+    const state = replay(entry.citationId, log);
+    const missingDelta = [0, ...log.map((e) => e.seq)].some(
+      (seq) => !deltaKeys.has(`${entry.citationId}#${seq}`),
+    );
+    const lagging =
+      entry.version !== state.version ||
+      entry.status !== statusOf(state) ||
+      entry.firstDecider !== firstDecider(state);
+    if (missingDelta || lagging || log.length > 0) {
+      await projectRecord(deps, reviewId, entry.citationId, {
+        events: log,
+        skipDeltas: deltaKeys,
+        queuedAt: entry.queuedAt,
+      });
+    }
+  });
+  await deps.screening.setProjectionVersion(reviewId, PROJECTION_VERSION);
+}
+
+export function groupEvents(events: readonly ScreeningEvent[]): Map<string, ScreeningEvent[]> {
   const logs = new Map<string, ScreeningEvent[]>();
   for (const event of events) {
     const log = logs.get(event.citationId) ?? [];
     log.push(event);
     logs.set(event.citationId, log);
   }
-  const records = entries.map((entry) => ({
-    entry,
-    state: replay(entry.citationId, logs.get(entry.citationId) ?? []),
-  }));
-  const lagging = records.filter((r) => r.entry.status !== statusOf(r.state));
-  await Promise.all(lagging.map((r) => persistStatus(deps, reviewId, r.state)));
-  return records;
+  return logs;
 }
 
-/**
- * Writes the record's derived status; for a record just included, hands the inclusion on first, so an
- * "included" status is only ever stored once the inclusion is (a crash in between leaves a lagging status,
- * which the next loadReview finds and completes).
- */
-async function persistStatus(deps: ScreeningDeps, reviewId: string, state: RecordState): Promise<void> {
-  const status = statusOf(state);
-  if (status === 'included' && deps.onIncluded) {
-    const settling = state.events[state.events.length - 1]!;
-    await deps.onIncluded({ reviewId, citationId: state.citationId, includedBy: settling.reviewerId });
+/** Steps 2-6 of recording an event (see the header). */
+async function appendWithProjections(
+  deps: ScreeningDeps,
+  reviewId: string,
+  citationId: string,
+  eventId: string | null,
+  build: (state: RecordState) => ScreeningEvent | null,
+): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
+  const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
+  // The citation, its log and the dirty mark at once (a mark for a citation that turns out not to exist is
+  // removed again before saying so).
+  let [stored, events] = await Promise.all([
+    deps.citations.getCitation(reviewId, citationId),
+    deps.screening.listEvents(reviewId, citationId),
+    deps.screening.markDirty(reviewId, mark),
+  ]);
+  if (!stored) {
+    await deps.screening.clearDirty(reviewId, mark);
+    throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
   }
-  await deps.screening.saveStatus(reviewId, state.citationId, state.version, status);
+  const citation = { citationId, citation: stored.citation };
+  const attempts = deps.maxAttempts ?? 25;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const state = replay(citationId, events);
+    const existing = eventId ? (state.events.find((e) => e.eventId === eventId) ?? null) : null;
+    let event: ScreeningEvent | null = null;
+    try {
+      if (!existing) event = build(state);
+    } catch (error) {
+      await deps.screening.clearDirty(reviewId, mark);
+      throw error;
+    }
+    if (!event) {
+      // A retry (complete what it may have left undone) or nothing to do.
+      if (existing) await projectRecord(deps, reviewId, citationId, { events });
+      await deps.screening.clearDirty(reviewId, mark);
+      return { recorded: false, state, existing };
+    }
+    let next: RecordState;
+    try {
+      next = apply(state, event);
+    } catch (error) {
+      await deps.screening.clearDirty(reviewId, mark);
+      throw error;
+    }
+    if (await deps.screening.appendEvent(reviewId, event)) {
+      await projectEvent(deps, reviewId, state, next, event, citation.citation);
+      await deps.screening.clearDirty(reviewId, mark);
+      return { recorded: true, state: next, existing: null };
+    }
+    events = await deps.screening.listEvents(reviewId, citationId);
+  }
+  await deps.screening.clearDirty(reviewId, mark);
+  throw new StoreError(`could not record on ${citationId}: too many concurrent writers`, { retryable: true });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Records as a reviewer sees them
 
 export interface TwinSummary {
   citationId: string;
@@ -200,17 +473,15 @@ async function payload(
   protocol: Protocol,
   reviewer: Reviewer,
   state: RecordState,
+  known?: { stored: { citation: Citation } | null; pairs: PossibleDuplicate[] },
 ): Promise<RecordPayload> {
-  const [stored, pairs] = await Promise.all([
-    deps.citations.getCitation(protocol.id, state.citationId),
-    deps.screening.listPossibleDuplicates(protocol.id),
-  ]);
+  const { stored, pairs } = known ?? {
+    stored: await deps.citations.getCitation(protocol.id, state.citationId),
+    pairs: await deps.screening.listPendingDuplicatesOf(protocol.id, state.citationId),
+  };
   if (!stored) throw new NotFoundError(`no citation ${state.citationId} in review "${protocol.id}"`);
-  const pending = pairs.filter(
-    (p) => p.status === 'pending' && (p.citationId === state.citationId || p.twinId === state.citationId),
-  );
   const possibleDuplicates = await Promise.all(
-    pending.map(async (pair) => {
+    pairs.map(async (pair) => {
       const twinId = pair.citationId === state.citationId ? pair.twinId : pair.citationId;
       const twin = await deps.citations.getCitation(protocol.id, twinId);
       return {
@@ -226,9 +497,124 @@ async function payload(
 
 export interface NextOptions {
   /** "screener": the next record awaiting my decision; "arbiter": the next conflict I may settle. */
-  as: 'screener' | 'arbiter';
+  as: ReviewerRole;
   /** Records to pass over (skipped in this session). */
   skip?: readonly string[];
+}
+
+const AWAITING_FIRST: Record<Stage, ScreeningStatus> = {
+  'title-abstract': 'awaiting-screening',
+  'full-text': 'full-text-awaiting-first',
+};
+const AWAITING_SECOND: Record<Stage, ScreeningStatus> = {
+  'title-abstract': 'title-abstract-awaiting-second',
+  'full-text': 'full-text-awaiting-second',
+};
+const IN_CONFLICT: Record<Stage, ScreeningStatus> = {
+  'title-abstract': 'title-abstract-conflict',
+  'full-text': 'full-text-conflict',
+};
+
+/** Screeners whose first decisions may be waiting for a second one: the protocol's, and any in the tallies. */
+function firstDeciders(protocol: Protocol, tallies: Tallies): string[] {
+  const ids = new Set(protocol.reviewers.filter((r) => r.roles.includes('screener')).map((r) => r.id));
+  for (const [name, value] of Object.entries(tallies)) {
+    const match = /^(?:title-abstract|full-text):awaiting-decided-by:(.+)$/.exec(name);
+    if (match && value > 0) ids.add(match[1]!);
+  }
+  return [...ids];
+}
+
+interface QueueSlot {
+  queue: QueueName;
+  /** How many reviewers the record still needs in this role (2 awaiting a first decision, else 1). */
+  capacity: number;
+}
+
+/** Merges a stage's queues oldest first, reading each a page at a time. */
+async function* mergedQueues(
+  deps: ScreeningDeps,
+  reviewId: string,
+  slots: readonly QueueSlot[],
+  pageSize: number,
+): AsyncGenerator<{ head: QueueHead; slot: QueueSlot }> {
+  const readers = slots.map((slot) => ({
+    slot,
+    buffer: [] as QueueHead[],
+    more: true,
+    after: undefined as string | undefined,
+  }));
+  const fill = async (reader: (typeof readers)[number]) => {
+    if (reader.buffer.length > 0 || !reader.more) return;
+    const page = await deps.screening.queueHeads(reviewId, reader.slot.queue, {
+      limit: pageSize,
+      ...(reader.after ? { after: reader.after } : {}),
+    });
+    reader.buffer.push(...page.entries);
+    reader.more = page.more;
+    reader.after = page.entries.at(-1)?.position ?? reader.after;
+  };
+  for (;;) {
+    await Promise.all(readers.map(fill));
+    const live = readers.filter((r) => r.buffer.length > 0);
+    if (live.length === 0) return;
+    const oldest = live.reduce((a, b) => (a.buffer[0]!.position <= b.buffer[0]!.position ? a : b));
+    yield { head: oldest.buffer.shift()!, slot: oldest.slot };
+  }
+}
+
+function liveHolds(board: ReviewBoard, reviewerId: string, as: ReviewerRole, now: Date): Cursor[] {
+  return board.cursors.filter(
+    (c) => c.reviewerId !== reviewerId && c.as === as && Date.parse(c.until) > now.getTime(),
+  );
+}
+
+function holdersOf(holds: readonly Cursor[], citationId: string, stage: Stage, queue: QueueName): Cursor[] {
+  // The screener whose first decision the record holds is not taking a slot any more.
+  return holds.filter(
+    (h) => h.citationId === citationId && h.stage === stage && h.reviewerId !== queue.firstDecider,
+  );
+}
+
+async function pick(
+  deps: ScreeningDeps,
+  protocol: Protocol,
+  reviewer: Reviewer,
+  as: ReviewerRole,
+  skip: ReadonlySet<string>,
+  board: ReviewBoard,
+  now: Date,
+): Promise<{ state: RecordState; stage: Stage } | null> {
+  const holds = liveHolds(board, reviewer.id, as, now);
+  const deciders = firstDeciders(protocol, board.rolledTallies).filter((id) => id !== reviewer.id);
+  for (const stage of STAGES) {
+    const slots: QueueSlot[] =
+      as === 'arbiter'
+        ? [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }]
+        : [
+            { queue: { status: AWAITING_FIRST[stage] }, capacity: 2 },
+            ...deciders.map((id) => ({
+              queue: { status: AWAITING_SECOND[stage], firstDecider: id },
+              capacity: 1,
+            })),
+          ];
+    const pageSize = skip.size + holds.length + 4;
+    for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize)) {
+      if (skip.has(head.citationId)) continue;
+      if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
+      // The queue is a projection: check the record against its log, and repair a projection that lags.
+      const events = await deps.screening.listEvents(protocol.id, head.citationId);
+      const state = replay(head.citationId, events);
+      if (
+        statusOf(state) !== slot.queue.status ||
+        firstDecider(state) !== (slot.queue.firstDecider ?? null)
+      ) {
+        await projectRecord(deps, protocol.id, head.citationId, { events });
+      }
+      if (state.stage === stage && awaits(state, reviewer, as)) return { state, stage };
+    }
+  }
+  return null;
 }
 
 /** The next record for `actor`: title/abstract before full text, oldest first within a stage. */
@@ -242,14 +628,52 @@ export async function nextRecord(
   if (!reviewer.roles.includes(options.as)) {
     throw new NotAllowedError(`${reviewer.id} is not a ${options.as} of review "${protocol.id}"`);
   }
+  const peers = protocol.reviewers.filter((r) => r.roles.includes(options.as)).map((r) => r.id);
+  let [board] = await Promise.all([
+    deps.screening.readBoard(protocol.id, peers),
+    repairDirty(deps, protocol.id),
+  ]);
+  if (board.projectionVersion < PROJECTION_VERSION) {
+    await ensureProjected(deps, protocol.id, board.projectionVersion);
+  }
   const skip = new Set(options.skip ?? []);
-  const records = await loadReview(deps, protocol.id);
-  for (const stage of STAGES) {
-    const found = records.find(
-      (r) =>
-        r.state.stage === stage && !skip.has(r.entry.citationId) && awaits(r.state, reviewer, options.as),
-    );
-    if (found) return payload(deps, protocol, reviewer, found.state);
+  const now = deps.clock();
+  const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
+  for (let round = 0; round < 3; round++) {
+    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now);
+    if (!picked) return null;
+    const cursor: Cursor = {
+      reviewerId: reviewer.id,
+      citationId: picked.state.citationId,
+      stage: picked.stage,
+      as: options.as,
+      since: now.toISOString(),
+      until: new Date(now.getTime() + holdMs).toISOString(),
+    };
+    const [, stored, pairs] = await Promise.all([
+      deps.screening.putCursor(protocol.id, cursor),
+      deps.citations.getCitation(protocol.id, cursor.citationId),
+      deps.screening.listPendingDuplicatesOf(protocol.id, cursor.citationId),
+    ]);
+    // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
+    board = await deps.screening.readBoard(protocol.id, peers);
+    const current = stageState(picked.state, picked.stage)!;
+    const queue: QueueName =
+      current.phase === 'awaiting-second'
+        ? { status: AWAITING_SECOND[picked.stage], firstDecider: current.screenerDecisions[0]!.reviewerId }
+        : {
+            status:
+              current.phase === 'awaiting-first' ? AWAITING_FIRST[picked.stage] : IN_CONFLICT[picked.stage],
+          };
+    const capacity = options.as === 'arbiter' ? 1 : current.phase === 'awaiting-first' ? 2 : 1;
+    const holders = [
+      ...holdersOf(liveHolds(board, reviewer.id, options.as, now), cursor.citationId, picked.stage, queue),
+      cursor,
+    ].sort((a, b) => a.since.localeCompare(b.since) || a.reviewerId.localeCompare(b.reviewerId));
+    if (holders.slice(0, capacity).some((h) => h.reviewerId === reviewer.id)) {
+      return payload(deps, protocol, reviewer, picked.state, { stored, pairs });
+    }
+    skip.add(cursor.citationId);
   }
   return null;
 }
@@ -264,6 +688,9 @@ export async function getRecord(
   const events = await deps.screening.listEvents(protocol.id, citationId);
   return payload(deps, protocol, reviewer, replay(citationId, events));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Decisions
 
 export interface DecisionInput {
   stage: Stage;
@@ -281,6 +708,15 @@ export interface DecisionOutcome {
   view: RecordView;
 }
 
+function rejected(error: unknown): never {
+  if (error instanceof ScreeningRuleError) throw new DecisionRejectedError(error.code, error.message);
+  throw error;
+}
+
+/**
+ * Records a decision, or a change of one: until the stage settles a new decision replaces the reviewer's
+ * earlier one; afterwards a screener's change reopens the stage for the arbiter (the workflow's rules).
+ */
 export async function recordDecision(
   deps: ScreeningDeps,
   protocol: Protocol,
@@ -292,51 +728,168 @@ export async function recordDecision(
   if (input.reasonId !== null && !protocol.exclusionReasons.some((r) => r.id === input.reasonId)) {
     throw new InvalidRequestError(`review "${protocol.id}" has no exclusion reason "${input.reasonId}"`);
   }
-  if (!(await deps.citations.getCitation(protocol.id, citationId))) {
-    throw new NotFoundError(`no citation ${citationId} in review "${protocol.id}"`);
-  }
   const eventId = input.eventId ?? deps.newId();
-  const attempts = deps.maxAttempts ?? 25;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replay(citationId, await deps.screening.listEvents(protocol.id, citationId));
-    const earlier = state.events.find((e) => e.eventId === eventId);
-    if (earlier) {
-      if (earlier.reviewerId !== reviewer.id) {
-        throw new DecisionRejectedError('event-id-reused', `event id "${eventId}" is already used`);
-      }
-      return { recorded: false, view: viewFor(state, reviewer) };
-    }
-    const role =
-      decisionRoleFor(state, reviewer) ?? (reviewer.roles.includes('screener') ? 'screener' : 'arbiter');
-    const event: ScreeningEvent = {
+  const result = await appendWithProjections(deps, protocol.id, citationId, eventId, (state) => ({
+    type: 'decision',
+    seq: state.version + 1,
+    eventId,
+    citationId,
+    reviewerId: reviewer.id,
+    at: deps.clock().toISOString(),
+    stage: input.stage,
+    role:
+      decisionRoleFor(state, reviewer, input.stage) ??
+      (reviewer.roles.includes('screener') ? 'screener' : 'arbiter'),
+    decision: input.decision,
+    reasonId: input.reasonId,
+    note: input.note,
+  })).catch(rejected);
+  if (result.existing && result.existing.reviewerId !== reviewer.id) {
+    throw new DecisionRejectedError('event-id-reused', `event id "${eventId}" is already used`);
+  }
+  return { recorded: result.recorded, view: viewFor(result.state, reviewer) };
+}
+
+export type DirectInclusion =
+  /** Recorded: the record is now included (its open stages settled "included directly"). */
+  | { kind: 'included'; state: RecordState }
+  /** It was included already: nothing recorded. */
+  | { kind: 'already-included'; state: RecordState }
+  /** Recorded, but a stage had settled on "exclude": the stage is now with the arbiter. */
+  | { kind: 'contested'; state: RecordState; stage: Stage }
+  /** Excluded: the arbiter kept the exclusion after an earlier direct inclusion. Nothing recorded. */
+  | { kind: 'excluded'; state: RecordState }
+  /** A confirmed duplicate: nothing recorded. */
+  | { kind: 'duplicate'; state: RecordState };
+
+/**
+ * `living-review include` of a citation in the review: settles it in screening as a decision by `by` ("included
+ * directly"), so screening and the included studies tell one story. See the workflow for what follows.
+ */
+export async function includeDirectly(
+  deps: ScreeningDeps,
+  protocol: Protocol,
+  citationId: string,
+  by: string,
+): Promise<DirectInclusion> {
+  let target: Stage | null = null;
+  const result = await appendWithProjections(deps, protocol.id, citationId, null, (state) => {
+    target = directInclusionStage(state);
+    const eventId = `direct-${target}`;
+    if (!target || state.events.some((e) => e.eventId === eventId)) return null;
+    return {
       type: 'decision',
       seq: state.version + 1,
       eventId,
       citationId,
-      reviewerId: reviewer.id,
+      reviewerId: by,
       at: deps.clock().toISOString(),
-      stage: input.stage,
-      role,
-      decision: input.decision,
-      reasonId: input.reasonId,
-      note: input.note,
+      stage: target,
+      role: 'direct',
+      decision: 'include',
+      reasonId: null,
+      note: INCLUDED_DIRECTLY,
     };
-    let next: RecordState;
-    try {
-      next = apply(state, event);
-    } catch (error) {
-      if (error instanceof ScreeningRuleError) throw new DecisionRejectedError(error.code, error.message);
-      throw error;
-    }
-    if (await deps.screening.appendEvent(protocol.id, event)) {
-      await persistStatus(deps, protocol.id, next);
-      return { recorded: true, view: viewFor(next, reviewer) };
-    }
-  }
-  throw new StoreError(`could not record the decision on ${citationId}: too many concurrent writers`, {
-    retryable: true,
   });
+  const { state } = result;
+  if (state.outcome === 'duplicate') return { kind: 'duplicate', state };
+  if (state.outcome === 'included') return { kind: result.recorded ? 'included' : 'already-included', state };
+  if (state.outcome === 'excluded') return { kind: 'excluded', state };
+  // A stage that had settled on "exclude" (now, or at an earlier `include`) is with the arbiter.
+  return { kind: 'contested', state, stage: target ?? state.stage ?? 'title-abstract' };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// My decisions
+
+export interface DecisionFilters {
+  stage?: Stage;
+  decision?: Vote;
+  reasonId?: string;
+  /** Words to find in the title or abstract (case and accents ignored). */
+  text?: string;
+  /** Rows wanted (default 50); a page may hold a few more. */
+  limit?: number;
+  /** The `next` of the previous page. */
+  after?: string | null;
+}
+
+export interface MyDecision {
+  citationId: string;
+  title: string;
+  year: number | null;
+  stage: Stage;
+  role: ReviewerRole | 'direct';
+  decision: Vote;
+  reasonId: string | null;
+  note: string | null;
+  at: string;
+  /** The stage as the reviewer may see it now (blinded: the other screener's decision shows once settled). */
+  stageView: StageView | null;
+  /** Where the record stands (its stage that needs a decision; its outcome). */
+  record: { stage: Stage | null; outcome: RecordView['outcome'] };
+}
+
+function folded(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** A reviewer's own decisions, newest first, filtered; each with the blinded view of its stage. */
+export async function myDecisions(
+  deps: ScreeningDeps,
+  protocol: Protocol,
+  actor: Actor,
+  filters: DecisionFilters = {},
+): Promise<{ decisions: MyDecision[]; next: string | null }> {
+  const reviewer = screeningReviewerOf(protocol, actor);
+  const limit = filters.limit ?? 50;
+  const words = filters.text ? folded(filters.text).split(/\s+/).filter(Boolean) : [];
+  const matches: ReviewerDecision[] = [];
+  let after = filters.after ?? null;
+  do {
+    const page = await deps.screening.listReviewerDecisions(protocol.id, reviewer.id, {
+      limit: Math.max(limit, 100),
+      after,
+    });
+    after = page.next;
+    const candidates = page.decisions.filter(
+      (d) =>
+        (!filters.stage || d.stage === filters.stage) &&
+        (!filters.decision || d.decision === filters.decision) &&
+        (!filters.reasonId || d.reasonId === filters.reasonId),
+    );
+    if (words.length === 0) matches.push(...candidates);
+    else {
+      const found = await mapLimited(candidates, 8, async (d) => {
+        const stored = await deps.citations.getCitation(protocol.id, d.citationId);
+        const text = folded([d.title, ...(stored?.citation.abstract ?? []).map((s) => s.text)].join(' '));
+        return words.every((w) => text.includes(w)) ? d : null;
+      });
+      matches.push(...found.filter((d): d is ReviewerDecision => d !== null));
+    }
+  } while (after && matches.length < limit);
+  const decisions = await mapLimited(matches, 8, async (d): Promise<MyDecision> => {
+    const state = replay(d.citationId, await deps.screening.listEvents(protocol.id, d.citationId));
+    const view = viewFor(state, reviewer);
+    return {
+      citationId: d.citationId,
+      title: d.title,
+      year: d.year,
+      stage: d.stage,
+      role: d.role,
+      decision: d.decision,
+      reasonId: d.reasonId,
+      note: d.note,
+      at: d.at,
+      stageView: view.stages.find((s) => s.stage === d.stage) ?? null,
+      record: { stage: view.stage, outcome: view.outcome },
+    };
+  });
+  return { decisions, next: after };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Conflicts, progress, status
 
 export interface ConflictEntry {
   citationId: string;
@@ -344,6 +897,34 @@ export interface ConflictEntry {
   year: number | null;
   stage: Stage;
   view: RecordView;
+}
+
+/** Every record with a stage in conflict or reopened, checked against its log (repairing lagging ones). */
+async function conflictStates(
+  deps: ScreeningDeps,
+  reviewId: string,
+): Promise<Array<{ head: QueueHead; stage: Stage; state: RecordState }>> {
+  const found: Array<{ head: QueueHead; stage: Stage; state: RecordState }> = [];
+  for (const stage of STAGES) {
+    const heads: QueueHead[] = [];
+    for await (const { head } of mergedQueues(
+      deps,
+      reviewId,
+      [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }],
+      200,
+    )) {
+      heads.push(head);
+    }
+    const states = await mapLimited(heads, 8, async (head) => {
+      const events = await deps.screening.listEvents(reviewId, head.citationId);
+      const state = replay(head.citationId, events);
+      if (statusOf(state) !== IN_CONFLICT[stage])
+        await projectRecord(deps, reviewId, head.citationId, { events });
+      return { head, stage, state };
+    });
+    found.push(...states.filter((s) => statusOf(s.state) === IN_CONFLICT[stage]));
+  }
+  return found;
 }
 
 /** The conflicts `actor` (an arbiter) may settle, title/abstract first, oldest first. */
@@ -356,18 +937,39 @@ export async function listConflicts(
   if (!reviewer.roles.includes('arbiter')) {
     throw new NotAllowedError(`${reviewer.id} is not an arbiter of review "${protocol.id}"`);
   }
-  const records = await loadReview(deps, protocol.id);
-  return STAGES.flatMap((stage) =>
-    records
-      .filter((r) => r.state.stage === stage && awaits(r.state, reviewer, 'arbiter'))
-      .map((r) => ({
-        citationId: r.entry.citationId,
-        title: r.entry.title,
-        year: r.entry.year,
-        stage,
-        view: viewFor(r.state, reviewer),
-      })),
-  );
+  await repairDirty(deps, protocol.id);
+  const board = await deps.screening.readBoard(protocol.id, []);
+  await ensureProjected(deps, protocol.id, board.projectionVersion);
+  return (await conflictStates(deps, protocol.id))
+    .filter(({ state }) => awaits(state, reviewer, 'arbiter'))
+    .map(({ head, stage, state }) => ({
+      citationId: head.citationId,
+      title: head.title,
+      year: head.year,
+      stage,
+      view: viewFor(state, reviewer),
+    }));
+}
+
+/**
+ * The review's tallies, complete: dirty records repaired, projections brought up to date, and the deltas
+ * added to the sums when more than a few wait (so the next read stays small).
+ */
+async function currentTallies(deps: ScreeningDeps, reviewId: string): Promise<Tallies> {
+  const [read, repaired] = await Promise.all([
+    deps.screening.readTallies(reviewId),
+    repairDirty(deps, reviewId),
+  ]);
+  let stale = repaired > 0;
+  if (read.projectionVersion < PROJECTION_VERSION) {
+    await ensureProjected(deps, reviewId, read.projectionVersion);
+    stale = true;
+  }
+  if (read.backlog > ROLLUP_BACKLOG) {
+    await deps.screening.rollUpTallies(reviewId);
+    stale = true;
+  }
+  return stale ? (await deps.screening.readTallies(reviewId)).tallies : read.tallies;
 }
 
 export interface ProgressPayload {
@@ -377,7 +979,7 @@ export interface ProgressPayload {
    * for reviewers who arbitrate and do not screen: next to a screener's own decisions, a conflict count gives
    * the other screener's decision away.
    */
-  team: Omit<ScreeningReport, 'conflicts'> | null;
+  team: ScreeningCounts | null;
 }
 
 export async function progress(
@@ -386,38 +988,69 @@ export async function progress(
   actor: Actor,
 ): Promise<ProgressPayload> {
   const reviewer = reviewerOf(protocol, actor);
-  const states = (await loadReview(deps, protocol.id)).map((r) => r.state);
-  let team: ProgressPayload['team'] = null;
-  if (reviewer.roles.includes('arbiter') && !reviewer.roles.includes('screener')) {
-    const { conflicts: _conflicts, ...counts } = screeningReport(states);
-    team = counts;
-  }
-  return { mine: personalProgress(states, reviewer), team };
+  const tallies = await currentTallies(deps, protocol.id);
+  const team =
+    reviewer.roles.includes('arbiter') && !reviewer.roles.includes('screener')
+      ? countsFromTallies(tallies)
+      : null;
+  return { mine: personalFromTallies(tallies, reviewer), team };
 }
 
-export interface StatusReport extends ScreeningReport {
+export interface StatusReport extends ScreeningCounts {
   reviewId: string;
+  conflicts: Array<{ citationId: string; stage: Stage }>;
   conflictDetails: Array<{ citationId: string; stage: Stage; title: string }>;
   statuses: Partial<Record<ScreeningStatus, number>>;
+  /** Included studies as the statistics count them (shared/app/include-study.ts: pooledStudies). */
+  includedStudies: number;
+  /** As the living report's PRISMA flow counts them: extra source records folded by the dedup, plus confirmed. */
+  duplicatesMerged: { automatic: number; confirmedByReviewers: number; total: number };
 }
 
-/** The team report for the local `status` command (the operator has the data directory: no actor). */
-export async function statusReport(deps: ScreeningDeps, protocol: Protocol): Promise<StatusReport> {
-  const records = await loadReview(deps, protocol.id);
-  const report = screeningReport(records.map((r) => r.state));
-  const titles = new Map(records.map((r) => [r.entry.citationId, r.entry.title]));
-  const statuses: Partial<Record<ScreeningStatus, number>> = {};
-  for (const r of records) {
-    const status = statusOf(r.state);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  }
+export interface StatusDeps extends ScreeningDeps {
+  /** The included studies (withdrawn and retracted ones too) and the protocol's rule for retracted ones. */
+  includedStudies: () => Promise<number>;
+  /** Every citation's source records (the dedup's merges). */
+  citationSources: () => Promise<Array<{ sourceRecords: readonly string[] }>>;
+}
+
+/**
+ * The team report for the `status` command (the operator has the store: no actor). Its included and duplicate
+ * counts are the statistics' and the report's: `included` is the studies the statistics pool, `duplicates` the
+ * duplicates merged (automatic and confirmed), so `status` and `stats` tell the same story.
+ */
+export async function statusReport(deps: StatusDeps, protocol: Protocol): Promise<StatusReport> {
+  const [tallies, conflicts, includedStudies, sources] = await Promise.all([
+    currentTallies(deps, protocol.id),
+    conflictStates(deps, protocol.id),
+    deps.includedStudies(),
+    deps.citationSources(),
+  ]);
+  const counts = countsFromTallies(tallies);
+  const automatic = sources.reduce((sum, c) => sum + Math.max(0, c.sourceRecords.length - 1), 0);
   return {
     reviewId: protocol.id,
-    ...report,
-    conflictDetails: report.conflicts.map((c) => ({ ...c, title: titles.get(c.citationId) ?? '' })),
-    statuses,
+    ...counts,
+    included: includedStudies,
+    duplicates: automatic + counts.duplicates,
+    conflicts: conflicts.map((c) => ({ citationId: c.head.citationId, stage: c.stage })),
+    conflictDetails: conflicts.map((c) => ({
+      citationId: c.head.citationId,
+      stage: c.stage,
+      title: c.head.title,
+    })),
+    statuses: statusesFromTallies(tallies),
+    includedStudies,
+    duplicatesMerged: {
+      automatic,
+      confirmedByReviewers: counts.duplicates,
+      total: automatic + counts.duplicates,
+    },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Possible duplicates
 
 /**
  * Confirms (the flagged citation is a duplicate of its twin and leaves screening) or splits (two different
@@ -449,7 +1082,7 @@ export async function resolvePossibleDuplicate(
   return pair;
 }
 
-/** Appends the duplicate-confirmed event once (its id is derived from the pair), then moves the status. */
+/** Appends the duplicate-confirmed event once (its id is derived from the pair), with its projections. */
 async function markDuplicate(
   deps: ScreeningDeps,
   reviewId: string,
@@ -457,29 +1090,17 @@ async function markDuplicate(
   reviewerId: string,
 ) {
   const eventId = `duplicate-${pair.pairId}`;
-  const attempts = deps.maxAttempts ?? 25;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replay(pair.citationId, await deps.screening.listEvents(reviewId, pair.citationId));
-    if (state.events.some((e) => e.eventId === eventId) || state.outcome === 'duplicate') {
-      await deps.screening.saveStatus(reviewId, pair.citationId, state.version, statusOf(state));
-      return;
-    }
-    const event: ScreeningEvent = {
-      type: 'duplicate-confirmed',
-      seq: state.version + 1,
-      eventId,
-      citationId: pair.citationId,
-      reviewerId,
-      at: deps.clock().toISOString(),
-      duplicateOf: pair.twinId,
-    };
-    const next = apply(state, event);
-    if (await deps.screening.appendEvent(reviewId, event)) {
-      await deps.screening.saveStatus(reviewId, pair.citationId, next.version, statusOf(next));
-      return;
-    }
-  }
-  throw new StoreError(`could not mark ${pair.citationId} as a duplicate: too many concurrent writers`, {
-    retryable: true,
-  });
+  await appendWithProjections(deps, reviewId, pair.citationId, eventId, (state) =>
+    state.outcome === 'duplicate'
+      ? null
+      : {
+          type: 'duplicate-confirmed',
+          seq: state.version + 1,
+          eventId,
+          citationId: pair.citationId,
+          reviewerId,
+          at: deps.clock().toISOString(),
+          duplicateOf: pair.twinId,
+        },
+  );
 }

@@ -43,6 +43,7 @@ import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
 import type { CitationWatchStore, OngoingStudyStore, StoredRelation } from '../ports/watch-store.ts';
+import { mapLimited } from './map-limited.ts';
 
 /** Claims older than this are taken over (an invocation that died mid-send): longer than any Lambda timeout. */
 export const DEFAULT_CLAIM_LEASE_MS = 20 * 60 * 1000;
@@ -143,24 +144,6 @@ export function groupEvents(events: readonly ScreeningEvent[]): Map<string, Scre
 
 function inPeriod(at: string, from: string | null, through: string): boolean {
   return (from === null || at > from) && at <= through;
-}
-
-/** Runs `work` over items, at most `limit` at once, keeping the order of the results. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The latest statistics version as the digest shows it (null without an evidence store or a version). */

@@ -1,10 +1,21 @@
-// Port: where screening decisions and possible-duplicate pairs live. Implemented over the single DynamoDB table
-// (shared/adapters/dynamodb/screening-store.ts), so the embedded store serves it as well.
+// Port: where screening decisions, their projections and possible-duplicate pairs live. Implemented over the
+// single DynamoDB table (shared/adapters/dynamodb/screening-store.ts), so the embedded store serves it as well.
 //
-// The write rule is optimistic appends: an event is written only at the position after the last one its
-// writer replayed (a conditional put of a deterministic key), so two writers racing for one position cannot
-// both win; the loser re-reads the log and tries again. No transactions are needed.
-import type { ScreeningEvent } from '../domain/screening/events.ts';
+// The log is the truth: an event is written only at the position after the last one its writer replayed (a
+// conditional put of a deterministic key), so two writers racing for one position cannot both win; the loser
+// re-reads the log and tries again. No transactions are needed.
+//
+// Everything else here is a projection of the logs, kept up to date on the write path so that reading a queue,
+// a reviewer's progress or their decisions never reads every record (shared/app/screening.ts says when each is
+// written and how a crash in between is completed):
+// - each citation's derived status and queue (who it waits for);
+// - the review's tallies (shared/domain/screening/report.ts), as one delta per event and per arrival, each
+//   written once under a deterministic key and added to the sums exactly once;
+// - each reviewer's latest decision per record and stage ("my decisions"), newest first;
+// - each reviewer's cursor: the record they were last handed, so concurrent screeners get different records;
+// - dirty marks: records whose projections a writer may not have finished.
+import type { ScreeningEvent, Stage, Vote, DecisionRole } from '../domain/screening/events.ts';
+import type { Tallies } from '../domain/screening/report.ts';
 import type { ScreeningStatus } from '../domain/screening/workflow.ts';
 
 export interface ScreeningQueueEntry {
@@ -12,8 +23,153 @@ export interface ScreeningQueueEntry {
   title: string;
   year: number | null;
   queuedAt: string;
-  /** The derived status the citation item carries (it may lag the log by one write after a crash). */
+  /** The derived status the citation item carries (it may lag the log after a crash). */
   status: ScreeningStatus;
+  /** The log position the status reflects (0: none yet). */
+  version: number;
+  /** Who made the first decision of a record awaiting a second one (its queue depends on it). */
+  firstDecider: string | null;
+}
+
+/** A queue: the records at one status (for "awaiting a second decision", those the given screener decided). */
+export interface QueueName {
+  status: ScreeningStatus;
+  firstDecider?: string | null;
+}
+
+/** One entry of a queue, in arrival order (`position` orders entries across queues). */
+export interface QueueHead {
+  citationId: string;
+  title: string;
+  year: number | null;
+  queuedAt: string;
+  /** `<queuedAt>#<citationId>`: arrival order, the same in every queue. */
+  position: string;
+}
+
+/** What a citation's screening projection says: where it stands as of log position `version`. */
+export interface RecordProjection {
+  version: number;
+  status: ScreeningStatus;
+  firstDecider: string | null;
+}
+
+/** A reviewer's latest decision on one record at one stage. */
+export interface ReviewerDecision {
+  reviewerId: string;
+  citationId: string;
+  stage: Stage;
+  role: DecisionRole;
+  decision: Vote;
+  reasonId: string | null;
+  note: string | null;
+  at: string;
+  /** The event's position in the record's log: a newer one replaces an older one, never the reverse. */
+  seq: number;
+  title: string;
+  year: number | null;
+}
+
+/** The record a reviewer was last handed, and until when it is held for them. */
+export interface Cursor {
+  reviewerId: string;
+  citationId: string;
+  stage: Stage;
+  as: 'screener' | 'arbiter';
+  /** When it was handed (ties between screeners handed the same record at once go to the earlier). */
+  since: string;
+  until: string;
+}
+
+/** A record whose projections a writer set out to update (removed when done). */
+export interface DirtyMark {
+  citationId: string;
+  /** The writer's own token (its event id), so concurrent writers do not clear each other's marks. */
+  token: string;
+  at: string;
+}
+
+/** The review-wide state `next` reads in one request. */
+export interface ReviewBoard {
+  cursors: Cursor[];
+  /** The rolled-up tallies (without deltas not yet added): who has ever decided first, for the queues. */
+  rolledTallies: Tallies;
+  /** The projection format this review's items were last brought up to (0: never). */
+  projectionVersion: number;
+}
+
+export interface ScreeningStore {
+  /** One record's log, in seq order. */
+  listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]>;
+  /** Every record's log in the review (the report, the digest, a rebuild of the projections). */
+  listReviewEvents(reviewId: string): Promise<ScreeningEvent[]>;
+  /**
+   * Writes `event` at position event.seq. Returns false, writing nothing, when another event already holds that
+   * position (a concurrent writer won it).
+   */
+  appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean>;
+  /** Every citation of the review with its projection, in arrival order (reads them all). */
+  listCitations(reviewId: string): Promise<ScreeningQueueEntry[]>;
+
+  /** Moves the citation to its status and queue as of `version`, unless a newer version is there. */
+  saveProjection(reviewId: string, citationId: string, projection: RecordProjection): Promise<void>;
+  /** Oldest first, from after `after` (a position), at most `limit`; `more` when the queue goes on. */
+  queueHeads(
+    reviewId: string,
+    queue: QueueName,
+    options: { limit: number; after?: string },
+  ): Promise<{ entries: QueueHead[]; more: boolean }>;
+
+  /**
+   * Stores the tallies delta of event `seq` of a record (0: its arrival) unless one is stored: the same event
+   * always has the same delta, so writing it again (a retry, a repair) is harmless.
+   */
+  putTallyDelta(reviewId: string, citationId: string, seq: number, delta: Tallies, at: string): Promise<void>;
+  /** "<citationId>#<seq>" of every stored delta (a rebuild finds the missing ones). */
+  listTallyDeltaKeys(reviewId: string): Promise<Set<string>>;
+  /**
+   * The review's tallies: the rolled-up sums plus every delta not added yet (each counted exactly once);
+   * `backlog`: how many deltas wait; `projectionVersion` as readBoard gives it.
+   */
+  readTallies(reviewId: string): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number }>;
+  /** Adds waiting deltas into the sums, exactly once each, up to `max` of them. */
+  rollUpTallies(reviewId: string, options?: { max?: number }): Promise<{ rolled: number; left: boolean }>;
+
+  readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard>;
+  setProjectionVersion(reviewId: string, version: number): Promise<void>;
+  putCursor(reviewId: string, cursor: Cursor): Promise<void>;
+
+  /** Keeps a reviewer's latest decision per record and stage (an older seq never replaces a newer one). */
+  putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void>;
+  /** A reviewer's decisions, newest first, a page at a time (`after`: the previous page's `next`). */
+  listReviewerDecisions(
+    reviewId: string,
+    reviewerId: string,
+    options: { limit: number; after?: string | null },
+  ): Promise<{ decisions: ReviewerDecision[]; next: string | null }>;
+
+  markDirty(reviewId: string, mark: DirtyMark): Promise<void>;
+  clearDirty(reviewId: string, mark: DirtyMark): Promise<void>;
+  listDirty(reviewId: string): Promise<DirtyMark[]>;
+
+  /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */
+  recordPossibleDuplicate(
+    reviewId: string,
+    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt'>,
+  ): Promise<PossibleDuplicate>;
+  getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null>;
+  listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]>;
+  /** The pending pairs one citation is part of. */
+  listPendingDuplicatesOf(reviewId: string, citationId: string): Promise<PossibleDuplicate[]>;
+  /**
+   * Resolves a pending pair. Returns the pair as stored afterwards: `resolved` is false when it had already
+   * been resolved (by anyone), in which case nothing changed.
+   */
+  resolvePossibleDuplicate(
+    reviewId: string,
+    pairId: string,
+    resolution: { status: 'confirmed' | 'split'; resolvedBy: string; resolvedAt: string },
+  ): Promise<{ resolved: boolean; pair: PossibleDuplicate }>;
 }
 
 export interface PossibleDuplicate {
@@ -30,42 +186,6 @@ export interface PossibleDuplicate {
   status: 'pending' | 'confirmed' | 'split';
   resolvedBy: string | null;
   resolvedAt: string | null;
-}
-
-export interface ScreeningStore {
-  /** One record's log, in seq order. */
-  listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]>;
-  /** Every record's log in the review (counts, kappa, queues). */
-  listReviewEvents(reviewId: string): Promise<ScreeningEvent[]>;
-  /**
-   * Writes `event` at position event.seq. Returns false, writing nothing, when another event already holds that
-   * position (a concurrent writer won it).
-   */
-  appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean>;
-  /**
-   * Sets the citation's derived status (and so its queue) as of log position `version`, unless a newer version
-   * is already there. Throws when the citation does not exist.
-   */
-  saveStatus(reviewId: string, citationId: string, version: number, status: ScreeningStatus): Promise<void>;
-  /** Every citation of the review with its derived status, in arrival order. */
-  listCitations(reviewId: string): Promise<ScreeningQueueEntry[]>;
-
-  /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */
-  recordPossibleDuplicate(
-    reviewId: string,
-    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt'>,
-  ): Promise<PossibleDuplicate>;
-  getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null>;
-  listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]>;
-  /**
-   * Resolves a pending pair. Returns the pair as stored afterwards: `resolved` is false when it had already
-   * been resolved (by anyone), in which case nothing changed.
-   */
-  resolvePossibleDuplicate(
-    reviewId: string,
-    pairId: string,
-    resolution: { status: 'confirmed' | 'split'; resolvedBy: string; resolvedAt: string },
-  ): Promise<{ resolved: boolean; pair: PossibleDuplicate }>;
 }
 
 /** The deterministic id of the pair of two citations. */

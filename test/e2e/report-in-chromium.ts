@@ -4,6 +4,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { type Chromium, launchChromium } from './chromium.ts';
+import { importPatientRows } from '../../shared/app/import-patient-rows.ts';
+import { publishReport } from '../../shared/app/publish-report.ts';
+import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Harness, openHarness } from '../integration/report/harness.ts';
 
 // The callbacks passed to page.evaluate run in the page; tsconfig has no DOM lib, so the little of the DOM they
@@ -91,4 +94,36 @@ export async function expectPlotsReadable(
       expect(overlaps, `${id}: the legend covers a curve`).toBe(false);
     }
   }
+}
+
+/** Imports a review's patient rows into the harness (creating their studies) and publishes its report. */
+export async function importAndPublish(
+  h: Harness,
+  protocol: Protocol,
+  rows: { text: string; format: 'csv' | 'json'; defaultStudyId?: string },
+): Promise<void> {
+  await importPatientRows(
+    {
+      protocol,
+      text: rows.text,
+      format: rows.format,
+      origin: `${protocol.id}-patients`,
+      createStudies: { by: 'e2e' },
+      ...(rows.defaultStudyId ? { defaultStudyId: rows.defaultStudyId } : {}),
+    },
+    { evidence: h.evidence, citations: h.citations, clock: h.clock },
+  );
+  const report = await publishReport(
+    { protocol },
+    {
+      evidence: h.evidence,
+      citations: h.citations,
+      screening: h.screening,
+      digests: h.digests,
+      publisher: h.publisher,
+      events: h.events,
+      clock: h.clock,
+    },
+  );
+  expect(report.status).toBe('published');
 }

@@ -9,8 +9,6 @@ import { pathToFileURL } from 'node:url';
 import { simpleParser } from 'mailparser';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { importPatientRows } from '../../shared/app/import-patient-rows.ts';
-import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import { sendDigest } from '../../shared/app/send-digest.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
@@ -18,7 +16,12 @@ import type { StatisticsSnapshot } from '../../shared/domain/stats/snapshot.ts';
 import { breastProtocol, iesmProtocol } from '../support/protocols.ts';
 import { readReferenceText } from '../unit/extraction/reference-fixtures.ts';
 import { ARTIFACTS } from './chromium.ts';
-import { expectPlotsReadable, type ReportInChromium, reportInChromium } from './report-in-chromium.ts';
+import {
+  expectPlotsReadable,
+  importAndPublish,
+  type ReportInChromium,
+  reportInChromium,
+} from './report-in-chromium.ts';
 
 const iesm = reportInChromium('e2e-review-iesm', { width: 1100, height: 1000 });
 const breast = reportInChromium('e2e-review-breast', { width: 1100, height: 1000 });
@@ -30,30 +33,7 @@ async function publishReview(
   rows: { text: string; format: 'csv' | 'json'; defaultStudyId?: string },
 ) {
   const { h } = e2e;
-  await importPatientRows(
-    {
-      protocol,
-      text: rows.text,
-      format: rows.format,
-      origin: `${protocol.id}-patients`,
-      createStudies: { by: 'e2e' },
-      ...(rows.defaultStudyId ? { defaultStudyId: rows.defaultStudyId } : {}),
-    },
-    { evidence: h.evidence, citations: h.citations, clock: h.clock },
-  );
-  const report = await publishReport(
-    { protocol },
-    {
-      evidence: h.evidence,
-      citations: h.citations,
-      screening: h.screening,
-      digests: h.digests,
-      publisher: h.publisher,
-      events: h.events,
-      clock: h.clock,
-    },
-  );
-  expect(report.status).toBe('published');
+  await importAndPublish(h, protocol, rows);
   const digest = await sendDigest(
     { protocol, sendWhenEmpty: true },
     {

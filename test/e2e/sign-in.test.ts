@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startScreeningServer } from '../../cli/serve/server.ts';
-import { type SignInConfig, signInHeaders } from '../../shared/adapters/http/sign-in.ts';
+import { type SignInConfig, signInConnectOrigins } from '../../shared/adapters/http/sign-in.ts';
 import { loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import {
   type Harness,
@@ -57,7 +57,7 @@ beforeAll(async () => {
     deps: h.screening.deps,
     tokens: TOKENS,
     assets: loadScreeningAssets(undefined, signIn),
-    extraHeaders: signInHeaders(signIn),
+    connectOrigins: signInConnectOrigins(signIn),
     port,
     logError: () => {},
   });

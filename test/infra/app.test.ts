@@ -50,6 +50,7 @@ beforeAll(() => {
     alarmEmail: 'operator@example.org',
     ncbiApiKeySecret: 'living-review/ncbi-api-key',
     ncbiEmail: 'operator@example.org',
+    unpaywallEmail: 'screening@example.org',
     logRetentionDays: '30',
     cognitoDomainPrefix: 'iesm-screening',
     sesSender: 'reviews@example.org',
@@ -627,13 +628,61 @@ describe('Least privilege: IAM per function', () => {
     });
   });
 
-  it('screening-api: its log group and the table, nothing else', () => {
+  it("screening-api: its log group, the table, and put/get on the attachment bucket's objects, nothing else", () => {
     const statements = roleStatements(s.stack, roleId(s.stateless.screening));
     expect(statements.map((st) => st.Sid ?? actionsOf(st)[0])).toEqual([
       'logs:CreateLogStream',
       'TableReadWrite',
+      'AttachmentReadWrite',
     ]);
     expect(statements[1]?.Resource).toEqual(tableResources());
+    // The order of a statement's actions means nothing to IAM (and follows the CDK's feature flags).
+    expect(actionsOf(statements[2]!).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(statements[2]).toMatchObject({
+      Resource: { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'LivingReviewData-AttachmentBucketArn' }, '/*']] },
+    });
+    const env = s.stack.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('^Screening page') },
+    });
+    const variables = Object.values(env)[0]?.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      UNPAYWALL_EMAIL: 'screening@example.org',
+      ATTACHMENTS_BUCKET: { 'Fn::ImportValue': expect.stringContaining('AttachmentBucket') },
+    });
+  });
+
+  it('keeps the attachment bucket private, versioned, encrypted and TLS-only, open to POSTs from the API only', () => {
+    const bucketId = s.stateful.getLogicalId(s.stateful.attachmentBucket.node.defaultChild as CfnRole);
+    const bucket = s.data.findResources('AWS::S3::Bucket')[bucketId]!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: expect.objectContaining({ LogFilePrefix: 'attachments/' }),
+      CorsConfiguration: {
+        CorsRules: [
+          {
+            AllowedMethods: ['POST'],
+            AllowedOrigins: [
+              { 'Fn::Join': ['', ['https://*.execute-api.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            ],
+            AllowedHeaders: ['*'],
+            MaxAge: 3000,
+          },
+        ],
+      },
+    });
+    const policy = Object.values(s.data.findResources('AWS::S3::BucketPolicy')).find((p) =>
+      JSON.stringify(p.Properties.Bucket).includes(bucketId),
+    );
+    expect(policy?.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
   });
 
   it('recompute-stats: its log group, the table, the table stream, its dead-letter queue', () => {

@@ -54,12 +54,12 @@ describe('CLI: cdk synth', () => {
     const schedules = Object.values(
       stack.Resources as Record<string, { Type: string; Properties: never }>,
     ).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
-    // Without a sender: the search and the retraction watch of the one shipped protocol (no digest or report
-    // function).
+    // Without a sender: the search and the retraction watch of each shipped protocol (IESM and the breast IPD
+    // review), and no digest or report function.
     const reviews = schedules.map(
       (schedule) => JSON.parse((schedule.Properties as { Target: { Input: string } }).Target.Input).reviewId,
     );
-    expect(reviews).toEqual(['iesm', 'iesm']);
+    expect(reviews.sort()).toEqual(['breast-ipd', 'breast-ipd', 'iesm', 'iesm']);
   }, 300_000);
 
   it('refuses to synthesize without an SES sender unless told to go without mail', () => {

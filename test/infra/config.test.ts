@@ -40,6 +40,7 @@ describe('Function: parseDeploymentConfig', () => {
       alarmEmail: 'ops@example.org',
       ncbiApiKeySecret: ' living-review/ncbi ',
       ncbiEmail: '',
+      unpaywallEmail: 'screening@example.org',
       sesSender: 'reviews@example.org',
       digestRecipients: 'a@example.org, b@example.org',
       reportPublicBaseUrl: 'https://reports.example.org/',
@@ -51,6 +52,7 @@ describe('Function: parseDeploymentConfig', () => {
     expect(config).toEqual({
       alarmEmail: 'ops@example.org',
       ncbiApiKeySecret: 'living-review/ncbi',
+      unpaywallEmail: 'screening@example.org',
       sesSender: 'reviews@example.org',
       digestRecipients: ['a@example.org', 'b@example.org'],
       reportPublicBaseUrl: 'https://reports.example.org/',
@@ -70,11 +72,12 @@ describe('Function: parseDeploymentConfig', () => {
         cognitoDomainPrefix: 'Upper_Case',
         digestRecipients: 'a@example.org, nope',
         sesSender: 'example.org',
+        unpaywallEmail: 'nobody',
         reportPublicBaseUrl: 'http://reports.example.org/',
         deployment: 'Staging_1',
       }),
     ).toThrow(
-      /deployment: expected a short name.*\n.*alarmEmail: .*\n.*sesSender: .*\n.*digestRecipients.*\n.*logRetentionDays: expected a CloudWatch Logs retention.*\n.*reportPublicBaseUrl: expected an https URL\n.*cognitoDomainPrefix: expected lower-case/,
+      /deployment: expected a short name.*\n.*alarmEmail: .*\n.*unpaywallEmail: .*\n.*sesSender: .*\n.*digestRecipients.*\n.*logRetentionDays: expected a CloudWatch Logs retention.*\n.*reportPublicBaseUrl: expected an https URL\n.*cognitoDomainPrefix: expected lower-case/,
     );
   });
 });

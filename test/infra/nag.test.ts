@@ -47,6 +47,8 @@ describe('cdk-nag AwsSolutions', () => {
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::*]',
         'Annotation::AwsSolutions-IAM5[Resource::LivingReviewData-ReportBucketArn/reports/*]',
+        // the screening API's presigned POSTs and GETs of attached PDFs
+        'Annotation::AwsSolutions-IAM5[Resource::LivingReviewData-AttachmentBucketArn/*]',
         // the schedules invoke these three directly (search-review's send to its queue)
         ...['watch-retractions', 'publish-report', 'send-digest'].map(
           (name) => `Annotation::AwsSolutions-IAM5[Resource::${fnArn(name)}]`,

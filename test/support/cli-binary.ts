@@ -12,13 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `living-review ...args` under `env` (the whole environment; this process's by default). */
+/**
+ * `living-review ...args` under `env` (the whole environment; this process's by default), with `stdin` piped to
+ * it when given (then closed, as a pipe ends).
+ */
 export async function runLivingReview(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  stdin?: string,
 ): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [binary, ...args], { env, timeout: 60_000 });
+    const pending = run(process.execPath, [binary, ...args], { env, timeout: 60_000 });
+    if (stdin !== undefined) pending.child.stdin?.end(stdin);
+    const { stdout, stderr } = await pending;
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

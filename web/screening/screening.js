@@ -18,9 +18,15 @@
     review: null,
     mode: 'screener',
     record: null,
+    /** The stage a reopened record is being decided at again (null: the record's open stage). */
+    changing: null,
     skip: [],
+    /** Records decided in this session, last on top: what u goes back to. */
+    decided: [],
     busy: false,
     excluding: false,
+    /** The next page of "my decisions" (null: none). */
+    decisionsAfter: null,
   };
 
   // ---------------------------------------------------------------------------------------------------
@@ -130,6 +136,7 @@
     $('signin').hidden = false;
     $('screen').hidden = true;
     $('conflicts').hidden = true;
+    $('decisions').hidden = true;
     $('views').hidden = true;
     if (message) fail(message);
     const account = signInConfig() !== null;
@@ -143,12 +150,16 @@
   function setMode(mode) {
     state.mode = mode;
     state.skip = [];
+    state.changing = null;
     $('view-screen').setAttribute('aria-pressed', String(mode === 'screener'));
     $('view-conflicts').setAttribute('aria-pressed', String(mode === 'arbiter'));
+    $('view-decisions').setAttribute('aria-pressed', String(mode === 'decisions'));
     $('screen').hidden = mode !== 'screener';
     $('conflicts').hidden = mode !== 'arbiter';
+    $('decisions').hidden = mode !== 'decisions';
     if (mode === 'screener') void loadNext();
-    else void loadConflicts();
+    else if (mode === 'arbiter') void loadConflicts();
+    else void loadDecisions(false);
   }
 
   function renderProgress(data) {
@@ -177,15 +188,35 @@
     }
   }
 
+  /** The stage a decision on the shown record is for: the one being changed, else the open one. */
+  function decisionStage(record) {
+    return state.changing || record.view.stage;
+  }
+
+  /** The role the viewer decides in at that stage (null: they cannot decide there now). */
+  function decisionRole(record) {
+    if (!state.changing) return record.view.decideAs;
+    return record.view.stages.find((s) => s.stage === state.changing)?.decideAs ?? null;
+  }
+
   function renderRecord(record, focus) {
     state.record = record;
     const { citation, view } = record;
     const terms = state.review.keyTerms;
+    const stage = decisionStage(record);
+    const role = decisionRole(record);
+    const at = view.stages.find((s) => s.stage === stage);
     $('record').hidden = false;
     $('empty').hidden = true;
-    $('record-stage').textContent = view.stage
-      ? `${STAGE_NAMES[view.stage]}${view.decideAs === 'arbiter' ? ' · conflict to settle' : ''}`
+    $('record-stage').textContent = stage
+      ? `${STAGE_NAMES[stage]}${role === 'arbiter' ? (at?.reopened ? ' · reopened: settle it again' : ' · conflict to settle') : ''}`
       : `Screening over: ${view.outcome}`;
+    $('record-changing').hidden = !state.changing;
+    $('record-changing').textContent = state.changing
+      ? at?.settled && role === 'screener'
+        ? 'Changing your decision. This stage has settled: your new decision goes to the arbiter, who sees the change.'
+        : 'Changing your decision: the new one replaces it.'
+      : '';
     $('record-title').replaceChildren(highlighted(citation.title || '(no title)', terms));
     $('record-authors').textContent = authorsLine(citation.authors);
     const journal = citation.journal?.title || citation.bookTitle || 'Journal not given';
@@ -205,26 +236,34 @@
       abstract.append(paragraph);
     }
 
-    const open = view.stages.find((s) => s.stage === view.stage);
-    const mine = open?.mine;
+    const mine = at?.mine;
     $('record-mine').hidden = !mine;
     $('record-mine').textContent = mine
-      ? `Your current decision: ${mine.decision}${mine.reasonId ? ` (${reasonLabel(mine.reasonId)})` : ''}. You may change it until the stage is settled.`
+      ? `Your current decision: ${mine.decision}${mine.reasonId ? ` (${reasonLabel(mine.reasonId)})` : ''}. ${
+          at?.settled ? 'The stage has settled.' : 'You may change it until the stage is settled.'
+        }`
       : '';
 
-    const arbiter = Boolean(open?.decisions) && view.decideAs === 'arbiter';
+    const arbiter = Boolean(at?.decisions) && role === 'arbiter';
     $('arbiter-panel').hidden = !arbiter;
     $('arbiter-decisions').replaceChildren(
-      ...(arbiter ? open.decisions.map((d) => el('li', decisionText(d))) : []),
+      ...(arbiter ? at.decisions.map((d) => el('li', decisionText(d))) : []),
     );
+    const changes =
+      arbiter && at.reopened && at.result ? at.history.filter((d) => d.at > at.result.settledAt) : [];
+    $('arbiter-history-heading').hidden = changes.length === 0;
+    $('arbiter-history').replaceChildren(...changes.map((d) => el('li', decisionText(d))));
 
     renderDuplicates(record.possibleDuplicates);
 
-    $('decide').hidden = !view.decideAs;
-    document.querySelector('[data-decision="maybe"]').hidden = view.decideAs === 'arbiter';
-    $('skip').hidden = view.decideAs === 'arbiter';
+    $('decide').hidden = !role;
+    document.querySelector('[data-decision="maybe"]').hidden = role === 'arbiter';
+    $('skip').hidden = role === 'arbiter' || Boolean(state.changing);
+    $('undo').disabled = state.decided.length === 0;
     $('note').value = '';
     closeReasons();
+    closePdf();
+    void loadFullText(record.view.citationId, stage === 'full-text');
     if (focus) $('record-title').focus();
   }
 
@@ -260,6 +299,8 @@
 
   function renderEmpty(message) {
     state.record = null;
+    state.changing = null;
+    closePdf();
     $('record').hidden = true;
     $('decide').hidden = true;
     $('empty').hidden = false;
@@ -279,6 +320,14 @@
   }
 
   function renderReasons() {
+    const filter = $('filter-reason');
+    filter.replaceChildren(el('option', 'Any'));
+    filter.firstChild.value = '';
+    for (const reason of state.review.exclusionReasons) {
+      const option = el('option', reason.label);
+      option.value = reason.id;
+      filter.append(option);
+    }
     const list = $('reason-list');
     list.replaceChildren();
     state.review.exclusionReasons.forEach((reason, index) => {
@@ -365,7 +414,8 @@
     state.busy = true;
     fail('');
     const record = state.record;
-    const stage = record.view.stage;
+    const stage = decisionStage(record);
+    const role = decisionRole(record);
     const note = $('note').value.trim();
     let result;
     try {
@@ -384,12 +434,255 @@
     }
     // Keys pressed from here until the next record shows must not act on this one again.
     state.record = null;
-    const settled = result.view.stages.find((s) => s.stage === stage)?.settled;
+    state.changing = null;
+    state.decided.push({ citationId: record.view.citationId, stage, role });
+    const after = result.view.stages.find((s) => s.stage === stage);
+    const effect = after?.reopened
+      ? ' It goes to the arbiter, who sees the change.'
+      : after?.settled
+        ? ' The stage is now settled.'
+        : '';
     say(
-      `Recorded: ${decision}${reasonId ? ` (${reasonLabel(reasonId)})` : ''} on “${record.citation.title}”.${settled ? ' The stage is now settled.' : ''}`,
+      `Recorded: ${decision}${reasonId ? ` (${reasonLabel(reasonId)})` : ''} on “${record.citation.title}”.${effect}`,
     );
-    if (record.view.decideAs === 'arbiter') setMode('arbiter');
+    if (role === 'arbiter') setMode('arbiter');
+    else if (state.mode === 'decisions') setMode('decisions');
     else await loadNext();
+  }
+
+  /** Opens a record to decide again at `stage` (undo, or a decision reopened from "My decisions"). */
+  async function reopen(citationId, stage) {
+    fail('');
+    try {
+      const data = await api(
+        `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}`,
+      );
+      state.changing = stage;
+      $('conflicts').hidden = true;
+      $('decisions').hidden = true;
+      $('screen').hidden = false;
+      renderRecord(data.record, true);
+      if (!decisionRole(data.record)) {
+        say('You cannot change this decision now: the record has moved on (an earlier stage was changed).');
+      } else {
+        say('Changing your decision: choose again.');
+      }
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
+  }
+
+  function undo() {
+    const last = state.decided.pop();
+    if (!last) {
+      say('Nothing to undo in this session.');
+      return;
+    }
+    if (last.role === 'arbiter') state.mode = 'arbiter';
+    void reopen(last.citationId, last.stage);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Full text: links, the open-access copy, attached PDFs beside the decision buttons
+
+  let fullTextRequest = 0;
+
+  function link(url, text) {
+    const a = el('a', text);
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    return a;
+  }
+
+  const isWebUrl = (url) => /^https?:\/\//i.test(url);
+
+  function openPdf(attachment) {
+    $('pdf-pane').hidden = false;
+    $('pdf-viewer').src = attachment.url;
+    $('pdf-open').href = attachment.url;
+    $('pdf-heading').textContent = attachment.fileName;
+    $('workspace').classList.add('with-pdf');
+    document.querySelector('main').classList.add('with-pdf');
+  }
+
+  function closePdf() {
+    $('pdf-pane').hidden = true;
+    $('pdf-viewer').src = 'about:blank';
+    $('workspace').classList.remove('with-pdf');
+    document.querySelector('main').classList.remove('with-pdf');
+  }
+
+  function describeOpenAccess(openAccess) {
+    const box = $('open-access');
+    box.replaceChildren();
+    if (openAccess.status === 'found' && isWebUrl(openAccess.location.url)) {
+      const where = [
+        openAccess.location.hostType,
+        openAccess.location.repository,
+        openAccess.location.version,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      box.append(document.createTextNode('Open-access copy: '));
+      box.append(link(openAccess.location.url, where || 'open'));
+      if (openAccess.location.pdfUrl && isWebUrl(openAccess.location.pdfUrl)) {
+        box.append(document.createTextNode(' · '), link(openAccess.location.pdfUrl, 'PDF'));
+      }
+      box.append(document.createTextNode(' (Unpaywall)'));
+    } else if (openAccess.status === 'none') {
+      box.textContent = `No open-access copy known to Unpaywall (checked ${openAccess.checkedAt.slice(0, 10)}).`;
+    } else if (openAccess.status === 'no-doi') {
+      box.textContent = 'No DOI: nothing to look up in Unpaywall.';
+    } else {
+      box.textContent = openAccess.message || 'Unpaywall could not be asked.';
+    }
+  }
+
+  async function loadFullText(citationId, showPdf) {
+    const request = ++fullTextRequest;
+    $('full-text-links').replaceChildren();
+    $('attachment-list').replaceChildren();
+    $('open-access').textContent = 'Looking for the full text…';
+    $('attach-form').hidden = true;
+    let data;
+    try {
+      data = await api(
+        `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/full-text`,
+      );
+    } catch (error) {
+      if (request === fullTextRequest)
+        $('open-access').textContent = `The full text could not be looked up: ${error.message}`;
+      return;
+    }
+    if (request !== fullTextRequest || state.record?.view.citationId !== citationId) return;
+    $('full-text-links').replaceChildren(
+      ...data.links
+        .filter((l) => isWebUrl(l.url))
+        .map((l) => {
+          const item = el('li');
+          item.append(link(l.url, l.label));
+          return item;
+        }),
+    );
+    describeOpenAccess(data.openAccess);
+    state.uploadLimit = data.uploads.maxBytes;
+    $('attach-form').hidden = !data.uploads.enabled;
+    $('attachment-list').replaceChildren(
+      ...data.attachments.map((attachment) => {
+        const item = el('li');
+        const view = el('button', `View ${attachment.fileName}`);
+        view.type = 'button';
+        view.addEventListener('click', () => openPdf(attachment));
+        item.append(
+          view,
+          document.createTextNode(
+            ` · ${Math.max(1, Math.round(attachment.size / 1024))} KB · attached by ${attachment.uploadedBy}`,
+          ),
+        );
+        return item;
+      }),
+    );
+    if (showPdf && data.attachments.length > 0) openPdf(data.attachments[data.attachments.length - 1]);
+  }
+
+  async function attach(event) {
+    event.preventDefault();
+    const record = state.record;
+    const file = $('attach-file').files?.[0];
+    if (!record || !file) {
+      fail('Choose the PDF to attach first.');
+      return;
+    }
+    if (state.uploadLimit && file.size > state.uploadLimit) {
+      fail(`${file.name} is larger than the ${Math.round(state.uploadLimit / 1048576)} MB limit.`);
+      return;
+    }
+    fail('');
+    const citationId = record.view.citationId;
+    const base = `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/attachments`;
+    const fileName = file.name.slice(0, 200) || 'attachment.pdf';
+    $('attach-button').disabled = true;
+    try {
+      const started = await api(base, { method: 'POST', body: { fileName, size: file.size } });
+      const form = new FormData();
+      for (const [name, value] of Object.entries(started.upload.fields)) form.append(name, value);
+      form.append('file', file, fileName);
+      const sent = await fetch(started.upload.url, { method: 'POST', body: form, credentials: 'omit' });
+      if (!sent.ok) throw new Error(`the upload was refused (HTTP ${sent.status})`);
+      await api(`${base}/${encodeURIComponent(started.attachmentId)}`, {
+        method: 'POST',
+        body: { fileName },
+      });
+      $('attach-file').value = '';
+      say(`Attached ${fileName}.`);
+      if (state.record?.view.citationId === citationId) await loadFullText(citationId, true);
+    } catch (error) {
+      if (error.status !== 401) fail(`Not attached: ${error.message}`);
+    } finally {
+      $('attach-button').disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // My decisions
+
+  function standing(d) {
+    const stage = d.stageView;
+    if (!stage) return 'No longer counts (an earlier stage changed)';
+    if (stage.reopened) return 'Settled, back with the arbiter';
+    if (stage.settled)
+      return `Settled: ${stage.result.decision}${stage.result.settledBy === 'direct' ? ' (included directly)' : ''}`;
+    return 'Open: you may change it';
+  }
+
+  function renderDecisionRow(d) {
+    const item = el('li');
+    item.append(
+      el(
+        'p',
+        `${STAGE_NAMES[d.stage]} · ${d.decision}${d.reasonId ? ` (${reasonLabel(d.reasonId)})` : ''} · ${d.at.slice(0, 16).replace('T', ' ')}`,
+        'what',
+      ),
+      el('p', `${d.title} (${d.year ?? 'n.d.'})`, 'title'),
+      el('p', standing(d), 'what'),
+    );
+    if (d.stageView?.decideAs) {
+      const button = el('button', 'Reopen to change it');
+      button.type = 'button';
+      button.addEventListener('click', () => void reopen(d.citationId, d.stage));
+      item.append(button);
+    }
+    return item;
+  }
+
+  async function loadDecisions(more) {
+    fail('');
+    const list = $('decision-list');
+    if (!more) {
+      list.replaceChildren();
+      state.decisionsAfter = null;
+    }
+    const params = new URLSearchParams({ limit: '50' });
+    for (const [name, id] of [
+      ['stage', 'filter-stage'],
+      ['decision', 'filter-decision'],
+      ['reason', 'filter-reason'],
+      ['q', 'filter-text'],
+    ]) {
+      const value = $(id).value.trim();
+      if (value) params.set(name, value);
+    }
+    if (more && state.decisionsAfter) params.set('after', state.decisionsAfter);
+    try {
+      const data = await api(`/api/reviews/${encodeURIComponent(state.reviewId)}/decisions?${params}`);
+      list.append(...data.decisions.map(renderDecisionRow));
+      state.decisionsAfter = data.next;
+      $('decisions-more').hidden = !data.next;
+      $('decisions-empty').hidden = list.children.length > 0;
+    } catch (error) {
+      if (error.status !== 401) fail(error.message);
+    }
   }
 
   async function resolvePair(pairId, action) {
@@ -411,7 +704,7 @@
   }
 
   function skip() {
-    if (!state.record || state.record.view.decideAs === 'arbiter') return;
+    if (!state.record || decisionRole(state.record) === 'arbiter' || state.changing) return;
     state.skip.push(state.record.view.citationId);
     say('Skipped for now.');
     void loadNext();
@@ -420,9 +713,19 @@
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
-    if (target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement) return;
-    if (!state.record || $('decide').hidden || $('screen').hidden) return;
+    if (
+      target instanceof HTMLTextAreaElement ||
+      target instanceof HTMLInputElement ||
+      target instanceof HTMLSelectElement
+    )
+      return;
     const key = event.key.toLowerCase();
+    if (key === 'u' && !state.excluding && (!$('screen').hidden || !$('conflicts').hidden)) {
+      event.preventDefault();
+      undo();
+      return;
+    }
+    if (!state.record || $('decide').hidden || $('screen').hidden) return;
     if (state.excluding) {
       if (key === 'escape') {
         closeReasons();
@@ -438,11 +741,11 @@
       }
       return;
     }
-    const arbiter = state.record.view.decideAs === 'arbiter';
+    const arbiter = decisionRole(state.record) === 'arbiter';
     if (key === 'i') void decide('include');
     else if (key === 'e') openReasons();
     else if (key === 'm' && !arbiter) void decide('maybe');
-    else if (key === 's' && !arbiter) skip();
+    else if (key === 's' && !arbiter && !state.changing) skip();
     else return;
     event.preventDefault();
   }
@@ -581,6 +884,14 @@
     $('cancel-exclude').addEventListener('click', closeReasons);
     $('view-screen').addEventListener('click', () => setMode('screener'));
     $('view-conflicts').addEventListener('click', () => setMode('arbiter'));
+    $('view-decisions').addEventListener('click', () => setMode('decisions'));
+    $('undo').addEventListener('click', undo);
+    $('attach-form').addEventListener('submit', (event) => void attach(event));
+    $('decision-filters').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void loadDecisions(false);
+    });
+    $('decisions-more').addEventListener('click', () => void loadDecisions(true));
     document.addEventListener('keydown', onKey);
     $('signin-cognito').addEventListener('click', () => {
       beginSignIn().catch((error) => fail(error.message));

@@ -21,6 +21,9 @@
 //      exists, the same work was stored before: the source record is ADDed to it, and the outcome is
 //      'already-known' when it was already listed, 'duplicate' when another record with the same strongest
 //      key stored it.
+//   4. A citation of our own id ('new', or found again by a re-run) gets its arrival counted in the review's
+//      screening tallies: a PutItem of its tally delta 0 if absent (screening-store.ts adds each delta to the
+//      sums exactly once), so a crash between 3 and 4 is completed by the re-run.
 //
 // Every write is a conditional single-item write that is a no-op or the same change when repeated, and each
 // step only starts after the one it depends on is durable, so a process that dies at any point leaves state
@@ -66,6 +69,7 @@ import { type Citation, citationSchema } from '../../domain/citation/citation.ts
 import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
 import { judgeRun, type RunOwnerRef } from '../../domain/monitor/run-liveness.ts';
+import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import { isProcessRunning } from '../process/process-identity.ts';
@@ -93,6 +97,7 @@ import {
   reviewPk,
   runLogItemKey,
   watermarkItemKey,
+  tallyDeltaItem,
 } from './table-design.ts';
 
 export interface DynamoCitationStoreOptions {
@@ -248,7 +253,8 @@ export function toStoreError(error: unknown, operation: string, what: string): S
   });
 }
 
-function isConditionFailure(error: unknown): boolean {
+/** A conditional write whose condition did not hold (the SDK's exception, or its name from another copy). */
+export function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
     (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
@@ -306,8 +312,10 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     if (existing?.type === 'citation') {
       const known = new Set([...existing.keys, ...(existing.aliasKeys ?? [])]);
       if (keys.every((key) => known.has(key))) {
-        if (existing.sourceRecords.includes(sourceRecord))
+        if (existing.sourceRecords.includes(sourceRecord)) {
+          await this.countArrival(reviewId, ctx.me, existing.queuedAt);
           return { kind: 'already-known', citationId: ctx.me };
+        }
         return this.attachSource(ctx, ctx.me, strongest, []);
       }
     }
@@ -566,7 +574,10 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       },
       this.describe(reviewId, itemKey),
     );
-    if (created) return { kind: 'new', citationId: me };
+    if (created) {
+      await this.countArrival(reviewId, me, ctx.now.toISOString());
+      return { kind: 'new', citationId: me };
+    }
 
     // The id is taken: the same work was stored (a re-run, an overlapping window, a concurrent run, another
     // record with the same strongest key), or an earlier call of this record turned it into a redirect.
@@ -588,6 +599,15 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       );
     }
     return this.attachSource(ctx, me, ctx.keys[0]!, ctx.keys);
+  }
+
+  /** Step 4: the arrival's tally delta (its `at` is the queue time, so every writer writes the same item). */
+  private async countArrival(reviewId: string, citationId: string, queuedAt: string): Promise<void> {
+    const item = tallyDeltaItem(reviewId, citationId, 0, arrivalTallies(citationId), queuedAt);
+    await this.conditionalPut(
+      { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      this.describe(reviewId, item as unknown as ItemKey),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@
 //
 // The table's stream carries NOTICE# inserts to functions/publish-report (with the SNAPSHOT_LATEST pointer), so
 // a retraction regenerates the report even when the protocol keeps the study's patients (flag-only).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { updateTriggerSchema } from '../../domain/protocol/protocol.ts';
@@ -40,9 +39,9 @@ import type {
   StoredNotice,
   TriggerCrossing,
 } from '../../ports/digest-store.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { CITATION_PREFIX, type ItemKey, keyPart, reviewPk } from './table-design.ts';
-import { getItemConsistent, queryReviewPrefix } from './query-pages.ts';
+import { getItemConsistent, putIfAbsent, queryReviewPrefix } from './query-pages.ts';
 
 export const DIGEST_MARKER_SK = 'DIGEST_MARKER';
 export const ONCE_PREFIX = 'ONCE#';
@@ -124,13 +123,6 @@ const citationSourcesSchema = z.object({
   sourceRecords: stringSet,
   queuedAt: z.string(),
 });
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 export interface DynamoDigestStoreOptions {
   client: DynamoDBDocumentClient;
@@ -367,20 +359,8 @@ export class DynamoDigestStore implements DigestStore {
 
   // -------------------------------------------------------------------------------------------------------
 
-  private async putIfAbsent(item: Record<string, unknown>, key: ItemKey, reviewId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+  private putIfAbsent(item: Record<string, unknown>, key: ItemKey, reviewId: string): Promise<boolean> {
+    return putIfAbsent(this.client, this.tableName, item, this.describe(reviewId, key));
   }
 
   private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | null> {

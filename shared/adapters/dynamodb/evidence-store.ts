@@ -34,7 +34,6 @@
 // PATIENT# items; the snapshot items themselves never trigger a recompute.
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PatientRow } from '../../domain/extraction/patient-row.ts';
@@ -47,7 +46,7 @@ import type {
   StoredSnapshot,
   StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
 
@@ -199,6 +198,8 @@ const snapshotBodySchema = z.object({
         curves: z.record(z.string(), z.unknown()),
         logrank: z.record(z.string(), z.unknown()),
       }),
+      // Cox models (absent in snapshots stored before models existed, or when the protocol declares none).
+      cox: z.record(z.string(), z.looseObject({ endpoint: z.string() })).optional(),
     }),
     z
       .looseObject({
@@ -245,13 +246,6 @@ const snapshotBodySchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------------------
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
 
 /** Splits `data` into pieces of at most `size` bytes (at least one piece). */
 function chunks(data: Uint8Array, size: number): Uint8Array[] {

@@ -1,12 +1,17 @@
 // Reads every store needs: all pages of a Query (DynamoDB stops a page at 1 MB, so a caller that wants all of
-// a review's items of one kind must follow LastEvaluatedKey) and one consistent GetItem; and the one batched
-// write (BatchWriteItem, 25 requests each, unprocessed items retried). SDK errors become StoreErrors naming
-// what was read or written. And telling a failed condition from any other failure of a write.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+// a review's items of one kind must follow LastEvaluatedKey), one consistent GetItem, batches of gets, the one
+// batched write (BatchWriteItem, 25 requests each, unprocessed items retried) and the conditional put. SDK errors
+// become StoreErrors naming what was read or written.
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
-import { toStoreError } from './citation-store.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 
 export async function queryAllPages(
@@ -68,18 +73,52 @@ export async function getItemConsistent(
   }
 }
 
-/** A conditional write whose condition did not hold (not an error: the item was not as expected). */
-export function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
-
+const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const PARALLEL_BATCHES = 8;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Items by key (BatchGetItem, 100 keys a request, all requests at once), strongly consistent, retrying
+ * unprocessed keys with backoff. Missing items are simply absent from the answer.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+  what: string,
+): Promise<Record<string, unknown>[]> {
+  const chunks: ItemKey[][] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
+  }
+  const pages = await Promise.all(
+    chunks.map(async (chunk) => {
+      const found: Record<string, unknown>[] = [];
+      let pending = chunk as unknown as Record<string, unknown>[];
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) {
+          throw new StoreError(`BatchGetItem of ${what}: ${pending.length} keys stayed unprocessed`, {
+            retryable: true,
+          });
+        }
+        if (attempt > 0) await sleep(Math.min(20 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
+        try {
+          const result = await client.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          found.push(...(result.Responses?.[tableName] ?? []));
+          pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+        } catch (error) {
+          throw toStoreError(error, 'BatchGetItem', what);
+        }
+      }
+      return found;
+    }),
+  );
+  return pages.flat();
+}
 
 /**
  * Write requests ({PutRequest} / {DeleteRequest}) in BatchWriteItems of 25, a few at a time, retrying unprocessed
@@ -118,4 +157,22 @@ export async function batchWriteAll(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_BATCHES, batches.length) }, worker));
+}
+
+/** PutItem if no item holds the key: false (nothing written) when one does. */
+export async function putIfAbsent(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+  what: string,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw toStoreError(error, 'PutItem', what);
+  }
 }

@@ -3,51 +3,153 @@
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
 // | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map) |
+// | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus, screeningVersion (the log position it reflects), firstDecider, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision) |
+// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
+// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion |
+// | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
+// | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
+// | dirty mark | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
-// | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus (derived), screeningVersion (the log position it reflects), gsi1pk `QUEUE#<reviewId>#<screeningStatus>` |
 //
-// Writes, all conditional single-item writes with deterministic keys (dynalite has no transactions):
+// Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
+// transactions):
 // - append: PutItem of the event at its seq, if absent. Two writers racing for one position: one wins, the
-//   other is told so and re-reads (shared/app/screening.ts). A retried append of the same event finds its
-//   position taken and re-reads too, where it finds its own event id.
-// - derived status: UpdateItem of the citation item, only if it is a citation and its screeningVersion is
-//   older, so out-of-order writers can never move a status backwards. Moving gsi1pk in the same write moves
-//   the citation to its new queue.
+//   other is told so and re-reads (shared/app/screening.ts).
+// - projection: UpdateItem of the citation item, only if it is a citation and its screeningVersion is older
+//   (or equal with another queue: a rebuild moving an item to the per-screener queue), so out-of-order writers
+//   never move a status backwards. Moving gsi1pk in the same write moves the citation to its new queue.
+// - tally delta: PutItem if absent. A delta is never deleted, so a retry or a repair can never add it twice.
+// - adding deltas to the sums ("rolling up"): one process at a time holds the lock on the tallies item (a
+//   token with a time; a lock older than LOCK_STALE_MS is taken over). For a batch of waiting deltas it
+//   (1) adds their sums, moves `generation` on and records the batch's keys in `pending`, all in one
+//   conditional UpdateItem on its token; (2) re-keys each delta in the index from U# to R#<generation>;
+//   (3) empties `pending`. A holder that died after (1) left `pending`: the next holder finishes (2) and (3)
+//   for those keys without adding them again. Every write of a holder is conditional on its token, so a holder
+//   paused past the stale time (its lock taken over) cannot add anything afterwards.
+// - reading the tallies: the tallies item (sums through generation g, and g's pending keys), then the deltas
+//   in the index after R#<g> (those added after the read, and those still waiting), less the pending ones:
+//   each delta counted exactly once, however a roll-up interleaves (see readTallies).
+// - reviewer decision: PutItem if absent or older (seq): the newest decision of the reviewer stays.
 // - a pair's resolution: UpdateItem only while the pair is pending (the first resolution wins).
-// Reads of one log are strongly consistent, so a writer always judges a decision against the latest log.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+// Reads of one log are strongly consistent, so a writer always judges a decision against the latest log. The
+// index is eventually consistent on AWS: a queue read there may show an item that just moved (the use cases
+// check each record they hand out against its log) and progress may lag a write by a moment.
+import { randomUUID } from 'node:crypto';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  type QueryCommandInput,
+  QueryCommand,
+  type QueryCommandOutput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
-import { type ScreeningEvent, screeningEventSchema } from '../../domain/screening/events.ts';
-import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
-import { StoreError } from '../../errors.ts';
 import {
+  decisionRoleSchema,
+  type ScreeningEvent,
+  screeningEventSchema,
+  stageSchema,
+  voteSchema,
+} from '../../domain/screening/events.ts';
+import type { Tallies } from '../../domain/screening/report.ts';
+import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
+import { InputError, StoreError } from '../../errors.ts';
+import {
+  type Cursor,
+  type DirtyMark,
   type PossibleDuplicate,
   possibleDuplicatePairId,
+  type QueueHead,
+  type QueueName,
+  type RecordProjection,
+  type ReviewBoard,
+  type ReviewerDecision,
   type ScreeningQueueEntry,
   type ScreeningStore,
 } from '../../ports/screening-store.ts';
-import { toStoreError } from './citation-store.ts';
-import { citationItemKey, type ItemKey, QUEUE_INDEX, queuePartition, reviewPk } from './table-design.ts';
-import { queryAllPages } from './query-pages.ts';
+import { isConditionFailure, toStoreError } from './citation-store.ts';
+import { batchGetAll, batchWriteAll, putIfAbsent, queryAllPages, queryReviewPrefix } from './query-pages.ts';
+import {
+  CITATION_PREFIX,
+  citationItemKey,
+  type ItemKey,
+  QUEUE_INDEX,
+  queuePartition,
+  reviewPk,
+  seq6,
+  TALLY_DELTA_PREFIX,
+  tallyDeltaItem,
+  tallyDeltaPartition,
+} from './table-design.ts';
 
 export const SCREENING_PREFIX = 'SCREENING#';
 export const POSSIBLE_DUPLICATE_PREFIX = 'POSSIBLE_DUPLICATE#';
+export const DECIDED_PREFIX = 'DECIDED#';
+export const CURSOR_PREFIX = 'CURSOR#';
+export const DIRTY_PREFIX = 'DIRTY#';
+export const TALLIES_SK = 'TALLIES';
+
+/** A roll-up lock older than this is taken over (a roll-up batch takes well under a second). */
+export const LOCK_STALE_MS = 30_000;
+/** Deltas added per roll-up batch (also bounds the distinct names in one UpdateItem). */
+const ROLLUP_BATCH = 200;
+const MAX_NAMES_PER_UPDATE = 200;
+
+const generation12 = (generation: number) => String(generation).padStart(12, '0');
 
 export function screeningEventKey(reviewId: string, citationId: string, seq: number): ItemKey {
-  return { pk: reviewPk(reviewId), sk: `${SCREENING_PREFIX}${citationId}#${String(seq).padStart(6, '0')}` };
+  return { pk: reviewPk(reviewId), sk: `${SCREENING_PREFIX}${citationId}#${seq6(seq)}` };
 }
 
 export function possibleDuplicateKey(reviewId: string, pairId: string): ItemKey {
   const [a, b] = pairId.split('~');
   return { pk: reviewPk(reviewId), sk: `${POSSIBLE_DUPLICATE_PREFIX}${a}#${b}` };
+}
+
+export function talliesKey(reviewId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: TALLIES_SK };
+}
+
+export function reviewerDecisionKey(
+  reviewId: string,
+  d: Pick<ReviewerDecision, 'reviewerId' | 'citationId' | 'stage'>,
+): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${DECIDED_PREFIX}${d.reviewerId}#${d.citationId}#${d.stage}` };
+}
+
+export function cursorKey(reviewId: string, reviewerId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${CURSOR_PREFIX}${reviewerId}` };
+}
+
+export function dirtyKey(reviewId: string, mark: Pick<DirtyMark, 'citationId' | 'token'>): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${DIRTY_PREFIX}${mark.citationId}#${mark.token}` };
+}
+
+export const decidedPartition = (reviewId: string, reviewerId: string) => `DECIDED#${reviewId}#${reviewerId}`;
+
+/** A reviewer-decision item as putReviewerDecision writes it. */
+export function reviewerDecisionItem(reviewId: string, d: ReviewerDecision): Record<string, unknown> {
+  return {
+    ...reviewerDecisionKey(reviewId, d),
+    type: 'reviewer-decision',
+    reviewId,
+    ...d,
+    gsi1pk: decidedPartition(reviewId, d.reviewerId),
+    gsi1sk: `${d.at}#${d.citationId}#${d.stage}`,
+  };
+}
+
+/** A screening-event item as appendEvent writes it. */
+export function screeningEventItem(reviewId: string, event: ScreeningEvent): Record<string, unknown> {
+  return {
+    ...screeningEventKey(reviewId, event.citationId, event.seq),
+    type: 'screening-event',
+    reviewId,
+    event,
+  };
 }
 
 const eventItemSchema = z.object({ type: z.literal('screening-event'), event: screeningEventSchema });
@@ -64,21 +166,60 @@ const possibleDuplicateSchema = z.object({
   resolvedAt: z.string().nullable(),
 });
 
+const statusSchema = z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]);
+
+const citationEntrySchema = z.object({
+  type: z.string(),
+  citationId: z.string(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  queuedAt: z.string(),
+  screeningStatus: statusSchema,
+  screeningVersion: z.number().int().optional(),
+  firstDecider: z.string().nullable().optional(),
+});
+
 const queueItemSchema = z.object({
   citationId: z.string(),
   title: z.string(),
   year: z.number().int().nullable(),
   queuedAt: z.string(),
+  gsi1sk: z.string(),
 });
 
-const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
+const deltaItemSchema = z.object({
+  type: z.literal('tally-delta'),
+  sk: z.string(),
+  delta: z.record(z.string(), z.number()),
+  gsi1sk: z.string(),
+});
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
+const reviewerDecisionSchema = z.object({
+  reviewerId: z.string(),
+  citationId: z.string(),
+  stage: stageSchema,
+  role: decisionRoleSchema,
+  decision: voteSchema,
+  reasonId: z.string().nullable(),
+  note: z.string().nullable(),
+  at: z.string(),
+  seq: z.number().int(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+});
+
+const cursorSchema = z.object({
+  reviewerId: z.string(),
+  citationId: z.string(),
+  stage: stageSchema,
+  as: z.enum(['screener', 'arbiter']),
+  since: z.string(),
+  until: z.string(),
+});
+
+const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.string() });
+
+const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
 
 function parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(item);
@@ -89,19 +230,40 @@ function parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.o
   return parsed.data;
 }
 
+/** The tallies stored on the tallies item (`n:<name>` attributes). */
+function talliesOf(item: Record<string, unknown> | undefined): Tallies {
+  const tallies: Tallies = {};
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith('n:') && typeof value === 'number' && value !== 0) tallies[name.slice(2)] = value;
+  }
+  return tallies;
+}
+
+function stringSet(value: unknown): Set<string> {
+  if (value instanceof Set) return value as Set<string>;
+  if (Array.isArray(value)) return new Set(value as string[]);
+  return new Set();
+}
+
 export interface DynamoScreeningStoreOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
+  clock?: () => Date;
 }
 
 export class DynamoScreeningStore implements ScreeningStore {
   private readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  private readonly clock: () => Date;
 
   constructor(options: DynamoScreeningStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.clock = options.clock ?? (() => new Date());
   }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The log
 
   async listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]> {
     return this.queryEvents(
@@ -116,37 +278,61 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean> {
-    const key = screeningEventKey(reviewId, event.citationId, event.seq);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'screening-event', reviewId, event },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    const item = screeningEventItem(reviewId, event);
+    return this.putIfAbsent(item, reviewId);
   }
 
-  async saveStatus(reviewId: string, citationId: string, version: number, status: ScreeningStatus) {
+  async listCitations(reviewId: string): Promise<ScreeningQueueEntry[]> {
+    const items = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      {
+        reviewId,
+        prefix: CITATION_PREFIX,
+        projection:
+          '#type, citationId, title, #year, queuedAt, screeningStatus, screeningVersion, firstDecider',
+        names: { '#type': 'type', '#year': 'year' },
+      },
+      `the citations of review "${reviewId}"`,
+    );
+    return items
+      .filter((item) => item.type === 'citation')
+      .map((item) => {
+        const entry = parse(citationEntrySchema, item, `a citation of review "${reviewId}"`);
+        return {
+          citationId: entry.citationId,
+          title: entry.title,
+          year: entry.year,
+          queuedAt: entry.queuedAt,
+          status: entry.screeningStatus,
+          version: entry.screeningVersion ?? 0,
+          firstDecider: entry.firstDecider ?? null,
+        };
+      })
+      .sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.citationId.localeCompare(b.citationId));
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Projections
+
+  async saveProjection(reviewId: string, citationId: string, projection: RecordProjection): Promise<void> {
     const key = citationItemKey(reviewId, citationId);
+    const queue = queuePartition(reviewId, projection.status, projection.firstDecider);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression: 'SET screeningStatus = :status, screeningVersion = :version, gsi1pk = :queue',
+          UpdateExpression:
+            'SET screeningStatus = :status, screeningVersion = :version, firstDecider = :first, gsi1pk = :queue',
           ConditionExpression:
-            '#type = :citation AND (attribute_not_exists(screeningVersion) OR screeningVersion < :version)',
+            '#type = :citation AND (attribute_not_exists(screeningVersion) OR screeningVersion < :version OR (screeningVersion = :version AND gsi1pk <> :queue))',
           ExpressionAttributeNames: { '#type': 'type' },
           ExpressionAttributeValues: {
-            ':status': status,
-            ':version': version,
-            ':queue': queuePartition(reviewId, status),
+            ':status': projection.status,
+            ':version': projection.version,
+            ':first': projection.firstDecider,
+            ':queue': queue,
             ':citation': 'citation',
           },
         }),
@@ -154,39 +340,473 @@ export class DynamoScreeningStore implements ScreeningStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
       // A newer status is there already (fine), or this is not a citation (a caller's mistake).
-      const { Item } = await this.get(key, this.describe(reviewId, key));
-      if (Item?.type !== 'citation') {
+      const item = await this.get(key, this.describe(reviewId, key));
+      if (item?.type !== 'citation') {
         throw new StoreError(`review "${reviewId}": ${citationId} is not a stored citation`);
       }
     }
   }
 
-  async listCitations(reviewId: string): Promise<ScreeningQueueEntry[]> {
-    // One query per queue: the index projects the small queue fields, and the partition names the status.
-    const queues = await Promise.all(
-      SCREENING_STATUSES.map(async (status) => {
-        const items = await this.queryAll(
-          {
+  async queueHeads(
+    reviewId: string,
+    queue: QueueName,
+    options: { limit: number; after?: string },
+  ): Promise<{ entries: QueueHead[]; more: boolean }> {
+    const partition = queuePartition(reviewId, queue.status, queue.firstDecider ?? null);
+    const what = `the queue ${partition}`;
+    try {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: QUEUE_INDEX,
+          KeyConditionExpression: options.after ? 'gsi1pk = :queue AND gsi1sk > :after' : 'gsi1pk = :queue',
+          ExpressionAttributeValues: {
+            ':queue': partition,
+            ...(options.after ? { ':after': options.after } : {}),
+          },
+          Limit: options.limit + 1,
+        }),
+      );
+      const entries = (page.Items ?? []).map((item) => {
+        const entry = parse(queueItemSchema, item, `an entry of ${what}`);
+        return {
+          citationId: entry.citationId,
+          title: entry.title,
+          year: entry.year,
+          queuedAt: entry.queuedAt,
+          position: entry.gsi1sk,
+        };
+      });
+      return { entries: entries.slice(0, options.limit), more: entries.length > options.limit };
+    } catch (error) {
+      throw toStoreError(error, 'Query', what);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Tallies
+
+  async putTallyDelta(
+    reviewId: string,
+    citationId: string,
+    seq: number,
+    delta: Tallies,
+    at: string,
+  ): Promise<void> {
+    await this.putIfAbsent(tallyDeltaItem(reviewId, citationId, seq, delta, at), reviewId);
+  }
+
+  async listTallyDeltaKeys(reviewId: string): Promise<Set<string>> {
+    const items = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' },
+      `the tally deltas of review "${reviewId}"`,
+    );
+    return new Set(items.map((item) => String(item.sk).slice(TALLY_DELTA_PREFIX.length)).map(fromSeq6));
+  }
+
+  async readTallies(
+    reviewId: string,
+  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number }> {
+    const what = `the tallies of review "${reviewId}"`;
+    // 1. The sums through generation g, and g's pending batch (added, maybe not yet re-keyed).
+    const item = await this.get(talliesKey(reviewId), what);
+    const generation = typeof item?.generation === 'number' ? item.generation : 0;
+    const pending = stringSet(item?.pending);
+    // 2. Every delta added after g (R#<g+1>... sorts after R#<g>~) or still waiting (U#... sorts after R#).
+    const entries = await queryAllPages(
+      this.client,
+      {
+        TableName: this.tableName,
+        IndexName: QUEUE_INDEX,
+        KeyConditionExpression: 'gsi1pk = :deltas AND gsi1sk > :after',
+        ExpressionAttributeValues: {
+          ':deltas': tallyDeltaPartition(reviewId),
+          ':after': `R#${generation12(generation)}~`,
+        },
+      },
+      what,
+    );
+    const keys = new Map<string, ItemKey>();
+    for (const entry of entries) {
+      const sk = String(entry.sk);
+      if (!pending.has(sk)) keys.set(sk, { pk: reviewPk(reviewId), sk });
+    }
+    // 3. Their changes, read from the items themselves (the index carries only keys for them).
+    const deltas = await batchGetAll(this.client, this.tableName, [...keys.values()], what);
+    const tallies = talliesOf(item);
+    let backlog = 0;
+    for (const raw of deltas) {
+      const delta = parse(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`);
+      if (delta.gsi1sk.startsWith('U#')) backlog++;
+      for (const [name, value] of Object.entries(delta.delta)) {
+        const sum = (tallies[name] ?? 0) + value;
+        if (sum === 0) delete tallies[name];
+        else tallies[name] = sum;
+      }
+    }
+    const projectionVersion = typeof item?.projectionVersion === 'number' ? item.projectionVersion : 0;
+    return { tallies, backlog, projectionVersion };
+  }
+
+  async rollUpTallies(
+    reviewId: string,
+    options: { max?: number } = {},
+  ): Promise<{ rolled: number; left: boolean }> {
+    const what = `the tallies of review "${reviewId}"`;
+    const token = randomUUID();
+    const lock = await this.acquireLock(reviewId, token, what);
+    if (!lock) return { rolled: 0, left: true };
+    let rolled = 0;
+    let left = false;
+    try {
+      let generation = lock.generation;
+      if (lock.pending.size > 0) await this.finishBatch(reviewId, token, generation, [...lock.pending], what);
+      const max = options.max ?? Number.POSITIVE_INFINITY;
+      while (rolled < max) {
+        const page = await this.client.send(
+          new QueryCommand({
             TableName: this.tableName,
             IndexName: QUEUE_INDEX,
-            KeyConditionExpression: 'gsi1pk = :queue',
-            ExpressionAttributeValues: { ':queue': queuePartition(reviewId, status) },
-          },
-          `the ${status} queue of review "${reviewId}"`,
+            KeyConditionExpression: 'gsi1pk = :deltas AND begins_with(gsi1sk, :waiting)',
+            ExpressionAttributeValues: { ':deltas': tallyDeltaPartition(reviewId), ':waiting': 'U#' },
+            Limit: Math.min(ROLLUP_BATCH, max - rolled),
+          }),
         );
-        return items.map((item) => ({
-          ...parse(queueItemSchema, item, `a queue entry of "${reviewId}"`),
-          status,
-        }));
-      }),
+        const keys = (page.Items ?? []).map((entry) => ({ pk: reviewPk(reviewId), sk: String(entry.sk) }));
+        if (keys.length === 0) break;
+        const items = (await batchGetAll(this.client, this.tableName, keys, what))
+          .map((raw) => ({
+            raw,
+            delta: parse(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`),
+          }))
+          .filter(({ delta }) => delta.gsi1sk.startsWith('U#'));
+        // One UpdateItem adds the batch: keep its distinct names within one expression's reach.
+        const sums: Tallies = {};
+        const batch: typeof items = [];
+        for (const entry of items) {
+          const names = new Set([...Object.keys(sums), ...Object.keys(entry.delta.delta)]);
+          if (batch.length > 0 && names.size > MAX_NAMES_PER_UPDATE) break;
+          batch.push(entry);
+          for (const [name, value] of Object.entries(entry.delta.delta))
+            sums[name] = (sums[name] ?? 0) + value;
+        }
+        if (batch.length > 0) {
+          generation += 1;
+          await this.addBatch(
+            reviewId,
+            token,
+            generation,
+            sums,
+            batch.map((b) => b.delta.sk),
+            what,
+          );
+          await this.finishBatch(
+            reviewId,
+            token,
+            generation,
+            batch.map((b) => b.delta.sk),
+            what,
+            batch.map((b) => b.raw),
+          );
+          rolled += batch.length;
+        }
+        if (batch.length === 0 || (!page.LastEvaluatedKey && batch.length === items.length)) break;
+      }
+      left = rolled >= max;
+    } finally {
+      await this.releaseLock(reviewId, token, what);
+    }
+    return { rolled, left };
+  }
+
+  private async acquireLock(
+    reviewId: string,
+    token: string,
+    what: string,
+  ): Promise<{ generation: number; pending: Set<string> } | null> {
+    const now = this.clock();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: talliesKey(reviewId),
+          UpdateExpression: 'SET #type = :type, lockToken = :token, lockAt = :now',
+          ConditionExpression: 'attribute_not_exists(lockToken) OR lockAt < :stale',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':type': 'tallies',
+            ':token': token,
+            ':now': now.toISOString(),
+            ':stale': new Date(now.getTime() - LOCK_STALE_MS).toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return {
+        generation: typeof Attributes?.generation === 'number' ? Attributes.generation : 0,
+        pending: stringSet(Attributes?.pending),
+      };
+    } catch (error) {
+      if (isConditionFailure(error)) return null; // another process is rolling up
+      throw toStoreError(error, 'UpdateItem', what);
+    }
+  }
+
+  private async addBatch(
+    reviewId: string,
+    token: string,
+    generation: number,
+    sums: Tallies,
+    keys: string[],
+    what: string,
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':token': token,
+      ':generation': generation,
+      ':pending': new Set(keys),
+    };
+    const adds = Object.entries(sums)
+      .filter(([, value]) => value !== 0)
+      .map(([name, value], i) => {
+        names[`#n${i}`] = `n:${name}`;
+        values[`:n${i}`] = value;
+        return `#n${i} :n${i}`;
+      });
+    const input: UpdateCommandInput = {
+      TableName: this.tableName,
+      Key: talliesKey(reviewId),
+      UpdateExpression: `SET generation = :generation, pending = :pending${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+      ConditionExpression: 'lockToken = :token',
+      ExpressionAttributeValues: values,
+      ...(adds.length ? { ExpressionAttributeNames: names } : {}),
+    };
+    await this.updateHoldingLock(input, what);
+  }
+
+  /** Re-keys a batch's deltas as added in `generation`, then empties `pending`. */
+  private async finishBatch(
+    reviewId: string,
+    token: string,
+    generation: number,
+    keys: string[],
+    what: string,
+    known?: Record<string, unknown>[],
+  ): Promise<void> {
+    const items =
+      known ??
+      (await batchGetAll(
+        this.client,
+        this.tableName,
+        keys.map((sk) => ({ pk: reviewPk(reviewId), sk })),
+        what,
+      ));
+    const rekeyed = items
+      .filter((item) => String(item.gsi1sk).startsWith('U#'))
+      .map((item) => ({
+        ...item,
+        gsi1sk: `R#${generation12(generation)}#${String(item.gsi1sk).slice(2)}`,
+        rolledGeneration: generation,
+      }));
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      rekeyed.map((Item) => ({ PutRequest: { Item } })),
+      what,
     );
-    // The index is eventually consistent on AWS: an item moving between queues may briefly show in both.
-    const byId = new Map<string, ScreeningQueueEntry>();
-    for (const entry of queues.flat()) byId.set(entry.citationId, entry);
-    return [...byId.values()].sort(
-      (a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.citationId.localeCompare(b.citationId),
+    await this.updateHoldingLock(
+      {
+        TableName: this.tableName,
+        Key: talliesKey(reviewId),
+        UpdateExpression: 'REMOVE pending',
+        ConditionExpression: 'lockToken = :token',
+        ExpressionAttributeValues: { ':token': token },
+      },
+      what,
     );
   }
+
+  private async releaseLock(reviewId: string, token: string, what: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: talliesKey(reviewId),
+          UpdateExpression: 'REMOVE lockToken, lockAt',
+          ConditionExpression: 'lockToken = :token',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
+    }
+  }
+
+  private async updateHoldingLock(input: UpdateCommandInput, what: string): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(input));
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new StoreError(`${what}: the roll-up lock was taken over (this process was too slow)`, {
+          retryable: true,
+        });
+      }
+      throw toStoreError(error, 'UpdateItem', what);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Board, cursors, reviewer decisions, dirty marks
+
+  async readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard> {
+    const what = `the screening board of review "${reviewId}"`;
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      [talliesKey(reviewId), ...[...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id))],
+      what,
+    );
+    const tallies = items.find((item) => item.sk === TALLIES_SK);
+    return {
+      cursors: items
+        .filter((item) => item.type === 'cursor')
+        .map((item) => parse(cursorSchema, item, `a cursor of review "${reviewId}"`)),
+      rolledTallies: talliesOf(tallies),
+      projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
+    };
+  }
+
+  async setProjectionVersion(reviewId: string, version: number): Promise<void> {
+    const key = talliesKey(reviewId);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #type = :type, projectionVersion = :version',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': 'tallies', ':version': version },
+        }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
+    }
+  }
+
+  async putCursor(reviewId: string, cursor: Cursor): Promise<void> {
+    const key = cursorKey(reviewId, cursor.reviewerId);
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...key, type: 'cursor', reviewId, ...cursor } }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
+    }
+  }
+
+  async putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void> {
+    const item = reviewerDecisionItem(reviewId, decision);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR #seq < :seq',
+          ExpressionAttributeNames: { '#seq': 'seq' },
+          ExpressionAttributeValues: { ':seq': decision.seq },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) {
+        throw toStoreError(error, 'PutItem', this.describe(reviewId, item as unknown as ItemKey));
+      }
+    }
+  }
+
+  async listReviewerDecisions(
+    reviewId: string,
+    reviewerId: string,
+    options: { limit: number; after?: string | null },
+  ): Promise<{ decisions: ReviewerDecision[]; next: string | null }> {
+    const what = `the decisions of ${reviewerId} in review "${reviewId}"`;
+    let startKey: Record<string, unknown> | undefined;
+    if (options.after) {
+      try {
+        startKey = JSON.parse(Buffer.from(options.after, 'base64url').toString('utf8'));
+      } catch {
+        throw new InputError(`${what}: the page token "after" is not one this store gave`);
+      }
+    }
+    let page: QueryCommandOutput;
+    try {
+      page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: QUEUE_INDEX,
+          KeyConditionExpression: 'gsi1pk = :mine',
+          ExpressionAttributeValues: { ':mine': decidedPartition(reviewId, reviewerId) },
+          ScanIndexForward: false,
+          Limit: options.limit,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'Query', what);
+    }
+    const keys = (page.Items ?? []).map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
+    const items = new Map(
+      (await batchGetAll(this.client, this.tableName, keys, what)).map((item) => [String(item.sk), item]),
+    );
+    const decisions = keys
+      .map((key) => items.get(key.sk))
+      .filter((item): item is Record<string, unknown> => item !== undefined)
+      .map((item) => parse(reviewerDecisionSchema, item, `a decision of ${reviewerId}`))
+      .sort((a, b) => b.at.localeCompare(a.at));
+    return {
+      decisions,
+      next: page.LastEvaluatedKey
+        ? Buffer.from(JSON.stringify(page.LastEvaluatedKey), 'utf8').toString('base64url')
+        : null,
+    };
+  }
+
+  async markDirty(reviewId: string, mark: DirtyMark): Promise<void> {
+    const key = dirtyKey(reviewId, mark);
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...key, type: 'dirty', reviewId, ...mark } }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
+    }
+  }
+
+  async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
+    const key = dirtyKey(reviewId, mark);
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    } catch (error) {
+      throw toStoreError(error, 'DeleteItem', this.describe(reviewId, key));
+    }
+  }
+
+  async listDirty(reviewId: string): Promise<DirtyMark[]> {
+    const items = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix: DIRTY_PREFIX },
+      `the dirty marks of review "${reviewId}"`,
+    );
+    return items.map((item) => {
+      const { citationId, token, at } = parse(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
+      return { citationId, token, at };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Citations and possible duplicates
 
   /**
    * The citation alone, whatever its screening status (the screening use cases need only the record). Null
@@ -195,9 +815,9 @@ export class DynamoScreeningStore implements ScreeningStore {
   async getCitation(reviewId: string, citationId: string): Promise<{ citation: Citation } | null> {
     const key = citationItemKey(reviewId, citationId);
     const what = this.describe(reviewId, key);
-    const { Item } = await this.get(key, what);
-    if (Item?.type !== 'citation') return null;
-    return { citation: parse(citationItemSchema, Item, what).citation };
+    const item = await this.get(key, what);
+    if (item?.type !== 'citation') return null;
+    return { citation: parse(citationItemSchema, item, what).citation };
   }
 
   async recordPossibleDuplicate(
@@ -215,40 +835,49 @@ export class DynamoScreeningStore implements ScreeningStore {
       resolvedBy: null,
       resolvedAt: null,
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'possible-duplicate', reviewId, ...item },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+    if (await this.putIfAbsent({ ...key, type: 'possible-duplicate', reviewId, ...item }, reviewId))
       return item;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-      const existing = await this.getPossibleDuplicate(reviewId, pairId);
-      if (!existing) throw new StoreError(`review "${reviewId}": pair ${pairId} vanished`);
-      return existing;
-    }
+    const existing = await this.getPossibleDuplicate(reviewId, pairId);
+    if (!existing) throw new StoreError(`review "${reviewId}": pair ${pairId} vanished`);
+    return existing;
   }
 
   async getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null> {
     if (!/^[^~#]+~[^~#]+$/.test(pairId)) return null;
     const key = possibleDuplicateKey(reviewId, pairId);
     const what = this.describe(reviewId, key);
-    const { Item } = await this.get(key, what);
-    return Item ? parse(possibleDuplicateSchema, Item, what) : null;
+    const item = await this.get(key, what);
+    return item ? parse(possibleDuplicateSchema, item, what) : null;
   }
 
   async listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]> {
-    const items = await this.queryAll(
+    const items = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix: POSSIBLE_DUPLICATE_PREFIX },
+      `the possible duplicates of review "${reviewId}"`,
+    );
+    return items.map((item) => parse(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`));
+  }
+
+  async listPendingDuplicatesOf(reviewId: string, citationId: string): Promise<PossibleDuplicate[]> {
+    // The pairs are few next to the records; the filter leaves only this citation's pending ones.
+    const items = await queryAllPages(
+      this.client,
       {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': POSSIBLE_DUPLICATE_PREFIX },
+        FilterExpression: '#status = :pending AND (citationId = :id OR twinId = :id)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': reviewPk(reviewId),
+          ':prefix': POSSIBLE_DUPLICATE_PREFIX,
+          ':pending': 'pending',
+          ':id': citationId,
+        },
         ConsistentRead: true,
       },
-      `the possible duplicates of review "${reviewId}"`,
+      `the possible duplicates of ${citationId} in review "${reviewId}"`,
     );
     return items.map((item) => parse(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`));
   }
@@ -286,34 +915,40 @@ export class DynamoScreeningStore implements ScreeningStore {
     }
   }
 
+  // -------------------------------------------------------------------------------------------------------
+
   private async queryEvents(reviewId: string, prefix: string, what: string): Promise<ScreeningEvent[]> {
-    const items = await this.queryAll(
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': prefix },
-        ConsistentRead: true,
-      },
-      what,
-    );
+    const items = await queryReviewPrefix(this.client, this.tableName, { reviewId, prefix }, what);
     return items.map((item) => parse(eventItemSchema, item, what).event);
+  }
+
+  private putIfAbsent(item: Record<string, unknown>, reviewId: string): Promise<boolean> {
+    return putIfAbsent(
+      this.client,
+      this.tableName,
+      item,
+      this.describe(reviewId, item as unknown as ItemKey),
+    );
   }
 
   private describe(reviewId: string, key: ItemKey): string {
     return `review "${reviewId}", item ${key.sk} in table "${this.tableName}"`;
   }
 
-  private async get(key: ItemKey, what: string) {
+  private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
     try {
-      return await this.client.send(
+      const { Item } = await this.client.send(
         new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
+      return Item;
     } catch (error) {
       throw toStoreError(error, 'GetItem', what);
     }
   }
+}
 
-  private async queryAll(input: QueryCommandInput, what: string): Promise<Record<string, unknown>[]> {
-    return queryAllPages(this.client, input, what);
-  }
+/** "<citationId>#<seq, 6 digits>" -> "<citationId>#<seq>". */
+function fromSeq6(rest: string): string {
+  const hash = rest.lastIndexOf('#');
+  return `${rest.slice(0, hash)}#${Number(rest.slice(hash + 1))}`;
 }

@@ -8,11 +8,14 @@
 // pk (partition) and sk (sort), and one global secondary index "queue" on (gsi1pk, gsi1sk). Every item of a
 // review lives in the review's partition, so nothing ever needs a Scan. Every item carries a `type`
 // ("citation", "redirect", "key", "watermark", "run"). Other adapters add their own items to the same
-// partition (screening-store.ts: screening events, possible duplicates; it also moves screeningStatus).
+// partition: screening-store.ts (screening events, tally deltas, the tallies, reviewers' decision rows,
+// cursors, dirty marks, possible duplicates; it also moves the citation's screening projection and queue),
+// full-text-store.ts (attachments; the citation's cached Unpaywall answer), evidence-store.ts, digest-store.ts.
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus ("awaiting-screening" when recorded), pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#<screeningStatus>`, gsi1sk `<queuedAt>#<citationId>` |
+// | citation | `REVIEW#<reviewId>` | `CITATION#<citationId>` | citation (the Citation as a map), keys (list, strongest first), aliasKeys (string set), sourceRecords (string set, "<source>:<sourceRecordId>"), queuedAt, screeningStatus ("awaiting-screening" when recorded), screeningVersion, firstDecider, openAccess, pmid, doi, title, year, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision), gsi1sk `<queuedAt>#<citationId>` |
+// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` | written with a new citation (seq 0, its arrival) and by screening-store.ts (one per event): delta, at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#...` then `R#<generation>#...` |
 // | redirect | `REVIEW#<reviewId>` | `CITATION#<citationId>` | redirectTo, matchedKey: an id that turned out to be another citation's duplicate; it can never become a citation |
 // | key claim | `REVIEW#<reviewId>` | `KEY#<citationKey>` (KEY#pmid:123, KEY#doi:10.1/x; a key over the 1 KB sort key limit as KEY#title:sha256:<hex>) | key, owner (citationId), claimedAt |
 // | watermark | `REVIEW#<reviewId>` | `WATERMARK#<source>` | completedThrough (YYYY-MM-DD), runId, updatedAt |
@@ -21,9 +24,14 @@
 // Access patterns:
 // - record a citation: GetItem of the citation item (a record seen before costs one read, no write), then a
 //   conditional PutItem of each key claim (attribute_not_exists(pk) OR owner = me), then a conditional
-//   PutItem of the citation item (citation-store.ts explains duplicates, redirects and crashed writers).
-//   Single-item conditional writes only: no TransactWriteItems (dynalite has none, and a transaction costs
-//   twice the write units on DynamoDB). A new record with a PMID and a DOI: 1 read + 3 writes.
+//   PutItem of the citation item (citation-store.ts explains duplicates, redirects and crashed writers), then
+//   a conditional PutItem of its arrival's tally delta. Single-item conditional writes only: no
+//   TransactWriteItems (dynalite has none, and a transaction costs twice the write units on DynamoDB). A new
+//   record with a PMID and a DOI: 1 read + 4 writes.
+// - screening (screening-store.ts): a record's log, Query begins_with SCREENING#<id>#; the next records for a
+//   reviewer, Query on "queue" per queue that can hold one (Limit a page); progress, GetItem TALLIES + Query on
+//   "queue" (TALLY_DELTAS#, after the read generation) + BatchGetItem of those deltas; a reviewer's decisions,
+//   Query on "queue" (DECIDED#<review>#<reviewer>, newest first) + BatchGetItem.
 // - the screening queue in arrival order: Query on "queue" with gsi1pk = QUEUE#<reviewId>#awaiting-screening,
 //   ascending gsi1sk. The citation and its queue entry are ONE item, so neither can exist without the other;
 //   changing screeningStatus later moves the item to another queue (or out of the sparse index) in the same
@@ -100,8 +108,16 @@ export function runLogItemKey(reviewId: string, startedAt: string, runId: string
   return { pk: reviewPk(reviewId), sk: `${RUN_PREFIX}${startedAt}#${runId}` };
 }
 
-export function queuePartition(reviewId: string, status: string = AWAITING_SCREENING): string {
-  return `QUEUE#${reviewId}#${status}`;
+/**
+ * The queue a citation is in: its screening status, and for a record awaiting a second decision also who made
+ * the first (that screener is not waiting for it, everyone else is), so `next` never reads past a screener's own.
+ */
+export function queuePartition(
+  reviewId: string,
+  status: string = AWAITING_SCREENING,
+  firstDecider: string | null = null,
+): string {
+  return firstDecider ? `QUEUE#${reviewId}#${status}#${firstDecider}` : `QUEUE#${reviewId}#${status}`;
 }
 
 /** Arrival order: ISO timestamps sort as text; the id breaks ties between citations queued in the same ms. */
@@ -152,6 +168,43 @@ export function keyClaimItem(fields: {
     key: fields.key,
     owner: fields.owner,
     claimedAt: fields.claimedAt,
+  };
+}
+
+export const TALLY_DELTA_PREFIX = 'TALLY_DELTA#';
+
+/** A sequence number as sort keys carry it (6 digits, so keys sort in log order). */
+export const seq6 = (seq: number) => String(seq).padStart(6, '0');
+
+export function tallyDeltaKey(reviewId: string, citationId: string, seq: number): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${TALLY_DELTA_PREFIX}${citationId}#${seq6(seq)}` };
+}
+
+/** The index partition of a review's tally deltas (screening-store.ts adds them to the sums from there). */
+export const tallyDeltaPartition = (reviewId: string) => `TALLY_DELTAS#${reviewId}`;
+
+/**
+ * A tally delta: what event `seq` of a citation's screening log (0: its arrival) changed in the review's
+ * screening tallies (shared/domain/screening/report.ts). Written once, never changed but for its index key
+ * (U#: waiting to be added to the sums; screening-store.ts re-keys it R#<generation> once added).
+ */
+export function tallyDeltaItem(
+  reviewId: string,
+  citationId: string,
+  seq: number,
+  delta: Record<string, number>,
+  at: string,
+): Record<string, unknown> {
+  return {
+    ...tallyDeltaKey(reviewId, citationId, seq),
+    type: 'tally-delta',
+    reviewId,
+    citationId,
+    seq,
+    delta,
+    at,
+    gsi1pk: tallyDeltaPartition(reviewId),
+    gsi1sk: `U#${at}#${citationId}#${seq6(seq)}`,
   };
 }
 

@@ -30,7 +30,8 @@ import type {
   StoredRelation,
 } from '../../ports/watch-store.ts';
 import { toStoreError } from './citation-store.ts';
-import { isConditionFailure, queryReviewPrefix } from './query-pages.ts';
+import { isConditionFailure } from './citation-store.ts';
+import { queryReviewPrefix } from './query-pages.ts';
 import { type ItemKey, keyPart, reviewPk } from './table-design.ts';
 
 export const RELATION_PREFIX = 'RELATION#';

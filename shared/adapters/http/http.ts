@@ -21,15 +21,31 @@ export interface HttpResponse {
 /** The largest request body the API reads (a decision is a few hundred bytes). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** The page's CSP; `connectOrigins` are origins besides its own it may fetch (the sign-in token endpoint). */
-export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
-  const connect = ["'self'", ...connectOrigins].join(' ');
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src ${connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+/**
+ * The page's Content-Security-Policy: script and style from its own origin only (no 'unsafe-inline'); requests to
+ * its own origin, plus `connect` (where attached PDFs are uploaded, the sign-in token endpoint); frames only from `frame` (where they are
+ * read: the PDF beside the decision buttons); nothing may frame the page.
+ */
+export function contentSecurityPolicy(
+  extra: { connect?: readonly string[]; frame?: readonly string[] } = {},
+): string {
+  const frame = extra.frame?.length ? extra.frame.join(' ') : "'none'";
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src ${["'self'", ...(extra.connect ?? [])].join(' ')}`,
+    `frame-src ${frame}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 /**
- * Headers on every response. The page loads its script and style from its own origin only, so the CSP needs
- * no 'unsafe-inline' for either; nothing may frame it, and nothing is sent as a referrer.
+ * Headers on every response: the CSP above, no sniffing, no framing, no referrer (the page's links to PubMed or
+ * a publisher send nothing of where they came from).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': contentSecurityPolicy(),

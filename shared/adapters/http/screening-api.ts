@@ -20,6 +20,7 @@ import {
   getRecord,
   InvalidRequestError,
   listConflicts,
+  myDecisions,
   NotAllowedError,
   NotFoundError,
   nextRecord,
@@ -30,10 +31,14 @@ import {
   reviewSummary,
   type ScreeningDeps,
 } from '../../app/screening.ts';
+import type { AppraisalDeps } from '../../app/appraisal.ts';
 import type { Protocol } from '../../domain/protocol/protocol.ts';
+import { appraisalRoutes } from './appraisal-routes.ts';
+import { CITATION_ID, type Context, PAIR_ID, parseBody, REVIEW_ID, requireActor } from './api-request.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
-import { errorMessage, LivingReviewError, StoreError } from '../../errors.ts';
+import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
 import {
+  contentSecurityPolicy,
   HttpError,
   type HttpRequest,
   type HttpResponse,
@@ -44,29 +49,33 @@ import {
   SECURITY_HEADERS,
 } from './http.ts';
 import { matchRoute, type Route, type RouteSpec } from './router.ts';
+import {
+  confirmAttachment,
+  type FullTextDeps,
+  fullTextOf,
+  startAttachmentUpload,
+} from '../../app/full-text.ts';
 import type { StaticAsset } from './static-assets.ts';
 
 export interface ScreeningApiOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
+  /** The appraisal use cases' stores; without them the appraisal routes answer 404. */
+  appraisal?: AppraisalDeps;
+  /** The full-text view and attachments (links only, without lookups or uploads, when absent). */
+  fullText?: FullTextDeps;
   /** The caller, or null when the request carries no valid credentials. */
   authenticate(request: HttpRequest): Actor | null | Promise<Actor | null>;
   /** Origins a state-changing request may come from, e.g. ["http://127.0.0.1:8080"]. */
   allowedOrigins(request: HttpRequest): readonly string[];
   assets: ReadonlyMap<string, StaticAsset>;
+  /** Origins besides its own and the attachment storage's the page may fetch (the sign-in token endpoint). */
+  connectOrigins?: readonly string[];
   /** Headers added to every response (HSTS behind HTTPS). */
   extraHeaders?: Record<string, string>;
   /** Where unexpected errors are logged (their details never reach the caller). */
   logError?: (message: string) => void;
 }
-
-interface Context {
-  actor: Actor | null;
-}
-
-const REVIEW_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const CITATION_ID = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$/;
-const PAIR_ID = /^[A-Za-z0-9:._-]{1,100}~[A-Za-z0-9:._-]{1,100}$/;
 
 export const decisionBodySchema = z.strictObject({
   stage: stageSchema,
@@ -82,6 +91,16 @@ export const decisionBodySchema = z.strictObject({
 
 export const duplicateBodySchema = z.strictObject({ action: z.enum(['confirm', 'split']) });
 
+const fileName = z
+  .string()
+  .min(1)
+  .max(200)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the name may not hold
+  .regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'a file name without control characters or slashes');
+export const uploadBodySchema = z.strictObject({ fileName, size: z.number().int().min(1) });
+export const confirmBodySchema = z.strictObject({ fileName });
+const ATTACHMENT_ID = /^[A-Za-z0-9-]{8,64}$/;
+
 const nextQuerySchema = z.object({
   as: z.enum(['screener', 'arbiter']).default('screener'),
   skip: z
@@ -91,24 +110,27 @@ const nextQuerySchema = z.object({
     .transform((value) => (value ? value.split(',').filter((id) => CITATION_ID.test(id)) : [])),
 });
 
-function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
-  let data: unknown;
-  try {
-    data = JSON.parse(request.body ?? '');
-  } catch {
-    throw new HttpError(400, 'invalid-json', 'the body is not JSON');
-  }
-  const parsed = schema.safeParse(data);
+const decisionsQuerySchema = z.strictObject({
+  stage: stageSchema.optional(),
+  decision: voteSchema.optional(),
+  reason: z.string().min(1).max(100).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,2000}$/)
+    .optional(),
+});
+
+function parseQuery<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
+  const parsed = schema.safeParse(Object.fromEntries(request.query));
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid-body', issues);
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`)
+      .join('; ');
+    throw new HttpError(400, 'invalid-query', issues);
   }
   return parsed.data;
-}
-
-function requireActor(context: Context): Actor {
-  if (!context.actor) throw new HttpError(401, 'unauthenticated', 'sign in first');
-  return context.actor;
 }
 
 /** A same-origin check for state-changing requests (see the header comment). */
@@ -147,6 +169,19 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
   };
   const review = { reviewId: REVIEW_ID };
   const record = { reviewId: REVIEW_ID, citationId: CITATION_ID };
+  const fullText: FullTextDeps = options.fullText ?? {
+    citations: deps?.citations,
+    store: {
+      getOpenAccess: async () => null,
+      saveOpenAccess: async () => {},
+      putAttachment: async () => {},
+      listAttachments: async () => [],
+    },
+    openAccess: null,
+    storage: null,
+    clock: () => new Date(),
+    newId: () => '',
+  };
   return [
     { method: 'GET', path: '/', auth: 'none', handle: async () => asset(assets, 'index.html') },
     {
@@ -207,6 +242,51 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
       },
     },
     {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/records/{citationId}/full-text',
+      auth: 'jwt',
+      params: record,
+      handle: async (_request, params, context) => {
+        const actor = requireActor(context);
+        return json(
+          200,
+          await fullTextOf(fullText, protocolFor(params.reviewId!, actor), actor, params.citationId!),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/records/{citationId}/attachments',
+      auth: 'jwt',
+      params: record,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(uploadBodySchema, request);
+        return json(201, await startAttachmentUpload(fullText, protocol, actor, params.citationId!, body));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/reviews/{reviewId}/records/{citationId}/attachments/{attachmentId}',
+      auth: 'jwt',
+      params: { ...record, attachmentId: ATTACHMENT_ID },
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const protocol = protocolFor(params.reviewId!, actor);
+        const body = parseBody(confirmBodySchema, request);
+        const attachment = await confirmAttachment(
+          fullText,
+          protocol,
+          actor,
+          params.citationId!,
+          params.attachmentId!,
+          body,
+        );
+        return json(200, { attachment });
+      },
+    },
+    {
       method: 'POST',
       path: '/api/reviews/{reviewId}/records/{citationId}/decisions',
       auth: 'jwt',
@@ -217,6 +297,25 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
         const body = parseBody(decisionBodySchema, request);
         const outcome = await recordDecision(deps, protocol, actor, params.citationId!, body);
         return json(outcome.recorded ? 201 : 200, outcome);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/reviews/{reviewId}/decisions',
+      auth: 'jwt',
+      params: review,
+      handle: async (request, params, context) => {
+        const actor = requireActor(context);
+        const query = parseQuery(decisionsQuerySchema, request);
+        const page = await myDecisions(deps, protocolFor(params.reviewId!, actor), actor, {
+          ...(query.stage ? { stage: query.stage } : {}),
+          ...(query.decision ? { decision: query.decision } : {}),
+          ...(query.reason ? { reasonId: query.reason } : {}),
+          ...(query.q ? { text: query.q } : {}),
+          ...(query.limit ? { limit: query.limit } : {}),
+          after: query.after ?? null,
+        });
+        return json(200, page);
       },
     },
     {
@@ -254,6 +353,7 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
         return json(200, { pair });
       },
     },
+    ...appraisalRoutes(options.appraisal, protocolFor),
   ];
 }
 
@@ -270,7 +370,9 @@ function errorResponse(error: unknown, logError: (message: string) => void): Htt
   if (error instanceof HttpError) return problem(error.status, error.code, error.message, error.headers);
   if (error instanceof NotAllowedError) return problem(403, 'forbidden', error.message);
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
-  if (error instanceof InvalidRequestError) return problem(400, 'invalid-request', error.message);
+  if (error instanceof InvalidRequestError || error instanceof InputError) {
+    return problem(400, 'invalid-request', error.message);
+  }
   if (error instanceof DecisionRejectedError) return problem(409, error.code, error.message);
   if (error instanceof StoreError && error.retryable) {
     logError(errorMessage(error));
@@ -288,6 +390,14 @@ export function createScreeningApi(
 ): (request: HttpRequest) => Promise<HttpResponse> {
   const routes = screeningRoutes(options);
   const logError = options.logError ?? ((message: string) => console.error(message));
+  const storageOrigins = options.fullText?.storage?.origins();
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-security-policy': contentSecurityPolicy({
+      connect: [...(storageOrigins?.connect ?? []), ...(options.connectOrigins ?? [])],
+      frame: storageOrigins?.frame ?? [],
+    }),
+  };
   return async (request) => {
     let response: HttpResponse;
     try {
@@ -310,7 +420,7 @@ export function createScreeningApi(
     } catch (error) {
       response = errorResponse(error, logError);
     }
-    response.headers = { ...response.headers, ...SECURITY_HEADERS, ...(options.extraHeaders ?? {}) };
+    response.headers = { ...response.headers, ...headers, ...(options.extraHeaders ?? {}) };
     return response;
   };
 }

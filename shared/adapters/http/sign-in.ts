@@ -7,7 +7,6 @@
 // The page learns the endpoints from a <meta name="living-review-sign-in"> the server fills in (static-assets.ts),
 // and may fetch the token endpoint (the CSP's connect-src names its origin). Locally there is no Cognito: the
 // page asks for the reviewer's token instead.
-import { contentSecurityPolicy } from './http.ts';
 
 export interface SignInConfig {
   /** Cognito's /oauth2/authorize. */
@@ -44,9 +43,7 @@ export function signInConfigFromEnv(env: NodeJS.ProcessEnv): SignInConfig | null
   };
 }
 
-/** The response headers a page with this sign-in needs: a CSP that lets it reach the token endpoint. */
-export function signInHeaders(signIn: SignInConfig | null): Record<string, string> {
-  return signIn
-    ? { 'content-security-policy': contentSecurityPolicy([new URL(signIn.tokenUrl).origin]) }
-    : {};
+/** The origins a page with this sign-in must reach besides its own (the token endpoint), for its CSP. */
+export function signInConnectOrigins(signIn: SignInConfig | null): string[] {
+  return signIn ? [new URL(signIn.tokenUrl).origin] : [];
 }

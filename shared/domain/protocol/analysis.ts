@@ -3,6 +3,7 @@
 // (log-rank of an endpoint by a variable or by study) and the checks that every name they use is declared.
 import { z } from 'zod';
 import { type TableRowDefinition, tableDefinitionSchema } from '../stats/tables.ts';
+import { coxModelIssues, coxModelSchema } from './models.ts';
 import {
   type Condition,
   type Extraction,
@@ -46,6 +47,8 @@ export const survivalSchema = z.strictObject({
   confType: z.enum(['log', 'log-log']).default('log'),
   endpoints: z.array(endpointSchema).min(1, 'declare at least one endpoint'),
   comparisons: z.array(comparisonSchema).default([]),
+  /** Cox models of an endpoint (models.ts); `stats` reports each as cox.<id>. */
+  models: z.array(coxModelSchema).default([]),
 });
 
 export const tablesSchema = z.array(tableDefinitionSchema).min(1);
@@ -269,6 +272,7 @@ export function analysisReferenceIssues(
         });
       }
     });
+    issues.push(...coxModelIssues(survival.models, endpoints, variable));
   }
   return issues;
 }

@@ -4,6 +4,8 @@
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
 import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
+import { coxTermIssues } from './models.ts';
+import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
 import { parseCron } from './schedule.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 
@@ -34,8 +36,11 @@ export const reviewerSchema = z.strictObject({
   id,
   name: z.string().min(1),
   email: z.email().optional(),
-  /** Screeners make the two independent decisions; arbiters settle disagreements. */
-  roles: z.array(z.enum(['screener', 'arbiter', 'extractor'])).min(1),
+  /**
+   * Screeners make the two independent decisions; arbiters settle disagreements (of screening and of
+   * appraisal); appraisers appraise included studies, two independently per study.
+   */
+  roles: z.array(z.enum(['screener', 'arbiter', 'extractor', 'appraiser'])).min(1),
 });
 
 export const pubmedSourceSchema = z.strictObject({
@@ -126,6 +131,18 @@ export const updateTriggerSchema = z.discriminatedUnion('kind', [
     followUp: z.boolean().default(false),
     moreThan: z.number().positive(),
   }),
+  /**
+   * A term of a declared Cox model: its hazard ratio (`measure: hr`, the default) went from one side of
+   * `threshold` to the other, or (`measure: ci`) its 95% CI went from including `threshold` to excluding it (or
+   * back): e.g. threshold 1, the treatment effect became significant or stopped being so.
+   */
+  z.strictObject({
+    kind: z.literal('cox-hr-crosses'),
+    model: z.string().min(1),
+    term: z.string().min(1),
+    threshold: z.number().positive().default(1),
+    measure: z.enum(['hr', 'ci']).default('hr'),
+  }),
 ]);
 
 export const protocolSchema = z
@@ -174,6 +191,8 @@ export const protocolSchema = z
     tables: tablesSchema.optional(),
     /** Survival endpoints and comparisons (analysis.ts). */
     survival: survivalSchema.optional(),
+    /** Critical appraisal: tools, levels of evidence, the sensitivity analysis (appraisal.ts). */
+    appraisal: appraisalSchema.optional(),
   })
   .superRefine((protocol, ctx) => {
     const screeners = protocol.reviewers.filter((r) => r.roles.includes('screener'));
@@ -202,6 +221,18 @@ export const protocolSchema = z
       }
       seen.add(reviewer.id);
     });
+    if (protocol.appraisal) {
+      for (const issue of appraisalReferenceIssues(protocol.appraisal)) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+      if (protocol.reviewers.filter((r) => r.roles.includes('appraiser')).length < 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reviewers'],
+          message: 'dual appraisal needs at least two reviewers with the role "appraiser"',
+        });
+      }
+    }
     for (const issue of analysisReferenceIssues(protocol.extraction, protocol.tables, protocol.survival)) {
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     }
@@ -229,6 +260,13 @@ export const protocolSchema = z
             path: [...path, 'level'],
             message: `${trigger.variable} has no level "${trigger.level}" (levels: ${levels.join(', ')})`,
           });
+        }
+      }
+      if (trigger.kind === 'cox-hr-crosses') {
+        const models = protocol.survival?.models ?? [];
+        const variables = protocol.extraction?.variables ?? [];
+        for (const issue of coxTermIssues(trigger.model, trigger.term, path, models, variables)) {
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
         }
       }
       if (trigger.kind === 'km-median-shift') {
@@ -278,7 +316,7 @@ export function analysisPlanOf(protocol: Protocol): AnalysisPlan {
     reviewId: protocol.id,
     variables: protocol.extraction?.variables ?? [],
     tables: protocol.tables ?? [],
-    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [] },
+    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [], models: [] },
   };
 }
 

@@ -164,7 +164,8 @@ function stageSummary(stage: StageState | undefined): PrismaStageSummary | null 
   if (!stage) return null;
   if (stage.phase === 'awaiting-first') return null;
   return {
-    settled: stage.phase === 'settled',
+    // A reopened stage's result stays in force until the arbiter settles it again.
+    settled: stage.result !== null,
     decision: stage.result?.decision ?? null,
     reasonIds: stage.result?.reasonIds ?? [],
   };
@@ -175,6 +176,12 @@ export function prismaRecordOf(
   citation: { citationId: string; sourceRecords: readonly string[]; queuedAt: string },
   state: RecordState | null,
 ): PrismaRecord {
+  // Included directly before anyone screened it: like any study included by hand (outside the flow).
+  const neverScreened =
+    state !== null &&
+    state.outcome === 'included' &&
+    state.stages.every((s) => s.screenerDecisions.length === 0);
+  if (neverScreened) state = null;
   const titleAbstract = state ? stageSummary(state.stages.find((s) => s.stage === 'title-abstract')) : null;
   const fullTextStage = state?.stages.find((s) => s.stage === 'full-text');
   return {

@@ -6,6 +6,8 @@ import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { NOTICE_LABELS } from '../retraction/notices.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
 import { formatNumber, type Table } from '../stats/tables.ts';
+import { renderCoxModelsHtml } from './cox-report.ts';
+import { appraisalSectionHtml } from './appraisal-render.ts';
 import { renderKmSvg } from './km-plot.ts';
 import type { PrismaFlow, ReasonCount } from './prisma.ts';
 import { formatP } from '../stats/describe-changes.ts';
@@ -26,6 +28,8 @@ th { color: #5b6473; font-weight: 600; border-bottom: 1px solid #d7dbe3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 10px 0 6px; }
 tr.section-row td { font-weight: 600; background: #f7f8fa; }
+.chip { display: inline-block; width: 11px; height: 11px; border-radius: 50%; vertical-align: middle; }
+svg.appraisal-figure { max-width: 100%; height: auto; }
 .note { color: #5b6473; font-size: 13px; }
 .alert { background: #fdecec; border-color: #e08080; }
 .alert-soft { background: #fff4e5; border-color: #f0b35b; }
@@ -340,6 +344,7 @@ export function renderReportHtml(report: LivingReport): string {
     }
   }
   out.push('</section>');
+  out.push(renderCoxModelsHtml(report.cox ?? []));
 
   out.push(
     '<section id="prisma"><h2>PRISMA 2020 flow</h2>',
@@ -362,6 +367,7 @@ export function renderReportHtml(report: LivingReport): string {
 
   const ongoing = ongoingStudiesHtml(report);
   if (ongoing) out.push(ongoing);
+  out.push(appraisalSectionHtml(report.appraisal));
   out.push('<section id="search-log"><h2>Search log</h2>');
   out.push(
     '<table><thead><tr><th>Started</th><th>Source</th><th>Window (Create Date)</th><th>Outcome</th><th class="num">Found</th><th class="num">New</th><th class="num">Duplicates</th><th class="num">Queued</th><th>Query</th></tr></thead><tbody>',

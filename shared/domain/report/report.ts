@@ -15,7 +15,9 @@ import type { SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
 import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../stats/survival-summary.ts';
 import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { Tables } from '../stats/tables.ts';
+import { type ReportCoxModel, reportCoxModels } from './cox-report.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
+import type { ReportAppraisal } from './appraisal-section.ts';
 import type { PrismaFlow } from './prisma.ts';
 import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
 
@@ -117,6 +119,8 @@ export interface LivingReport {
   studies: Array<ReportStudy & { patients: number; pooled: boolean }>;
   tables: Tables;
   survival: { confType: string; curves: ReportCurveSet[] };
+  /** The protocol's Cox models (cox-report.ts). */
+  cox: ReportCoxModel[];
   prisma: PrismaFlow;
   changes: { fromVersion: number | null; summary: string[]; diff: SnapshotDiff | null };
   retractions: {
@@ -132,6 +136,8 @@ export interface LivingReport {
   triggers: ReportCrossing[];
   /** Every run, newest first. */
   searchLog: SearchLogEntry[];
+  /** Critical appraisal and its sensitivity analysis (appraisal-section.ts); absent without an appraisal. */
+  appraisal?: ReportAppraisal;
   /** Ongoing studies the registries reported (absent when the protocol lists no registry). */
   ongoing?: ReportOngoingStudy[];
 }
@@ -189,6 +195,7 @@ export interface ReportInput {
   notices: readonly ReportNotice[];
   crossings: readonly ReportCrossing[];
   runs: readonly SearchLogEntry[];
+  appraisal?: ReportAppraisal;
   /** The registries' ongoing studies; absent: the report has no such section. */
   registrations?: readonly { registration: TrialRegistration; firstSeenAt: string }[];
 }
@@ -310,6 +317,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
       confType: snapshot.survival.confType,
       curves: reportCurveSets(input.plan, snapshot, input.rows),
     },
+    cox: reportCoxModels(input.plan, snapshot),
     prisma: input.prisma,
     changes: {
       fromVersion: input.diff?.fromVersion ?? null,
@@ -332,6 +340,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
       (a, b) => a.version - b.version || a.triggerId.localeCompare(b.triggerId),
     ),
     searchLog: [...input.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    ...(input.appraisal ? { appraisal: input.appraisal } : {}),
     ...(input.registrations ? { ongoing: ongoingStudiesOf(input.registrations) } : {}),
   };
 }

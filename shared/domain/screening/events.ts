@@ -1,6 +1,7 @@
 // Screening decisions as append-only events. A record's screening log is the ordered list of its events; its
 // state is never stored as truth, only derived from the log (./workflow.ts). Changing one's mind is a new
-// event: the latest decision of a reviewer at a stage counts.
+// event that supersedes the earlier one (the latest decision of a reviewer at a stage counts); the log keeps
+// both, so the audit trail shows every change.
 import { z } from 'zod';
 
 /** The stages a record goes through: title/abstract, then full text; included after both. */
@@ -11,9 +12,18 @@ export type Stage = z.infer<typeof stageSchema>;
 export const voteSchema = z.enum(['include', 'exclude', 'maybe']);
 export type Vote = z.infer<typeof voteSchema>;
 
-/** Screeners make the two independent decisions of a stage; an arbiter settles a stage in conflict. */
-export const decisionRoleSchema = z.enum(['screener', 'arbiter']);
+/**
+ * Screeners make the two independent decisions of a stage; an arbiter settles a stage in conflict; "direct" is
+ * an inclusion recorded outside screening (`living-review include` of a record still in the queue), by the
+ * person who recorded it, which settles the record's open stages on "include".
+ */
+export const decisionRoleSchema = z.enum(['screener', 'arbiter', 'direct']);
 export type DecisionRole = z.infer<typeof decisionRoleSchema>;
+/** The roles a reviewer decides in on the screening page or in `screen`. */
+export type ReviewerRole = Exclude<DecisionRole, 'direct'>;
+
+/** The note a direct inclusion carries. */
+export const INCLUDED_DIRECTLY = 'included directly';
 
 const common = {
   /** Position in the record's log, 1-based and gap-free: the store writes an event only at the next position. */

@@ -38,3 +38,34 @@ export function cohensKappa<T>(pairs: ReadonlyArray<readonly [T, T]>): KappaResu
   const kappa = expected === 1 ? null : (observed - expected) / (1 - expected);
   return { n, observedAgreement: observed, expectedAgreement: expected, kappa };
 }
+
+/**
+ * The same from a contingency table: `count(a, b)` items rater A put in category a and rater B in b, over
+ * `categories`. O(categories²), whatever the number of items.
+ */
+export function cohensKappaFromTable<T>(
+  categories: readonly T[],
+  count: (a: T, b: T) => number,
+): KappaResult {
+  let n = 0;
+  let agreed = 0;
+  const rowTotals = new Map<T, number>();
+  const columnTotals = new Map<T, number>();
+  for (const a of categories) {
+    for (const b of categories) {
+      const c = count(a, b);
+      n += c;
+      if (a === b) agreed += c;
+      rowTotals.set(a, (rowTotals.get(a) ?? 0) + c);
+      columnTotals.set(b, (columnTotals.get(b) ?? 0) + c);
+    }
+  }
+  if (n === 0) return { n: 0, observedAgreement: 0, expectedAgreement: 0, kappa: null };
+  const observed = agreed / n;
+  let expected = 0;
+  for (const category of categories) {
+    expected += ((rowTotals.get(category) ?? 0) / n) * ((columnTotals.get(category) ?? 0) / n);
+  }
+  const kappa = expected === 1 ? null : (observed - expected) / (1 - expected);
+  return { n, observedAgreement: observed, expectedAgreement: expected, kappa };
+}

@@ -4,6 +4,7 @@
 // the tables.
 import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
 import { variableLabel } from '../protocol/variables.ts';
+import { type CoxChange, type CoxTermState, hrWithCi } from './cox-models.ts';
 import type { SnapshotDiff } from './snapshot.ts';
 import type { KmGroupSummary, LogRankSummary } from './survival-summary.ts';
 import { formatNumber } from './tables.ts';
@@ -74,6 +75,7 @@ export function describeChanges(
       `Log-rank ${curveLabel(change.comparison, plan)}: ${test(change.before)} → ${test(change.after)}`,
     );
   }
+  for (const change of diff.cox ?? []) lines.push(describeCoxChange(change, plan));
   for (const change of diff.proportions) {
     const points =
       change.percentagePoints === null
@@ -115,6 +117,20 @@ export function curveLabel(id: string, plan: AnalysisPlan | undefined): string {
     comparison.label ??
     `${of} by ${by ? variableLabel(by) : comparison.by === STUDY_VARIABLE ? 'study' : comparison.by}`
   );
+}
+
+function describeCoxChange(change: CoxChange, plan: AnalysisPlan | undefined): string {
+  const label = plan?.survival.models.find((m) => m.id === change.model)?.label ?? change.model;
+  const state = (s: CoxTermState | null) =>
+    s === null
+      ? 'absent'
+      : 'error' in s
+        ? `not fitted (${s.error})`
+        : s.hr === null
+          ? `NA, n = ${s.n}`
+          : `HR ${hrWithCi(s)}, p ${s.p === null ? 'NA' : formatP(s.p)}, n = ${s.n}`;
+  const what = change.term === null ? '' : `, ${change.term}`;
+  return `Cox model ${label}${what}: ${state(change.before)} → ${state(change.after)}`;
 }
 
 function describeKmChange(change: SnapshotDiff['km'][number], plan: AnalysisPlan | undefined): string {

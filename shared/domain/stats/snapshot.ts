@@ -15,6 +15,7 @@ import {
   summariseSurvival,
 } from './survival-summary.ts';
 import { columnsOf } from './columns.ts';
+import { type CoxChange, type CoxModelSummary, coxChanges, fitCoxModels } from './cox-models.ts';
 import {
   buildTables,
   type CategoricalRow,
@@ -50,6 +51,11 @@ export interface StatisticsSnapshot {
   variables: Record<string, VariableSummary>;
   tables: Tables;
   survival: SurvivalSummary;
+  /**
+   * The protocol's Cox models by id (cox-models.ts). Absent when the protocol declares none, so snapshots stored
+   * before models existed compare equal to a recompute.
+   */
+  cox?: Record<string, CoxModelSummary>;
 }
 
 /** A study whose inclusion was withdrawn: when, by whom and why. */
@@ -139,6 +145,7 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
     variables: summariseVariables(rows, input.plan.variables, columns),
     tables: buildTables(reviewId, input.plan.tables, rows, columns),
     survival: summariseSurvival(rows, input.plan, columns),
+    ...(input.plan.survival.models.length > 0 ? { cox: fitCoxModels(input.plan, columns) } : {}),
   };
 }
 
@@ -246,6 +253,8 @@ export interface SnapshotDiff {
   logrank: LogRankChange[];
   /** Variables whose summary moved (a table row or not), in declaration order. */
   variables: string[];
+  /** Every Cox model term whose hazard ratio, CI, p or n moved. Absent in diffs stored before models existed. */
+  cox?: CoxChange[];
 }
 
 function added(before: readonly string[], after: readonly string[]): string[] {
@@ -411,5 +420,7 @@ export function diffSnapshots(previous: StatisticsSnapshot, next: StatisticsSnap
     km: kmChanges(previous, next),
     logrank: logRankChanges(previous, next),
     variables: variableChanges(previous, next),
+    // Only when either version has models, so diffs of reviews without models stay as they were.
+    ...(previous.cox || next.cox ? { cox: coxChanges(previous.cox, next.cox) } : {}),
   };
 }

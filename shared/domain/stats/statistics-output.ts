@@ -11,11 +11,14 @@
 //     median and limits as R's print(survfit) shows them, in the survival section's confType, "log" by default);
 //   logrank.<comparison id>: {chisq, df, p, n, notReported} (or {error, n, notReported} when no test);
 //   followUp.<endpoint id>: {n, events, median, lower, upper} (reverse Kaplan-Meier);
+//   cox.<model id>: {n, events, terms: [{term, coef, hr, se, z, p, lower, upper}], loglik: [null, model], wald,
+//     score, lr, ...} (the protocol's Cox models, see cox-output.ts; {} when it declares none);
 //   plus reviewId, version, generatedAt, syntheticPatients, dates, text, survival (denominators and labels),
 //   tables (the table JSON) and changes ({fromVersion, lines, diff}).
 import type { AnalysisPlan } from '../protocol/analysis.ts';
 import { endpointUnit } from '../protocol/analysis.ts';
 import { formatCsv } from '../extraction/csv.ts';
+import { coxCsvRows, coxJson, coxMarkdown } from './cox-output.ts';
 import { curveLabel, formatP } from './describe-changes.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from './snapshot.ts';
 import type { KmGroupSummary } from './survival-summary.ts';
@@ -98,6 +101,7 @@ export function statisticsJson(input: StatisticsOutputInput): Record<string, unk
     km,
     logrank,
     followUp,
+    cox: coxJson(snapshot.cox, plan),
     survival: { confType: snapshot.survival.confType, curves },
     tables: snapshot.tables,
     changes: { fromVersion: input.diff?.fromVersion ?? null, lines: input.changes, diff: input.diff },
@@ -105,16 +109,21 @@ export function statisticsJson(input: StatisticsOutputInput): Record<string, unk
 }
 
 const EXTRA_COLUMNS = ['curve', 'group', 'events', 'lower', 'upper', 'chisq', 'df', 'p'] as const;
+/** Columns added when the protocol declares Cox models (a review without models keeps the header above). */
+const COX_COLUMNS = ['hr', 'coef', 'se', 'z'] as const;
 
 /**
  * The CSV: the tables' rows as renderTables writes them, then one row per Kaplan-Meier curve (kind "km"), per
  * median follow-up ("follow-up"), per log-rank test ("logrank") and per "what changed" line ("change"), in the
- * same columns plus curve, group, events, lower, upper, chisq, df and p.
+ * same columns plus curve, group, events, lower, upper, chisq, df and p; with Cox models also one row per term
+ * (kind "cox": the model id in section, the term in group) and the columns hr, coef, se and z.
  */
 export function statisticsCsv(input: StatisticsOutputInput): string {
   const { snapshot, plan } = input;
   const tables = tableCsvRecords(snapshot.tables);
-  const header = [...tables.header, ...EXTRA_COLUMNS];
+  const cox = coxCsvRows(snapshot.cox, plan);
+  const extraColumns: readonly string[] = snapshot.cox ? [...EXTRA_COLUMNS, ...COX_COLUMNS] : EXTRA_COLUMNS;
+  const header = [...tables.header, ...extraColumns];
   const row = (values: Partial<Record<string, string | number | null>>) =>
     header.map((column) => {
       const value = values[column];
@@ -178,6 +187,7 @@ export function statisticsCsv(input: StatisticsOutputInput): string {
       }),
     );
   }
+  for (const values of cox) extra.push(row(values));
   for (const line of input.changes) {
     extra.push(
       row({
@@ -188,7 +198,7 @@ export function statisticsCsv(input: StatisticsOutputInput): string {
       }),
     );
   }
-  const padded = tables.rows.map((cells) => [...cells, ...EXTRA_COLUMNS.map(() => '')]);
+  const padded = tables.rows.map((cells) => [...cells, ...extraColumns.map(() => '')]);
   return formatCsv([header, ...padded, ...extra], { eol: '\n' });
 }
 
@@ -264,6 +274,7 @@ export function statisticsMarkdown(input: StatisticsOutputInput): string {
         '',
       );
     }
+    out.push(...coxMarkdown(snapshot.cox, plan));
   }
   if (input.diff === null) {
     out.push('### What changed', '', 'This is the first version: nothing to compare with.');

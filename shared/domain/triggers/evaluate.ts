@@ -8,10 +8,12 @@
 // | new-studies (atLeast N) | studies added since the baseline >= N |
 // | proportion-shift (variable, level, percentagePoints X) | the "n (%)" row of that level moved by more than X points (the row without a subset; else the largest move among its subsets) |
 // | km-median-shift (endpoint, moreThan X, followUp) | the Kaplan-Meier median of that endpoint (or its median follow-up) moved by more than X (its time unit), or went from reached to not reached (or back) |
+// | cox-hr-crosses (model, term, threshold T, measure) | hr: that term's hazard ratio is now on the other side of T (or on it); ci: its 95% CI now excludes T and did not (or the reverse) |
 //
 // Pure: the caller reads the two snapshots and records the crossings (shared/app/evaluate-triggers.ts).
 import type { UpdateTrigger } from '../protocol/protocol.ts';
 import type { SnapshotDiff } from '../stats/snapshot.ts';
+import { coxTriggerEvaluation, coxTriggerId, describeCoxTrigger } from './cox-trigger.ts';
 
 export interface TriggerEvaluation {
   trigger: UpdateTrigger;
@@ -45,12 +47,16 @@ export function triggerId(trigger: UpdateTrigger): string {
       return `${trigger.kind}-${slug(trigger.variable)}-${slug(trigger.level)}-${trigger.percentagePoints}`;
     case 'km-median-shift':
       return `${trigger.kind}-${slug(trigger.endpoint)}${trigger.followUp ? '-follow-up' : ''}-${trigger.moreThan}`;
+    case 'cox-hr-crosses':
+      return coxTriggerId(trigger, slug);
   }
 }
 
 /** How triggers name the protocol's endpoints: their labels and time units. */
 export interface TriggerContext {
   endpoints: ReadonlyMap<string, { label: string; unit: string | null }>;
+  /** Cox model labels by id (optional: the id names the model without it). */
+  models?: ReadonlyMap<string, string>;
 }
 
 const NO_CONTEXT: TriggerContext = { endpoints: new Map() };
@@ -76,6 +82,8 @@ export function describeTrigger(trigger: UpdateTrigger, context: TriggerContext 
       return `The proportion of ${trigger.variable} = ${trigger.level} moves by more than ${trigger.percentagePoints} percentage points`;
     case 'km-median-shift':
       return `The Kaplan-Meier median of ${curveName(trigger, context)} moves by more than ${trigger.moreThan} ${unitOf(trigger, context)}`;
+    case 'cox-hr-crosses':
+      return describeCoxTrigger(trigger, context);
   }
 }
 
@@ -167,5 +175,7 @@ export function evaluateTrigger(
         detail: `median ${name}: ${at(change.before?.median)} -> ${at(change.after?.median)} ${since} (version ${diff.toVersion})`,
       };
     }
+    case 'cox-hr-crosses':
+      return { ...base, ...coxTriggerEvaluation(trigger, diff) };
   }
 }

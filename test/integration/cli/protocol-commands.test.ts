@@ -62,6 +62,12 @@ describe('living-review protocol check', () => {
     expect(checked.stdout).toContain(
       'trigger: The Kaplan-Meier median of recurrence-free survival moves by more than 3 months',
     );
+    expect(checked.stdout).toContain(
+      'model rfs_multivariable_strata_study: rfs_overall ~ hormone_therapy + age_years + positive_nodes + tumour_size, strata study (Cox, efron ties)',
+    );
+    expect(checked.stdout).toContain(
+      'trigger: The 95% CI of the hazard ratio of hormone_therapyyes (Cox model "Hormone therapy, adjusted for age, nodes and tumour size") starts or stops excluding 1',
+    );
   });
 
   it('names the file and every bad field of an invalid protocol, typos included', async () => {

@@ -131,34 +131,19 @@ describe('living-review withdraw', () => {
       'living-review withdraw: no citation with PMID 39999999 or PMCID PMC39999999 in review "iesm": import or search it first',
     );
 
-    const noReason = await livingReview([
-      'withdraw',
-      '--review',
-      'iesm',
-      '--citation',
-      studies[1]!,
-      '--data',
-      dataDir,
+    // Three refusals that write nothing: run at once (one after another, the processes outlast a test under load).
+    const [noReason, blank, include] = await Promise.all([
+      livingReview(['withdraw', '--review', 'iesm', '--citation', studies[1]!, '--data', dataDir]),
+      livingReview([
+        'withdraw',
+        ...['--review', 'iesm', '--citation', studies[1]!, '--reason', '  ', '--data', dataDir],
+      ]),
+      livingReview(['include', '--review', 'iesm', '--citation', studies[0]!, '--data', dataDir]),
     ]);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain('living-review withdraw: --reason is required');
-
-    const blank = await livingReview([
-      'withdraw',
-      ...['--review', 'iesm', '--citation', studies[1]!, '--reason', '  ', '--data', dataDir],
-    ]);
     expect(blank.code).toBe(1);
     expect(blank.stderr.trim()).toBe('living-review withdraw: a withdrawal needs a reason (--reason TEXT)');
-
-    const include = await livingReview([
-      'include',
-      '--review',
-      'iesm',
-      '--citation',
-      studies[0]!,
-      '--data',
-      dataDir,
-    ]);
     expect(include.code).toBe(1);
     expect(include.stderr.trim()).toMatch(
       new RegExp(

@@ -53,6 +53,26 @@ interface Expected {
     df: number;
     p_value: number;
   }[];
+  cox: {
+    id: string;
+    n: number;
+    events: number;
+    terms: {
+      term: string;
+      coef: number;
+      hr: number;
+      se: number;
+      z: number;
+      p: number;
+      hr_lower95: number;
+      hr_upper95: number;
+    }[];
+    loglik: [number, number];
+    /** As summary(coxph) prints it: rounded to 2 decimals. */
+    wald: number;
+    logrank_score: number;
+    lr_test: number;
+  }[];
 }
 
 const expected = JSON.parse(readFileSync(join(PACK, 'breast-ipd-expected.json'), 'utf8')) as Expected;
@@ -198,6 +218,84 @@ describe('breast-ipd from its protocol alone: stats --format json against R', ()
       expect(got.n, test.id).toBe(test.n_per_group.reduce((a, b) => a + b, 0));
       expect(got.notReported, test.id).toBe(0);
     }
+  });
+});
+
+describe("breast-ipd: the protocol's Cox models in stats --format json, against R (issue #14)", () => {
+  // Issue #14's tolerances: coef, se and HR to 1e-6 relative; p and CI to 1e-6 (here relative, stricter);
+  // log-likelihoods to 1e-8 absolute.
+  const relative = (actual: number, wanted: number, what: string) =>
+    expect(Math.abs(actual - wanted) / Math.abs(wanted), `${what}: ${actual} vs R ${wanted}`).toBeLessThan(
+      1e-6,
+    );
+
+  it("declares both of R's models, and nothing else", () => {
+    expect(Object.keys(stats.cox).sort()).toEqual(expected.cox.map((m) => m.id).sort());
+  });
+
+  for (const wanted of expected.cox) {
+    it(`${wanted.id}: n, events, every term, log-likelihoods and the three tests equal R's`, () => {
+      const got = stats.cox[wanted.id];
+      expect(got, wanted.id).toBeDefined();
+      expect({ n: got.n, events: got.events, notUsed: got.notUsed.rows }).toEqual({
+        n: wanted.n,
+        events: wanted.events,
+        notUsed: 3668 - wanted.n,
+      });
+      // The contract's term keys, in R's order and with R's names (tumour_size against "20to50").
+      expect(got.terms.map((t: { term: string }) => t.term)).toEqual(wanted.terms.map((t) => t.term));
+      for (const [index, term] of wanted.terms.entries()) {
+        const mine = got.terms[index];
+        expect(Object.keys(mine)).toEqual(['term', 'coef', 'hr', 'se', 'z', 'p', 'lower', 'upper']);
+        relative(mine.coef, term.coef, `${term.term} coef`);
+        relative(mine.hr, term.hr, `${term.term} hr`);
+        relative(mine.se, term.se, `${term.term} se`);
+        relative(mine.z, term.z, `${term.term} z`);
+        relative(mine.p, term.p, `${term.term} p`);
+        relative(mine.lower, term.hr_lower95, `${term.term} lower`);
+        relative(mine.upper, term.hr_upper95, `${term.term} upper`);
+      }
+      expect(got.loglik).toHaveLength(2);
+      for (const k of [0, 1]) {
+        expect(Math.abs(got.loglik[k] - wanted.loglik[k]!), `loglik[${k}]`).toBeLessThan(1e-8);
+      }
+      expect(Number(got.wald.toFixed(2))).toBe(wanted.wald);
+      relative(got.score, wanted.logrank_score, 'score test');
+      relative(got.lr, wanted.lr_test, 'likelihood-ratio test');
+      expect(got.df).toBe(wanted.terms.length);
+      expect(got.strata).toEqual({ variable: 'studyId', count: 2, withoutEvents: 0 });
+      expect(got.ties).toBe('efron');
+    });
+  }
+
+  it('prints each model as a readable table in Markdown and as rows in CSV', async () => {
+    const md = await runLivingReview(['stats', '--review', 'breast-ipd', '--data', dataDir]);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('### Cox models');
+    expect(md.stdout).toContain(
+      '#### Hormone therapy, adjusted for age, nodes and tumour size (rfs_multivariable_strata_study)',
+    );
+    expect(md.stdout).toContain(
+      '| hormone_therapyyes | 0.857 (0.752–0.975) | -0.155 | 0.0663 | -2.33 | 0.0196 |',
+    );
+    expect(md.stdout).toContain('Reference levels: hormone_therapy: no, tumour_size: 20to50.');
+    const csv = await runLivingReview([
+      'stats',
+      '--review',
+      'breast-ipd',
+      '--data',
+      dataDir,
+      '--format',
+      'csv',
+    ]);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.split('\n');
+    expect(lines[0]!.endsWith(',hr,coef,se,z')).toBe(true);
+    const cox = lines.filter((line) => line.includes(',cox,'));
+    expect(cox).toHaveLength(6);
+    expect(
+      cox.find((line) => line.includes('rfs_multivariable_strata_study') && line.includes('tumour_sizele20')),
+    ).toContain('0.6712690598976');
   });
 });
 

@@ -129,6 +129,51 @@ describe('Class: DynamoEvidenceStore (snapshots)', () => {
     expect(diff.proportions).toEqual([]);
   });
 
+  it('reads a snapshot stored before Cox models existed, and one with models unchanged', async () => {
+    // Prepare: version 1 without models (as stored before survival.models), version 2 with one declared
+    const before = smallSnapshot('cox-models', 1);
+    const plan = iesmPlan();
+    const withModel = {
+      ...plan,
+      reviewId: 'cox-models',
+      survival: {
+        ...plan.survival,
+        models: [
+          {
+            id: 'os_sex',
+            label: 'Overall survival by sex',
+            endpoint: 'os',
+            covariates: [{ variable: 'sex', reference: null }],
+            ties: 'efron' as const,
+          },
+        ],
+      },
+    };
+    const after = computeStatisticsSnapshot({
+      plan: withModel,
+      version: 2,
+      rows: loadSyntheticCohort(),
+      includedStudies: [SYNTHETIC_STUDY_ID],
+      generatedAt: '2026-01-02T00:00:00.000Z',
+    });
+    expect('cox' in before).toBe(false);
+    expect(after.cox?.os_sex).toMatchObject({ n: expect.any(Number), terms: [{ term: 'sexmale' }] });
+    const diff = diffSnapshots(before, after);
+    expect(await h.evidence.putSnapshot('cox-models', before, null)).toBe(true);
+    expect(await h.evidence.putSnapshot('cox-models', after, diff)).toBe(true);
+
+    // Act
+    const v1 = await h.evidence.getSnapshot('cox-models', 1);
+    const v2 = await h.evidence.getSnapshot('cox-models', 2);
+
+    // Assess: v1 reads without a cox key; v2 with its model unchanged; the diff says the term is new
+    expect(v1?.snapshot).toEqual(before);
+    expect(v2?.snapshot).toEqual(after);
+    expect(v2?.diff?.cox).toEqual([
+      { model: 'os_sex', term: 'sexmale', before: null, after: expect.any(Object) },
+    ]);
+  });
+
   it('moves the latest pointer one version at a time, from nothing', async () => {
     expect(await h.evidence.latestSnapshotVersion('pointer')).toBe(0);
     expect(await h.evidence.advanceLatestSnapshot('pointer', 1, 2)).toBe(false);

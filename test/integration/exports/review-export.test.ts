@@ -210,7 +210,8 @@ describe('living-review export --format json, then import into an empty store', 
     expect(record.notices).toHaveLength(1);
     expect(record.patientRows).toHaveLength(130);
     expect(record.searches).toHaveLength(1);
-    expect(record.extensions).toEqual({});
+    // This review has no appraisal yet: the section is there, empty.
+    expect(record.extensions).toEqual({ appraisals: [] });
 
     const target = tempDir('export-target');
     const restored = await cli(['import', exportFile, '--review', 'iesm', '--data', target]);

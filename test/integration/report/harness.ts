@@ -17,7 +17,7 @@ import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import type { DecisionEvent, Stage, Vote } from '../../../shared/domain/screening/events.ts';
-import { replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
+import { firstDecider, replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
 import type { RunLog } from '../../../shared/ports/citation-store.ts';
 import {
   makeStoreCitation,
@@ -145,7 +145,11 @@ export async function decide(
     if (!(await h.screening.appendEvent(reviewId, event))) throw new Error(`position ${seq} taken`);
   }
   const state = replay(citationId, await h.screening.listEvents(reviewId, citationId));
-  await h.screening.saveStatus(reviewId, citationId, state.version, statusOf(state));
+  await h.screening.saveProjection(reviewId, citationId, {
+    version: state.version,
+    status: statusOf(state),
+    firstDecider: firstDecider(state),
+  });
 }
 
 /** Includes stored citations as studies (manual inclusion, as `living-review include`). */

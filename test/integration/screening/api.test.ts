@@ -309,7 +309,7 @@ describe('concurrent decisions on one record', () => {
     expect(statusOf(state)).toBe('title-abstract-conflict');
   });
 
-  it('accepts only one of two arbiter decisions racing to settle a conflict', async () => {
+  it("records an arbiter's two racing decisions one after the other: the later one is the settlement", async () => {
     const c = id('106');
     await call(h.server, 'pp', decisionPath(iesm.id, c), {
       body: { stage: 'title-abstract', decision: 'include' },
@@ -325,10 +325,16 @@ describe('concurrent decisions on one record', () => {
         body: { stage: 'title-abstract', decision: 'exclude', reasonId: 'not-iesm' },
       }),
     ]);
-    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    // The second settles again: an arbiter may change their own settlement (their undo).
+    expect([a.status, b.status]).toEqual([201, 201]);
     const { events, state } = await check('106');
-    expect(events).toHaveLength(3);
-    expect(state.stages[0]?.result?.settledBy).toBe('arbiter');
+    expect(events).toHaveLength(4);
+    const last = events[3]!;
+    expect(state.stages[0]?.result).toMatchObject({
+      settledBy: 'arbiter',
+      decision: last.type === 'decision' ? last.decision : null,
+      settledSeq: 4,
+    });
   });
 });
 
@@ -407,9 +413,31 @@ describe('inclusion', () => {
     expect(study).toMatchObject({ citationId: c, source: 'screening', includedBy: 'alc', pmid: '107' });
     const entry = (await h.screening.screening.listCitations(iesm.id)).find((e) => e.citationId === c);
     expect(entry?.status).toBe('included');
-    const closed = await call(h.server, 'pp', decisionPath(iesm.id, c), {
+    // pp changes their full-text decision after the record settled: the study stays included while the
+    // stage waits for the arbiter, who sees the change; the arbiter excludes it and the study is withdrawn.
+    const change = await call(h.server, 'pp', decisionPath(iesm.id, c), {
       body: { stage: 'full-text', decision: 'exclude', reasonId: 'not-iesm' },
     });
-    expect(closed.status).toBe(409);
+    expect(change.status).toBe(201);
+    expect(change.body).toMatchObject({ view: { stage: 'full-text', outcome: null } });
+    expect((await h.screening.evidence.getIncludedStudy(iesm.id, c))?.withdrawn).toBeNull();
+    const conflicts = await call<{
+      conflicts: Array<{
+        citationId: string;
+        view: { stages: Array<{ reopened: boolean | null; history: unknown[] }> };
+      }>;
+    }>(h.server, 'ash', `/api/reviews/${iesm.id}/conflicts`);
+    const reopened = conflicts.body.conflicts.find((x) => x.citationId === c)!;
+    expect(reopened.view.stages[1]).toMatchObject({ reopened: true });
+    expect(reopened.view.stages[1]?.history).toHaveLength(3);
+    const settled = await call(h.server, 'ash', decisionPath(iesm.id, c), {
+      body: { stage: 'full-text', decision: 'exclude', reasonId: 'not-iesm' },
+    });
+    expect(settled.status).toBe(201);
+    expect(await h.screening.evidence.getIncludedStudy(iesm.id, c)).toMatchObject({
+      withdrawn: { by: 'ash', reason: 'not-iesm' },
+    });
+    const after = (await h.screening.screening.listCitations(iesm.id)).find((e) => e.citationId === c);
+    expect(after?.status).toBe('excluded');
   });
 });

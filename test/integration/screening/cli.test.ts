@@ -8,9 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTokens, tokenVerifier } from '../../../cli/serve/tokens.ts';
 import { formatStatus } from '../../../cli/commands/status.ts';
-import { PROMPT, screenInTerminal } from '../../../cli/commands/screen.ts';
+import {
+  ARBITER_MAYBE_REFUSED,
+  ARBITER_PROMPT,
+  END_PROMPT,
+  PROMPT,
+  screenInTerminal,
+} from '../../../cli/commands/screen.ts';
+import { replay } from '../../../shared/domain/screening/workflow.ts';
 import { terminalText } from '../../../cli/format.ts';
 import { statusReport } from '../../../shared/app/screening.ts';
+import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -69,10 +77,10 @@ describe('Function: screenInTerminal', () => {
       write: (text) => output.push(text),
     });
     expect(result).toEqual({ decided: 2, skipped: 1, quit: false });
-    expect(output.at(-1)).toBe('Nothing awaits you.');
+    expect(output.slice(-2)).toEqual(['Nothing awaits you.', END_PROMPT]);
     const text = output.join('\n');
     expect(text).toContain(PROMPT);
-    expect(text).toContain('"x": answer i, e, m, s or q');
+    expect(text).toContain('"x": answer i, e, m, s, u or q');
     expect(text).toContain('  9. Not an intradural extramedullary spinal metastasis');
     expect(text).toContain('"99" is not a reason number');
     expect(text).toContain('recorded: exclude (not-iesm)');
@@ -129,7 +137,7 @@ describe('living-review screen and status (processes)', () => {
     expect(screen.stderr).toContain('3 decided, 0 skipped');
     expect(screen.stdout).toContain('stage settled');
 
-    const report = await statusReport(h.screening.deps, iesm);
+    const report = await statusReport(statusDepsOver(h.screening, h.screening.embedded, iesm), iesm);
     expect(report.stages[0]).toMatchObject({
       awaitingFirst: 0,
       awaitingSecond: 1,
@@ -161,6 +169,129 @@ describe('living-review screen and status (processes)', () => {
     const result = await runCli(['screen', '--review', 'iesm', '--reviewer', 'zed', '--data', h.dataDir], '');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('lists no reviewer "zed"');
+  });
+});
+
+// After the processes above: 301 in conflict (pp include, alc exclude), 302 excluded by agreement, 303 waiting
+// for pp after alc's "maybe".
+describe('changing decisions in the terminal', () => {
+  it('undoes with u: back to the record decided last, whose new decision replaces the old one', async () => {
+    const output: string[] = [];
+    const result = await screenInTerminal({
+      deps: h.screening.deps,
+      protocol: iesm,
+      actor: { reviewerId: 'pp' },
+      as: 'screener',
+      lines: linesOf(['i', 'u', 'e', '9', 'u', 'u', 'i']),
+      write: (text) => output.push(text),
+    });
+    expect(result).toEqual({ decided: 3, skipped: 0, quit: false });
+    const text = output.join('\n');
+    expect(text).toContain(`changing your decision · ${h.ids.get('303')}`);
+    expect(text).toContain('your current decision: include');
+    expect(text).toContain('nothing to undo in this session');
+    const events = await h.screening.screening.listEvents(iesm.id, h.ids.get('303')!);
+    expect(events.map((e) => (e.type === 'decision' ? `${e.reviewerId}:${e.decision}` : e.type))).toEqual([
+      'alc:maybe',
+      'pp:include',
+      'pp:exclude',
+      'pp:include',
+    ]);
+  });
+
+  it('opens a record given by --record; a change on a settled stage goes to the arbiter', async () => {
+    const output: string[] = [];
+    const result = await screenInTerminal({
+      deps: h.screening.deps,
+      protocol: iesm,
+      actor: { reviewerId: 'pp' },
+      as: 'screener',
+      record: h.ids.get('302')!,
+      lines: linesOf(['i', 'q']),
+      write: (text) => output.push(text),
+    });
+    expect(result.decided).toBe(1);
+    const text = output.join('\n');
+    expect(text).toContain(`changing your decision · ${h.ids.get('302')}`);
+    expect(text).toContain('this stage has settled: a new decision goes to the arbiter');
+    expect(text).toContain('recorded: include · sent to the arbiter (the stage had settled)');
+    const state = replay(
+      h.ids.get('302')!,
+      await h.screening.screening.listEvents(iesm.id, h.ids.get('302')!),
+    );
+    expect(state.stages[0]).toMatchObject({ phase: 'reopened', result: { decision: 'exclude' } });
+  });
+
+  it('never offers an arbiter "maybe", and refuses an m with the reason, keeping the conflict on screen', async () => {
+    const output: string[] = [];
+    const result = await screenInTerminal({
+      deps: h.screening.deps,
+      protocol: iesm,
+      actor: { reviewerId: 'ash' },
+      as: 'arbiter',
+      lines: linesOf(['m', 'q']),
+      write: (text) => output.push(text),
+    });
+    expect(result).toEqual({ decided: 0, skipped: 0, quit: true });
+    expect(output).toContain(ARBITER_PROMPT);
+    expect(output).not.toContain(PROMPT);
+    expect(ARBITER_PROMPT).not.toContain('maybe');
+    expect(output).toContain(ARBITER_MAYBE_REFUSED);
+    const text = output.join('\n');
+    expect(text).not.toContain('not recorded');
+    expect(text).not.toContain('No conflicts await you');
+    // The refused answer left the arbiter on the same conflict, asked again.
+    expect(output.filter((line) => line === ARBITER_PROMPT)).toHaveLength(2);
+    expect(text).toContain(`(conflict to settle) · ${h.ids.get('301')}`);
+  });
+
+  it("lists a reviewer's decisions with living-review decisions, filtered, as the reviewer may see them", async () => {
+    // Three reads of one store: run as three processes at once (each starts a CLI; in turn they outlast a test).
+    const [all, table, bad] = await Promise.all([
+      runCli(
+        ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--format', 'json'],
+        '',
+      ),
+      runCli(
+        [
+          'decisions',
+          '--review',
+          'iesm',
+          '--reviewer',
+          'P.P.',
+          '--data',
+          h.dataDir,
+          '--decision',
+          'include',
+          '--search',
+          'case 302',
+        ],
+        '',
+      ),
+      runCli(
+        ['decisions', '--review', 'iesm', '--reviewer', 'pp', '--data', h.dataDir, '--reason', 'nope'],
+        '',
+      ),
+    ]);
+    expect(all.code, all.stderr).toBe(0);
+    const rows = JSON.parse(all.stdout) as Array<{
+      citationId: string;
+      decision: string;
+      stageView: { decisions: unknown };
+    }>;
+    expect(rows.map((r) => r.citationId).sort()).toEqual(
+      ['301', '302', '303'].map((p) => h.ids.get(p)!).sort(),
+    );
+    // 301 is in conflict: alc's decision is not shown to pp (302's settled stage shows both).
+    const conflict = rows.find((r) => r.citationId === h.ids.get('301'))!;
+    expect(conflict.stageView.decisions).toBeNull();
+    expect(JSON.stringify(conflict)).not.toContain('"alc"');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('settled, back with the arbiter');
+    expect(table.stdout).toContain(h.ids.get('302'));
+    expect(table.stdout).not.toContain(h.ids.get('303'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('no exclusion reason "nope"');
   });
 });
 

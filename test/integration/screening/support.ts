@@ -10,7 +10,9 @@ import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/conf
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
 import { type LocalServer, startScreeningServer } from '../../../cli/serve/server.ts';
-import { type EmbeddedScreening, openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
+import { type EmbeddedScreening, fullTextOver, openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
+import { LocalAttachmentStorage } from '../../../shared/adapters/attachments/local-attachments.ts';
+import type { FullTextDeps } from '../../../shared/app/full-text.ts';
 
 export const iesm: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 
@@ -19,6 +21,8 @@ export const otherReview: Protocol = protocolSchema.parse({
   ...iesm,
   id: 'other-review',
   title: 'Another review',
+  // Its reviewers appraise nothing: the review declares no appraisal.
+  appraisal: undefined,
   reviewers: [
     { id: 'zed', name: 'Z.', roles: ['screener'] },
     { id: 'yan', name: 'Y.', roles: ['screener'] },
@@ -78,15 +82,21 @@ export interface Harness {
   dataDir: string;
   screening: EmbeddedScreening;
   server: LocalServer;
+  fullText: FullTextDeps;
+  attachments: LocalAttachmentStorage;
   /** PMID -> citation id, in the order seeded (arrival order). */
   ids: Map<string, string>;
   close(): Promise<void>;
 }
 
-/** Seeds `citations` into review `reviewId` one at a time (distinct arrival times) and starts the server. */
+/**
+ * Seeds `citations` into review `reviewId` one at a time (distinct arrival times) and starts the server, with
+ * attachments under the data directory and, given `unpaywallBaseUrl` (a stand-in), open-access lookups.
+ */
 export async function startHarness(
   label: string,
   seeds: Array<{ reviewId: string; citation: Citation }>,
+  options: { unpaywallBaseUrl?: string } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), `lr-screening-${label}-`));
   const screening = await openEmbeddedScreening(dataDir, [iesm, otherReview]);
@@ -100,9 +110,20 @@ export async function startHarness(
     );
     ids.set(seed.citation.pmid ?? seed.citation.sourceRecordId, outcome.citationId);
   }
+  const attachments = new LocalAttachmentStorage(dataDir);
+  const fullText = fullTextOver(
+    screening.embedded,
+    attachments,
+    options.unpaywallBaseUrl
+      ? { UNPAYWALL_BASE_URL: options.unpaywallBaseUrl, UNPAYWALL_EMAIL: 'screening-tests@example.org' }
+      : {},
+  );
   const server = await startScreeningServer({
     protocols: [iesm, otherReview],
     deps: screening.deps,
+    fullText,
+    attachments,
+    appraisal: screening.appraisal,
     tokens: TOKENS,
     assets: loadScreeningAssets(),
     logError: () => {},
@@ -111,9 +132,12 @@ export async function startHarness(
     dataDir,
     screening,
     server,
+    fullText,
+    attachments,
     ids,
     close: async () => {
       await server.close();
+      await fullText.close();
       await screening.close();
       await stopEmbeddedServer(dataDir);
       rmSync(dataDir, { recursive: true, force: true });

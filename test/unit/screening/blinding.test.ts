@@ -20,8 +20,11 @@ describe('Function: viewFor (blinding)', () => {
       settled: false,
       result: null,
       decisions: null,
+      history: null,
       mine: null,
       inConflict: null,
+      reopened: null,
+      decideAs: 'screener',
     });
     expect(view.decideAs).toBe('screener');
     expect(JSON.stringify(view)).not.toContain('PP-SECRET-NOTE');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../../../shared/adapters/http/http.ts';
 import { createScreeningApi, SCREENING_ROUTE_SPECS } from '../../../shared/adapters/http/screening-api.ts';
 import type { ScreeningDeps } from '../../../shared/app/screening.ts';
-import { FakeScreeningStore } from './fake-screening-store.ts';
+import type { ScreeningStore } from '../../../shared/ports/screening-store.ts';
 
 function request(
   method: string,
@@ -14,7 +14,14 @@ function request(
   return { method, path: url.pathname, query: url.searchParams, headers, body } satisfies HttpRequest;
 }
 
-const store = new FakeScreeningStore();
+// These checks happen before the store: any call reaching it is recorded (and fails).
+const storeCalls: string[] = [];
+const store = new Proxy({} as ScreeningStore & ScreeningDeps['citations'], {
+  get: (_target, name) => () => {
+    storeCalls.push(String(name));
+    throw new Error(`the store was reached (${String(name)})`);
+  },
+});
 const deps: ScreeningDeps = {
   citations: store,
   screening: store,
@@ -73,7 +80,7 @@ describe('Function: createScreeningApi (routing and edge checks)', () => {
       ),
     );
     expect(foreign.status).toBe(403);
-    expect(store.events).toEqual([]);
+    expect(storeCalls).toEqual([]);
   });
 
   it('answers 403 for a review it does not serve, without saying whether it exists', async () => {

@@ -196,9 +196,10 @@ describe('Function: apply (rejected decisions)', () => {
     ['an arbiter saying maybe', () => state(conflict().arbitrate('ash', 'maybe')), 'arbiter-must-decide'],
     ['a third screener', () => state(conflict().screen('third', 'include')), 'stage-full'],
     [
-      'a decision on a settled stage',
-      () => state(log().screen('pp', 'include').screen('alc', 'include').screen('pp', 'exclude', 'not-iesm')),
-      'wrong-stage',
+      'a decision on a settled stage by someone who did not screen it',
+      () =>
+        state(log().screen('pp', 'include').screen('alc', 'include').screen('third', 'exclude', 'not-iesm')),
+      'stage-settled',
     ],
     [
       'a decision on a stage not reached',
@@ -206,7 +207,7 @@ describe('Function: apply (rejected decisions)', () => {
       'wrong-stage',
     ],
     [
-      'a decision on an excluded record',
+      'a full-text decision on a record excluded at title/abstract',
       () =>
         state(
           log()
@@ -214,11 +215,16 @@ describe('Function: apply (rejected decisions)', () => {
             .screen('alc', 'exclude', 'not-iesm')
             .screen('pp', 'include', null, 'full-text'),
         ),
-      'record-closed',
+      'wrong-stage',
     ],
     [
-      'a second arbiter after the conflict is settled',
+      'a second arbiter after the conflict is settled (nobody asked to change it)',
       () => state(conflict().arbitrate('ash', 'exclude', 'not-iesm').arbitrate('both', 'include')),
+      'not-in-conflict',
+    ],
+    [
+      'a decision on a confirmed duplicate',
+      () => state(log().duplicateOf('pp', 'c0').screen('alc', 'include')),
       'record-closed',
     ],
   ])('rejects %s', (_name, run, code) => {
@@ -306,5 +312,9 @@ describe('Function: decisionRoleFor', () => {
     const closed = state(log().screen('pp', 'exclude', 'not-iesm').screen('alc', 'exclude', 'not-iesm'));
     expect(decisionRoleFor(closed, screeners.pp)).toBeNull();
     expect(decisionRoleFor(closed, screeners.ash)).toBeNull();
+    // On the settled stage itself: its screeners may ask for a change, nobody else may decide.
+    expect(decisionRoleFor(closed, screeners.pp, 'title-abstract')).toBe('screener');
+    expect(decisionRoleFor(closed, screeners.third, 'title-abstract')).toBeNull();
+    expect(decisionRoleFor(closed, screeners.ash, 'title-abstract')).toBeNull();
   });
 });

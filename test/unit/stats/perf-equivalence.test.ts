@@ -368,6 +368,7 @@ describe('faster paths give what the straightforward code gives', () => {
         confType: 'log' as const,
         endpoints: [{ id: 'e', label: 'E', time: 'os_months', event: 'os_event', followUp: true }],
         comparisons: [],
+        models: [],
       },
     };
     fc.assert(

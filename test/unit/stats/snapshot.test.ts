@@ -37,7 +37,12 @@ const plan = iesmPlan();
 const osWith = (confType: 'log' | 'log-log', rows: readonly object[] = cohort) =>
   summariseSurvival(rows, {
     variables: plan.variables,
-    survival: { confType, endpoints: plan.survival.endpoints.filter((e) => e.id === 'os'), comparisons: [] },
+    survival: {
+      confType,
+      endpoints: plan.survival.endpoints.filter((e) => e.id === 'os'),
+      comparisons: [],
+      models: [],
+    },
   }).curves.os!;
 
 function snapshot(
