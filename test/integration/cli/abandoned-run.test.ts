@@ -1,8 +1,11 @@
 // A search killed with -9 half-way (issue #16 item 3): its run log must not say "running" forever, and the
 // report's search log and PRISMA rows must give each run the records it stored, so the counts add up. The real
 // `living-review` binary in child processes against the loopback E-utilities stand-in; the second efetch
-// batch is held, so the run is killed after its first batch is committed and its progress saved.
+// batch is held, so the run is killed after its first batch is committed and its progress saved. IESM's protocol
+// also lists the citation watch, which reads Europe PMC: a loopback Europe PMC stands in for it (without one the
+// search stops at its reachability check before PubMed is asked anything), and the run logs checked are PubMed's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EuropePmcStandIn, startEuropePmcStandIn } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import { assembleReport } from '../../../shared/app/publish-report.ts';
@@ -23,14 +26,18 @@ const BATCH = 500;
 
 let h: Harness;
 let standIn: EutilsStandIn;
+let europePmc: EuropePmcStandIn;
 let env: NodeJS.ProcessEnv;
 
 const livingReview = (args: string[]) => runLivingReview(args, env);
 
+const isPubmed = (run: { source: string }) => run.source === 'pubmed';
+
+/** PubMed's run logs, newest first. */
 async function runLogs(): Promise<RunLog[]> {
   const listed = await livingReview(['runs', '--review', 'iesm', '--format', 'json', '--data', h.dataDir]);
   expect(listed.code, listed.stderr).toBe(0);
-  return JSON.parse(listed.stdout) as RunLog[];
+  return (JSON.parse(listed.stdout) as RunLog[]).filter(isPubmed);
 }
 
 beforeAll(async () => {
@@ -38,12 +45,19 @@ beforeAll(async () => {
   standIn = await startEutilsStandIn({
     corpus: syntheticCorpus(RECORDS, { from: '2023-01-01', to: '2024-12-31', compact: true }),
   });
+  europePmc = await startEuropePmcStandIn({ corpus: [] });
   // Held answers must not time out in the client before the test kills it.
-  env = { ...process.env, NCBI_EUTILS_BASE_URL: standIn.baseUrl, NCBI_TIMEOUT_MS: '600000' };
+  env = {
+    ...process.env,
+    NCBI_EUTILS_BASE_URL: standIn.baseUrl,
+    NCBI_TIMEOUT_MS: '600000',
+    EUROPEPMC_BASE_URL: europePmc.baseUrl,
+  };
 });
 
 afterAll(async () => {
   await standIn?.close();
+  await europePmc?.close();
   await h?.close();
 });
 
@@ -55,7 +69,13 @@ describe('a search killed with -9 half-way', () => {
     standIn.faults.enqueue('efetch', { kind: 'slow', delayMs: 0 });
     standIn.faults.enqueue('efetch', { kind: 'slow', delayMs: 600_000 });
     const search = startLivingReview(['search', '--review', 'iesm', '--data', h.dataDir], env);
-    const exited = new Promise<void>((resolve) => search.once('exit', () => resolve()));
+    let exitCode: number | null | undefined;
+    const exited = new Promise<void>((resolve) =>
+      search.once('exit', (code) => {
+        exitCode = code;
+        resolve();
+      }),
+    );
 
     // Its log shows the first batch committed while it waits for the second (earlier saves show a batch
     // fetched and partly recorded).
@@ -63,12 +83,15 @@ describe('a search killed with -9 half-way', () => {
     let running: RunLog | undefined;
     const recorded = (run: RunLog) => run.counts.new + run.counts.alreadyKnown + run.counts.duplicates;
     while (!(running && recorded(running) === BATCH)) {
+      // A search that ended before the held batch cannot be the one this test kills: say so at once.
+      if (exitCode !== undefined)
+        throw new Error(`the search exited (code ${exitCode}) before it was killed`);
       if (Date.now() > deadline)
         throw new Error(
           `the search never saved its progress: ${JSON.stringify(running)} ${JSON.stringify(standIn.requests.map((r) => [r.endpoint, r.params.retstart, r.fault, r.status]))}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 200));
-      [running] = await h.citations.listRunLogs('iesm');
+      running = (await h.citations.listRunLogs('iesm')).find(isPubmed);
     }
     expect(running).toMatchObject({ outcome: 'running', owner: { pid: search.pid } });
     search.kill('SIGKILL');
@@ -110,14 +133,19 @@ describe('a search killed with -9 half-way', () => {
       screening: h.screening,
       digests: h.digests,
     });
-    expect(report!.searchLog.map((run) => [run.runId, run.outcome])).toEqual([
+    expect(report!.searchLog.filter(isPubmed).map((run) => [run.runId, run.outcome])).toEqual([
       [second!.runId, 'succeeded'],
       [first!.runId, 'abandoned'],
     ]);
-    const updates = report!.prisma.updates.map((u) => [u.runId, u.records, u.identified]);
+    const updates = report!.prisma.updates
+      .filter((u) => u.source === 'pubmed')
+      .map((u) => [u.runId, u.records, u.identified]);
     expect(updates).toEqual([
       [first!.runId, BATCH, BATCH],
       [second!.runId, RECORDS - BATCH, RECORDS - BATCH],
     ]);
+    // The citation watch's runs (no study was included yet when they ran) stored nothing.
+    const others = report!.prisma.updates.filter((u) => u.source !== 'pubmed');
+    expect(others.map((u) => [u.source, u.records])).toEqual(others.map((u) => [u.source, 0]));
   });
 });
