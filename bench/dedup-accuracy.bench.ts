@@ -1,9 +1,18 @@
 // `npx tsx bench/dedup-accuracy.bench.ts`: fuzzy deduplication on the two labelled SRA sets (test/fixtures/dedup),
 // scored as the benchmark README counts, deduplicating everything at once and incrementally (every other record
-// stored first, the rest arriving one at a time), beside the published figures of ASySD and bib-dedupe.
+// stored first, the rest arriving one at a time), beside the published figures of ASySD and bib-dedupe; then
+// every hand-made trap file (test/fixtures/dedup/traps) the same way. Per set: false merges (works lost),
+// missed duplicates, precision, recall, F1, and the pairs queued for a person (count, share of the records).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  benchmarkLabels,
+  dedupRecordFromBenchmark,
+  parseBenchmarkJsonl,
+} from '../shared/domain/dedup/benchmark-record.ts';
 import { createDedupIndex, type DedupResult, deduplicate } from '../shared/domain/dedup/cluster.ts';
 import { type ClusterScore, scoreClusters } from '../shared/domain/dedup/score-clusters.ts';
-import { type BenchmarkSet, loadBenchmarkSet } from '../test/unit/dedup/benchmark-sets.ts';
+import { type BenchmarkSet, fixtureDirectory, loadBenchmarkSet } from '../test/unit/dedup/benchmark-sets.ts';
 
 const RUNS = 5;
 
@@ -35,12 +44,13 @@ function row(
   result: DedupResult,
   comparisons: string,
   ms: number,
-  set: BenchmarkSet,
+  set: Pick<BenchmarkSet, 'labels'>,
 ) {
   const queued = result.possibleDuplicates.length;
   const queuedTrue = result.possibleDuplicates.filter(
     (p) => set.labels.get(p.a) === set.labels.get(p.b),
   ).length;
+  const share = `${((100 * queued) / set.labels.size).toFixed(1)}%`;
   return [
     label.padEnd(12),
     String(score.falseMerges).padStart(12),
@@ -49,7 +59,7 @@ function row(
     score.recall.toFixed(4).padStart(7),
     score.f1.toFixed(4).padStart(7),
     comparisons.padStart(15),
-    `${queued} (${queuedTrue} true)`.padStart(14),
+    `${queued} ${share} (${queuedTrue} true)`.padStart(20),
     `${ms.toFixed(0)} ms`.padStart(9),
   ].join('  ');
 }
@@ -62,7 +72,7 @@ const header = [
   'R'.padStart(7),
   'F1'.padStart(7),
   'comparisons'.padStart(15),
-  'possible queue'.padStart(14),
+  'queued for a person'.padStart(20),
   'wall'.padStart(9),
 ].join('  ');
 
@@ -120,5 +130,32 @@ for (const name of ['respiratory', 'stroke'] as const) {
     console.log(`    ${tool.padEnd(34)} ${falseMerges} / ${missed}`);
   }
   console.log(`    ${'this (whole)'.padEnd(34)} ${wholeScore.falseMerges} / ${wholeScore.missedDuplicates}`);
+}
+console.log(
+  '\nTrap cases (test/fixtures/dedup/traps, hand-made, see its README): whole / every other record stored first',
+);
+console.log(`${'file'.padEnd(30)}  ${header.slice(14)}`);
+const traps = join(fixtureDirectory, 'traps');
+for (const file of readdirSync(traps)
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort()) {
+  const rows = parseBenchmarkJsonl(readFileSync(join(traps, file), 'utf8'), file);
+  const records = rows.map(dedupRecordFromBenchmark);
+  const set = { labels: benchmarkLabels(rows) };
+  const whole = timed(() => deduplicate(records));
+  const score = scoreClusters(
+    whole.value.clusters.map((c) => c.recordIds),
+    set.labels,
+  );
+  const index = createDedupIndex(records.filter((_, i) => i % 2 === 0));
+  for (const record of records.filter((_, i) => i % 2 === 1)) index.add(record);
+  const incremental = scoreClusters(
+    index.result().clusters.map((c) => c.recordIds),
+    set.labels,
+  );
+  console.log(
+    `${file.padEnd(30)}  ${row('', score, whole.value, String(whole.value.comparisons), whole.ms, set).slice(14)}` +
+      `   incremental ${incremental.falseMerges} / ${incremental.missedDuplicates}`,
+  );
 }
 console.log(`\nwall: median of ${RUNS} runs after a warm-up, in one process (Node ${process.version})`);

@@ -1,7 +1,7 @@
 // What the two store benchmarks (bench/dedup.bench.ts, bench/fuzzy-store.bench.ts) share: their command line,
 // the embedded store with every DynamoDB request counted by operation, seeding by BatchWriteItem with a bounded
 // number of requests in flight, and the lines they print (header, latency, requests by operation, load).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,13 +13,16 @@ import {
   stopEmbeddedServer,
 } from '../../shared/adapters/embedded/embedded-store.ts';
 
-/** [--seed 100000] [--incoming 10000] [--concurrency 32] [--data DIR] */
-export function storeBenchArgs(): { seed: number; incoming: number; concurrency: number; data?: string } {
+/** [--seed N] [--incoming N] [--concurrency N] [--batch N] [--data DIR], with a bench's own defaults. */
+export function storeBenchArgs(
+  defaults: { seed?: number; incoming?: number; concurrency?: number; batch?: number } = {},
+): { seed: number; incoming: number; concurrency: number; batch: number; data?: string } {
   const { values } = parseArgs({
     options: {
-      seed: { type: 'string', default: '100000' },
-      incoming: { type: 'string', default: '10000' },
-      concurrency: { type: 'string', default: '32' },
+      seed: { type: 'string', default: String(defaults.seed ?? 100_000) },
+      incoming: { type: 'string', default: String(defaults.incoming ?? 10_000) },
+      concurrency: { type: 'string', default: String(defaults.concurrency ?? 32) },
+      batch: { type: 'string', default: String(defaults.batch ?? 100) },
       data: { type: 'string' },
     },
   });
@@ -27,6 +30,7 @@ export function storeBenchArgs(): { seed: number; incoming: number; concurrency:
     seed: Number(values.seed),
     incoming: Number(values.incoming),
     concurrency: Number(values.concurrency),
+    batch: Number(values.batch),
     ...(values.data ? { data: values.data } : {}),
   };
 }
@@ -127,6 +131,39 @@ export function printHeader(title: string, dataDir: string): void {
   print();
 }
 
+/** CPU time (ms) a process has used so far, from /proc (user + system); null when it cannot be read. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU used by this process and the store server since `mark()`, for figures a busy machine does not skew. */
+export function cpuMeter(serverPid: number): { mark(): void; print(count: number): void } {
+  let client0 = 0;
+  let server0 = 0;
+  return {
+    mark() {
+      client0 = processCpuMs(process.pid) ?? 0;
+      server0 = processCpuMs(serverPid) ?? 0;
+    },
+    print(count) {
+      const client = (processCpuMs(process.pid) ?? 0) - client0;
+      const server = (processCpuMs(serverPid) ?? 0) - server0;
+      // On a quiet 2-core machine the two processes run side by side: the busier one sets the pace.
+      const bound = Math.max(client, server, (client + server) / 2) / count;
+      print(
+        `  CPU per record: this process ${(client / count).toFixed(2)} ms, store server ${(server / count).toFixed(2)} ms; ` +
+          `on a quiet 2-core machine about ${fmt(1000 / bound)} records/s (the busier process's CPU time bounds it)`,
+      );
+    },
+  };
+}
+
 /** Wall time, records/s and the per-record latency percentiles (sorts `latencies`). */
 export function printThroughput(count: number, wallMs: number, latencies: number[]): void {
   latencies.sort((a, b) => a - b);
@@ -161,4 +198,36 @@ export function printRequests(
   const scans = (requests.get('Scan')?.ok ?? 0) + (requests.get('Scan')?.failed ?? 0);
   print(`  Scan requests: ${scans}${scans === 0 ? ' (none, as designed)' : ' (UNEXPECTED)'}`);
   print(`load average at end: ${load()}`);
+}
+
+// Made-up words for generated titles and names: many distinct words, so blocks stay as small as in real reviews.
+const SYLLABLES = [
+  'ra',
+  'ne',
+  'to',
+  'li',
+  'ka',
+  'mo',
+  'su',
+  'vi',
+  'pe',
+  'da',
+  'lo',
+  'mi',
+  'ter',
+  'gan',
+  'sol',
+  'bri',
+  'cal',
+  'dor',
+  'fen',
+  'hul',
+];
+
+/** A made-up word of 2-4 syllables. */
+export function pseudoWord(random: () => number): string {
+  const length = 2 + Math.floor(random() * 3);
+  let word = '';
+  for (let i = 0; i < length; i++) word += SYLLABLES[Math.floor(random() * SYLLABLES.length)]!;
+  return word;
 }

@@ -1,13 +1,18 @@
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
+// `living-review import FILE --review ID`: a database export or a PubMed XML file into the review, streamed.
+// The file is read twice: once to check it (a broken file writes nothing; the records rejected and what the
+// reader noticed are collected), then again to store its records batch by batch, so memory does not grow with
+// the file.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ExportFormat } from '../../shared/adapters/exports/export-record.ts';
+import type { ExportFormat, RejectedExportRecord } from '../../shared/adapters/exports/export-record.ts';
+import { fileEncoding } from '../../shared/adapters/exports/export-text.ts';
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import {
   decodeExportBytes,
   type DetectedFormat,
   detectExportFormat,
   formatFromName,
-  parseExportText,
+  readExportFile,
 } from '../../shared/adapters/exports/parse-export.ts';
 import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
@@ -55,8 +60,8 @@ export const importCommand: Command = {
       throw new UsageError(`--searched-on must be a date as YYYY-MM-DD, not "${searchedOn}"`);
     }
     const formatName = optionalString(values, 'format');
-    // Read and parse everything before writing anything: a broken file must leave the store untouched. The
-    // format is told from the file's beginning, so a large PubMed XML file is still streamed, never read whole.
+    // The format is told from the file's beginning; nothing is read whole. A `living-review export` (JSON) is
+    // restored instead.
     const head = decodeExportBytes(readHead(file));
     if (formatName === undefined && looksLikeReviewExport(head))
       return restoreExport(file, protocol.id, values, io);
@@ -66,13 +71,15 @@ export const importCommand: Command = {
       return importPubmedXml(file, protocol.id, values, io);
     }
 
-    let citations: Citation[];
-    let rejected: { line: number; recordId: string | null; reason: string }[] = [];
+    let citations: AsyncIterable<Citation>;
+    let accepted = 0;
+    const rejected: RejectedExportRecord[] = [];
     let warnings: string[] = [];
     let database: string;
     if (format === 'pubmed-xml') {
-      citations = await readPubmedXml(file);
       database = checkDatabaseName(source ?? 'pubmed-xml');
+      accepted = await countPubmedXml(file);
+      citations = pubmedXmlCitations(file);
     } else {
       if (source === undefined) {
         throw new UsageError(
@@ -80,11 +87,27 @@ export const importCommand: Command = {
         );
       }
       database = checkDatabaseName(source);
-      const text = decodeExportBytes(readWhole(file));
-      const parsed = parseExportText(text, format as ExportFormat, { origin: file, source: database });
-      citations = parsed.records.map((r) => r.citation);
-      rejected = parsed.rejected;
-      warnings = parsed.warnings;
+      const exportFormat = format as ExportFormat;
+      const encoding = await fileEncoding(file);
+      const options = { origin: file, source: database };
+      // 1. Check: the whole file read once, nothing kept but counts, rejections and warnings.
+      const items = readExportFile(file, exportFormat, encoding, options);
+      for (;;) {
+        const next = await items.next();
+        if (next.done) {
+          warnings = next.value;
+          break;
+        }
+        if (next.value.kind === 'record') accepted++;
+        else
+          rejected.push({ line: next.value.line, recordId: next.value.recordId, reason: next.value.reason });
+      }
+      // 2. Store: the file read again, its records taken as they come.
+      citations = (async function* () {
+        for await (const item of readExportFile(file, exportFormat, encoding, options)) {
+          if (item.kind === 'record') yield item.citation;
+        }
+      })();
     }
     const embedded = await openStore(values);
     const progress = startProgress(io, `importing ${basename(file)}`);
@@ -98,6 +121,7 @@ export const importCommand: Command = {
           origin: basename(file),
           format,
           citations,
+          accepted,
           rejected,
           warnings,
         },
@@ -121,7 +145,7 @@ export const importCommand: Command = {
       for (const r of summary.rejected) {
         io.out(`  rejected: line ${r.line}${r.recordId ? ` (${r.recordId})` : ''}: ${r.reason}`);
       }
-      for (const warning of warnings) io.out(`  warning: ${warning}`);
+      for (const warning of warnings) io.err(`warning: ${warning}`);
       if (searchedOn === undefined)
         io.err('note: --searched-on not given: today is recorded as the date searched');
       if (query === undefined)
@@ -184,12 +208,15 @@ function readHead(file: string): Buffer {
   }
 }
 
-async function readPubmedXml(file: string): Promise<Citation[]> {
-  const citations: Citation[] = [];
-  for await (const item of parsePubmedFile(file)) {
-    if ('citation' in item) citations.push(item.citation);
-  }
-  return citations;
+/** Checks a PubMed XML file by reading it through: its citations, counted (a broken file throws). */
+async function countPubmedXml(file: string): Promise<number> {
+  let count = 0;
+  for await (const item of parsePubmedFile(file)) if ('citation' in item) count++;
+  return count;
+}
+
+async function* pubmedXmlCitations(file: string): AsyncGenerator<Citation> {
+  for await (const item of parsePubmedFile(file)) if ('citation' in item) yield item.citation;
 }
 
 /** `import FILE --review ID` on a PubMed XML file, as before exports existed: no search-log entry. */
@@ -199,22 +226,23 @@ async function importPubmedXml(
   values: Record<string, unknown>,
   io: Parameters<Command['run']>[1],
 ): Promise<number> {
-  const citations: Citation[] = [];
+  // 1. Check the whole file and count; 2. store it, read again as a stream.
+  let total = 0;
   let deleted = 0;
   for await (const item of parsePubmedFile(file)) {
-    if ('citation' in item) citations.push(item.citation);
+    if ('citation' in item) total++;
     else deleted += item.deletedPmids.length;
   }
   const embedded = await openStore(values);
   const progress = startProgress(io, `importing ${basename(file)}`);
   try {
     const summary = await importCitations(
-      { reviewId, citations },
+      { reviewId, citations: pubmedXmlCitations(file) },
       {
         store: embedded.store,
         clock: () => new Date(),
         dedup: fuzzyDedupFor(embedded),
-        onProgress: (done) => progress.update(done, citations.length),
+        onProgress: (done) => progress.update(done, total),
       },
     );
     progress.clear();

@@ -2,11 +2,13 @@
 // search had found them, and log the search it came from in the review's run log, so the report's search log
 // lists it beside the scheduled searches (database, date searched, query as the user gives it).
 //
-// The caller parses the whole file first (shared/adapters/exports): a file whose structure is broken never
-// gets here, so nothing of it is written; records rejected on their own (no title) arrive as `rejected`, with
-// the line each starts on, and are listed in the summary and in the run log's warnings. Every other record
-// goes through the same recording as a search: exact key claims, and fuzzy deduplication when `dedup` is
-// given. Importing the same export again adds nothing (records without a database id get a stable one from
+// The caller reads the whole file once first (shared/adapters/exports) to check it: a file whose structure is
+// broken never gets here, so nothing of it is written; records rejected on their own (nothing to screen or
+// deduplicate on) arrive as `rejected`, with the line each starts on, and what the reader noticed about the
+// file (lines skipped, fields many records lack) as `warnings`; both are listed in the summary and the run
+// log. The records themselves may then arrive as a stream (the file read a second time), taken in batches, so
+// an import of any size holds one batch at a time. Every record goes through the same recording as a search:
+// exact key claims, and fuzzy deduplication when `dedup` is given. Importing the same export again adds nothing (records without a database id get a stable one from
 // their content). A store failure part way fails the logged run with its error; importing again completes
 // it, since every recorded record is complete and recording it again is harmless.
 //
@@ -20,7 +22,7 @@ import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
+import { batchesOf, citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
 const DATABASE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -47,9 +49,12 @@ export interface ImportExportRequest {
   origin: string;
   /** The file's format, as named in the log. */
   format: string;
-  citations: readonly Citation[];
+  /** The records accepted, as an array or a stream (then `accepted` says how many there are). */
+  citations: readonly Citation[] | AsyncIterable<Citation>;
+  /** How many records `citations` holds (required for a stream). */
+  accepted?: number;
   rejected: readonly RejectedRecord[];
-  /** What the reader passed over or doubts (text skipped between records, records with no authors or year). */
+  /** Notes on the file as a whole (lines skipped, fields many records lack). */
   warnings?: readonly string[];
 }
 
@@ -73,8 +78,8 @@ export interface ImportExportDeps {
   clock: () => Date;
   newRunId: () => string;
   dedup?: FuzzyDedupPorts;
-  /** Records written at once (default 4). */
-  writeConcurrency?: number;
+  /** Records recorded as one batch (default 100). */
+  batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   /** The process running the import, named in its run log so a reader can tell when it is gone. */
   owner?: RunOwnerRef | null;
@@ -134,9 +139,11 @@ export async function importExportFile(
   const { store, clock } = deps;
   const started = clock();
   const query = request.query?.trim() ?? '';
+  const accepted = Array.isArray(request.citations) ? request.citations.length : request.accepted;
+  if (accepted === undefined) throw new Error('importExportFile: a stream of citations needs `accepted`');
   const counts: RunCounts = {
-    found: request.citations.length + request.rejected.length,
-    fetched: request.citations.length,
+    found: accepted + request.rejected.length,
+    fetched: accepted,
     new: 0,
     alreadyKnown: 0,
     duplicates: 0,
@@ -165,37 +172,26 @@ export async function importExportFile(
   const log = await startRunLog(store, run, clock, deps.owner ?? null);
 
   const recorder = citationRecorder(store, deps.dedup, request.reviewId, clock);
-  const record = (citation: Citation) => recorder.record(citation);
   const finish = (outcome: 'succeeded' | 'failed', error: unknown) => log.finish(outcome, error);
 
-  let next = 0;
+  const batchSize = Math.max(1, deps.batchSize ?? 100);
   let done = 0;
-  let failure: unknown = null;
-  const worker = async () => {
-    while (failure === null && next < request.citations.length) {
-      const citation = request.citations[next++]!;
-      try {
-        const outcome = await record(citation);
-        if (outcome.kind === 'new') {
-          counts.new++;
-          counts.queued++;
-        } else if (outcome.kind === 'already-known') counts.alreadyKnown++;
-        else counts.duplicates++;
-      } catch (error) {
-        failure ??= error;
-        return;
-      }
-      deps.onProgress?.(++done, request.citations.length);
-      log.progress(PROGRESS_SAVE_MS);
+  const recordBatch = async (batch: Citation[]) => {
+    const outcomes = await recorder.recordBatch(batch);
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'new') {
+        counts.new++;
+        counts.queued++;
+      } else if (outcome.kind === 'already-known') counts.alreadyKnown++;
+      else counts.duplicates++;
     }
+    done += batch.length;
+    deps.onProgress?.(done, accepted);
+    log.progress(PROGRESS_SAVE_MS);
   };
-  await Promise.all(
-    Array.from(
-      { length: Math.max(1, Math.min(deps.writeConcurrency ?? 4, request.citations.length)) },
-      worker,
-    ),
-  );
-  if (failure !== null) {
+  try {
+    for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);
+  } catch (failure) {
     try {
       await finish('failed', failure);
     } catch (logError) {

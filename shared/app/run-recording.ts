@@ -10,6 +10,8 @@ import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
 
 export interface CitationRecorder {
   record(citation: Citation): Promise<RecordOutcome>;
+  /** Records a batch (fuzzily: with its reads and writes batched), outcomes in the batch's order. */
+  recordBatch(citations: readonly Citation[]): Promise<RecordOutcome[]>;
   /** Possible-duplicate pairs queued so far by this run's records. */
   readonly possibleDuplicates: number;
 }
@@ -28,6 +30,17 @@ export function citationRecorder(
       const outcome = await fuzzy.record(reviewId, citation, clock());
       possibleDuplicates += outcome.possibleDuplicates.length;
       return outcome;
+    },
+    async recordBatch(citations) {
+      if (!fuzzy) {
+        const outcomes: RecordOutcome[] = [];
+        for (const citation of citations)
+          outcomes.push(await store.recordCitation(reviewId, citation, clock()));
+        return outcomes;
+      }
+      const outcomes = await fuzzy.recordBatch(reviewId, citations, clock());
+      for (const outcome of outcomes) possibleDuplicates += outcome.possibleDuplicates.length;
+      return outcomes;
     },
     get possibleDuplicates() {
       return possibleDuplicates;
@@ -103,28 +116,50 @@ export interface ImportSummary {
 
 /**
  * Stores records that arrived as a file rather than from a scheduled search, with no run log (`import` of a
- * PubMed XML file). The caller parses the whole file first, so a file with any bad record writes nothing; the
- * records go through the same idempotent recording as a search, so importing a file twice adds nothing.
+ * PubMed XML file). The caller reads the whole file once first, so a file with any bad record writes nothing;
+ * the records (an array, or the file read again as a stream) then go through the same idempotent recording as
+ * a search, a batch at a time, so importing a file twice adds nothing.
  */
 export async function importCitations(
-  request: { reviewId: string; citations: readonly Citation[] },
+  request: { reviewId: string; citations: readonly Citation[] | AsyncIterable<Citation> },
   deps: {
     store: CitationStore;
     clock: () => Date;
     onProgress?: (done: number) => void;
     /** Fuzzy deduplication against the stored citations (fuzzy-dedup.ts); exact keys only without it. */
     dedup?: FuzzyDedupPorts;
+    /** Records recorded as one batch (default 100). */
+    batchSize?: number;
   },
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { read: request.citations.length, new: 0, alreadyKnown: 0, duplicates: 0 };
+  const summary: ImportSummary = { read: 0, new: 0, alreadyKnown: 0, duplicates: 0 };
   const recorder = citationRecorder(deps.store, deps.dedup, request.reviewId, deps.clock);
-  let done = 0;
-  for (const citation of request.citations) {
-    const outcome = await recorder.record(citation);
-    if (outcome.kind === 'new') summary.new++;
-    else if (outcome.kind === 'already-known') summary.alreadyKnown++;
-    else summary.duplicates++;
-    deps.onProgress?.(++done);
-  }
+  const batchSize = Math.max(1, deps.batchSize ?? 100);
+  const recordBatch = async (batch: Citation[]) => {
+    for (const outcome of await recorder.recordBatch(batch)) {
+      if (outcome.kind === 'new') summary.new++;
+      else if (outcome.kind === 'already-known') summary.alreadyKnown++;
+      else summary.duplicates++;
+    }
+    summary.read += batch.length;
+    deps.onProgress?.(summary.read);
+  };
+  for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);
   return summary;
+}
+
+/** The items in arrays of `size` (the last may be shorter), read as they come. */
+export async function* batchesOf<T>(
+  items: Iterable<T> | AsyncIterable<T>,
+  size: number,
+): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -451,6 +451,9 @@ export interface RecordPayload {
   possibleDuplicates: Array<{
     pairId: string;
     reason: string;
+    /** The fields that agreed and those that differed, as the dedup gave them (empty for older pairs). */
+    agreed: string[];
+    differed: string[];
     score: number | null;
     twin: TwinSummary | null;
   }>;
@@ -487,6 +490,8 @@ async function payload(
       return {
         pairId: pair.pairId,
         reason: pair.reason,
+        agreed: pair.agreed ?? [],
+        differed: pair.differed ?? [],
         score: pair.score,
         twin: twin ? twinSummary(twinId, twin.citation) : null,
       };

@@ -25,6 +25,8 @@ export interface StoredCitation {
   keys: CitationKey[];
   /** Every source record that turned out to be this work, e.g. ["pubmed:123", "embase-ris:E456"]. */
   sourceRecords: string[];
+  /** Why each source record merged fuzzily (no shared key) joined this work, by source record. */
+  mergeReasons?: Record<string, string>;
   queuedAt: string;
   screeningStatus: ScreeningStatus;
 }
@@ -85,10 +87,37 @@ export interface RunLog {
   requests?: Record<string, number>;
 }
 
+/** What a citation id holds: a stored citation, a redirect to another citation's id, or nothing (null). */
+export type CitationSlot = StoredCitation | { redirectTo: string } | null;
+
+/**
+ * What a caller read in one batch before recording a record (fuzzy-dedup.ts): the slots of citation ids and
+ * the owners of keys, so recordCitation can skip reading them again. Stale hints are harmless: every write
+ * stays conditional, and a hint is used only where what it says cannot have changed for the worse (a slot
+ * read absent is written with a condition; a key owned by a stored citation keeps its owner).
+ */
+export interface RecordHints {
+  /** Slots by citation id, as read (absent from the map: not read). */
+  slots?: ReadonlyMap<string, CitationSlot>;
+  /** Owners of claimed keys, as read (a key absent from the map may be unclaimed or not read). */
+  owners?: ReadonlyMap<CitationKey, string>;
+  /** Ids known to hold a stored citation (a citation is never removed nor turned into a redirect). */
+  citations?: ReadonlySet<string>;
+  /** Why this record is the same work as the one it joins (a fuzzy merge), kept on that citation. */
+  mergeReason?: string;
+}
+
 export interface CitationStore {
   /** Idempotent: calling it again with the same record, at any point after a crash, never doubles anything. */
-  recordCitation(reviewId: string, citation: Citation, now: Date): Promise<RecordOutcome>;
+  recordCitation(
+    reviewId: string,
+    citation: Citation,
+    now: Date,
+    hints?: RecordHints,
+  ): Promise<RecordOutcome>;
   getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null>;
+  /** The slots of many citation ids at once (one batched read per hundred). */
+  getCitationSlots(reviewId: string, citationIds: readonly string[]): Promise<Map<string, CitationSlot>>;
   /** The screening queue in arrival order (oldest first). */
   listQueue(reviewId: string, options?: { limit?: number }): Promise<QueueEntry[]>;
   getWatermark(reviewId: string, source: string): Promise<Watermark | null>;

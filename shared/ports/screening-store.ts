@@ -155,7 +155,10 @@ export interface ScreeningStore {
   /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */
   recordPossibleDuplicate(
     reviewId: string,
-    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt'>,
+    pair: Pick<
+      PossibleDuplicate,
+      'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'
+    >,
   ): Promise<PossibleDuplicate>;
   getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null>;
   listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]>;
@@ -179,8 +182,12 @@ export interface PossibleDuplicate {
   citationId: string;
   /** The citation it may duplicate. */
   twinId: string;
-  /** Why the dedup thinks so, e.g. "title similarity 0.94, same first author and year". */
+  /** Why the dedup thinks so, in one line, e.g. "title exact, authors same (3 matched), year one apart". */
   reason: string;
+  /** The fields that agreed (e.g. "title exact", "pages same"), when the dedup gave them. */
+  agreed?: string[];
+  /** The fields that differed and what tells the records apart (e.g. "year one apart"), when given. */
+  differed?: string[];
   score: number | null;
   foundAt: string;
   status: 'pending' | 'confirmed' | 'split';

@@ -45,6 +45,10 @@ export class FakeCitationStore implements CitationStore {
     return this.citations.get(`${reviewId}|${citationId}`) ?? null;
   }
 
+  async getCitationSlots(reviewId: string, citationIds: readonly string[]) {
+    return new Map(citationIds.map((id) => [id, this.citations.get(`${reviewId}|${id}`) ?? null]));
+  }
+
   async listQueue(reviewId: string): Promise<QueueEntry[]> {
     return [...this.citations.values()]
       .filter((c) => c.reviewId === reviewId)

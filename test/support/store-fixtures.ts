@@ -13,6 +13,7 @@ import {
   QUEUE_INDEX,
   queuePartition,
   reviewPk,
+  TALLY_DELTA_PREFIX,
 } from '../../shared/adapters/dynamodb/table-design.ts';
 import { stopEmbeddedServer } from '../../shared/adapters/embedded/embedded-store.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
@@ -173,6 +174,15 @@ export function countQueueEntries(client: DynamoDBDocumentClient, tableName: str
     IndexName: QUEUE_INDEX,
     KeyConditionExpression: 'gsi1pk = :queue',
     ExpressionAttributeValues: { ':queue': queuePartition(reviewId) },
+  });
+}
+
+/** Tally deltas of a review (screening-store.ts): one per arrival and per change of a record's state. */
+export function countTallyDeltas(client: DynamoDBDocumentClient, tableName: string, reviewId: string) {
+  return queryCount(client, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': TALLY_DELTA_PREFIX },
   });
 }
 

@@ -267,15 +267,26 @@
     if (focus) $('record-title').focus();
   }
 
+  /** Why the pair was queued: the fields that agreed, those that differed, the score. */
+  function duplicateReasons(pair) {
+    const list = el('ul', null, 'duplicate-reasons');
+    const agreed = pair.agreed || [];
+    const differed = pair.differed || [];
+    if (agreed.length === 0 && differed.length === 0) list.append(el('li', pair.reason));
+    if (agreed.length > 0) list.append(el('li', `Agreed: ${agreed.join(', ')}`));
+    if (differed.length > 0) list.append(el('li', `Differed: ${differed.join(', ')}`));
+    if (typeof pair.score === 'number') list.append(el('li', `Score: ${pair.score.toFixed(2)}`));
+    return list;
+  }
+
   function renderDuplicates(pairs) {
     const list = $('duplicate-list');
     list.replaceChildren();
     $('duplicates').hidden = !pairs || pairs.length === 0;
     for (const pair of pairs || []) {
       const box = el('div');
-      box.append(
-        el('p', `The dedup thinks this record may be the same work as the one below (${pair.reason}).`),
-      );
+      box.append(el('p', 'The dedup thinks this record may be the same work as the one below.'));
+      box.append(duplicateReasons(pair));
       if (pair.twin) {
         box.append(el('p', pair.twin.title, 'twin-title'));
         box.append(el('p', authorsLine(pair.twin.authors), 'authors'));

@@ -4,7 +4,9 @@
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | blocking entry | `REVIEW#<reviewId>` | `BLOCK#<blockingKey>#<citationId>#<variant>` | type "block", key, citationId, recordId ("<source>:<sourceRecordId>"), record (the DedupRecord: title, authors (at most 12), year, journal, volume, issue, pages, doi, pmid, publicationTypes) |
+// | blocking entry | `REVIEW#<reviewId>` | `BLOCK#<blockingKey>#<citationId>#<variant>` | type "block", key, citationId, recordId ("<source>:<sourceRecordId>"), record (the DedupRecord: title, authors (at most 12), year, journal, volume, issue, pages, doi, pmid, the abstract's beginning, type) |
+// | blocking key marker | `REVIEW#<reviewId>` | `BLOCKKEY#<blockingKey>` | type "block-key", key; large: true once a Query found more entries than maxBlockSize |
+// | markers complete | `REVIEW#<reviewId>` | `BLOCKMARKERS` | type "block-markers": every blocking key of the review has its marker (written once, after markers were added for entries stored before markers existed) |
 //
 // - blockingKey is a key of domain/dedup/blocking.ts ("t:<first words>", "w:<longest words>",
 //   "l:<year|volume|page>", "a:<author|year|page>", "d:<doi>", "p:<pmid>") with "%" and "#" escaped (%25, %23),
@@ -13,31 +15,39 @@
 //   into it fuzzily or by key are separate entries, so a later arrival is compared with each variant.
 // - Each entry carries the compact record, so scoring candidates needs no read of their citations: one Query
 //   per blocking key (begins_with(sk, "BLOCK#<key>#"), at most maxBlockSize + 1 items) finds them all.
-// - A record's entries are written in one BatchWriteItem (25 a request), then its last key's entry alone:
-//   that entry existing means the record is indexed (isIndexed is one GetItem).
+// - A key's marker tells, in one BatchGetItem for a hundred keys, which keys hold entries at all: most keys of
+//   an arriving record hold none, and only occupied keys are queried. A key found holding more entries than
+//   maxBlockSize is marked large and never queried again.
+// - Records are indexed in batches: the markers of new keys and every entry but each record's last in
+//   BatchWriteItem requests (25 items each, no conditions: each item is the same whenever it is written),
+//   then the records' last entries. A record's last entry existing means it is indexed, and that its other
+//   entries and its keys' markers exist (indexedOf reads the last entries of many records in one
+//   BatchGetItem).
 //
 // It also reads the citation store's key claims (KEY#<key>, one BatchGetItem) and writes one claim for a
 // fuzzy merge (the same conditional PutItem recordCitation makes), through table-design.ts's builders.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 import type { DedupRecord } from '../../domain/dedup/dedup-record.ts';
-import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts } from '../../app/fuzzy-dedup.ts';
+import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../app/fuzzy-dedup.ts';
 import { StoreError } from '../../errors.ts';
 import { toStoreError } from './citation-store.ts';
+import { batchGetAll, batchWriteAll, queryReviewPrefix } from './query-pages.ts';
 import { DynamoScreeningStore } from './screening-store.ts';
 import { type ItemKey, keyClaimItem, keyClaimItemKey, MAX_SORT_KEY_BYTES, reviewPk } from './table-design.ts';
 
 export const BLOCK_PREFIX = 'BLOCK#';
+export const BLOCK_KEY_PREFIX = 'BLOCKKEY#';
+const MARKERS_COMPLETE_SK = 'BLOCKMARKERS';
 /** Authors kept in an entry: enough for the author comparison (lists are often cut to the first few). */
 export const MAX_INDEXED_AUTHORS = 12;
 
@@ -68,6 +78,20 @@ function compact(record: DedupRecord): DedupRecord {
     ...record,
     authors: Array.isArray(record.authors) ? record.authors.slice(0, MAX_INDEXED_AUTHORS) : record.authors,
   };
+}
+
+export function blockMarkerKey(reviewId: string, key: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: `${BLOCK_KEY_PREFIX}${blockKeyPart(key)}` };
+}
+
+/** The item saying every blocking key of a review has its marker (exported for the benchmark's seed). */
+export function blockMarkersCompleteItem(reviewId: string): Record<string, unknown> {
+  return { pk: reviewPk(reviewId), sk: MARKERS_COMPLETE_SK, type: 'block-markers' };
+}
+
+/** The marker saying `key` holds entries (exported for the benchmark's seed). */
+export function blockMarkerItem(reviewId: string, key: string): Record<string, unknown> {
+  return { ...blockMarkerKey(reviewId, key), type: 'block-key', key };
 }
 
 /** A blocking entry as written (exported for the benchmark's seed). */
@@ -113,12 +137,13 @@ const dedupRecordSchema = z.object({
   pages: nullableString,
   doi: nullableString,
   pmid: nullableString,
-  // Entries written before publication types were kept have none.
-  publicationTypes: z.array(z.string()).optional(),
+  abstract: nullableString.optional(),
+  type: nullableString.optional(),
 });
 
 const entrySchema = z.object({ type: z.literal('block'), citationId: z.string(), record: dedupRecordSchema });
 const claimSchema = z.object({ key: z.string(), owner: z.string() });
+const markerSchema = z.object({ key: z.string(), large: z.boolean().optional() });
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -127,52 +152,149 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class DynamoBlockingIndex implements BlockingIndex {
+  /** Reviews whose markers are known complete (see ensureMarkers). */
+  private readonly marked = new Map<string, Promise<void>>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {}
 
+  /** Items by key, a hundred keys a BatchGetItem, retrying what DynamoDB leaves unprocessed. */
+  private batchGet(
+    keys: readonly ItemKey[],
+    what: string,
+    projection?: { expression: string; names: Record<string, string> },
+  ): Promise<Record<string, unknown>[]> {
+    return batchGetAll(this.client, this.tableName, keys, what, projection);
+  }
+
+  /** Puts every item, 25 a BatchWriteItem, a few requests at once, retrying unprocessed items. */
+  private batchWrite(items: readonly Record<string, unknown>[], what: string): Promise<void> {
+    return batchWriteAll(
+      this.client,
+      this.tableName,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      what,
+    );
+  }
+
   async keyOwners(reviewId: string, keys: readonly CitationKey[]): Promise<Map<CitationKey, string>> {
     const owners = new Map<CitationKey, string>();
     const unique = [...new Set(keys)];
     if (unique.length === 0) return owners;
-    let pending: Record<string, unknown>[] = unique.map(
-      (key) => keyClaimItemKey(reviewId, key) as unknown as Record<string, unknown>,
+    const what = `the key claims of records in review "${reviewId}" (table "${this.tableName}")`;
+    const items = await this.batchGet(
+      unique.map((key) => keyClaimItemKey(reviewId, key)),
+      what,
+      { expression: '#key, #owner', names: { '#key': 'key', '#owner': 'owner' } },
     );
-    const what = `the key claims of a record in review "${reviewId}" (table "${this.tableName}")`;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-      if (attempt > 8)
-        throw new StoreError(`${what}: BatchGetItem left keys unprocessed ${attempt} times`, {
-          retryable: true,
-        });
-      try {
-        const result = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: '#key, #owner',
-                ExpressionAttributeNames: { '#key': 'key', '#owner': 'owner' },
-              },
-            },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const claim = claimSchema.safeParse(item);
-          if (!claim.success) throw new StoreError(`${what}: a claim item does not have the expected shape`);
-          owners.set(claim.data.key as CitationKey, claim.data.owner);
-        }
-        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      } catch (error) {
-        throw toStoreError(error, 'BatchGetItem', what);
-      }
+    for (const item of items) {
+      const claim = claimSchema.safeParse(item);
+      if (!claim.success) throw new StoreError(`${what}: a claim item does not have the expected shape`);
+      owners.set(claim.data.key as CitationKey, claim.data.owner);
     }
     return owners;
+  }
+
+  async occupiedKeys(
+    reviewId: string,
+    keys: readonly string[],
+  ): Promise<{ occupied: Set<string>; large: Set<string> }> {
+    await this.ensureMarkers(reviewId);
+    const occupied = new Set<string>();
+    const large = new Set<string>();
+    const unique = [...new Set(keys)];
+    const what = `the blocking key markers of review "${reviewId}" (table "${this.tableName}")`;
+    const items = await this.batchGet(
+      unique.map((key) => blockMarkerKey(reviewId, key)),
+      what,
+      { expression: '#key, #large', names: { '#key': 'key', '#large': 'large' } },
+    );
+    for (const item of items) {
+      const marker = markerSchema.safeParse(item);
+      if (!marker.success) throw new StoreError(`${what}: a marker does not have the expected shape`);
+      occupied.add(marker.data.key);
+      if (marker.data.large) large.add(marker.data.key);
+    }
+    return { occupied, large };
+  }
+
+  async markLarge(reviewId: string, keys: readonly string[]): Promise<void> {
+    for (const key of new Set(keys)) {
+      const itemKey = blockMarkerKey(reviewId, key);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: itemKey,
+            UpdateExpression: 'SET #type = :type, #key = :key, #large = :true',
+            ExpressionAttributeNames: { '#type': 'type', '#key': 'key', '#large': 'large' },
+            ExpressionAttributeValues: { ':type': 'block-key', ':key': key, ':true': true },
+          }),
+        );
+      } catch (error) {
+        throw toStoreError(
+          error,
+          'UpdateItem',
+          `${itemKey.sk} of review "${reviewId}" (table "${this.tableName}")`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Markers came after blocking entries: a review indexed before them gets a marker for every key it has
+   * entries under (one Query through its entries, once), then the item saying its markers are complete.
+   */
+  private ensureMarkers(reviewId: string): Promise<void> {
+    let done = this.marked.get(reviewId);
+    if (!done) {
+      done = this.addMissingMarkers(reviewId).catch((error) => {
+        this.marked.delete(reviewId);
+        throw error;
+      });
+      this.marked.set(reviewId, done);
+    }
+    return done;
+  }
+
+  private async addMissingMarkers(reviewId: string): Promise<void> {
+    const what = `the blocking key markers of review "${reviewId}" (table "${this.tableName}")`;
+    const completeKey = { pk: reviewPk(reviewId), sk: MARKERS_COMPLETE_SK };
+    try {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: completeKey,
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
+      );
+      if (Item) return;
+    } catch (error) {
+      throw toStoreError(error, 'GetItem', what);
+    }
+    const entries = await queryReviewPrefix(
+      this.client,
+      this.tableName,
+      { reviewId, prefix: BLOCK_PREFIX, projection: '#key', names: { '#key': 'key' } },
+      what,
+    );
+    const keys = new Set<string>();
+    for (const item of entries) if (typeof item.key === 'string') keys.add(item.key);
+    await this.batchWrite(
+      [...keys].map((key) => blockMarkerItem(reviewId, key)),
+      what,
+    );
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: blockMarkersCompleteItem(reviewId) }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'PutItem', what);
+    }
   }
 
   async candidates(
@@ -230,47 +352,65 @@ export class DynamoBlockingIndex implements BlockingIndex {
     return entries;
   }
 
+  async indexRecords(
+    reviewId: string,
+    jobs: readonly IndexJob[],
+    options: { occupied?: ReadonlySet<string> } = {},
+  ): Promise<void> {
+    const what = `the blocking entries of ${jobs.length} record(s) in review "${reviewId}" (table "${this.tableName}")`;
+    // One item per key in a BatchWriteItem: a record arriving twice in a batch is indexed once.
+    const first = new Map<string, Record<string, unknown>>();
+    const last = new Map<string, Record<string, unknown>>();
+    const markers = new Set<string>();
+    for (const { citationId, record, keys } of jobs) {
+      const unique = [...new Set(keys)];
+      const end = unique.pop();
+      if (end === undefined) continue;
+      for (const key of unique) {
+        const item = blockEntryItem(reviewId, key, citationId, record);
+        first.set(String(item.sk), item);
+      }
+      const item = blockEntryItem(reviewId, end, citationId, record);
+      last.set(String(item.sk), item);
+      for (const key of [...unique, end]) if (!options.occupied?.has(key)) markers.add(key);
+    }
+    for (const sk of last.keys()) first.delete(sk);
+    // Markers and all entries but the last of each record, then the last entries: a last entry written means
+    // the record's other entries and markers were written before it.
+    await this.batchWrite(
+      [...[...markers].map((key) => blockMarkerItem(reviewId, key)), ...first.values()],
+      what,
+    );
+    await this.batchWrite([...last.values()], what);
+  }
+
   async indexRecord(
     reviewId: string,
     citationId: string,
     record: DedupRecord,
     keys: readonly string[],
   ): Promise<void> {
-    const unique = [...new Set(keys)];
-    const last = unique.pop();
-    if (last === undefined) return;
-    const what = `the blocking entries of ${record.id} in review "${reviewId}" (table "${this.tableName}")`;
-    for (let start = 0; start < unique.length; start += 25) {
-      let pending = unique
-        .slice(start, start + 25)
-        .map((key) => ({ PutRequest: { Item: blockEntryItem(reviewId, key, citationId, record) } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        if (attempt > 8) {
-          throw new StoreError(`${what}: BatchWriteItem left items unprocessed ${attempt} times`, {
-            retryable: true,
-          });
-        }
-        try {
-          const result = await this.client.send(
-            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-          );
-          pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-        } catch (error) {
-          throw toStoreError(error, 'BatchWriteItem', what);
-        }
-      }
-    }
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: blockEntryItem(reviewId, last, citationId, record),
-        }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', what);
-    }
+    await this.indexRecords(reviewId, [{ citationId, record, keys }]);
+  }
+
+  async indexedOf(reviewId: string, jobs: readonly IndexJob[]): Promise<boolean[]> {
+    const lastKeys = jobs.map(({ citationId, record, keys }) => {
+      const unique = [...new Set(keys)];
+      const last = unique[unique.length - 1];
+      return last === undefined ? null : blockEntryKey(reviewId, last, citationId, record.id);
+    });
+    const wanted = [
+      ...new Map(lastKeys.filter((key): key is ItemKey => key !== null).map((key) => [key.sk, key])).values(),
+    ];
+    const found = new Set(
+      (
+        await this.batchGet(wanted, `blocking entries of review "${reviewId}" (table "${this.tableName}")`, {
+          expression: 'sk',
+          names: {},
+        })
+      ).map((item) => String(item.sk)),
+    );
+    return lastKeys.map((key) => key === null || found.has(key.sk));
   }
 
   async isIndexed(
@@ -279,23 +419,7 @@ export class DynamoBlockingIndex implements BlockingIndex {
     record: DedupRecord,
     keys: readonly string[],
   ): Promise<boolean> {
-    const unique = [...new Set(keys)];
-    const last = unique[unique.length - 1];
-    if (last === undefined) return true;
-    const key = blockEntryKey(reviewId, last, citationId, record.id);
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConsistentRead: true,
-          ProjectionExpression: 'pk',
-        }),
-      );
-      return Item !== undefined;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', `${key.sk} of review "${reviewId}" (table "${this.tableName}")`);
-    }
+    return (await this.indexedOf(reviewId, [{ citationId, record, keys }]))[0]!;
   }
 
   async claimKeyFor(reviewId: string, key: CitationKey, owner: string, now: Date): Promise<string> {

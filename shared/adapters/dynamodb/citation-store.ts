@@ -73,12 +73,15 @@ import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
 import { isProcessRunning } from '../process/process-identity.ts';
+import { batchGetAll } from './query-pages.ts';
 import type {
+  CitationSlot as PortSlot,
   CitationListing,
   CitationLookup,
   CitationRedirect,
   CitationStore,
   QueueEntry,
+  RecordHints,
   RecordOutcome,
   RunLog,
   StoredCitation,
@@ -124,26 +127,31 @@ export const DEFAULT_PENDING_WAIT_MS = 10_000;
 
 const citationKeySchema = z
   .string()
-  .regex(/^(pmid|doi|pmcid|title):/)
+  .regex(/^(pmid|doi|pmcid|title|record):/)
   .transform((key) => key as CitationKey);
 
 const stringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value]);
 
-const citationItemSchema = z.object({
-  type: z.literal('citation'),
-  reviewId: z.string(),
-  citationId: z.string(),
-  citation: citationSchema,
-  keys: z.array(citationKeySchema).min(1),
-  aliasKeys: z
-    .union([z.set(citationKeySchema), z.array(citationKeySchema)])
-    .transform((value) => [...value])
-    .optional(),
-  sourceRecords: stringSetSchema,
-  queuedAt: z.string(),
-  // recordCitation writes "awaiting-screening"; the screening store (screening-store.ts) moves it on.
-  screeningStatus: z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]),
-});
+/** Attribute holding why a source record merged into a citation fuzzily: "mergedBecause#<source record>". */
+const MERGE_REASON_PREFIX = 'mergedBecause#';
+
+const citationItemSchema = z
+  .object({
+    type: z.literal('citation'),
+    reviewId: z.string(),
+    citationId: z.string(),
+    citation: citationSchema,
+    keys: z.array(citationKeySchema).min(1),
+    aliasKeys: z
+      .union([z.set(citationKeySchema), z.array(citationKeySchema)])
+      .transform((value) => [...value])
+      .optional(),
+    sourceRecords: stringSetSchema,
+    queuedAt: z.string(),
+    // recordCitation writes "awaiting-screening"; the screening store (screening-store.ts) moves it on.
+    screeningStatus: z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]),
+  })
+  .catchall(z.unknown());
 
 const redirectItemSchema = z.object({
   type: z.literal('redirect'),
@@ -266,6 +274,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------------------
 
 interface RecordContext {
+  /** Why this record joins another citation fuzzily, when it does (RecordHints.mergeReason). */
+  mergeReason?: string;
   reviewId: string;
   citation: Citation;
   keys: CitationKey[];
@@ -296,7 +306,12 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     this.clock = options.clock ?? (() => new Date());
   }
 
-  async recordCitation(reviewId: string, citation: Citation, now: Date): Promise<RecordOutcome> {
+  async recordCitation(
+    reviewId: string,
+    citation: Citation,
+    now: Date,
+    hints: RecordHints = {},
+  ): Promise<RecordOutcome> {
     const keys = citationKeys(citation);
     const sourceRecord = `${citation.source}:${citation.sourceRecordId}`;
     const strongest = keys[0];
@@ -305,12 +320,35 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
         `record ${sourceRecord} ("${citation.title.slice(0, 80)}") has no PMID, DOI, PMCID or title: it cannot be deduplicated`,
       );
     }
-    const ctx: RecordContext = { reviewId, citation, keys, me: citationId(strongest), sourceRecord, now };
+    const ctx: RecordContext = {
+      reviewId,
+      citation,
+      keys,
+      me: citationId(strongest),
+      sourceRecord,
+      now,
+      ...(hints.mergeReason ? { mergeReason: hints.mergeReason } : {}),
+    };
 
     // 0. Stored before, with every key of this record claimed for it? Then only the source record may be new.
-    const existing = await this.readSlot(reviewId, ctx.me);
-    if (existing?.type === 'citation') {
-      const known = new Set([...existing.keys, ...(existing.aliasKeys ?? [])]);
+    //    (A slot read in the caller's batch is not read again.)
+    const hinted = hints.slots?.get(ctx.me);
+    const existing =
+      hinted !== undefined
+        ? hinted === null || 'redirectTo' in hinted
+          ? null
+          : { keys: hinted.keys, sourceRecords: hinted.sourceRecords, queuedAt: hinted.queuedAt }
+        : await this.readSlot(reviewId, ctx.me).then((slot) =>
+            slot?.type === 'citation'
+              ? {
+                  keys: [...slot.keys, ...(slot.aliasKeys ?? [])],
+                  sourceRecords: slot.sourceRecords,
+                  queuedAt: slot.queuedAt,
+                }
+              : null,
+          );
+    if (existing) {
+      const known = new Set(existing.keys);
       if (keys.every((key) => known.has(key))) {
         if (existing.sourceRecords.includes(sourceRecord)) {
           await this.countArrival(reviewId, ctx.me, existing.queuedAt);
@@ -318,6 +356,21 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
         }
         return this.attachSource(ctx, ctx.me, strongest, []);
       }
+    }
+
+    // Every key already owned by one other stored citation (read in the caller's batch): this record is a
+    // duplicate of it, and nothing needs re-pointing. (Claims that name a stored citation never change owner.)
+    const owner = hints.owners?.get(strongest);
+    const ownerSlot = owner === undefined ? undefined : hints.slots?.get(owner);
+    const ownerIsCitation =
+      owner !== undefined && ((ownerSlot && !('redirectTo' in ownerSlot)) || hints.citations?.has(owner));
+    if (
+      owner !== undefined &&
+      owner !== ctx.me &&
+      ownerIsCitation &&
+      keys.every((key) => hints.owners?.get(key) === owner)
+    ) {
+      return this.attachSource(ctx, owner, strongest, keys.slice(1));
     }
 
     // 1. Claim the keys, strongest first; 2. the first key owned by another citation decides the duplicate.
@@ -533,16 +586,22 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     aliasKeys: CitationKey[],
   ): Promise<RecordOutcome> {
     const itemKey = citationItemKey(ctx.reviewId, target);
+    const why = ctx.mergeReason && target !== ctx.me ? ctx.mergeReason : null;
     const input: UpdateCommandInput = {
       TableName: this.tableName,
       Key: itemKey,
-      UpdateExpression:
-        aliasKeys.length > 0 ? 'ADD sourceRecords :source, aliasKeys :aliases' : 'ADD sourceRecords :source',
+      UpdateExpression: `${why ? 'SET #why = :why ' : ''}${
+        aliasKeys.length > 0 ? 'ADD sourceRecords :source, aliasKeys :aliases' : 'ADD sourceRecords :source'
+      }`,
       ConditionExpression: 'attribute_exists(#citation)',
-      ExpressionAttributeNames: { '#citation': 'citation' },
+      ExpressionAttributeNames: {
+        '#citation': 'citation',
+        ...(why ? { '#why': `${MERGE_REASON_PREFIX}${ctx.sourceRecord}` } : {}),
+      },
       ExpressionAttributeValues: {
         ':source': new Set([ctx.sourceRecord]),
         ...(aliasKeys.length > 0 ? { ':aliases': new Set(aliasKeys) } : {}),
+        ...(why ? { ':why': why } : {}),
       },
       ReturnValues: 'UPDATED_OLD',
     };
@@ -616,6 +675,27 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   async getCitation(reviewId: string, citationId: string): Promise<StoredCitation | null> {
     const slot = await this.readSlot(reviewId, citationId);
     return slot?.type === 'citation' ? toStoredCitation(slot) : null;
+  }
+
+  async getCitationSlots(reviewId: string, citationIds: readonly string[]): Promise<Map<string, PortSlot>> {
+    const slots = new Map<string, PortSlot>();
+    const unique = [...new Set(citationIds)];
+    for (const id of unique) slots.set(id, null);
+    const what = `citations of review "${reviewId}" (table "${this.tableName}")`;
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      unique.map((id) => citationItemKey(reviewId, id)),
+      what,
+    );
+    for (const item of items) {
+      const slot = this.parse(citationSlotSchema, item, `a citation of ${what}`);
+      slots.set(
+        slot.citationId,
+        slot.type === 'citation' ? toStoredCitation(slot) : { redirectTo: slot.redirectTo },
+      );
+    }
+    return slots;
   }
 
   async listCitations(
@@ -842,5 +922,15 @@ function toStoredCitation(item: CitationItem): StoredCitation {
     sourceRecords: [...item.sourceRecords].sort(),
     queuedAt: item.queuedAt,
     screeningStatus: item.screeningStatus,
+    ...mergeReasonsOf(item),
   };
+}
+
+function mergeReasonsOf(item: Record<string, unknown>): { mergeReasons?: Record<string, string> } {
+  const reasons: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(MERGE_REASON_PREFIX) && typeof value === 'string')
+      reasons[name.slice(MERGE_REASON_PREFIX.length)] = value;
+  }
+  return Object.keys(reasons).length > 0 ? { mergeReasons: reasons } : {};
 }

@@ -81,14 +81,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Items by key (BatchGetItem, 100 keys a request, all requests at once), strongly consistent, retrying
- * unprocessed keys with backoff. Missing items are simply absent from the answer.
+ * unprocessed keys with backoff. Missing items are simply absent from the answer. `projection` names the
+ * attributes to read.
  */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly ItemKey[],
   what: string,
+  projection?: { expression: string; names: Record<string, string> },
 ): Promise<Record<string, unknown>[]> {
+  const read = {
+    ConsistentRead: true,
+    ...(projection ? { ProjectionExpression: projection.expression } : {}),
+    ...(projection && Object.keys(projection.names).length > 0
+      ? { ExpressionAttributeNames: projection.names }
+      : {}),
+  };
   const chunks: ItemKey[][] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
     chunks.push(keys.slice(start, start + BATCH_GET_LIMIT));
@@ -106,7 +115,7 @@ export async function batchGetAll(
         if (attempt > 0) await sleep(Math.min(20 * 2 ** attempt, 1000) * (0.5 + Math.random() / 2));
         try {
           const result = await client.send(
-            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ...read } } }),
           );
           found.push(...(result.Responses?.[tableName] ?? []));
           pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];

@@ -25,6 +25,13 @@ import { reviewPk, WATERMARK_PREFIX } from './table-design.ts';
 /** Written after every other item (see the restore's step 3). */
 const WRITTEN_LAST = [WATERMARK_PREFIX, 'SNAPSHOT_LATEST'];
 
+/**
+ * Items a read may write (the screening tallies and reviewers' cursors are projections that `status` or `next`
+ * bring up to date): they are derived from the review's record, not part of it, so one that differs from the
+ * export, or is not in it, does not make a restored review "hold other data"; the restored review keeps its own.
+ */
+const DERIVED = ['TALLIES', 'CURSOR#'];
+
 const TYPE_TAGS = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
 
 function toBase64(bytes: Uint8Array): string {
@@ -149,6 +156,13 @@ export class DynamoReviewArchive implements ReviewArchive {
     for (const item of stored) {
       const sk = sortKey(item);
       const archived = wanted.get(sk);
+      if (DERIVED.some((prefix) => sk.startsWith(prefix))) {
+        if (archived) {
+          wanted.delete(sk);
+          present++;
+        }
+        continue;
+      }
       if (!archived || canonical(archived.item) !== canonical(item)) {
         throw new InputError(
           `review "${reviewId}" already holds data (item ${sk}${archived ? ' differs from the export' : ' is not in the export'}): a restore needs an empty review`,

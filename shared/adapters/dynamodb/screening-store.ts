@@ -159,6 +159,8 @@ const possibleDuplicateSchema = z.object({
   citationId: z.string(),
   twinId: z.string(),
   reason: z.string(),
+  agreed: z.array(z.string()).optional(),
+  differed: z.array(z.string()).optional(),
   score: z.number().nullable(),
   foundAt: z.string(),
   status: z.enum(['pending', 'confirmed', 'split']),
@@ -822,7 +824,10 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async recordPossibleDuplicate(
     reviewId: string,
-    pair: Pick<PossibleDuplicate, 'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt'>,
+    pair: Pick<
+      PossibleDuplicate,
+      'citationId' | 'twinId' | 'reason' | 'score' | 'foundAt' | 'agreed' | 'differed'
+    >,
   ): Promise<PossibleDuplicate> {
     if (pair.citationId === pair.twinId)
       throw new StoreError('a citation cannot be its own possible duplicate');

@@ -42,7 +42,25 @@ interface DynaliteOptions {
 }
 
 // dynalite ships no TypeScript types: this is the one function of it we use.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+
+// dynalite reads every Query and Scan through a stream that closes its LevelDB iterator by calling
+// `iterator.return()` when it ends; abstract-level 3's iterators have no `return`, only `close`, so every
+// iterator stayed open. An open iterator pins the memtables and table files of the moment it was made: the
+// server grew to gigabytes and LevelDB could delete no table file it had compacted away (the data directory
+// reached ten times the live data, and shrank only when reopened). Giving the iterators `return` closes each
+// one when its stream ends.
+for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
+  const prototype = (require('abstract-level') as Record<string, { prototype: Record<string, unknown> }>)[
+    name
+  ]?.prototype;
+  if (prototype && typeof prototype.return !== 'function') {
+    prototype.return = function (this: { close(): Promise<void> }) {
+      return this.close();
+    };
+  }
+}
 
 const [dataDir, token] = process.argv.slice(2);
 if (!dataDir || !token) {

@@ -6,10 +6,13 @@
 // - a file whose structure is broken (not the format it claims, a record that never ends, a tag line where
 //   none can be, a CSV row that does not fit its header) is an InputError naming the file and line, and
 //   nothing of it is imported;
-// - a well-formed file's record that cannot be a citation (no title) is rejected on its own, named by the
-//   line it starts on; the other records are imported, and the summary lists what was rejected and why;
-// - records whose authors and year both came out empty are stored with a warning naming their lines, and a
-//   CSV export whose header has neither an author nor a year column is refused (read as the wrong format).
+// - a well-formed file's record with nothing to screen or deduplicate on (title, authors, year and journal all
+//   empty: usually a file read as the wrong format) is rejected on its own, named by the line it starts on; a
+//   record missing some of them is imported and deduplicated on what it has. The summary lists what was
+//   rejected and why, and warns of fields many records lack.
+//
+// Every reader takes its file line by line (ExportLineReader), so an import can stream a file of any size; a
+// whole text is read by feeding it its lines (readExportText).
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../../domain/citation/citation-keys.ts';
 import type { AbstractSection, Author, Citation, CitationLink } from '../../domain/citation/citation.ts';
@@ -100,8 +103,116 @@ export interface ExportParseResult {
   format: ExportFormat;
   records: ParsedExportRecord[];
   rejected: RejectedExportRecord[];
-  /** What the reader passed over and the user should know (text skipped between records), for the summary. */
+  /** What the reader noticed about the file as a whole: lines skipped, fields many records lack. */
   warnings: string[];
+}
+
+/** One record read from an export: a citation, or a record rejected with its reason. */
+export type ExportItem =
+  | ({ kind: 'record' } & ParsedExportRecord)
+  | ({ kind: 'rejected' } & RejectedExportRecord);
+
+/** An export format's reader, fed a file line by line. */
+export interface ExportLineReader {
+  /** Feeds one line (its text without the line break, numbered from 1); returns the records it completes. */
+  line(text: string, number: number, lineBreak?: string): ExportItem[];
+  /** The end of the file: returns the records still open; throws InputError when the structure is broken. */
+  end(): ExportItem[];
+  /** Notes on the file as a whole, complete once `end` has returned. */
+  warnings(): string[];
+}
+
+/** `reader` with warnings about the fields many records lack (FieldCoverage). */
+export function withFieldCoverage(
+  reader: ExportLineReader,
+  origin: string,
+  format: ExportFormat,
+): ExportLineReader {
+  const coverage = new FieldCoverage(origin, format);
+  const seen = (items: ExportItem[]) => {
+    for (const item of items) coverage.add(item);
+    return items;
+  };
+  return {
+    line: (text, number, lineBreak) => seen(reader.line(text, number, lineBreak)),
+    end: () => seen(reader.end()),
+    warnings: () => [...reader.warnings(), ...coverage.warnings()],
+  };
+}
+
+/**
+ * Counts the records lacking each field a record is screened and deduplicated on. A field no record (or most
+ * records) has is named in a warning: such a file is often read as another format than it is.
+ */
+class FieldCoverage {
+  private records = 0;
+  private readonly missing = new Map<string, { count: number; firstLine: number }>();
+
+  constructor(
+    private readonly origin: string,
+    private readonly format: ExportFormat,
+  ) {}
+
+  add(item: ExportItem): void {
+    if (item.kind !== 'record') return;
+    this.records++;
+    const { citation } = item;
+    const lacks: [string, boolean][] = [
+      ['title', citation.title.trim() === ''],
+      ['authors', citation.authors.length === 0],
+      ['year', citation.year === null],
+      ['journal', !citation.journal?.title && !citation.journal?.isoAbbreviation && !citation.bookTitle],
+    ];
+    for (const [field, lacking] of lacks) {
+      if (!lacking) continue;
+      const entry = this.missing.get(field) ?? { count: 0, firstLine: item.line };
+      entry.count++;
+      this.missing.set(field, entry);
+    }
+  }
+
+  warnings(): string[] {
+    const warnings: string[] = [];
+    for (const [field, { count, firstLine }] of this.missing) {
+      if (count === this.records && this.records > 1) {
+        warnings.push(
+          `${this.origin}: no record has ${field === 'authors' ? 'authors' : `a ${field}`} (read as ${this.format}: is that the file's format? give --format)`,
+        );
+      } else {
+        warnings.push(
+          `${this.origin}: ${count} of ${this.records} record(s) have no ${field} (the first on line ${firstLine}); they are deduplicated on what they have`,
+        );
+      }
+    }
+    return warnings;
+  }
+}
+
+/** Reads a whole text with `reader` (the warnings include the fields many records lack). */
+export function readExportText(
+  text: string,
+  format: ExportFormat,
+  lineReader: ExportLineReader,
+  origin: string,
+): ExportParseResult {
+  const reader = withFieldCoverage(lineReader, origin, format);
+  const result: ExportParseResult = { format, records: [], rejected: [], warnings: [] };
+  const take = (items: ExportItem[]) => {
+    for (const item of items) {
+      if (item.kind === 'record') result.records.push({ line: item.line, citation: item.citation });
+      else result.rejected.push({ line: item.line, recordId: item.recordId, reason: item.reason });
+    }
+  };
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const parts = source.split(/(\r\n|\r|\n)/);
+  for (let i = 0, number = 1; i < parts.length; i += 2, number++) {
+    const lineBreak = parts[i + 1];
+    if (lineBreak === undefined && parts[i] === '') break;
+    take(reader.line(parts[i]!, number, lineBreak ?? ''));
+  }
+  take(reader.end());
+  result.warnings = reader.warnings();
+  return result;
 }
 
 /** Trimmed text, whitespace collapsed; empty becomes null. */
@@ -255,8 +366,14 @@ export function citationFromFields(
   fields: ExportFields,
   source: string,
 ): { citation: Citation } | { reason: string } {
-  const title = clean(fields.title);
-  if (!title) return { reason: 'no title' };
+  const title = clean(fields.title) ?? '';
+  const journal = clean(fields.journal) ?? clean(fields.bookTitle) ?? clean(fields.journalAbbreviation);
+  if (!title && fields.authors.length === 0 && fields.year === null && !journal) {
+    return {
+      reason:
+        'title, authors, year and journal are all empty: nothing to screen or deduplicate on (is the file in the format it was read as?)',
+    };
+  }
   const pmid = normalisePmid(fields.pmid);
   const doi = normaliseDoi(fields.doi);
   const pmcid = normalisePmcid(fields.pmcid);
@@ -323,29 +440,10 @@ export function citationFromFields(
   };
 }
 
-/** Adds the record (or its rejection) to `result`. */
-export function addRecord(
-  result: ExportParseResult,
-  fields: ExportFields,
-  line: number,
-  source: string,
-): void {
+/** The record (or its rejection) read from `fields`, starting on `line`. */
+export function exportItem(fields: ExportFields, line: number, source: string): ExportItem {
   const built = citationFromFields(fields, source);
-  if ('citation' in built) result.records.push({ line, citation: built.citation });
-  else result.rejected.push({ line, recordId: clean(fields.recordId), reason: built.reason });
-}
-
-/** Lines named one by one in a warning; the rest are counted. */
-const LISTED_LINES = 20;
-
-/**
- * A warning naming the records stored with neither authors nor a year: every database gives them for a real
- * record, so such a record was probably misread (a field the format names otherwise), and it must not pass
- * unnoticed. Null when there are none.
- */
-export function bareRecordsWarning(origin: string, records: readonly ParsedExportRecord[]): string | null {
-  const bare = records.filter((r) => r.citation.authors.length === 0 && r.citation.year === null);
-  if (bare.length === 0) return null;
-  const lines = bare.slice(0, LISTED_LINES).map((r) => r.line);
-  return `${origin}: ${bare.length} of ${records.length} records have neither authors nor a year (line${bare.length > 1 ? 's' : ''} ${lines.join(', ')}${bare.length > LISTED_LINES ? ', ...' : ''}): check the file was read as the right format`;
+  return 'citation' in built
+    ? { kind: 'record', line, citation: built.citation }
+    : { kind: 'rejected', line, recordId: clean(fields.recordId), reason: built.reason };
 }

@@ -16,16 +16,18 @@
 import { InputError } from '../../errors.ts';
 import type { Author, CitationLink } from '../../domain/citation/citation.ts';
 import {
-  addRecord,
   clean,
   emptyFields,
+  type ExportItem,
+  type ExportLineReader,
   type ExportParseResult,
+  exportItem,
   inlineAbstract,
   monthOf,
   parsePersonName,
+  readExportText,
   yearOf,
 } from './export-record.ts';
-import { exportLines } from './export-text.ts';
 
 const TAG_LINE = /^([A-Z][A-Z0-9]{0,3}) *-(?: (.*))?$/;
 const CONTINUATION = /^ {6}(.*)$/;
@@ -48,44 +50,58 @@ interface Block {
   entries: { tag: string; value: string }[];
 }
 
-function readBlocks(text: string, origin: string): Block[] {
-  const blocks: Block[] = [];
-  let current: Block | null = null;
-  for (const [index, raw] of exportLines(text).entries()) {
-    const number = index + 1;
+/** Reads MEDLINE text line by line into blocks of tag lines, checking the structure. */
+class MedlineBlocks {
+  private current: Block | null = null;
+  private blocks = 0;
+
+  constructor(private readonly origin: string) {}
+
+  /** The block this line completes (a blank line or the next PMID ends one), if any. */
+  line(raw: string, number: number): Block | null {
     const line = raw.trimEnd();
     if (line === '') {
-      current = null;
-      continue;
+      const done = this.current;
+      this.current = null;
+      return done;
     }
     const continued = CONTINUATION.exec(line);
-    if (continued && current && current.entries.length > 0) {
-      const last = current.entries[current.entries.length - 1]!;
+    if (continued && this.current && this.current.entries.length > 0) {
+      const last = this.current.entries[this.current.entries.length - 1]!;
       last.value = `${last.value} ${continued[1]!.trim()}`;
-      continue;
+      return null;
     }
     const tag = TAG_LINE.exec(line);
     if (!tag) {
       throw new InputError(
-        `${origin} line ${number}: "${line.trim().slice(0, 60)}" is neither a MEDLINE tag line ("TAG - value") nor a continuation (six spaces)`,
+        `${this.origin} line ${number}: "${line.trim().slice(0, 60)}" is neither a MEDLINE tag line ("TAG - value") nor a continuation (six spaces)`,
       );
     }
     const name = tag[1]!;
-    if (!current) {
+    let done: Block | null = null;
+    if (!this.current) {
       if (name !== 'PMID') {
-        throw new InputError(`${origin} line ${number}: a record starts with ${name}, not PMID`);
+        throw new InputError(`${this.origin} line ${number}: a record starts with ${name}, not PMID`);
       }
-      current = { line: number, entries: [] };
-      blocks.push(current);
+      this.current = { line: number, entries: [] };
+      this.blocks++;
     } else if (name === 'PMID') {
       // PubMed separates records by a blank line; a PMID line inside a block starts the next record too.
-      current = { line: number, entries: [] };
-      blocks.push(current);
+      done = this.current;
+      this.current = { line: number, entries: [] };
+      this.blocks++;
     }
-    current.entries.push({ tag: name, value: (tag[2] ?? '').trim() });
+    this.current.entries.push({ tag: name, value: (tag[2] ?? '').trim() });
+    return done;
   }
-  if (blocks.length === 0) throw new InputError(`${origin}: no MEDLINE record (PMID- ...) found`);
-  return blocks;
+
+  /** The last block, at the end of the file. */
+  end(): Block | null {
+    if (this.blocks === 0) throw new InputError(`${this.origin}: no MEDLINE record (PMID- ...) found`);
+    const done = this.current;
+    this.current = null;
+    return done;
+  }
 }
 
 /** "Spinal Cord Neoplasms/*secondary" -> "Spinal Cord Neoplasms"; "*Humans" -> "Humans". */
@@ -93,82 +109,94 @@ function meshDescriptor(value: string): string {
   return value.split('/')[0]!.replace(/^\*/, '').trim();
 }
 
+/** A reader of a MEDLINE/.nbib export; `source` is the database the records came from. */
+export function createMedlineReader(options: { origin: string; source: string }): ExportLineReader {
+  const blocks = new MedlineBlocks(options.origin);
+  const items = (block: Block | null): ExportItem[] => (block ? [medlineItem(block, options.source)] : []);
+  return {
+    line: (text, number) => items(blocks.line(text, number)),
+    end: () => items(blocks.end()),
+    warnings: () => [],
+  };
+}
+
 /** Parses a MEDLINE/.nbib export; `source` is the database the records came from. */
 export function parseMedline(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const result: ExportParseResult = { format: 'medline', records: [], rejected: [], warnings: [] };
-  for (const block of readBlocks(text, options.origin)) {
-    const all = (tag: string) =>
-      block.entries
-        .filter((e) => e.tag === tag)
-        .map((e) => e.value)
-        .filter(Boolean);
-    const first = (tag: string) => all(tag)[0] ?? null;
-    const fields = emptyFields();
-    fields.recordId = first('PMID');
-    fields.pmid = first('PMID');
-    fields.title = first('TI') ?? first('BTI');
-    if (!first('TI') && first('BTI')) {
-      fields.kind = 'book-article';
-      fields.bookTitle = first('BTI');
-    }
-    // Authors in order: FAU (full) with its AU (short) after it, CN groups, AUID for the author before it.
-    const authors: Author[] = [];
-    let pendingFull: string | null = null;
-    for (const { tag, value } of block.entries) {
-      if (tag === 'FAU') {
-        const author = parsePersonName(value);
-        if (author) authors.push(author);
-        pendingFull = value;
-      } else if (tag === 'AU') {
-        const short = parsePersonName(value);
-        const last = authors[authors.length - 1];
-        if (pendingFull && last && !('collective' in last) && short && !('collective' in short)) {
-          if (!last.initials && short.initials) last.initials = short.initials;
-        } else if (short) {
-          authors.push(short);
-        }
-        pendingFull = null;
-      } else if (tag === 'CN') {
-        authors.push({ collective: value, orcid: null });
-        pendingFull = null;
-      } else if (tag === 'AUID') {
-        const orcid = /ORCID:\s*(?:https?:\/\/orcid\.org\/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/i.exec(value)?.[1];
-        const last = authors[authors.length - 1];
-        if (orcid && last) last.orcid = orcid.toUpperCase();
-      }
-    }
-    fields.authors = authors;
-    const published = first('DP');
-    fields.year = yearOf(published);
-    fields.month = monthOf(published);
-    fields.journal = first('JT');
-    fields.journalAbbreviation = first('TA');
-    fields.issn = clean(first('IS')?.replace(/\s*\(.*\)\s*$/, ''));
-    fields.volume = first('VI');
-    fields.issue = first('IP');
-    fields.pages = first('PG');
-    const ids = [...all('LID'), ...all('AID')];
-    fields.doi = ids.map((id) => /^(\S+)\s*\[doi\]$/i.exec(id)?.[1]).find(Boolean) ?? null;
-    fields.pmcid = first('PMC');
-    fields.abstract = inlineAbstract(first('AB'));
-    fields.publicationTypes = all('PT');
-    fields.languages = all('LA');
-    fields.meshHeadings = all('MH').map(meshDescriptor);
-    fields.keywords = all('OT');
-    const created = /^(\d{4})\/(\d{2})\/(\d{2})/.exec(first('CRDT') ?? '');
-    fields.createdDate = created ? `${created[1]}-${created[2]}-${created[3]}` : null;
-    const links: CitationLink[] = [];
-    for (const { tag, value } of block.entries) {
-      const type = LINK_TAGS[tag];
-      if (!type) continue;
-      links.push({
-        type,
-        pmid: /PMID:\s*(\d+)/.exec(value)?.[1] ?? null,
-        refSource: clean(value.replace(/\s*PMID:\s*\d+\s*$/, '')),
-      });
-    }
-    fields.links = links;
-    addRecord(result, fields, block.line, options.source);
+  return readExportText(text, 'medline', createMedlineReader(options), options.origin);
+}
+
+/** One MEDLINE record's citation (or rejection). */
+function medlineItem(block: Block, source: string): ExportItem {
+  const all = (tag: string) =>
+    block.entries
+      .filter((e) => e.tag === tag)
+      .map((e) => e.value)
+      .filter(Boolean);
+  const first = (tag: string) => all(tag)[0] ?? null;
+  const fields = emptyFields();
+  fields.recordId = first('PMID');
+  fields.pmid = first('PMID');
+  fields.title = first('TI') ?? first('BTI');
+  if (!first('TI') && first('BTI')) {
+    fields.kind = 'book-article';
+    fields.bookTitle = first('BTI');
   }
-  return result;
+  // Authors in order: FAU (full) with its AU (short) after it, CN groups, AUID for the author before it.
+  const authors: Author[] = [];
+  let pendingFull: string | null = null;
+  for (const { tag, value } of block.entries) {
+    if (tag === 'FAU') {
+      const author = parsePersonName(value);
+      if (author) authors.push(author);
+      pendingFull = value;
+    } else if (tag === 'AU') {
+      const short = parsePersonName(value);
+      const last = authors[authors.length - 1];
+      if (pendingFull && last && !('collective' in last) && short && !('collective' in short)) {
+        if (!last.initials && short.initials) last.initials = short.initials;
+      } else if (short) {
+        authors.push(short);
+      }
+      pendingFull = null;
+    } else if (tag === 'CN') {
+      authors.push({ collective: value, orcid: null });
+      pendingFull = null;
+    } else if (tag === 'AUID') {
+      const orcid = /ORCID:\s*(?:https?:\/\/orcid\.org\/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/i.exec(value)?.[1];
+      const last = authors[authors.length - 1];
+      if (orcid && last) last.orcid = orcid.toUpperCase();
+    }
+  }
+  fields.authors = authors;
+  const published = first('DP');
+  fields.year = yearOf(published);
+  fields.month = monthOf(published);
+  fields.journal = first('JT');
+  fields.journalAbbreviation = first('TA');
+  fields.issn = clean(first('IS')?.replace(/\s*\(.*\)\s*$/, ''));
+  fields.volume = first('VI');
+  fields.issue = first('IP');
+  fields.pages = first('PG');
+  const ids = [...all('LID'), ...all('AID')];
+  fields.doi = ids.map((id) => /^(\S+)\s*\[doi\]$/i.exec(id)?.[1]).find(Boolean) ?? null;
+  fields.pmcid = first('PMC');
+  fields.abstract = inlineAbstract(first('AB'));
+  fields.publicationTypes = all('PT');
+  fields.languages = all('LA');
+  fields.meshHeadings = all('MH').map(meshDescriptor);
+  fields.keywords = all('OT');
+  const created = /^(\d{4})\/(\d{2})\/(\d{2})/.exec(first('CRDT') ?? '');
+  fields.createdDate = created ? `${created[1]}-${created[2]}-${created[3]}` : null;
+  const links: CitationLink[] = [];
+  for (const { tag, value } of block.entries) {
+    const type = LINK_TAGS[tag];
+    if (!type) continue;
+    links.push({
+      type,
+      pmid: /PMID:\s*(\d+)/.exec(value)?.[1] ?? null,
+      refSource: clean(value.replace(/\s*PMID:\s*\d+\s*$/, '')),
+    });
+  }
+  fields.links = links;
+  return exportItem(fields, block.line, source);
 }

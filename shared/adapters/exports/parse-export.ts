@@ -1,19 +1,24 @@
 // A database export file in, its records out: the format detected from the content (or given), the bytes
-// decoded (export-text.ts), and the matching parser run over the whole file before anything is stored.
+// decoded (export-text.ts), and the matching reader fed the file line by line: a whole text at once
+// (parseExportText), or a file streamed (readExportFile), so an import of any size holds one record at a time.
+// Whichever way, the reader also notes fields that many records lack (a file read as the wrong format gives
+// records without authors or year: the warnings say so).
 import { InputError } from '../../errors.ts';
-import { isEmbaseCsvHeader } from './csv-export.ts';
-import { parseEmbaseCsv } from './embase-csv.ts';
+import { createEmbaseCsvReader, EMBASE_CSV_COLUMNS } from './embase-csv.ts';
 import {
-  bareRecordsWarning,
   EXPORT_FORMATS,
   type ExportFormat,
+  type ExportItem,
+  type ExportLineReader,
   type ExportParseResult,
+  readExportText,
+  withFieldCoverage,
 } from './export-record.ts';
-import { decodeExportBytes, exportLines } from './export-text.ts';
-import { parseMedline } from './medline.ts';
-import { parseRis } from './ris.ts';
-import { parseScopusCsv } from './scopus-csv.ts';
-import { parseWosTab } from './wos-tab.ts';
+import { decodeExportBytes, type ExportEncoding, exportFileLines, exportLines } from './export-text.ts';
+import { createMedlineReader } from './medline.ts';
+import { createRisReader } from './ris.ts';
+import { createScopusCsvReader } from './scopus-csv.ts';
+import { createWosTabReader } from './wos-tab.ts';
 
 /** What a file's content says it is: one of the export formats, PubMed XML, or unknown (null). */
 export type DetectedFormat = ExportFormat | 'pubmed-xml';
@@ -24,8 +29,9 @@ export const FORMAT_NAMES: Record<string, DetectedFormat> = {
   medline: 'medline',
   nbib: 'medline',
   'scopus-csv': 'scopus-csv',
-  csv: 'scopus-csv',
+  scopus: 'scopus-csv',
   'embase-csv': 'embase-csv',
+  csv: 'scopus-csv',
   'wos-tab': 'wos-tab',
   wos: 'wos-tab',
   'pubmed-xml': 'pubmed-xml',
@@ -40,14 +46,21 @@ export function formatFromName(name: string): DetectedFormat {
   return format;
 }
 
-/** Looks at the first non-blank lines. Throws InputError saying what the file looks like when it is none. */
+/** Lines looked at to tell a format. */
+const DETECT_LINES = 40;
+
+/**
+ * Looks at the first lines (up to 40 non-blank ones: Ovid numbers its records, Embase may write its query
+ * before the header). Throws InputError saying what the file looks like when it is none of the formats.
+ */
 export function detectExportFormat(text: string, origin: string): DetectedFormat {
-  const lines = exportLines(text.slice(0, 64 * 1024));
-  const first = lines.find((line) => line.trim() !== '')?.trim() ?? '';
+  const lines = exportLines(text.slice(0, 64 * 1024))
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .slice(0, DETECT_LINES);
+  const first = lines[0] ?? '';
   if (/^<(?:\?xml|!DOCTYPE\s+PubmedArticleSet|PubmedArticleSet)\b/i.test(first)) return 'pubmed-xml';
   if (/^PMID- ?\d/.test(first)) return 'medline';
-  // RIS, also when text comes before its first record (Ovid writes "1." before each): the first tag line is TY.
-  if (lines.find((line) => /^[A-Z][A-Z0-9] {1,2}-( |$)/.test(line))?.startsWith('TY')) return 'ris';
   const tabs = first.split('\t').map((cell) => cell.trim());
   if (
     tabs.length > 3 &&
@@ -56,11 +69,16 @@ export function detectExportFormat(text: string, origin: string): DetectedFormat
   ) {
     return 'wos-tab';
   }
-  // Embase's header shares Title and Source title with Scopus's: it is told first, by columns only it has.
-  if (isEmbaseCsvHeader(first)) return 'embase-csv';
-  if (/(^|,)"?Title"?(,|$)/.test(first) && /(^|,)"?(EID|Source title|Authors)"?(,|$)/.test(first)) {
-    return 'scopus-csv';
+  for (const line of lines) {
+    const cells = csvHeaderCells(line);
+    if (!cells.includes('Title')) continue;
+    if (EMBASE_CSV_COLUMNS.some((name) => cells.includes(name))) return 'embase-csv';
+    if (['EID', 'Source title', 'Authors', 'Author full names'].some((name) => cells.includes(name)))
+      return 'scopus-csv';
   }
+  // RIS: the first tag line is TY (text before it, such as Ovid's record numbers, is skipped when read).
+  const firstTag = lines.find((line) => /^[A-Z][A-Z0-9] {1,2}-( |$)/.test(line));
+  if (firstTag && /^TY {1,2}- /.test(firstTag)) return 'ris';
   const hint = /^FN (Clarivate|Thomson)/.test(first)
     ? ': it looks like a Web of Science plain-text export; export "Tab delimited file" instead'
     : /^%[0A-Z] /.test(first)
@@ -73,38 +91,66 @@ export function detectExportFormat(text: string, origin: string): DetectedFormat
   );
 }
 
-/**
- * Parses the text of an export in `format`; `source` is the database name the records are credited to. Records
- * stored with neither authors nor a year are named in a warning (bareRecordsWarning).
- */
+/** The cells of a CSV header line, unquoted (a header has no quoted commas). */
+function csvHeaderCells(line: string): string[] {
+  return line.split(',').map((cell) =>
+    cell
+      .trim()
+      .replace(/^\uFEFF/, '')
+      .replace(/^"|"$/g, '')
+      .trim(),
+  );
+}
+
+/** A reader of `format`, with the warnings about fields many records lack. */
+export function createExportReader(
+  format: ExportFormat,
+  options: { origin: string; source: string },
+): ExportLineReader {
+  return withFieldCoverage(formatReader(format, options), options.origin, format);
+}
+
+function formatReader(format: ExportFormat, options: { origin: string; source: string }): ExportLineReader {
+  switch (format) {
+    case 'ris':
+      return createRisReader(options);
+    case 'medline':
+      return createMedlineReader(options);
+    case 'scopus-csv':
+      return createScopusCsvReader(options);
+    case 'embase-csv':
+      return createEmbaseCsvReader(options);
+    case 'wos-tab':
+      return createWosTabReader(options);
+  }
+}
+
+/** Parses the text of an export in `format`; `source` is the database the records came from. */
 export function parseExportText(
   text: string,
   format: ExportFormat,
   options: { origin: string; source: string },
 ): ExportParseResult {
-  const result = parseAs(text, format, options);
-  const bare = bareRecordsWarning(options.origin, result.records);
-  if (bare) result.warnings.push(bare);
-  return result;
+  return readExportText(text, format, formatReader(format, options), options.origin);
 }
 
-function parseAs(
-  text: string,
+/**
+ * The records of an export file, read as a stream of lines in `encoding` (export-text.ts fileEncoding): each
+ * item as it completes. Structure errors throw InputError where they are met, so a caller that must not write
+ * a broken file's records reads it once to check it (the import does), then again to store it.
+ */
+export async function* readExportFile(
+  path: string,
   format: ExportFormat,
+  encoding: ExportEncoding,
   options: { origin: string; source: string },
-): ExportParseResult {
-  switch (format) {
-    case 'ris':
-      return parseRis(text, options);
-    case 'medline':
-      return parseMedline(text, options);
-    case 'scopus-csv':
-      return parseScopusCsv(text, options);
-    case 'embase-csv':
-      return parseEmbaseCsv(text, options);
-    case 'wos-tab':
-      return parseWosTab(text, options);
+): AsyncGenerator<ExportItem, string[]> {
+  const reader = createExportReader(format, options);
+  for await (const { text, number, lineBreak } of exportFileLines(path, encoding)) {
+    yield* reader.line(text, number, lineBreak);
   }
+  yield* reader.end();
+  return reader.warnings();
 }
 
 export { decodeExportBytes };

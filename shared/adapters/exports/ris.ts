@@ -14,23 +14,28 @@
 //   C2/C7/N1/M1/M2 when given
 //   DB database (Ovid: "Embase", "Ovid MEDLINE(R)": an Ovid MEDLINE accession number is a PMID)
 //
-// Text between records that is not a tag line (Ovid's "1." before each record, its full-text link after ER)
-// is skipped, and the summary says how many lines. Structure errors (InputError, nothing imported): a tag
-// outside a record, TY inside a record (its ER missing), a file that ends inside a record, no record at all.
+// Text between records is skipped, as reference managers do, and counted in a warning naming its first line:
+// Ovid's own RIS puts a record number ("1.") before each record and "Link to the Ovid Full Text or citation:"
+// with a URL after ER, and some exports start with a header.
+//
+// Structure errors (InputError, nothing imported): a tag outside a record, TY inside a record (its ER
+// missing), a file that ends inside a record, no record at all.
 import { InputError } from '../../errors.ts';
 import {
-  addRecord,
   clean,
   doiInText,
   emptyFields,
+  type ExportItem,
+  type ExportLineReader,
   type ExportParseResult,
+  exportItem,
   inlineAbstract,
   joinPages,
   monthOf,
   parsePersonName,
+  readExportText,
   yearOf,
 } from './export-record.ts';
-import { exportLines } from './export-text.ts';
 
 const TAG_LINE = /^([A-Z][A-Z0-9]) {1,2}-(?: (.*))?$/;
 const BOOK_TYPES = new Set(['BOOK', 'CHAP', 'EBOOK', 'ECHAP', 'EDBOOK']);
@@ -40,150 +45,163 @@ interface RawRecord {
   fields: Map<string, string[]>;
 }
 
-/** Lines named one by one in the skipped-text warning; the rest are counted. */
-const LISTED_SKIPPED = 10;
+/** Reads RIS line by line into records of tag -> values, checking the structure. */
+class RisRecords {
+  private current: RawRecord | null = null;
+  private lastTag: string | null = null;
+  private records = 0;
+  private skipped = 0;
+  private firstSkipped: { number: number; text: string } | null = null;
 
-/** A count of lines in words: "1 line", "15 lines". */
-function linesOf(count: number): string {
-  return `${count} line${count === 1 ? '' : 's'}`;
-}
+  constructor(private readonly origin: string) {}
 
-/**
- * Splits RIS text into records of tag -> values, checking the structure. Text between records that is not a
- * tag line (Ovid's "1." before each record and "Link to the Ovid Full Text or citation:" after it, a header a
- * reference manager writes) is skipped, as other RIS readers do, and its lines returned to be reported.
- */
-function readRecords(text: string, origin: string): { records: RawRecord[]; skipped: number[] } {
-  const lines = exportLines(text);
-  const records: RawRecord[] = [];
-  const skipped: number[] = [];
-  const skippedSoFar = () =>
-    skipped.length === 0
-      ? ''
-      : `; ${linesOf(skipped.length)} of other text before it, the first on line ${skipped[0]}: "${lines[skipped[0]! - 1]!.trim().slice(0, 60)}"`;
-  let current: RawRecord | null = null;
-  let lastTag: string | null = null;
-  for (const [index, line] of lines.entries()) {
-    const number = index + 1;
+  /** The record this line completes, if any. */
+  line(line: string, number: number): RawRecord | null {
     const tag = TAG_LINE.exec(line.trimEnd());
     if (!tag) {
-      if (line.trim() === '') continue;
-      if (current && lastTag) {
+      if (line.trim() === '') return null;
+      const current = this.current;
+      if (current && this.lastTag) {
         // Run-on text of the previous field.
-        const values = current.fields.get(lastTag)!;
+        const values = current.fields.get(this.lastTag)!;
         values[values.length - 1] = `${values[values.length - 1]} ${line.trim()}`;
-        continue;
+        return null;
       }
-      skipped.push(number);
-      continue;
+      // Text between records (a record number, a link line, a header): skipped, counted.
+      this.skipped++;
+      this.firstSkipped ??= { number, text: line.trim().slice(0, 60) };
+      return null;
     }
     const [, name, value = ''] = tag as unknown as [string, string, string | undefined];
     if (name === 'TY') {
-      if (current) {
+      if (this.current) {
         throw new InputError(
-          `${origin} line ${number}: a new record (TY) starts before the record of line ${current.line} has ended (ER missing)`,
+          `${this.origin} line ${number}: a new record (TY) starts before the record of line ${this.current.line} has ended (ER missing)`,
         );
       }
-      current = { line: number, fields: new Map([['TY', [value.trim()]]]) };
-      lastTag = 'TY';
-      continue;
+      this.current = { line: number, fields: new Map([['TY', [value.trim()]]]) };
+      this.lastTag = 'TY';
+      return null;
     }
-    if (!current) {
+    if (!this.current) {
       throw new InputError(
-        `${origin} line ${number}: tag ${name} outside a record (a record starts with TY)${skippedSoFar()}`,
+        `${this.origin} line ${number}: tag ${name} outside a record (a record starts with TY)`,
       );
     }
     if (name === 'ER') {
-      records.push(current);
-      current = null;
-      lastTag = null;
-      continue;
+      const done = this.current;
+      this.current = null;
+      this.lastTag = null;
+      this.records++;
+      return done;
     }
-    const values = current.fields.get(name) ?? [];
+    const values = this.current.fields.get(name) ?? [];
     values.push(value.trim());
-    current.fields.set(name, values);
-    lastTag = name;
+    this.current.fields.set(name, values);
+    this.lastTag = name;
+    return null;
   }
-  if (current) {
-    throw new InputError(`${origin}: the record that starts on line ${current.line} never ends (no ER line)`);
+
+  end(): void {
+    if (this.current) {
+      throw new InputError(
+        `${this.origin}: the record that starts on line ${this.current.line} never ends (no ER line)`,
+      );
+    }
+    if (this.records === 0) {
+      throw new InputError(
+        `${this.origin}: no RIS record (TY  - ...) found${this.firstSkipped ? ` (line ${this.firstSkipped.number}: "${this.firstSkipped.text}")` : ''}`,
+      );
+    }
   }
-  if (records.length === 0) {
-    throw new InputError(
-      `${origin}: no RIS record (TY  - ...) found${skipped.length > 0 ? skippedSoFar().replace(' before it', '') : ''}`,
-    );
+
+  warnings(): string[] {
+    if (this.skipped === 0 || !this.firstSkipped) return [];
+    return [
+      `${this.origin}: skipped ${this.skipped} line(s) of text between records (the first on line ${this.firstSkipped.number}: "${this.firstSkipped.text}")`,
+    ];
   }
-  return { records, skipped };
 }
 
-/** The warning naming the lines of text skipped between records; null when none were. */
-function skippedWarning(origin: string, skipped: readonly number[]): string | null {
-  if (skipped.length === 0) return null;
-  const listed = skipped.slice(0, LISTED_SKIPPED).join(', ');
-  return `${origin}: ${linesOf(skipped.length)} of text outside records skipped (line${skipped.length === 1 ? '' : 's'} ${listed}${skipped.length > LISTED_SKIPPED ? ', ...' : ''})`;
+/** A reader of an RIS export; `source` is the database the records came from (their provenance). */
+export function createRisReader(options: { origin: string; source: string }): ExportLineReader {
+  const records = new RisRecords(options.origin);
+  return {
+    line(text, number): ExportItem[] {
+      const raw = records.line(text, number);
+      return raw ? [risItem(raw, options.source)] : [];
+    },
+    end() {
+      records.end();
+      return [];
+    },
+    warnings: () => records.warnings(),
+  };
 }
 
 /** Parses an RIS export; `source` is the database the records came from (their provenance). */
 export function parseRis(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const { records, skipped } = readRecords(text, options.origin);
-  const skippedText = skippedWarning(options.origin, skipped);
-  const result: ExportParseResult = {
-    format: 'ris',
-    records: [],
-    rejected: [],
-    warnings: skippedText ? [skippedText] : [],
-  };
-  for (const raw of records) {
-    const all = (tag: string) => (raw.fields.get(tag) ?? []).map((v) => v.trim()).filter(Boolean);
-    const first = (...tags: string[]) => {
-      for (const tag of tags) {
-        const value = all(tag)[0];
-        if (value) return value;
-      }
-      return null;
-    };
-    const type = (first('TY') ?? '').toUpperCase();
-    const database = first('DB') ?? '';
-    const fields = emptyFields();
-    fields.kind = BOOK_TYPES.has(type) ? 'book-article' : 'journal-article';
-    fields.title = first('TI', 'T1', 'CT');
-    if (fields.kind === 'book-article') {
-      fields.bookTitle = type === 'CHAP' || type === 'ECHAP' ? first('T2', 'BT') : fields.title;
+  return readExportText(text, 'ris', createRisReader(options), options.origin);
+}
+
+/** One RIS record's citation (or rejection). */
+function risItem(raw: RawRecord, source: string): ExportItem {
+  const all = (tag: string) => (raw.fields.get(tag) ?? []).map((v) => v.trim()).filter(Boolean);
+  const first = (...tags: string[]) => {
+    for (const tag of tags) {
+      const value = all(tag)[0];
+      if (value) return value;
     }
-    fields.authors = [...all('AU'), ...all('A1')]
-      .map(parsePersonName)
-      .filter((a): a is NonNullable<typeof a> => a !== null);
-    const dateText = first('PY', 'Y1', 'DA');
-    fields.year = yearOf(dateText);
-    fields.month = monthOf(first('DA')) ?? monthOf(dateText);
-    fields.journal = first('JF', 'T2', 'JO', 'JA', 'J2');
-    fields.journalAbbreviation = first('JA', 'J2') ?? (all('JF').length > 0 ? first('JO') : null);
-    fields.issn = first('SN');
-    fields.volume = first('VL');
-    fields.issue = first('IS');
-    const start = first('SP');
-    // C7 is the article number, the only "page" of an online-only article.
-    fields.pages = start?.includes('-') ? start : (joinPages(start, first('EP')) ?? first('C7'));
-    const urls = [...all('UR'), ...all('L2'), ...all('L3'), ...all('LK')];
-    fields.doi = first('DO', 'DI') ?? urls.map(doiInText).find((d) => d !== null) ?? null;
-    const accession = first('AN');
-    const eid = urls.map((u) => /[?&]eid=(2-s2\.0-\d+)/.exec(u)?.[1]).find(Boolean) ?? null;
-    // Embase.com writes the Embase id ("L2013456789") in U2; Ovid writes its accession number in AN.
-    const embaseId = all('U2').find((v) => /^L\d{6,}$/.test(v)) ?? null;
-    fields.recordId = accession ?? embaseId ?? eid;
-    const pmidText = ['C2', 'C7', 'N1', 'M1', 'M2', 'AN']
-      .flatMap((tag) => all(tag))
-      .map((v) => /^PMID:?\s*(\d+)$/i.exec(v)?.[1])
-      .find(Boolean);
-    // Scopus writes the PubMed ID in C2; an Ovid MEDLINE accession number is the PMID.
-    const scopusPmid = /scopus/i.test(database) ? (all('C2').find((v) => /^\d+$/.test(v)) ?? null) : null;
-    const medlineAccession =
-      /medline|pubmed/i.test(database) && accession && /^\d+$/.test(accession) ? accession : null;
-    fields.pmid = pmidText ?? scopusPmid ?? medlineAccession;
-    fields.abstract = inlineAbstract(clean([...all('AB'), ...all('N2')][0] ?? null));
-    fields.keywords = all('KW');
-    fields.languages = all('LA');
-    fields.publicationTypes = [...all('M3')];
-    addRecord(result, fields, raw.line, options.source);
+    return null;
+  };
+  const type = (first('TY') ?? '').toUpperCase();
+  const database = first('DB') ?? '';
+  const fields = emptyFields();
+  fields.kind = BOOK_TYPES.has(type) ? 'book-article' : 'journal-article';
+  fields.title = first('TI', 'T1', 'CT');
+  if (fields.kind === 'book-article') {
+    fields.bookTitle = type === 'CHAP' || type === 'ECHAP' ? first('T2', 'BT') : fields.title;
   }
-  return result;
+  fields.authors = [...all('AU'), ...all('A1')]
+    .map(parsePersonName)
+    .filter((a): a is NonNullable<typeof a> => a !== null);
+  const dateText = first('PY', 'Y1', 'DA');
+  fields.year = yearOf(dateText);
+  fields.month = monthOf(first('DA')) ?? monthOf(dateText);
+  fields.journal = first('JF', 'T2', 'JO', 'JA', 'J2');
+  fields.journalAbbreviation = first('JA', 'J2') ?? (all('JF').length > 0 ? first('JO') : null);
+  fields.issn = first('SN');
+  fields.volume = first('VL');
+  fields.issue = first('IS');
+  const start = first('SP');
+  // C7 is the article number, the only "page" of an online-only article.
+  fields.pages = start?.includes('-') ? start : (joinPages(start, first('EP')) ?? first('C7'));
+  const urls = [...all('UR'), ...all('L2'), ...all('L3'), ...all('LK')];
+  fields.doi = first('DO', 'DI') ?? urls.map(doiInText).find((d) => d !== null) ?? null;
+  const accession = first('AN');
+  const eid = urls.map((u) => /[?&]eid=(2-s2\.0-\d+)/.exec(u)?.[1]).find(Boolean) ?? null;
+  // Embase.com writes the Embase id ("L2013456789") in U2; Ovid writes its accession number in AN.
+  const embaseId = all('U2').find((v) => /^L\d{6,}$/.test(v)) ?? null;
+  fields.recordId = accession ?? embaseId ?? eid;
+  const pmidText = ['C2', 'C7', 'N1', 'M1', 'M2', 'AN']
+    .flatMap((tag) => all(tag))
+    .map((v) => /^PMID:?\s*(\d+)$/i.exec(v)?.[1])
+    .find(Boolean);
+  // Scopus writes the PubMed ID in C2; an Ovid MEDLINE accession number is the PMID.
+  const scopusPmid = /scopus/i.test(database) ? (all('C2').find((v) => /^\d+$/.test(v)) ?? null) : null;
+  const medlineAccession =
+    /medline|pubmed/i.test(database) && accession && /^\d+$/.test(accession) ? accession : null;
+  fields.pmid = pmidText ?? scopusPmid ?? medlineAccession;
+  fields.abstract = inlineAbstract(clean([...all('AB'), ...all('N2')][0] ?? null));
+  fields.keywords = all('KW');
+  fields.languages = all('LA');
+  // The type of work (M3) when given; else what the reference type says of conference items.
+  const tyType =
+    type === 'ABST' || type === 'CONF'
+      ? 'Conference Abstract'
+      : type === 'CPAPER'
+        ? 'Conference Paper'
+        : null;
+  fields.publicationTypes = all('M3').length > 0 ? all('M3') : tyType ? [tyType] : [];
+  return exportItem(fields, raw.line, source);
 }

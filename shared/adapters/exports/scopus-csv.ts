@@ -6,68 +6,68 @@
 // Language of Original Document, Document Type, ISSN, PubMed ID, EID. Others are ignored; only Title is
 // required of the header. Scopus writes "[No abstract available]" for a missing abstract.
 //
-// Structure errors (InputError, nothing imported): the CSV reader's (a quote left open, text after a
-// closing quote), a header without a Title column, a row with more cells than the header, and Embase's
-// header (embase-csv.ts), whose year and author columns Scopus's names would miss.
-import { InputError } from '../../errors.ts';
+// Structure errors (InputError, nothing imported): export-csv.ts's (a quote left open, no header with a Title
+// column, a row with more cells than the header).
 import type { Author } from '../../domain/citation/citation.ts';
+import { type CsvCell, createCsvExportReader } from './export-csv.ts';
 import {
-  addRecord,
   clean,
   emptyFields,
+  type ExportItem,
+  type ExportLineReader,
   type ExportParseResult,
+  exportItem,
   inlineAbstract,
   joinPages,
   parsePersonName,
-  yearOf,
+  readExportText,
   semicolonList,
+  yearOf,
 } from './export-record.ts';
-import { checkAuthorOrYearColumns, EMBASE_ONLY_COLUMNS, readCsvExport } from './csv-export.ts';
 
-/** Scopus's Authors cell as names: semicolons when it has them, else "Family I.J., Family K." pairs. */
-export function scopusAuthors(cell: string | null): Author[] {
+/**
+ * An author list written in one cell (Scopus's Authors, Embase's Author Names): semicolons when it has them,
+ * else "Family I.J., Family K." names separated by commas.
+ */
+export function listedAuthors(cell: string | null): Author[] {
   const text = clean(cell);
-  if (!text || /^\[no author name available\]$/i.test(text)) return [];
+  if (!text || /^\[no author names? available\]$/i.test(text)) return [];
   const names = text.includes(';') ? text.split(';') : text.split(/,\s*(?=\S)/);
   return names.map(parsePersonName).filter((a): a is Author => a !== null);
 }
 
+/** A reader of a Scopus CSV export; `source` is the database the records came from. */
+export function createScopusCsvReader(options: { origin: string; source: string }): ExportLineReader {
+  return createCsvExportReader({ origin: options.origin, label: 'Scopus CSV' }, (cell, line) =>
+    scopusItem(cell, line, options.source),
+  );
+}
+
 /** Parses a Scopus CSV export; `source` is the database the records came from. */
 export function parseScopusCsv(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const { origin } = options;
-  const table = readCsvExport(text, origin, 'Scopus');
-  const embaseColumns = EMBASE_ONLY_COLUMNS.filter((name) => table.columns.has(name));
-  if (embaseColumns.length > 0) {
-    // Its Year and Authors columns have other names: read as Scopus's, every record would lose them.
-    throw new InputError(
-      `${origin} line ${table.headerLine}: an Embase CSV export, not a Scopus one (columns ${embaseColumns.map((c) => `"${c}"`).join(', ')}): give --format embase-csv, or no --format`,
-    );
-  }
-  checkAuthorOrYearColumns(table, ['Authors', 'Author full names', 'Year']);
-  const result: ExportParseResult = { format: 'scopus-csv', records: [], rejected: [], warnings: [] };
-  for (const row of table.rows) {
-    const cell = row.cell;
-    const fields = emptyFields();
-    fields.recordId = cell('EID');
-    fields.title = cell('Title');
-    const fullNames = semicolonList(cell('Author full names'))
-      .map(parsePersonName)
-      .filter((a): a is Author => a !== null);
-    fields.authors = fullNames.length > 0 ? fullNames : scopusAuthors(cell('Authors'));
-    fields.year = yearOf(cell('Year'));
-    fields.journal = cell('Source title');
-    fields.journalAbbreviation = cell('Abbreviated Source Title');
-    fields.issn = cell('ISSN');
-    fields.volume = cell('Volume');
-    fields.issue = cell('Issue');
-    fields.pages = joinPages(cell('Page start'), cell('Page end')) ?? cell('Art. No.');
-    fields.doi = cell('DOI');
-    fields.pmid = cell('PubMed ID');
-    fields.abstract = inlineAbstract(cell('Abstract'));
-    fields.keywords = [...semicolonList(cell('Author Keywords')), ...semicolonList(cell('Index Keywords'))];
-    fields.languages = semicolonList(cell('Language of Original Document'));
-    fields.publicationTypes = semicolonList(cell('Document Type'));
-    addRecord(result, fields, row.line, options.source);
-  }
-  return result;
+  return readExportText(text, 'scopus-csv', createScopusCsvReader(options), options.origin);
+}
+
+function scopusItem(cell: CsvCell, line: number, source: string): ExportItem {
+  const fields = emptyFields();
+  fields.recordId = cell('EID');
+  fields.title = cell('Title');
+  const fullNames = semicolonList(cell('Author full names'))
+    .map(parsePersonName)
+    .filter((a): a is Author => a !== null);
+  fields.authors = fullNames.length > 0 ? fullNames : listedAuthors(cell('Authors'));
+  fields.year = yearOf(cell('Year'));
+  fields.journal = cell('Source title');
+  fields.journalAbbreviation = cell('Abbreviated Source Title');
+  fields.issn = cell('ISSN');
+  fields.volume = cell('Volume');
+  fields.issue = cell('Issue');
+  fields.pages = joinPages(cell('Page start'), cell('Page end')) ?? cell('Art. No.');
+  fields.doi = cell('DOI');
+  fields.pmid = cell('PubMed ID');
+  fields.abstract = inlineAbstract(cell('Abstract'));
+  fields.keywords = [...semicolonList(cell('Author Keywords')), ...semicolonList(cell('Index Keywords'))];
+  fields.languages = semicolonList(cell('Language of Original Document'));
+  fields.publicationTypes = semicolonList(cell('Document Type'));
+  return exportItem(fields, line, source);
 }

@@ -13,72 +13,89 @@
 import { InputError } from '../../errors.ts';
 import type { Author } from '../../domain/citation/citation.ts';
 import {
-  addRecord,
   clean,
   emptyFields,
+  type ExportItem,
+  type ExportLineReader,
   type ExportParseResult,
+  exportItem,
   inlineAbstract,
   joinPages,
   monthOf,
   parsePersonName,
-  yearOf,
+  readExportText,
   semicolonList,
+  yearOf,
 } from './export-record.ts';
-import { exportLines } from './export-text.ts';
+
+/** A reader of a Web of Science tab-delimited export; `source` is the database the records came from. */
+export function createWosTabReader(options: { origin: string; source: string }): ExportLineReader {
+  const { origin } = options;
+  let tags: string[] | null = null;
+  let columns = new Map<string, number>();
+  return {
+    line(line, number): ExportItem[] {
+      if (line.trim() === '') return [];
+      if (tags === null) {
+        tags = line.split('\t').map((tag) => tag.trim());
+        while (tags.length > 0 && tags[tags.length - 1] === '') tags.pop();
+        columns = new Map(tags.map((tag, i) => [tag, i]));
+        if (!columns.has('TI')) {
+          throw new InputError(
+            `${origin} line ${number}: not a Web of Science tab-delimited export: the header row has no TI tag`,
+          );
+        }
+        return [];
+      }
+      const cells = line.split('\t');
+      while (cells.length > tags.length && cells[cells.length - 1]!.trim() === '') cells.pop();
+      if (cells.length > tags.length) {
+        throw new InputError(
+          `${origin} line ${number}: the row has ${cells.length} cells where the header has ${tags.length} tags`,
+        );
+      }
+      return [wosItem(cells, columns, number, options.source)];
+    },
+    end() {
+      if (tags === null) throw new InputError(`${origin}: empty file (no header row)`);
+      return [];
+    },
+    warnings: () => [],
+  };
+}
 
 /** Parses a Web of Science tab-delimited export; `source` is the database the records came from. */
 export function parseWosTab(text: string, options: { origin: string; source: string }): ExportParseResult {
-  const { origin } = options;
-  const lines = exportLines(text);
-  const headerIndex = lines.findIndex((line) => line.trim() !== '');
-  if (headerIndex < 0) throw new InputError(`${origin}: empty file (no header row)`);
-  const tags = lines[headerIndex]!.split('\t').map((tag) => tag.trim());
-  while (tags.length > 0 && tags[tags.length - 1] === '') tags.pop();
-  const columns = new Map(tags.map((tag, i) => [tag, i]));
-  if (!columns.has('TI')) {
-    throw new InputError(
-      `${origin} line ${headerIndex + 1}: not a Web of Science tab-delimited export: the header row has no TI tag`,
-    );
-  }
-  const result: ExportParseResult = { format: 'wos-tab', records: [], rejected: [], warnings: [] };
-  for (let index = headerIndex + 1; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (line.trim() === '') continue;
-    const cells = line.split('\t');
-    while (cells.length > tags.length && cells[cells.length - 1]!.trim() === '') cells.pop();
-    if (cells.length > tags.length) {
-      throw new InputError(
-        `${origin} line ${index + 1}: the row has ${cells.length} cells where the header has ${tags.length} tags`,
-      );
-    }
-    const cell = (tag: string) => {
-      const at = columns.get(tag);
-      return at === undefined ? null : clean(cells[at]);
-    };
-    const fields = emptyFields();
-    fields.recordId = cell('UT');
-    fields.title = cell('TI');
-    const names =
-      semicolonList(cell('AF')).length > 0 ? semicolonList(cell('AF')) : semicolonList(cell('AU'));
-    fields.authors = [
-      ...names.map(parsePersonName).filter((a): a is Author => a !== null),
-      ...semicolonList(cell('CA')).map((collective) => ({ collective, orcid: null })),
-    ];
-    fields.year = yearOf(cell('PY')) ?? yearOf(cell('EA'));
-    fields.month = monthOf(cell('PD'));
-    fields.journal = cell('SO');
-    fields.journalAbbreviation = cell('JI') ?? cell('J9');
-    fields.issn = cell('SN') ?? cell('EI');
-    fields.volume = cell('VL');
-    fields.issue = cell('IS');
-    fields.pages = joinPages(cell('BP'), cell('EP')) ?? cell('AR');
-    fields.doi = cell('DI');
-    fields.pmid = cell('PM');
-    fields.abstract = inlineAbstract(cell('AB'));
-    fields.keywords = [...semicolonList(cell('DE')), ...semicolonList(cell('ID'))];
-    fields.languages = semicolonList(cell('LA'));
-    fields.publicationTypes = semicolonList(cell('DT'));
-    addRecord(result, fields, index + 1, options.source);
-  }
-  return result;
+  return readExportText(text, 'wos-tab', createWosTabReader(options), options.origin);
+}
+
+/** One row's citation (or rejection). */
+function wosItem(cells: string[], columns: Map<string, number>, line: number, source: string): ExportItem {
+  const cell = (tag: string) => {
+    const at = columns.get(tag);
+    return at === undefined ? null : clean(cells[at]);
+  };
+  const fields = emptyFields();
+  fields.recordId = cell('UT');
+  fields.title = cell('TI');
+  const names = semicolonList(cell('AF')).length > 0 ? semicolonList(cell('AF')) : semicolonList(cell('AU'));
+  fields.authors = [
+    ...names.map(parsePersonName).filter((a): a is Author => a !== null),
+    ...semicolonList(cell('CA')).map((collective) => ({ collective, orcid: null })),
+  ];
+  fields.year = yearOf(cell('PY')) ?? yearOf(cell('EA'));
+  fields.month = monthOf(cell('PD'));
+  fields.journal = cell('SO');
+  fields.journalAbbreviation = cell('JI') ?? cell('J9');
+  fields.issn = cell('SN') ?? cell('EI');
+  fields.volume = cell('VL');
+  fields.issue = cell('IS');
+  fields.pages = joinPages(cell('BP'), cell('EP')) ?? cell('AR');
+  fields.doi = cell('DI');
+  fields.pmid = cell('PM');
+  fields.abstract = inlineAbstract(cell('AB'));
+  fields.keywords = [...semicolonList(cell('DE')), ...semicolonList(cell('ID'))];
+  fields.languages = semicolonList(cell('LA'));
+  fields.publicationTypes = semicolonList(cell('DT'));
+  return exportItem(fields, line, source);
 }

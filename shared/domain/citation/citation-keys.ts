@@ -1,9 +1,21 @@
 // The keys a citation is known by. Two records sharing any key are the same work; the store claims each key
 // for exactly one citation (see shared/adapters/dynamodb/citation-store.ts).
+//
+// A record with no identifier is known by its title key: the title with everything that tells two items with
+// one title apart (year, first author, volume, first page, and the notice it is, if it is one), so only copies
+// that agree on all of it meet there. Even so a title key is only a proposal: the fuzzy layer
+// (app/fuzzy-dedup.ts) compares the record with the key's owner, and a record the owner is not a certain
+// duplicate of gets a key of its own (TITLE_TWIN_LINK). A record with neither identifier nor title is known by
+// its place in its database ("record:<source>:<id>"), so it is stored, and meets only itself.
+import { startPages, volumeNumber } from '../dedup/normalise.ts';
+import { noticeKindOfTitle, noticeKindOfType } from '../dedup/record-kind.ts';
 import { type Citation, isCollectiveAuthor } from './citation.ts';
 
-export type CitationKeyKind = 'pmid' | 'doi' | 'pmcid' | 'title';
-/** e.g. "pmid:12345", "doi:10.1000/xyz", "pmcid:PMC123", "title:a study of x|2021|smith". */
+export type CitationKeyKind = 'pmid' | 'doi' | 'pmcid' | 'title' | 'record';
+/**
+ * e.g. "pmid:12345", "doi:10.1000/xyz", "pmcid:PMC123", "title:a study of x|2021|smith|12|345",
+ * "record:embase:L2015000111".
+ */
 export type CitationKey = `${CitationKeyKind}:${string}`;
 
 /** Lower-case, resolver prefix and "doi:" removed, surrounding whitespace and trailing punctuation trimmed. */
@@ -71,11 +83,26 @@ function firstAuthorFamily(citation: Citation): string {
   return normaliseTitle(isCollectiveAuthor(first) ? first.collective : first.family);
 }
 
-/** The exact-match fallback key for records with no identifier: title + year + first author. */
+/**
+ * Link type on a citation whose title key another work holds (the fuzzy layer found it is not that work): its
+ * title key then names the record itself.
+ */
+export const TITLE_TWIN_LINK = 'TitleTwin';
+
+/**
+ * The exact-match fallback key for records with no identifier: title + year + first author + volume + first
+ * page (+ the notice kind); with TITLE_TWIN_LINK, the record's own source and id too.
+ */
 export function titleKey(citation: Citation): CitationKey | null {
   const title = normaliseTitle(citation.title);
   if (title.length === 0) return null;
-  return `title:${title}|${citation.year ?? ''}|${firstAuthorFamily(citation)}`;
+  const volume = volumeNumber(citation.journal?.volume ?? null) ?? '';
+  const page = startPages(citation.journal?.pages ?? null)?.[0] ?? '';
+  const notice = noticeKindOfTitle(citation.title) ?? noticeKindOfType(citation.publicationTypes.join('; '));
+  const twin = citation.links.some((link) => link.type === TITLE_TWIN_LINK)
+    ? `|@${citation.source}:${citation.sourceRecordId}`
+    : '';
+  return `title:${title}|${citation.year ?? ''}|${firstAuthorFamily(citation)}|${volume}|${page}${notice ? `|${notice}` : ''}${twin}`;
 }
 
 /**
@@ -93,9 +120,10 @@ export function publishedVersionPmid(citation: Pick<Citation, 'pmid' | 'links'>)
 
 /**
  * Every key of a citation, strongest first. Identifier keys when there are any; the title key only for
- * records with no identifier at all (fuzzy matching of id-less records is separate work). A preprint linked
- * to its published version is keyed by that version's PMID first: whichever of the two arrives first, the
- * other finds the key taken and joins it as a duplicate (the published version is never a new study).
+ * records with no identifier at all, and the record key for records with neither (fuzzy matching of id-less
+ * records is separate work). A preprint linked to its published version is keyed by that version's PMID first:
+ * whichever of the two arrives first, the other finds the key taken and joins it as a duplicate (the published
+ * version is never a new study).
  */
 export function citationKeys(citation: Citation): CitationKey[] {
   const keys: CitationKey[] = [];
@@ -104,9 +132,7 @@ export function citationKeys(citation: Citation): CitationKey[] {
   if (citation.pmid) keys.push(`pmid:${citation.pmid}`);
   if (citation.doi) keys.push(`doi:${citation.doi}`);
   if (citation.pmcid) keys.push(`pmcid:${citation.pmcid}`);
-  if (keys.length === 0) {
-    const key = titleKey(citation);
-    if (key) keys.push(key);
-  }
+  if (keys.length === 0)
+    keys.push(titleKey(citation) ?? `record:${citation.source}:${citation.sourceRecordId}`);
   return keys;
 }

@@ -14,8 +14,10 @@ const LONG_WORDS = 3;
  * - `t:` the first four words of each title form (the whole title, each language of a bilingual title);
  * - `w:` the three longest words of each title form, sorted (a changed first word, a subtitle dropped);
  * - `l:` year + volume + first page (the publication's place, whatever the title says or its language);
- * - `a:` first author + year + first page (the same when the volume is missing);
- * - `d:` the DOI and `p:` the PMID.
+ * - `a:` first author + year + first page (the same when the volume is missing).
+ * Identifiers make no blocking key: records sharing a PMID or DOI meet through the store's key claims (and
+ * in one batch through the in-memory index's exact comparisons), and a shared identifier alone never makes
+ * a duplicate when the titles differ.
  */
 export function blockingKeys(record: PreparedRecord): string[] {
   const keys = new Set<string>();
@@ -34,7 +36,5 @@ export function blockingKeys(record: PreparedRecord): string[] {
     if (record.year !== null && record.volume !== null) keys.add(`l:${record.year}|${record.volume}|${page}`);
     if (record.year !== null && firstAuthor) keys.add(`a:${firstAuthor}|${record.year}|${page}`);
   }
-  if (record.doi) keys.add(`d:${record.doi}`);
-  if (record.pmid) keys.add(`p:${record.pmid}`);
   return [...keys];
 }

@@ -6,9 +6,11 @@ import { InputError } from '../../errors.ts';
 import { blockingKeys } from './blocking.ts';
 import type { DedupRecord } from './dedup-record.ts';
 import {
+  cannotLink,
   compareRecords,
+  conflictsOf,
   decidePair,
-  type PairEvidence,
+  type PairScore,
   type PreparedRecord,
   prepareRecord,
 } from './pair-score.ts';
@@ -19,7 +21,12 @@ export interface DedupOptions {
    * "a randomized controlled trial"): it would compare every such record with every other. Default 200.
    */
   maxBlockSize?: number;
+  /** Possible-duplicate pairs kept per arriving record, best first. Default 3. */
+  maxPossiblePerRecord?: number;
 }
+
+/** Pairs a person is asked about per arriving record: the best few, so one vague record cannot flood the queue. */
+export const MAX_POSSIBLE_PER_RECORD = 3;
 
 export interface DedupCluster {
   /** The id of the cluster's first record (the one added first): stable as records arrive. */
@@ -28,10 +35,19 @@ export interface DedupCluster {
   recordIds: string[];
 }
 
-export interface PossibleDuplicate {
+/** Why two records were merged: the pair whose decision joined their clusters. */
+export interface MergeReason {
   a: string;
   b: string;
   score: number;
+  /** Fields that agreed, fields that differed, and the rule: see PairScore. */
+  agreed: string[];
+  differed: string[];
+  why: string;
+}
+
+/** A pair left for a person, with why (agreed, then differed, then the rule, as one list in `reasons`). */
+export interface PossibleDuplicate extends MergeReason {
   reasons: string[];
 }
 
@@ -42,6 +58,8 @@ export interface DedupResult {
   possibleDuplicates: PossibleDuplicate[];
   /** Record pairs compared. */
   comparisons: number;
+  /** For each merge, the pair that decided it and why, in the order the merges happened. */
+  merges: MergeReason[];
 }
 
 export interface AddResult {
@@ -60,16 +78,6 @@ export interface DedupIndex {
   readonly comparisons: number;
 }
 
-/**
- * A pair that must not end up in one cluster even through other records: different identifiers, different
- * authors, or two of year, volume and first page different. (Journal names are left out: a journal's
- * parallel titles, "Aizheng" and "Chinese Journal of Cancer", look different without being so.)
- */
-function cannotLink(e: PairEvidence): boolean {
-  if (e.doi === 'different' || e.pmid === 'different' || e.authors === 'different') return true;
-  return [e.year, e.volume, e.pages].filter((d) => d === 'different').length >= 2;
-}
-
 class Index implements DedupIndex {
   private readonly prepared: PreparedRecord[] = [];
   private readonly positions = new Map<string, number>();
@@ -77,11 +85,14 @@ class Index implements DedupIndex {
   private readonly members: number[][] = [];
   private readonly postings = new Map<string, number[]>();
   private readonly possible: PossibleDuplicate[] = [];
+  private readonly merges: MergeReason[] = [];
   private readonly maxBlockSize: number;
+  private readonly maxPossible: number;
   comparisons = 0;
 
   constructor(options: DedupOptions) {
     this.maxBlockSize = options.maxBlockSize ?? 200;
+    this.maxPossible = options.maxPossiblePerRecord ?? MAX_POSSIBLE_PER_RECORD;
   }
 
   private find(i: number): number {
@@ -97,7 +108,7 @@ class Index implements DedupIndex {
   }
 
   /** Joins the clusters of i and j unless a record of one cannot be the same work as a record of the other. */
-  private union(i: number, j: number): void {
+  private union(i: number, j: number, verdict: PairScore): void {
     const a = this.find(i);
     const b = this.find(j);
     if (a === b) return;
@@ -113,6 +124,25 @@ class Index implements DedupIndex {
     this.parent[child] = root;
     this.members[root] = [...this.members[root]!, ...this.members[child]!].sort((x, y) => x - y);
     this.members[child] = [];
+    this.merges.push({
+      a: this.prepared[i]!.record.id,
+      b: this.prepared[j]!.record.id,
+      score: verdict.score,
+      agreed: verdict.agreed,
+      differed: verdict.differed,
+      why: verdict.why,
+    });
+  }
+
+  /** True when a record of one cluster says it is another work than a record of the other (hard conflict). */
+  private clustersConflict(i: number, j: number): boolean {
+    for (const x of this.members[this.find(i)]!) {
+      for (const y of this.members[this.find(j)]!) {
+        if (x === y) continue;
+        if (conflictsOf(compareRecords(this.prepared[x]!, this.prepared[y]!)).hard.length > 0) return true;
+      }
+    }
+    return false;
   }
 
   add(record: DedupRecord): AddResult {
@@ -143,24 +173,31 @@ class Index implements DedupIndex {
       const verdict = decidePair(compareRecords(this.prepared[other]!, prepared));
       if (verdict.decision === 'duplicate') {
         duplicateOf.push(this.prepared[other]!.record.id);
-        this.union(other, position);
+        this.union(other, position, verdict);
       } else if (verdict.decision === 'possible') {
         possibleWith.push(other);
         possible.push({
           a: this.prepared[other]!.record.id,
           b: record.id,
           score: verdict.score,
+          agreed: verdict.agreed,
+          differed: verdict.differed,
+          why: verdict.why,
           reasons: verdict.reasons,
         });
       }
     }
-    this.possible.push(...possible);
     const root = this.find(position);
-    return {
-      clusterId: this.prepared[root]!.record.id,
-      duplicateOf,
-      possible: possible.filter((_, k) => this.find(possibleWith[k]!) !== root),
-    };
+    // A person is asked only about twins in another cluster that no record of either cluster rules out, and
+    // only about the best few.
+    const kept = possible
+      .map((pair, k) => ({ pair, other: possibleWith[k]! }))
+      .filter(({ other }) => this.find(other) !== root && !this.clustersConflict(other, position))
+      .sort((x, y) => y.pair.score - x.pair.score)
+      .slice(0, this.maxPossible)
+      .map(({ pair }) => pair);
+    this.possible.push(...kept);
+    return { clusterId: this.prepared[root]!.record.id, duplicateOf, possible: kept };
   }
 
   result(): DedupResult {
@@ -174,7 +211,11 @@ class Index implements DedupIndex {
     }
     const seen = new Set<string>();
     const possibleDuplicates = this.possible
-      .filter((p) => this.find(this.positions.get(p.a)!) !== this.find(this.positions.get(p.b)!))
+      .filter((p) => {
+        const a = this.positions.get(p.a)!;
+        const b = this.positions.get(p.b)!;
+        return this.find(a) !== this.find(b) && !this.clustersConflict(a, b);
+      })
       .filter((p) => {
         const key = `${p.a}\u0000${p.b}`;
         if (seen.has(key)) return false;
@@ -182,7 +223,7 @@ class Index implements DedupIndex {
         return true;
       })
       .sort((x, y) => y.score - x.score);
-    return { clusters, possibleDuplicates, comparisons: this.comparisons };
+    return { clusters, possibleDuplicates, comparisons: this.comparisons, merges: [...this.merges] };
   }
 }
 

@@ -11,7 +11,8 @@ export type DedupAuthor =
 export interface DedupRecord {
   /** Unique within one deduplication run; kept as the record's provenance in every cluster. */
   id: string;
-  title: string;
+  /** Null or empty when the record has none: it is then compared on what it has (see pair-score.ts). */
+  title: string | null;
   /** One string as exported ("Zhai, Q. J. and Yue, X. Y.", "Zhai QJ, Yue XY", ...) or structured names. */
   authors: string | readonly DedupAuthor[] | null;
   year: number | null;
@@ -21,9 +22,17 @@ export interface DedupRecord {
   pages: string | null;
   doi: string | null;
   pmid: string | null;
-  /** As the database gives them ("Correction", "Published Erratum"): a notice is never its article. */
-  publicationTypes?: readonly string[];
+  /** The abstract (only its beginning is compared); absent or null when not exported. */
+  abstract?: string | null;
+  /**
+   * The publication or document type as the database gives it ("Journal Article; Comment", "Erratum",
+   * "Conference Abstract", "Meeting Abstract"): it tells notices and conference abstracts apart.
+   */
+  type?: string | null;
 }
+
+/** Characters of an abstract kept for comparison (and in the store's blocking entries). */
+export const ABSTRACT_CHARS = 1200;
 
 /** The id a citation gets when no other id is given: its source and its id there ("pubmed:12345"). */
 export function citationDedupId(citation: Citation): string {
@@ -50,6 +59,17 @@ export function dedupRecordFromCitation(
     pages: journal?.pages ?? null,
     doi: citation.doi,
     pmid: citation.pmid,
-    publicationTypes: citation.publicationTypes,
+    abstract: abstractText(citation),
+    type: citation.publicationTypes.length > 0 ? citation.publicationTypes.join('; ') : null,
   };
+}
+
+/** The abstract's sections as one text, cut to ABSTRACT_CHARS; null when there is none. */
+function abstractText(citation: Citation): string | null {
+  const text = citation.abstract
+    .map((section) => section.text)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > 0 ? text.slice(0, ABSTRACT_CHARS) : null;
 }

@@ -212,35 +212,6 @@ export function cleanTitle(raw: string): string {
     .trim();
 }
 
-/**
- * A notice about an article rather than an article: "Erratum ...", "Correction to: ...", "Retraction: ...",
- * "Comment on ...", "Reply to ...", "Re: ...". It may repeat the article's title word for word, and it is not the
- * article. ("RETRACTED: title" is the retracted article itself, and "Correction of hyponatremia" an article.)
- */
-const NOTICE_TITLE =
-  /^(?:(?:erratum|errata|corrigendum|retraction\s+(?:note|notice)|notice\s+of\s+retraction|expression\s+of\s+concern)\b|(?:correction|retraction|comments?|reply|response|re|in\s+reply)\s*:|(?:correction\s+to|comments?\s+on|reply\s+to|in\s+response\s+to)\b)/i;
-
-/**
- * Web of Science titles a correction as the corrected article's title followed by where that article
- * appeared: "... (vol 39, pg 2, 2009)", "... (vol 12, art no e1234, 2020)".
- */
-const WOS_CORRECTION_TITLE =
-  /\(\s*vol\.?\s*[\w-]+\s*,\s*(?:pg|art\.?\s*no)\.?\s*[^,()]+,\s*[12]\d{3}\s*\)\s*$/i;
-
-export function isNoticeTitle(raw: string): boolean {
-  const title = cleanTitle(raw).replace(/^\[/, '');
-  return NOTICE_TITLE.test(title) || WOS_CORRECTION_TITLE.test(title);
-}
-
-/** Publication types of a notice about an article (PubMed, Web of Science, Scopus, Embase names). */
-const NOTICE_TYPE =
-  /^(?:published\s+)?(?:erratum|errata|correction|corrigendum|retraction(?:\s+(?:of\s+publication|notice|note))?|expression\s+of\s+concern)$/i;
-
-/** Whether a record's publication types say it is a notice about an article rather than an article. */
-export function isNoticeType(types: readonly string[] | undefined): boolean {
-  return (types ?? []).some((type) => NOTICE_TYPE.test(type.trim()));
-}
-
 function toForm(text: string): TitleForm | null {
   const folded = foldText(text);
   if (folded.length === 0) return null;
@@ -358,11 +329,14 @@ function isSuffix(text: string): boolean {
   return SUFFIXES.has(text.replace(/[.\s]/g, '').toLowerCase());
 }
 
-/** Vancouver's "Zhai QJ": the last word is 1-3 capital letters. */
+/**
+ * Vancouver's "Zhai QJ" and Scopus's "Zhai Q.J." / "Zhai Q.-J.": the name ends in 1-3 capital initials,
+ * dotted or not.
+ */
 function vancouverName(name: string): NormalisedAuthor | null {
-  const match = /^(.+?)\s+([A-Z]{1,3})$/u.exec(name.trim());
+  const match = /^(.+?)\s+((?:\p{Lu}\.?-?\s*){1,3})$/u.exec(name.trim());
   if (!match) return null;
-  return { family: familyKey(match[1]!), initials: match[2]!, given: '' };
+  return { family: familyKey(match[1]!), initials: match[2]!.replace(/[^\p{Lu}]/gu, ''), given: '' };
 }
 
 function parseOneName(name: string): NormalisedAuthor | null {
@@ -504,15 +478,19 @@ export interface JournalForm {
 
 /**
  * The forms a journal name can be compared in: the whole name, and its parts when it has a parallel title
- * ("Zhongguo fei ai za zhi = Chinese journal of lung cancer") or a subtitle ("Journal of clinical oncology :
+ * ("Zhongguo fei ai za zhi = Chinese journal of lung cancer", "Xianggang yi xue za zhi [Hong Kong medical
+ * journal]") or a subtitle ("Journal of clinical oncology :
  * official journal of ...", "... / Ministerstvo zdravookhraneniia ..."); place qualifiers in brackets ("Lung cancer (Amsterdam, Netherlands)") dropped.
  */
 export function journalForms(raw: string | null): JournalForm[] {
   if (!raw) return [];
-  const text = decodeEntities(raw)
-    .replace(/\([^)]*\)?/g, ' ')
-    .replace(/\[[^\]]*\]?/g, ' ');
-  const texts = [text, ...text.split(/\s+[=/]\s+/)];
+  const decoded = decodeEntities(raw);
+  const text = decoded.replace(/\([^)]*\)?/g, ' ').replace(/\[[^\]]*\]?/g, ' ');
+  // A bracketed parallel title ("Xianggang yi xue za zhi [Hong Kong medical journal]") is a form of its own.
+  const bracketed = [...decoded.matchAll(/\[([^\]]+)\]/g)]
+    .map((m) => m[1]!)
+    .filter((t) => t.trim().split(/\s+/).length >= 2);
+  const texts = [text, ...bracketed, ...text.split(/\s+[=/]\s+/)];
   for (const part of [...texts]) {
     const colon = part.split(/\s*:\s+|\s+:\s*|\.\s+/);
     if (colon.length > 1) texts.push(...colon);

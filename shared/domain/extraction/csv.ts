@@ -22,97 +22,123 @@ export interface ParseCsvOptions {
   comments?: boolean;
 }
 
+/**
+ * Reads CSV records line by line, so a file can be read as it streams: each `line` (without its line break)
+ * either completes records or continues a quoted cell that holds a line break. `end` closes the input. Cells
+ * come back un-neutralised (see neutraliseCsvCell).
+ */
+export class CsvRowReader {
+  private cells: string[] = [];
+  private cell = '';
+  /** The line the open quoted cell began on (null when no quoted cell is open). */
+  private quotedFrom: number | null = null;
+  private recordLine = 1;
+
+  constructor(
+    private readonly origin: string,
+    private readonly options: ParseCsvOptions = {},
+  ) {}
+
+  /**
+   * Feeds one line, numbered from 1; `lineBreak` is the break that ended it (kept inside a quoted cell).
+   * Returns the records it completes.
+   */
+  line(text: string, number: number, lineBreak = '\n'): CsvRecord[] {
+    let i = 0;
+    if (this.quotedFrom === null) {
+      // A comment line (outside a quoted cell) is skipped whole.
+      if (this.options.comments && text.startsWith('#')) return [];
+      this.recordLine = number;
+    } else {
+      i = this.readQuoted(text, 0, number);
+      if (this.quotedFrom !== null) {
+        this.cell += lineBreak;
+        return [];
+      }
+    }
+    // A quote opens a quoted cell only as the cell's first character.
+    let atCellStart = i === 0;
+    while (i < text.length) {
+      const ch = text[i]!;
+      if (ch === '"' && atCellStart) {
+        this.quotedFrom = number;
+        i = this.readQuoted(text, i + 1, number);
+        if (this.quotedFrom !== null) {
+          this.cell += lineBreak;
+          return [];
+        }
+        atCellStart = false;
+        continue;
+      }
+      if (ch === '"') {
+        throw new InputError(
+          `${this.origin} line ${number}: a quote (") inside an unquoted cell; quote the whole cell and double the quotes inside it`,
+        );
+      }
+      if (ch === ',') {
+        this.cells.push(unneutraliseCsvCell(this.cell));
+        this.cell = '';
+        atCellStart = true;
+        i += 1;
+        continue;
+      }
+      this.cell += ch;
+      atCellStart = false;
+      i += 1;
+    }
+    this.cells.push(unneutraliseCsvCell(this.cell));
+    const record = { cells: this.cells, line: this.recordLine };
+    this.cells = [];
+    this.cell = '';
+    return [record];
+  }
+
+  /** Reads quoted text from `from`; returns where reading stopped (past the closing quote, or the line's end). */
+  private readQuoted(text: string, from: number, number: number): number {
+    let i = from;
+    while (i < text.length) {
+      if (text[i] === '"') {
+        if (text[i + 1] === '"') {
+          this.cell += '"';
+          i += 2;
+          continue;
+        }
+        this.quotedFrom = null;
+        i += 1;
+        if (i < text.length && text[i] !== ',') {
+          throw new InputError(
+            `${this.origin} line ${number}: unexpected text after a closing quote (quote a whole cell or none of it)`,
+          );
+        }
+        return i;
+      }
+      this.cell += text[i];
+      i += 1;
+    }
+    return i;
+  }
+
+  /** The end of the input: throws when a quoted cell never closed. */
+  end(): void {
+    if (this.quotedFrom !== null)
+      throw new InputError(`${this.origin} line ${this.quotedFrom}: a quoted cell is never closed`);
+  }
+}
+
 /** Splits CSV text into records; `origin` names the file in errors. */
 export function parseCsv(text: string, origin: string, options: ParseCsvOptions = {}): CsvRecord[] {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const reader = new CsvRowReader(origin, options);
   const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let line = 1;
-  let recordLine = 1;
-  // A quote opens a quoted cell only as the cell's first character.
-  let atCellStart = true;
-  let i = 0;
-
-  // The length of the line break at `at`: 2 for CRLF, 1 for LF or CR, 0 for none.
-  const lineBreak = (at: number) => {
-    const ch = source[at];
-    if (ch === '\r') return source[at + 1] === '\n' ? 2 : 1;
-    return ch === '\n' ? 1 : 0;
-  };
-
-  while (i < source.length) {
-    const ch = source[i]!;
-    if (ch === '#' && options.comments && atCellStart && cells.length === 0) {
-      // A comment line: skip it whole, line break included.
-      while (i < source.length && lineBreak(i) === 0) i += 1;
-      i += lineBreak(i);
-      line += 1;
-      recordLine = line;
-      continue;
-    }
-    if (ch === '"' && atCellStart) {
-      const openedOn = line;
-      i += 1;
-      let closed = false;
-      while (i < source.length) {
-        if (source[i] === '"') {
-          if (source[i + 1] === '"') {
-            cell += '"';
-            i += 2;
-            continue;
-          }
-          i += 1;
-          closed = true;
-          break;
-        }
-        const br = lineBreak(i);
-        if (br > 0) line += 1;
-        cell += source.slice(i, i + Math.max(br, 1));
-        i += Math.max(br, 1);
-      }
-      if (!closed) throw new InputError(`${origin} line ${openedOn}: a quoted cell is never closed`);
-      atCellStart = false;
-      if (i < source.length && source[i] !== ',' && lineBreak(i) === 0) {
-        throw new InputError(
-          `${origin} line ${line}: unexpected text after a closing quote (quote a whole cell or none of it)`,
-        );
-      }
-      continue;
-    }
-    if (ch === '"') {
-      throw new InputError(
-        `${origin} line ${line}: a quote (") inside an unquoted cell; quote the whole cell and double the quotes inside it`,
-      );
-    }
-    if (ch === ',') {
-      cells.push(unneutraliseCsvCell(cell));
-      cell = '';
-      atCellStart = true;
-      i += 1;
-      continue;
-    }
-    const br = lineBreak(i);
-    if (br > 0) {
-      cells.push(unneutraliseCsvCell(cell));
-      records.push({ cells, line: recordLine });
-      cells = [];
-      cell = '';
-      atCellStart = true;
-      line += 1;
-      recordLine = line;
-      i += br;
-      continue;
-    }
-    cell += ch;
-    atCellStart = false;
-    i += 1;
+  // Lines with the break that ends each; a final line end opens no further record.
+  const parts = source.split(/(\r\n|\r|\n)/);
+  for (let i = 0, number = 1; i < parts.length; i += 2, number++) {
+    const text = parts[i]!;
+    const lineBreak = parts[i + 1];
+    if (lineBreak === undefined && text === '') break;
+    records.push(...reader.line(text, number, lineBreak ?? ''));
   }
-  // A last record without a final line end.
-  if (cells.length > 0 || !atCellStart) {
-    cells.push(unneutraliseCsvCell(cell));
-    records.push({ cells, line: recordLine });
-  }
+  reader.end();
   return records;
 }
 

@@ -77,7 +77,7 @@ export const clinicalTrialsSourceSchema = z.strictObject({
   name: z.literal('clinicaltrials'),
   /** ClinicalTrials.gov's query.cond: the conditions, joined with OR. */
   conditions: z.array(z.string().min(1)).min(1),
-  /** query.term, e.g. "intradural AND metastasis"; none by default. */
+  /** ClinicalTrials.gov's query.term: other terms the registrations must match; none by default. */
   query: z.string().min(1).optional(),
 });
 
@@ -171,7 +171,7 @@ export const protocolSchema = z
     }),
     updateTriggers: z.array(updateTriggerSchema).default([]),
     /**
-     * The evidence the published review pooled (IESM: 130 patients from 51 studies). Update triggers are then
+     * The evidence the published review pooled (e.g. 130 patients from 51 studies). Update triggers are then
      * measured from the first statistics version that pools at least this much, and none fires while the
      * published data are still being entered (study by study, each import a new version). Without it, from
      * version 1.

@@ -14,7 +14,13 @@
 import type { Reviewer } from '../protocol/protocol.ts';
 import { STAGES, type Stage, type Vote } from './events.ts';
 import { cohensKappaFromTable, type KappaResult } from './kappa.ts';
-import { initialState, type RecordState, type ScreeningStatus, statusOf } from './workflow.ts';
+import {
+  initialState,
+  type RecordState,
+  SCREENING_STATUSES,
+  type ScreeningStatus,
+  statusOf,
+} from './workflow.ts';
 
 /** Named counts: what one record contributes, or their sum over a review. */
 export type Tallies = Record<string, number>;
@@ -192,9 +198,11 @@ export function countsFromTallies(t: Tallies): ScreeningCounts {
 
 /** How many records are at each derived status. */
 export function statusesFromTallies(t: Tallies): Partial<Record<ScreeningStatus, number>> {
+  // In the workflow's order, whatever order the tallies were summed in (so a restored review reports the same).
   const statuses: Partial<Record<ScreeningStatus, number>> = {};
-  for (const [name, value] of Object.entries(t)) {
-    if (name.startsWith('status:') && value !== 0) statuses[name.slice(7) as ScreeningStatus] = value;
+  for (const status of SCREENING_STATUSES) {
+    const value = t[`status:${status}`] ?? 0;
+    if (value !== 0) statuses[status] = value;
   }
   return statuses;
 }

@@ -145,34 +145,6 @@ export function kaplanMeierEstimate(
 }
 
 /**
- * {@link kaplanMeierEstimate} of times and events given apart, already checked and time-fixed by the caller
- * (the statistics snapshot, which fixes an endpoint's times once for its curves and tests): no copy into
- * observation objects, no second fix.
- */
-export function kaplanMeierEstimateOfFixedTimes(
-  times: readonly number[],
-  events: readonly (0 | 1)[],
-  options: Pick<KaplanMeierOptions, 'confType' | 'confLevel'> = {},
-): KaplanMeierEstimate {
-  if (times.length === 0) throw new RangeError('kaplanMeier requires at least one observation');
-  const confType = options.confType ?? 'log';
-  const confLevel = options.confLevel ?? 0.95;
-  const table = estimate(times, events);
-  const { lower, upper } = survivalConfidenceBand(table.surv, table.std_err, { confType, confLevel });
-  let eventCount = 0;
-  for (const event of events) eventCount += event;
-  return {
-    n: times.length,
-    events: eventCount,
-    conf_type: confType,
-    conf_level: confLevel,
-    table,
-    lower,
-    upper,
-  };
-}
-
-/**
  * Kaplan-Meier estimator (product-limit survival curve, R's `survfit(Surv(time, event) ~ 1)`).
  *
  * Estimates the survival function S(t) from right-censored times, with everything R's survival package

@@ -2,7 +2,8 @@
 // (.nbib), Embase (Ovid RIS), Scopus (RIS, then the same search as CSV), Web of Science (tab-delimited, then
 // RIS). Each work is stored once whatever the database, by identifier or fuzzily; every database's record
 // stays in provenance; a DOI shared by two meeting abstracts does not merge them; records without a title
-// are rejected by line; every import is in the run log as a search (database, date, query). Then the
+// are imported (deduplicated on what they have) and named in a warning; every import is in the run log as a
+// search (database, date, query). Then the
 // `import` command itself: its summary, a broken file that writes nothing, PubMed XML as before.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -95,21 +96,22 @@ describe('one review, five exports from four databases', () => {
     summaries.wosRis = await importFile(reviewId, 'wos.ris', 'ris', 'wos');
   });
 
-  it('counts each import: new works, duplicates of stored ones, the same records again, rejections by line', () => {
+  it('counts each import: new works, duplicates of stored ones, the same records again', () => {
+    // Three works and an untitled editorial (line 120, kept: it has authors, a year and a journal).
     expect(counts(summaries.nbib!)).toEqual({
       read: 4,
-      imported: 3,
+      imported: 4,
       duplicates: 0,
       alreadyKnown: 0,
-      rejected: [120],
+      rejected: [],
     });
-    // The review again (by DOI); the renal series (no DOI), two meeting abstracts; no title on line 88.
+    // The review again (by DOI); the renal series (no DOI), two meeting abstracts, an untitled erratum.
     expect(counts(summaries.embase!)).toEqual({
       read: 5,
-      imported: 3,
+      imported: 4,
       duplicates: 1,
       alreadyKnown: 0,
-      rejected: [88],
+      rejected: [],
     });
     // The review (by PMID), the renal series (fuzzily: its DOI is new, its title a little different), melanoma.
     expect(counts(summaries.scopusRis!)).toEqual({
@@ -119,20 +121,21 @@ describe('one review, five exports from four databases', () => {
       alreadyKnown: 0,
       rejected: [],
     });
-    // The same Scopus records as CSV: known by their EIDs (and the renal series by its title key).
+    // The same Scopus records as CSV: known by their EIDs (and the renal series by its title key), and an
+    // untitled record the RIS export did not have.
     expect(counts(summaries.scopusCsv!)).toEqual({
       read: 4,
-      imported: 0,
+      imported: 1,
       duplicates: 0,
       alreadyKnown: 3,
-      rejected: [6],
+      rejected: [],
     });
     expect(counts(summaries.wosTab!)).toEqual({
       read: 4,
-      imported: 2,
+      imported: 3,
       duplicates: 1,
       alreadyKnown: 0,
-      rejected: [5],
+      rejected: [],
     });
     expect(counts(summaries.wosRis!)).toEqual({
       read: 2,
@@ -144,9 +147,9 @@ describe('one review, five exports from four databases', () => {
   });
 
   it('stores each work once and keeps every database record of it', async () => {
-    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(9);
+    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(13);
     const queue = await embedded.store.listQueue(reviewId);
-    expect(queue).toHaveLength(9);
+    expect(queue).toHaveLength(13);
     const review = queue.find((q) => q.pmid === '34567890')!;
     expect((await embedded.store.getCitation(reviewId, review.citationId))?.sourceRecords).toEqual([
       'embase:2013456789',
@@ -161,22 +164,35 @@ describe('one review, five exports from four databases', () => {
     ]);
   });
 
-  it('keeps the two meeting abstracts that share a supplement DOI apart, and queues the pair', async () => {
-    const pairs = await new DynamoScreeningStore({
-      client: embedded.client,
-      tableName: embedded.tableName,
-    }).listPossibleDuplicates(reviewId);
+  it('keeps the two meeting abstracts that share a supplement DOI apart; queues the untitled erratum found twice', async () => {
+    const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
+    const queue = await embedded.store.listQueue(reviewId);
+    const abstracts = await Promise.all(
+      queue
+        .filter((q) => /^(Stereotactic radiosurgery|Leptomeningeal disease)/.test(q.title))
+        .map((q) => embedded.store.getCitation(reviewId, q.citationId)),
+    );
+    // Two citations: the second kept its DOI only as a link (other pages, other authors: two works).
+    expect(abstracts.map((a) => a?.citation.doi ?? a?.citation.links.map((l) => l.refSource).join())).toEqual(
+      expect.arrayContaining(['10.1093/neuonc/noab196.001', 'doi:10.1093/neuonc/noab196.001']),
+    );
+    expect(summaries.embase!.possibleDuplicates).toBe(0);
+    // The erratum without a title, from Scopus (CSV) and Web of Science: the same authors and place, for a person.
+    const pairs = await screening.listPossibleDuplicates(reviewId);
     expect(pairs).toHaveLength(1);
     const [pair] = pairs;
-    const flagged = await embedded.store.getCitation(reviewId, pair!.citationId);
-    const twin = await embedded.store.getCitation(reviewId, pair!.twinId);
-    expect(flagged?.citation.title).toMatch(/^Stereotactic radiosurgery/);
-    expect(twin?.citation).toMatchObject({ doi: '10.1093/neuonc/noab196.001' });
-    expect(pair?.reason).toMatch(/^same DOI, different work/);
-    expect(summaries.embase!.possibleDuplicates).toBe(1);
+    const sides = await Promise.all(
+      [pair!.citationId, pair!.twinId].map((id) => embedded.store.getCitation(reviewId, id)),
+    );
+    expect(sides.map((c) => c?.sourceRecords).sort()).toEqual([
+      ['scopus:2-s2.0-85120000003'],
+      ['wos:WOS:000750000000012'],
+    ]);
+    expect(pair?.agreed).toEqual(expect.arrayContaining(['year same', 'volume same', 'pages same']));
+    expect(pair?.reason).toMatch(/possible: no title to compare/);
   });
 
-  it('logs every import as a search: database, date searched, query, counts and rejected lines', async () => {
+  it('logs every import as a search: database, date searched, query, counts and what the reader noticed', async () => {
     const logs = await embedded.store.listRunLogs(reviewId);
     expect(logs.map((l) => l.source).sort()).toEqual([
       'embase',
@@ -191,15 +207,14 @@ describe('one review, five exports from four databases', () => {
       outcome: 'succeeded',
       query: 'intradural AND metastas* (embase)',
       window: { from: '2026-03-01', to: '2026-03-01' },
-      counts: { found: 5, fetched: 4, new: 3, duplicates: 1, alreadyKnown: 0, queued: 3, deleted: 0 },
+      counts: { found: 5, fetched: 5, new: 4, duplicates: 1, alreadyKnown: 0, queued: 4, deleted: 0 },
       error: null,
     });
     expect(embase.warnings).toEqual([
       'imported from embase-ovid.ris (ris)',
-      'embase-ovid.ris line 88: record rejected (2015000111): no title',
-      '1 possible duplicate pair(s) queued for a person to confirm or split',
+      'embase-ovid.ris: 1 of 5 record(s) have no title (the first on line 88); they are deduplicated on what they have',
     ]);
-    const wosTab = logs.find((l) => l.source === 'wos' && l.counts.new === 2)!;
+    const wosTab = logs.find((l) => l.source === 'wos' && l.counts.new === 3)!;
     expect(wosTab.query).toBe('');
     expect(wosTab.warnings).toContain('no query text was given for this search (--query)');
     // No watermark moves for an import.
@@ -208,8 +223,8 @@ describe('one review, five exports from four databases', () => {
 
   it('adds nothing when an export is imported again', async () => {
     const again = await importFile(reviewId, 'embase-ovid.ris', 'ris', 'embase');
-    expect(counts(again)).toEqual({ read: 5, imported: 0, duplicates: 0, alreadyKnown: 4, rejected: [88] });
-    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(9);
+    expect(counts(again)).toEqual({ read: 5, imported: 0, duplicates: 0, alreadyKnown: 5, rejected: [] });
+    expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(13);
   });
 
   it("refuses a scheduled source's name as the database, before writing anything", async () => {
@@ -295,46 +310,49 @@ describe('the import command', () => {
     return result;
   }
 
-  it('imports an export with its format detected, and prints the summary with each rejected line', async () => {
+  it('imports an export with its format detected, and prints the summary and what the reader noticed', async () => {
     const result = await run(
       { source: 'Embase', 'searched-on': '2026-02-27', query: "'intradural'/exp AND metastas*:ti,ab" },
       join(exportsDir, 'embase-ovid.ris'),
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /embase-ovid\.ris \(ris, embase, searched 2026-02-27\): read 5, 4 new \(queued\), 0 duplicates, 0 already known, 1 rejected; 1 possible duplicates to confirm or split\n {2}rejected: line 88 \(2015000111\): no title\n/,
+      /embase-ovid\.ris \(ris, embase, searched 2026-02-27\): read 5, 5 new \(queued\), 0 duplicates, 0 already known, 0 rejected\n$/,
+    );
+    expect(result.stderr).toContain(
+      `warning: ${join(exportsDir, 'embase-ovid.ris')}: 1 of 5 record(s) have no title (the first on line 88)`,
     );
     const [log] = await embedded.store.listRunLogs('iesm');
     expect(log).toMatchObject({ source: 'embase', query: "'intradural'/exp AND metastas*:ti,ab" });
   });
 
-  it("imports Ovid's numbered RIS with or without --format, and says how many lines it skipped", async () => {
+  it("imports Ovid's own RIS with or without --format, saying how many lines it skipped (issue #16, item 10)", async () => {
     for (const values of [{}, { format: 'ris' }] as Record<string, string>[]) {
       const result = await run(
-        { source: 'embase-ovid', 'searched-on': '2026-02-27', ...values },
-        join(exportsDir, 'ovid-numbered.ris'),
+        { source: 'embase', review: 'iesm', ...values },
+        join(exportsDir, 'ovid-own.ris'),
       );
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/ovid-numbered\.ris \(ris, embase-ovid, searched 2026-02-27\): read 5, /);
-      expect(result.stdout).toMatch(
-        / {2}warning: \S*ovid-numbered\.ris: 15 lines of text outside records skipped/,
+      expect(result.stdout).toMatch(/ovid-own\.ris \(ris, embase, searched \d{4}-\d{2}-\d{2}\): read 3, /);
+      expect(result.stderr).toContain(
+        `warning: ${join(exportsDir, 'ovid-own.ris')}: skipped 9 line(s) of text between records (the first on line 1: "1.")`,
       );
-      const [log] = await embedded.store.listRunLogs('iesm');
-      expect(log!.warnings.join('\n')).toContain('15 lines of text outside records skipped');
     }
   });
 
-  it('imports an Embase CSV export as Embase CSV, with years and authors', async () => {
-    const result = await run(
-      { source: 'embase-csv', 'searched-on': '2026-02-27' },
-      join(exportsDir, 'embase.csv'),
-    );
+  it('imports an Embase CSV export as Embase CSV, with its authors and years (issue #16, item 11)', async () => {
+    const result = await run({ source: 'embase' }, join(exportsDir, 'embase.csv'));
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/embase\.csv \(embase-csv, embase-csv, searched 2026-02-27\): read 3, /);
-    expect(result.stdout).not.toContain('neither authors nor a year');
-    await expect(
-      run({ source: 'embase-csv', format: 'scopus-csv' }, join(exportsDir, 'embase.csv')),
-    ).rejects.toThrow(/an Embase CSV export, not a Scopus one/);
+    expect(result.stdout).toMatch(/embase\.csv \(embase-csv, embase, searched [\d-]+\): read 3, /);
+    const queue = await embedded.store.listQueue('iesm');
+    const stored = await Promise.all(queue.map((q) => embedded.store.getCitation('iesm', q.citationId)));
+    const bySource = (record: string) => stored.find((c) => c?.sourceRecords.includes(record))?.citation;
+    expect(bySource('embase:636000111')).toMatchObject({
+      year: 2021,
+      publicationTypes: ['Conference Abstract'],
+    });
+    expect(bySource('embase:636000111')?.authors).toHaveLength(2);
+    expect(bySource('embase:2014999888')).toMatchObject({ year: 2022, publicationTypes: ['Erratum'] });
   });
 
   it('needs --source for an export, and refuses an unknown --format', async () => {
@@ -370,9 +388,8 @@ describe('the import command', () => {
       );
     });
     expect(result.code).toBe(1);
-    // Text before a record is skipped (Ovid writes some), but a tag line outside a record is not RIS.
     expect(result.stderr).toMatch(
-      /pubmed\.nbib line 5: tag LR outside a record \(a record starts with TY\); 4 lines of other text before it, the first on line 1: "PMID- 34567890"/,
+      /pubmed\.nbib line \d+: tag [A-Z]{2} outside a record \(a record starts with TY\)/,
     );
     expect(await countCitations(embedded.client, embedded.tableName, 'iesm')).toBe(before);
     expect(await embedded.store.listRunLogs('iesm')).toHaveLength(logsBefore);

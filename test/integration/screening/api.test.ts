@@ -343,7 +343,9 @@ describe('possible duplicates', () => {
     const pair = await h.screening.screening.recordPossibleDuplicate(iesm.id, {
       citationId: id('108'),
       twinId: id('107'),
-      reason: 'title similarity 0.97, same first author and year',
+      reason: 'title exact, authors same (2 matched), year one apart',
+      agreed: ['title exact', 'authors same (2 matched)'],
+      differed: ['year one apart'],
       score: 0.97,
       foundAt: '2026-01-05T07:00:00.000Z',
     });
@@ -361,6 +363,9 @@ describe('possible duplicates', () => {
     expect(seen.body.record.possibleDuplicates).toEqual([
       expect.objectContaining({
         pairId: pair.pairId,
+        agreed: ['title exact', 'authors same (2 matched)'],
+        differed: ['year one apart'],
+        score: 0.97,
         twin: expect.objectContaining({ citationId: id('107') }),
       }),
     ]);

@@ -11,6 +11,7 @@ import type { RecordOutcome } from '../../../shared/ports/citation-store.ts';
 import {
   countCitations,
   countQueueEntries,
+  countTallyDeltas,
   lastJsonLine,
   makeStoreCitation,
   makeTempDataDir,
@@ -81,6 +82,8 @@ async function expectOneCompleteCitation(
 ) {
   expect(await countCitations(embedded.client, embedded.tableName, reviewId)).toBe(1);
   expect(await countQueueEntries(embedded.client, embedded.tableName, reviewId)).toBe(1);
+  // Its arrival is counted in the screening tallies exactly once.
+  expect(await countTallyDeltas(embedded.client, embedded.tableName, reviewId)).toBe(1);
   const claims = await readClaims(embedded.client, embedded.tableName, reviewId);
   expect(Object.fromEntries(claims)).toEqual(Object.fromEntries(keys.map((key) => [key, id])));
   expect((await embedded.store.getCitation(reviewId, id))?.sourceRecords).toEqual(sourceRecords);
@@ -94,7 +97,8 @@ describe('a process dies in the middle of recordCitation', () => {
     const keys = ['pmid:900100', 'doi:10.9/crash', 'pmcid:PMC900100'];
     const clean = await writesOf('crash-new-clean', file);
     expect(clean.outcomes).toEqual([{ kind: 'new', citationId: id }]);
-    expect(clean.writes).toBe(5); // three claims, one citation, its arrival's tally delta
+    expect(clean.writes).toBe(5); // three claims, the citation, its arrival's tally delta
+    const citationWrite = 4;
 
     const rerunOutcomes = await Promise.all(
       Array.from({ length: clean.writes }, (_, i) => crashThenRerun(`crash-new-${i + 1}`, file, i + 1)),
@@ -105,7 +109,7 @@ describe('a process dies in the middle of recordCitation', () => {
       // Until the citation item is written (write 4, after the three claims) the re-run is the one that creates
       // it; after it, the re-run finds it stored and completes the arrival's tally delta.
       expect(outcome, `crash after write ${n}`).toEqual({
-        kind: n < 4 ? 'new' : 'already-known',
+        kind: n < citationWrite ? 'new' : 'already-known',
         citationId: id,
       });
       await expectOneCompleteCitation(`crash-new-${n}`, id, keys, ['pubmed:900100']);

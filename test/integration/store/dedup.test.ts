@@ -17,7 +17,7 @@ import {
 } from '../../../shared/adapters/dynamodb/table-design.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { citationId } from '../../../shared/domain/citation/citation-id.ts';
-import { InputError, StoreError } from '../../../shared/errors.ts';
+import { StoreError } from '../../../shared/errors.ts';
 import type { RecordOutcome } from '../../../shared/ports/citation-store.ts';
 import {
   countCitations,
@@ -198,7 +198,7 @@ describe('recordCitation: dedup by each key', () => {
     expect(retyped).toEqual({
       kind: 'duplicate',
       citationId: first.citationId,
-      matchedKey: 'title:effect of cafe au lait on sleep a trial|2021|smith',
+      matchedKey: 'title:effect of cafe au lait on sleep a trial|2021|smith|1|3',
     });
     expect(otherYear.kind).toBe('new');
     expect(otherAuthor.kind).toBe('new');
@@ -240,19 +240,18 @@ describe('recordCitation: dedup by each key', () => {
     expect((await store.recordCitation('r-apart-2', citation, NOW)).kind).toBe('new');
   });
 
-  it('refuses a record with no key at all, naming it', async () => {
-    const keyless = makeStoreCitation({
-      pmid: null,
-      doi: null,
-      pmcid: null,
-      sourceRecordId: 'X9',
-      title: ' ',
-    });
-    const attempt = store.recordCitation('r-none', keyless, NOW);
+  it('stores a record with no identifier and no title under its place in its database, and never merges it', async () => {
+    const untitled = (sourceRecordId: string) =>
+      makeStoreCitation({ pmid: null, doi: null, pmcid: null, sourceRecordId, title: ' ' });
+    const first = await store.recordCitation('r-none', untitled('X9'), NOW);
+    const again = await store.recordCitation('r-none', untitled('X9'), NOW);
+    const other = await store.recordCitation('r-none', untitled('X10'), NOW);
 
-    await expect(attempt).rejects.toBeInstanceOf(InputError);
-    await expect(attempt).rejects.toThrow(/pubmed:X9/);
-    expect(await counts('r-none')).toEqual({ citations: 0, queue: 0 });
+    expect(first.kind).toBe('new');
+    expect(again).toEqual({ kind: 'already-known', citationId: first.citationId });
+    expect(other.kind).toBe('new');
+    expect((await store.getCitation('r-none', first.citationId))?.keys).toEqual(['record:pubmed:X9']);
+    expect(await counts('r-none')).toEqual({ citations: 2, queue: 2 });
   });
 });
 

@@ -1,5 +1,9 @@
-// The goal of issue #7, measured on both human-labelled sets: no unique work lost (0 false merges) and fewer
-// missed duplicates than ASySD, whether everything is deduplicated at once or half the records arrive later.
+// The goal of issues #7 and #12, measured on both human-labelled sets: no unique work lost (0 false merges),
+// fewer missed duplicates than ASySD and at most 2% of the records in the human queue, whether everything is
+// deduplicated at once or half the records arrive later. (Until issue #12 recall here had to exceed 0.98:
+// rules read off these sets' own errors reached it, and merged works on sets they had never seen. The
+// general rules keep every work apart that the trap cases in test/fixtures/dedup/traps describe, and still
+// miss far fewer duplicates than ASySD here.)
 import { describe, expect, it } from 'vitest';
 import { deduplicate, deduplicateIncoming } from '../../../shared/domain/dedup/cluster.ts';
 import { scoreClusters } from '../../../shared/domain/dedup/score-clusters.ts';
@@ -19,7 +23,8 @@ describe.each(sets)('accuracy on the SRA $name set', (set) => {
     expect(score.falseMerges).toBe(0);
     expect(score.missedDuplicates).toBeLessThan(set.asysdMissed);
     expect(score.precision).toBe(1);
-    expect(score.recall).toBeGreaterThan(0.98);
+    expect(score.recall).toBeGreaterThan(0.97);
+    expect(result.possibleDuplicates.length).toBeLessThanOrEqual(set.records.length * 0.02);
     // Blocking keeps the comparisons to a sliver of all pairs.
     expect(result.comparisons).toBeLessThan(pairs / 100);
   });

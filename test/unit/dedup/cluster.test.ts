@@ -53,14 +53,24 @@ const records: DedupRecord[] = [
     authors: 'Zekry, Dina; Frangos, Emilia',
     journal: 'Diabetes and Metabolism',
   }),
-  // The same title presented again a year later: a person should look, nothing is merged.
+  // The same title and authors a year later, with no journal, volume or pages: a person should look, nothing
+  // is merged.
   record('embase:2', {
     ...zekry,
     authors: 'Zekry, D. and Frangos, E.',
     year: 2013,
-    journal: 'European Geriatric Medicine',
+    journal: null,
     volume: null,
     pages: null,
+  }),
+  // The same title presented again a year later in another journal: two details differ, so nobody is asked.
+  record('embase:3', {
+    ...zekry,
+    authors: 'Zekry, D. and Frangos, E.',
+    year: 2013,
+    journal: 'European Geriatric Medicine',
+    volume: '4',
+    pages: 'S12',
   }),
 ];
 
@@ -71,23 +81,35 @@ describe('deduplicate', () => {
       { clusterId: 'medline:1', recordIds: ['medline:1', 'embase:1', 'psycinfo:1'] },
       { clusterId: 'other:1', recordIds: ['other:1'] },
       { clusterId: 'embase:2', recordIds: ['embase:2'] },
+      { clusterId: 'embase:3', recordIds: ['embase:3'] },
     ]);
   });
 
   it('returns possible duplicates separately, with a score and reasons, and counts its comparisons', () => {
     const result = deduplicate(records);
+    // embase:2 beside the published paper (a year apart) and beside embase:3 (same year, nothing else known);
+    // embase:3 beside the paper differs in year and journal: not asked.
     expect(result.possibleDuplicates.map((p) => [p.a, p.b])).toEqual([
+      ['embase:2', 'embase:3'],
       ['medline:1', 'embase:2'],
       ['embase:1', 'embase:2'],
       ['psycinfo:1', 'embase:2'],
     ]);
-    for (const pair of result.possibleDuplicates) {
+    expect(result.possibleDuplicates[0]!.why).toBe('possible: the title agrees, too little else is known');
+    for (const pair of result.possibleDuplicates.slice(1)) {
       expect(pair.score).toBeGreaterThan(0);
-      expect(pair.reasons).toEqual(expect.arrayContaining(['year different']));
+      expect(pair.agreed).toEqual(expect.arrayContaining(['title exact', 'authors same (2 matched)']));
+      expect(pair.differed).toEqual(['year one apart']);
+      expect(pair.why).toBe('possible: the title agrees, year one apart');
     }
-    // Blocking: "other:1" shares no key with the rest, so 6 of the 10 pairs are compared; joining psycinfo:1 to
-    // the cluster {medline:1, embase:1} checks embase:1 against it too: 7.
-    expect(result.comparisons).toBe(7);
+    // Blocking: "other:1" shares no key with the rest, so 10 of the 15 pairs are compared; joining psycinfo:1 to
+    // the cluster {medline:1, embase:1} checks embase:1 against it too: 11.
+    expect(result.comparisons).toBe(11);
+    expect(result.merges.map((m) => [m.a, m.b])).toEqual([
+      ['medline:1', 'embase:1'],
+      ['medline:1', 'psycinfo:1'],
+    ]);
+    expect(result.merges[0]!.why).toMatch(/^duplicate: /);
   });
 
   it('refuses two records with one id', () => {
@@ -95,7 +117,7 @@ describe('deduplicate', () => {
   });
 
   it('returns nothing for nothing', () => {
-    expect(deduplicate([])).toEqual({ clusters: [], possibleDuplicates: [], comparisons: 0 });
+    expect(deduplicate([])).toEqual({ clusters: [], possibleDuplicates: [], comparisons: 0, merges: [] });
   });
 });
 
@@ -116,8 +138,10 @@ describe('incremental deduplication', () => {
       ['embase:1', 'medline:1'],
       ['psycinfo:1', 'medline:1'],
       ['embase:2', 'embase:2'],
+      ['embase:3', 'embase:3'],
     ]);
     expect(incremental.incoming[2]!.possible).toHaveLength(3);
+    expect(incremental.incoming[3]!.possible.map((p) => p.a)).toEqual(['embase:2']);
   });
 });
 
@@ -149,7 +173,7 @@ describe('dedupRecordFromCitation', () => {
       publicationDate: { year: 2012, month: 4, day: null, medlineDate: null },
       year: 2012,
       languages: ['eng'],
-      publicationTypes: ['Journal Article'],
+      publicationTypes: [],
       meshHeadings: [],
       keywords: [],
       pubmedStatus: 'MEDLINE',
@@ -169,7 +193,8 @@ describe('dedupRecordFromCitation', () => {
       pages: '149-55',
       doi: '10.1016/j.diabet.2011.10.002',
       pmid: '22154512',
-      publicationTypes: ['Journal Article'],
+      abstract: null,
+      type: null,
     });
     expect(deduplicate([converted, records[0]!]).clusters).toHaveLength(1);
   });

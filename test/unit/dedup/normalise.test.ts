@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanTitle,
-  isNoticeTitle,
   compareJournals,
   decodeEntities,
   foldText,
@@ -11,6 +10,9 @@ import {
   titleForms,
   volumeNumber,
 } from '../../../shared/domain/dedup/normalise.ts';
+import { noticeKindOfTitle } from '../../../shared/domain/dedup/record-kind.ts';
+
+const isNoticeTitle = (title: string) => noticeKindOfTitle(title) !== null;
 
 const words = (title: string) => titleForms(title).map((form) => form.tokens.join(' '));
 const names = (authors: string) => normaliseAuthors(authors).map((a) => `${a.family} ${a.initials}`);
@@ -104,6 +106,10 @@ describe('authors', () => {
     expect(names('Smith J, Jones K and Brown L')).toEqual(['smith J', 'jones K', 'brown L']);
     expect(names('Smith, John, Jones, Karen')).toEqual(['smith J', 'jones K']);
     expect(names('Zhou, Xiangdong')).toEqual(['zhou X']);
+    // Scopus: dotted initials after the family name, comma between names.
+    expect(names('Zhai Q.J., Yue X.Y.')).toEqual(zhai);
+    expect(names('Zhai Q. J., Yue X.-Y.')).toEqual(zhai);
+    expect(names('Brown J., Kim S.')).toEqual(['brown J', 'kim S']);
   });
 
   it('drops particles, generational suffixes and "et al."', () => {

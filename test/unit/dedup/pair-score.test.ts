@@ -41,9 +41,7 @@ describe('pair decisions', () => {
       },
     );
     expect(verdict.decision).toBe('duplicate');
-    expect(verdict.reasons).toEqual(
-      expect.arrayContaining(['title exact', 'authors same', 'journal same', 'pages same']),
-    );
+    expect(verdict.reasons).toEqual(expect.arrayContaining(['title exact', 'journal same', 'pages same']));
   });
 
   it('merges differently translated titles only where the page of the volume is the same', () => {
@@ -107,7 +105,7 @@ describe('pair decisions', () => {
     );
     expect(verdict.decision).not.toBe('duplicate');
     expect(verdict.reasons).toEqual(
-      expect.arrayContaining(['authors same', 'year different', 'pages different']),
+      expect.arrayContaining(['authors same (3 matched)', 'year one apart', 'pages different']),
     );
   });
 
@@ -122,7 +120,10 @@ describe('pair decisions', () => {
     });
     const verdict = decide(focus(1, 'iii19-iii32'), focus(2, 'iii33-iii44'));
     expect(verdict.decision).toBe('distinct');
-    expect(verdict.reasons).toContain('title numbers different');
+    expect(verdict.differed).toEqual([
+      'title numbers different: numbers 1,3 / 2,3',
+      'other pages of the same volume',
+    ]);
   });
 
   it('does not merge the same title by other authors (book reviews of one book)', () => {
@@ -180,11 +181,36 @@ describe('pair decisions', () => {
     ]) {
       const verdict = decide(article, { ...article, title: notice });
       expect(verdict.decision).not.toBe('duplicate');
-      expect(verdict.reasons).toContain('one is a notice (erratum, retraction, comment)');
+      expect(verdict.differed[0]).toMatch(/^one is a (correction|comment), the other is not$/);
     }
   });
 
-  it('never merges a Web of Science correction notice into its article (issue #16 item 12)', () => {
+  it('never merges a Web of Science correction notice into its article (issue #16, item 12)', () => {
+    const article = {
+      title: 'Dexamethasone in hospitalized patients with community-acquired pneumonia: a randomized trial',
+      authors: 'Blum, C. A. and Nigro, N. and Briel, M.',
+      year: 2009,
+      journal: 'European Respiratory Journal',
+      volume: '34',
+      pages: '612-620',
+    };
+    // The correction in the same volume and year, exported without pages: the title with "(vol, pg, year)".
+    const correction = {
+      ...article,
+      title: `${article.title} (vol 34, pg 612, 2009)`,
+      journal: 'EUROPEAN RESPIRATORY JOURNAL',
+      pages: null,
+    };
+    const verdict = decide(article, correction);
+    expect(verdict.decision).toBe('distinct');
+    expect(verdict.differed).toContain('one is a correction, the other is not');
+    // Two copies of the notice from two databases are one notice.
+    expect(
+      decide(correction, { ...correction, title: `Erratum: ${article.title}`, authors: null }).decision,
+    ).toBe('duplicate');
+  });
+
+  it('never merges a correction notice into its article, by its WoS title or its type (issue #16 item 12)', () => {
     // WoS titles a correction as the article's title followed by where the article appeared.
     const article = {
       title: 'Survival after surgery for intradural extramedullary spinal metastases',
@@ -203,12 +229,12 @@ describe('pair decisions', () => {
       for (const place of [{ pages: '1250' }, { pages: null, year: null }]) {
         const verdict = decide(article, { ...article, title, ...place });
         expect(verdict.decision, title).not.toBe('duplicate');
-        expect(verdict.reasons).toContain('one is a notice (erratum, retraction, comment)');
+        expect(verdict.differed.join('; ')).toMatch(/one is a correction/);
       }
     }
     // Its document type says it too, whatever its title: WoS "Correction", PubMed "Published Erratum".
     for (const type of ['Correction', 'Published Erratum', 'Erratum', 'Retraction of Publication']) {
-      const notice = { ...article, pages: '1250', publicationTypes: [type] };
+      const notice = { ...article, pages: '1250', type };
       expect(decide(article, notice).decision, type).not.toBe('duplicate');
     }
     // The very same place (year, volume, first page) and the same authors still do not make it the article.
@@ -231,5 +257,45 @@ describe('pair decisions', () => {
       prepareRecord(record({ authors: 'Ching-yi, Wu and Chieh-ling, Yang' })),
     );
     expect(evidence.authors).toBe('same');
+  });
+
+  it('never merges a protocol with its review, even when an export gives both the same DOI stem', () => {
+    const review = {
+      title: 'Spinal cord stimulation for failed back surgery syndrome',
+      authors: 'Karlsson, E. and Holm, P.',
+      journal: 'Cochrane Database of Systematic Reviews',
+      pages: 'CD012345',
+      doi: '10.1002/14651858.CD012345',
+    };
+    const byType = decide(
+      { ...review, year: 2015, type: 'Review' },
+      { ...review, year: 2015, type: 'Protocol' },
+    );
+    expect(byType.decision).toBe('distinct');
+    expect(byType.differed).toContain('one is a protocol (its publication type), the other is not');
+    // Without types, one DOI two years apart is for a person to decide, never certain.
+    const byYears = decide({ ...review, year: 2015 }, { ...review, year: 2013 });
+    expect(byYears.decision).toBe('possible');
+    expect(byYears.differed).toContain('years two or more apart (the same doi)');
+    // A protocol type on one side and none on the other says nothing: the same record, merged.
+    expect(decide({ ...review, year: 2015, type: 'Protocol' }, { ...review, year: 2015 }).decision).toBe(
+      'duplicate',
+    );
+  });
+
+  it('never merges an article with its data set or supplementary material deposited under its title', () => {
+    const article = {
+      title: 'Decompression for cervical myelopathy: a cost-effectiveness analysis',
+      authors: 'Brown, J. and Kim, S.',
+      year: 2018,
+      journal: 'Spine',
+      volume: '43',
+      pages: 'e100-e108',
+    };
+    const verdict = decide(
+      { ...article, type: 'Article', doi: '10.1097/BRS.0000000000002400' },
+      { ...article, type: 'Dataset', doi: '10.1097/BRS.0000000000002400.supp1' },
+    );
+    expect(verdict.decision).toBe('distinct');
   });
 });

@@ -116,8 +116,13 @@ describe('dates and abstracts', () => {
 });
 
 describe('citationFromFields', () => {
-  it('rejects a record without a title and flags "RETRACTED:" titles', () => {
-    expect(citationFromFields(emptyFields(), 'embase')).toEqual({ reason: 'no title' });
+  it('rejects a record with nothing to screen or deduplicate on, keeps one without a title, flags "RETRACTED:"', () => {
+    expect(citationFromFields(emptyFields(), 'embase')).toEqual({
+      reason:
+        'title, authors, year and journal are all empty: nothing to screen or deduplicate on (is the file in the format it was read as?)',
+    });
+    const untitled = citationFromFields({ ...emptyFields(), year: 2020, pmid: '12' }, 'embase');
+    expect('citation' in untitled && [untitled.citation.title, untitled.citation.pmid]).toEqual(['', '12']);
     const built = citationFromFields({ ...emptyFields(), title: 'RETRACTED: A study' }, 'embase');
     expect('citation' in built && built.citation.isRetracted).toBe(true);
   });

@@ -11,15 +11,20 @@ const parse = (text: string) => parseMedline(text, { origin: 'pubmed.nbib', sour
 describe('a PubMed .nbib export', () => {
   const result = parse(exportText('pubmed.nbib'));
 
-  it('reads the records with a title and names the line of the record without one', () => {
+  it('reads every record, the one without a title too, and names its line in a warning', () => {
     expect(result.format).toBe('medline');
     expect(result.records.map((r) => [r.line, r.citation.pmid])).toEqual([
       [1, '34567890'],
       [57, '35011122'],
       [90, '29876543'],
+      [120, '36000001'],
     ]);
     for (const { citation } of result.records) expect(citationSchema.parse(citation)).toEqual(citation);
-    expect(result.rejected).toEqual([{ line: 120, recordId: '36000001', reason: 'no title' }]);
+    expect(result.records[3]!.citation.title).toBe('');
+    expect(result.rejected).toEqual([]);
+    expect(result.warnings).toContain(
+      'pubmed.nbib: 1 of 4 record(s) have no title (the first on line 120); they are deduplicated on what they have',
+    );
   });
 
   it('joins continuation lines and splits the structured abstract', () => {

@@ -12,11 +12,14 @@ const parse = (text: string, source = 'embase') => parseRis(text, { origin: 'tes
 describe('Ovid Embase RIS (CRLF, T1/A1/Y1/N2, run-on abstract, DOI as URL)', () => {
   const result = parse(exportText('embase-ovid.ris'));
 
-  it('reads every record with a title, each a valid Citation, and names the line of the one without', () => {
+  it('reads every record, each a valid Citation, and names the line of the one without a title', () => {
     expect(result.format).toBe('ris');
-    expect(result.records.map((r) => r.line)).toEqual([1, 34, 54, 71]);
+    expect(result.records.map((r) => r.line)).toEqual([1, 34, 54, 71, 88]);
     for (const { citation } of result.records) expect(citationSchema.parse(citation)).toEqual(citation);
-    expect(result.rejected).toEqual([{ line: 88, recordId: '2015000111', reason: 'no title' }]);
+    expect(result.rejected).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/1 of 5 record\(s\) have no title \(the first on line 88\)/),
+    ]);
   });
 
   it('maps the review record field by field', () => {
@@ -137,16 +140,21 @@ describe("Ovid's own RIS: a number before each record, a full-text link after it
   const plain = parse(exportText('embase-ovid.ris'));
 
   it('skips the text between records and reads the same records as the plain export', () => {
-    expect(result.records.map((r) => r.line)).toEqual([2, 39, 63, 84]);
+    // The untitled record (line 105) is kept and deduplicated on what it has (issue #12: nothing is refused
+    // for a missing optional field); the plain export holds the same five records.
+    expect(result.records.map((r) => r.line)).toEqual([2, 39, 63, 84, 105]);
     expect(result.records.map((r) => r.citation)).toEqual(plain.records.map((r) => r.citation));
-    expect(result.rejected).toEqual([{ line: 105, recordId: '2015000111', reason: 'no title' }]);
+    expect(result.rejected).toEqual([]);
   });
 
   it('says how many lines it skipped, and where', () => {
+    const untitled =
+      'test.ris: 1 of 5 record(s) have no title (the first on line 105); they are deduplicated on what they have';
     expect(result.warnings).toEqual([
-      'test.ris: 15 lines of text outside records skipped (lines 1, 35, 36, 38, 59, 60, 62, 80, 81, 83, ...)',
+      'test.ris: skipped 15 line(s) of text between records (the first on line 1: "1.")',
+      untitled,
     ]);
-    expect(plain.warnings).toEqual([]);
+    expect(plain.warnings).toEqual([untitled.replace('line 105', `line ${plain.records[4]!.line}`)]);
   });
 
   it('is detected as RIS without --format', () => {
@@ -171,16 +179,11 @@ describe('RIS structure errors: the whole file is refused, naming the line', () 
       'TI  - Stray\nTY  - JOUR\nTI  - One\nER  - \n',
       /line 1: tag TI outside a record/,
     ],
-    [
-      'a tag outside a record after skipped text, naming both',
-      '1.\nTI  - Stray\nTY  - JOUR\nTI  - One\nER  - \n',
-      /line 2: tag TI outside a record \(a record starts with TY\); 1 line of other text before it, the first on line 1: "1\."/,
-    ],
     ['no record at all', '\n\n', /no RIS record/],
     [
-      'text and no record: not RIS',
-      'PMID- 34567890\nOWN - NLM\n',
-      /test\.ris: no RIS record \(TY {2}- \.\.\.\) found; 2 lines of other text, the first on line 1: "PMID- 34567890"/,
+      'text and no record',
+      'Exported from somewhere\n',
+      /no RIS record \(TY {2}- \.\.\.\) found \(line 1: "Exported from somewhere"\)/,
     ],
   ];
   it.each(cases)('%s', (_name, text, message) => {

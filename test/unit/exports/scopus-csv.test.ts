@@ -1,7 +1,7 @@
 // Scopus's CSV export: BOM, quoted cells with commas, quotes and line breaks, column names as Scopus writes
 // them; a row with no title rejected by line; a broken CSV rejected as a whole.
 import { describe, expect, it } from 'vitest';
-import { parseScopusCsv, scopusAuthors } from '../../../shared/adapters/exports/scopus-csv.ts';
+import { parseScopusCsv, listedAuthors } from '../../../shared/adapters/exports/scopus-csv.ts';
 import { citationSchema } from '../../../shared/domain/citation/citation.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { exportText } from './fixtures.ts';
@@ -17,9 +17,13 @@ describe('a Scopus CSV export', () => {
       [2, '2-s2.0-85112345678'],
       [4, '2-s2.0-85150000002'],
       [5, '2-s2.0-85084000001'],
+      [6, '2-s2.0-85120000003'],
     ]);
     for (const { citation } of result.records) expect(citationSchema.parse(citation)).toEqual(citation);
-    expect(result.rejected).toEqual([{ line: 6, recordId: '2-s2.0-85120000003', reason: 'no title' }]);
+    expect(result.rejected).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/1 of 4 record\(s\) have no title \(the first on line 6\)/),
+    ]);
   });
 
   it('maps the columns, preferring full author names, and keeps commas and quotes inside cells', () => {
@@ -64,16 +68,16 @@ describe('a Scopus CSV export', () => {
 
 describe('Scopus author cells', () => {
   it('reads the older comma style and the newer semicolon style', () => {
-    expect(scopusAuthors('Moreau C., Tanaka H.-J., Okafor A.')).toEqual([
+    expect(listedAuthors('Moreau C., Tanaka H.-J., Okafor A.')).toEqual([
       { family: 'Moreau', given: null, initials: 'C', orcid: null },
       { family: 'Tanaka', given: null, initials: 'HJ', orcid: null },
       { family: 'Okafor', given: null, initials: 'A', orcid: null },
     ]);
-    expect(scopusAuthors('Moreau, C.; van der Berg, K.A.')).toEqual([
+    expect(listedAuthors('Moreau, C.; van der Berg, K.A.')).toEqual([
       { family: 'Moreau', given: null, initials: 'C', orcid: null },
       { family: 'van der Berg', given: null, initials: 'KA', orcid: null },
     ]);
-    expect(scopusAuthors('[No author name available]')).toEqual([]);
+    expect(listedAuthors('[No author name available]')).toEqual([]);
   });
 });
 
@@ -85,7 +89,11 @@ describe('Scopus CSV structure errors: the whole file is refused, naming the lin
       `${header}\n"Berg K.","A title,2020,Spine,2-s2.0-1\n`,
       /line 2: a quoted cell is never closed/,
     ],
-    ['a header without Title', '"Authors","Year"\n"Berg K.","2020"\n', /line 1: not a Scopus CSV export/],
+    [
+      'a header without Title',
+      '"Authors","Year"\n"Berg K.","2020"\n',
+      /not a Scopus CSV export: no header row with a "Title" column \(line 1: /,
+    ],
     [
       'a row longer than the header',
       `${header}\n"Berg K.","A title","2020","Spine","2-s2.0-1","extra"\n`,

@@ -16,14 +16,18 @@ describe('a Web of Science tab-delimited export', () => {
     expect(parse(exportText('wos-tab-utf8.txt'))).toEqual(win);
   });
 
-  it('reads each row, names the row without a title, and builds valid Citations', () => {
+  it('reads each row, the one without a title too, and builds valid Citations', () => {
     expect(win.records.map((r) => [r.line, r.citation.sourceRecordId])).toEqual([
       [2, 'WOS:000687654300001'],
       [3, 'WOS:000765432100009'],
       [4, 'WOS:001100000000045'],
+      [5, 'WOS:000750000000012'],
     ]);
     for (const { citation } of win.records) expect(citationSchema.parse(citation)).toEqual(citation);
-    expect(win.rejected).toEqual([{ line: 5, recordId: 'WOS:000750000000012', reason: 'no title' }]);
+    expect(win.rejected).toEqual([]);
+    expect(win.warnings).toEqual([
+      expect.stringMatching(/1 of 4 record\(s\) have no title \(the first on line 5\)/),
+    ]);
   });
 
   it('maps the tags: AF names, SO, JI, PD month, BP-EP, DI, PM, DE and ID keywords', () => {

@@ -2,14 +2,19 @@
 // server other processes use) and records citations from a JSON file, printing the outcomes as one JSON line.
 //
 //   record-child.ts --data DIR --review ID --records FILE [--concurrency N] [--now ISO]
-//                   [--crash-after-writes N] [--pending-wait-ms MS]
+//                   [--crash-after-writes N] [--pending-wait-ms MS] [--fuzzy-batch]
+//
+// --fuzzy-batch: the records go through the fuzzy recorder (shared/app/fuzzy-dedup.ts) as one batch, as an
+// import records them, instead of recordCitation one by one.
 //
 // --crash-after-writes N: a hook on the DynamoDB client ends the process with exit code 137 (as if killed)
 // the moment the N-th write request (PutItem, UpdateItem, DeleteItem, BatchWriteItem) has been answered,
 // before the store sees the answer. Without it the child prints {"writes": W, "outcomes": [...]}.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { dynamoFuzzyDedupPorts } from '../../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoCitationStore } from '../../../../shared/adapters/dynamodb/citation-store.ts';
+import { createFuzzyDedup } from '../../../../shared/app/fuzzy-dedup.ts';
 import { onDynamoRequest } from '../../../../shared/adapters/dynamodb/dynamo-client.ts';
 import { openEmbeddedStore } from '../../../../shared/adapters/embedded/embedded-store.ts';
 import type { Citation } from '../../../../shared/domain/citation/citation.ts';
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     now: { type: 'string' },
     'crash-after-writes': { type: 'string' },
     'pending-wait-ms': { type: 'string' },
+    'fuzzy-batch': { type: 'boolean', default: false },
   },
 });
 if (!values.data || !values.review || !values.records)
@@ -47,14 +53,22 @@ const store = new DynamoCitationStore({
 });
 const now = values.now ? new Date(values.now) : new Date();
 
-const outcomes: RecordOutcome[] = new Array(citations.length);
-let next = 0;
-const worker = async () => {
-  while (next < citations.length) {
-    const index = next++;
-    outcomes[index] = await store.recordCitation(values.review!, citations[index]!, now);
-  }
-};
-await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+let outcomes: RecordOutcome[] = new Array(citations.length);
+if (values['fuzzy-batch']) {
+  const fuzzy = createFuzzyDedup(store, dynamoFuzzyDedupPorts(embedded.client, embedded.tableName));
+  outcomes = (await fuzzy.recordBatch(values.review!, citations, now)).map(({ kind, citationId }) => ({
+    kind,
+    citationId,
+  })) as RecordOutcome[];
+} else {
+  let next = 0;
+  const worker = async () => {
+    while (next < citations.length) {
+      const index = next++;
+      outcomes[index] = await store.recordCitation(values.review!, citations[index]!, now);
+    }
+  };
+  await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
+}
 await embedded.close();
 process.stdout.write(`${JSON.stringify({ writes, serverPid: embedded.serverPid, outcomes })}\n`);
