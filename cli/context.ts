@@ -1,6 +1,7 @@
 // What every command needs, resolved the same way: the data directory, the protocols, the store (the embedded
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
+import { currentProcess } from '../shared/adapters/process/process-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
@@ -101,6 +102,8 @@ export function searchStores(embedded: StoreConnection) {
     ongoing: watch,
     clock: () => new Date(),
     newRunId,
+    // Named in each run log, so a run whose process is gone is shown abandoned.
+    owner: currentProcess(),
   };
 }
 
