@@ -9,14 +9,22 @@
 //      included studies (withdrawn ones left out) and its seed markers, and watches those studies; a registry
 //      searches its conditions. Each run has its own run log and watermark.
 //   4. The preprints source also looks up again the preprints it stored while no published version was known:
-//      one Europe PMC now links is recorded again under the published version's PMID, so the published version,
-//      whenever it arrives, joins it as a duplicate. If the published version was stored first as a citation
-//      of its own (the store never merges two stored citations), the pair goes to the possible-duplicate queue.
+//      one Europe PMC now links (PMID), or bioRxiv/medRxiv's published-article data now names (DOI), is
+//      recorded again under the published version's keys, so the published version, whenever it arrives, joins
+//      it as a duplicate. If the published version was stored first as a citation of its own (the store never
+//      merges two stored citations), the pair goes to the possible-duplicate queue. A failing bioRxiv/medRxiv
+//      only leaves its preprints pending (a warning in the run log); Europe PMC's run goes on.
 // One source failing never stops the next: its result says why, its run log holds the error, its watermark
 // stays. A source whose allowance for today is used up (AllowanceExhaustedError) is 'deferred', not failed:
 // the next scheduled run reads the window again.
 import { nextOccurrence, parseCron, previousOccurrence } from '../domain/protocol/schedule.ts';
-import { publishedVersionPmid } from '../domain/citation/citation-keys.ts';
+import type { Citation } from '../domain/citation/citation.ts';
+import {
+  linksPublishedVersion,
+  PUBLISHED_VERSION_LINK,
+  publishedVersionDoi,
+  publishedVersionPmid,
+} from '../domain/citation/citation-keys.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { type PlannedRun, plannedRuns } from '../domain/protocol/sources.ts';
 import type { WatchedStudy } from '../domain/watch/study-relation.ts';
@@ -24,6 +32,7 @@ import { AllowanceExhaustedError, errorMessage, hasCause } from '../errors.ts';
 import type { CitationStore, RunLog } from '../ports/citation-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../ports/literature-source.ts';
+import type { PublishedVersion, PublishedVersionLookup } from '../ports/published-versions.ts';
 import type { CitationWatchSource, TrialRegistry, UnavailableSource } from '../ports/watch-sources.ts';
 import { RunFailedError, type RunSearchDeps, runSearch } from './run-search.ts';
 
@@ -71,49 +80,151 @@ function isUnavailable(source: ReviewSource): source is UnavailableSource {
   return 'unavailable' in source;
 }
 
-/** A literature source that can look its stored preprints up again (the preprints source). */
-interface PreprintRecheck {
+/** The preprints source: it can look its stored preprints up again, and may carry bioRxiv/medRxiv's links. */
+interface PreprintSource extends LiteratureSource {
+  /** The current records of these stored preprints (Europe PMC ids), linked or not. */
   recheckPreprints(
     preprintIds: readonly string[],
     window: SearchWindow,
     options?: { signal?: AbortSignal },
   ): AsyncIterable<SearchEvent>;
+  /** bioRxiv/medRxiv's published-article data, when the composition root built it. */
+  readonly publishedVersions?: PublishedVersionLookup | undefined;
 }
 
 const PREPRINT_RECORD = 'PPR/';
+/** The run log's endpoint names for the published-version lookups ("biorxiv:details"). */
+const LOOKUP_ENDPOINT_PREFIX = 'biorxiv:';
+
+/**
+ * Adds bioRxiv/medRxiv's published version to the preprints Europe PMC has not linked (a PreprintOf link naming
+ * the journal article's DOI, so the citation is keyed by it: citation-keys.ts). The first failure stops the
+ * lookups for the rest of the run: the preprints not asked stay pending and are asked again next run, and
+ * `failure()` says so for the run log. One lookup at a time (the client keeps to the server's rate).
+ */
+function publishedVersionLinker(lookup: PublishedVersionLookup) {
+  let failed: { error: unknown; skipped: number } | null = null;
+  // A preprint in both the window (its overlap days) and the pending list is asked about once a run.
+  const answers = new Map<string, PublishedVersion | null>();
+  return {
+    async link(citations: readonly Citation[], signal?: AbortSignal): Promise<Citation[]> {
+      const linked: Citation[] = [];
+      for (const citation of citations) {
+        const asked =
+          citation.sourceRecordId.startsWith(PREPRINT_RECORD) &&
+          !linksPublishedVersion(citation) &&
+          citation.doi !== null &&
+          lookup.holds(citation.doi);
+        if (!asked) {
+          linked.push(citation);
+          continue;
+        }
+        if (failed) {
+          failed.skipped++;
+          linked.push(citation);
+          continue;
+        }
+        try {
+          const doi = citation.doi!;
+          const published = answers.has(doi)
+            ? answers.get(doi)!
+            : await lookup.publishedVersion(doi, signal ? { signal } : {});
+          answers.set(doi, published);
+          linked.push(
+            published
+              ? {
+                  ...citation,
+                  links: [
+                    ...citation.links,
+                    {
+                      type: PUBLISHED_VERSION_LINK,
+                      pmid: null,
+                      doi: published.publishedDoi,
+                      refSource: `${published.server} published-article data`,
+                    },
+                  ],
+                }
+              : citation,
+          );
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          failed = { error, skipped: 1 };
+          linked.push(citation);
+        }
+      }
+      return linked;
+    },
+    failure(): string | null {
+      if (!failed) return null;
+      return `${lookup.name} failed, so ${failed.skipped} preprint${failed.skipped === 1 ? ' was' : 's were'} not looked up for a published version (they stay pending and are asked again next run): ${errorMessage(failed.error)}`;
+    },
+  };
+}
+
+/** `counts` with each endpoint named as the lookup's ("details" -> "biorxiv:details"). */
+function lookupCounts(lookup: PublishedVersionLookup | null): Record<string, number> {
+  const counts = lookup?.requestCounts?.() ?? {};
+  return Object.fromEntries(Object.entries(counts).map(([k, n]) => [`${LOOKUP_ENDPOINT_PREFIX}${k}`, n]));
+}
 
 /**
  * The preprints source's run: the window, then the pending preprints looked up again; each preprint stored is
  * remembered as pending or linked (and a published version already stored apart is queued as a possible
- * duplicate of it).
+ * duplicate of it). With bioRxiv/medRxiv (the protocol's `biorxiv`, on unless false), the preprints Europe PMC
+ * has not linked are asked about there too, in the window and among the pending ones.
  */
 async function preprintsRun(
   protocol: Protocol,
-  source: LiteratureSource & PreprintRecheck,
+  source: PreprintSource,
+  entry: PlannedRun['entry'],
   deps: SearchReviewDeps,
 ): Promise<{ source: LiteratureSource; afterRecord: NonNullable<RunSearchDeps['afterRecord']> }> {
   const watch = deps.watch!;
   const pending = new Map((await watch.pendingPreprints(protocol.id)).map((p) => [p.preprintId, p]));
+  const lookup =
+    entry.name === 'preprints' && entry.biorxiv !== false ? (source.publishedVersions ?? null) : null;
   return {
     source: {
       name: source.name,
       search: async function* (query, window, options) {
-        yield* source.search(query, window, options);
-        if (pending.size > 0) yield* source.recheckPreprints([...pending.keys()], window, options);
+        const linker = lookup ? publishedVersionLinker(lookup) : null;
+        const withLinks = async (event: SearchEvent): Promise<SearchEvent> =>
+          linker && event.type === 'batch'
+            ? { ...event, citations: await linker.link(event.citations, options?.signal) }
+            : event;
+        for await (const event of source.search(query, window, options)) yield await withLinks(event);
+        if (pending.size > 0) {
+          for await (const event of source.recheckPreprints([...pending.keys()], window, options)) {
+            const current = await withLinks(event);
+            if (current.type !== 'batch') {
+              yield current;
+              continue;
+            }
+            // Only a preprint now linked is recorded again (under its published version's keys).
+            const linked = current.citations.filter(linksPublishedVersion);
+            if (linked.length > 0) yield { ...current, citations: linked };
+          }
+        }
+        const failure = linker?.failure();
+        if (failure) yield { type: 'warning', message: failure };
       },
-      ...(source.requestCounts ? { requestCounts: () => source.requestCounts!() } : {}),
+      requestCounts: () => ({ ...(source.requestCounts?.() ?? {}), ...lookupCounts(lookup) }),
     },
     afterRecord: async (citation, outcome) => {
       if (!citation.sourceRecordId.startsWith(PREPRINT_RECORD)) return;
       const preprintId = citation.sourceRecordId.slice(PREPRINT_RECORD.length);
-      const published = publishedVersionPmid(citation);
+      const publishedPmid = publishedVersionPmid(citation);
+      const publishedDoi = publishedVersionDoi(citation);
       const stored = pending.get(preprintId);
       const at = deps.clock().toISOString();
-      if (published && stored && outcome.citationId !== stored.citationId) {
+      if ((publishedPmid || publishedDoi) && stored && outcome.citationId !== stored.citationId) {
+        const named = publishedPmid
+          ? `Europe PMC links preprint ${preprintId} to its published version, PMID ${publishedPmid}`
+          : `bioRxiv/medRxiv link preprint ${preprintId} to its published version, DOI ${publishedDoi}`;
         await deps.dedup?.possibleDuplicates.recordPossibleDuplicate(protocol.id, {
           citationId: outcome.citationId,
           twinId: stored.citationId,
-          reason: `Europe PMC links preprint ${preprintId} to its published version, PMID ${published}`,
+          reason: named,
           score: 1,
           foundAt: at,
         });
@@ -122,7 +233,8 @@ async function preprintsRun(
         reviewId: protocol.id,
         preprintId,
         citationId: stored?.citationId ?? outcome.citationId,
-        publishedPmid: published,
+        publishedPmid,
+        publishedDoi,
         at,
       });
     },
@@ -137,7 +249,7 @@ async function runnable(
   deps: SearchReviewDeps,
 ): Promise<{ source: LiteratureSource; query?: string; afterRecord?: RunSearchDeps['afterRecord'] }> {
   if (planned.source === 'preprints' && 'recheckPreprints' in source && deps.watch) {
-    return preprintsRun(protocol, source as LiteratureSource & PreprintRecheck, deps);
+    return preprintsRun(protocol, source as PreprintSource, planned.entry, deps);
   }
   if (planned.kind === 'literature' && 'search' in source) return { source };
   if (planned.kind === 'registry' && 'registrations' in source && planned.entry.name === 'clinicaltrials') {

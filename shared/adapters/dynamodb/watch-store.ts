@@ -5,7 +5,7 @@
 // | study relation | `REVIEW#<reviewId>` | `RELATION#<citationId>#<studyId>#<cites or cited-by>` | type "study-relation", reviewId, citationId, studyId, direction, sources (string set), firstFoundAt |
 // | seed marker | `REVIEW#<reviewId>` | `WATCH_SEEDED#<source>#<studyId>` | type "watch-seeded", source, studyId, seededAt |
 // | registration | `REVIEW#<reviewId>` | `TRIAL#<registry>#<id>` (TRIAL#clinicaltrials#NCT01234567) | type "trial-registration", registration (map), lastUpdatePosted, firstSeenAt, updatedAt |
-// | preprint | `REVIEW#<reviewId>` | `PREPRINT#<Europe PMC id>` | type "preprint", preprintId, citationId, publishedPmid (null while pending), status ("pending" or "linked"), at |
+// | preprint | `REVIEW#<reviewId>` | `PREPRINT#<Europe PMC id>` | type "preprint", preprintId, citationId, publishedPmid and publishedDoi (null while pending), status ("pending" or "linked"), at |
 //
 // Access patterns, single-item writes that are no-ops or the same change when repeated:
 // - a relation: UpdateItem ADD sources :source, SET firstFoundAt if_not_exists: a relation two sources report
@@ -83,6 +83,8 @@ const preprintSchema = z.object({
   preprintId: z.string(),
   citationId: z.string(),
   publishedPmid: z.string().nullable(),
+  /** Absent on items written before bioRxiv/medRxiv's links were read. */
+  publishedDoi: z.string().nullable().default(null),
   status: z.enum(['pending', 'linked']),
   at: z.string(),
 });
@@ -175,7 +177,7 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
       pk: reviewPk(preprint.reviewId),
       sk: `${PREPRINT_PREFIX}${keyPart(preprint.preprintId, 'a preprint id')}`,
     };
-    const linked = preprint.publishedPmid !== null;
+    const linked = preprint.publishedPmid !== null || preprint.publishedDoi !== null;
     try {
       await this.options.client.send(
         new PutCommand({
