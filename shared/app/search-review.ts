@@ -88,6 +88,8 @@ interface PreprintSource extends LiteratureSource {
     window: SearchWindow,
     options?: { signal?: AbortSignal },
   ): AsyncIterable<SearchEvent>;
+  /** The PMIDs of published articles by DOI, where the source knows them. */
+  publishedPmids?(dois: readonly string[], options?: { signal?: AbortSignal }): Promise<Map<string, string>>;
   /** bioRxiv/medRxiv's published-article data, when the composition root built it. */
   readonly publishedVersions?: PublishedVersionLookup | undefined;
 }
@@ -96,63 +98,73 @@ const PREPRINT_RECORD = 'PPR/';
 /** The run log's endpoint names for the published-version lookups ("biorxiv:details"). */
 const LOOKUP_ENDPOINT_PREFIX = 'biorxiv:';
 
+const preprintIdOf = (citation: Citation) =>
+  citation.sourceRecordId.startsWith(PREPRINT_RECORD)
+    ? citation.sourceRecordId.slice(PREPRINT_RECORD.length)
+    : null;
+
 /**
- * Adds bioRxiv/medRxiv's published version to the preprints Europe PMC has not linked (a PreprintOf link naming
- * the journal article's DOI, so the citation is keyed by it: citation-keys.ts). The first failure stops the
- * lookups for the rest of the run: the preprints not asked stay pending and are asked again next run, and
- * `failure()` says so for the run log. One lookup at a time (the client keeps to the server's rate).
+ * Adds bioRxiv/medRxiv's published version to the preprints Europe PMC has not linked: a PreprintOf link naming
+ * the journal article's DOI, and its PMID when Europe PMC holds the article with one (citation-keys.ts keys the
+ * preprint by both). A DOI named in an earlier run (`known`, by preprint id) is not asked for again; only its
+ * PMID is looked up, until Europe PMC has it. The first bioRxiv/medRxiv failure stops its lookups for the rest
+ * of the run: the preprints not asked stay pending and are asked again next run, and `failure()` says so for
+ * the run log. One lookup at a time (the client keeps to the server's rate).
  */
-function publishedVersionLinker(lookup: PublishedVersionLookup) {
+function publishedVersionLinker(
+  lookup: PublishedVersionLookup,
+  source: PreprintSource,
+  known: ReadonlyMap<string, string>,
+) {
   let failed: { error: unknown; skipped: number } | null = null;
   // A preprint in both the window (its overlap days) and the pending list is asked about once a run.
   const answers = new Map<string, PublishedVersion | null>();
+  const publishedDoiOf = async (citation: Citation, signal?: AbortSignal) => {
+    const named = known.get(preprintIdOf(citation)!);
+    if (named) return { doi: named, by: lookup.name };
+    const doi = citation.doi!;
+    if (!answers.has(doi)) {
+      if (failed) {
+        failed.skipped++;
+        return null;
+      }
+      try {
+        answers.set(doi, await lookup.publishedVersion(doi, signal ? { signal } : {}));
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        failed = { error, skipped: 1 };
+        return null;
+      }
+    }
+    const answer = answers.get(doi);
+    return answer ? { doi: answer.publishedDoi, by: `${answer.server} published-article data` } : null;
+  };
   return {
     async link(citations: readonly Citation[], signal?: AbortSignal): Promise<Citation[]> {
-      const linked: Citation[] = [];
-      for (const citation of citations) {
+      const found = new Map<number, { doi: string; by: string }>();
+      for (const [index, citation] of citations.entries()) {
         const asked =
-          citation.sourceRecordId.startsWith(PREPRINT_RECORD) &&
+          preprintIdOf(citation) !== null &&
           !linksPublishedVersion(citation) &&
           citation.doi !== null &&
           lookup.holds(citation.doi);
-        if (!asked) {
-          linked.push(citation);
-          continue;
-        }
-        if (failed) {
-          failed.skipped++;
-          linked.push(citation);
-          continue;
-        }
-        try {
-          const doi = citation.doi!;
-          const published = answers.has(doi)
-            ? answers.get(doi)!
-            : await lookup.publishedVersion(doi, signal ? { signal } : {});
-          answers.set(doi, published);
-          linked.push(
-            published
-              ? {
-                  ...citation,
-                  links: [
-                    ...citation.links,
-                    {
-                      type: PUBLISHED_VERSION_LINK,
-                      pmid: null,
-                      doi: published.publishedDoi,
-                      refSource: `${published.server} published-article data`,
-                    },
-                  ],
-                }
-              : citation,
-          );
-        } catch (error) {
-          if (signal?.aborted) throw error;
-          failed = { error, skipped: 1 };
-          linked.push(citation);
-        }
+        const published = asked ? await publishedDoiOf(citation, signal) : null;
+        if (published) found.set(index, published);
       }
-      return linked;
+      if (found.size === 0) return [...citations];
+      const dois = [...new Set([...found.values()].map((f) => f.doi))];
+      const pmids = (await source.publishedPmids?.(dois, signal ? { signal } : {})) ?? new Map();
+      return citations.map((citation, index) => {
+        const published = found.get(index);
+        if (!published) return citation;
+        const link = {
+          type: PUBLISHED_VERSION_LINK,
+          pmid: pmids.get(published.doi) ?? null,
+          doi: published.doi,
+          refSource: published.by,
+        };
+        return { ...citation, links: [...citation.links, link] };
+      });
     },
     failure(): string | null {
       if (!failed) return null;
@@ -183,11 +195,14 @@ async function preprintsRun(
   const pending = new Map((await watch.pendingPreprints(protocol.id)).map((p) => [p.preprintId, p]));
   const lookup =
     entry.name === 'preprints' && entry.biorxiv !== false ? (source.publishedVersions ?? null) : null;
+  const named = new Map(
+    [...pending.values()].flatMap((p) => (p.publishedDoi ? [[p.preprintId, p.publishedDoi] as const] : [])),
+  );
   return {
     source: {
       name: source.name,
       search: async function* (query, window, options) {
-        const linker = lookup ? publishedVersionLinker(lookup) : null;
+        const linker = lookup ? publishedVersionLinker(lookup, source, named) : null;
         const withLinks = async (event: SearchEvent): Promise<SearchEvent> =>
           linker && event.type === 'batch'
             ? { ...event, citations: await linker.link(event.citations, options?.signal) }
@@ -211,20 +226,21 @@ async function preprintsRun(
       requestCounts: () => ({ ...(source.requestCounts?.() ?? {}), ...lookupCounts(lookup) }),
     },
     afterRecord: async (citation, outcome) => {
-      if (!citation.sourceRecordId.startsWith(PREPRINT_RECORD)) return;
-      const preprintId = citation.sourceRecordId.slice(PREPRINT_RECORD.length);
+      const preprintId = preprintIdOf(citation);
+      if (preprintId === null) return;
       const publishedPmid = publishedVersionPmid(citation);
       const publishedDoi = publishedVersionDoi(citation);
       const stored = pending.get(preprintId);
       const at = deps.clock().toISOString();
       if ((publishedPmid || publishedDoi) && stored && outcome.citationId !== stored.citationId) {
-        const named = publishedPmid
-          ? `Europe PMC links preprint ${preprintId} to its published version, PMID ${publishedPmid}`
-          : `bioRxiv/medRxiv link preprint ${preprintId} to its published version, DOI ${publishedDoi}`;
+        const by = citation.links.find((l) => l.type === PUBLISHED_VERSION_LINK && l.doi)
+          ? 'bioRxiv/medRxiv link'
+          : 'Europe PMC links';
+        const ids = [publishedPmid && `PMID ${publishedPmid}`, publishedDoi && `DOI ${publishedDoi}`];
         await deps.dedup?.possibleDuplicates.recordPossibleDuplicate(protocol.id, {
           citationId: outcome.citationId,
           twinId: stored.citationId,
-          reason: named,
+          reason: `${by} preprint ${preprintId} to its published version, ${ids.filter(Boolean).join(', ')}`,
           score: 1,
           foundAt: at,
         });

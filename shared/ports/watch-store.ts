@@ -35,7 +35,8 @@ export interface CitationWatchStore {
   markSeeded(reviewId: string, source: string, studyIds: readonly string[], at: string): Promise<void>;
   /**
    * Records a preprint the preprints source stored: 'pending' while no published version is known (it is
-   * looked up again each run), 'linked' once Europe PMC (PMID) or bioRxiv/medRxiv (DOI) name one. A linked preprint stays linked.
+   * looked up again each run), 'linked' once the published version's PMID is known (from Europe PMC's link,
+   * or from Europe PMC's record of the DOI bioRxiv/medRxiv named). A pending one may already carry that DOI. A linked preprint stays linked.
    */
   recordPreprint(preprint: StoredPreprint): Promise<void>;
   /** The preprints still waiting for their published version. */

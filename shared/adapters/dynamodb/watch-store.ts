@@ -12,8 +12,9 @@
 //   is one item listing both; listed with a Query on RELATION#.
 // - seed markers: PutItem (the same item again changes nothing that matters); read with a Query on
 //   WATCH_SEEDED#<source>#.
-// - a preprint: PutItem of a pending one only if absent or pending; a linked one replaces it (a linked preprint
-//   never goes back to pending); the pending ones are a Query on PREPRINT# filtered on status.
+// - a preprint: PutItem of a pending one only if absent or pending; a linked one (its published version's PMID
+//   known) replaces it (a linked preprint never goes back to pending); the pending ones are a Query on PREPRINT#
+//   filtered on status. A pending one may carry the published DOI bioRxiv/medRxiv named, its PMID not yet known.
 // - a registration: PutItem if absent ('new'); else UpdateItem conditional on a stored lastUpdatePosted older
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -177,7 +178,9 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
       pk: reviewPk(preprint.reviewId),
       sk: `${PREPRINT_PREFIX}${keyPart(preprint.preprintId, 'a preprint id')}`,
     };
-    const linked = preprint.publishedPmid !== null || preprint.publishedDoi !== null;
+    // Linked once the published version's PMID is known; a DOI alone (bioRxiv/medRxiv's) keeps it pending, so
+    // the PMID is looked up again each run.
+    const linked = preprint.publishedPmid !== null;
     try {
       await this.options.client.send(
         new PutCommand({

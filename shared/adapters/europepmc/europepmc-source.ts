@@ -16,6 +16,7 @@
 //    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
 import type { Citation } from '../../domain/citation/citation.ts';
 import type { PublishedVersionLookup } from '../../ports/published-versions.ts';
+import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
@@ -138,6 +139,34 @@ export class EuropePmcSource implements LiteratureSource {
         if (current.length > 0) yield { type: 'batch', window, citations: current, deletedIds: [] };
       }
     }
+  }
+
+  /**
+   * The PMIDs of published articles by DOI (Europe PMC's MEDLINE records), 50 DOIs a search: a preprint linked
+   * by DOI alone (bioRxiv/medRxiv's data) is then linked by its published version's PMID too. DOIs Europe PMC
+   * does not hold (yet), or holds without a PMID, are left out.
+   */
+  async publishedPmids(
+    dois: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, string>> {
+    const pmids = new Map<string, string>();
+    const wanted = [...new Set(dois.map((d) => normaliseDoi(d)).filter((d): d is string => d !== null))];
+    for (let start = 0; start < wanted.length; start += 50) {
+      const chunk = wanted.slice(start, start + 50);
+      const query = `SRC:MED AND (${chunk.map((doi) => `DOI:"${doi}"`).join(' OR ')})`;
+      for await (const page of europePmcQueryPages(this.client, query, {
+        pageSize: this.pageSize,
+        label: `${this.name}: looking up the PMIDs of ${chunk.length} published versions`,
+        signal: options.signal,
+      })) {
+        for (const result of page.results) {
+          const citation = citationFromEuropePmc(result);
+          if (citation.doi && citation.pmid && !pmids.has(citation.doi)) pmids.set(citation.doi, citation.pmid);
+        }
+      }
+    }
+    return pmids;
   }
 
   async *search(
