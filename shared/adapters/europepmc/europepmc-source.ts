@@ -162,7 +162,8 @@ export class EuropePmcSource implements LiteratureSource {
       })) {
         for (const result of page.results) {
           const citation = citationFromEuropePmc(result);
-          if (citation.doi && citation.pmid && !pmids.has(citation.doi)) pmids.set(citation.doi, citation.pmid);
+          if (citation.doi && citation.pmid && !pmids.has(citation.doi))
+            pmids.set(citation.doi, citation.pmid);
         }
       }
     }
