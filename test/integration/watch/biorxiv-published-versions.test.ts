@@ -3,10 +3,9 @@
 // to its journal version is still that version's work: bioRxiv/medRxiv name the published DOI, the preprint is
 // keyed by it, and the journal version joins it as a duplicate whichever arrives first. A failing bioRxiv only
 // leaves the preprint pending (the run log says so); Europe PMC's run and PubMed's go on; the next run converges.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BiorxivCorpusVersion,
   type BiorxivStandIn,
@@ -20,10 +19,7 @@ import {
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import { BiorxivClient, biorxivConfigFromEnv } from '../../../shared/adapters/biorxiv/biorxiv-client.ts';
-import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
-import { DynamoWatchStore } from '../../../shared/adapters/dynamodb/watch-store.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import {
   EuropePmcClient,
   europePmcConfigFromEnv,
@@ -32,11 +28,12 @@ import { EuropePmcSource } from '../../../shared/adapters/europepmc/europepmc-so
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import { reviewSourcesFromEnv } from '../../../shared/adapters/review-sources.ts';
-import { type ReviewSource, type SourceRunResult, searchReview } from '../../../shared/app/search-review.ts';
+import { type ReviewSource, searchReview } from '../../../shared/app/search-review.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import { possibleDuplicatePairId } from '../../../shared/ports/screening-store.ts';
 import { countCitations } from '../../support/store-fixtures.ts';
+import { byRun, useReviewRunStore } from './review-run-store.ts';
 
 const RECORDED = join(import.meta.dirname, '..', '..', '..', 'cli', 'demo', 'recorded');
 const recorded = <T>(name: string) => JSON.parse(readFileSync(join(RECORDED, name), 'utf8')) as T;
@@ -80,36 +77,9 @@ const [pubmedJournal] = syntheticCorpus(1, {
   firstPmid: Number(JOURNAL_PMID),
 });
 
-let embedded: EmbeddedStore;
+const fixture = useReviewRunStore('biorxiv-published');
+const { open, watchStore, deps } = fixture;
 let reviews = 0;
-let runIds = 0;
-const open: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  embedded = await openEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'biorxiv-published-')) });
-});
-afterAll(async () => {
-  await embedded?.close();
-});
-afterEach(async () => {
-  for (const item of open.splice(0)) await item.close();
-});
-
-const byRun = (results: SourceRunResult[]) => Object.fromEntries(results.map((r) => [r.source, r]));
-const watchStore = () => new DynamoWatchStore({ client: embedded.client, tableName: embedded.tableName });
-
-function deps(sources: Record<string, ReviewSource>, now: Date) {
-  const watch = watchStore();
-  return {
-    store: embedded.store,
-    dedup: dynamoFuzzyDedupPorts(embedded.client, embedded.tableName),
-    watch,
-    ongoing: watch,
-    sources,
-    clock: () => now,
-    newRunId: () => `run-${++runIds}`,
-  };
-}
 
 interface World {
   europePmc: EuropePmcStandIn;
@@ -149,7 +119,8 @@ function review(preprints: Protocol['sources'][number] = { name: 'preprints' }):
   };
 }
 
-const count = (protocol: Protocol) => countCitations(embedded.client, embedded.tableName, protocol.id);
+const count = (protocol: Protocol) =>
+  countCitations(fixture.embedded.client, fixture.embedded.tableName, protocol.id);
 const JULY = new Date('2023-07-03T07:00:00Z');
 const JANUARY = new Date('2024-01-22T07:00:00Z');
 const FEBRUARY = new Date('2024-02-05T07:00:00Z');
@@ -166,7 +137,7 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
     expect(await watchStore().pendingPreprints(protocol.id)).toEqual([
       expect.objectContaining({ preprintId: 'PPR200412', publishedPmid: null, publishedDoi: null }),
     ]);
-    const [preprint] = await embedded.store.listQueue(protocol.id);
+    const [preprint] = await fixture.embedded.store.listQueue(protocol.id);
 
     // medRxiv learns where it was published (Europe PMC holds the article, but links nothing).
     w.biorxiv.publish(PREPRINT_DOI, JOURNAL_DOI);
@@ -185,7 +156,7 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
     const third = byRun(await searchReview({ protocol }, deps(w.sources, JANUARY)));
     expect(third.pubmed).toMatchObject({ status: 'succeeded', run: { counts: { new: 0, duplicates: 1 } } });
     expect(await count(protocol)).toBe(1);
-    const stored = await embedded.store.getCitation(protocol.id, preprint!.citationId);
+    const stored = await fixture.embedded.store.getCitation(protocol.id, preprint!.citationId);
     expect(stored?.sourceRecords).toEqual(['preprints:PPR/PPR200412', `pubmed:${JOURNAL_PMID}`]);
     expect(stored?.keys).toEqual(expect.arrayContaining([`doi:${JOURNAL_DOI}`, `pmid:${JOURNAL_PMID}`]));
     // The linked preprint is not asked about again.
@@ -212,8 +183,8 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
       run: { counts: { found: 1, new: 0, duplicates: 1 }, requests: { 'biorxiv:details': 1 } },
     });
     expect(await count(protocol)).toBe(1);
-    const [journal] = await embedded.store.listQueue(protocol.id);
-    const stored = await embedded.store.getCitation(protocol.id, journal!.citationId);
+    const [journal] = await fixture.embedded.store.listQueue(protocol.id);
+    const stored = await fixture.embedded.store.getCitation(protocol.id, journal!.citationId);
     expect(stored?.sourceRecords).toEqual(['preprints:PPR/PPR200412', `pubmed:${JOURNAL_PMID}`]);
     expect(await watchStore().pendingPreprints(protocol.id)).toEqual([]);
 
@@ -228,7 +199,7 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
     const w = await world();
     const protocol = review();
     await searchReview({ protocol }, deps(w.sources, JULY));
-    const [preprint] = await embedded.store.listQueue(protocol.id);
+    const [preprint] = await fixture.embedded.store.listQueue(protocol.id);
     // medRxiv names the journal DOI; Europe PMC does not hold the article yet.
     w.biorxiv.publish(PREPRINT_DOI, JOURNAL_DOI);
     await searchReview({ protocol }, deps(w.sources, new Date('2024-01-15T07:00:00Z')));
@@ -243,14 +214,19 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
     expect(apart.pubmed).toMatchObject({ status: 'succeeded', run: { counts: { new: 1 } } });
     expect(w.biorxiv.requests).toHaveLength(asked);
     expect(await count(protocol)).toBe(2);
-    const journal = (await embedded.store.listQueue(protocol.id)).find((q) => q.pmid === JOURNAL_PMID)!;
+    const journal = (await fixture.embedded.store.listQueue(protocol.id)).find(
+      (q) => q.pmid === JOURNAL_PMID,
+    )!;
 
     // Europe PMC indexes the article: the preprint is linked by its PMID, and the pair goes to a person.
     w.europePmc.addRecords([journalInEuropePmc]);
     const later = byRun(await searchReview({ protocol }, deps(w.sources, FEBRUARY)));
     expect(later.preprints?.status).toBe('succeeded');
     expect(await watchStore().pendingPreprints(protocol.id)).toEqual([]);
-    const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
+    const screening = new DynamoScreeningStore({
+      client: fixture.embedded.client,
+      tableName: fixture.embedded.tableName,
+    });
     const pair = {
       pairId: possibleDuplicatePairId(journal.citationId, preprint!.citationId),
       reason: `bioRxiv/medRxiv link preprint PPR200412 to its published version, PMID ${JOURNAL_PMID}, DOI ${JOURNAL_DOI}`,
@@ -258,7 +234,7 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
     };
     expect(await screening.listPossibleDuplicates(protocol.id)).toEqual([expect.objectContaining(pair)]);
     // The journal's citation lists the preprint's record too; the store merged no two citations.
-    const stored = await embedded.store.getCitation(protocol.id, journal.citationId);
+    const stored = await fixture.embedded.store.getCitation(protocol.id, journal.citationId);
     expect(stored?.sourceRecords).toEqual(['preprints:PPR/PPR200412', `pubmed:${JOURNAL_PMID}`]);
     expect(await count(protocol)).toBe(2);
     // Again: nothing more.
@@ -295,7 +271,10 @@ describe('a failing bioRxiv/medRxiv', () => {
     const next = byRun(await searchReview({ protocol, force: true }, deps(w.sources, FEBRUARY)));
     expect(next.preprints).toMatchObject({ status: 'succeeded', run: { warnings: [] } });
     expect(await watchStore().pendingPreprints(protocol.id)).toEqual([]);
-    const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
+    const screening = new DynamoScreeningStore({
+      client: fixture.embedded.client,
+      tableName: fixture.embedded.tableName,
+    });
     expect(await screening.listPossibleDuplicates(protocol.id)).toHaveLength(1);
     // And again: nothing more.
     await searchReview({ protocol, force: true }, deps(w.sources, FEBRUARY));
