@@ -116,7 +116,7 @@ function publishedVersionLinker(
   source: PreprintSource,
   known: ReadonlyMap<string, string>,
 ) {
-  let failed: { error: unknown; skipped: number } | null = null;
+  let failed: { error: unknown; skipped: Set<string> } | null = null;
   // A preprint in both the window (its overlap days) and the pending list is asked about once a run.
   const answers = new Map<string, PublishedVersion | null>();
   const publishedDoiOf = async (citation: Citation, signal?: AbortSignal) => {
@@ -125,14 +125,14 @@ function publishedVersionLinker(
     const doi = citation.doi!;
     if (!answers.has(doi)) {
       if (failed) {
-        failed.skipped++;
+        failed.skipped.add(doi);
         return null;
       }
       try {
         answers.set(doi, await lookup.publishedVersion(doi, signal ? { signal } : {}));
       } catch (error) {
         if (signal?.aborted) throw error;
-        failed = { error, skipped: 1 };
+        failed = { error, skipped: new Set([doi]) };
         return null;
       }
     }
@@ -168,7 +168,8 @@ function publishedVersionLinker(
     },
     failure(): string | null {
       if (!failed) return null;
-      return `${lookup.name} failed, so ${failed.skipped} preprint${failed.skipped === 1 ? ' was' : 's were'} not looked up for a published version (they stay pending and are asked again next run): ${errorMessage(failed.error)}`;
+      const skipped = failed.skipped.size;
+      return `${lookup.name} failed, so ${skipped} preprint${skipped === 1 ? ' was' : 's were'} not looked up for a published version (they stay pending and are asked again next run): ${errorMessage(failed.error)}`;
     },
   };
 }

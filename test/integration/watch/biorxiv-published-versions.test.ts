@@ -245,10 +245,21 @@ describe('a medRxiv preprint and its journal version, linked by bioRxiv/medRxiv 
 });
 
 describe('a failing bioRxiv/medRxiv', () => {
-  it('leaves the preprint pending with a warning, blocks no source, and the next run converges', async () => {
+  it('leaves the preprints pending with a warning, blocks no source, and the next run converges', async () => {
     const w = await world();
     const protocol = review();
     w.biorxiv.publish(PREPRINT_DOI, JOURNAL_DOI);
+    // A second medRxiv preprint of the window, not published: after the first failure it is not asked about.
+    const secondDoi = '10.1101/2023.07.01.99900002';
+    w.europePmc.addRecords([
+      {
+        ...preprintRecord,
+        id: 'PPR200413',
+        doi: secondDoi,
+        title: 'Cauda equina metastases of gastric cancer',
+      },
+    ]);
+    w.biorxiv.addVersions([{ ...medrxivVersions()[0]!, doi: secondDoi }]);
     w.europePmc.addRecords([journalInEuropePmc]);
     w.eutils.addRecords([pubmedJournal!]);
     for (let i = 0; i < 3; i++) w.biorxiv.faults.enqueue({ kind: 'status', status: 503 });
@@ -256,21 +267,24 @@ describe('a failing bioRxiv/medRxiv', () => {
     expect(failed.pubmed).toMatchObject({ status: 'succeeded', run: { counts: { new: 1 } } });
     expect(failed.preprints).toMatchObject({
       status: 'succeeded',
-      run: { counts: { found: 1, new: 1 }, requests: { search: 1, 'biorxiv:details': 3 } },
+      run: { counts: { found: 2, new: 2 }, requests: { search: 1, 'biorxiv:details': 3 } },
     });
     const warnings = failed.preprints?.status === 'succeeded' ? failed.preprints.run.warnings : [];
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^bioRxiv\/medRxiv failed, so 1 preprint was not looked up for a published version \(they stay pending and are asked again next run\): .*details of 10\.1101\/2023\.06\.18\.99900001 on medrxiv.*503/,
+        /^bioRxiv\/medRxiv failed, so 2 preprints were not looked up for a published version \(they stay pending and are asked again next run\): .*details of 10\.1101\/2023\.0.*on medrxiv.*503/,
       ),
     ]);
-    expect(await watchStore().pendingPreprints(protocol.id)).toHaveLength(1);
-    expect(await count(protocol)).toBe(2);
+    expect(await watchStore().pendingPreprints(protocol.id)).toHaveLength(2);
+    expect(await count(protocol)).toBe(3);
 
-    // bioRxiv is back: the pending preprint is linked; the journal version stored apart is queued as its twin.
+    // bioRxiv is back: the published preprint is linked, the journal version stored apart is queued as its
+    // twin; the unpublished one stays pending.
     const next = byRun(await searchReview({ protocol, force: true }, deps(w.sources, FEBRUARY)));
     expect(next.preprints).toMatchObject({ status: 'succeeded', run: { warnings: [] } });
-    expect(await watchStore().pendingPreprints(protocol.id)).toEqual([]);
+    expect(await watchStore().pendingPreprints(protocol.id)).toEqual([
+      expect.objectContaining({ preprintId: 'PPR200413', publishedDoi: null }),
+    ]);
     const screening = new DynamoScreeningStore({
       client: fixture.embedded.client,
       tableName: fixture.embedded.tableName,
@@ -279,7 +293,7 @@ describe('a failing bioRxiv/medRxiv', () => {
     // And again: nothing more.
     await searchReview({ protocol, force: true }, deps(w.sources, FEBRUARY));
     expect(await screening.listPossibleDuplicates(protocol.id)).toHaveLength(1);
-    expect(await count(protocol)).toBe(2);
+    expect(await count(protocol)).toBe(3);
   });
 });
 
