@@ -93,7 +93,18 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     if (table === '') throw new UsageError('--aws-table needs a table name');
     return openDeployedTable(table);
   }
-  return openEmbeddedStore({ dataDir: dataDirectory(values) });
+  return openEmbeddedStore({ dataDir: dataDirectory(values), serverIdleMs: cliStoreIdleMs() });
+}
+
+/**
+ * How long a store server a command starts waits for the next request before it exits: 5 minutes, so the
+ * commands of a session find it running (a command that has to start one takes about a second longer);
+ * LIVING_REVIEW_STORE_IDLE_MS sets another period (undefined here: the server reads the variable itself).
+ */
+export const CLI_STORE_IDLE_MS = 300_000;
+
+export function cliStoreIdleMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return env.LIVING_REVIEW_STORE_IDLE_MS === undefined ? CLI_STORE_IDLE_MS : undefined;
 }
 
 /**
