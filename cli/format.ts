@@ -1,7 +1,30 @@
 // How run results look on a terminal. Results go to stdout; the CLI keeps progress on stderr.
+// Everything the CLI prints goes through terminalText (cli/main.ts), so record text cannot drive the reader's
+// terminal (ESC[2J clears it, OSC sequences retitle it, C1 CSI does what ESC[ does); JSON is printed with
+// jsonText, whose escapes leave nothing for terminalText to change.
 import type { SourceRunResult } from '../shared/app/search-review.ts';
 import { describeRequests } from '../shared/domain/monitor/request-counts.ts';
 import type { RunLog } from '../shared/ports/citation-store.ts';
+
+/** C0 controls but tab and newline (and a carriage return ending a line), DEL and the C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g;
+
+/** Text made safe for a terminal: each control character (ESC included) becomes "?". */
+export function terminalText(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, '?');
+}
+
+/**
+ * JSON for a terminal or a pipe: JSON.stringify escapes C0 controls but prints DEL and the C1 controls raw;
+ * those are escaped too (\u009b), so the JSON parses to the very same value and holds no control character.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 export function describeRun(run: RunLog): string {
   const c = run.counts;

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors.ts';
 import { type Command, type CommandOutput, type CommandSpec, UsageError } from './command.ts';
 import { clearProgressLine } from './progress.ts';
+import { terminalText } from './format.ts';
 
 export interface CommandCatalog {
   /** Every command, in the order `living-review --help` lists them. */
@@ -93,14 +94,16 @@ export async function runCli(catalog: CommandCatalog): Promise<void> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // Every line printed passes terminalText: record text (titles, queries, error messages quoting input) can
+  // hold control characters that would act on the reader's terminal.
   const io: CommandOutput = {
     out: (text) => {
       clearProgressLine();
-      process.stdout.write(`${text}\n`);
+      process.stdout.write(`${terminalText(text)}\n`);
     },
     err: (text) => {
       clearProgressLine();
-      process.stderr.write(`${text}\n`);
+      process.stderr.write(`${terminalText(text)}\n`);
     },
     // Progress is for a person watching: not for a pipe, a log file or a CI job (which sets CI).
     interactive: Boolean(process.stderr.isTTY) && !process.env.CI,

@@ -45,6 +45,7 @@ export function createLivingReviewApp(props: AppProps = {}): LivingReviewApp {
     description:
       'Living review monitor: evidence (table, report bucket, user pool), search requests, dead letters, alarm topic. RETAINed.',
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    alarmNamePrefix: `${ids.stateless}-`,
     publicReport: config.publicReport,
   });
   const stateless = new StatelessStack(app, ids.stateless, {

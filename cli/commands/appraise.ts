@@ -18,7 +18,8 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Command, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
-import { reviewerNamed, terminalText } from './screen.ts';
+import { terminalText } from '../format.ts';
+import { reviewerNamed } from './screen.ts';
 
 export interface TerminalAppraisalOptions {
   deps: AppraisalDeps;

@@ -7,9 +7,9 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { table } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
-import { reviewerNamed, STAGE_NAMES, terminalText } from './screen.ts';
+import { jsonText, table, terminalText } from '../format.ts';
+import { reviewerNamed, STAGE_NAMES } from './screen.ts';
 
 /** Where the decision's stage stands now, as its reviewer may know it. */
 export function standing(d: MyDecision): string {
@@ -107,7 +107,7 @@ export const decisionsCommand: Command = {
         all.push(...page.decisions);
         after = page.next;
       } while (after);
-      io.out(format === 'json' ? JSON.stringify(all, null, 2) : formatDecisions(protocol, all));
+      io.out(format === 'json' ? jsonText(all, 2) : formatDecisions(protocol, all));
       io.err(`${all.length} decision${all.length === 1 ? '' : 's'} by ${reviewer.id}`);
       return 0;
     } finally {

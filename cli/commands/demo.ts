@@ -1,3 +1,4 @@
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
@@ -46,7 +47,14 @@ export const demoCommand: Command = {
       const window = { from: protocol.monitoringStart, to: isoDay(new Date()) };
       const run = await runSearch(
         { protocol, window },
-        { store: embedded.store, source, dedup: fuzzyDedupFor(embedded), clock: () => new Date(), newRunId },
+        {
+          store: embedded.store,
+          source,
+          dedup: fuzzyDedupFor(embedded),
+          clock: () => new Date(),
+          newRunId,
+          owner: currentProcess(),
+        },
       );
       io.out(describeRun(run));
       const queue = await embedded.store.listQueue(protocol.id);

@@ -18,6 +18,7 @@ import {
   reviewRecordToRis,
 } from '../../shared/app/export-review.ts';
 import { type Command, formatOption, optionalString, readFormat } from '../command.ts';
+import { jsonText } from '../format.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { whileReading } from '../progress.ts';
 import { evidenceStoreOf } from './stats.ts';
@@ -75,7 +76,7 @@ export const exportCommand: Command = {
       const eol = out ? '\r\n' : '\n';
       const text =
         format === 'json'
-          ? `${JSON.stringify(exported, null, 2)}\n`
+          ? `${jsonText(exported, 2)}\n`
           : format === 'ris'
             ? reviewRecordToRis(exported.record, protocol.exclusionReasons)
             : reviewRecordToCsv(exported.record, protocol.exclusionReasons, { eol });

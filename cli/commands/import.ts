@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ExportFormat, RejectedExportRecord } from '../../shared/adapters/exports/export-record.ts';
 import { fileEncoding } from '../../shared/adapters/exports/export-text.ts';
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import {
   decodeExportBytes,
   type DetectedFormat,
@@ -128,6 +129,7 @@ export const importCommand: Command = {
           store: embedded.store,
           clock: () => new Date(),
           newRunId,
+          owner: currentProcess(),
           dedup: fuzzyDedupFor(embedded),
           onProgress: (done, total) => progress.update(done, total),
         },

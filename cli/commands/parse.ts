@@ -3,6 +3,7 @@
 // deletes (DeleteCitation) are a note on stderr, not output lines.
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
 import { type Command, UsageError } from '../command.ts';
+import { jsonText } from '../format.ts';
 
 const FORMATS = ['jsonl'];
 
@@ -23,7 +24,7 @@ export const parseCommand: Command = {
     const deleted: string[] = [];
     for await (const item of parsePubmedFile(file)) {
       if ('citation' in item) {
-        io.out(JSON.stringify(item.citation));
+        io.out(jsonText(item.citation));
         citations++;
       } else {
         deleted.push(...item.deletedPmids);

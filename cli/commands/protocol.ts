@@ -16,6 +16,7 @@ import { describeVariable } from '../../shared/domain/protocol/variables.ts';
 import { describeTrigger } from '../../shared/domain/triggers/evaluate.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
+import { jsonText } from '../format.ts';
 import { protocolSkeleton } from './protocol-skeleton.ts';
 
 const REVIEW_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -140,9 +141,7 @@ export const protocolCommand: Command = {
             protocol,
           }));
     if (format === 'json') {
-      io.out(
-        JSON.stringify(checked.length === 1 ? checked[0]!.protocol : checked.map((c) => c.protocol), null, 2),
-      );
+      io.out(jsonText(checked.length === 1 ? checked[0]!.protocol : checked.map((c) => c.protocol), 2));
     } else {
       io.out(checked.map(({ file, protocol }) => describeProtocol(protocol, file)).join('\n\n'));
     }

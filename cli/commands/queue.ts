@@ -1,6 +1,6 @@
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
-import { table } from '../format.ts';
+import { jsonText, table } from '../format.ts';
 
 export const queueCommand: Command = {
   name: 'queue',
@@ -15,7 +15,7 @@ export const queueCommand: Command = {
     try {
       const queue = await embedded.store.listQueue(protocol.id);
       if (format === 'json') {
-        io.out(JSON.stringify(queue, null, 2));
+        io.out(jsonText(queue, 2));
         return 0;
       }
       io.out(

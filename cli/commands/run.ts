@@ -1,7 +1,7 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { loadProtocols, openStore, searchStores } from '../context.ts';
-import { describeResult } from '../format.ts';
+import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
@@ -39,7 +39,7 @@ export const runCommand: Command = {
         },
       );
       progress.clear();
-      if (format === 'json') io.out(JSON.stringify(results, null, 2));
+      if (format === 'json') io.out(jsonText(results, 2));
       else for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {

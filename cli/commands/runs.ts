@@ -1,6 +1,6 @@
 import { type Command, formatOption, readFormat, UsageError } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
-import { describeRun } from '../format.ts';
+import { describeRun, jsonText } from '../format.ts';
 
 export const runsCommand: Command = {
   name: 'runs',
@@ -22,7 +22,7 @@ export const runsCommand: Command = {
     const embedded = await openStore(values);
     try {
       const runs = await embedded.store.listRunLogs(protocol.id, { limit });
-      if (format === 'json') io.out(JSON.stringify(runs, null, 2));
+      if (format === 'json') io.out(jsonText(runs, 2));
       else
         io.out(
           runs.length === 0 ? `no runs yet for review "${protocol.id}"` : runs.map(describeRun).join('\n'),

@@ -21,6 +21,7 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { ReviewerRole, Stage, Vote } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
+import { terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
 
 export const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
@@ -30,12 +31,6 @@ export const ARBITER_PROMPT = '[i]nclude [e]xclude [s]kip [u]ndo [q]uit';
 export const END_PROMPT = '[u]ndo the last decision, or [q]uit';
 export const ARBITER_MAYBE_REFUSED =
   '"maybe" is not an answer for an arbiter: a conflict is settled by include or exclude (the record stays in conflict until then)';
-
-/** Record text made safe for a terminal: control characters (ESC included) become "?". */
-export function terminalText(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
-}
 
 function reasonLabel(protocol: Protocol, id: string | null): string {
   if (!id) return '';

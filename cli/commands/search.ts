@@ -2,7 +2,7 @@ import { type SourceRunResult, searchReview } from '../../shared/app/search-revi
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
 import { openStore, reviewOptions, searchStores, selectReview } from '../context.ts';
-import { describeResult } from '../format.ts';
+import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
 import { openSources } from '../sources.ts';
 
@@ -77,7 +77,7 @@ export const searchCommand: Command = {
         },
       );
       progress.clear();
-      if (format === 'json') io.out(JSON.stringify(results.map(printedResult), null, 2));
+      if (format === 'json') io.out(jsonText(results.map(printedResult), 2));
       else for (const result of results) io.out(describeResult(result));
       const failed = results.filter((r) => r.status === 'failed');
       if (failed.length > 0) {

@@ -3,8 +3,9 @@
 import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { STAGE_NAMES, terminalText } from './screen.ts';
+import { jsonText, terminalText } from '../format.ts';
 import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
+import { STAGE_NAMES } from './screen.ts';
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
@@ -47,7 +48,7 @@ export const statusCommand: Command = {
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);
-      io.out(format === 'json' ? JSON.stringify(report, null, 2) : formatStatus(report));
+      io.out(format === 'json' ? jsonText(report, 2) : formatStatus(report));
       return 0;
     } finally {
       await screening.close();

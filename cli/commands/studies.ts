@@ -4,8 +4,7 @@
 import { listStudies, type StudyListing } from '../../shared/app/list-studies.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
-import { table } from '../format.ts';
-import { terminalText } from './screen.ts';
+import { jsonText, table, terminalText } from '../format.ts';
 import { evidenceStoreOf } from './stats.ts';
 
 export function formatStudies(reviewId: string, listings: readonly StudyListing[]): string {
@@ -50,14 +49,13 @@ export const studiesCommand: Command = {
       });
       io.out(
         format === 'json'
-          ? JSON.stringify(
+          ? jsonText(
               listings.map(({ study, firstAuthor, patients, state }) => ({
                 ...study,
                 firstAuthor,
                 patients,
                 state,
               })),
-              null,
               2,
             )
           : formatStudies(protocol.id, listings),

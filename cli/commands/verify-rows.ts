@@ -24,7 +24,7 @@ import {
 } from '../../shared/app/verify-extraction.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { UsageError } from '../command.ts';
-import { terminalText } from './screen.ts';
+import { terminalText } from '../format.ts';
 
 export interface TerminalVerificationOptions {
   deps: VerificationDeps;

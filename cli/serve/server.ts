@@ -37,6 +37,8 @@ export interface LocalServerOptions {
   assets: ReadonlyMap<string, StaticAsset>;
   /** 0 (default) lets the OS pick a free port. */
   port?: number;
+  /** Origins the page may fetch besides its own (a sign-in token endpoint: see shared/adapters/http/sign-in.ts). */
+  connectOrigins?: readonly string[];
   /** The address to listen on (default 127.0.0.1); listen-address.ts checks it first. */
   host?: string;
   /** Extra names reviewers reach it by (the name in its TLS certificate). */
@@ -100,6 +102,7 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
     },
     allowedOrigins: origins,
     ...(options.fullText ? { fullText: options.fullText } : {}),
+    ...(options.connectOrigins ? { connectOrigins: options.connectOrigins } : {}),
     ...(options.tls ? { extraHeaders: { 'strict-transport-security': 'max-age=31536000' } } : {}),
     ...(options.logError ? { logError: options.logError } : {}),
   });

@@ -7,6 +7,8 @@
 // Environment: LIVING_REVIEW_TABLE (the table), LIVING_REVIEW_PROTOCOLS (a folder of protocol files bundled
 // with the function), LIVING_REVIEW_WEB_DIR (the page's folder, default web/screening next to the bundle),
 // ALLOWED_ORIGINS (comma-separated extra origins for POSTs; the API's own https://<domain> is always allowed),
+// COGNITO_DOMAIN_URL, COGNITO_CLIENT_ID and SCREENING_URL (where the page signs reviewers in: the authorization
+// code flow with PKCE, shared/adapters/http/sign-in.ts),
 // ATTACHMENTS_BUCKET (the private bucket attached PDFs go to; none: uploads off), UNPAYWALL_EMAIL (the contact
 // Unpaywall requires; none: no open-access lookups) and the other UNPAYWALL_* settings.
 import { randomUUID } from 'node:crypto';
@@ -23,6 +25,11 @@ import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
+import {
+  type SignInConfig,
+  signInConfigFromEnv,
+  signInConnectOrigins,
+} from '../../shared/adapters/http/sign-in.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
@@ -78,6 +85,8 @@ export interface HandlerOptions {
   verification?: VerificationDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
+  /** Cognito sign-in for the page; null: the page asks for a token. */
+  signIn?: SignInConfig | null;
 }
 
 /** A handler over the given protocols and store (the tests build one over the embedded store). */
@@ -89,12 +98,13 @@ export function createHandler(options: HandlerOptions) {
     ...(options.fullText ? { fullText: options.fullText } : {}),
     ...(options.appraisal ? { appraisal: options.appraisal } : {}),
     ...(options.verification ? { verification: options.verification } : {}),
-    assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory()),
+    assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory(), options.signIn ?? null),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
       ...(request.headers.host ? [`https://${request.headers.host}`] : []),
       ...(options.allowedOrigins ?? []),
     ],
+    connectOrigins: signInConnectOrigins(options.signIn ?? null),
     extraHeaders: { 'strict-transport-security': 'max-age=31536000; includeSubDomains' },
   });
   return async (event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -146,6 +156,7 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    signIn: signInConfigFromEnv(process.env),
   });
 }
 

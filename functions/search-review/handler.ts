@@ -34,6 +34,7 @@
 // the OpenAlex api key; without it the citation watch runs on Europe PMC alone) with OPENALEX_EMAIL and the
 // other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
 // AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { randomUUID } from 'node:crypto';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -239,6 +240,7 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
           sources: await deps.sources(),
           clock,
           newRunId: runIds,
+          owner: currentProcess(),
           ...(deps.dedup ? { dedup: deps.dedup } : {}),
           ...(deps.evidence ? { evidence: deps.evidence } : {}),
           ...(deps.watch ? { watch: deps.watch } : {}),

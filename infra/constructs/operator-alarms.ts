@@ -1,7 +1,7 @@
 // The alarms an operator needs and nothing noisier: any function error, any throttle, any message in a
 // dead-letter queue, a work queue whose oldest message waits too long. Each alarm notifies the SNS topic (subscribe an address to it) when it fires and when it
 // clears. Missing data is "not breaching": a function that did not run has not failed.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -22,6 +22,8 @@ export class OperatorAlarms extends Construct {
 
   private add(id: string, metric: IMetric, description: string, threshold = 1): Alarm {
     const alarm = new Alarm(this, id, {
+      // Named by the stack: the alarm topic and its key admit the alarms whose names start so.
+      alarmName: `${Stack.of(this).stackName}-${id}`,
       metric,
       threshold,
       evaluationPeriods: 1,

@@ -13,6 +13,8 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
   Bucket,
@@ -39,6 +41,11 @@ export const SEARCH_REQUEST_MAX_RECEIVES = 4;
 export interface StatefulStackProps extends StackProps {
   /** Subscribed to the alarm topic by email when given (the address must confirm the subscription). */
   alarmEmail?: string;
+  /**
+   * The names of the alarms that publish to the alarm topic start with this (the app stack's name and "-"):
+   * only they may use the topic and its key.
+   */
+  alarmNamePrefix: string;
   /** A public read-only site for the living reports (constructs/public-report-site.ts). */
   publicReport?: boolean;
 }
@@ -94,6 +101,8 @@ export class StatefulStack extends Stack {
   readonly attachmentBucket: Bucket;
   readonly attachmentBucketArnExportName: string;
   readonly alarmTopic: Topic;
+  /** Encrypts the alarm topic; only CloudWatch, for the app's alarms, may use it (besides the account). */
+  readonly alarmTopicKey: Key;
   readonly userPool: UserPool;
   /** Scheduled invocations EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetters: Queue;
@@ -111,7 +120,7 @@ export class StatefulStack extends Stack {
   /** The public report site, when the deployment asked for one. */
   readonly publicReportSite: PublicReportSite | undefined;
 
-  constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
 
     const design = tableKeysFromDesign(tableDefinition(DEFAULT_TABLE_NAME));
@@ -227,12 +236,46 @@ export class StatefulStack extends Stack {
       "the table stream mappings' on-failure destination",
     );
 
-    // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and the
-    // messages are alarm names and states, no review data.
+    // The alarm topic is encrypted with a key of its own: CloudWatch cannot publish under the AWS-managed SNS
+    // key. The publishers are this app's alarms and nothing else: CloudWatch may use the key and publish to
+    // the topic only on behalf of an alarm of this account and region named by the app stack (the
+    // confused-deputy conditions AWS documents for CloudWatch); the account's own principals keep the
+    // key's default administration.
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromTheAppsAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${props.alarmNamePrefix}*`,
+      },
+    };
+    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Living review monitor: encrypts the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.alarmTopicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AppAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromTheAppsAlarms,
+      }),
+    );
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'Living review monitor alarms',
       enforceSSL: true,
+      masterKey: this.alarmTopicKey,
     });
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AppAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromTheAppsAlarms,
+      }),
+    );
     // Retained with its confirmed subscriptions: redeploying or deleting the app does not unsubscribe anyone.
     this.alarmTopic.applyRemovalPolicy(RemovalPolicy.RETAIN);
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));

@@ -472,9 +472,10 @@ export class StatelessStack extends Stack {
     const client = new UserPoolClient(this, 'ScreeningClient', {
       userPool: props.userPool,
       generateSecret: false,
-      // The page takes the ID token from the URL fragment Cognito's managed login redirects to.
+      // The authorization code flow with PKCE: the page (a public client, no secret) trades the code for
+      // tokens with its one-time verifier, so no token travels in a URL (shared/adapters/http/sign-in.ts).
       oAuth: {
-        flows: { implicitCodeGrant: true },
+        flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
         callbackUrls: [stage.url],
         logoutUrls: [stage.url],
@@ -506,10 +507,13 @@ export class StatelessStack extends Stack {
         }
       }
     }
-    new CfnOutput(this, 'ScreeningUrl', { value: stage.url, description: 'The screening page' });
-    new CfnOutput(this, 'ScreeningSignInUrl', {
-      value: `${domain.baseUrl()}/login?client_id=${client.userPoolClientId}&response_type=token&scope=openid+email+profile&redirect_uri=${stage.url}`,
-      description: 'Reviewers sign in here; Cognito then opens the screening page with their token',
+    // Where the page sends reviewers to sign in, and where Cognito sends them back (the callback URL).
+    screening.fn.addEnvironment('COGNITO_DOMAIN_URL', domain.baseUrl());
+    screening.fn.addEnvironment('COGNITO_CLIENT_ID', client.userPoolClientId);
+    screening.fn.addEnvironment('SCREENING_URL', stage.url);
+    new CfnOutput(this, 'ScreeningUrl', {
+      value: stage.url,
+      description: 'The screening page: reviewers open it and sign in with their Cognito account',
     });
     return { api, url: stage.url };
   }

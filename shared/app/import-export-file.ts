@@ -18,10 +18,11 @@
 // "europepmc") are refused as database names: a run logged under them would count as that source's scheduled
 // run and make it look not due.
 import type { Citation } from '../domain/citation/citation.ts';
+import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
 import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { batchesOf, citationRecorder, finishRunLog } from './run-recording.ts';
+import { batchesOf, citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;
 const DATABASE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -80,6 +81,8 @@ export interface ImportExportDeps {
   /** Records recorded as one batch (default 100). */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** The process running the import, named in its run log so a reader can tell when it is gone. */
+  owner?: RunOwnerRef | null;
 }
 
 export class ImportFailedError extends LivingReviewError {
@@ -166,11 +169,10 @@ export async function importExportFile(
     ],
     error: null,
   };
-  await store.saveRunLog(run);
+  const log = await startRunLog(store, run, clock, deps.owner ?? null);
 
   const recorder = citationRecorder(store, deps.dedup, request.reviewId, clock);
-  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
-    finishRunLog(store, run, started, clock(), outcome, error);
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) => log.finish(outcome, error);
 
   const batchSize = Math.max(1, deps.batchSize ?? 100);
   let done = 0;
@@ -185,6 +187,7 @@ export async function importExportFile(
     }
     done += batch.length;
     deps.onProgress?.(done, accepted);
+    log.progress(PROGRESS_SAVE_MS);
   };
   try {
     for await (const batch of batchesOf(request.citations, batchSize)) await recordBatch(batch);

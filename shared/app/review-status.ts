@@ -5,6 +5,7 @@
 // public report site (infra: publicReport) can show at a glance that the review is alive.
 import { nextOccurrence, parseCron } from '../domain/protocol/schedule.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
+import type { RunOutcome } from '../domain/monitor/run-liveness.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';
@@ -16,7 +17,7 @@ export interface SourceSearchStatus {
   source: string;
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   window: { from: string; to: string };
   found: number;
   new: number;

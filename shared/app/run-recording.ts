@@ -1,7 +1,9 @@
 // What every run that stores citations does the same way, whether it searched a source (run-search.ts), read
 // a database export (import-export-file.ts) or a PubMed XML file (importCitations below): record each citation
-// (fuzzily when the dedup ports are given, else by exact keys) and close its run log when it ends.
+// (fuzzily when the dedup ports are given, else by exact keys), and keep its run log: saved when it starts
+// (naming its owner process), as it makes progress and on a heartbeat, and closed when it ends.
 import type { Citation } from '../domain/citation/citation.ts';
+import { RUN_HEARTBEAT_MS, type RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage } from '../errors.ts';
 import type { CitationStore, RecordOutcome, RunLog } from '../ports/citation-store.ts';
 import { createFuzzyDedup, type FuzzyDedupPorts } from './fuzzy-dedup.ts';
@@ -46,20 +48,63 @@ export function citationRecorder(
   };
 }
 
-/** Sets the run's outcome, end, duration and error, and saves its log. */
-export async function finishRunLog(
+/** While records are being recorded, the run log's counts are saved at most this often (one PutItem). */
+export const PROGRESS_SAVE_MS = 2000;
+
+export interface RunLogKeeper {
+  /**
+   * Saves the log as it stands (counts so far), unless it was saved less than `minIntervalMs` ago. A run
+   * killed after this save shows these counts.
+   */
+  progress(minIntervalMs?: number): void;
+  /** Stops the heartbeat, lets saves in flight land, then sets the outcome, end and error and saves the log. */
+  finish(outcome: 'succeeded' | 'failed', error: unknown): Promise<void>;
+}
+
+/**
+ * Saves the run's log as running (with its owner) and keeps it alive: `progress()` as the run goes, and a
+ * heartbeat every RUN_HEARTBEAT_MS, so a reader can tell a run that is slow from one whose process is gone
+ * (domain/monitor/run-liveness.ts). Saves are made one after another from copies, so a late heartbeat can
+ * never overwrite the final log.
+ */
+export async function startRunLog(
   store: CitationStore,
   run: RunLog,
-  started: Date,
-  finished: Date,
-  outcome: 'succeeded' | 'failed',
-  error: unknown,
-): Promise<void> {
-  run.outcome = outcome;
-  run.finishedAt = finished.toISOString();
-  run.durationMs = finished.getTime() - started.getTime();
-  run.error = error === null ? null : errorMessage(error);
-  await store.saveRunLog(run);
+  clock: () => Date,
+  owner: RunOwnerRef | null,
+): Promise<RunLogKeeper> {
+  const started = new Date(run.startedAt);
+  run.owner = owner;
+  run.heartbeatAt = null;
+  await store.saveRunLog(structuredClone(run));
+  let lastSave = clock().getTime();
+  let saves: Promise<void> = Promise.resolve();
+  const save = () => {
+    const now = clock();
+    lastSave = now.getTime();
+    run.heartbeatAt = now.toISOString();
+    const copy = structuredClone(run);
+    // A progress save that fails is not the run's failure: its record writes would fail too if the store is
+    // gone, and the final save reports that.
+    saves = saves.then(() => store.saveRunLog(copy)).catch(() => {});
+  };
+  const heartbeat = setInterval(save, RUN_HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    progress(minIntervalMs = 0) {
+      if (clock().getTime() - lastSave >= minIntervalMs) save();
+    },
+    async finish(outcome, error) {
+      clearInterval(heartbeat);
+      await saves;
+      const finished = clock();
+      run.outcome = outcome;
+      run.finishedAt = finished.toISOString();
+      run.durationMs = finished.getTime() - started.getTime();
+      run.error = error === null ? null : errorMessage(error);
+      await store.saveRunLog(structuredClone(run));
+    },
+  };
 }
 
 export interface ImportSummary {

@@ -2,7 +2,9 @@
 //
 // Primary course:
 //   1. Work out the window (the watermark minus the overlap, or an explicit window) and log the run as running.
-//   2. Stream the source's records; record each citation (dedup by key claims, queue new ones). A citation
+//   2. Stream the source's records; record each citation (dedup by key claims, queue new ones), saving the
+//      run log's counts after every batch and every few seconds within one (a run killed here shows the
+//      counts of its last save, and is shown abandoned). A citation
 //      watch's records also carry the included studies they relate to (stored after the record), and its
 //      'seeded' events mark newly included studies done once everything before them is stored. A trial
 //      registry's registrations go to the ongoing studies, not to screening.
@@ -12,6 +14,7 @@
 // is rethrown. Every record committed before the failure is complete (recordCitation is idempotent), so the
 // next run re-reads the window and finds those records already known: nothing lost, nothing doubled.
 import type { Citation } from '../domain/citation/citation.ts';
+import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { requestsSince } from '../domain/monitor/request-counts.ts';
 import { scheduledWindow, watermarkAfter, isoDay } from '../domain/monitor/search-window.ts';
 import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
@@ -21,7 +24,7 @@ import type { LiteratureSource, SearchWindow } from '../ports/literature-source.
 import type { CitationWatchStore, OngoingStudyStore } from '../ports/watch-store.ts';
 import type { StudyRelation } from '../domain/watch/study-relation.ts';
 import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
-import { citationRecorder, finishRunLog } from './run-recording.ts';
+import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export interface RunSearchDeps {
   store: CitationStore;
@@ -37,6 +40,8 @@ export interface RunSearchDeps {
    * deduplicated by exact keys only (store.recordCitation).
    */
   dedup?: FuzzyDedupPorts;
+  /** The process running the search, named in its run log so a reader can tell when it is gone. */
+  owner?: RunOwnerRef | null;
   /** Where a citation watch's relations and seed markers go (needed when the source sends them). */
   watch?: CitationWatchStore;
   /** Where a registry's registrations go (needed when the source sends them). */
@@ -140,10 +145,8 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
     warnings: [],
     error: null,
   };
-  await store.saveRunLog(run);
-
-  const finish = (outcome: 'succeeded' | 'failed', error: unknown) =>
-    finishRunLog(store, run, started, clock(), outcome, error);
+  const log = await startRunLog(store, run, clock, deps.owner ?? null);
+  const finish = (outcome: 'succeeded' | 'failed', error: unknown) => log.finish(outcome, error);
 
   const recorder = citationRecorder(store, deps.dedup, protocol.id, clock);
   const record = async (citation: Citation, relations: readonly StudyRelation[]) => {
@@ -181,9 +184,11 @@ export async function runSearch(request: RunSearchRequest, deps: RunSearchDeps):
           citation,
           relations: event.relations?.[i] ?? [],
         }));
-        await forEachLimited(items, deps.writeConcurrency ?? 8, (item) =>
-          record(item.citation, item.relations),
-        );
+        await forEachLimited(items, deps.writeConcurrency ?? 8, async (item) => {
+          await record(item.citation, item.relations);
+          log.progress(PROGRESS_SAVE_MS);
+        });
+        log.progress();
       } else if (event.type === 'registrations') {
         const ongoing = needed(deps.ongoing, 'an ongoing studies store');
         run.counts.fetched += event.registrations.length;

@@ -3,6 +3,7 @@
 // a local dynalite server.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { CitationKey } from '../domain/citation/citation-keys.ts';
+import type { RunOutcome, RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import type { ScreeningStatus } from '../domain/screening/workflow.ts';
 import type { SearchWindow } from './literature-source.ts';
 
@@ -70,10 +71,18 @@ export interface RunLog {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  /**
+   * 'abandoned' is never written by the run itself: a reader sees a 'running' log so when its owner is gone
+   * (domain/monitor/run-liveness.ts).
+   */
+  outcome: RunOutcome;
   counts: RunCounts;
   warnings: string[];
   error: string | null;
+  /** The process running it; absent in logs of older versions, null when unknown. */
+  owner?: RunOwnerRef | null;
+  /** When the running run last saved its log (progress or heartbeat); absent or null: only at its start. */
+  heartbeatAt?: string | null;
   /** What the run cost: requests sent to the source, by endpoint, retries included (absent in older logs). */
   requests?: Record<string, number>;
 }
@@ -115,7 +124,7 @@ export interface CitationStore {
   /** Moves the watermark forward only; a stale or equal value leaves it as it is. */
   advanceWatermark(watermark: Watermark): Promise<void>;
   saveRunLog(run: RunLog): Promise<void>;
-  /** Newest first. */
+  /** Newest first; a running run whose owner is gone is returned abandoned (judgeRun). */
   listRunLogs(reviewId: string, options?: { limit?: number }): Promise<RunLog[]>;
 }
 

@@ -210,6 +210,64 @@ describe('Stack: stateful (evidence, retained)', () => {
     expect(SEARCH_REQUEST_VISIBILITY.toSeconds()).toBeGreaterThanOrEqual(6 * searchFn.Properties.Timeout);
   });
 
+  it("encrypts the alarm topic with its own rotated KMS key, which only this app's alarms may publish with", () => {
+    const keys = s.data.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys)).toHaveLength(1);
+    const [keyId, key] = Object.entries(keys)[0]!;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    s.data.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+
+    // The confused-deputy conditions: CloudWatch acting for an alarm of the app stack, in this account.
+    const alarmsOfTheApp = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':alarm:LivingReviewApp-*',
+            ],
+          ],
+        },
+      },
+    };
+    const keyStatements = key.Properties.KeyPolicy.Statement as {
+      Principal: { Service?: string; AWS?: unknown };
+      Action: string | string[];
+      Condition?: unknown;
+    }[];
+    const services = keyStatements.filter((statement) => statement.Principal.Service);
+    expect(services).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: alarmsOfTheApp,
+      }),
+    ]);
+    const topicPolicy = Object.values(s.data.findResources('AWS::SNS::TopicPolicy'))[0]!;
+    expect(topicPolicy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: alarmsOfTheApp,
+      }),
+    );
+    // Every alarm is named so the condition matches it.
+    for (const alarm of Object.values(s.stack.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmName).toMatch(/^LivingReviewApp-/);
+    }
+  });
+
   it('subscribes the operator to the alarm topic; reviewers cannot sign up and need TOTP MFA', () => {
     s.data.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
@@ -443,12 +501,30 @@ describe('Stack: stateless (functions and wiring)', () => {
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
-    s.stack.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      AllowedOAuthFlows: ['implicit'],
-      GenerateSecret: false,
-      CallbackURLs: [Match.anyValue()],
-    });
     s.stack.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'iesm-screening' });
+  });
+
+  it('signs reviewers in with the authorization code flow and PKCE, never the implicit flow', () => {
+    const clients = Object.entries(s.stack.findResources('AWS::Cognito::UserPoolClient'));
+    expect(clients).toHaveLength(1);
+    const [clientId, client] = clients[0]!;
+    // A public client (the page holds no secret): the code is only worth something with the page's verifier.
+    expect(client.Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      GenerateSecret: false,
+      CallbackURLs: [expect.anything()],
+    });
+    // The page learns where to sign in from its function's environment; no output hands out a token URL.
+    const env =
+      s.stack.toJSON().Resources[functionId(s.stateless.screening)].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      COGNITO_CLIENT_ID: { Ref: clientId },
+      COGNITO_DOMAIN_URL: expect.anything(),
+      SCREENING_URL: expect.anything(),
+    });
+    expect(JSON.stringify(env.SCREENING_URL)).toEqual(JSON.stringify(client.Properties.CallbackURLs[0]));
+    expect(JSON.stringify(s.stack.toJSON().Outputs)).not.toMatch(/response_type=token/);
   });
 
   it('alarms the operator on errors and throttles of every function and on every dead-letter queue', () => {

@@ -1,5 +1,5 @@
 // The `living-review` binary as a user runs it: a child process, and its exit code, stdout and stderr.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -30,4 +30,12 @@ export async function runLivingReview(
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** `living-review ...args` started in the background (to kill it mid-run); its output is not kept. */
+export function startLivingReview(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
+  return spawn(process.execPath, [binary, ...args], { env, stdio: 'ignore' });
 }

@@ -75,6 +75,34 @@ export async function removeDataDir(dataDir: string): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/** The temp data directories a test file makes: `fresh` makes one, `removeAll` (afterEach) removes them. */
+export function tempDataDirs(): { fresh(label: string): string; removeAll(): Promise<void> } {
+  const dirs: string[] = [];
+  return {
+    fresh(label) {
+      const dir = makeTempDataDir(label);
+      dirs.push(dir);
+      return dir;
+    },
+    async removeAll() {
+      for (const dir of dirs.splice(0)) await removeDataDir(dir);
+    },
+  };
+}
+
+/** Polls `condition` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export interface ChildResult {
   code: number | null;
   stdout: string;

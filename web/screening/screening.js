@@ -2,8 +2,13 @@
 // DOM through textContent or text nodes, never through innerHTML, so a title containing <script> shows as
 // text. The token lives in sessionStorage (never a cookie) and travels in the Authorization header only.
 // The server enforces blinding and roles; this page only shows what the API returns.
+// Signing in: locally, the reviewer's token (a link the server printed puts it in the URL fragment, which the
+// page removes at once). On AWS, Cognito's authorization code flow with PKCE: the page sends the SHA-256 of a
+// one-time verifier to the authorize endpoint and trades the code it gets back, with the verifier, for the ID
+// token (shared/adapters/http/sign-in.ts; the server names the endpoints in a meta element).
 (() => {
   const TOKEN_KEY = 'living-review-token';
+  const PKCE_KEY = 'living-review-sign-in';
   const STAGE_NAMES = { 'title-abstract': 'Title and abstract', 'full-text': 'Full text' };
   const $ = (id) => document.getElementById(id);
 
@@ -142,7 +147,12 @@
     for (const view of extraViews) $(view.section).hidden = true;
     $('views').hidden = true;
     if (message) fail(message);
-    $('token-input').focus();
+    const account = signInConfig() !== null;
+    $('signin-account').hidden = !account;
+    $('signin-form').hidden = account;
+    $('signin-hint').hidden = account;
+    if (account) $('signin-cognito').focus();
+    else $('token-input').focus();
   }
 
   function setMode(mode) {
@@ -789,12 +799,90 @@
 
   function tokenFromLocation() {
     const hash = new URLSearchParams(window.location.hash.slice(1));
-    const token = hash.get('token') || hash.get('id_token') || hash.get('access_token');
+    const token = hash.get('token');
     if (token) {
       sessionStorage.setItem(TOKEN_KEY, token);
       history.replaceState(null, '', window.location.pathname + window.location.search);
     }
     return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Sign-in with Cognito (authorization code + PKCE)
+
+  /** {authorizeUrl, tokenUrl, clientId, redirectUri, scope}, or null when the server gives none. */
+  function signInConfig() {
+    const content = document.querySelector('meta[name="living-review-sign-in"]')?.getAttribute('content');
+    if (!content) return null;
+    try {
+      return JSON.parse(content);
+    } catch {
+      return null;
+    }
+  }
+
+  function base64Url(bytes) {
+    let text = '';
+    for (const byte of bytes) text += String.fromCharCode(byte);
+    return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  async function beginSignIn() {
+    const config = signInConfig();
+    // 32 random bytes: a 43-character verifier, as RFC 7636 recommends.
+    const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+    const nonce = base64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const review = new URLSearchParams(window.location.search).get('review');
+    sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state: nonce, review }));
+    const url = new URL(config.authorizeUrl);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: config.clientId,
+      redirect_uri: config.redirectUri,
+      scope: config.scope,
+      state: nonce,
+      code_challenge: base64Url(new Uint8Array(digest)),
+      code_challenge_method: 'S256',
+    }).toString();
+    window.location.assign(url.toString());
+  }
+
+  /**
+   * Back from the authorize endpoint with ?code=...&state=...: checks the state, trades the code and the
+   * verifier for tokens, and keeps the ID token. The code leaves the address bar at once.
+   */
+  async function finishSignIn(config) {
+    const params = new URLSearchParams(window.location.search);
+    const code = params.get('code');
+    const returned = params.get('state');
+    const error = params.get('error');
+    const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || 'null');
+    sessionStorage.removeItem(PKCE_KEY);
+    const review = saved?.review ? `?review=${encodeURIComponent(saved.review)}` : '';
+    history.replaceState(null, '', window.location.pathname + review);
+    if (error) throw new Error(`Sign-in failed: ${params.get('error_description') || error}`);
+    if (!saved || !returned || saved.state !== returned) {
+      throw new Error('This sign-in answer was not asked for by this page: sign in again.');
+    }
+    const response = await fetch(config.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: config.clientId,
+        code,
+        redirect_uri: config.redirectUri,
+        code_verifier: saved.verifier,
+      }).toString(),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    const tokens = await response.json().catch(() => ({}));
+    if (!response.ok || typeof tokens.id_token !== 'string') {
+      throw new Error(`Sign-in failed: ${tokens.error || `HTTP ${response.status}`}`);
+    }
+    sessionStorage.setItem(TOKEN_KEY, tokens.id_token);
   }
 
   async function start() {
@@ -879,8 +967,23 @@
     });
     $('decisions-more').addEventListener('click', () => void loadDecisions(true));
     document.addEventListener('keydown', onKey);
-    state.token = tokenFromLocation();
-    if (state.token) void start();
-    else showSignIn();
+    $('signin-cognito').addEventListener('click', () => {
+      beginSignIn().catch((error) => fail(error.message));
+    });
+    void (async () => {
+      const config = signInConfig();
+      const query = new URLSearchParams(window.location.search);
+      if (config && (query.has('code') || query.has('error'))) {
+        try {
+          await finishSignIn(config);
+        } catch (error) {
+          showSignIn(error.message);
+          return;
+        }
+      }
+      state.token = tokenFromLocation();
+      if (state.token) void start();
+      else showSignIn();
+    })();
   });
 })();

@@ -68,9 +68,11 @@ import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
 import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
+import { judgeRun, type RunOwnerRef } from '../../domain/monitor/run-liveness.ts';
 import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { errorMessage, InputError, StoreError } from '../../errors.ts';
+import { isProcessRunning } from '../process/process-identity.ts';
 import { batchGetAll } from './query-pages.ts';
 import type {
   CitationSlot as PortSlot,
@@ -108,6 +110,13 @@ export interface DynamoCitationStoreOptions {
   claimLeaseMs?: number;
   /** How long to wait for a concurrent writer to finish the citation a claim names. */
   pendingWaitMs?: number;
+  /**
+   * Whether a run's owner process still runs (null: cannot tell), for showing runs whose owner is gone as
+   * abandoned. Default: this machine's processes (adapters/process).
+   */
+  isRunOwnerRunning?: (owner: RunOwnerRef) => boolean | null;
+  /** Default: the system clock. */
+  clock?: () => Date;
 }
 
 export const DEFAULT_CLAIM_LEASE_MS = 10 * 60 * 1000;
@@ -198,10 +207,15 @@ const runLogSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
-  outcome: z.enum(['running', 'succeeded', 'failed']),
+  outcome: z.enum(['running', 'succeeded', 'failed', 'abandoned']),
   counts: runCountsSchema,
   warnings: z.array(z.string()),
   error: z.string().nullable(),
+  owner: z
+    .object({ host: z.string(), pid: z.number().int(), identity: z.string().nullable() })
+    .nullable()
+    .optional(),
+  heartbeatAt: z.string().nullable().optional(),
   requests: z.record(z.string(), z.number()).optional(),
 });
 
@@ -280,12 +294,16 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   readonly tableName: string;
   private readonly claimLeaseMs: number;
   private readonly pendingWaitMs: number;
+  private readonly isRunOwnerRunning: (owner: RunOwnerRef) => boolean | null;
+  private readonly clock: () => Date;
 
   constructor(options: DynamoCitationStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.claimLeaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
     this.pendingWaitMs = options.pendingWaitMs ?? DEFAULT_PENDING_WAIT_MS;
+    this.isRunOwnerRunning = options.isRunOwnerRunning ?? isProcessRunning;
+    this.clock = options.clock ?? (() => new Date());
   }
 
   async recordCitation(
@@ -792,7 +810,11 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       options.limit,
       `the run logs of review "${reviewId}"`,
     );
-    return items.map((item) => this.parse(runLogSchema, item, `run log of review "${reviewId}"`));
+    const now = this.clock();
+    return items.map((item) => {
+      const run: RunLog = this.parse(runLogSchema, item, `run log of review "${reviewId}"`);
+      return judgeRun(run, now, run.owner ? this.isRunOwnerRunning(run.owner) : null);
+    });
   }
 
   // -------------------------------------------------------------------------------------------------------

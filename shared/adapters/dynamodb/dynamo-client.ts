@@ -1,5 +1,6 @@
 // Builds the DynamoDB document client the store uses, for AWS and for the embedded dynalite server alike: the
-// only difference is an endpoint and dummy credentials, both set on the client (process.env is never touched).
+// only difference is an endpoint and the store's own credentials, both set on the client (process.env is never
+// touched).
 // Also: ensureTable (embedded use and tests; on AWS the CDK stack owns the table) and a per-request hook that
 // the benchmark and the tests use to count DynamoDB calls.
 import {
@@ -27,13 +28,15 @@ export interface DynamoClientConfig {
 
 const baseClients = new WeakMap<DynamoDBDocumentClient, DynamoDBClient>();
 
-/** Settings for a local dynalite endpoint: any region and any keys are accepted there. */
-export function embeddedClientConfig(endpoint: string): DynamoClientConfig {
-  return {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
-  };
+/**
+ * Settings for the embedded store's local server: any region works there; the credentials carry the store's
+ * secret (EmbeddedStore.credentials), which the server checks as the access key id.
+ */
+export function embeddedClientConfig(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): DynamoClientConfig {
+  return { endpoint, region: 'us-east-1', credentials };
 }
 
 export function createDynamoClient(config: DynamoClientConfig = {}): DynamoDBDocumentClient {

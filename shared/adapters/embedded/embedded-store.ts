@@ -6,7 +6,9 @@
 //
 //   openEmbeddedStore(dir)
 //     store.lock names a live server that answers?  -> join it
-//     store.lock names a dead process?               -> remove it (only if unchanged) and look again
+//     store.lock names a dead process, or its pid now belongs to another process (process identity), or
+//     it was copied from another directory (its dir identity is not this directory's)?
+//                                                    -> remove it (only if unchanged) and look again
 //     no store.lock?                                 -> create it exclusively (we won the election), spawn a
 //                                                       detached store-server.ts, wait until it announces
 //                                                       its port in store.lock (or exits: try again)
@@ -17,6 +19,9 @@
 // default 30 s), removing its lock. Even if the lock protocol were raced (a stale lock removed twice), a
 // second server could not serve the folder: LevelDB's own lock makes it exit before it announces itself.
 //
+// The directory is private (0700, its files 0600) and the server answers only requests that present the
+// store's secret (store.secret) as their access key id: see data-dir.ts.
+//
 // ## dynalite 4: what the store works around (found while building it)
 // - No TransactWriteItems/TransactGetItems: recordCitation uses conditional single-item writes only.
 // - No ReturnValuesOnConditionCheckFailure item: after a refused key claim the owner is read with a
@@ -25,8 +30,9 @@
 //   the background and the first request then throws LEVEL_DATABASE_NOT_OPEN as an uncaught exception
 //   inside dynalite's request handler. Hence the server's self-request before it announces its port.
 // - server.close() waits for keep-alive sockets (the SDK keeps them open): the server closes them itself.
-// - Signatures are not verified (only the presence of an Authorization header), so any dummy credentials
-//   work and a health check can be a plain HTTP ListTables.
+// - Signatures are not verified (only the presence of an Authorization header), so any credentials would
+//   work: the store server checks the access key id itself (the store's secret), and a health check can be
+//   a plain HTTP ListTables carrying it.
 // - Key size limits are counted in UTF-16 code units, not UTF-8 bytes as on DynamoDB: a key of 600
 //   non-ASCII characters passes dynalite and fails on AWS. The table design measures UTF-8 bytes itself.
 // - Queries on the "queue" index are strongly consistent on dynalite; on DynamoDB a GSI lags its table
@@ -35,7 +41,7 @@
 //   hundred single-item requests per second (bench/dedup.bench.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
@@ -48,12 +54,15 @@ import {
 } from '../dynamodb/dynamo-client.ts';
 import { tableNameFromEnv } from '../dynamodb/table-design.ts';
 import { nodeEntry } from '../node-entry.ts';
+import { processIdentity } from '../process/process-identity.ts';
+import { dataDirIdentity, ensurePrivateDataDir, readOrCreateStoreSecret } from './data-dir.ts';
 import {
   createLockExclusive,
   isProcessAlive,
   lockAgeMs,
+  lockHolderGone,
   lockPath,
-  pingStore,
+  probeStore,
   readLock,
   removeLockIf,
   type StoreLock,
@@ -76,6 +85,8 @@ export interface EmbeddedStoreOptions {
 export interface EmbeddedStore {
   /** "http://127.0.0.1:PORT" */
   endpoint: string;
+  /** What a DynamoDB client of this store signs with: the store's secret (the server checks the key id). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   client: DynamoDBDocumentClient;
   tableName: string;
   /** The adapter over this client and table. */
@@ -103,14 +114,20 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
   const dataDir = resolve(options.dataDir);
   const tableName = options.tableName ?? tableNameFromEnv();
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDataDir(dataDir);
+  const directory: StoreDirectory = {
+    path: dataDir,
+    identity: dataDirIdentity(dataDir),
+    secret: readOrCreateStoreSecret(dataDir),
+  };
   const server = await joinOrStartServer(
-    dataDir,
+    directory,
     Date.now() + (options.startTimeoutMs ?? 30_000),
     options.serverIdleMs,
   );
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = createDynamoClient(embeddedClientConfig(endpoint));
+  const credentials = { accessKeyId: directory.secret, secretAccessKey: directory.secret };
+  const client = createDynamoClient(embeddedClientConfig(endpoint, credentials));
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     await ensureTable(client, tableName);
@@ -120,10 +137,14 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   }
   // Keep the shared server alive while this store is open (the timer never keeps the process alive).
   const idleMs = server.idleMs ?? 30_000;
-  heartbeat = setInterval(() => void pingStore(server.port, 1000), Math.max(20, Math.floor(idleMs / 3)));
+  heartbeat = setInterval(
+    () => void probeStore(server.port, directory.secret, 1000),
+    Math.max(20, Math.floor(idleMs / 3)),
+  );
   heartbeat.unref();
   return {
     endpoint,
+    credentials,
     client,
     tableName,
     store: new DynamoCitationStore({ client, tableName }),
@@ -136,11 +157,16 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   };
 }
 
-/** The server announced in `dataDir`'s lock if it is alive and answers; null otherwise. */
+/** The server announced in `dataDir`'s lock if it is alive, serves this directory and answers; else null. */
 export async function findEmbeddedServer(dataDir: string): Promise<ServerFound | null> {
-  const lock = await readLock(resolve(dataDir));
+  const path = resolve(dataDir);
+  const lock = await readLock(path);
   if (lock === null || lock === 'unreadable' || lock.state !== 'ready' || lock.port === null) return null;
-  if (!isProcessAlive(lock.pid) || !(await pingStore(lock.port, 1000))) return null;
+  if (lockHolderGone(lock, null) !== null) return null;
+  const identity = dataDirIdentity(path);
+  if (lock.dir !== undefined && lock.dir !== identity) return null;
+  const probe = await probeStore(lock.port, readOrCreateStoreSecret(path), 1000);
+  if (probe.kind !== 'answers' || (probe.dir !== null && probe.dir !== identity)) return null;
   return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
 }
 
@@ -149,9 +175,12 @@ export async function findEmbeddedServer(dataDir: string): Promise<ServerFound |
  * its process is gone. True when a server was stopped. For tests and `living-review` maintenance commands.
  */
 export async function stopEmbeddedServer(dataDir: string, timeoutMs = 15_000): Promise<boolean> {
-  const lock = await readLock(resolve(dataDir));
-  if (lock === null || lock === 'unreadable' || lock.state !== 'ready' || !isProcessAlive(lock.pid))
+  const path = resolve(dataDir);
+  const lock = await readLock(path).catch(() => null);
+  if (lock === null || lock === 'unreadable' || lock.state !== 'ready' || lockHolderGone(lock, null) !== null)
     return false;
+  // A copied lock names another directory's server: that one is not this directory's to stop.
+  if (lock.dir !== undefined && lock.dir !== dataDirIdentity(path)) return false;
   process.kill(lock.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (isProcessAlive(lock.pid)) {
@@ -161,13 +190,26 @@ export async function stopEmbeddedServer(dataDir: string, timeoutMs = 15_000): P
   return true;
 }
 
+interface StoreDirectory {
+  /** Absolute path. */
+  path: string;
+  /** dataDirIdentity(path). */
+  identity: string;
+  /** The store's secret (store.secret). */
+  secret: string;
+}
+
 async function joinOrStartServer(
-  dataDir: string,
+  directory: StoreDirectory,
   deadline: number,
   idleMs: number | undefined,
 ): Promise<ServerFound> {
+  const dataDir = directory.path;
   let backoff = 50;
   let lastProblem = 'no server answered';
+  let advice = '';
+  const removeIfSame = (lock: StoreLock) =>
+    removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === lock.token);
   while (Date.now() < deadline) {
     const lock = await readLock(dataDir);
 
@@ -175,6 +217,8 @@ async function joinOrStartServer(
       const token = randomUUID();
       const starting: StoreLock = {
         pid: process.pid,
+        process: processIdentity(process.pid),
+        dir: directory.identity,
         port: null,
         state: 'starting',
         token,
@@ -182,7 +226,7 @@ async function joinOrStartServer(
         startedAt: new Date().toISOString(),
       };
       if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
-      const outcome = await startServer(dataDir, token, deadline, idleMs);
+      const outcome = await startServer(directory, token, deadline, idleMs);
       if (outcome.kind === 'ready') return outcome.server;
       if (outcome.kind === 'other') continue; // another server announced itself: join it
       // Our server exited, or did not start in time (and was stopped): withdraw our election.
@@ -191,6 +235,7 @@ async function joinOrStartServer(
         lastProblem += '; the last server started did not announce itself in time';
       } else {
         lastProblem = `the store server exited with code ${outcome.code} (see ${serverLogPath(dataDir)})`;
+        advice = '';
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 1000);
       }
@@ -205,19 +250,36 @@ async function joinOrStartServer(
       continue;
     }
 
-    if (!isProcessAlive(lock.pid)) {
-      // The lock's holder died (a crashed server, or an opener killed while its server started).
-      await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === lock.token);
+    if (lock.dir !== undefined && lock.dir !== directory.identity) {
+      // Copied with the directory (cp -a): it names the original's server, which this directory is not.
+      await removeIfSame(lock);
+      continue;
+    }
+    if (lockHolderGone(lock, await lockAgeMs(dataDir)) !== null) {
+      // The lock's holder died (a crashed server, or an opener killed while its server started), perhaps
+      // long ago: its pid may belong to another process by now.
+      await removeIfSame(lock);
       continue;
     }
     if (lock.state === 'ready' && lock.port !== null) {
-      if (await pingStore(lock.port, 2000)) return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
-      lastProblem = `the server ${lock.pid} announced on port ${lock.port} does not answer`;
+      const probe = await probeStore(lock.port, directory.secret, 2000);
+      if (probe.kind === 'answers') {
+        if (probe.dir === null || probe.dir === directory.identity)
+          return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
+        // A server of another directory answers there: this lock is not about this directory.
+        await removeIfSame(lock);
+        continue;
+      }
+      lastProblem =
+        probe.kind === 'refused'
+          ? `the server ${lock.pid} announced on port ${lock.port} refuses this store's secret (store.secret changed while it ran)`
+          : `the server ${lock.pid} announced on port ${lock.port} does not answer`;
+      advice = `: if no living-review command is using ${dataDir}, stop it (kill ${lock.pid}); if no such process is a living-review store server, remove ${lockPath(dataDir)}`;
     }
     await sleep(50); // starting, or stopping: look again shortly
   }
   throw new StoreError(
-    `could not start or join the embedded store server for ${dataDir}: ${lastProblem} (lock ${lockPath(dataDir)})`,
+    `could not start or join the embedded store server for ${dataDir}: ${lastProblem}${advice || ` (lock ${lockPath(dataDir)})`}`,
     { retryable: true },
   );
 }
@@ -234,11 +296,12 @@ type StartOutcome =
  * half-started behind.
  */
 async function startServer(
-  dataDir: string,
+  directory: StoreDirectory,
   token: string,
   deadline: number,
   idleMs: number | undefined,
 ): Promise<StartOutcome> {
+  const dataDir = directory.path;
   const child = spawnServer(dataDir, token, idleMs);
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((done) =>
@@ -252,7 +315,7 @@ async function startServer(
       const lock = await readLock(dataDir);
       if (lock !== null && lock !== 'unreadable' && lock.state === 'ready' && lock.port !== null) {
         if (lock.token !== token) return { kind: 'other' };
-        if (await pingStore(lock.port, 2000)) {
+        if ((await probeStore(lock.port, directory.secret, 2000)).kind === 'answers') {
           return { kind: 'ready', server: { pid: lock.pid, port: lock.port, idleMs: lock.idleMs } };
         }
       }
@@ -269,7 +332,7 @@ async function startServer(
 }
 
 function spawnServer(dataDir: string, token: string, idleMs: number | undefined): ChildProcess {
-  const log = openSync(serverLogPath(dataDir), 'a');
+  const log = openSync(serverLogPath(dataDir), 'a', 0o600);
   try {
     return spawn(process.execPath, [...SERVER.execArgv, SERVER.file, dataDir, token], {
       // Not the data directory: a process whose working directory is deleted under it can hang in tsx's

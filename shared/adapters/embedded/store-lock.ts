@@ -1,6 +1,7 @@
 // The lock file that names the one dynalite server of a data directory: `<dataDir>/store.lock`, JSON
-// {pid, port, state, token, idleMs, startedAt}. Shared by the opener (embedded-store.ts) and the server
-// process (store-server.ts).
+// {pid, process, dir, port, state, token, idleMs, startedAt}. Shared by the opener (embedded-store.ts) and the
+// server process (store-server.ts). `process` identifies the pid's process (a pid reused by another process
+// after a crash is told apart), `dir` the directory served (a copied directory's lock is told apart).
 //
 // Every change is atomic, so a reader never sees half a lock:
 // - create: write a private temp file, then link(2) it to store.lock. link fails with EEXIST when the lock
@@ -12,6 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { isProcessAlive, processCommandLine, processIdentity } from '../process/process-identity.ts';
+
+export { isProcessAlive };
 
 /** Exit code of a server process that found its folder already served by another process. */
 export const EXIT_LOST = 75;
@@ -19,6 +23,10 @@ export const EXIT_LOST = 75;
 export interface StoreLock {
   /** The process that holds the lock: the opener while the server starts, then the server itself. */
   pid: number;
+  /** processIdentity(pid) when the lock was written; absent in locks of older versions, null off Linux. */
+  process?: string | null;
+  /** dataDirIdentity of the directory the lock belongs to; absent in locks of older versions. */
+  dir?: string;
   /** The server's loopback port once it answers; null while starting. */
   port: number | null;
   state: 'starting' | 'ready';
@@ -45,7 +53,9 @@ function isStoreLock(value: unknown): value is StoreLock {
     Number.isInteger(lock.pid) &&
     (lock.port === null || Number.isInteger(lock.port)) &&
     (lock.state === 'starting' || lock.state === 'ready') &&
-    typeof lock.token === 'string'
+    typeof lock.token === 'string' &&
+    (lock.process === undefined || lock.process === null || typeof lock.process === 'string') &&
+    (lock.dir === undefined || typeof lock.dir === 'string')
   );
 }
 
@@ -78,7 +88,7 @@ export async function lockAgeMs(dataDir: string): Promise<number | null> {
 /** Creates the lock unless one exists; true when this call created it. */
 export async function createLockExclusive(dataDir: string, lock: StoreLock): Promise<boolean> {
   const temp = tempPath(dataDir);
-  await writeFile(temp, JSON.stringify(lock), { flag: 'wx' });
+  await writeFile(temp, JSON.stringify(lock), { flag: 'wx', mode: 0o600 });
   try {
     await link(temp, lockPath(dataDir));
     return true;
@@ -93,7 +103,7 @@ export async function createLockExclusive(dataDir: string, lock: StoreLock): Pro
 /** Replaces the lock's content atomically (creating it if it is gone). */
 export async function replaceLock(dataDir: string, lock: StoreLock): Promise<void> {
   const temp = tempPath(dataDir);
-  await writeFile(temp, JSON.stringify(lock), { flag: 'wx' });
+  await writeFile(temp, JSON.stringify(lock), { flag: 'wx', mode: 0o600 });
   await rename(temp, lockPath(dataDir));
 }
 
@@ -129,22 +139,57 @@ export async function removeLockIf(
   return false;
 }
 
-/** True when a process with this pid exists (EPERM: it exists, owned by someone else). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A starting lock of an older version (no process identity) older than this is taken as stale. */
+const UNIDENTIFIED_START_LIMIT_MS = 120_000;
 
 /**
- * True when a DynamoDB endpoint answers ListTables on 127.0.0.1:port. A plain HTTP request (dynalite checks
- * that a signature header is present, not that it is valid), so it needs no SDK and is not counted as a
- * store request by the SDK hooks.
+ * Why the lock's holder is gone, or null while it may still hold it: its pid is dead, the pid now names
+ * another process (the lock's process identity differs), or, for locks of older versions without an
+ * identity, the "server" at the pid is not a store server, or an opener has been starting one for minutes.
  */
-export function pingStore(port: number, timeoutMs = 2000): Promise<boolean> {
+export function lockHolderGone(lock: StoreLock, lockAgeMs: number | null): string | null {
+  if (!isProcessAlive(lock.pid)) return `its process ${lock.pid} has exited`;
+  if (typeof lock.process === 'string') {
+    const now = processIdentity(lock.pid);
+    return now !== null && now !== lock.process ? `pid ${lock.pid} now belongs to another process` : null;
+  }
+  if (lock.process === undefined) {
+    const commandLine = processCommandLine(lock.pid);
+    if (lock.state === 'ready' && commandLine !== null && !commandLine.includes('store-server')) {
+      return `pid ${lock.pid} is not a store server (${commandLine.slice(0, 80)})`;
+    }
+    if (lock.state === 'starting' && (lockAgeMs ?? 0) > UNIDENTIFIED_START_LIMIT_MS) {
+      return `its server has been starting for ${Math.round((lockAgeMs ?? 0) / 1000)} s`;
+    }
+  }
+  return null;
+}
+
+/** The response header in which a store server names the directory it serves (its dataDirIdentity). */
+export const DIR_HEADER = 'x-living-review-dir';
+
+/** The DynamoDB error a request without the store's secret gets (what DynamoDB answers for unknown keys). */
+export const UNRECOGNIZED_CLIENT = {
+  status: 400,
+  body: JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  }),
+};
+
+export type StoreProbe =
+  /** It answered ListTables; `dir` is the directory it says it serves (null: a server that does not say). */
+  | { kind: 'answers'; dir: string | null }
+  /** It refused the secret: it serves a directory whose store.secret was replaced, or is not ours. */
+  | { kind: 'refused' }
+  | { kind: 'silent' };
+
+/**
+ * Asks the DynamoDB endpoint on 127.0.0.1:port for ListTables, signed with `secret` as the access key id
+ * (the store server checks the key id only). A plain HTTP request, so it needs no SDK and is not counted as
+ * a store request by the SDK hooks.
+ */
+export function probeStore(port: number, secret: string, timeoutMs = 2000): Promise<StoreProbe> {
   return new Promise((resolve) => {
     const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const req = request(
@@ -159,7 +204,7 @@ export function pingStore(port: number, timeoutMs = 2000): Promise<boolean> {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': 'DynamoDB_20120810.ListTables',
           'x-amz-date': now,
-          authorization: `AWS4-HMAC-SHA256 Credential=embedded/${now.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+          authorization: `AWS4-HMAC-SHA256 Credential=${secret}/${now.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
         },
       },
       (res) => {
@@ -168,12 +213,18 @@ export function pingStore(port: number, timeoutMs = 2000): Promise<boolean> {
         res.on('data', (chunk) => {
           body += chunk;
         });
-        res.on('end', () => resolve(res.statusCode === 200 && body.includes('TableNames')));
-        res.on('error', () => resolve(false));
+        res.on('end', () => {
+          const dir = res.headers[DIR_HEADER];
+          if (res.statusCode === 200 && body.includes('TableNames'))
+            resolve({ kind: 'answers', dir: typeof dir === 'string' ? dir : null });
+          else if (body.includes('UnrecognizedClientException')) resolve({ kind: 'refused' });
+          else resolve({ kind: 'silent' });
+        });
+        res.on('error', () => resolve({ kind: 'silent' }));
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve({ kind: 'silent' }));
     req.end('{}');
   });
 }

@@ -8,16 +8,31 @@
 //    so a second server on the same folder can never serve: its first request fails (dynalite reports the
 //    closed database as an uncaught error) and it exits with EXIT_LOST before announcing anything.
 // 2. Answer one ListTables to itself (which proves the database is open), then announce: replace store.lock
-//    with {pid, port, state: 'ready', token, idleMs}.
+//    with {pid, process, dir, port, state: 'ready', token, idleMs}.
 // 3. Serve. Openers send a heartbeat while they hold the store open. After LIVING_REVIEW_STORE_IDLE_MS
 //    (default 30 s) without any request, or on SIGTERM/SIGINT, remove the lock (if it is still ours) and
 //    close LevelDB, then exit. Requests that arrive while stopping are refused, so an opener never joins a
 //    server that is about to go.
+// Access: the server creates its files under umask 077 and makes private whatever it finds in the directory
+// (data-dir.ts). Every request must be signed with the store's secret as its SigV4 access key id: one that
+// is not is answered UnrecognizedClientException before dynalite sees it (dynalite itself checks only that
+// a signature is present). Every answer names the directory served (DIR_HEADER), so an opener holding a
+// copied lock can tell that this server is not its directory's.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { EXIT_LOST, pingStore, removeLockIf, replaceLock } from './store-lock.ts';
+import { processIdentity } from '../process/process-identity.ts';
+import { dataDirIdentity, makeTreePrivate, readOrCreateStoreSecret } from './data-dir.ts';
+import {
+  DIR_HEADER,
+  EXIT_LOST,
+  probeStore,
+  removeLockIf,
+  replaceLock,
+  UNRECOGNIZED_CLIENT,
+} from './store-lock.ts';
 
 interface DynaliteOptions {
   path?: string;
@@ -53,13 +68,29 @@ if (!dataDir || !token) {
   process.exit(2);
 }
 
-const idleMs = Number(process.env.LIVING_REVIEW_STORE_IDLE_MS ?? 30_000);
 const log = (message: string) =>
   process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${message}\n`);
+const IDLE_DEFAULT_MS = 30_000;
+// A period that is not a positive number of milliseconds would never end (NaN compares false): say so, use 30 s.
+const idleSetting = process.env.LIVING_REVIEW_STORE_IDLE_MS;
+let idleMs = idleSetting === undefined ? IDLE_DEFAULT_MS : Number(idleSetting);
+if (!Number.isFinite(idleMs) || idleMs <= 0) {
+  log(
+    `LIVING_REVIEW_STORE_IDLE_MS="${idleSetting}" is not a positive number of milliseconds: using ${IDLE_DEFAULT_MS}`,
+  );
+  idleMs = IDLE_DEFAULT_MS;
+}
 
 let ready = false;
 let stopping = false;
 let lastRequestAt = Date.now();
+
+// Everything this process creates (LevelDB's files, temp locks) is private to its owner.
+process.umask(0o077);
+const notPrivate = makeTreePrivate(dataDir);
+if (notPrivate.length > 0) log(`could not make private: ${notPrivate.join(', ')}`);
+const secret = readOrCreateStoreSecret(dataDir);
+const dirIdentity = dataDirIdentity(dataDir);
 
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
 const server = dynalite({
@@ -69,9 +100,35 @@ const server = dynalite({
   updateTableMs: 0,
 });
 
-server.on('request', (req) => {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+const secretDigest = digest(secret);
+
+/** True when the request's SigV4 Authorization names the store's secret as its access key id. */
+function presentsSecret(req: IncomingMessage): boolean {
+  const keyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+  return keyId !== undefined && timingSafeEqual(digest(keyId), secretDigest);
+}
+
+// dynalite's own handler runs only for requests that present the secret.
+const dynaliteHandlers = server.listeners('request') as ((
+  req: IncomingMessage,
+  res: ServerResponse,
+) => void)[];
+server.removeAllListeners('request');
+server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  if (stopping) {
+    req.socket.destroy();
+    return;
+  }
+  if (!presentsSecret(req)) {
+    req.resume();
+    res.writeHead(UNRECOGNIZED_CLIENT.status, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(UNRECOGNIZED_CLIENT.body);
+    return;
+  }
   lastRequestAt = Date.now();
-  if (stopping) req.socket.destroy();
+  res.setHeader(DIR_HEADER, dirIdentity);
+  for (const handler of dynaliteHandlers) handler.call(server, req, res);
 });
 
 async function removeOurLock(): Promise<void> {
@@ -108,7 +165,7 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve
 const address = server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 
-if (!(await pingStore(port, 10_000))) {
+if ((await probeStore(port, secret, 10_000)).kind !== 'answers') {
   log(`cannot serve ${dataDir}: the database did not answer`);
   process.exit(EXIT_LOST);
 }
@@ -118,6 +175,8 @@ ready = true;
 // lock of an opener, a dead server's lock) names no other live server of this folder.
 await replaceLock(dataDir, {
   pid: process.pid,
+  process: processIdentity(process.pid),
+  dir: dirIdentity,
   port,
   state: 'ready',
   token,

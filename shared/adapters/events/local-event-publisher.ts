@@ -21,7 +21,7 @@ export class LocalEventPublisher implements EventPublisher {
 
   async livingReviewUpdated(detail: LivingReviewUpdatedDetail): Promise<void> {
     const checked = livingReviewUpdatedDetailSchema.parse(detail);
-    await mkdir(dirname(this.path), { recursive: true });
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const line = JSON.stringify({
       source: LIVING_REVIEW_EVENT_SOURCE,
       'detail-type': LIVING_REVIEW_UPDATED,
@@ -29,6 +29,6 @@ export class LocalEventPublisher implements EventPublisher {
       detail: checked,
     });
     // One write of one line: appends of lines under PIPE_BUF from several processes do not interleave.
-    await appendFile(this.path, `${line}\n`, 'utf8');
+    await appendFile(this.path, `${line}\n`, { encoding: 'utf8', mode: 0o600 });
   }
 }

@@ -18,6 +18,7 @@ import {
   exportItem,
   inlineAbstract,
   joinPages,
+  monthOf,
   readExportText,
   semicolonList,
   yearOf,
@@ -59,6 +60,7 @@ function embaseItem(cell: CsvCell, line: number, source: string): ExportItem {
   fields.title = cell('Title');
   fields.authors = listedAuthors(cell('Author Names'));
   fields.year = yearOf(cell('Publication Year')) ?? yearOf(cell('Date of Publication'));
+  fields.month = monthOf(cell('Date of Publication'));
   fields.journal = cell('Source title') ?? journalOfSource(cell('Source'));
   fields.issn = cell('ISSN');
   fields.volume = cell('Volume');

@@ -23,7 +23,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The page's Content-Security-Policy: script and style from its own origin only (no 'unsafe-inline'); requests to
- * its own origin, plus `connect` (where attached PDFs are uploaded); frames only from `frame` (where they are
+ * its own origin, plus `connect` (where attached PDFs are uploaded, the sign-in token endpoint); frames only from `frame` (where they are
  * read: the PDF beside the decision buttons); nothing may frame the page.
  */
 export function contentSecurityPolicy(

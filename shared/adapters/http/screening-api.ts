@@ -73,6 +73,8 @@ export interface ScreeningApiOptions {
   /** Origins a state-changing request may come from, e.g. ["http://127.0.0.1:8080"]. */
   allowedOrigins(request: HttpRequest): readonly string[];
   assets: ReadonlyMap<string, StaticAsset>;
+  /** Origins besides its own and the attachment storage's the page may fetch (the sign-in token endpoint). */
+  connectOrigins?: readonly string[];
   /** Headers added to every response (HSTS behind HTTPS). */
   extraHeaders?: Record<string, string>;
   /** Where unexpected errors are logged (their details never reach the caller). */
@@ -393,9 +395,13 @@ export function createScreeningApi(
 ): (request: HttpRequest) => Promise<HttpResponse> {
   const routes = screeningRoutes(options);
   const logError = options.logError ?? ((message: string) => console.error(message));
+  const storageOrigins = options.fullText?.storage?.origins();
   const headers = {
     ...SECURITY_HEADERS,
-    'content-security-policy': contentSecurityPolicy(options.fullText?.storage?.origins() ?? {}),
+    'content-security-policy': contentSecurityPolicy({
+      connect: [...(storageOrigins?.connect ?? []), ...(options.connectOrigins ?? [])],
+      frame: storageOrigins?.frame ?? [],
+    }),
   };
   return async (request) => {
     let response: HttpResponse;

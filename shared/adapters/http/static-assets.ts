@@ -3,6 +3,7 @@
 // functions/screening-api/handler.ts); LIVING_REVIEW_WEB_DIR points elsewhere when needed.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SignInConfig } from './sign-in.ts';
 
 export interface StaticAsset {
   contentType: string;
@@ -34,14 +35,32 @@ export function findWebDirectory(candidates: readonly (string | undefined)[] = [
   return found;
 }
 
-/** name -> asset, e.g. "screening.js". */
+const SIGN_IN_META = '<meta name="living-review-sign-in" content="" />';
+
+const escapeAttribute = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * name -> asset, e.g. "screening.js". With `signIn`, index.html's sign-in meta element carries it (JSON), and
+ * the page signs reviewers in through Cognito (sign-in.ts); without, it asks for a token.
+ */
 export function loadScreeningAssets(
   directory: string = findWebDirectory(),
+  signIn: SignInConfig | null = null,
 ): ReadonlyMap<string, StaticAsset> {
   return new Map(
-    Object.entries(FILES).map(([name, contentType]) => [
-      name,
-      { contentType, body: readFileSync(join(directory, name), 'utf8') },
-    ]),
+    Object.entries(FILES).map(([name, contentType]) => {
+      let body = readFileSync(join(directory, name), 'utf8');
+      if (name === 'index.html') {
+        if (!body.includes(SIGN_IN_META)) throw new Error(`${directory}/index.html has no ${SIGN_IN_META}`);
+        if (signIn) {
+          body = body.replace(
+            SIGN_IN_META,
+            `<meta name="living-review-sign-in" content="${escapeAttribute(JSON.stringify(signIn))}" />`,
+          );
+        }
+      }
+      return [name, { contentType, body }];
+    }),
   );
 }

@@ -28,7 +28,8 @@ export class OutboxMailer implements Mailer {
 
   async send(message: MailMessage): Promise<SentMail> {
     const raw = await composeMime(message);
-    await mkdir(this.directory, { recursive: true });
+    // Private like the rest of the data directory (the default outbox is <data>/outbox).
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const stamp = (message.date ?? new Date())
       .toISOString()
       .replace(/[-:]/g, '')
@@ -36,7 +37,7 @@ export class OutboxMailer implements Mailer {
     const name = `${stamp}-${slug(message.subject)}-${randomUUID().slice(0, 8)}.eml`;
     const path = join(this.directory, name);
     const temporary = join(this.directory, `.${name}.tmp`);
-    await writeFile(temporary, raw);
+    await writeFile(temporary, raw, { mode: 0o600 });
     await rename(temporary, path);
     this.written.push(path);
     return { id: path, messageId: messageIdOf(raw) ?? '' };

@@ -18,6 +18,7 @@ import {
   parseXmlElement,
   textContent,
   type XmlElement,
+  XmlLimitError,
   XmlSyntaxError,
 } from './xml-tree.ts';
 
@@ -333,7 +334,8 @@ export function parsePubmedRecord(raw: RawPubmedRecord, origin: string): ParsedP
       pmid: sniffPmid(raw.xml),
       line: lineOf(raw, error.offset),
     });
-    throw new InputError(`${place}: malformed XML: ${error.message}`, { cause: error });
+    const problem = error instanceof XmlLimitError ? error.message : `malformed XML: ${error.message}`;
+    throw new InputError(`${place}: ${problem}`, { cause: error });
   }
   let citation: Citation;
   try {

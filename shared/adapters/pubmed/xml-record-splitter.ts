@@ -1,11 +1,22 @@
 // Cuts a PubMed XML document (UTF-8 bytes, fed in chunks of any size) into its records, the children of
 // <PubmedArticleSet>: PubmedArticle, PubmedBookArticle and DeleteCitation. Only the envelope is checked here
 // (prolog, root element, nothing but records between them, the root closed at the end); each record's own
-// well-formedness is checked when it is parsed. Memory is one chunk plus the record being cut, whatever the
-// file size, which is what lets parsePubmedFile stream files of any size.
+// well-formedness is checked when it is parsed, but comments, CDATA sections and processing instructions inside
+// a record are skipped here, so a `</PubmedArticle>` inside one of them does not end the record. Memory is one
+// chunk plus the record being cut (at most MAX_RECORD_BYTES), whatever the file size, which is what lets
+// parsePubmedFile stream files of any size.
 // It works on bytes, not text: searching bytes is several times faster than searching decoded chunks, and
 // each record is decoded on its own, so the many all-ASCII records become compact one-byte strings.
+// The bytes of an unfinished record are kept in a buffer that doubles when full, so a record arriving in many
+// chunks is copied a bounded number of times (joining each chunk to all the bytes before it was quadratic:
+// 80 MB in one record took minutes).
 import { InputError } from '../../errors.ts';
+
+/**
+ * The largest record cut (bytes, start tag to end tag). The largest real PubMed records, collaboration papers
+ * listing thousands of authors with their affiliations, are a few megabytes.
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 export const RECORD_NAMES = ['PubmedArticle', 'PubmedBookArticle', 'DeleteCitation'] as const;
 export type PubmedRecordName = (typeof RECORD_NAMES)[number];
@@ -33,6 +44,10 @@ const PI_OPEN = bytes('<?');
 const PI_CLOSE = bytes('?>');
 const DOCTYPE_OPEN = bytes('<!DOCTYPE');
 const END_TAG_OPEN = bytes('</');
+const CDATA_OPEN = bytes('<![CDATA[');
+const CDATA_CLOSE = bytes(']]>');
+/** `<!` or `<?`: where a comment, CDATA section or processing instruction inside a record may begin. */
+const MARKUP_OPENS = [bytes('<!'), PI_OPEN];
 const RECORD_END_TAGS = new Map<string, Buffer>(RECORD_NAMES.map((name) => [name, bytes(`</${name}`)]));
 const BOM = bytes('\xef\xbb\xbf');
 /** Decodes strictly: bytes that are not UTF-8 are an error, not replacement characters. */
@@ -85,6 +100,39 @@ function startsWith(buffer: Buffer, at: number, prefix: Buffer): boolean {
   );
 }
 
+/**
+ * A function giving the first `<!` or `<?` in buffer[from, limit), -1 when none, for calls whose `from` and
+ * `limit` never decrease. Each byte is scanned once per opening: what was scanned is remembered, so a record
+ * holding many comments does not cost a scan to its end tag per comment.
+ */
+function markupFinder(buffer: Buffer, start: number): (from: number, limit: number) => number {
+  const state = MARKUP_OPENS.map((opening) => ({ opening, found: -1, scannedTo: start }));
+  return (from, limit) => {
+    let first = -1;
+    for (const s of state) {
+      if (s.found !== -1 && s.found < from) {
+        s.found = -1;
+        s.scannedTo = Math.max(s.scannedTo, from);
+      }
+      if (s.found === -1 && s.scannedTo < limit) {
+        const scanFrom = Math.max(from, s.scannedTo - s.opening.length + 1);
+        const at =
+          limit - scanFrom < s.opening.length ? -1 : buffer.subarray(scanFrom, limit).indexOf(s.opening);
+        s.found = at === -1 ? -1 : scanFrom + at;
+        s.scannedTo = limit;
+      }
+      if (s.found !== -1 && s.found < limit && (first === -1 || s.found < first)) first = s.found;
+    }
+    return first;
+  };
+}
+
+/** True when the bytes from `at` to the end are the start of `prefix` (the rest not arrived yet). */
+function isPrefixOf(buffer: Buffer, at: number, prefix: Buffer): boolean {
+  const available = buffer.length - at;
+  return available < prefix.length && buffer.compare(prefix, 0, available, at) === 0;
+}
+
 /** Index just past the `>` ending the tag that starts at `start`, skipping quoted values; -1 if absent. */
 function tagEnd(buffer: Uint8Array, start: number): number {
   let quote = 0;
@@ -130,10 +178,22 @@ interface OpenRecord {
   line: number;
   /** Where to resume looking for the end tag (the buffer is searched once, not once per chunk). */
   searchFrom: number;
+  /**
+   * While a comment, CDATA section or PI at `searchFrom` is incomplete: where to resume looking for its end.
+   */
+  markupSearchFrom: number;
+}
+
+export interface PubmedRecordSplitterOptions {
+  /** Default MAX_RECORD_BYTES. */
+  maxRecordBytes?: number;
 }
 
 export class PubmedRecordSplitter {
+  /** The unread bytes: a chunk as given, or a view at the start of `storage`. */
   private buffer: Buffer = Buffer.alloc(0);
+  /** Owned memory that `buffer` is a view of when it spans chunks; null while `buffer` is a chunk. */
+  private storage: Buffer | null = null;
   private state: 'prolog' | 'body' | 'after' = 'prolog';
   private pos = 0;
   private open: OpenRecord | null = null;
@@ -142,17 +202,45 @@ export class PubmedRecordSplitter {
   private cursor = 0;
   private cursorLine = 1;
   private bomChecked = false;
+  private readonly maxRecordBytes: number;
+  /** Bytes copied between buffers so far: the splitter's work besides scanning, for tests and benchmarks. */
+  bytesCopied = 0;
 
-  constructor(private readonly origin: string) {}
+  constructor(
+    private readonly origin: string,
+    options: PubmedRecordSplitterOptions = {},
+  ) {
+    this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+  }
 
   /** Adds bytes; returns the records they completed. Throws InputError as soon as the envelope is wrong. */
   push(chunk: Uint8Array): RawPubmedRecord[] {
     if (chunk.length === 0) return [];
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    this.append(data);
     const records = this.drain(false);
     this.compact();
     return records;
+  }
+
+  /** Joins `data` to the unread bytes, doubling the owned storage when it is full (amortised linear). */
+  private append(data: Buffer): void {
+    const length = this.buffer.length;
+    if (length === 0) {
+      this.buffer = data;
+      return;
+    }
+    const needed = length + data.length;
+    const inStorage = this.storage !== null && this.buffer.buffer === this.storage.buffer;
+    if (!inStorage || needed > this.storage!.length) {
+      const storage = Buffer.allocUnsafe(Math.max(needed * 2, 1 << 16));
+      this.buffer.copy(storage, 0, 0, length);
+      this.bytesCopied += length;
+      this.storage = storage;
+    }
+    data.copy(this.storage!, length);
+    this.bytesCopied += data.length;
+    this.buffer = this.storage!.subarray(0, needed);
   }
 
   /** No more input: returns the last records, or throws InputError when the document is incomplete. */
@@ -190,12 +278,21 @@ export class PubmedRecordSplitter {
     const keep = this.open ? this.open.start : this.pos;
     if (keep === 0) return;
     this.lineAt(keep);
-    this.buffer = this.buffer.subarray(keep);
+    if (this.storage !== null && this.buffer.buffer === this.storage.buffer) {
+      // Move the rest to the front of the storage (a record is moved once: from then on it starts at 0).
+      const rest = this.buffer.length - keep;
+      this.storage.copy(this.storage, 0, keep, this.buffer.length);
+      this.bytesCopied += rest;
+      this.buffer = this.storage.subarray(0, rest);
+    } else {
+      this.buffer = this.buffer.subarray(keep);
+    }
     this.cursor = 0;
     this.pos -= keep;
     if (this.open) {
       this.open.start -= keep;
       this.open.searchFrom -= keep;
+      this.open.markupSearchFrom = Math.max(0, this.open.markupSearchFrom - keep);
     }
   }
 
@@ -278,7 +375,7 @@ export class PubmedRecordSplitter {
         this.pos = p;
         return records;
       }
-      const open: OpenRecord = { name, start: p, line: this.lineAt(p), searchFrom: end };
+      const open: OpenRecord = { name, start: p, line: this.lineAt(p), searchFrom: end, markupSearchFrom: 0 };
       if (buffer[end - 2] === SLASH) {
         records.push(this.emit(open, end));
       } else {
@@ -326,10 +423,29 @@ export class PubmedRecordSplitter {
   private closeRecord(open: OpenRecord, final: boolean): RawPubmedRecord | null {
     const buffer = this.buffer;
     const endTag = RECORD_END_TAGS.get(open.name)!;
-    const at = buffer.indexOf(endTag, open.searchFrom);
+    // The next end tag and the next `<!` / `<?` from searchFrom; each found position is searched again only
+    // once it has been passed, so a record holding many comments is still scanned once.
+    let at = buffer.indexOf(endTag, open.searchFrom);
+    const nextMarkup = markupFinder(buffer, open.searchFrom);
+    for (;;) {
+      const markup = nextMarkup(open.searchFrom, at === -1 ? buffer.length : at);
+      if (markup === -1) break;
+      const after = this.markupEnd(open, markup);
+      if (after === -1) {
+        // Incomplete: resume at its start when more bytes arrive.
+        if (final) this.failRecord(open, `<${open.name}> is not closed: the document is truncated`);
+        open.searchFrom = markup;
+        this.checkRecordSize(open, buffer.length);
+        return null;
+      }
+      open.searchFrom = after;
+      if (at !== -1 && at < after) at = buffer.indexOf(endTag, after);
+    }
     if (at === -1) {
       if (final) this.failRecord(open, `<${open.name}> is not closed: the document is truncated`);
+      // Not past a possible `<!` or `<?` cut by the chunk boundary, nor into a partial end tag.
       open.searchFrom = Math.max(open.searchFrom, buffer.length - endTag.length);
+      this.checkRecordSize(open, buffer.length);
       return null;
     }
     const close = skipSpace(buffer, at + endTag.length);
@@ -345,7 +461,49 @@ export class PubmedRecordSplitter {
     return this.emit(open, close + 1);
   }
 
+  /**
+   * Index just past the comment, CDATA section or processing instruction at `p` (inside a record); -1 when
+   * it is not complete yet. Any other `<!` is left to the record's parser (which refuses it): skips 2 bytes.
+   */
+  private markupEnd(record: OpenRecord, p: number): number {
+    const buffer = this.buffer;
+    let open: Buffer;
+    let close: Buffer;
+    if (buffer[p + 1] === 0x3f) {
+      [open, close] = [PI_OPEN, PI_CLOSE];
+    } else if (startsWith(buffer, p, COMMENT_OPEN)) {
+      [open, close] = [COMMENT_OPEN, COMMENT_CLOSE];
+    } else if (startsWith(buffer, p, CDATA_OPEN)) {
+      [open, close] = [CDATA_OPEN, CDATA_CLOSE];
+    } else if (isPrefixOf(buffer, p, COMMENT_OPEN) || isPrefixOf(buffer, p, CDATA_OPEN)) {
+      return -1; // cut by the chunk boundary: may still become a comment or CDATA section
+    } else {
+      return p + 2;
+    }
+    const from = Math.max(p + open.length, record.markupSearchFrom);
+    const at = buffer.indexOf(close, from);
+    if (at !== -1) {
+      record.markupSearchFrom = 0;
+      return at + close.length;
+    }
+    // Resume past what was searched (minus a delimiter cut by the boundary): scanned once, not per chunk.
+    record.markupSearchFrom = Math.max(from, buffer.length - close.length + 1);
+    return -1;
+  }
+
+  /** Fails when the record reaches past the size cap by `end` (the buffer's end, or the record's own). */
+  private checkRecordSize(open: OpenRecord, end: number): void {
+    const size = end - open.start;
+    if (size > this.maxRecordBytes) {
+      this.failRecord(
+        open,
+        `<${open.name}> is larger than ${this.maxRecordBytes.toLocaleString('en-US')} bytes, the most a record may hold`,
+      );
+    }
+  }
+
   private emit(open: OpenRecord, end: number): RawPubmedRecord {
+    this.checkRecordSize(open, end);
     this.pos = end;
     this.count++;
     let xml: string;

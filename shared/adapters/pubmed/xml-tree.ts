@@ -25,6 +25,37 @@ export class XmlSyntaxError extends Error {
   }
 }
 
+/** Well-formed XML beyond what this reader takes (elements nested too deep). */
+export class XmlLimitError extends XmlSyntaxError {
+  override name = 'XmlLimitError';
+}
+
+/**
+ * Deepest element nesting read (libxml2's default limit too). Real PubMed records nest about 10 levels,
+ * MathML a few more; the limit keeps hostile nesting from costing the recursive text walk its stack.
+ */
+export const MAX_ELEMENT_DEPTH = 256;
+
+/**
+ * Raw characters XML 1.0 forbids (section 2.2): C0 controls but tab, newline and carriage return, and the
+ * non-characters U+FFFE and U+FFFF. (Lone surrogates cannot occur: records are decoded from strict UTF-8.)
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding these characters is the point
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+/**
+ * Looks at `source[start, end)` only: a search from `start` through to the end of the whole text would read
+ * the rest of a response again for every record in it (quadratic in the response's size).
+ */
+function checkCharacters(source: string, start: number, end: number): void {
+  const text = start === 0 && end === source.length ? source : source.slice(start, end);
+  const found = FORBIDDEN_CHARACTER.exec(text);
+  if (found) {
+    const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new XmlSyntaxError(`the raw character U+${code} is not an XML character`, start + found.index);
+  }
+}
+
 const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
@@ -184,9 +215,11 @@ function readAttributes(
 
 /**
  * Reads the single element in `source[start, end)` (whitespace, comments and processing instructions may
- * surround it) into a tree. Throws XmlSyntaxError on anything that is not well-formed.
+ * surround it) into a tree. Throws XmlSyntaxError on anything that is not well-formed, XmlLimitError on
+ * nesting deeper than MAX_ELEMENT_DEPTH.
  */
 export function parseXmlElement(source: string, start = 0, end = source.length): XmlElement {
+  checkCharacters(source, start, end);
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let pos = start;
@@ -239,6 +272,9 @@ export function parseXmlElement(source: string, start = 0, end = source.length):
       const nameEnd = scanName(source, lt + 1, end);
       if (nameEnd === lt + 1) throw new XmlSyntaxError('"<" that does not start a tag', lt);
       if (root) throw new XmlSyntaxError('a second element after the first one', lt);
+      if (stack.length >= MAX_ELEMENT_DEPTH) {
+        throw new XmlLimitError(`elements nested more than ${MAX_ELEMENT_DEPTH} levels deep`, lt);
+      }
       const { attributes, next: after, selfClosing } = readAttributes(source, nameEnd, end, lt);
       const element: XmlElement = {
         name: source.slice(lt + 1, nameEnd),

@@ -41,9 +41,10 @@ export class LocalReportPublisher implements ReportPublisher {
       if (!isSafeReportPath(file.path))
         throw new InputError(`report file path "${file.path}" is not allowed`);
       const path = join(folder, ...file.path.split('/'));
-      await mkdir(dirname(path), { recursive: true });
+      // Private like the rest of the data directory (the report holds unpublished screening results).
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, file.body);
+      await writeFile(temporary, file.body, { mode: 0o600 });
       await rename(temporary, path);
     }
     const index = join(folder, 'index.html');

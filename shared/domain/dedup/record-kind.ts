@@ -20,12 +20,13 @@ import { foldText } from './normalise.ts';
 export type NoticeKind = 'correction' | 'retraction' | 'concern' | 'comment' | 'reply' | 'reprint';
 
 /**
- * Web of Science's notice suffix: "Title (vol 39, pg 2, 2009)", "Title (vol 12, 345, 2008)", "Title (Retraction
- * of vol 39, pg 2, 2009)", "Title (Reprinted from ...)". The parenthesis names the volume, page or year of the
+ * Web of Science's notice suffix: "Title (vol 39, pg 2, 2009)", "Title (vol 12, 345, 2008)", "Title (vol 12,
+ * art no e1234, 2020)" (an online-only article's number), "Title (Retraction of vol 39, pg 2, 2009)", "Title
+ * (Reprinted from ...)". The parenthesis names the volume, page or year of the
  * article the notice is about.
  */
 const WOS_NOTICE_SUFFIX =
-  /\s*\(\s*(retraction\s+of\s+|retracted\s+article\.?\s+see\s+|reprinted\s+from\s+[^()]*?|)vol\.?\s*\d+[^()]*?(?:\bpg\.?\s*[a-z]?\d+|,\s*[a-z]?\d+\s*,\s*(?:19|20)\d{2})[^()]*\)\s*$/i;
+  /\s*\(\s*(retraction\s+of\s+|retracted\s+article\.?\s+see\s+|reprinted\s+from\s+[^()]*?|)vol\.?\s*\d+[^()]*?(?:\bpg\.?\s*[a-z]?\d+|\bart\.?\s*no\.?\s*[a-z]*\d+|,\s*[a-z]?\d+\s*,\s*(?:19|20)\d{2})[^()]*\)\s*$/i;
 
 /** The title without Web of Science's notice suffix, and the notice it marks (null without one). */
 export function withoutNoticeSuffix(title: string): { title: string; notice: NoticeKind | null } {

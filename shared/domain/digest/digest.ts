@@ -3,6 +3,7 @@
 // errata...) and update triggers crossed. render-digest.ts turns it into HTML and text; ris.ts turns the
 // candidates into the RIS attachment. Pure: the caller reads the store and passes the time.
 import { type Author, type Citation, isCollectiveAuthor } from '../citation/citation.ts';
+import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { isRegistrySource } from '../protocol/sources.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
 import { describeRelation, type RelationDirection } from '../watch/study-relation.ts';
@@ -15,7 +16,7 @@ export interface DigestRun {
   source: string;
   window: { from: string; to: string };
   startedAt: string;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   counts: { found: number; fetched: number; new: number; duplicates: number; queued: number };
   warnings: string[];
   error: string | null;
@@ -266,8 +267,10 @@ export function summariseRuns(runs: readonly DigestRun[]): DigestRunSummary {
     failures: [],
   };
   for (const run of [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+    // An abandoned run (its process killed mid-run) failed: its error says so.
+    const failed = run.outcome === 'failed' || run.outcome === 'abandoned';
     if (run.outcome === 'succeeded') summary.succeeded++;
-    else if (run.outcome === 'failed') summary.failed++;
+    else if (failed) summary.failed++;
     else summary.running++;
     // A registry's registrations are ongoing studies, listed apart: not records found for screening.
     if (!isRegistrySource(run.source)) {
@@ -277,7 +280,7 @@ export function summariseRuns(runs: readonly DigestRun[]): DigestRunSummary {
       summary.queued += run.counts.queued;
     }
     for (const warning of run.warnings) summary.warnings.push(`${run.source}: ${warning}`);
-    if (run.outcome === 'failed') {
+    if (failed) {
       summary.failures.push({
         runId: run.runId,
         source: run.source,

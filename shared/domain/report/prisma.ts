@@ -31,6 +31,7 @@
 // text settled on "include" and whose study was then withdrawn is counted as excluded at full text, with the
 // withdrawal's reason (a protocol reason id, or free text); every withdrawn study, from screening or not, is
 // also counted under "withdrawn after inclusion" with its reason.
+import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { isCitationSearching, isRegistrySource } from '../protocol/sources.ts';
 import type { RecordState, StageState } from '../screening/workflow.ts';
 
@@ -67,7 +68,7 @@ export interface PrismaRun {
   window: { from: string; to: string };
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   counts: { found: number; new: number; duplicates: number };
 }
 
@@ -423,14 +424,22 @@ function updatesOf(
       inScreening: 0,
     });
   }
+  // Each run's span: to its end, or for an abandoned run (killed: its end is only its last sign of life) to
+  // the start of the next run of its source, so what it stored after its last save is still its own and
+  // what the next run stores is the next run's.
+  const spans = ordered.map((run, i) => {
+    if (run.outcome !== 'abandoned') return { run, until: run.finishedAt, inclusive: true };
+    const next = ordered.slice(i + 1).find((later) => later.source === run.source);
+    return { run, until: next?.startedAt ?? null, inclusive: false };
+  });
   for (const record of records) {
     const sources = new Set(record.sourceRecords.map(sourceOf));
-    const run = ordered.find(
-      (r) =>
+    const run = spans.find(
+      ({ run: r, until, inclusive }) =>
         sources.has(r.source) &&
         record.queuedAt >= r.startedAt &&
-        (r.finishedAt === null || record.queuedAt <= r.finishedAt),
-    );
+        (until === null || record.queuedAt < until || (inclusive && record.queuedAt === until)),
+    )?.run;
     const key = run?.runId ?? null;
     let row = rows.get(key);
     if (!row) {

@@ -8,6 +8,7 @@
 // published again only when something in it changed (a new snapshot, an inclusion, a notice, a search run).
 import type { VerificationCounts } from '../verification/statistics.ts';
 import { sha256Hex } from '../citation/citation-id.ts';
+import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
 import { variableLabel } from '../protocol/variables.ts';
 import type { NoticeKind } from '../retraction/notices.ts';
@@ -59,7 +60,7 @@ export interface SearchLogEntry {
   window: { from: string; to: string };
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  outcome: RunOutcome;
   counts: {
     found: number;
     fetched: number;

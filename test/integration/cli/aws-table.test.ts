@@ -32,8 +32,9 @@ beforeAll(async () => {
     ...process.env,
     AWS_ENDPOINT_URL_DYNAMODB: deployed.endpoint,
     AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIAOPERATOREXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'operator-secret',
+    // The stand-in answers only its own key (the embedded store's secret), as DynamoDB answers only valid ones.
+    AWS_ACCESS_KEY_ID: deployed.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: deployed.credentials.secretAccessKey,
     AWS_PROFILE: '',
   };
   delete env.LIVING_REVIEW_TABLE;

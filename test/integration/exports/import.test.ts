@@ -41,14 +41,26 @@ async function importFile(
   database: string,
   query: string | null = `intradural AND metastas* (${database})`,
 ): Promise<ImportExportSummary> {
-  const parsed = parseExportText(exportText(file), format, { origin: file, source: database });
+  return importText(reviewId, exportText(file), file, format, database, query);
+}
+
+/** Parses `text` as an export and imports it, as the import command does. */
+async function importText(
+  reviewId: string,
+  text: string,
+  origin: string,
+  format: ExportFormat,
+  database: string,
+  query: string | null,
+): Promise<ImportExportSummary> {
+  const parsed = parseExportText(text, format, { origin, source: database });
   return importExportFile(
     {
       reviewId,
       database,
       searchedOn: '2026-03-01',
       query,
-      origin: file,
+      origin,
       format,
       citations: parsed.records.map((r) => r.citation),
       rejected: parsed.rejected,
@@ -221,6 +233,56 @@ describe('one review, five exports from four databases', () => {
       /"pubmed" is the name of a scheduled source/,
     );
     expect(await embedded.store.listRunLogs('exports-2')).toEqual([]);
+  });
+});
+
+describe('a Web of Science correction notice and its article (issue #16 item 12)', () => {
+  it('are stored as two works, whichever comes first, through the stored blocking entries', async () => {
+    const tags = ['PT', 'AU', 'TI', 'SO', 'DT', 'PY', 'VL', 'BP', 'EP', 'DI', 'UT'];
+    const title = 'Survival after surgery for intradural extramedullary spinal metastases';
+    const row = (cells: string[]) => cells.join('\t');
+    const article = row([
+      'J',
+      'Moreau, C; Tanaka, H',
+      title,
+      'JOURNAL OF NEURO-ONCOLOGY',
+      'Article',
+      '2009',
+      '39',
+      '2',
+      '9',
+      '10.1000/jno.2009.2',
+      'WOS:000260000000001',
+    ]);
+    // A correction titled as WoS titles them, and one titled as the article itself, told by its type alone.
+    const correction = (titled: string, ut: string) =>
+      row([
+        'J',
+        'Moreau, C; Tanaka, H',
+        titled,
+        'JOURNAL OF NEURO-ONCOLOGY',
+        'Correction',
+        '2009',
+        '39',
+        '',
+        '',
+        '',
+        ut,
+      ]);
+    const byTitle = correction(`${title} (vol 39, pg 2, 2009)`, 'WOS:000260000000002');
+    const byType = correction(title, 'WOS:000260000000003');
+    for (const [reviewId, rows] of [
+      ['wos-notice-1', [article, byTitle, byType]],
+      ['wos-notice-2', [byType, byTitle, article]],
+    ] as const) {
+      for (const [i, line] of rows.entries()) {
+        await importText(reviewId, `${row(tags)}\n${line}\n`, `wos-${i}.txt`, 'wos-tab', 'wos', null);
+      }
+      // The two notices are one notice (the same place, the same type); the article is a work of its own.
+      const queue = await embedded.store.listQueue(reviewId);
+      expect(queue, reviewId).toHaveLength(2);
+      expect(queue.filter((entry) => entry.doi === '10.1000/jno.2009.2')).toHaveLength(1);
+    }
   });
 });
 

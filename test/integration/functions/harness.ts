@@ -36,7 +36,7 @@ export interface FunctionHarness {
 
 /**
  * Opens an embedded store in a fresh temp directory and points process.env at it: AWS_ENDPOINT_URL_DYNAMODB,
- * AWS_REGION, dummy AWS keys, LIVING_REVIEW_TABLE, plus `env`. Metrics are switched off (Powertools would print
+ * AWS_REGION, the store's AWS keys, LIVING_REVIEW_TABLE, plus `env`. Metrics are switched off (Powertools would print
  * EMF lines to stdout); logs stay on at WARN.
  */
 export async function startFunctionHarness(
@@ -49,8 +49,8 @@ export async function startFunctionHarness(
   const set: Record<string, string> = {
     AWS_ENDPOINT_URL_DYNAMODB: embedded.endpoint,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'embedded',
-    AWS_SECRET_ACCESS_KEY: 'embedded',
+    AWS_ACCESS_KEY_ID: embedded.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: embedded.credentials.secretAccessKey,
     LIVING_REVIEW_TABLE: tableName,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'WARN',

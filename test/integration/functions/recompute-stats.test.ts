@@ -53,8 +53,8 @@ beforeAll(async () => {
   writeFileSync(join(protocolDir, 'iesm-second.json'), JSON.stringify({ ...iesm, id: 'iesm-second' }));
   setEnv('AWS_ENDPOINT_URL_DYNAMODB', h.embedded.endpoint);
   setEnv('AWS_REGION', 'eu-west-1');
-  setEnv('AWS_ACCESS_KEY_ID', 'embedded');
-  setEnv('AWS_SECRET_ACCESS_KEY', 'embedded');
+  setEnv('AWS_ACCESS_KEY_ID', h.embedded.credentials.accessKeyId);
+  setEnv('AWS_SECRET_ACCESS_KEY', h.embedded.credentials.secretAccessKey);
   setEnv('LIVING_REVIEW_TABLE', h.embedded.tableName);
   setEnv('LIVING_REVIEW_PROTOCOLS', protocolDir);
 

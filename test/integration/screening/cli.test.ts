@@ -14,9 +14,9 @@ import {
   END_PROMPT,
   PROMPT,
   screenInTerminal,
-  terminalText,
 } from '../../../cli/commands/screen.ts';
 import { replay } from '../../../shared/domain/screening/workflow.ts';
+import { terminalText } from '../../../cli/format.ts';
 import { statusReport } from '../../../shared/app/screening.ts';
 import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';

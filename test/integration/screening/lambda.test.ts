@@ -7,6 +7,7 @@ import {
   type ScreeningApiEvent,
 } from '../../../functions/screening-api/handler.ts';
 import { SCREENING_API_ENTRY, SCREENING_API_ROUTES } from '../../../functions/screening-api/routes.ts';
+import { signInConfigFromEnv } from '../../../shared/adapters/http/sign-in.ts';
 import { citation, type Harness, iesm, otherReview, startHarness } from './support.ts';
 
 let h: Harness;
@@ -119,6 +120,56 @@ describe('Function: screening-api handler', () => {
     const page = await handler(event('GET', '/'));
     expect(page.statusCode).toBe(200);
     expect(page.headers?.['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('serves the page with its Cognito sign-in (code + PKCE), and a CSP admitting only the token endpoint', async () => {
+    const signIn = signInConfigFromEnv({
+      COGNITO_DOMAIN_URL: 'https://iesm-screening.auth.eu-west-1.amazoncognito.com',
+      COGNITO_CLIENT_ID: 'client123',
+      SCREENING_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com/',
+    });
+    expect(signIn).toEqual({
+      authorizeUrl: 'https://iesm-screening.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
+      tokenUrl: 'https://iesm-screening.auth.eu-west-1.amazoncognito.com/oauth2/token',
+      clientId: 'client123',
+      redirectUri: 'https://abc.execute-api.eu-west-1.amazonaws.com/',
+      scope: 'openid email profile',
+    });
+    const meta = (html: string) => {
+      const content = /<meta name="living-review-sign-in" content="([^"]*)" \/>/.exec(html)?.[1];
+      if (content === undefined) throw new Error('no sign-in meta element');
+      return content
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    };
+
+    const withSignIn = createHandler({ protocols: [iesm], deps: h.screening.deps, signIn });
+    const page = await withSignIn(event('GET', '/'));
+    expect(page.statusCode).toBe(200);
+    expect(JSON.parse(meta(page.body as string))).toEqual(signIn);
+    expect(page.headers?.['content-security-policy']).toContain(
+      "connect-src 'self' https://iesm-screening.auth.eu-west-1.amazoncognito.com;",
+    );
+
+    const local = await handler(event('GET', '/'));
+    expect(meta(local.body as string)).toBe('');
+    expect(local.headers?.['content-security-policy']).toContain("connect-src 'self';");
+  });
+
+  it('takes its sign-in from all three variables or none', () => {
+    expect(signInConfigFromEnv({})).toBeNull();
+    expect(() => signInConfigFromEnv({ COGNITO_CLIENT_ID: 'x' })).toThrow(
+      /COGNITO_DOMAIN_URL, SCREENING_URL not set/,
+    );
+    expect(() =>
+      signInConfigFromEnv({
+        COGNITO_DOMAIN_URL: 'http://plain.example.org',
+        COGNITO_CLIENT_ID: 'x',
+        SCREENING_URL: 'https://page.example.org/',
+      }),
+    ).toThrow(/must be https/);
   });
 
   it('exports its entry and a route table for the HTTP API', () => {

@@ -106,7 +106,8 @@ describe('a process dies in the middle of recordCitation', () => {
 
     for (const [i, outcome] of rerunOutcomes.entries()) {
       const n = i + 1;
-      // Until the citation item is written the re-run is the one that creates it.
+      // Until the citation item is written (write 4, after the three claims) the re-run is the one that creates
+      // it; after it, the re-run finds it stored and completes the arrival's tally delta.
       expect(outcome, `crash after write ${n}`).toEqual({
         kind: n < citationWrite ? 'new' : 'already-known',
         citationId: id,

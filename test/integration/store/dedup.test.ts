@@ -500,7 +500,7 @@ describe('recordCitation: claims whose citation was never written', () => {
   });
 
   it('waits for a concurrent writer that has claimed a key but not yet written its citation', async () => {
-    const client = createDynamoClient(embeddedClientConfig(embedded.endpoint));
+    const client = createDynamoClient(embeddedClientConfig(embedded.endpoint, embedded.credentials));
     let requests = 0;
     onDynamoRequest(client, () => {
       requests++;

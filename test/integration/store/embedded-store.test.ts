@@ -19,31 +19,17 @@ import { StoreError } from '../../../shared/errors.ts';
 import {
   lastJsonLine,
   makeStoreCitation,
-  makeTempDataDir,
-  removeDataDir,
   runTsChild,
+  tempDataDirs,
+  waitFor,
 } from '../../support/store-fixtures.ts';
 
 const CHILD = 'test/integration/store/children/open-child.ts';
 
-const dirs: string[] = [];
-function freshDir(label: string): string {
-  const dir = makeTempDataDir(label);
-  dirs.push(dir);
-  return dir;
-}
+const dirs = tempDataDirs();
+const freshDir = dirs.fresh;
 
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await removeDataDir(dir);
-});
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+afterEach(() => dirs.removeAll());
 
 /** A pid that belonged to a process which has exited. */
 function deadPid(): number {

@@ -210,6 +210,41 @@ describe('pair decisions', () => {
     ).toBe('duplicate');
   });
 
+  it('never merges a correction notice into its article, by its WoS title or its type (issue #16 item 12)', () => {
+    // WoS titles a correction as the article's title followed by where the article appeared.
+    const article = {
+      title: 'Survival after surgery for intradural extramedullary spinal metastases',
+      authors: 'Moreau, C. and Tanaka, H.',
+      year: 2009,
+      journal: 'JOURNAL OF NEURO-ONCOLOGY',
+      volume: '39',
+      pages: '2-9',
+    };
+    for (const title of [
+      `${article.title} (vol 39, pg 2, 2009)`,
+      `${article.title} (vol 39, art no e1234, 2009)`,
+      `${article.title} (Vol 39, Pg 2, 2009)`,
+    ]) {
+      // Printed later in the volume, or early access with no page and no year yet.
+      for (const place of [{ pages: '1250' }, { pages: null, year: null }]) {
+        const verdict = decide(article, { ...article, title, ...place });
+        expect(verdict.decision, title).not.toBe('duplicate');
+        expect(verdict.differed.join('; ')).toMatch(/one is a correction/);
+      }
+    }
+    // Its document type says it too, whatever its title: WoS "Correction", PubMed "Published Erratum".
+    for (const type of ['Correction', 'Published Erratum', 'Erratum', 'Retraction of Publication']) {
+      const notice = { ...article, pages: '1250', type };
+      expect(decide(article, notice).decision, type).not.toBe('duplicate');
+    }
+    // The very same place (year, volume, first page) and the same authors still do not make it the article.
+    const samePlace = { ...article, title: `${article.title} (vol 39, pg 2, 2009)` };
+    expect(decide(article, samePlace).decision).not.toBe('duplicate');
+    // Two records of the one notice are still the same notice.
+    const notice = { ...article, title: `${article.title} (vol 39, pg 2, 2009)`, pages: '1250', year: 2010 };
+    expect(decide(notice, { ...notice }).decision).toBe('duplicate');
+  });
+
   it('needs more than a short generic title, the year, the journal and the volume', () => {
     const editorial = { title: 'Editorial', year: 2010, journal: 'Chest', volume: '138' };
     expect(decide(editorial, { ...editorial }).decision).not.toBe('duplicate');

@@ -1,6 +1,7 @@
 // RIS exports of Ovid (Embase), Scopus and Web of Science: fields per flavour, records rejected by line, and
 // structure errors that reject the whole file.
 import { describe, expect, it } from 'vitest';
+import { detectExportFormat } from '../../../shared/adapters/exports/parse-export.ts';
 import { parseRis } from '../../../shared/adapters/exports/ris.ts';
 import { citationSchema } from '../../../shared/domain/citation/citation.ts';
 import { InputError } from '../../../shared/errors.ts';
@@ -131,6 +132,33 @@ describe('RIS details', () => {
   it('accepts one space before the hyphen and a PMID written out in a note', () => {
     const text = 'TY - JOUR\nTI - A title\nN1 - PMID: 12345\nER -\n';
     expect(parse(text).records[0]!.citation.pmid).toBe('12345');
+  });
+});
+
+describe("Ovid's own RIS: a number before each record, a full-text link after it (issue #16 item 10)", () => {
+  const result = parse(exportText('ovid-numbered.ris'));
+  const plain = parse(exportText('embase-ovid.ris'));
+
+  it('skips the text between records and reads the same records as the plain export', () => {
+    // The untitled record (line 105) is kept and deduplicated on what it has (issue #12: nothing is refused
+    // for a missing optional field); the plain export holds the same five records.
+    expect(result.records.map((r) => r.line)).toEqual([2, 39, 63, 84, 105]);
+    expect(result.records.map((r) => r.citation)).toEqual(plain.records.map((r) => r.citation));
+    expect(result.rejected).toEqual([]);
+  });
+
+  it('says how many lines it skipped, and where', () => {
+    const untitled =
+      'test.ris: 1 of 5 record(s) have no title (the first on line 105); they are deduplicated on what they have';
+    expect(result.warnings).toEqual([
+      'test.ris: skipped 15 line(s) of text between records (the first on line 1: "1.")',
+      untitled,
+    ]);
+    expect(plain.warnings).toEqual([untitled.replace('line 105', `line ${plain.records[4]!.line}`)]);
+  });
+
+  it('is detected as RIS without --format', () => {
+    expect(detectExportFormat(exportText('ovid-numbered.ris'), 'ovid.ris')).toBe('ris');
   });
 });
 

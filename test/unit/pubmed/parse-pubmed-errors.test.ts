@@ -5,28 +5,15 @@ import fc from 'fast-check';
 import { describe, expect, test, vi } from 'vitest';
 import { parsePubmedXml } from '../../../shared/adapters/pubmed/parse-pubmed-xml.ts';
 import { citationSchema } from '../../../shared/domain/citation/citation.ts';
-import { InputError } from '../../../shared/errors.ts';
-import { readFixture } from './fixtures.ts';
+import { inputError, minimalRecord, readFixture } from './fixtures.ts';
 
 const PROLOG =
   '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n';
 
-function record(pmid: string, title = `Title of ${pmid}.`): string {
-  return `<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">${pmid}</PMID><Article PubModel="Print"><Journal><JournalIssue><PubDate><Year>2024</Year></PubDate></JournalIssue><Title>J</Title></Journal><ArticleTitle>${title}</ArticleTitle><Language>eng</Language><PublicationTypeList><PublicationType>Journal Article</PublicationType></PublicationTypeList></Article></MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">${pmid}</ArticleId></ArticleIdList></PubmedData></PubmedArticle>`;
-}
+const record = minimalRecord;
 
 function document(...records: string[]): string {
   return `${PROLOG}<PubmedArticleSet>\n${records.join('\n')}\n</PubmedArticleSet>\n`;
-}
-
-function inputError(run: () => unknown): InputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError, but parsing succeeded');
 }
 
 describe('truncated documents', () => {

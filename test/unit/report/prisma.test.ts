@@ -282,3 +282,59 @@ describe('Function: buildPrismaFlow', () => {
     );
   });
 });
+
+describe('updates after an abandoned run', () => {
+  // A run killed after its last progress save (06:00:20) went on storing records until it died; the re-run
+  // of its window started at 06:05. Each keeps the records it stored, whatever the log's last save said.
+  const killed = {
+    runId: 'killed',
+    source: 'pubmed',
+    window: { from: '2025-12-29', to: '2026-01-05' },
+    startedAt: '2026-01-05T06:00:00.000Z',
+    finishedAt: '2026-01-05T06:00:20.000Z',
+    outcome: 'abandoned' as const,
+    counts: { found: 4, new: 2, duplicates: 0 },
+  };
+  const rerun = {
+    ...killed,
+    runId: 'rerun',
+    startedAt: '2026-01-05T06:05:00.000Z',
+    finishedAt: '2026-01-05T06:06:00.000Z',
+    outcome: 'succeeded' as const,
+    counts: { found: 4, new: 1, duplicates: 0 },
+  };
+  const stored = [
+    record('k1', ['pubmed:1'], '2026-01-05T06:00:10.000Z', null),
+    record('k2', ['pubmed:2'], '2026-01-05T06:00:20.000Z', null),
+    record('k3', ['pubmed:3'], '2026-01-05T06:00:25.000Z', null),
+    record('r4', ['pubmed:4'], '2026-01-05T06:05:10.000Z', null),
+  ];
+
+  it('gives the abandoned run what it stored up to the next run of its source, and the re-run the rest', () => {
+    const result = buildPrismaFlow({
+      records: stored,
+      exclusionReasons: REASONS,
+      studies: [],
+      runs: [rerun, killed],
+      onRetraction: 'flag-only',
+      snapshot: null,
+    });
+    expect(result.updates.map((u) => [u.runId, u.outcome, u.records])).toEqual([
+      ['killed', 'abandoned', 3],
+      ['rerun', 'succeeded', 1],
+    ]);
+    expect(result.identities.every((identity) => identity.holds)).toBe(true);
+  });
+
+  it('an abandoned run with no later run keeps every record of its source queued after it started', () => {
+    const result = buildPrismaFlow({
+      records: stored,
+      exclusionReasons: REASONS,
+      studies: [],
+      runs: [killed],
+      onRetraction: 'flag-only',
+      snapshot: null,
+    });
+    expect(result.updates.map((u) => [u.runId, u.records])).toEqual([['killed', 4]]);
+  });
+});
