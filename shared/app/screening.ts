@@ -169,6 +169,11 @@ export interface ReviewSummary {
   me: { id: string; name: string; roles: Reviewer['roles'] };
   /** The review declares an appraisal (the page offers its appraisal view to appraisers and arbiters). */
   appraises: boolean;
+  /**
+   * The review declares extraction verification and the reviewer takes part in it (verifies, extracts or
+   * arbitrates): the page offers its verification view.
+   */
+  verifies: boolean;
 }
 
 export function reviewSummary(protocol: Protocol, actor: Actor): ReviewSummary {
@@ -181,6 +186,9 @@ export function reviewSummary(protocol: Protocol, actor: Actor): ReviewSummary {
     keyTerms: protocol.keyTerms,
     me: { id: me.id, name: me.name, roles: me.roles },
     appraises: protocol.appraisal !== undefined,
+    verifies:
+      protocol.verification !== undefined &&
+      me.roles.some((role) => role === protocol.verification!.role || role === 'extractor' || role === 'arbiter'),
   };
 }
 

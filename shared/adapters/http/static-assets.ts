@@ -16,6 +16,8 @@ const FILES: Record<string, string> = {
   'screening.js': 'text/javascript; charset=utf-8',
   'appraisal.css': 'text/css; charset=utf-8',
   'appraisal.js': 'text/javascript; charset=utf-8',
+  'verification.css': 'text/css; charset=utf-8',
+  'verification.js': 'text/javascript; charset=utf-8',
 };
 
 /** The names /assets/{file} may ask for (the files above other than the page). */
