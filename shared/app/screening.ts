@@ -188,7 +188,9 @@ export function reviewSummary(protocol: Protocol, actor: Actor): ReviewSummary {
     appraises: protocol.appraisal !== undefined,
     verifies:
       protocol.verification !== undefined &&
-      me.roles.some((role) => role === protocol.verification!.role || role === 'extractor' || role === 'arbiter'),
+      me.roles.some(
+        (role) => role === protocol.verification!.role || role === 'extractor' || role === 'arbiter',
+      ),
   };
 }
 
