@@ -6,17 +6,11 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
+import { openAs as openPage, textBecomes } from './screening-page.ts';
 import { appraisalSummary } from '../../shared/app/appraisal.ts';
 import { toolForDesign } from '../../shared/domain/protocol/appraisal.ts';
 import type { IncludedStudy } from '../../shared/ports/evidence-store.ts';
-import {
-  call,
-  citation,
-  type Harness,
-  iesm,
-  startHarness,
-  TOKENS,
-} from '../integration/screening/support.ts';
+import { call, citation, type Harness, iesm, startHarness } from '../integration/screening/support.ts';
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; tsconfig has no DOM lib, so the little
 // of the DOM they touch is declared here.
@@ -42,23 +36,7 @@ let browser: Chromium | undefined;
 let studyId: string;
 const problems: string[] = [];
 
-async function openAs(reviewer: string, path = '/'): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`${reviewer}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`${reviewer}: ${error.message}`));
-  await page.goto(`${h.server.url}${path}#token=${TOKENS[reviewer]}`);
-  return page;
-}
-
-async function textBecomes(page: Page, id: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    ([which, expected]) => document.getElementById(which!)?.textContent?.includes(expected!) === true,
-    [id, text],
-    { timeout: 15_000 },
-  );
-}
+const openAs = (reviewer: string, path = '/') => openPage(context, h.server.url, problems, reviewer, path);
 
 /** Presses `key` and waits until the page says the answer to question `number` was recorded. */
 async function answerWith(page: Page, key: string, label: string, number: number): Promise<void> {
