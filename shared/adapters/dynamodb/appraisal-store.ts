@@ -10,9 +10,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type AppraisalEvent, appraisalEventSchema } from '../../domain/appraisal/events.ts';
-import { StoreError } from '../../errors.ts';
 import type { AppraisalStore } from '../../ports/appraisal-store.ts';
-import { putIfAbsent, queryReviewPrefix } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 
 export const APPRAISAL_PREFIX = 'APPRAISAL#';
@@ -24,7 +23,11 @@ export function appraisalEventKey(reviewId: string, studyId: string, seq: number
 const eventItemSchema = z.object({ type: z.literal('appraisal-event'), event: appraisalEventSchema });
 
 export class DynamoAppraisalStore implements AppraisalStore {
-  constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
+  private readonly table: TableAccess;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.table = new TableAccess(options.client, options.tableName);
+  }
 
   listEvents(reviewId: string, studyId: string): Promise<AppraisalEvent[]> {
     return this.query(reviewId, `${APPRAISAL_PREFIX}${studyId}#`, `the appraisal log of ${studyId}`);
@@ -36,31 +39,12 @@ export class DynamoAppraisalStore implements AppraisalStore {
 
   appendEvent(reviewId: string, event: AppraisalEvent): Promise<boolean> {
     const key = appraisalEventKey(reviewId, event.studyId, event.seq);
-    const what = `review "${reviewId}", item ${key.sk} in table "${this.options.tableName}"`;
-    return putIfAbsent(
-      this.options.client,
-      this.options.tableName,
-      { ...key, type: 'appraisal-event', reviewId, event },
-      what,
-    );
+    const what = this.table.describe(reviewId, key);
+    return this.table.putIfAbsent({ ...key, type: 'appraisal-event', reviewId, event }, what);
   }
 
   private async query(reviewId: string, prefix: string, what: string): Promise<AppraisalEvent[]> {
-    const items = await queryReviewPrefix(
-      this.options.client,
-      this.options.tableName,
-      { reviewId, prefix },
-      what,
-    );
-    return items.map((item) => {
-      const parsed = eventItemSchema.safeParse(item);
-      if (!parsed.success) {
-        const issues = parsed.error.issues
-          .map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`)
-          .join('; ');
-        throw new StoreError(`${what} holds an item of an unexpected shape: ${issues}`);
-      }
-      return parsed.data.event;
-    });
+    const items = await this.table.queryPrefix({ reviewId, prefix }, what);
+    return items.map((item) => parseItem(eventItemSchema, item, `an item of ${what}`).event);
   }
 }
