@@ -28,7 +28,7 @@ import type {
   RunLog,
   StoredCitation,
 } from '../ports/citation-store.ts';
-import type { StoredNotice } from '../ports/digest-store.ts';
+import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../ports/review-archive.ts';
 import type { PossibleDuplicate, ScreeningStore } from '../ports/screening-store.ts';
@@ -75,7 +75,7 @@ export interface ExportReviewDeps {
   citations: CitationListing & Pick<CitationStore, 'listRunLogs'>;
   screening: Pick<ScreeningStore, 'listReviewEvents' | 'listPossibleDuplicates'>;
   evidence: Pick<EvidenceStore, 'listIncludedStudies' | 'listPatientRows'>;
-  notices: { listNotices(reviewId: string): Promise<StoredNotice[]> };
+  notices: Pick<NoticeLog, 'listNotices'>;
   archive: Pick<ReviewArchive, 'readItems'>;
   sections?: readonly ExportSection[];
   clock: () => Date;

@@ -1,4 +1,4 @@
-// DigestStore over the single table (table-design.ts): the digest marker, one-time claims, notices on included
+// The digest marker, one-time claims, notices and trigger crossings over the single table (table-design.ts): the digest marker, one-time claims, notices on included
 // studies and update-trigger crossings, all in the review's partition.
 //
 // | item | pk | sk | other attributes |
@@ -30,15 +30,11 @@ import { z } from 'zod';
 import { updateTriggerSchema } from '../../domain/protocol/protocol.ts';
 import { NOTICE_KINDS } from '../../domain/retraction/notices.ts';
 import { StoreError } from '../../errors.ts';
-import type {
-  CitationSources,
-  DigestMarker,
-  DigestStore,
-  OnceClaim,
-  OnceScope,
-  StoredNotice,
-  TriggerCrossing,
-} from '../../ports/digest-store.ts';
+import type { CitationSourceListing, CitationSources } from '../../ports/citation-store.ts';
+import type { DigestMarker, DigestMarkerStore } from '../../ports/digest-marker.ts';
+import type { NoticeLog, StoredNotice } from '../../ports/notice-log.ts';
+import type { OnceClaim, OnceClaims, OnceScope } from '../../ports/once-claims.ts';
+import type { TriggerCrossing, TriggerCrossingLog } from '../../ports/trigger-crossings.ts';
 import { parseItem, TableAccess } from './table-access.ts';
 import { CITATION_PREFIX, type ItemKey, keyPart, reviewPk } from './table-design.ts';
 
@@ -128,7 +124,10 @@ export interface DynamoDigestStoreOptions {
   tableName: string;
 }
 
-export class DynamoDigestStore implements DigestStore {
+/** One class for the ports kept in the review's partition between runs; callers depend on the port they use. */
+export class DynamoDigestStore
+  implements DigestMarkerStore, OnceClaims, NoticeLog, TriggerCrossingLog, CitationSourceListing
+{
   private readonly table: TableAccess;
   readonly tableName: string;
 

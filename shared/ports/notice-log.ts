@@ -1,0 +1,19 @@
+// Port: the publication notices (retractions, errata, ...) found on a review's included studies.
+// Implemented over the single DynamoDB table by shared/adapters/dynamodb/digest-store.ts (one class serves
+// every port the digest, report, triggers and retraction watch keep between runs), so the embedded store serves it too.
+import type { PublicationNotice } from '../domain/retraction/notices.ts';
+
+export interface StoredNotice extends PublicationNotice {
+  reviewId: string;
+  citationId: string;
+  studyTitle: string;
+  studyPmid: string | null;
+  detectedAt: string;
+}
+
+export interface NoticeLog {
+  /** Records a notice on an included study unless that study's notice (same key) is known: true when new. */
+  recordNotice(notice: StoredNotice): Promise<boolean>;
+  /** Every notice of the review, oldest first. */
+  listNotices(reviewId: string): Promise<StoredNotice[]>;
+}
