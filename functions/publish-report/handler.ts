@@ -42,6 +42,7 @@ import type { CitationStore } from '../../shared/ports/citation-store.ts';
 import type { Mailer } from '../../shared/ports/mailer.ts';
 import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const logger = new Logger({ serviceName: 'publish-report' });
 
@@ -101,9 +102,7 @@ const streamKeysSchema = z.object({
 export function reviewOfStreamRecord(record: unknown): string | null {
   const parsed = streamKeysSchema.safeParse(record);
   if (!parsed.success) {
-    throw new InputError(
-      `unreadable stream record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new InputError(`unreadable stream record: ${formatIssues(parsed.error, '')}`);
   }
   const sk = parsed.data.dynamodb.Keys.sk.S;
   if (sk !== SNAPSHOT_LATEST_SK && !sk.startsWith(NOTICE_PREFIX)) return null;
@@ -202,9 +201,7 @@ export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
     }
     const parsed = reviewEventSchema.safeParse(event);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid publish-report event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid publish-report event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const outcome = await update(parsed.data.reviewId);
     return { ...outcome.report, triggers: outcome.triggers.notification };

@@ -14,6 +14,7 @@ import {
   STUDY_PREFIX,
   storedPatientRowSchema,
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 /**
  * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
@@ -70,13 +71,6 @@ export class PoisonRecordError extends Error {
   override name = 'PoisonRecordError';
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
-    .join('; ');
-}
-
 function unmarshallOrThrow(image: Record<string, unknown>, what: string): Record<string, unknown> {
   try {
     return unmarshall(image as Record<string, AttributeValue>);
@@ -95,7 +89,8 @@ function checkImage(
     throw new PoisonRecordError(`${what}: its keys differ from the record's`);
   const schema = keys.sk.startsWith(STUDY_PREFIX) ? studyImageSchema : patientImageSchema;
   const parsed = schema.safeParse(item);
-  if (!parsed.success) throw new PoisonRecordError(`${what}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new PoisonRecordError(`${what}: ${formatIssues(parsed.error, '(record)', { limit: 5 })}`);
   if (`REVIEW#${parsed.data.reviewId}` !== keys.pk) {
     throw new PoisonRecordError(`${what}: reviewId does not match its partition`);
   }
@@ -106,10 +101,13 @@ function checkImage(
 export function parseStreamRecord(record: unknown): ParsedStreamRecord {
   const envelope = streamRecordSchema.safeParse(record);
   if (!envelope.success)
-    throw new PoisonRecordError(`not a DynamoDB stream record: ${describeIssues(envelope.error)}`);
+    throw new PoisonRecordError(
+      `not a DynamoDB stream record: ${formatIssues(envelope.error, '(record)', { limit: 5 })}`,
+    );
   const { eventName, dynamodb } = envelope.data;
   const keysParsed = keysSchema.safeParse(unmarshallOrThrow(dynamodb.Keys, 'Keys'));
-  if (!keysParsed.success) throw new PoisonRecordError(`Keys: ${describeIssues(keysParsed.error)}`);
+  if (!keysParsed.success)
+    throw new PoisonRecordError(`Keys: ${formatIssues(keysParsed.error, '(record)', { limit: 5 })}`);
   const keys = keysParsed.data;
   if (!keys.sk.startsWith(STUDY_PREFIX) && !keys.sk.startsWith(PATIENT_PREFIX)) {
     return { kind: 'ignored', sk: keys.sk };

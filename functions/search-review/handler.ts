@@ -56,6 +56,7 @@ import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../.
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import type { CitationWatchStore, OngoingStudyStore } from '../../shared/ports/watch-store.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -218,8 +219,7 @@ export function createSearchHandler(deps: SearchHandlerDeps) {
   const searchOne = async (input: unknown): Promise<SearchResult> => {
     const parsed = searchEventSchema.safeParse(input);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
-      throw new InputError(`invalid search event: ${problems.join('; ')}`);
+      throw new InputError(`invalid search event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const event = parsed.data;
     const protocol = byId.get(event.reviewId);

@@ -25,6 +25,7 @@ import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { InputError } from '../../shared/errors.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const logger = new Logger({ serviceName: 'send-digest' });
 
@@ -77,9 +78,7 @@ export function createSendDigestHandler(
   return async (input: unknown, _context?: Context): Promise<SendDigestOutcome & { reviewId: string }> => {
     const parsed = sendDigestEventSchema.safeParse(input);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid digest event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid digest event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const protocol = byId(parsed.data.reviewId);
     const outcome = await sendDigest(

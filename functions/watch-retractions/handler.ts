@@ -31,6 +31,7 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { watchesCrossref } from '../../shared/domain/protocol/sources.ts';
 import { InputError } from '../../shared/errors.ts';
 import { protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const logger = new Logger({ serviceName: 'watch-retractions' });
 
@@ -54,9 +55,7 @@ export function createWatchRetractionsHandler(
   return async (input: unknown, _context?: Context): Promise<WatchRetractionsOutcome> => {
     const parsed = watchRetractionsEventSchema.safeParse(input);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid watch-retractions event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid watch-retractions event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const outcome = await watchRetractions({ protocol: byId(parsed.data.reviewId) }, { ...deps, clock });
     logger.info('retraction watch', {

@@ -33,6 +33,7 @@ import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/ev
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../ports/review-archive.ts';
 import type { PossibleDuplicate, ScreeningStore } from '../ports/screening-store.ts';
 import { studyState } from './list-studies.ts';
+import { formatIssues } from '../domain/zod-issues.ts';
 
 export const REVIEW_EXPORT_FORMAT = 'living-review-export';
 export const REVIEW_EXPORT_VERSION = 1;
@@ -147,8 +148,7 @@ export function parseReviewExport(
   }
   const parsed = envelopeSchema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
-    throw new InputError(`${origin}: not a living-review export: ${issues}`);
+    throw new InputError(`${origin}: not a living-review export: ${formatIssues(parsed.error, '(file)')}`);
   }
   return parsed.data;
 }
