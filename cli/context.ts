@@ -2,7 +2,7 @@
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
 import { currentProcess } from '../shared/adapters/process/process-identity.ts';
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../shared/adapters/process/run-id.ts';
 import { resolve } from 'node:path';
 import {
   defaultProtocolDirectory,
@@ -68,10 +68,6 @@ export function selectReview(values: Values): Protocol {
     throw new ProtocolError(`no review "${id}" (known: ${known})`);
   }
   return protocol;
-}
-
-export function newRunId(): string {
-  return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
 /**

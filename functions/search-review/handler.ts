@@ -35,7 +35,7 @@
 // other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
 // AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -169,10 +169,6 @@ function searchEventOfMessage(record: SQSRecord): unknown {
   } catch {
     throw new InputError(`message ${record.messageId}: the body is not JSON: ${record.body.slice(0, 80)}`);
   }
-}
-
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
 function summarise(result: SourceRunResult): SourceRunSummary {

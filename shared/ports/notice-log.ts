@@ -1,14 +1,11 @@
 // Port: the publication notices (retractions, errata, ...) found on a review's included studies.
 // Implemented over the single DynamoDB table by shared/adapters/dynamodb/digest-store.ts (one class serves
 // every port the digest, report, triggers and retraction watch keep between runs), so the embedded store serves it too.
-import type { PublicationNotice } from '../domain/retraction/notices.ts';
+import type { PublicationNotice, StudyNotice } from '../domain/retraction/notices.ts';
 
-export interface StoredNotice extends PublicationNotice {
+/** A study's notice as the store keeps it (keyed by the notice's `key` within the study). */
+export interface StoredNotice extends StudyNotice, PublicationNotice {
   reviewId: string;
-  citationId: string;
-  studyTitle: string;
-  studyPmid: string | null;
-  detectedAt: string;
 }
 
 export interface NoticeLog {
