@@ -16,11 +16,11 @@
 // keys are served under), EVENT_BUS_NAME (optional, default bus), DIGEST_FROM and DIGEST_RECIPIENTS (trigger
 // notifications by SES), SES_CONFIGURATION_SET (optional). IAM: s3:PutObject on the bucket prefix,
 // events:PutEvents on the bus, ses:SendRawEmail, DynamoDB read/write on the table and its stream.
-import { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -44,7 +44,7 @@ import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
 import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
-const logger = new Logger({ serviceName: 'publish-report' });
+const logger = functionLogger('publish-report');
 
 export const PUBLISH_REPORT_ENV = {
   table: 'LIVING_REVIEW_TABLE',
@@ -118,7 +118,7 @@ export type PublishReportHandlerDeps = PublishReportDeps & {
   recipients?: readonly string[];
   /** Where readers find a review's report (for the trigger notification), when it is public. */
   reportUrlOf?: (reviewId: string) => string | null;
-  log?: (entry: Record<string, unknown>) => void;
+  log?: Log;
 };
 
 type ScheduledResult = UpdateLivingReviewOutcome['report'] & {
@@ -133,9 +133,7 @@ function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
 
 export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
   const byId = protocolsById(deps.protocols);
-  const log =
-    deps.log ??
-    (({ level, message, ...keys }) => logger[level === 'ERROR' ? 'error' : 'info'](String(message), keys));
+  const log = deps.log ?? logThrough(logger);
   const update = async (reviewId: string) => {
     const outcome = await updateLivingReview(
       { protocol: byId(reviewId), reportUrl: deps.reportUrlOf?.(reviewId) ?? null },

@@ -17,6 +17,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
@@ -33,15 +34,15 @@ export interface RecomputeHandlerOptions {
   evidence: EvidenceStore;
   protocols: readonly Protocol[];
   clock?: () => Date;
-  /** Where failures are written (one JSON line each, never patient data); console.error by default. */
-  log?: (entry: Record<string, unknown>) => void;
+  /** Where failures are written (one JSON line each, never patient data); the function's logger by default. */
+  log?: Log;
 }
 
 /** A handler over the given store and protocols (the tests build one over the embedded store). */
 export function createRecomputeHandler(options: RecomputeHandlerOptions) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const clock = options.clock ?? (() => new Date());
-  const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const log = options.log ?? logThrough(functionLogger('recompute-stats'));
   const byId = new Map(options.protocols.map((protocol) => [protocol.id, protocol]));
   const schemas = new Map(
     options.protocols.flatMap((p) => (p.extraction ? [[p.id, rowSchemaOf(p.extraction)] as const] : [])),

@@ -37,10 +37,15 @@
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import {
+  functionLogger,
+  functionMetrics,
+  type Logger,
+  type Metrics,
+  MetricUnit,
+} from '../../shared/adapters/observability.ts';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
@@ -207,8 +212,8 @@ function summarise(result: SourceRunResult): SourceRunSummary {
 export function createSearchHandler(deps: SearchHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const runIds = deps.newRunId ?? (() => newRunId(clock()));
-  const logger = deps.logger ?? new Logger({ serviceName: 'search-review' });
-  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-review' });
+  const logger = deps.logger ?? functionLogger('search-review');
+  const metrics = deps.metrics ?? functionMetrics('search-review');
   const byId = new Map(deps.protocols.map((protocol) => [protocol.id, protocol]));
   const minRemainingMs = deps.minRemainingMs ?? 0;
 
