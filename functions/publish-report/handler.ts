@@ -78,15 +78,6 @@ export const publishReportEnvSchema = z.object({
   SES_CONFIGURATION_SET: z.preprocess(blank, z.string().min(1).optional()),
 });
 
-/**
- * Lambda event-source filter patterns for the table's stream: the latest-snapshot pointer (any change) and
- * inserted notices. The infra stack passes each to FilterCriteria.filter().
- */
-export const reportStreamFilterPatterns = [
-  { dynamodb: { Keys: { sk: { S: [SNAPSHOT_LATEST_SK] } } } },
-  { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: NOTICE_PREFIX }] } } } },
-] as const;
-
 const streamKeysSchema = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({

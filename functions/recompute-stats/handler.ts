@@ -1,6 +1,7 @@
-// Lambda on the table's DynamoDB stream (NEW_AND_OLD_IMAGES), filtered in CDK by streamFilterPatterns to the
-// included-study (STUDY#) and patient-row (PATIENT#) items: recomputes the statistics of every review a batch
-// touches, once per review, and answers with a partial batch response.
+// Lambda on the table's DynamoDB stream (NEW_AND_OLD_IMAGES), filtered in CDK (streamFilterPatterns in
+// shared/adapters/dynamodb/stream-filters.ts) to the included-study (STUDY#) and patient-row (PATIENT#) items:
+// recomputes the statistics of every review a batch touches, once per review, and answers with a partial
+// batch response.
 //
 // With Powertools batch (processPartialResponse, BatchProcessor for DynamoDB streams, records one at a time):
 // each record is parsed with zod (stream-record.ts); its review's recompute is started by the first record of
@@ -27,8 +28,6 @@ import { ConfigError, errorMessage } from '../../shared/errors.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import { checkStreamRow, parseStreamRecord } from './stream-record.ts';
 import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
-
-export { streamFilterPatterns } from './stream-record.ts';
 
 export interface RecomputeHandlerOptions {
   evidence: EvidenceStore;

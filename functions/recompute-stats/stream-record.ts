@@ -16,15 +16,6 @@ import {
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
-/**
- * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
- * snapshots it writes itself never do). One pattern, two prefixes (OR); the infra stack passes each to
- * FilterCriteria.filter().
- */
-export const streamFilterPatterns = [
-  { dynamodb: { Keys: { sk: { S: [{ prefix: STUDY_PREFIX }, { prefix: PATIENT_PREFIX }] } } } },
-] as const;
-
 const attributeMap = z.record(z.string(), z.looseObject({}));
 
 export const streamRecordSchema = z.object({
