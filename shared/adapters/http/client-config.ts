@@ -3,7 +3,7 @@
 // itself (blank counts as unset, then defaults, then overrides, then one ConfigError naming every bad variable).
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
-import { defaultRetryPolicy } from '../pubmed/retry.ts';
+import { defaultRetryPolicy } from './retry.ts';
 import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Endpoints are resolved against the base URL, so it must end with a slash. */

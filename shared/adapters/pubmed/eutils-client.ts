@@ -25,8 +25,8 @@ import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { decodeEntities } from '../../domain/text/entities.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
-import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from './retry.ts';
+import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
 
 // Moved to the shared HTTP module; still exported here for the callers that import it from the client.
 export { isTransientNetworkError } from '../http/polite-request.ts';

@@ -19,8 +19,8 @@ import {
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
 import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Unpaywall failed, or answered with something that is not a DOI record. */
