@@ -1,6 +1,6 @@
 // The eSearchResult XML document (esearch.fcgi), validated at the edge.
 //
-// Shape (eSearch_020511.dtd, FACTS.md §2): the root holds either
+// Shape (NCBI's eSearch_020511.dtd): the root holds either
 //   Count, RetMax, RetStart, QueryKey?, WebEnv?, IdList, TranslationSet, TranslationStack?, QueryTranslation
 // or a top-level ERROR, then an optional ErrorList (PhraseNotFound*, FieldNotFound*) and an optional
 // WarningList (PhraseIgnored*, QuotedPhraseNotFound*, OutputMessage*).
