@@ -15,7 +15,7 @@ import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-
 import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
-import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import { type OptionSpec, requireOption, UsageError } from './command.ts';

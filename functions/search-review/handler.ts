@@ -52,7 +52,7 @@ import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { type BuiltReviewSources, reviewSourcesFromEnv } from '../../shared/adapters/review-sources.ts';
-import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from '../../shared/ports/blocking-index.ts';
 import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';

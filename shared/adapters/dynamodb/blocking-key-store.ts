@@ -31,7 +31,7 @@ import { z } from 'zod';
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 import type { DedupRecord } from '../../domain/dedup/dedup-record.ts';
-import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../app/fuzzy-dedup.ts';
+import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../ports/blocking-index.ts';
 import { StoreError } from '../../errors.ts';
 import { DynamoScreeningStore } from './screening-store.ts';
 import { parseItem, TableAccess } from './table-access.ts';
