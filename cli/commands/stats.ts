@@ -1,9 +1,12 @@
 // `living-review stats --review ID [--format md|json|csv] [--recompute]`: the latest statistics snapshot of a
 // review, as the protocol declares it (tables, Kaplan-Meier endpoints and comparisons with log-rank tests), and
-// what changed since the previous version, in Markdown, JSON (a contract, see statistics-output.ts) or CSV.
+// what changed since the previous version, in Markdown, JSON (a contract, see statistics-output.ts) or CSV; with
+// the protocol's sensitivity analysis (leaving out studies by their appraisal) beside the main result.
 // --recompute brings the snapshot up to date first (the local store has no stream doing it after every write).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { statisticsSensitivity } from '../../shared/app/appraisal.ts';
 import { latestStatistics, recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { analysisPlanOf } from '../../shared/domain/protocol/protocol.ts';
 import { describeChanges } from '../../shared/domain/stats/describe-changes.ts';
@@ -66,7 +69,12 @@ export const statsCommand: Command = {
       const reasons = new Map(protocol.exclusionReasons.map((reason) => [reason.id, reason.label]));
       const plan = analysisPlanOf(protocol);
       const changes = diff ? describeChanges(diff, names, reasons, plan) : [];
-      io.out(renderStatistics({ snapshot, diff, plan, changes }, format).trimEnd());
+      const sensitivity = await statisticsSensitivity(
+        protocol,
+        { appraisal: new DynamoAppraisalStore(embedded), evidence },
+        snapshot,
+      );
+      io.out(renderStatistics({ snapshot, diff, plan, changes, sensitivity }, format).trimEnd());
       return 0;
     } finally {
       await embedded.close();

@@ -27,6 +27,7 @@ import {
   type AppraisedStudy,
   buildAppraisalSection,
   type ReportAppraisal,
+  type ReportSensitivity,
 } from '../domain/report/appraisal-section.ts';
 import type { SnapshotRow, StatisticsSnapshot } from '../domain/stats/snapshot.ts';
 import { analysisPlanOf, type Protocol, type Reviewer } from '../domain/protocol/protocol.ts';
@@ -423,4 +424,23 @@ export async function reportAppraisal<Row extends SnapshotRow>(
     studies: summary.settled,
     pending: summary.pending.length,
   });
+}
+
+/**
+ * The protocol's sensitivity analysis at `snapshot`, as `stats` prints it: the report's (reportAppraisal), over
+ * the snapshot's own patient rows; null when the protocol declares none.
+ */
+export async function statisticsSensitivity(
+  protocol: Protocol,
+  deps: Pick<AppraisalDeps, 'appraisal'> & {
+    evidence: Pick<EvidenceStore, 'listIncludedStudies' | 'getIncludedStudy' | 'listPatientRows'>;
+  },
+  snapshot: StatisticsSnapshot,
+): Promise<ReportSensitivity | null> {
+  if (!protocol.appraisal?.sensitivity) return null;
+  const pooled = new Set(snapshot.patients.ids);
+  const rows = (await deps.evidence.listPatientRows(protocol.id))
+    .map((stored) => stored.row)
+    .filter((row) => pooled.has(row.patientId));
+  return (await reportAppraisal(protocol, deps, snapshot, rows)).sensitivity;
 }

@@ -167,6 +167,8 @@ export interface ReviewSummary {
   exclusionReasons: Array<{ id: string; label: string }>;
   keyTerms: string[];
   me: { id: string; name: string; roles: Reviewer['roles'] };
+  /** The review declares an appraisal (the page offers its appraisal view to appraisers and arbiters). */
+  appraises: boolean;
 }
 
 export function reviewSummary(protocol: Protocol, actor: Actor): ReviewSummary {
@@ -178,6 +180,7 @@ export function reviewSummary(protocol: Protocol, actor: Actor): ReviewSummary {
     exclusionReasons: protocol.exclusionReasons.map((r) => ({ id: r.id, label: r.label })),
     keyTerms: protocol.keyTerms,
     me: { id: me.id, name: me.name, roles: me.roles },
+    appraises: protocol.appraisal !== undefined,
   };
 }
 

@@ -130,6 +130,13 @@
   // ---------------------------------------------------------------------------------------------------
   // Views
 
+  /**
+   * Views other files add (appraisal.js), each {id, button, section, available(review), show(), onKey(event)}:
+   * the ids of its nav button and section, whether the signed-in reviewer gets it, what showing it does, and
+   * its keys (called for every key press while it shows).
+   */
+  const extraViews = [];
+
   function showSignIn(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
@@ -137,6 +144,7 @@
     $('screen').hidden = true;
     $('conflicts').hidden = true;
     $('decisions').hidden = true;
+    for (const view of extraViews) $(view.section).hidden = true;
     $('views').hidden = true;
     if (message) fail(message);
     const account = signInConfig() !== null;
@@ -157,9 +165,14 @@
     $('screen').hidden = mode !== 'screener';
     $('conflicts').hidden = mode !== 'arbiter';
     $('decisions').hidden = mode !== 'decisions';
+    for (const view of extraViews) {
+      $(view.button).setAttribute('aria-pressed', String(mode === view.id));
+      $(view.section).hidden = mode !== view.id;
+    }
     if (mode === 'screener') void loadNext();
     else if (mode === 'arbiter') void loadConflicts();
-    else void loadDecisions(false);
+    else if (mode === 'decisions') void loadDecisions(false);
+    else extraViews.find((view) => view.id === mode)?.show();
   }
 
   function renderProgress(data) {
@@ -262,8 +275,8 @@
     $('undo').disabled = state.decided.length === 0;
     $('note').value = '';
     closeReasons();
-    closePdf();
-    void loadFullText(record.view.citationId, stage === 'full-text');
+    screenFullText.closePdf();
+    void screenFullText.load(record.view.citationId, stage === 'full-text');
     if (focus) $('record-title').focus();
   }
 
@@ -311,7 +324,7 @@
   function renderEmpty(message) {
     state.record = null;
     state.changing = null;
-    closePdf();
+    screenFullText.closePdf();
     $('record').hidden = true;
     $('decide').hidden = true;
     $('empty').hidden = false;
@@ -494,9 +507,9 @@
   }
 
   // ---------------------------------------------------------------------------------------------------
-  // Full text: links, the open-access copy, attached PDFs beside the decision buttons
-
-  let fullTextRequest = 0;
+  // Full text: links, the open-access copy, attached PDFs beside the decision buttons. One panel per view:
+  // the screening view's elements have the plain ids (full-text-links, pdf-pane, ...), another view's the same
+  // ids after a prefix (appraisal.js: "appraisal-").
 
   function link(url, text) {
     const a = el('a', text);
@@ -508,132 +521,147 @@
 
   const isWebUrl = (url) => /^https?:\/\//i.test(url);
 
-  function openPdf(attachment) {
-    $('pdf-pane').hidden = false;
-    $('pdf-viewer').src = attachment.url;
-    $('pdf-open').href = attachment.url;
-    $('pdf-heading').textContent = attachment.fileName;
-    $('workspace').classList.add('with-pdf');
-    document.querySelector('main').classList.add('with-pdf');
-  }
+  /**
+   * The full-text panel whose element ids start with `prefix`; `currentCitationId()` says which record the view
+   * shows now (an answer arriving for another one is dropped).
+   */
+  function fullTextPanel(prefix, currentCitationId) {
+    const part = (id) => $(`${prefix}${id}`);
+    let request = 0;
+    let uploadLimit = null;
 
-  function closePdf() {
-    $('pdf-pane').hidden = true;
-    $('pdf-viewer').src = 'about:blank';
-    $('workspace').classList.remove('with-pdf');
-    document.querySelector('main').classList.remove('with-pdf');
-  }
+    function openPdf(attachment) {
+      part('pdf-pane').hidden = false;
+      part('pdf-viewer').src = attachment.url;
+      part('pdf-open').href = attachment.url;
+      part('pdf-heading').textContent = attachment.fileName;
+      part('workspace').classList.add('with-pdf');
+      document.querySelector('main').classList.add('with-pdf');
+    }
 
-  function describeOpenAccess(openAccess) {
-    const box = $('open-access');
-    box.replaceChildren();
-    if (openAccess.status === 'found' && isWebUrl(openAccess.location.url)) {
-      const where = [
-        openAccess.location.hostType,
-        openAccess.location.repository,
-        openAccess.location.version,
-      ]
-        .filter(Boolean)
-        .join(', ');
-      box.append(document.createTextNode('Open-access copy: '));
-      box.append(link(openAccess.location.url, where || 'open'));
-      if (openAccess.location.pdfUrl && isWebUrl(openAccess.location.pdfUrl)) {
-        box.append(document.createTextNode(' · '), link(openAccess.location.pdfUrl, 'PDF'));
+    function closePdf() {
+      part('pdf-pane').hidden = true;
+      part('pdf-viewer').src = 'about:blank';
+      part('workspace').classList.remove('with-pdf');
+      document.querySelector('main').classList.remove('with-pdf');
+    }
+
+    function describeOpenAccess(openAccess) {
+      const box = part('open-access');
+      box.replaceChildren();
+      if (openAccess.status === 'found' && isWebUrl(openAccess.location.url)) {
+        const where = [
+          openAccess.location.hostType,
+          openAccess.location.repository,
+          openAccess.location.version,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        box.append(document.createTextNode('Open-access copy: '));
+        box.append(link(openAccess.location.url, where || 'open'));
+        if (openAccess.location.pdfUrl && isWebUrl(openAccess.location.pdfUrl)) {
+          box.append(document.createTextNode(' · '), link(openAccess.location.pdfUrl, 'PDF'));
+        }
+        box.append(document.createTextNode(' (Unpaywall)'));
+      } else if (openAccess.status === 'none') {
+        box.textContent = `No open-access copy known to Unpaywall (checked ${openAccess.checkedAt.slice(0, 10)}).`;
+      } else if (openAccess.status === 'no-doi') {
+        box.textContent = 'No DOI: nothing to look up in Unpaywall.';
+      } else {
+        box.textContent = openAccess.message || 'Unpaywall could not be asked.';
       }
-      box.append(document.createTextNode(' (Unpaywall)'));
-    } else if (openAccess.status === 'none') {
-      box.textContent = `No open-access copy known to Unpaywall (checked ${openAccess.checkedAt.slice(0, 10)}).`;
-    } else if (openAccess.status === 'no-doi') {
-      box.textContent = 'No DOI: nothing to look up in Unpaywall.';
-    } else {
-      box.textContent = openAccess.message || 'Unpaywall could not be asked.';
     }
-  }
 
-  async function loadFullText(citationId, showPdf) {
-    const request = ++fullTextRequest;
-    $('full-text-links').replaceChildren();
-    $('attachment-list').replaceChildren();
-    $('open-access').textContent = 'Looking for the full text…';
-    $('attach-form').hidden = true;
-    let data;
-    try {
-      data = await api(
-        `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/full-text`,
+    /** Shows the record's links, open-access copy and attachments; false when they could not be looked up. */
+    async function load(citationId, showPdf) {
+      const mine = ++request;
+      part('full-text-links').replaceChildren();
+      part('attachment-list').replaceChildren();
+      part('open-access').textContent = 'Looking for the full text…';
+      part('attach-form').hidden = true;
+      let data;
+      try {
+        data = await api(
+          `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/full-text`,
+        );
+      } catch (error) {
+        if (mine === request)
+          part('open-access').textContent = `The full text could not be looked up: ${error.message}`;
+        return false;
+      }
+      if (mine !== request || currentCitationId() !== citationId) return true;
+      part('full-text-links').replaceChildren(
+        ...data.links
+          .filter((l) => isWebUrl(l.url))
+          .map((l) => {
+            const item = el('li');
+            item.append(link(l.url, l.label));
+            return item;
+          }),
       );
-    } catch (error) {
-      if (request === fullTextRequest)
-        $('open-access').textContent = `The full text could not be looked up: ${error.message}`;
-      return;
-    }
-    if (request !== fullTextRequest || state.record?.view.citationId !== citationId) return;
-    $('full-text-links').replaceChildren(
-      ...data.links
-        .filter((l) => isWebUrl(l.url))
-        .map((l) => {
+      describeOpenAccess(data.openAccess);
+      uploadLimit = data.uploads.maxBytes;
+      part('attach-form').hidden = !data.uploads.enabled;
+      part('attachment-list').replaceChildren(
+        ...data.attachments.map((attachment) => {
           const item = el('li');
-          item.append(link(l.url, l.label));
+          const view = el('button', `View ${attachment.fileName}`);
+          view.type = 'button';
+          view.addEventListener('click', () => openPdf(attachment));
+          item.append(
+            view,
+            document.createTextNode(
+              ` · ${Math.max(1, Math.round(attachment.size / 1024))} KB · attached by ${attachment.uploadedBy}`,
+            ),
+          );
           return item;
         }),
-    );
-    describeOpenAccess(data.openAccess);
-    state.uploadLimit = data.uploads.maxBytes;
-    $('attach-form').hidden = !data.uploads.enabled;
-    $('attachment-list').replaceChildren(
-      ...data.attachments.map((attachment) => {
-        const item = el('li');
-        const view = el('button', `View ${attachment.fileName}`);
-        view.type = 'button';
-        view.addEventListener('click', () => openPdf(attachment));
-        item.append(
-          view,
-          document.createTextNode(
-            ` · ${Math.max(1, Math.round(attachment.size / 1024))} KB · attached by ${attachment.uploadedBy}`,
-          ),
-        );
-        return item;
-      }),
-    );
-    if (showPdf && data.attachments.length > 0) openPdf(data.attachments[data.attachments.length - 1]);
+      );
+      if (showPdf && data.attachments.length > 0) openPdf(data.attachments[data.attachments.length - 1]);
+      return true;
+    }
+
+    async function attach(event) {
+      event.preventDefault();
+      const citationId = currentCitationId();
+      const file = part('attach-file').files?.[0];
+      if (!citationId || !file) {
+        fail('Choose the PDF to attach first.');
+        return;
+      }
+      if (uploadLimit && file.size > uploadLimit) {
+        fail(`${file.name} is larger than the ${Math.round(uploadLimit / 1048576)} MB limit.`);
+        return;
+      }
+      fail('');
+      const base = `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/attachments`;
+      const fileName = file.name.slice(0, 200) || 'attachment.pdf';
+      part('attach-button').disabled = true;
+      try {
+        const started = await api(base, { method: 'POST', body: { fileName, size: file.size } });
+        const form = new FormData();
+        for (const [name, value] of Object.entries(started.upload.fields)) form.append(name, value);
+        form.append('file', file, fileName);
+        const sent = await fetch(started.upload.url, { method: 'POST', body: form, credentials: 'omit' });
+        if (!sent.ok) throw new Error(`the upload was refused (HTTP ${sent.status})`);
+        await api(`${base}/${encodeURIComponent(started.attachmentId)}`, {
+          method: 'POST',
+          body: { fileName },
+        });
+        part('attach-file').value = '';
+        say(`Attached ${fileName}.`);
+        if (currentCitationId() === citationId) await load(citationId, true);
+      } catch (error) {
+        if (error.status !== 401) fail(`Not attached: ${error.message}`);
+      } finally {
+        part('attach-button').disabled = false;
+      }
+    }
+
+    return { load, closePdf, attach };
   }
 
-  async function attach(event) {
-    event.preventDefault();
-    const record = state.record;
-    const file = $('attach-file').files?.[0];
-    if (!record || !file) {
-      fail('Choose the PDF to attach first.');
-      return;
-    }
-    if (state.uploadLimit && file.size > state.uploadLimit) {
-      fail(`${file.name} is larger than the ${Math.round(state.uploadLimit / 1048576)} MB limit.`);
-      return;
-    }
-    fail('');
-    const citationId = record.view.citationId;
-    const base = `/api/reviews/${encodeURIComponent(state.reviewId)}/records/${encodeURIComponent(citationId)}/attachments`;
-    const fileName = file.name.slice(0, 200) || 'attachment.pdf';
-    $('attach-button').disabled = true;
-    try {
-      const started = await api(base, { method: 'POST', body: { fileName, size: file.size } });
-      const form = new FormData();
-      for (const [name, value] of Object.entries(started.upload.fields)) form.append(name, value);
-      form.append('file', file, fileName);
-      const sent = await fetch(started.upload.url, { method: 'POST', body: form, credentials: 'omit' });
-      if (!sent.ok) throw new Error(`the upload was refused (HTTP ${sent.status})`);
-      await api(`${base}/${encodeURIComponent(started.attachmentId)}`, {
-        method: 'POST',
-        body: { fileName },
-      });
-      $('attach-file').value = '';
-      say(`Attached ${fileName}.`);
-      if (state.record?.view.citationId === citationId) await loadFullText(citationId, true);
-    } catch (error) {
-      if (error.status !== 401) fail(`Not attached: ${error.message}`);
-    } finally {
-      $('attach-button').disabled = false;
-    }
-  }
+  const screenFullText = fullTextPanel('', () => state.record?.view.citationId ?? null);
 
   // ---------------------------------------------------------------------------------------------------
   // My decisions
@@ -723,6 +751,11 @@
 
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const extra = extraViews.find((view) => view.id === state.mode);
+    if (extra) {
+      extra.onKey(event);
+      return;
+    }
     const target = event.target;
     if (
       target instanceof HTMLTextAreaElement ||
@@ -872,11 +905,40 @@
       const roles = state.review.me.roles;
       $('view-conflicts').hidden = !roles.includes('arbiter');
       $('view-screen').hidden = !roles.includes('screener');
-      setMode(roles.includes('screener') ? 'screener' : 'arbiter');
+      const offered = extraViews.filter((view) => view.available(state.review));
+      for (const view of extraViews) $(view.button).hidden = !offered.includes(view);
+      const asked = offered.find(
+        (view) => view.id === new URLSearchParams(window.location.search).get('view'),
+      );
+      setMode(
+        asked
+          ? asked.id
+          : roles.includes('screener')
+            ? 'screener'
+            : roles.includes('arbiter') || offered.length === 0
+              ? 'arbiter'
+              : offered[0].id,
+      );
     } catch (error) {
       if (error.status !== 401) fail(error.message);
     }
   }
+
+  // What the other views' files use (appraisal.js): the same API client, DOM helpers and full-text panel.
+  window.livingReviewPage = {
+    $,
+    el,
+    api,
+    say,
+    fail,
+    newEventId,
+    authorsLine,
+    fullTextPanel,
+    /** The review shown: {reviewId, review} (review as GET /api/reviews/{id} returns it). */
+    current: () => ({ reviewId: state.reviewId, review: state.review }),
+    registerView: (view) => extraViews.push(view),
+    setMode: (mode) => setMode(mode),
+  };
 
   document.addEventListener('DOMContentLoaded', () => {
     $('signin-form').addEventListener('submit', (event) => {
@@ -896,8 +958,9 @@
     $('view-screen').addEventListener('click', () => setMode('screener'));
     $('view-conflicts').addEventListener('click', () => setMode('arbiter'));
     $('view-decisions').addEventListener('click', () => setMode('decisions'));
+    for (const view of extraViews) $(view.button).addEventListener('click', () => setMode(view.id));
     $('undo').addEventListener('click', undo);
-    $('attach-form').addEventListener('submit', (event) => void attach(event));
+    $('attach-form').addEventListener('submit', (event) => void screenFullText.attach(event));
     $('decision-filters').addEventListener('submit', (event) => {
       event.preventDefault();
       void loadDecisions(false);

@@ -4,7 +4,7 @@
 //
 // Security, in the order a request meets it:
 // - every /api/ route needs an authenticated caller (401 otherwise, with WWW-Authenticate: Bearer); the page
-//   and its two files are public (they hold no data);
+//   and its files (web/screening/) are public (they hold no data);
 // - a caller acts only on reviews that list them (403; an unknown review answers the same, so review ids
 //   cannot be probed);
 // - state-changing requests (POST) must be JSON (415 otherwise: an HTML form cannot send it without a CORS
@@ -55,8 +55,8 @@ import {
   fullTextOf,
   startAttachmentUpload,
 } from '../../app/full-text.ts';
-import type { StaticAsset } from './static-assets.ts';
 import { formatIssues } from '../../domain/zod-issues.ts';
+import { ASSET_FILE_NAME, type StaticAsset } from './static-assets.ts';
 
 export interface ScreeningApiOptions {
   protocols: readonly Protocol[];
@@ -192,7 +192,7 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
       method: 'GET',
       path: '/assets/{file}',
       auth: 'none',
-      params: { file: /^screening\.(css|js)$/ },
+      params: { file: ASSET_FILE_NAME },
       handle: async (_request, params) => asset(assets, params.file!),
     },
     {

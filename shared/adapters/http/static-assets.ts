@@ -14,7 +14,12 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'screening.css': 'text/css; charset=utf-8',
   'screening.js': 'text/javascript; charset=utf-8',
+  'appraisal.css': 'text/css; charset=utf-8',
+  'appraisal.js': 'text/javascript; charset=utf-8',
 };
+
+/** The names /assets/{file} may ask for (the files above other than the page). */
+export const ASSET_FILE_NAME = /^[a-z][a-z-]*\.(css|js)$/;
 
 /** The first of `candidates` holding the page (the default: web/screening/ of this repository). */
 export function findWebDirectory(candidates: readonly (string | undefined)[] = []): string {

@@ -14,15 +14,24 @@
 //   cox.<model id>: {n, events, terms: [{term, coef, hr, se, z, p, lower, upper}], loglik: [null, model], wald,
 //     score, lr, ...} (the protocol's Cox models, see cox-output.ts; {} when it declares none);
 //   plus reviewId, version, generatedAt, syntheticPatients, dates, text, survival (denominators and labels),
-//   tables (the table JSON) and changes ({fromVersion, lines, diff}).
+//   tables (the table JSON) and changes ({fromVersion, lines, diff});
+//   sensitivity: the protocol's sensitivity analysis beside the main result, with both denominators (only when
+//     the protocol declares one; see sensitivity-output.ts).
 import type { AnalysisPlan } from '../protocol/analysis.ts';
+import type { ReportSensitivity } from '../report/appraisal-section.ts';
 import { endpointUnit } from '../protocol/analysis.ts';
 import { formatCsv } from '../extraction/csv.ts';
 import { coxCsvRows, coxJson, coxMarkdown } from './cox-output.ts';
 import { curveLabel, formatP } from './describe-changes.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from './snapshot.ts';
 import type { KmGroupSummary } from './survival-summary.ts';
-import { formatNumber, renderTables, type TableFormat, tableCsvRecords } from './tables.ts';
+import {
+  medianInterval,
+  sensitivityCsvRows,
+  sensitivityJson,
+  sensitivityMarkdown,
+} from './sensitivity-output.ts';
+import { formatNumber, markdownCell, renderTables, type TableFormat, tableCsvRecords } from './tables.ts';
 
 export type StatisticsFormat = TableFormat;
 
@@ -32,6 +41,8 @@ export interface StatisticsOutputInput {
   plan: AnalysisPlan;
   /** "What changed" lines (describeChanges), empty for the first version. */
   changes: readonly string[];
+  /** The protocol's sensitivity analysis (the report's, see sensitivity-output.ts); absent when none declared. */
+  sensitivity?: ReportSensitivity | null;
 }
 
 function kmEntry(group: KmGroupSummary) {
@@ -105,6 +116,7 @@ export function statisticsJson(input: StatisticsOutputInput): Record<string, unk
     survival: { confType: snapshot.survival.confType, curves },
     tables: snapshot.tables,
     changes: { fromVersion: input.diff?.fromVersion ?? null, lines: input.changes, diff: input.diff },
+    ...(input.sensitivity ? { sensitivity: sensitivityJson(input.sensitivity) } : {}),
   };
 }
 
@@ -188,6 +200,7 @@ export function statisticsCsv(input: StatisticsOutputInput): string {
     );
   }
   for (const values of cox) extra.push(row(values));
+  if (input.sensitivity) for (const values of sensitivityCsvRows(input.sensitivity)) extra.push(row(values));
   for (const line of input.changes) {
     extra.push(
       row({
@@ -205,15 +218,6 @@ export function statisticsCsv(input: StatisticsOutputInput): string {
 function idList(ids: readonly string[], max = 10): string {
   const shown = ids.slice(0, max).join(', ');
   return ids.length > max ? `${shown}, ... (${ids.length - max} more)` : shown;
-}
-
-function markdownCell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
-}
-
-function interval(group: KmGroupSummary): string {
-  const n = (value: number | null) => (value === null ? 'NA' : formatNumber(value));
-  return `${group.median === null ? 'not reached' : formatNumber(group.median)} (${n(group.lower)}–${n(group.upper)})`;
 }
 
 /** The Markdown report of one snapshot: counts, tables, Kaplan-Meier and log-rank, what changed. */
@@ -252,13 +256,13 @@ export function statisticsMarkdown(input: StatisticsOutputInput): string {
           const name = group.group === null ? label : `${label}: ${group.group}`;
           const notReported = index === 0 ? String(set.notReported) : '';
           out.push(
-            `| ${markdownCell(name)} | ${group.n} | ${group.events} | ${notReported} | ${interval(group)} |`,
+            `| ${markdownCell(name)} | ${group.n} | ${group.events} | ${notReported} | ${medianInterval(group)} |`,
           );
         });
         const follow = snapshot.survival.followUp[id];
         if (follow) {
           out.push(
-            `| ${markdownCell(`${label}: median follow-up (reverse KM)`)} | ${follow.n} | ${follow.events} | | ${interval(follow)} |`,
+            `| ${markdownCell(`${label}: median follow-up (reverse KM)`)} | ${follow.n} | ${follow.events} | | ${medianInterval(follow)} |`,
           );
         }
         const test = snapshot.survival.logrank[id];
@@ -275,6 +279,7 @@ export function statisticsMarkdown(input: StatisticsOutputInput): string {
       );
     }
     out.push(...coxMarkdown(snapshot.cox, plan));
+    if (input.sensitivity) out.push(...sensitivityMarkdown(input.sensitivity));
   }
   if (input.diff === null) {
     out.push('### What changed', '', 'This is the first version: nothing to compare with.');

@@ -300,7 +300,8 @@ export type TableFormat = 'md' | 'csv' | 'json';
 
 const NBSP = '\u00a0';
 
-function markdownCell(text: string): string {
+/** Text safe inside a Markdown table cell (pipes and backslashes escaped, one line). */
+export function markdownCell(text: string): string {
   return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replace(/\r?\n/g, ' ');
 }
 
