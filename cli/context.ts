@@ -3,7 +3,7 @@
 // environment instead (functions/*/handler.ts).
 import { currentProcess } from '../shared/adapters/process/process-identity.ts';
 import { newRunId } from '../shared/adapters/process/run-id.ts';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   defaultProtocolDirectory,
   loadProtocolDirectory,
@@ -17,6 +17,7 @@ import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
+import { bundleDirectory } from '../shared/adapters/node-entry.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import { type OptionSpec, requireOption, UsageError } from './command.ts';
 
@@ -48,10 +49,18 @@ export function dataDirectory(values: Values): string {
   return resolve(flag ?? process.env.LIVING_REVIEW_DATA ?? '.data');
 }
 
+/**
+ * Run from the bundle, validated protocols are kept beside it (shared/config/load-protocols.ts): parsing and
+ * validating the YAML was most of a store command's start. From the sources (development, tests) every
+ * command validates afresh.
+ */
+const bundle = bundleDirectory(import.meta.url);
+const protocolLoading = bundle === null ? {} : { cacheDir: join(bundle, 'cache', 'protocols') };
+
 /** `--protocol FILE` (one review from anywhere), else every protocol in the protocols directory. */
 export function loadProtocols(values: Values): Protocol[] {
-  if (typeof values.protocol === 'string') return [loadProtocolFile(values.protocol)];
-  return loadProtocolDirectory(defaultProtocolDirectory());
+  if (typeof values.protocol === 'string') return [loadProtocolFile(values.protocol, protocolLoading)];
+  return loadProtocolDirectory(defaultProtocolDirectory(), protocolLoading);
 }
 
 /** The review named by `--review ID` (or the only one in `--protocol FILE`). */
@@ -80,7 +89,18 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     if (table === '') throw new UsageError('--aws-table needs a table name');
     return openDeployedTable(table);
   }
-  return openEmbeddedStore({ dataDir: dataDirectory(values) });
+  return openEmbeddedStore({ dataDir: dataDirectory(values), serverIdleMs: cliStoreIdleMs() });
+}
+
+/**
+ * How long a store server a command starts waits for the next request before it exits: 5 minutes, so the
+ * commands of a session find it running (a command that has to start one takes about a second longer);
+ * LIVING_REVIEW_STORE_IDLE_MS sets another period (undefined here: the server reads the variable itself).
+ */
+export const CLI_STORE_IDLE_MS = 300_000;
+
+export function cliStoreIdleMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return env.LIVING_REVIEW_STORE_IDLE_MS === undefined ? CLI_STORE_IDLE_MS : undefined;
 }
 
 /**

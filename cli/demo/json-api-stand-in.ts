@@ -11,6 +11,7 @@
 // | truncate | the first half of the JSON in a complete transfer |
 // | drop-record | a partial page: one result left out, paging goes on as if it had been sent |
 // | repeat-cursor | the page's next cursor/token is the one it was asked with |
+// | other-record | a lookup by id answered about another record (bioRxiv/medRxiv's by-DOI details) |
 //
 // The routers build real-shaped answers from their corpora (shapes from each API's public documentation; see
 // cli/demo/recorded/README.md) and apply the two data faults themselves; this module applies the rest.
@@ -30,7 +31,8 @@ export type ApiFault =
   | { kind: 'slow'; delayMs: number; phase?: 'headers' | 'body' }
   | { kind: 'truncate' }
   | { kind: 'drop-record' }
-  | { kind: 'repeat-cursor' };
+  | { kind: 'repeat-cursor' }
+  | { kind: 'other-record' };
 
 export interface ApiRequest {
   method: string;

@@ -24,3 +24,11 @@ export function nodeEntry(callerUrl: string, name: string): NodeEntry {
   const tsx = pathToFileURL(createRequire(callerUrl).resolve('tsx')).href;
   return { file, execArgv: ['--import', tsx], typescript };
 }
+
+/**
+ * The folder of the running bundle when the module whose import.meta.url is `callerUrl` runs bundled (dist/cli);
+ * null when it runs from its TypeScript source.
+ */
+export function bundleDirectory(callerUrl: string): string | null {
+  return callerUrl.endsWith('.ts') ? null : fileURLToPath(new URL('.', callerUrl));
+}

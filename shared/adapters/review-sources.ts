@@ -3,15 +3,17 @@
 // per API serves every source of that API (Europe PMC's search, preprints and citation watch share one), and
 // every client keeps to its share of its API's rate (the search function runs SEARCH_CONCURRENCY searches at
 // once, each at 1/share). OpenAlex needs an api key: without one its citation watch is "unavailable" (skipped,
-// saying why) and Europe PMC's runs alone.
+// saying why) and Europe PMC's runs alone. bioRxiv/medRxiv's client is built when a protocol's preprints
+// source asks for their published-article data (the preprints source carries it).
 import type { ReviewSource } from '../app/search-review.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
-import { plannedRuns } from '../domain/protocol/sources.ts';
+import { plannedRuns, wantsBiorxiv } from '../domain/protocol/sources.ts';
 import {
   ClinicalTrialsClient,
   ClinicalTrialsRegistry,
   clinicalTrialsConfigFromEnv,
 } from './clinicaltrials/clinicaltrials-client.ts';
+import { BiorxivClient, biorxivConfigFromEnv } from './biorxiv/biorxiv-client.ts';
 import { EuropePmcCitationWatch } from './europepmc/europepmc-citation-watch.ts';
 import { EuropePmcClient, europePmcConfigFromEnv } from './europepmc/europepmc-client.ts';
 import { EuropePmcSource } from './europepmc/europepmc-source.ts';
@@ -45,6 +47,14 @@ export function reviewSourcesFromEnv(options: ReviewSourcesOptions): BuiltReview
   const services: BuiltReviewSources['services'] = [];
   const closers: (() => Promise<void>)[] = [];
 
+  const biorxiv = () => {
+    const config = biorxivConfigFromEnv(env);
+    const client = new BiorxivClient({ ...config, requestsPerSecond: config.requestsPerSecond / share });
+    closers.push(() => client.close());
+    services.push({ name: 'bioRxiv/medRxiv', baseUrl: config.baseUrl });
+    return client;
+  };
+
   if (wanted.has('pubmed')) {
     const config = eutilsConfigFromEnv(env, options.keys?.ncbi ? { apiKey: options.keys.ncbi } : {});
     const client = new EutilsClient({
@@ -64,7 +74,12 @@ export function reviewSourcesFromEnv(options: ReviewSourcesOptions): BuiltReview
     if (wanted.has('europepmc'))
       sources.europepmc = new EuropePmcSource(client, { pageSize: config.pageSize });
     if (wanted.has('preprints')) {
-      sources.preprints = new EuropePmcSource(client, { pageSize: config.pageSize, name: 'preprints' });
+      const publishedVersions = wantsBiorxiv(options.protocols) ? biorxiv() : undefined;
+      sources.preprints = new EuropePmcSource(client, {
+        pageSize: config.pageSize,
+        name: 'preprints',
+        publishedVersions,
+      });
     }
     if (wanted.has('citations-europepmc')) {
       sources['citations-europepmc'] = new EuropePmcCitationWatch(client, { pageSize: config.pageSize });

@@ -35,7 +35,8 @@ export interface CitationWatchStore {
   markSeeded(reviewId: string, source: string, studyIds: readonly string[], at: string): Promise<void>;
   /**
    * Records a preprint the preprints source stored: 'pending' while no published version is known (it is
-   * looked up again each run), 'linked' once it is. A linked preprint stays linked.
+   * looked up again each run), 'linked' once the published version's PMID is known (from Europe PMC's link,
+   * or from Europe PMC's record of the DOI bioRxiv/medRxiv named). A pending one may already carry that DOI. A linked preprint stays linked.
    */
   recordPreprint(preprint: StoredPreprint): Promise<void>;
   /** The preprints still waiting for their published version. */
@@ -50,6 +51,8 @@ export interface StoredPreprint {
   citationId: string;
   /** The published version's PMID once Europe PMC links it; null while pending. */
   publishedPmid: string | null;
+  /** The published version's DOI once bioRxiv/medRxiv name it; null while pending. */
+  publishedDoi: string | null;
   at: string;
 }
 

@@ -5,15 +5,16 @@
 // | study relation | `REVIEW#<reviewId>` | `RELATION#<citationId>#<studyId>#<cites or cited-by>` | type "study-relation", reviewId, citationId, studyId, direction, sources (string set), firstFoundAt |
 // | seed marker | `REVIEW#<reviewId>` | `WATCH_SEEDED#<source>#<studyId>` | type "watch-seeded", source, studyId, seededAt |
 // | registration | `REVIEW#<reviewId>` | `TRIAL#<registry>#<id>` (TRIAL#clinicaltrials#NCT01234567) | type "trial-registration", registration (map), lastUpdatePosted, firstSeenAt, updatedAt |
-// | preprint | `REVIEW#<reviewId>` | `PREPRINT#<Europe PMC id>` | type "preprint", preprintId, citationId, publishedPmid (null while pending), status ("pending" or "linked"), at |
+// | preprint | `REVIEW#<reviewId>` | `PREPRINT#<Europe PMC id>` | type "preprint", preprintId, citationId, publishedPmid and publishedDoi (null while pending), status ("pending" or "linked"), at |
 //
 // Access patterns, single-item writes that are no-ops or the same change when repeated:
 // - a relation: UpdateItem ADD sources :source, SET firstFoundAt if_not_exists: a relation two sources report
 //   is one item listing both; listed with a Query on RELATION#.
 // - seed markers: PutItem (the same item again changes nothing that matters); read with a Query on
 //   WATCH_SEEDED#<source>#.
-// - a preprint: PutItem of a pending one only if absent or pending; a linked one replaces it (a linked preprint
-//   never goes back to pending); the pending ones are a Query on PREPRINT# filtered on status.
+// - a preprint: PutItem of a pending one only if absent or pending; a linked one (its published version's PMID
+//   known) replaces it (a linked preprint never goes back to pending); the pending ones are a Query on PREPRINT#
+//   filtered on status. A pending one may carry the published DOI bioRxiv/medRxiv named, its PMID not yet known.
 // - a registration: PutItem if absent ('new'); else UpdateItem conditional on a stored lastUpdatePosted older
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -80,6 +81,8 @@ const preprintSchema = z.object({
   preprintId: z.string(),
   citationId: z.string(),
   publishedPmid: z.string().nullable(),
+  /** Absent on items written before bioRxiv/medRxiv's links were read. */
+  publishedDoi: z.string().nullable().default(null),
   status: z.enum(['pending', 'linked']),
   at: z.string(),
 });
@@ -170,6 +173,8 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
       pk: reviewPk(preprint.reviewId),
       sk: `${PREPRINT_PREFIX}${keyPart(preprint.preprintId, 'a preprint id')}`,
     };
+    // Linked once the published version's PMID is known; a DOI alone (bioRxiv/medRxiv's) keeps it pending, so
+    // the PMID is looked up again each run.
     const linked = preprint.publishedPmid !== null;
     // A pending record never replaces a linked one (the condition fails and nothing is written).
     await this.table.conditionalPut(

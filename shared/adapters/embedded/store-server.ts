@@ -68,9 +68,18 @@ if (!dataDir || !token) {
   process.exit(2);
 }
 
-const idleMs = Number(process.env.LIVING_REVIEW_STORE_IDLE_MS ?? 30_000);
 const log = (message: string) =>
   process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${message}\n`);
+const IDLE_DEFAULT_MS = 30_000;
+// A period that is not a positive number of milliseconds would never end (NaN compares false): say so, use 30 s.
+const idleSetting = process.env.LIVING_REVIEW_STORE_IDLE_MS;
+let idleMs = idleSetting === undefined ? IDLE_DEFAULT_MS : Number(idleSetting);
+if (!Number.isFinite(idleMs) || idleMs <= 0) {
+  log(
+    `LIVING_REVIEW_STORE_IDLE_MS="${idleSetting}" is not a positive number of milliseconds: using ${IDLE_DEFAULT_MS}`,
+  );
+  idleMs = IDLE_DEFAULT_MS;
+}
 
 let ready = false;
 let stopping = false;

@@ -15,7 +15,8 @@
 //    changed while it was paged), a cursor that stops advancing early, or an end reached with fewer records
 //    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
 import type { Citation } from '../../domain/citation/citation.ts';
-import { publishedVersionPmid } from '../../domain/citation/citation-keys.ts';
+import type { PublishedVersionLookup } from '../../ports/published-versions.ts';
+import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
@@ -29,6 +30,11 @@ export interface EuropePmcSourceOptions {
    * preprints only (SRC:PPR).
    */
   name?: 'europepmc' | 'preprints';
+  /**
+   * The preprints source only: bioRxiv/medRxiv's published-article data, for the preprints Europe PMC has not
+   * linked (the preprints run asks it when the protocol wants it).
+   */
+  publishedVersions?: PublishedVersionLookup | undefined;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -90,6 +96,7 @@ export async function* europePmcQueryPages(
 
 export class EuropePmcSource implements LiteratureSource {
   readonly name: 'europepmc' | 'preprints';
+  readonly publishedVersions: PublishedVersionLookup | undefined;
   private readonly pageSize: number;
 
   constructor(
@@ -98,6 +105,7 @@ export class EuropePmcSource implements LiteratureSource {
   ) {
     this.pageSize = checkPageSize(options.pageSize ?? MAX_EUROPEPMC_PAGE_SIZE);
     this.name = options.name ?? 'europepmc';
+    this.publishedVersions = options.publishedVersions;
   }
 
   requestCounts(): Record<string, number> {
@@ -111,8 +119,8 @@ export class EuropePmcSource implements LiteratureSource {
 
   /**
    * The current records of stored preprints still waiting for their published version (Europe PMC ids,
-   * "PPR..."), 50 a search: those Europe PMC now links to a published version come back as a batch, to be
-   * recorded again under the published version's PMID.
+   * "PPR..."), 50 a search, as batches: the preprints run (app/search-review.ts) records again those now
+   * linked to a published version (by Europe PMC, or by bioRxiv/medRxiv's data), under its keys.
    */
   async *recheckPreprints(
     preprintIds: readonly string[],
@@ -127,10 +135,39 @@ export class EuropePmcSource implements LiteratureSource {
         label: `${this.name}: looking up ${chunk.length} preprints for their published version`,
         signal: options.signal,
       })) {
-        const linked = page.results.map((r) => this.citation(r)).filter((c) => publishedVersionPmid(c));
-        if (linked.length > 0) yield { type: 'batch', window, citations: linked, deletedIds: [] };
+        const current = page.results.map((r) => this.citation(r));
+        if (current.length > 0) yield { type: 'batch', window, citations: current, deletedIds: [] };
       }
     }
+  }
+
+  /**
+   * The PMIDs of published articles by DOI (Europe PMC's MEDLINE records), 50 DOIs a search: a preprint linked
+   * by DOI alone (bioRxiv/medRxiv's data) is then linked by its published version's PMID too. DOIs Europe PMC
+   * does not hold (yet), or holds without a PMID, are left out.
+   */
+  async publishedPmids(
+    dois: readonly string[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, string>> {
+    const pmids = new Map<string, string>();
+    const wanted = [...new Set(dois.map((d) => normaliseDoi(d)).filter((d): d is string => d !== null))];
+    for (let start = 0; start < wanted.length; start += 50) {
+      const chunk = wanted.slice(start, start + 50);
+      const query = `SRC:MED AND (${chunk.map((doi) => `DOI:"${doi}"`).join(' OR ')})`;
+      for await (const page of europePmcQueryPages(this.client, query, {
+        pageSize: this.pageSize,
+        label: `${this.name}: looking up the PMIDs of ${chunk.length} published versions`,
+        signal: options.signal,
+      })) {
+        for (const result of page.results) {
+          const citation = citationFromEuropePmc(result);
+          if (citation.doi && citation.pmid && !pmids.has(citation.doi))
+            pmids.set(citation.doi, citation.pmid);
+        }
+      }
+    }
+    return pmids;
   }
 
   async *search(

@@ -41,14 +41,18 @@ export const MAX_ELEMENT_DEPTH = 256;
  * non-characters U+FFFE and U+FFFF. (Lone surrogates cannot occur: records are decoded from strict UTF-8.)
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding these characters is the point
-const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
 
+/**
+ * Looks at `source[start, end)` only: a search from `start` through to the end of the whole text would read
+ * the rest of a response again for every record in it (quadratic in the response's size).
+ */
 function checkCharacters(source: string, start: number, end: number): void {
-  FORBIDDEN_CHARACTER.lastIndex = start;
-  const found = FORBIDDEN_CHARACTER.exec(source);
-  if (found && found.index < end) {
+  const text = start === 0 && end === source.length ? source : source.slice(start, end);
+  const found = FORBIDDEN_CHARACTER.exec(text);
+  if (found) {
     const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    throw new XmlSyntaxError(`the raw character U+${code} is not an XML character`, found.index);
+    throw new XmlSyntaxError(`the raw character U+${code} is not an XML character`, start + found.index);
   }
 }
 

@@ -97,8 +97,9 @@ export function titleKey(citation: Citation): CitationKey | null {
 }
 
 /**
- * A preprint's link to its published version (Europe PMC's "Preprint of", naming the journal article's PMID):
- * the two are one work, so the preprint is known by the published version's PMID as well.
+ * A preprint's link to its published version: Europe PMC's "Preprint of" naming the journal article's PMID,
+ * or bioRxiv/medRxiv's published-article data naming its DOI. The two are one work, so the preprint is known
+ * by the published version's PMID and DOI as well.
  */
 export const PUBLISHED_VERSION_LINK = 'PreprintOf';
 
@@ -109,17 +110,34 @@ export function publishedVersionPmid(citation: Pick<Citation, 'pmid' | 'links'>)
   return link?.pmid ?? null;
 }
 
+/** The DOI of the published version a preprint links to, if any (never the preprint's own DOI). */
+export function publishedVersionDoi(citation: Pick<Citation, 'pmid' | 'doi' | 'links'>): string | null {
+  if (citation.pmid) return null;
+  for (const link of citation.links) {
+    const doi = link.type === PUBLISHED_VERSION_LINK ? normaliseDoi(link.doi) : null;
+    if (doi && doi !== citation.doi) return doi;
+  }
+  return null;
+}
+
+/** Whether a preprint names its published version (by PMID or DOI). */
+export function linksPublishedVersion(citation: Pick<Citation, 'pmid' | 'doi' | 'links'>): boolean {
+  return publishedVersionPmid(citation) !== null || publishedVersionDoi(citation) !== null;
+}
+
 /**
  * Every key of a citation, strongest first. Identifier keys when there are any; the title key only for
  * records with no identifier at all, and the record key for records with neither (fuzzy matching of id-less
- * records is separate work). A preprint linked to its published version is keyed by that version's PMID first:
- * whichever of the two arrives first, the other finds the key taken and joins it as a duplicate (the published
- * version is never a new study).
+ * records is separate work). A preprint linked to its published version is keyed by that version's PMID and DOI
+ * first: whichever of the two arrives first, the other finds a key taken and joins it as a duplicate (the
+ * published version is never a new study).
  */
 export function citationKeys(citation: Citation): CitationKey[] {
   const keys: CitationKey[] = [];
-  const published = publishedVersionPmid(citation);
-  if (published) keys.push(`pmid:${published}`);
+  const publishedPmid = publishedVersionPmid(citation);
+  if (publishedPmid) keys.push(`pmid:${publishedPmid}`);
+  const publishedDoi = publishedVersionDoi(citation);
+  if (publishedDoi) keys.push(`doi:${publishedDoi}`);
   if (citation.pmid) keys.push(`pmid:${citation.pmid}`);
   if (citation.doi) keys.push(`doi:${citation.doi}`);
   if (citation.pmcid) keys.push(`pmcid:${citation.pmcid}`);

@@ -28,6 +28,11 @@ export const abstractSectionSchema = z.object({
 export const citationLinkSchema = z.object({
   type: z.string().min(1),
   pmid: z.string().nullable(),
+  /**
+   * The linked article's DOI (lower-case, no resolver prefix) when the link names it by DOI rather than PMID:
+   * bioRxiv/medRxiv name a preprint's published version by its DOI. Absent on PubMed's links.
+   */
+  doi: z.string().nullable().optional(),
   refSource: z.string().nullable(),
 });
 

@@ -58,6 +58,11 @@ export const europePmcSourceSchema = z.strictObject({
 export const preprintsSourceSchema = z.strictObject({
   name: z.literal('preprints'),
   query: z.string().min(1).optional(),
+  /**
+   * Also ask bioRxiv/medRxiv's published-article data for the preprints (10.1101/...) Europe PMC has not
+   * linked to a published version. On unless `false`: free, no key, one request per such preprint a run.
+   */
+  biorxiv: z.boolean().optional(),
 });
 
 /** Citation watch: works newly citing the included studies; once per new inclusion, its references too. */

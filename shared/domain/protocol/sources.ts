@@ -3,7 +3,7 @@
 //
 // | protocol entry | runs | kind |
 // |---|---|---|
-// | pubmed, europepmc, preprints | one, named as the entry | literature: windowed searches, records screened |
+// | pubmed, europepmc, preprints | one, named as the entry | literature: windowed searches, records screened (preprints: with bioRxiv/medRxiv's published-version links unless `biorxiv: false`) |
 // | citations (via europepmc, openalex) | citations-europepmc, citations-openalex | citation watch: records screened, with the included study each relates to |
 // | clinicaltrials | clinicaltrials | registry: ongoing studies, listed apart, not screened |
 // | crossref | none: the retraction watch reads it | |
@@ -49,4 +49,11 @@ export function isRegistrySource(source: string): boolean {
 /** Whether the retraction watch also asks Crossref about the included studies' DOIs. */
 export function watchesCrossref(protocol: Pick<Protocol, 'sources'>): boolean {
   return protocol.sources.some((entry) => entry.name === 'crossref');
+}
+
+/** Whether some protocol's preprints source asks bioRxiv/medRxiv for published versions (on unless false). */
+export function wantsBiorxiv(protocols: readonly Pick<Protocol, 'sources'>[]): boolean {
+  return protocols.some((p) =>
+    p.sources.some((entry) => entry.name === 'preprints' && entry.biorxiv !== false),
+  );
 }

@@ -86,7 +86,8 @@ describe('the bundled CLI', () => {
       const [fromBundle, expected] = await Promise.all([bundled(args), fromSources(args)]);
       expect(fromBundle, args.join(' ')).toEqual(expected);
     }
-  });
+    // 29 CLI processes one after another: on the shared 2-core machines under load each can take 2-3 s.
+  }, 180_000);
 
   it('loads no command, store or SDK code before a command is chosen and its arguments parse', () => {
     const entry = Object.keys(built.metafile.outputs).find((path) => path.endsWith('/living-review.mjs'))!;
@@ -95,6 +96,25 @@ describe('the bundled CLI', () => {
     expect(loaded.filter((input) => /cli\/commands\/|shared\/adapters\/|node_modules\//.test(input))).toEqual(
       [],
     );
+  });
+
+  it("keeps zod's English messages and leaves out its other languages", async () => {
+    const zodLocales = Object.keys(built.metafile.inputs).filter((input) =>
+      input.startsWith('node_modules/zod/v4/locales/'),
+    );
+    expect(zodLocales.map((input) => input.split('/').pop())).toEqual(['en.js']);
+    const dir = makeTempDataDir('bundle-protocol');
+    dataDirs.push(dir);
+    const file = join(dir, 'bad.yaml');
+    const iesm = readFileSync(join(REPO_ROOT, 'protocols/iesm.yaml'), 'utf8');
+    writeFileSync(file, `${iesm.replace(/^title: .*$/m, 'title: 42')}\nnoSuchField: 1\n`);
+    const [fromBundle, expected] = await Promise.all([
+      bundled(['protocol', 'check', file]),
+      fromSources(['protocol', 'check', file]),
+    ]);
+    expect(expected.stderr).toMatch(/title: Invalid input: expected string/);
+    expect(expected.stderr).toMatch(/noSuchField: unknown field/);
+    expect(fromBundle).toEqual(expected);
   });
 
   it('runs the demo: the bundled store server, the recorded records and the IESM protocol', async () => {

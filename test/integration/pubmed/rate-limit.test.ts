@@ -1,10 +1,12 @@
 // NCBI's request limits, as the stand-in enforces them (more than 3 requests in any one-second window, 10
-// with an API key -> 429): the client's limiter keeps bursts under them. Assertions count requests in the
-// stand-in's log; none measures wall-clock speed.
+// with an API key -> 429): the client's limiter keeps bursts under them. The stand-in is the judge, as NCBI
+// is: the assertions count its answers (no 429), never the test's own reading of request times, which a busy
+// machine can bunch up or spread out. The spacing itself is checked with a fake clock in
+// test/unit/http/rate-limiter.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
-import { collect, expectedPmids, type Harness, maxPerSecond, pmidsOf, startHarness } from './harness.ts';
+import { collect, expectedPmids, type Harness, pmidsOf, startHarness } from './harness.ts';
 
 const corpus = syntheticCorpus(120, { from: '2024-01-01', to: '2024-01-31', seed: 17, compact: true });
 const ncbiLimits = { rateLimit: { withoutKey: 3, withKey: 10 } };
@@ -40,7 +42,6 @@ describe('rate limits', () => {
     expect(log).toHaveLength(perWindow[0]! + perWindow[1]!);
     expect(log.length).toBeGreaterThan(8);
     expect(log.filter((r) => r.status === 429)).toEqual([]);
-    expect(maxPerSecond(log.map((r) => r.time))).toBeLessThanOrEqual(3);
   });
 
   it('shares one limiter between client instances with the same key', async () => {
@@ -62,7 +63,6 @@ describe('rate limits', () => {
     const log = harness.standIn.requests;
     expect(log).toHaveLength(8);
     expect(log.filter((r) => r.status === 429)).toEqual([]);
-    expect(maxPerSecond(log.map((r) => r.time))).toBeLessThanOrEqual(3);
   });
 
   it('with an API key sends it on every request and goes up to 10 per second, still without a 429', async () => {
@@ -81,10 +81,8 @@ describe('rate limits', () => {
     expect(log).toHaveLength(1 + 120 / 5);
     expect(log.every((r) => r.params.api_key === 'abc123def456')).toBe(true);
     expect(log.filter((r) => r.status === 429)).toEqual([]);
-    const peak = maxPerSecond(log.map((r) => r.time));
-    expect(peak).toBeLessThanOrEqual(10);
-    // Above the keyless allowance: the key's limit is the one in use.
-    expect(peak).toBeGreaterThan(3);
+    // The key's limiter (10 a second) is the one in use, not the keyless one.
+    expect(harness.client.rateLimiter.requestsPerSecond).toBe(10);
   });
 
   it('the stand-in does answer 429 (NCBI body and headers) when a client ignores the limit, and retries recover', async () => {

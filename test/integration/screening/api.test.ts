@@ -9,7 +9,8 @@ const id = (pmid: string) => h.ids.get(pmid)!;
 
 beforeAll(async () => {
   h = await startHarness('api', [
-    ...['101', '102', '103', '104', '105', '106', '107', '108', '109', '110'].map((pmid) => ({
+    // 111 is settled only by the team-counts test, so that test depends on no other's state.
+    ...['101', '102', '103', '104', '105', '106', '107', '108', '109', '110', '111'].map((pmid) => ({
       reviewId: iesm.id,
       citation: citation(pmid),
     })),
@@ -211,13 +212,24 @@ describe('blinding, enforced by the API', () => {
     );
     expect(mine.body.team).toBeNull();
     expect(mine.body.mine.reviewerId).toBe('pp');
-    const team = await call<{ team: { stages: Array<{ stage: string; settled: number }> } }>(
-      h.server,
-      'ash',
-      `/api/reviews/${iesm.id}/progress`,
-    );
-    expect(team.body.team.stages[0]).toMatchObject({ stage: 'title-abstract' });
-    expect(team.body.team.stages[0]!.settled).toBeGreaterThanOrEqual(1);
+    const settledTitleAbstract = async () => {
+      const team = await call<{ team: { stages: Array<{ stage: string; settled: number }> } }>(
+        h.server,
+        'ash',
+        `/api/reviews/${iesm.id}/progress`,
+      );
+      expect(team.body.team.stages[0]).toMatchObject({ stage: 'title-abstract' });
+      return team.body.team.stages[0]!.settled;
+    };
+    const before = await settledTitleAbstract();
+    // Both screeners exclude record 111: the stage settles, and the arbiter's count says so.
+    for (const reviewer of ['pp', 'alc']) {
+      const decided = await call(h.server, reviewer, decisionPath(iesm.id, id('111')), {
+        body: { stage: 'title-abstract', decision: 'exclude', reasonId: 'not-iesm' },
+      });
+      expect(decided.status).toBe(201);
+    }
+    expect(await settledTitleAbstract()).toBe(before + 1);
   });
 });
 

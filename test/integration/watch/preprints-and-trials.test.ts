@@ -4,10 +4,9 @@
 // duplicate; a journal version stored apart before the link is queued as a possible duplicate. Registrations
 // from ClinicalTrials.gov are ongoing studies (new, updated, unchanged), never screening candidates, and every
 // fault of the registry either completes the run or fails it with its watermark unmoved.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ClinicalTrialsCorpusStudy,
   startClinicalTrialsStandIn,
@@ -26,10 +25,7 @@ import {
   ClinicalTrialsRegistry,
   clinicalTrialsConfigFromEnv,
 } from '../../../shared/adapters/clinicaltrials/clinicaltrials-client.ts';
-import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
-import { DynamoWatchStore } from '../../../shared/adapters/dynamodb/watch-store.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import {
   EuropePmcClient,
   europePmcConfigFromEnv,
@@ -37,46 +33,20 @@ import {
 import { EuropePmcSource } from '../../../shared/adapters/europepmc/europepmc-source.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
-import { type ReviewSource, type SourceRunResult, searchReview } from '../../../shared/app/search-review.ts';
+import { type ReviewSource, searchReview } from '../../../shared/app/search-review.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import { possibleDuplicatePairId } from '../../../shared/ports/screening-store.ts';
 import { countCitations } from '../../support/store-fixtures.ts';
+import { byRun, useReviewRunStore } from './review-run-store.ts';
 
 const RECORDED = join(import.meta.dirname, '..', '..', '..', 'cli', 'demo', 'recorded');
 const recorded = <T>(name: string) => JSON.parse(readFileSync(join(RECORDED, name), 'utf8')) as T;
 const iesm = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 
-let embedded: EmbeddedStore;
+const fixture = useReviewRunStore('preprints-trials');
+const { open, watchStore, deps } = fixture;
 let reviews = 0;
-let runIds = 0;
-const open: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  embedded = await openEmbeddedStore({ dataDir: mkdtempSync(join(tmpdir(), 'preprints-trials-')) });
-});
-afterAll(async () => {
-  await embedded?.close();
-});
-afterEach(async () => {
-  for (const item of open.splice(0)) await item.close();
-});
-
-const byRun = (results: SourceRunResult[]) => Object.fromEntries(results.map((r) => [r.source, r]));
-const watchStore = () => new DynamoWatchStore({ client: embedded.client, tableName: embedded.tableName });
-
-function deps(sources: Record<string, ReviewSource>, now: Date) {
-  const watch = watchStore();
-  return {
-    store: embedded.store,
-    dedup: dynamoFuzzyDedupPorts(embedded.client, embedded.tableName),
-    watch,
-    ongoing: watch,
-    sources,
-    clock: () => now,
-    newRunId: () => `run-${++runIds}`,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Preprints
@@ -140,7 +110,7 @@ describe('a preprint and its journal version', () => {
     expect(await watchStore().pendingPreprints(protocol.id)).toEqual([
       expect.objectContaining({ preprintId: 'PPR200001', publishedPmid: null }),
     ]);
-    const [entry] = await embedded.store.listQueue(protocol.id);
+    const [entry] = await fixture.embedded.store.listQueue(protocol.id);
 
     // January 2024: the journal version is published and Europe PMC links the preprint to it.
     europePmc.replaceRecord(linkedPreprint);
@@ -158,8 +128,8 @@ describe('a preprint and its journal version', () => {
       await searchReview({ protocol, force: true }, deps(sources, new Date('2024-01-22T07:00:00Z'))),
     );
     expect(third.pubmed).toMatchObject({ status: 'succeeded', run: { counts: { new: 0, duplicates: 1 } } });
-    expect(await countCitations(embedded.client, embedded.tableName, protocol.id)).toBe(1);
-    const stored = await embedded.store.getCitation(protocol.id, entry!.citationId);
+    expect(await countCitations(fixture.embedded.client, fixture.embedded.tableName, protocol.id)).toBe(1);
+    const stored = await fixture.embedded.store.getCitation(protocol.id, entry!.citationId);
     expect(stored?.sourceRecords).toEqual([`preprints:PPR/PPR200001`, `pubmed:${PUBLISHED_PMID}`]);
   });
 
@@ -167,17 +137,22 @@ describe('a preprint and its journal version', () => {
     const sources = await preprintSources();
     const protocol = preprintReview();
     await searchReview({ protocol }, deps(sources, new Date('2023-07-03T07:00:00Z')));
-    const [preprint] = await embedded.store.listQueue(protocol.id);
+    const [preprint] = await fixture.embedded.store.listQueue(protocol.id);
     // PubMed has the journal version before Europe PMC links the two.
     eutils.addRecords([pubmedJournalRecord!]);
     await searchReview({ protocol }, deps(sources, new Date('2024-01-22T07:00:00Z')));
-    expect(await countCitations(embedded.client, embedded.tableName, protocol.id)).toBe(2);
-    const journal = (await embedded.store.listQueue(protocol.id)).find((q) => q.pmid === PUBLISHED_PMID)!;
+    expect(await countCitations(fixture.embedded.client, fixture.embedded.tableName, protocol.id)).toBe(2);
+    const journal = (await fixture.embedded.store.listQueue(protocol.id)).find(
+      (q) => q.pmid === PUBLISHED_PMID,
+    )!;
 
     europePmc.replaceRecord(linkedPreprint);
     const later = byRun(await searchReview({ protocol }, deps(sources, new Date('2024-01-29T07:00:00Z'))));
     expect(later.preprints?.status).toBe('succeeded');
-    const screening = new DynamoScreeningStore({ client: embedded.client, tableName: embedded.tableName });
+    const screening = new DynamoScreeningStore({
+      client: fixture.embedded.client,
+      tableName: fixture.embedded.tableName,
+    });
     expect(await screening.listPossibleDuplicates(protocol.id)).toContainEqual(
       expect.objectContaining({
         pairId: possibleDuplicatePairId(journal.citationId, preprint!.citationId),
@@ -186,7 +161,7 @@ describe('a preprint and its journal version', () => {
       }),
     );
     // The store merged nothing: the two citations remain, a person decides.
-    expect(await countCitations(embedded.client, embedded.tableName, protocol.id)).toBe(2);
+    expect(await countCitations(fixture.embedded.client, fixture.embedded.tableName, protocol.id)).toBe(2);
   });
 });
 
@@ -249,7 +224,7 @@ describe('ongoing studies from ClinicalTrials.gov', () => {
       countTotal: 'true',
       pageSize: '1',
     });
-    expect(await embedded.store.listQueue(protocol.id)).toEqual([]);
+    expect(await fixture.embedded.store.listQueue(protocol.id)).toEqual([]);
     const stored = await watchStore().listRegistrations(protocol.id);
     expect(stored.map((s) => [s.registration.id, s.updatedAt])).toEqual([
       ['NCT04400002', null],
@@ -324,7 +299,7 @@ describe.each(persistent)('ClinicalTrials.gov, a persistent fault: %s', (_name, 
     for (const fault of faults) standIn.faults.enqueue(fault);
     const failed = byRun(await searchReview({ protocol }, deps(sources, trialsNow)));
     expect(failed.clinicaltrials).toMatchObject({ status: 'failed', error: expect.stringMatching(reason) });
-    expect(await embedded.store.getWatermark(protocol.id, 'clinicaltrials')).toBeNull();
+    expect(await fixture.embedded.store.getWatermark(protocol.id, 'clinicaltrials')).toBeNull();
     const retried = byRun(await searchReview({ protocol }, deps(sources, trialsNow)));
     expect(retried.clinicaltrials?.status).toBe('succeeded');
     expect(await watchStore().listRegistrations(protocol.id)).toHaveLength(2);

@@ -24,14 +24,18 @@ describe('normalisePmid', () => {
   });
 
   test('idempotent, and any result is a canonical positive integer', () => {
+    let results = 0;
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.stringMatching(/^\s*\d{0,10}\s*$/)), (raw) => {
         const pmid = normalisePmid(raw);
         if (pmid === null) return;
+        results++;
         expect(pmid).toMatch(/^[1-9]\d*$/);
         expect(normalisePmid(pmid)).toBe(pmid);
       }),
     );
+    // The property must have met real PMIDs, not only inputs that normalise to nothing.
+    expect(results).toBeGreaterThan(10);
   });
 
   test('zero, signs, decimals, exponents and words are not PMIDs', () => {
@@ -66,6 +70,7 @@ describe('normaliseDoi', () => {
   });
 
   test('idempotent, and any result is a lower-case bare DOI', () => {
+    let results = 0;
     fc.assert(
       fc.property(
         fc.oneof(
@@ -75,12 +80,14 @@ describe('normaliseDoi', () => {
         (raw) => {
           const normalised = normaliseDoi(raw);
           if (normalised === null) return;
+          results++;
           expect(normalised).toMatch(/^10\.\d{4,9}\/\S+$/);
           expect(normalised).toBe(normalised.toLowerCase());
           expect(normaliseDoi(normalised)).toBe(normalised);
         },
       ),
     );
+    expect(results).toBeGreaterThan(10);
   });
 
   test('things that are not DOIs', () => {
@@ -115,14 +122,17 @@ describe('normalisePmcid', () => {
   });
 
   test('idempotent, and any result is PMC plus a canonical number', () => {
+    let results = 0;
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.stringMatching(/^(PMC|pmc)?\d{0,8}(\.\d)?$/)), (raw) => {
         const pmcid = normalisePmcid(raw);
         if (pmcid === null) return;
+        results++;
         expect(pmcid).toMatch(/^PMC[1-9]\d*$/);
         expect(normalisePmcid(pmcid)).toBe(pmcid);
       }),
     );
+    expect(results).toBeGreaterThan(10);
   });
 
   test('things that are not PMCIDs', () => {

@@ -9,6 +9,13 @@ import { deduplicate, deduplicateIncoming } from '../../../shared/domain/dedup/c
 import { scoreClusters } from '../../../shared/domain/dedup/score-clusters.ts';
 import { type BenchmarkSet, loadBenchmarkSet } from './benchmark-sets.ts';
 
+// The figures the engine reaches today, asserted as they are, so any change in them (better or worse) is seen
+// and explained in the commit that makes it: records left unmerged with a twin (ASySD's figure beside it) and
+// pairs queued for a person.
+const measured: Record<string, { missed: number; queued: number }> = {
+  respiratory: { missed: 10, queued: 5 },
+  stroke: { missed: 3, queued: 2 },
+};
 const sets: BenchmarkSet[] = [loadBenchmarkSet('respiratory'), loadBenchmarkSet('stroke')];
 
 describe.each(sets)('accuracy on the SRA $name set', (set) => {
@@ -21,9 +28,11 @@ describe.each(sets)('accuracy on the SRA $name set', (set) => {
       set.labels,
     );
     expect(score.falseMerges).toBe(0);
+    expect(score.missedDuplicates).toBe(measured[set.name]!.missed);
     expect(score.missedDuplicates).toBeLessThan(set.asysdMissed);
     expect(score.precision).toBe(1);
     expect(score.recall).toBeGreaterThan(0.97);
+    expect(result.possibleDuplicates).toHaveLength(measured[set.name]!.queued);
     expect(result.possibleDuplicates.length).toBeLessThanOrEqual(set.records.length * 0.02);
     // Blocking keeps the comparisons to a sliver of all pairs.
     expect(result.comparisons).toBeLessThan(pairs / 100);

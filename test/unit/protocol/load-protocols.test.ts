@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -144,6 +144,64 @@ describe('protocol files', () => {
       'rfs_by_study',
       'rfs_by_tumour_size',
     ]);
+  });
+});
+
+describe('the cache of validated protocols (the bundled CLI keeps one beside itself)', () => {
+  const iesmFile = join(defaultProtocolDirectory(), 'iesm.yaml');
+
+  it('gives back exactly what validation returns, and reads it from the cache the next time', () => {
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'protocol-cache-')), 'cache');
+    try {
+      const validated = loadProtocolFile(iesmFile);
+      expect(loadProtocolFile(iesmFile, { cacheDir })).toEqual(validated);
+      const [entry, ...others] = readdirSync(cacheDir);
+      expect(others).toEqual([]);
+      expect(JSON.parse(readFileSync(join(cacheDir, entry!), 'utf8'))).toEqual(validated);
+      // The next load takes the entry as it is (no parse, no validation): an entry that says otherwise shows it.
+      writeFileSync(join(cacheDir, entry!), JSON.stringify({ ...validated, title: 'from the cache' }));
+      expect(loadProtocolFile(iesmFile, { cacheDir }).title).toBe('from the cache');
+      expect(loadProtocolFile(iesmFile).title).toBe(validated.title);
+    } finally {
+      rmSync(join(cacheDir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('keys entries by the exact text and format: an edit is validated afresh, an invalid file never cached', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'protocol-cache-'));
+    const cacheDir = join(dir, 'cache');
+    try {
+      const text = readFileSync(iesmFile, 'utf8');
+      const file = join(dir, 'review.yaml');
+      writeFileSync(file, text);
+      loadProtocolFile(file, { cacheDir });
+      writeFileSync(file, text.replace(/^title: .*$/m, 'title: Edited title'));
+      expect(loadProtocolFile(file, { cacheDir }).title).toBe('Edited title');
+      expect(readdirSync(cacheDir)).toHaveLength(2);
+      writeFileSync(file, `${text}\nnoSuchField: 1\n`);
+      const first = errorOf(() => loadProtocolFile(file, { cacheDir }));
+      expect(first).toMatch(/review\.yaml: invalid protocol/);
+      expect(errorOf(() => loadProtocolFile(file, { cacheDir }))).toBe(first);
+      expect(readdirSync(cacheDir)).toHaveLength(2);
+      // The same protocol as JSON is another entry: JSON text is parsed as JSON, not as YAML.
+      const json = join(dir, 'review.json');
+      writeFileSync(json, JSON.stringify(loadProtocolFile(iesmFile)));
+      expect(loadProtocolFile(json, { cacheDir })).toEqual(loadProtocolFile(iesmFile));
+      expect(readdirSync(cacheDir)).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still loads when the cache cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'protocol-cache-'));
+    try {
+      const blocked = join(dir, 'a-file');
+      writeFileSync(blocked, '');
+      expect(loadProtocolFile(iesmFile, { cacheDir: join(blocked, 'cache') }).id).toBe('iesm');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -55,15 +55,18 @@ describe('eutilsConfigFromEnv', () => {
         NCBI_MAX_ATTEMPTS: '0',
       }),
     ).toThrow(ConfigError);
+    let thrown: unknown = null;
     try {
       eutilsConfigFromEnv({ NCBI_EUTILS_BASE_URL: 'ftp://ncbi', NCBI_TOOL: 'has spaces', NCBI_EMAIL: 'x' });
     } catch (error) {
-      const message = (error as Error).message;
-      expect(message).toMatch(/^invalid E-utilities configuration: /);
-      expect(message).toContain('NCBI_EUTILS_BASE_URL: expected an http(s) URL');
-      expect(message).toContain('NCBI_TOOL: expected a tool name without spaces');
-      expect(message).toContain('NCBI_EMAIL: ');
+      thrown = error;
     }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const message = (thrown as Error).message;
+    expect(message).toMatch(/^invalid E-utilities configuration: /);
+    expect(message).toContain('NCBI_EUTILS_BASE_URL: expected an http(s) URL');
+    expect(message).toContain('NCBI_TOOL: expected a tool name without spaces');
+    expect(message).toContain('NCBI_EMAIL: ');
   });
 });
 

@@ -133,6 +133,45 @@ describe('Function: computeStatisticsSnapshot on the synthetic cohort', () => {
       withoutPatients: [],
     });
     expect(result.tables).toEqual(buildTables('iesm', plan.tables, cohort));
+    // And the cells are right, counted here from the rows with plain code rather than by the code under test:
+    // every whole-cohort "n/denominator" row and every whole-cohort "median (range)" row.
+    const cellValue = (row: PatientRow, variable: string) => row[variable] ?? null;
+    const matches = (value: unknown, level: string) =>
+      Array.isArray(value)
+        ? value.includes(level)
+        : typeof value === 'boolean'
+          ? (value ? 'yes' : 'no') === level
+          : value === level;
+    let checked = 0;
+    for (const row of result.tables.tables.flatMap((t) => t.sections.flatMap((s) => s.rows))) {
+      if (row.kind === 'count') expect(row.count).toBe(cohort.length);
+      if (row.kind === 'categorical' && row.subset === null) {
+        const reported = cohort.filter((p) => cellValue(p, row.variable) !== null);
+        expect([row.count, row.denominator, row.unknown], row.key).toEqual([
+          reported.filter((p) => matches(cellValue(p, row.variable), row.level)).length,
+          reported.length,
+          cohort.length - reported.length,
+        ]);
+        checked++;
+      }
+      if (row.kind === 'continuous' && row.subset === null) {
+        const values = cohort
+          .map((p) => cellValue(p, row.variable))
+          .filter((v): v is number => typeof v === 'number')
+          .sort((a, b) => a - b);
+        const middle = values.length / 2;
+        const median =
+          values.length % 2 === 1 ? values[Math.floor(middle)]! : (values[middle - 1]! + values[middle]!) / 2;
+        expect([row.n, row.min, row.max, row.median], row.key).toEqual([
+          values.length,
+          values[0],
+          values.at(-1),
+          median,
+        ]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
     expect(Object.keys(result.variables)).toEqual(plan.variables.map((v) => v.name));
   });
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseBiorxivDetail, publishedDoiOf } from '../../../shared/adapters/biorxiv/biorxiv-client.ts';
 import {
   parseStudiesPage,
   registrationOf,
@@ -151,5 +152,50 @@ describe('Crossref update notices', () => {
       ['10.5555/lrm.included.2019.5', 'retraction', 'publisher', null],
       ['10.5555/lrm.included.2019.5', 'retraction', 'retraction-watch', 58001],
     ]);
+  });
+});
+
+describe('bioRxiv/medRxiv content detail', () => {
+  const DOI = '10.1101/2023.06.18.99900001';
+  const what = `details of ${DOI}`;
+
+  it('reads every version; the latest names the published DOI', () => {
+    const detail = parseBiorxivDetail(recorded('biorxiv_details.json'), DOI, what);
+    expect(detail.found).toBe(true);
+    expect(detail.versions.map((v) => [v.version, v.published])).toEqual([
+      ['1', 'NA'],
+      ['2', '10.5555/lrm.published.2024.412'],
+    ]);
+    expect(publishedDoiOf(detail.versions)).toBe('10.5555/lrm.published.2024.412');
+  });
+
+  it('"no posts found" is a DOI the server does not hold, not an error', () => {
+    const body = JSON.stringify({ messages: [{ status: 'no posts found' }], collection: [] });
+    expect(parseBiorxivDetail(body, DOI, what)).toEqual({ found: false, versions: [] });
+  });
+
+  it('a version left out of what messages count, an answer about another DOI, an unknown status: each refused', () => {
+    const full = JSON.parse(recorded('biorxiv_details.json')) as {
+      messages: unknown[];
+      collection: unknown[];
+    };
+    const partial = JSON.stringify({ ...full, collection: full.collection.slice(1) });
+    expect(() => parseBiorxivDetail(partial, DOI, what)).toThrow(/partial answer: 1 of the 2 versions/);
+    expect(() =>
+      parseBiorxivDetail(recorded('biorxiv_details.json'), '10.1101/2020.01.01.000001', what),
+    ).toThrow(/about another preprint \(10\.1101\/2023\.06\.18\.99900001\)/);
+    const odd = JSON.stringify({ messages: [{ status: 'server busy' }], collection: [] });
+    expect(() => parseBiorxivDetail(odd, DOI, what)).toThrow(/answered status "server busy"/);
+    const shapeless = JSON.stringify({
+      messages: [{ status: 'ok' }],
+      collection: [{ doi: DOI, version: '1' }],
+    });
+    expect(() => parseBiorxivDetail(shapeless, DOI, what)).toThrow(
+      /version 1 \(doi .*\) does not have the expected shape: published/,
+    );
+  });
+
+  it('no published version while every version says "NA"', () => {
+    expect(publishedDoiOf([{ doi: DOI, version: '1', published: 'NA' }])).toBeNull();
   });
 });

@@ -15,7 +15,13 @@ import {
   renderDigestText,
 } from '../../../shared/domain/digest/render-digest.ts';
 import { describeRequests, requestsSince } from '../../../shared/domain/monitor/request-counts.ts';
-import { plannedRuns, watchesCrossref } from '../../../shared/domain/protocol/sources.ts';
+import { plannedRuns, wantsBiorxiv, watchesCrossref } from '../../../shared/domain/protocol/sources.ts';
+import {
+  citationKeys,
+  linksPublishedVersion,
+  PUBLISHED_VERSION_LINK,
+  publishedVersionDoi,
+} from '../../../shared/domain/citation/citation-keys.ts';
 import { buildPrismaFlow, type PrismaRecord } from '../../../shared/domain/report/prisma.ts';
 import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
 import { buildLivingReport, ongoingStudiesOf } from '../../../shared/domain/report/report.ts';
@@ -76,6 +82,56 @@ describe('protocol sources', () => {
     expect(bad([{ name: 'citations', via: ['scopus'] }])).toMatch(/sources\.0\.via\.0/);
     expect(bad([{ name: 'clinicaltrials' }])).toMatch(/sources\.0\.conditions/);
     expect(bad([{ name: 'crossref', mailto: 'x@example.org' }])).toMatch(/mailto/);
+    expect(bad([{ name: 'preprints', biorxiv: 'yes' }])).toMatch(/sources\.0\.biorxiv/);
+  });
+
+  it("asks bioRxiv/medRxiv for published versions when a protocol's preprints source does not say false", () => {
+    const sources = (entry: Record<string, unknown>) =>
+      parseProtocol(JSON.stringify({ ...iesm, sources: [entry] }), 'p.json');
+    expect(wantsBiorxiv([sources({ name: 'preprints' })])).toBe(true);
+    expect(wantsBiorxiv([sources({ name: 'preprints', biorxiv: true })])).toBe(true);
+    expect(wantsBiorxiv([sources({ name: 'preprints', biorxiv: false })])).toBe(false);
+    expect(wantsBiorxiv([iesm, sources({ name: 'europepmc' })])).toBe(false);
+  });
+});
+
+describe("a preprint's published version", () => {
+  const preprint = makeStoreCitation({
+    source: 'preprints',
+    sourceRecordId: 'PPR/PPR1',
+    pmid: null,
+    doi: '10.1101/2023.06.18.99900001',
+    links: [],
+  });
+  const link = (pmid: string | null, doi: string | null) => ({
+    type: PUBLISHED_VERSION_LINK,
+    pmid,
+    doi,
+    refSource: 'medrxiv published-article data',
+  });
+
+  it('keys the preprint by the published PMID, then the published DOI, then its own DOI', () => {
+    const linked = { ...preprint, links: [link('38500412', 'https://doi.org/10.5555/J.1')] };
+    expect(citationKeys(linked)).toEqual([
+      'pmid:38500412',
+      'doi:10.5555/j.1',
+      'doi:10.1101/2023.06.18.99900001',
+    ]);
+    expect(publishedVersionDoi(linked)).toBe('10.5555/j.1');
+    expect(citationKeys({ ...preprint, links: [link(null, '10.5555/j.1')] })).toEqual([
+      'doi:10.5555/j.1',
+      'doi:10.1101/2023.06.18.99900001',
+    ]);
+  });
+
+  it("never takes the preprint's own DOI, another link type, or a record with a PMID of its own for a published version", () => {
+    expect(linksPublishedVersion(preprint)).toBe(false);
+    expect(publishedVersionDoi({ ...preprint, links: [link(null, preprint.doi)] })).toBeNull();
+    expect(
+      publishedVersionDoi({ ...preprint, links: [{ ...link(null, '10.5555/j.1'), type: 'UpdateOf' }] }),
+    ).toBeNull();
+    expect(publishedVersionDoi({ ...preprint, pmid: '1', links: [link(null, '10.5555/j.1')] })).toBeNull();
+    expect(publishedVersionDoi({ ...preprint, links: [link(null, 'not a doi')] })).toBeNull();
   });
 });
 

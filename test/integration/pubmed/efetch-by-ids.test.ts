@@ -166,12 +166,18 @@ describe('efetchPubmedByIds', () => {
   });
 
   it('stops on the caller’s abort with the abort’s reason, not an EutilsError', async () => {
-    const { client } = await setUp([{ kind: 'slow', delayMs: 3_000 }]);
+    // The answer would come long after the test's own timeout, and the client would wait for it as long: only
+    // the abort can end this call in time, so no clock is read here.
+    const { standIn, client } = await setUp([{ kind: 'slow', delayMs: 600_000 }], {
+      NCBI_TIMEOUT_MS: '600000',
+    });
     const controller = new AbortController();
     const reason = new Error('stop');
-    setTimeout(() => controller.abort(reason), 100);
-    const started = Date.now();
-    await expect(efetchPubmedByIds(client, PMIDS, { signal: controller.signal })).rejects.toBe(reason);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    const fetching = efetchPubmedByIds(client, PMIDS, { signal: controller.signal });
+    // Abort once the request is with the stand-in, so it is the wait for an answer that is cut short.
+    while (standIn.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(reason);
+    await expect(fetching).rejects.toBe(reason);
+    expect(standIn.requests).toHaveLength(1);
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmCommand } from '../../../cli/commands/km.ts';
 import { logrankCommand } from '../../../cli/commands/logrank.ts';
 import { runCommandInProcess } from '../../support/cli-in-process.ts';
-import { expectRCloseArray, type Json, loadReference } from './reference.ts';
+import { expectRCloseArray, type Json, loadReference } from '../../unit/stats/reference.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const TABLE_COLUMNS = [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchmarkLabels, parseBenchmarkJsonl } from '../../../shared/domain/dedup/benchmark-record.ts';
 import { scoreClusters } from '../../../shared/domain/dedup/score-clusters.ts';
-import { fixtureDirectory } from './benchmark-sets.ts';
+import { fixtureDirectory } from '../../unit/dedup/benchmark-sets.ts';
 
 const cli = join(import.meta.dirname, '..', '..', '..', 'cli', 'living-review.js');
 
