@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
+import { DynamoVerificationStore } from '../../shared/adapters/dynamodb/verification-store.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -24,7 +25,8 @@ import { evidenceStoreOf } from './stats.ts';
 
 /**
  * Sections other parts of the product add to the JSON record (record.extensions.<name>): `appraisals`, every
- * study's appraisal log (designs and answers, in order). Their stored items are exported and restored already
+ * study's appraisal log (designs and answers, in order); `verification`, every study's extraction-verification
+ * log (extractors, confirmations, flags and resolutions, in order). Their stored items are exported and restored already
  * with all the others.
  */
 export function exportSections(table: {
@@ -32,7 +34,11 @@ export function exportSections(table: {
   tableName: string;
 }): ExportSection[] {
   const appraisals = new DynamoAppraisalStore(table);
-  return [{ name: 'appraisals', read: (reviewId) => appraisals.listReviewEvents(reviewId) }];
+  const verification = new DynamoVerificationStore(table);
+  return [
+    { name: 'appraisals', read: (reviewId) => appraisals.listReviewEvents(reviewId) },
+    { name: 'verification', read: (reviewId) => verification.listReviewEvents(reviewId) },
+  ];
 }
 
 export const exportCommand: Command = {

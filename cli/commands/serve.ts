@@ -84,6 +84,7 @@ export const serveCommand: Command = {
       fullText,
       attachments,
       appraisal: screening.appraisal,
+      verification: screening.verification,
       tokens,
       assets: loadScreeningAssets(),
       port,

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { ScreeningDeps } from '../../shared/app/screening.ts';
 import {
   type HttpRequest,
@@ -31,6 +32,7 @@ export interface LocalServerOptions {
   protocols: readonly Protocol[];
   deps: ScreeningDeps;
   appraisal?: AppraisalDeps;
+  verification?: VerificationDeps;
   tokens: TokenTable;
   assets: ReadonlyMap<string, StaticAsset>;
   /** 0 (default) lets the OS pick a free port. */
@@ -91,6 +93,7 @@ export async function startScreeningServer(options: LocalServerOptions): Promise
     protocols: options.protocols,
     deps: options.deps,
     ...(options.appraisal ? { appraisal: options.appraisal } : {}),
+    ...(options.verification ? { verification: options.verification } : {}),
     assets: options.assets,
     authenticate: (request) => {
       const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(request.headers.authorization ?? '');

@@ -14,6 +14,7 @@ import type { AttachmentStorage } from '../../shared/ports/full-text.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { pooledStudies } from '../../shared/app/include-study.ts';
 import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
@@ -26,6 +27,8 @@ export interface ScreeningWiring {
   deps: ScreeningDeps;
   /** The appraisal use cases over the same table. */
   appraisal: AppraisalDeps;
+  /** The extraction-verification use cases over the same table (the statistics recomputed after each change). */
+  verification: VerificationDeps;
 }
 
 /** `protocols` give each review's onRetraction rule to the statistics (default: exclude-patients). */
@@ -36,6 +39,12 @@ export function screeningOver(
   const screening = new DynamoScreeningStore({ client: table.client, tableName: table.tableName });
   const evidence = new DynamoEvidenceStore({ client: table.client, tableName: table.tableName });
   const clock = () => new Date();
+  const recompute = async (reviewId: string) => {
+    // Without the protocol (a review the server was not started for) the stream-less recompute waits for the
+    // next command that has it.
+    const protocol = protocols.find((p) => p.id === reviewId);
+    if (protocol) await recomputeStatistics({ protocol }, { evidence, clock });
+  };
   return {
     screening,
     evidence,
@@ -48,12 +57,7 @@ export function screeningOver(
         citations: screening,
         evidence,
         clock,
-        afterChange: async (reviewId) => {
-          // Without the protocol (a review the server was not started for) the stream-less recompute waits
-          // for the next command that has it.
-          const protocol = protocols.find((p) => p.id === reviewId);
-          if (protocol) await recomputeStatistics({ protocol }, { evidence, clock });
-        },
+        afterChange: recompute,
       }),
     },
     appraisal: {
@@ -63,6 +67,7 @@ export function screeningOver(
       clock,
       newId: randomUUID,
     },
+    verification: { evidence, clock, newId: randomUUID, afterChange: recompute },
   };
 }
 

@@ -15,6 +15,15 @@ import {
   storedPatientRowSchema,
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { formatIssues } from '../../shared/domain/zod-issues.ts';
+import { VERIFICATION_PREFIX } from '../../shared/adapters/dynamodb/verification-store.ts';
+import { verificationEventSchema } from '../../shared/domain/verification/events.ts';
+
+/** A verification event (its rows' verification moves what the statistics pool). */
+const verificationImageSchema = z.looseObject({
+  reviewId: z.string().min(1),
+  type: z.literal('verification-event'),
+  event: verificationEventSchema,
+});
 
 const attributeMap = z.record(z.string(), z.looseObject({}));
 
@@ -78,7 +87,11 @@ function checkImage(
   const item = unmarshallOrThrow(image, what);
   if (item.pk !== keys.pk || item.sk !== keys.sk)
     throw new PoisonRecordError(`${what}: its keys differ from the record's`);
-  const schema = keys.sk.startsWith(STUDY_PREFIX) ? studyImageSchema : patientImageSchema;
+  const schema = keys.sk.startsWith(STUDY_PREFIX)
+    ? studyImageSchema
+    : keys.sk.startsWith(VERIFICATION_PREFIX)
+      ? verificationImageSchema
+      : patientImageSchema;
   const parsed = schema.safeParse(item);
   if (!parsed.success)
     throw new PoisonRecordError(`${what}: ${formatIssues(parsed.error, '(record)', { limit: 5 })}`);
@@ -100,7 +113,7 @@ export function parseStreamRecord(record: unknown): ParsedStreamRecord {
   if (!keysParsed.success)
     throw new PoisonRecordError(`Keys: ${formatIssues(keysParsed.error, '(record)', { limit: 5 })}`);
   const keys = keysParsed.data;
-  if (!keys.sk.startsWith(STUDY_PREFIX) && !keys.sk.startsWith(PATIENT_PREFIX)) {
+  if (![STUDY_PREFIX, PATIENT_PREFIX, VERIFICATION_PREFIX].some((prefix) => keys.sk.startsWith(prefix))) {
     return { kind: 'ignored', sk: keys.sk };
   }
   const reviewId = keys.pk.slice('REVIEW#'.length);

@@ -33,6 +33,7 @@ import {
 } from '../../shared/adapters/http/sign-in.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
@@ -84,6 +85,7 @@ export interface HandlerOptions {
   deps: ScreeningDeps;
   fullText?: FullTextDeps;
   appraisal?: AppraisalDeps;
+  verification?: VerificationDeps;
   webDirectory?: string;
   allowedOrigins?: readonly string[];
   /** Cognito sign-in for the page; null: the page asks for a token. */
@@ -98,6 +100,7 @@ export function createHandler(options: HandlerOptions) {
     deps: options.deps,
     ...(options.fullText ? { fullText: options.fullText } : {}),
     ...(options.appraisal ? { appraisal: options.appraisal } : {}),
+    ...(options.verification ? { verification: options.verification } : {}),
     assets: loadScreeningAssets(options.webDirectory ?? findWebDirectory(), options.signIn ?? null),
     authenticate: (request) => reviewerFromClaims(claimsByRequest.get(request)),
     allowedOrigins: (request) => [
@@ -150,6 +153,8 @@ function fromEnvironment(): ReturnType<typeof createHandler> {
       clock,
       newId: randomUUID,
     },
+    // The table's stream recomputes the statistics after a verification event: no afterChange.
+    verification: { evidence, clock, newId: randomUUID },
     webDirectory: findWebDirectory([join(import.meta.dirname, 'web', 'screening')]),
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
       .split(',')

@@ -11,6 +11,8 @@
 //   3. Compare with the stored rows, by patient id (unique in the review): identical rows are not written again
 //      (so re-importing a file writes nothing and wakes no stream); new and changed rows are put; then every
 //      stored copy of an imported patient under another study is deleted (a row that moved study).
+//      When the protocol declares verification, record the importer as extractor of the new and changed rows
+//      (verify-extraction.ts: each starts a new round of verification).
 //   4. Once every write has committed, recompute the statistics (locally there are no streams; on AWS the
 //      stream would do it too, harmlessly: recomputeStatistics is idempotent).
 //
@@ -20,12 +22,13 @@
 // copies that the re-run recognises (the new one as unchanged, the old one as stale) and repairs.
 import { includeStudy } from './include-study.ts';
 import { parsePatientRowsCsv, parsePatientRowsJson } from '../domain/extraction/import-rows.ts';
-import { type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
+import { canonicalRow, type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { InputError } from '../errors.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
 import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
+import { extractorOf, recordExtraction } from './verify-extraction.ts';
 
 export type PatientRowFormat = 'csv' | 'json';
 
@@ -43,6 +46,11 @@ export interface ImportPatientRowsRequest {
   defaultStudyId?: string;
   /** Include the studies the file names that are not included yet, recorded as included by `by`. */
   createStudies?: { by: string };
+  /**
+   * The reviewer recorded as extractor of the new and changed rows (protocols that declare verification:
+   * verify-extraction.ts). Without one, such rows are stored but wait for an import that names their extractor.
+   */
+  extractor?: string;
 }
 
 export interface ImportPatientRowsDeps {
@@ -63,15 +71,9 @@ export interface ImportPatientRowsSummary {
   studiesCreated: string[];
   /** What the team should know: rows stored but left out of the statistics, and why. */
   warnings: string[];
+  /** Rows recorded as extracted by `extractor` (new rounds of verification); null without verification. */
+  extraction: { extractor: string | null; recorded: number } | null;
   statistics: RecomputeOutcome;
-}
-
-/** A row as canonical JSON (keys sorted, undefined left out), to tell an unchanged row from a changed one. */
-function canonical(row: PatientRow): string {
-  const entries = Object.entries(row)
-    .filter(([, value]) => value !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(entries);
 }
 
 function plural(count: number, one: string, many: string): string {
@@ -114,6 +116,10 @@ export async function importPatientRows(
     );
   }
   const schema = rowSchemaOf(protocol.extraction);
+  const extractor =
+    protocol.verification && request.extractor !== undefined
+      ? extractorOf(protocol, request.extractor)
+      : null;
   const options = request.defaultStudyId === undefined ? {} : { defaultStudyId: request.defaultStudyId };
   // 1. All rows valid, or nothing happens.
   const rows =
@@ -189,7 +195,7 @@ export async function importPatientRows(
       if (copy.row.studyId !== row.studyId)
         stale.push({ studyId: copy.row.studyId, patientId: row.patientId });
     }
-    if (same && canonical(same.row) === canonical(row)) continue;
+    if (same && canonicalRow(same.row) === canonicalRow(row)) continue;
     writes.push({ row, origin, importedAt });
     if (copies.length === 0) added++;
     else if (same) updated++;
@@ -197,6 +203,15 @@ export async function importPatientRows(
   }
   await deps.evidence.putPatientRows(reviewId, writes);
   await deps.evidence.deletePatientRows(reviewId, stale);
+  // The rows are stored: their extractor is recorded after them, so a crash in between is repaired by running
+  // the import again (recordExtraction compares each row with its log, not with the stored row).
+  const recorded = extractor ? await recordExtraction(deps, protocol, extractor, rows) : 0;
+  const warnings = leftOutWarnings(rows, studies, protocol);
+  if (protocol.verification?.statistics === 'verified-only' && !extractor) {
+    warnings.push(
+      `no extractor was named: the rows wait for verification until they are imported again with the extractor (--reviewer NAME), and the statistics leave them out until verified`,
+    );
+  }
 
   // 4. The import has committed: the statistics follow.
   const statistics = await recomputeStatistics({ protocol }, deps);
@@ -207,7 +222,8 @@ export async function importPatientRows(
     moved,
     unchanged: rows.length - writes.length,
     studiesCreated,
-    warnings: leftOutWarnings(rows, studies, protocol),
+    warnings,
+    extraction: protocol.verification ? { extractor, recorded } : null,
     statistics,
   };
 }

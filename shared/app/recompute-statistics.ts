@@ -7,6 +7,8 @@
 //      onRetraction is "exclude-patients", retracted studies and their patients are left out too. A stored row
 //      that lacks a variable the protocol now requires stops the recompute with an error naming it (re-import
 //      the rows); an optional variable it lacks is "not reported".
+//      When the protocol declares extraction verification, the rows are those it pools (verified ones, or
+//      all with the unverified and disputed counted: shared/domain/verification/statistics.ts).
 //   3. Compute snapshot n+1 (pure: computeStatisticsSnapshot, with the protocol's variables, tables and
 //      survival section). If it reports the same statistics as snapshot n
 //      (snapshotsEqual), store nothing: { changed: false }.
@@ -32,6 +34,8 @@ import {
 import { InputError, StoreError } from '../errors.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import { pooledStudies } from './include-study.ts';
+import { selectVerifiedRows } from '../domain/verification/statistics.ts';
+import { verificationStates } from './verify-extraction.ts';
 
 export type RetractionPolicy = Protocol['onRetraction'];
 
@@ -94,10 +98,15 @@ export async function recomputeStatistics(
         `review "${reviewId}": ${doubled.length} patient${doubled.length === 1 ? ' is' : 's are'} stored under two studies (e.g. ${patientId} under ${studies.join(' and ')}): an import that moved ${doubled.length === 1 ? 'it' : 'them'} to another study was interrupted; run that import again (living-review extract import) to finish it`,
       );
     }
-    const rows = completeRows(
-      stored.map(({ row }) => row).filter((row) => pooledIds.has(row.studyId)),
-      plan.variables,
-    );
+    const pooledRows = stored.map(({ row }) => row).filter((row) => pooledIds.has(row.studyId));
+    const verified = protocol.verification
+      ? selectVerifiedRows(
+          pooledRows,
+          await verificationStates(deps.evidence.verification, reviewId, protocol.verification.verifiers),
+          protocol.verification,
+        )
+      : null;
+    const rows = completeRows(verified ? verified.rows : pooledRows, plan.variables);
     if ('missing' in rows) {
       throw new InputError(
         `review "${reviewId}": ${rows.missing.length} stored patient row${rows.missing.length === 1 ? '' : 's'} lack a variable the protocol requires (${rows.missing.slice(0, 5).join('; ')}${rows.missing.length > 5 ? '; ...' : ''}); re-import those studies' rows with living-review extract import`,
@@ -110,6 +119,7 @@ export async function recomputeStatistics(
       includedStudies: [...pooledIds],
       withdrawnStudies: withdrawn,
       generatedAt: deps.clock().toISOString(),
+      ...(verified ? { verification: verified.counts } : {}),
     });
     if (previous && snapshotsEqual(previous.snapshot, next)) {
       return { changed: false, version: latest, snapshot: previous.snapshot };

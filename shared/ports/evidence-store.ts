@@ -7,6 +7,7 @@
 // thing twice, or after a crash, never doubles anything.
 import type { PatientRow } from '../domain/extraction/patient-row.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../domain/stats/snapshot.ts';
+import type { VerificationStore } from './verification-store.ts';
 
 /** How a study came to be included. */
 export type InclusionSource = 'screening' | 'manual';
@@ -57,6 +58,11 @@ export interface StoredSnapshot {
 }
 
 export interface EvidenceStore {
+  /**
+   * The logs of the rows' extraction verification (who extracted, confirmed, flagged and resolved what): the
+   * statistics read them whenever the protocol declares verification.
+   */
+  readonly verification: VerificationStore;
   /**
    * Records an inclusion unless the study is already included (a conditional put): `created` is false when it
    * was, and `study` is then the inclusion as first recorded.

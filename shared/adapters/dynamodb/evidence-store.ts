@@ -48,6 +48,7 @@ import type {
 } from '../../ports/evidence-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
 import { parseItem, TableAccess } from './table-access.ts';
+import { DynamoVerificationStore } from './verification-store.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
 export const PATIENT_PREFIX = 'PATIENT#';
@@ -263,10 +264,12 @@ export interface DynamoEvidenceStoreOptions {
 export class DynamoEvidenceStore implements EvidenceStore {
   private readonly table: TableAccess;
   readonly tableName: string;
+  readonly verification: DynamoVerificationStore;
 
   constructor(options: DynamoEvidenceStoreOptions) {
     this.table = new TableAccess(options.client, options.tableName);
     this.tableName = options.tableName;
+    this.verification = new DynamoVerificationStore(options);
   }
 
   // -------------------------------------------------------------------------------------------------------

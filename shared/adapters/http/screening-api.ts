@@ -34,6 +34,8 @@ import {
 import type { AppraisalDeps } from '../../app/appraisal.ts';
 import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { appraisalRoutes } from './appraisal-routes.ts';
+import { verificationRoutes } from './verification-routes.ts';
+import type { VerificationDeps } from '../../app/verify-extraction.ts';
 import { CITATION_ID, type Context, PAIR_ID, parseBody, REVIEW_ID, requireActor } from './api-request.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
 import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
@@ -63,6 +65,8 @@ export interface ScreeningApiOptions {
   deps: ScreeningDeps;
   /** The appraisal use cases' stores; without them the appraisal routes answer 404. */
   appraisal?: AppraisalDeps;
+  /** The extraction-verification use cases' stores; without them the verification routes answer 404. */
+  verification?: VerificationDeps;
   /** The full-text view and attachments (links only, without lookups or uploads, when absent). */
   fullText?: FullTextDeps;
   /** The caller, or null when the request carries no valid credentials. */
@@ -352,6 +356,7 @@ export function screeningRoutes(options: ScreeningApiOptions): Route<Context>[] 
       },
     },
     ...appraisalRoutes(options.appraisal, protocolFor),
+    ...verificationRoutes(options.verification, protocolFor),
   ];
 }
 

@@ -8,6 +8,7 @@
 // - A multi-valued variable holds a list of level values; `[]` means "reported: none", `null` "not reported".
 // - A required variable must be present in every row (a JSON key, a CSV column), so a variable that was not
 //   extracted cannot silently turn into "not reported"; an optional one that is absent is null.
+import { sha256Hex } from '../citation/citation-id.ts';
 import {
   type Condition,
   describeVariable,
@@ -20,6 +21,19 @@ import {
 } from '../protocol/variables.ts';
 
 export type VariableValue = string | number | boolean | readonly string[] | null;
+
+/** A row as canonical JSON (keys sorted, undefined left out): equal rows give one text. */
+export function canonicalRow(row: Readonly<Record<string, unknown>>): string {
+  const entries = Object.entries(row)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(entries);
+}
+
+/** The version of a row's content (SHA-256 of canonicalRow): verification events name what they verified. */
+export function rowVersion(row: Readonly<Record<string, unknown>>): string {
+  return sha256Hex(new TextEncoder().encode(canonicalRow(row)));
+}
 
 export interface PatientRow {
   /** Unique within the review, e.g. "SYN-001" or "<studyId>-3". */

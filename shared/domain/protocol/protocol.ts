@@ -8,6 +8,7 @@ import { coxTermIssues } from './models.ts';
 import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
 import { parseCron } from './schedule.ts';
 import { extractionSchema, levelValues } from './variables.ts';
+import { REVIEWER_ROLES, verificationSchema } from './verification.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes');
@@ -38,9 +39,10 @@ export const reviewerSchema = z.strictObject({
   email: z.email().optional(),
   /**
    * Screeners make the two independent decisions; arbiters settle disagreements (of screening and of
-   * appraisal); appraisers appraise included studies, two independently per study.
+   * appraisal, and resolve flagged extraction values); appraisers appraise included studies, two independently
+   * per study; verifiers confirm or flag extracted patient rows (verification.ts).
    */
-  roles: z.array(z.enum(['screener', 'arbiter', 'extractor', 'appraiser'])).min(1),
+  roles: z.array(z.enum(REVIEWER_ROLES)).min(1),
 });
 
 export const pubmedSourceSchema = z.strictObject({
@@ -198,6 +200,8 @@ export const protocolSchema = z
     survival: survivalSchema.optional(),
     /** Critical appraisal: tools, levels of evidence, the sensitivity analysis (appraisal.ts). */
     appraisal: appraisalSchema.optional(),
+    /** Extraction verification: verifiers per row, who verifies, what the statistics read (verification.ts). */
+    verification: verificationSchema.optional(),
   })
   .superRefine((protocol, ctx) => {
     const screeners = protocol.reviewers.filter((r) => r.roles.includes('screener'));
@@ -235,6 +239,24 @@ export const protocolSchema = z
           code: 'custom',
           path: ['reviewers'],
           message: 'dual appraisal needs at least two reviewers with the role "appraiser"',
+        });
+      }
+    }
+    if (protocol.verification) {
+      const { verifiers, role } = protocol.verification;
+      if (!protocol.extraction) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['verification'],
+          message: 'extraction verification needs the extraction variables it verifies',
+        });
+      }
+      const able = protocol.reviewers.filter((r) => r.roles.includes(role)).length;
+      if (able < verifiers) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['verification', 'verifiers'],
+          message: `${verifiers} verifiers per row need at least ${verifiers} reviewers with the role "${role}" (found ${able})`,
         });
       }
     }

@@ -2,6 +2,7 @@
 // Kaplan-Meier plots inlined as SVG. Every value from a record, a protocol or the store is escaped. Numbers
 // carry data-* attributes (data-count="identified", data-km="os-median", ...) so a test or a scraper can read
 // them back without parsing prose.
+import { verificationSentence } from '../verification/statistics.ts';
 import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { NOTICE_LABELS } from '../retraction/notices.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
@@ -263,6 +264,9 @@ export function renderReportHtml(report: LivingReport): string {
     `<h1>${escapeHtml(report.title)}</h1>`,
     `<p class="meta">Living systematic review <code>${escapeHtml(report.reviewId)}</code> · statistics version <strong data-version>${report.version}</strong> computed ${escapeHtml(report.statisticsGeneratedAt)}</p>`,
     `<p class="meta"><strong data-count="header-patients">${report.patients.count}</strong> patients from <strong data-count="header-studies">${report.studies.filter((s) => s.pooled).length}</strong> pooled studies (${report.studies.filter((s) => !s.withdrawn).length} included${report.studies.some((s) => s.withdrawn) ? `, ${report.studies.filter((s) => s.withdrawn).length} withdrawn` : ''}). <a href="report.json">report.json</a> holds every number on this page.</p>`,
+    ...(report.verification
+      ? [`<p class="meta" data-verification>${escapeHtml(verificationSentence(report.verification))}</p>`]
+      : []),
     '</header>',
   );
   if (report.patients.synthetic > 0) {

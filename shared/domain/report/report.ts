@@ -6,6 +6,7 @@
 //
 // Pure and deterministic: the same inputs give the same report, and `reportRevision` hashes it, so a report is
 // published again only when something in it changed (a new snapshot, an inclusion, a notice, a search run).
+import type { VerificationCounts } from '../verification/statistics.ts';
 import { sha256Hex } from '../citation/citation-id.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
@@ -105,6 +106,8 @@ export interface LivingReport {
   version: number;
   statisticsGeneratedAt: string;
   patients: { count: number; synthetic: number };
+  /** Rows verified, unverified and disputed, when the protocol declares verification. */
+  verification?: VerificationCounts;
   /** Every included study (retracted and withdrawn ones too), with its patients in this version. */
   studies: Array<ReportStudy & { patients: number; pooled: boolean }>;
   tables: Tables;
@@ -301,6 +304,7 @@ export function buildLivingReport(input: ReportInput): LivingReport {
     version: snapshot.version,
     statisticsGeneratedAt: snapshot.generatedAt,
     patients: { count: snapshot.patients.count, synthetic: snapshot.patients.synthetic },
+    ...(snapshot.verification ? { verification: snapshot.verification } : {}),
     studies,
     tables: snapshot.tables,
     survival: {

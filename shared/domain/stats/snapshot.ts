@@ -24,6 +24,7 @@ import {
   type Tables,
   tableRows,
 } from './tables.ts';
+import type { VerificationCounts } from '../verification/statistics.ts';
 import { summariseVariables, type VariableSummary } from './variable-summary.ts';
 
 export interface StatisticsSnapshot {
@@ -56,6 +57,11 @@ export interface StatisticsSnapshot {
    * before models existed compare equal to a recompute.
    */
   cox?: Record<string, CoxModelSummary>;
+  /**
+   * How many rows of the pooled studies are verified, unverified or disputed, and how many were pooled
+   * (shared/domain/verification/statistics.ts). Absent when the protocol declares no verification.
+   */
+  verification?: VerificationCounts;
 }
 
 /** A study whose inclusion was withdrawn: when, by whom and why. */
@@ -82,6 +88,8 @@ export interface SnapshotInput<Row extends SnapshotRow> {
   includedStudies: readonly string[];
   /** Studies whose inclusion was withdrawn (none of them in includedStudies). */
   withdrawnStudies?: readonly WithdrawnStudy[];
+  /** The verification counts of the rows (when the protocol declares verification). */
+  verification?: VerificationCounts;
   /** ISO timestamp, given by the caller so the function stays pure. */
   generatedAt: string;
 }
@@ -146,6 +154,7 @@ export function computeStatisticsSnapshot<Row extends SnapshotRow>(
     tables: buildTables(reviewId, input.plan.tables, rows, columns),
     survival: summariseSurvival(rows, input.plan, columns),
     ...(input.plan.survival.models.length > 0 ? { cox: fitCoxModels(input.plan, columns) } : {}),
+    ...(input.verification ? { verification: { ...input.verification } } : {}),
   };
 }
 

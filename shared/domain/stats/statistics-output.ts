@@ -17,6 +17,7 @@
 //   tables (the table JSON) and changes ({fromVersion, lines, diff});
 //   sensitivity: the protocol's sensitivity analysis beside the main result, with both denominators (only when
 //     the protocol declares one; see sensitivity-output.ts).
+import { verificationSentence } from '../verification/statistics.ts';
 import type { AnalysisPlan } from '../protocol/analysis.ts';
 import type { ReportSensitivity } from '../report/appraisal-section.ts';
 import { endpointUnit } from '../protocol/analysis.ts';
@@ -233,6 +234,7 @@ export function statisticsMarkdown(input: StatisticsOutputInput): string {
       `Included studies without patient rows yet (${snapshot.studies.withoutPatients.length}): ${idList(snapshot.studies.withoutPatients)}.`,
     );
   }
+  if (snapshot.verification) out.push(verificationSentence(snapshot.verification));
   const withdrawn = snapshot.studies.withdrawn ?? [];
   if (withdrawn.length > 0) {
     out.push(

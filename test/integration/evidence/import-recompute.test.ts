@@ -233,6 +233,16 @@ describe('Function: recomputeStatistics', () => {
       rows: [changed, ...rows.slice(1)],
       includedStudies: studies,
       generatedAt: h.clock().toISOString(),
+      // What a recompute under the IESM protocol records: its rows, none verified yet, all pooled.
+      verification: {
+        required: 2,
+        statistics: 'all-rows-flag-unverified',
+        rows: 20,
+        verified: 0,
+        unverified: 20,
+        disputed: 0,
+        pooled: 20,
+      },
     });
     expect(await h.evidence.putSnapshot(reviewId, orphan, null)).toBe(true);
     expect(await h.evidence.latestSnapshotVersion(reviewId)).toBe(1);

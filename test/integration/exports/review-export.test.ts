@@ -14,6 +14,12 @@ import { DynamoReviewArchive } from '../../../shared/adapters/dynamodb/review-ar
 import { openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
+import {
+  confirmRows,
+  flagRow,
+  recordExtraction,
+  resolveField,
+} from '../../../shared/app/verify-extraction.ts';
 import { recordDecision } from '../../../shared/app/screening.ts';
 import { withdrawStudy } from '../../../shared/app/withdraw-study.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
@@ -151,6 +157,22 @@ beforeAll(async () => {
       importedAt: clock().toISOString(),
     })),
   );
+  // Extraction verification of study a's rows: pp extracted them, alc confirms them, ash flags one, pp
+  // accepts the correction.
+  const studyA = ids.get('a')!;
+  const rowsOfA = cohortInStudies([ids.get('a')!, ids.get('b')!]).filter((row) => row.studyId === studyA);
+  await recordExtraction({ evidence, clock }, iesm, 'pp', rowsOfA);
+  const verification = { ...screening.verification, afterChange: undefined };
+  await confirmRows(verification, iesm, { reviewerId: 'alc' }, studyA, {});
+  const flaggedId = rowsOfA[0]!.patientId;
+  await flagRow(verification, iesm, { reviewerId: 'ash' }, studyA, flaggedId, {
+    fields: [{ field: 'age_years', value: 99, note: 'the case report says 99' }],
+  });
+  await resolveField(verification, iesm, { reviewerId: 'pp' }, studyA, flaggedId, {
+    field: 'age_years',
+    decision: 'accept',
+    note: null,
+  });
   await recomputeStatistics({ protocol: iesm }, { evidence, clock });
   await embedded.store.saveRunLog({
     runId: 'r1',
@@ -210,8 +232,15 @@ describe('living-review export --format json, then import into an empty store', 
     expect(record.notices).toHaveLength(1);
     expect(record.patientRows).toHaveLength(130);
     expect(record.searches).toHaveLength(1);
-    // This review has no appraisal yet: the section is there, empty.
-    expect(record.extensions).toEqual({ appraisals: [] });
+    // This review has no appraisal yet: the section is there, empty. Its verification log is there in order.
+    expect(record.extensions.appraisals).toEqual([]);
+    const verificationLog = record.extensions.verification as { type: string; reviewerId: string }[];
+    expect(verificationLog.map((e) => [e.type, e.reviewerId])).toEqual([
+      ['extracted', 'pp'],
+      ['confirmed', 'alc'],
+      ['flagged', 'ash'],
+      ['resolved', 'pp'],
+    ]);
 
     const target = tempDir('export-target');
     const restored = await cli(['import', exportFile, '--review', 'iesm', '--data', target]);

@@ -21,8 +21,9 @@ export const otherReview: Protocol = protocolSchema.parse({
   ...iesm,
   id: 'other-review',
   title: 'Another review',
-  // Its reviewers appraise nothing: the review declares no appraisal.
+  // Its reviewers appraise and verify nothing: the review declares no appraisal and no verification.
   appraisal: undefined,
+  verification: undefined,
   reviewers: [
     { id: 'zed', name: 'Z.', roles: ['screener'] },
     { id: 'yan', name: 'Y.', roles: ['screener'] },
@@ -124,6 +125,7 @@ export async function startHarness(
     fullText,
     attachments,
     appraisal: screening.appraisal,
+    verification: screening.verification,
     tokens: TOKENS,
     assets: loadScreeningAssets(),
     logError: () => {},

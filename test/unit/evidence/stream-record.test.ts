@@ -199,9 +199,11 @@ function filterAccepts(sk: string): boolean {
 }
 
 describe('Constant: streamFilterPatterns', () => {
-  it('lets included studies and patient rows through, and nothing the recompute writes', () => {
+  it('lets included studies, patient rows and verification events through, and nothing the recompute writes', () => {
     expect(filterAccepts('STUDY#c1')).toBe(true);
     expect(filterAccepts('PATIENT#c1#SYN-001')).toBe(true);
+    // A verification event changes which rows the statistics pool.
+    expect(filterAccepts('VERIFY#c1#000001')).toBe(true);
     for (const sk of [
       'SNAPSHOT#000000001',
       'SNAPSHOT_LATEST',
@@ -211,7 +213,11 @@ describe('Constant: streamFilterPatterns', () => {
       expect(filterAccepts(sk), sk).toBe(false);
     }
     expect(JSON.parse(JSON.stringify(streamFilterPatterns))).toEqual([
-      { dynamodb: { Keys: { sk: { S: [{ prefix: 'STUDY#' }, { prefix: 'PATIENT#' }] } } } },
+      {
+        dynamodb: {
+          Keys: { sk: { S: [{ prefix: 'STUDY#' }, { prefix: 'PATIENT#' }, { prefix: 'VERIFY#' }] } },
+        },
+      },
     ]);
   });
 });
@@ -239,6 +245,7 @@ function fakeEvidence(broken: string): { store: EvidenceStore; recomputes: Map<s
     putSnapshot: unused,
     advanceLatestSnapshot: unused,
     listSnapshotVersions: unused,
+    verification: { listReviewEvents: async () => [], listEvents: unused, appendEvent: unused },
   };
   return { store, recomputes };
 }
