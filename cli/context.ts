@@ -2,7 +2,7 @@
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
 import { currentProcess } from '../shared/adapters/process/process-identity.ts';
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../shared/adapters/process/run-id.ts';
 import { join, resolve } from 'node:path';
 import {
   defaultProtocolDirectory,
@@ -15,7 +15,7 @@ import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-
 import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
-import type { FuzzyDedupPorts } from '../shared/app/fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { bundleDirectory } from '../shared/adapters/node-entry.ts';
 import { ProtocolError } from '../shared/errors.ts';
@@ -77,10 +77,6 @@ export function selectReview(values: Values): Protocol {
     throw new ProtocolError(`no review "${id}" (known: ${known})`);
   }
   return protocol;
-}
-
-export function newRunId(): string {
-  return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
 }
 
 /**

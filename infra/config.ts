@@ -22,6 +22,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { PROJECT_ROOT } from './bundling.ts';
+import { formatIssues } from '../shared/domain/zod-issues.ts';
 
 const optionalText = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
@@ -118,10 +119,8 @@ const keys = Object.keys(deploymentConfigSchema.shape) as (keyof DeploymentConfi
 export function parseDeploymentConfig(input: Record<string, unknown>): DeploymentConfig {
   const parsed = deploymentConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(context)'}: ${issue.message}`,
-    );
-    throw new Error(`invalid CDK context for the living review monitor:\n${problems.join('\n')}`);
+    const problems = formatIssues(parsed.error, '(context)', { separator: '\n  ' });
+    throw new Error(`invalid CDK context for the living review monitor:\n  ${problems}`);
   }
   return parsed.data;
 }

@@ -29,6 +29,7 @@ import { type DedupRecord, dedupRecordFromCitation } from '../../shared/domain/d
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const HELP = [
   'FILE is read whole and deduplicated in memory; nothing is stored.',
@@ -145,10 +146,9 @@ function parseCitationJsonl(text: string, origin: string): { line: number; citat
     }
     const parsed = citationSchema.safeParse(value);
     if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-        .join('; ');
-      throw new InputError(`${where}: not a citation as \`parse\` prints it (${problems})`);
+      throw new InputError(
+        `${where}: not a citation as \`parse\` prints it (${formatIssues(parsed.error, '(record)')})`,
+      );
     }
     citations.push({ line: index + 1, citation: parsed.data });
   }

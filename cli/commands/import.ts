@@ -23,7 +23,8 @@ import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { fuzzyDedupFor, newRunId, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
+import { fuzzyDedupFor, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { startProgress } from '../progress.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

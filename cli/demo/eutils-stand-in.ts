@@ -2,7 +2,7 @@
 // 127.0.0.1 that answers in E-utilities' own shapes, rate-limits like NCBI, and fails on demand. The tests,
 // `npm run demo` (recorded real records, offline) and the backfill bench all talk to it over real HTTP.
 //
-// What it imitates (FACTS.md): eSearchResult XML with Count/RetMax/RetStart/QueryKey/WebEnv (`MCID_<24 hex>`)/
+// What it imitates (as NCBI's real responses show): eSearchResult XML with Count/RetMax/RetStart/QueryKey/WebEnv (`MCID_<24 hex>`)/
 // IdList/TranslationSet/QueryTranslation carrying the `[Date - Create]` clause; the history server (ids kept
 // per WebEnv + query_key; efetch pages them out as a PubmedArticleSet); the 9,999 cap (esearch retstart > 9998
 // is an in-band ERROR, and the history set serves only its first 9,999 ids, so a page crossing the boundary
@@ -106,7 +106,7 @@ const EFETCH_HEAD =
 /** The efetch ERROR document's shape; its exact wording for a lost WebEnv is not recorded in our fixtures. */
 const EFETCH_ERROR_HEAD =
   '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eEfetchResult PUBLIC "-//NLM//DTD efetch 20131226//EN" "https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20131226/efetch.dtd">\n';
-/** NCBI's text for retstart > 9998 (quoted in FACTS.md §2 and the triplea README). */
+/** NCBI's text for retstart > 9998, word for word (as E-utilities answers it, and as the triplea README quotes it). */
 export const RETSTART_CAP_ERROR =
   "Search Backend failed: Exception:\n'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the first 9,999 records matching the query. To obtain more than 9,999 PubMed records, consider using EDirect that contains additional logic to batch PubMed search results automatically so that an arbitrary number can be retrieved. For details see https://www.ncbi.nlm.nih.gov/books/NBK25499/";
 const HISTORY_CAP = 9_999;

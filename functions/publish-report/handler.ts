@@ -16,11 +16,11 @@
 // keys are served under), EVENT_BUS_NAME (optional, default bus), DIGEST_FROM and DIGEST_RECIPIENTS (trigger
 // notifications by SES), SES_CONFIGURATION_SET (optional). IAM: s3:PutObject on the bucket prefix,
 // events:PutEvents on the bus, ses:SendRawEmail, DynamoDB read/write on the table and its stream.
-import { Logger } from '@aws-lambda-powertools/logger';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -42,8 +42,9 @@ import type { CitationStore } from '../../shared/ports/citation-store.ts';
 import type { Mailer } from '../../shared/ports/mailer.ts';
 import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
-const logger = new Logger({ serviceName: 'publish-report' });
+const logger = functionLogger('publish-report');
 
 export const PUBLISH_REPORT_ENV = {
   table: 'LIVING_REVIEW_TABLE',
@@ -77,15 +78,6 @@ export const publishReportEnvSchema = z.object({
   SES_CONFIGURATION_SET: z.preprocess(blank, z.string().min(1).optional()),
 });
 
-/**
- * Lambda event-source filter patterns for the table's stream: the latest-snapshot pointer (any change) and
- * inserted notices. The infra stack passes each to FilterCriteria.filter().
- */
-export const reportStreamFilterPatterns = [
-  { dynamodb: { Keys: { sk: { S: [SNAPSHOT_LATEST_SK] } } } },
-  { eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: NOTICE_PREFIX }] } } } },
-] as const;
-
 const streamKeysSchema = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({
@@ -101,9 +93,7 @@ const streamKeysSchema = z.object({
 export function reviewOfStreamRecord(record: unknown): string | null {
   const parsed = streamKeysSchema.safeParse(record);
   if (!parsed.success) {
-    throw new InputError(
-      `unreadable stream record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw new InputError(`unreadable stream record: ${formatIssues(parsed.error, '')}`);
   }
   const sk = parsed.data.dynamodb.Keys.sk.S;
   if (sk !== SNAPSHOT_LATEST_SK && !sk.startsWith(NOTICE_PREFIX)) return null;
@@ -119,7 +109,7 @@ export type PublishReportHandlerDeps = PublishReportDeps & {
   recipients?: readonly string[];
   /** Where readers find a review's report (for the trigger notification), when it is public. */
   reportUrlOf?: (reviewId: string) => string | null;
-  log?: (entry: Record<string, unknown>) => void;
+  log?: Log;
 };
 
 type ScheduledResult = UpdateLivingReviewOutcome['report'] & {
@@ -134,9 +124,7 @@ function isStreamEvent(event: unknown): event is DynamoDBStreamEvent {
 
 export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
   const byId = protocolsById(deps.protocols);
-  const log =
-    deps.log ??
-    (({ level, message, ...keys }) => logger[level === 'ERROR' ? 'error' : 'info'](String(message), keys));
+  const log = deps.log ?? logThrough(logger);
   const update = async (reviewId: string) => {
     const outcome = await updateLivingReview(
       { protocol: byId(reviewId), reportUrl: deps.reportUrlOf?.(reviewId) ?? null },
@@ -202,9 +190,7 @@ export function createPublishReportHandler(deps: PublishReportHandlerDeps) {
     }
     const parsed = reviewEventSchema.safeParse(event);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid publish-report event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid publish-report event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const outcome = await update(parsed.data.reviewId);
     return { ...outcome.report, triggers: outcome.triggers.notification };

@@ -1,6 +1,7 @@
-// Lambda on the table's DynamoDB stream (NEW_AND_OLD_IMAGES), filtered in CDK by streamFilterPatterns to the
-// included-study (STUDY#) and patient-row (PATIENT#) items: recomputes the statistics of every review a batch
-// touches, once per review, and answers with a partial batch response.
+// Lambda on the table's DynamoDB stream (NEW_AND_OLD_IMAGES), filtered in CDK (streamFilterPatterns in
+// shared/adapters/dynamodb/stream-filters.ts) to the included-study (STUDY#) and patient-row (PATIENT#) items:
+// recomputes the statistics of every review a batch touches, once per review, and answers with a partial
+// batch response.
 //
 // With Powertools batch (processPartialResponse, BatchProcessor for DynamoDB streams, records one at a time):
 // each record is parsed with zod (stream-record.ts); its review's recompute is started by the first record of
@@ -17,6 +18,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
@@ -27,21 +29,19 @@ import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import { checkStreamRow, parseStreamRecord } from './stream-record.ts';
 import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 
-export { streamFilterPatterns } from './stream-record.ts';
-
 export interface RecomputeHandlerOptions {
   evidence: EvidenceStore;
   protocols: readonly Protocol[];
   clock?: () => Date;
-  /** Where failures are written (one JSON line each, never patient data); console.error by default. */
-  log?: (entry: Record<string, unknown>) => void;
+  /** Where failures are written (one JSON line each, never patient data); the function's logger by default. */
+  log?: Log;
 }
 
 /** A handler over the given store and protocols (the tests build one over the embedded store). */
 export function createRecomputeHandler(options: RecomputeHandlerOptions) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const clock = options.clock ?? (() => new Date());
-  const log = options.log ?? ((entry) => console.error(JSON.stringify(entry)));
+  const log = options.log ?? logThrough(functionLogger('recompute-stats'));
   const byId = new Map(options.protocols.map((protocol) => [protocol.id, protocol]));
   const schemas = new Map(
     options.protocols.flatMap((p) => (p.extraction ? [[p.id, rowSchemaOf(p.extraction)] as const] : [])),

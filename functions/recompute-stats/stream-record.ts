@@ -14,24 +14,9 @@ import {
   STUDY_PREFIX,
   storedPatientRowSchema,
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 import { VERIFICATION_PREFIX } from '../../shared/adapters/dynamodb/verification-store.ts';
 import { verificationEventSchema } from '../../shared/domain/verification/events.ts';
-
-/**
- * Lambda event-source filter patterns: only included-study and patient-row items reach the function (the
- * snapshots it writes itself never do), and extraction-verification events (they change which rows are
- * pooled). One pattern, three prefixes (OR); the infra stack passes each to
- * FilterCriteria.filter().
- */
-export const streamFilterPatterns = [
-  {
-    dynamodb: {
-      Keys: {
-        sk: { S: [{ prefix: STUDY_PREFIX }, { prefix: PATIENT_PREFIX }, { prefix: VERIFICATION_PREFIX }] },
-      },
-    },
-  },
-] as const;
 
 /** A verification event (its rows' verification moves what the statistics pool). */
 const verificationImageSchema = z.looseObject({
@@ -86,13 +71,6 @@ export class PoisonRecordError extends Error {
   override name = 'PoisonRecordError';
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
-    .join('; ');
-}
-
 function unmarshallOrThrow(image: Record<string, unknown>, what: string): Record<string, unknown> {
   try {
     return unmarshall(image as Record<string, AttributeValue>);
@@ -115,7 +93,8 @@ function checkImage(
       ? verificationImageSchema
       : patientImageSchema;
   const parsed = schema.safeParse(item);
-  if (!parsed.success) throw new PoisonRecordError(`${what}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new PoisonRecordError(`${what}: ${formatIssues(parsed.error, '(record)', { limit: 5 })}`);
   if (`REVIEW#${parsed.data.reviewId}` !== keys.pk) {
     throw new PoisonRecordError(`${what}: reviewId does not match its partition`);
   }
@@ -126,10 +105,13 @@ function checkImage(
 export function parseStreamRecord(record: unknown): ParsedStreamRecord {
   const envelope = streamRecordSchema.safeParse(record);
   if (!envelope.success)
-    throw new PoisonRecordError(`not a DynamoDB stream record: ${describeIssues(envelope.error)}`);
+    throw new PoisonRecordError(
+      `not a DynamoDB stream record: ${formatIssues(envelope.error, '(record)', { limit: 5 })}`,
+    );
   const { eventName, dynamodb } = envelope.data;
   const keysParsed = keysSchema.safeParse(unmarshallOrThrow(dynamodb.Keys, 'Keys'));
-  if (!keysParsed.success) throw new PoisonRecordError(`Keys: ${describeIssues(keysParsed.error)}`);
+  if (!keysParsed.success)
+    throw new PoisonRecordError(`Keys: ${formatIssues(keysParsed.error, '(record)', { limit: 5 })}`);
   const keys = keysParsed.data;
   if (![STUDY_PREFIX, PATIENT_PREFIX, VERIFICATION_PREFIX].some((prefix) => keys.sk.startsWith(prefix))) {
     return { kind: 'ignored', sk: keys.sk };

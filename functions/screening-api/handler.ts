@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -37,6 +38,8 @@ import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+
+const logger = functionLogger('screening-api');
 
 export type ScreeningApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -106,6 +109,7 @@ export function createHandler(options: HandlerOptions) {
     ],
     connectOrigins: signInConnectOrigins(options.signIn ?? null),
     extraHeaders: { 'strict-transport-security': 'max-age=31536000; includeSubDomains' },
+    logError: (message) => logger.error('request failed', { error: message }),
   });
   return async (event: ScreeningApiEvent): Promise<APIGatewayProxyStructuredResultV2> => {
     const request = toHttpRequest(event);

@@ -35,19 +35,24 @@
 // other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
 // AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
 import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
-import { randomUUID } from 'node:crypto';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import {
+  functionLogger,
+  functionMetrics,
+  type Logger,
+  type Metrics,
+  MetricUnit,
+} from '../../shared/adapters/observability.ts';
 import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
 import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { type BuiltReviewSources, reviewSourcesFromEnv } from '../../shared/adapters/review-sources.ts';
-import type { FuzzyDedupPorts } from '../../shared/app/fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from '../../shared/ports/blocking-index.ts';
 import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
@@ -56,6 +61,7 @@ import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../.
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import type { CitationWatchStore, OngoingStudyStore } from '../../shared/ports/watch-store.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
@@ -170,10 +176,6 @@ function searchEventOfMessage(record: SQSRecord): unknown {
   }
 }
 
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
-}
-
 function summarise(result: SourceRunResult): SourceRunSummary {
   switch (result.status) {
     case 'succeeded':
@@ -210,16 +212,15 @@ function summarise(result: SourceRunResult): SourceRunSummary {
 export function createSearchHandler(deps: SearchHandlerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const runIds = deps.newRunId ?? (() => newRunId(clock()));
-  const logger = deps.logger ?? new Logger({ serviceName: 'search-review' });
-  const metrics = deps.metrics ?? new Metrics({ serviceName: 'search-review' });
+  const logger = deps.logger ?? functionLogger('search-review');
+  const metrics = deps.metrics ?? functionMetrics('search-review');
   const byId = new Map(deps.protocols.map((protocol) => [protocol.id, protocol]));
   const minRemainingMs = deps.minRemainingMs ?? 0;
 
   const searchOne = async (input: unknown): Promise<SearchResult> => {
     const parsed = searchEventSchema.safeParse(input);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
-      throw new InputError(`invalid search event: ${problems.join('; ')}`);
+      throw new InputError(`invalid search event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const event = parsed.data;
     const protocol = byId.get(event.reviewId);

@@ -11,11 +11,11 @@
 // digest.recipients), SCREENING_BASE_URL (optional: the screening page the digest links to), and
 // SES_CONFIGURATION_SET (optional). IAM: ses:SendRawEmail/SendEmail on the sender identity; DynamoDB read and
 // write on the table.
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
@@ -25,8 +25,9 @@ import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { InputError } from '../../shared/errors.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
-const logger = new Logger({ serviceName: 'send-digest' });
+const logger = functionLogger('send-digest');
 
 export const SEND_DIGEST_ENV = {
   table: 'LIVING_REVIEW_TABLE',
@@ -77,9 +78,7 @@ export function createSendDigestHandler(
   return async (input: unknown, _context?: Context): Promise<SendDigestOutcome & { reviewId: string }> => {
     const parsed = sendDigestEventSchema.safeParse(input);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid digest event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid digest event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const protocol = byId(parsed.data.reviewId);
     const outcome = await sendDigest(

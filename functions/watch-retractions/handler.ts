@@ -12,10 +12,10 @@
 // (optional: the secret holding the NCBI api_key, as for search-review; never the key itself in the env),
 // NCBI_API_KEY_MAX_AGE_SECONDS, the client's NCBI_* settings (NCBI_TOOL, NCBI_EMAIL, NCBI_EUTILS_BASE_URL), and
 // CROSSREF_EMAIL (Crossref's polite pool) with the other CROSSREF_* settings (crossref-client.ts).
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { CrossrefClient, crossrefConfigFromEnv } from '../../shared/adapters/crossref/crossref-client.ts';
 import { efetchPubmedByIds } from '../../shared/adapters/pubmed/efetch-by-ids.ts';
@@ -31,8 +31,9 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { watchesCrossref } from '../../shared/domain/protocol/sources.ts';
 import { InputError } from '../../shared/errors.ts';
 import { protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
-const logger = new Logger({ serviceName: 'watch-retractions' });
+const logger = functionLogger('watch-retractions');
 
 export const watchRetractionsEnvSchema = z.object({
   LIVING_REVIEW_TABLE: z.string().min(1),
@@ -54,9 +55,7 @@ export function createWatchRetractionsHandler(
   return async (input: unknown, _context?: Context): Promise<WatchRetractionsOutcome> => {
     const parsed = watchRetractionsEventSchema.safeParse(input);
     if (!parsed.success) {
-      throw new InputError(
-        `invalid watch-retractions event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
-      );
+      throw new InputError(`invalid watch-retractions event: ${formatIssues(parsed.error, '(event)')}`);
     }
     const outcome = await watchRetractions({ protocol: byId(parsed.data.reviewId) }, { ...deps, clock });
     logger.info('retraction watch', {

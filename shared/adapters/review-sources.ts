@@ -21,7 +21,7 @@ import { OpenAlexCitationWatch } from './openalex/openalex-citation-watch.ts';
 import { OpenAlexClient, openAlexConfigFromEnv } from './openalex/openalex-client.ts';
 import { EutilsClient, eutilsConfigFromEnv } from './pubmed/eutils-client.ts';
 import { PubmedSource } from './pubmed/pubmed-source.ts';
-import { defaultRequestsPerSecond } from './pubmed/rate-limiter.ts';
+import { defaultRequestsPerSecond } from './http/rate-limiter.ts';
 
 export interface ReviewSourcesOptions {
   env: Record<string, string | undefined>;

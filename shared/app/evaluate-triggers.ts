@@ -25,14 +25,15 @@ import {
 } from '../domain/triggers/evaluate.ts';
 import { renderTriggerNotification } from '../domain/triggers/notification.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
-import type { DigestStore, TriggerCrossing } from '../ports/digest-store.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
+import type { TriggerCrossing, TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import { DEFAULT_CLAIM_LEASE_MS } from './send-digest.ts';
 
 export interface EvaluateTriggersDeps {
   evidence: Pick<EvidenceStore, 'latestSnapshotVersion' | 'getSnapshot'>;
-  digests: DigestStore;
+  digests: TriggerCrossingLog & OnceClaims;
   mailer: Mailer;
   clock: () => Date;
   from: string;

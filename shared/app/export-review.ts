@@ -28,11 +28,12 @@ import type {
   RunLog,
   StoredCitation,
 } from '../ports/citation-store.ts';
-import type { StoredNotice } from '../ports/digest-store.ts';
+import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../ports/review-archive.ts';
 import type { PossibleDuplicate, ScreeningStore } from '../ports/screening-store.ts';
 import { studyState } from './list-studies.ts';
+import { formatIssues } from '../domain/zod-issues.ts';
 
 export const REVIEW_EXPORT_FORMAT = 'living-review-export';
 export const REVIEW_EXPORT_VERSION = 1;
@@ -75,7 +76,7 @@ export interface ExportReviewDeps {
   citations: CitationListing & Pick<CitationStore, 'listRunLogs'>;
   screening: Pick<ScreeningStore, 'listReviewEvents' | 'listPossibleDuplicates'>;
   evidence: Pick<EvidenceStore, 'listIncludedStudies' | 'listPatientRows'>;
-  notices: { listNotices(reviewId: string): Promise<StoredNotice[]> };
+  notices: Pick<NoticeLog, 'listNotices'>;
   archive: Pick<ReviewArchive, 'readItems'>;
   sections?: readonly ExportSection[];
   clock: () => Date;
@@ -147,8 +148,7 @@ export function parseReviewExport(
   }
   const parsed = envelopeSchema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
-    throw new InputError(`${origin}: not a living-review export: ${issues}`);
+    throw new InputError(`${origin}: not a living-review export: ${formatIssues(parsed.error, '(file)')}`);
   }
   return parsed.data;
 }

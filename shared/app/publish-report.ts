@@ -25,7 +25,10 @@ import { buildLivingReport, type LivingReport, reportRevision } from '../domain/
 import { replay } from '../domain/screening/workflow.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
-import type { DigestStore } from '../ports/digest-store.ts';
+import type { CitationSourceListing } from '../ports/citation-store.ts';
+import type { NoticeLog } from '../ports/notice-log.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
+import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { EventPublisher, LivingReviewUpdatedDetail } from '../ports/event-publisher.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';
@@ -48,7 +51,7 @@ export interface PublishReportDeps {
   screening?: Pick<ScreeningStore, 'listReviewEvents'>;
   /** The appraisal logs; without them the report has no appraisal section. */
   appraisals?: AppraisalStore;
-  digests: DigestStore;
+  digests: CitationSourceListing & Pick<NoticeLog, 'listNotices'> & TriggerCrossingLog & OnceClaims;
   /** The registries' ongoing studies (read when the protocol lists a registry). */
   ongoing?: Pick<OngoingStudyStore, 'listRegistrations'>;
   publisher: ReportPublisher;

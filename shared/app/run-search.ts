@@ -23,7 +23,7 @@ import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/c
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
 import type { CitationWatchStore, OngoingStudyStore } from '../ports/watch-store.ts';
 import type { StudyRelation } from '../domain/watch/study-relation.ts';
-import type { FuzzyDedupPorts } from './fuzzy-dedup.ts';
+import type { FuzzyDedupPorts } from '../ports/blocking-index.ts';
 import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export interface RunSearchDeps {

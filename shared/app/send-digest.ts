@@ -2,7 +2,7 @@
 //
 // Primary course:
 //   1. Read the digest marker: the last sent digest covered everything up to `from` (none: since the beginning).
-//   2. Claim the period starting at `from` once (DigestStore.claimOnce, scope "digest", id = `from`). The claim
+//   2. Claim the period starting at `from` once (OnceClaims.claimOnce, scope "digest", id = `from`). The claim
 //      stores the period's end (`through` = now) the first time, so a retry of the same invocation digests the
 //      same period.
 //   3. Gather the period: candidates queued in (from, through] with their records (and, for those the citation
@@ -38,7 +38,10 @@ import { screeningReport } from '../domain/screening/report.ts';
 import { replay } from '../domain/screening/workflow.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
-import type { DigestStore } from '../ports/digest-store.ts';
+import type { DigestMarkerStore } from '../ports/digest-marker.ts';
+import type { NoticeLog } from '../ports/notice-log.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
+import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
@@ -54,7 +57,10 @@ export interface SendDigestDeps {
   evidence?: Pick<EvidenceStore, 'latestSnapshotVersion' | 'getSnapshot' | 'listIncludedStudies'>;
   /** The screening workflow's store: its counts per stage, and candidates whatever their status now. */
   screening?: Pick<ScreeningStore, 'listCitations' | 'listReviewEvents'>;
-  digests: DigestStore;
+  digests: DigestMarkerStore &
+    OnceClaims &
+    Pick<NoticeLog, 'listNotices'> &
+    Pick<TriggerCrossingLog, 'listCrossings'>;
   mailer: Mailer;
   clock: () => Date;
   /** The sender address (an SES verified identity in AWS). */

@@ -25,13 +25,13 @@ import {
 } from '../domain/retraction/notices.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
-import type { DigestStore, StoredNotice } from '../ports/digest-store.ts';
+import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
 
 export interface WatchRetractionsDeps {
   evidence: EvidenceStore;
-  digests: Pick<DigestStore, 'recordNotice'>;
+  digests: Pick<NoticeLog, 'recordNotice'>;
   /** PubMed records by PMID (efetchPubmedByIds over an EutilsClient). */
   fetchRecords: (pmids: readonly string[]) => Promise<{ citations: Citation[]; missing: string[] }>;
   /** Crossref's update notices by the DOI they update (CrossrefClient.updatesOf); used when the protocol lists crossref. */

@@ -8,6 +8,7 @@
 // Parameters is not even loaded; in a bundle the runtime's Secrets Manager client is loaded but never called).
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { formatIssues } from '../domain/zod-issues.ts';
 
 /**
  * Parses `env` with `schema` (an object of variable names). Throws ConfigError naming every bad variable.
@@ -21,10 +22,7 @@ export function parseLambdaEnv<S extends z.ZodType>(
 ): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
-  );
-  throw new ConfigError(`invalid function environment: ${problems.join('; ')}`);
+  throw new ConfigError(`invalid function environment: ${formatIssues(parsed.error, '(environment)')}`);
 }
 
 export interface SecretReaderOptions {

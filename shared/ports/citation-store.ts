@@ -150,3 +150,16 @@ export interface CitationListing {
   /** The review's citations (keys: own and merged duplicates', sources: every record that was this work). */
   listCitations(reviewId: string): Promise<{ citations: StoredCitation[]; redirects: CitationRedirect[] }>;
 }
+
+/** The store's view of one citation for the PRISMA counts: which source records turned out to be this work. */
+export interface CitationSources {
+  citationId: string;
+  /** "<source>:<sourceRecordId>", e.g. "pubmed:123"; more than one = duplicates removed by the store. */
+  sourceRecords: string[];
+  queuedAt: string;
+}
+
+export interface CitationSourceListing {
+  /** Every citation of the review with its source records (read-only; citation-store.ts writes them). */
+  listCitationSources(reviewId: string): Promise<CitationSources[]>;
+}

@@ -9,8 +9,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reportStreamFilterPatterns } from '../../functions/publish-report/handler.ts';
-import { streamFilterPatterns } from '../../functions/recompute-stats/handler.ts';
+import {
+  reportStreamFilterPatterns,
+  streamFilterPatterns,
+} from '../../shared/adapters/dynamodb/stream-filters.ts';
 import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
 import { FUNCTION_BUNDLES, PROJECT_ROOT } from '../../infra/bundling.ts';
 import {

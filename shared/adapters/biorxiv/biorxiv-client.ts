@@ -31,7 +31,7 @@ import {
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 
 /** bioRxiv/medRxiv failed, or answered with something that is not a complete content detail. */
 export class BiorxivError extends LivingReviewError {}

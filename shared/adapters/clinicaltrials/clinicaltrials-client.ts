@@ -27,7 +27,7 @@ import {
 import { parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
-import { sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import { sharedRateLimiter } from '../http/rate-limiter.ts';
 
 /** ClinicalTrials.gov failed, or answered with something that is not a complete page. */
 export class ClinicalTrialsError extends LivingReviewError {}

@@ -28,7 +28,7 @@ import {
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { type AnswerMeta, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 
 /** Crossref failed, or answered with something that is not a complete list. */
 export class CrossrefError extends LivingReviewError {}

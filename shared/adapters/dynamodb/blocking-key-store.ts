@@ -26,23 +26,15 @@
 //
 // It also reads the citation store's key claims (KEY#<key>, one BatchGetItem) and writes one claim for a
 // fuzzy merge (the same conditional PutItem recordCitation makes), through table-design.ts's builders.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 import type { DedupRecord } from '../../domain/dedup/dedup-record.ts';
-import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../app/fuzzy-dedup.ts';
+import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../ports/blocking-index.ts';
 import { StoreError } from '../../errors.ts';
-import { toStoreError } from './citation-store.ts';
-import { batchGetAll, batchWriteAll, queryReviewPrefix } from './query-pages.ts';
 import { DynamoScreeningStore } from './screening-store.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { type ItemKey, keyClaimItem, keyClaimItemKey, MAX_SORT_KEY_BYTES, reviewPk } from './table-design.ts';
 
 export const BLOCK_PREFIX = 'BLOCK#';
@@ -145,21 +137,18 @@ const entrySchema = z.object({ type: z.literal('block'), citationId: z.string(),
 const claimSchema = z.object({ key: z.string(), owner: z.string() });
 const markerSchema = z.object({ key: z.string(), large: z.boolean().optional() });
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 export class DynamoBlockingIndex implements BlockingIndex {
   /** Reviews whose markers are known complete (see ensureMarkers). */
   private readonly marked = new Map<string, Promise<void>>();
 
+  private readonly table: TableAccess;
+
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    client: DynamoDBDocumentClient,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.table = new TableAccess(client, tableName);
+  }
 
   /** Items by key, a hundred keys a BatchGetItem, retrying what DynamoDB leaves unprocessed. */
   private batchGet(
@@ -167,14 +156,12 @@ export class DynamoBlockingIndex implements BlockingIndex {
     what: string,
     projection?: { expression: string; names: Record<string, string> },
   ): Promise<Record<string, unknown>[]> {
-    return batchGetAll(this.client, this.tableName, keys, what, projection);
+    return this.table.batchGet(keys, what, projection);
   }
 
   /** Puts every item, 25 a BatchWriteItem, a few requests at once, retrying unprocessed items. */
   private batchWrite(items: readonly Record<string, unknown>[], what: string): Promise<void> {
-    return batchWriteAll(
-      this.client,
-      this.tableName,
+    return this.table.batchWrite(
       items.map((Item) => ({ PutRequest: { Item } })),
       what,
     );
@@ -224,23 +211,15 @@ export class DynamoBlockingIndex implements BlockingIndex {
   async markLarge(reviewId: string, keys: readonly string[]): Promise<void> {
     for (const key of new Set(keys)) {
       const itemKey = blockMarkerKey(reviewId, key);
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: itemKey,
-            UpdateExpression: 'SET #type = :type, #key = :key, #large = :true',
-            ExpressionAttributeNames: { '#type': 'type', '#key': 'key', '#large': 'large' },
-            ExpressionAttributeValues: { ':type': 'block-key', ':key': key, ':true': true },
-          }),
-        );
-      } catch (error) {
-        throw toStoreError(
-          error,
-          'UpdateItem',
-          `${itemKey.sk} of review "${reviewId}" (table "${this.tableName}")`,
-        );
-      }
+      await this.table.update(
+        {
+          Key: itemKey,
+          UpdateExpression: 'SET #type = :type, #key = :key, #large = :true',
+          ExpressionAttributeNames: { '#type': 'type', '#key': 'key', '#large': 'large' },
+          ExpressionAttributeValues: { ':type': 'block-key', ':key': key, ':true': true },
+        },
+        this.table.describe(reviewId, itemKey),
+      );
     }
   }
 
@@ -263,22 +242,8 @@ export class DynamoBlockingIndex implements BlockingIndex {
   private async addMissingMarkers(reviewId: string): Promise<void> {
     const what = `the blocking key markers of review "${reviewId}" (table "${this.tableName}")`;
     const completeKey = { pk: reviewPk(reviewId), sk: MARKERS_COMPLETE_SK };
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: completeKey,
-          ConsistentRead: true,
-          ProjectionExpression: 'pk',
-        }),
-      );
-      if (Item) return;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
-    const entries = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    if (await this.table.get(completeKey, what, { ProjectionExpression: 'pk' })) return;
+    const entries = await this.table.queryPrefix(
       { reviewId, prefix: BLOCK_PREFIX, projection: '#key', names: { '#key': 'key' } },
       what,
     );
@@ -288,13 +253,7 @@ export class DynamoBlockingIndex implements BlockingIndex {
       [...keys].map((key) => blockMarkerItem(reviewId, key)),
       what,
     );
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: blockMarkersCompleteItem(reviewId) }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', what);
-    }
+    await this.table.put({ Item: blockMarkersCompleteItem(reviewId) }, what);
   }
 
   async candidates(
@@ -324,29 +283,21 @@ export class DynamoBlockingIndex implements BlockingIndex {
     const what = `blocking key "${key}" of review "${reviewId}" (table "${this.tableName}")`;
     let startKey: Record<string, unknown> | undefined;
     do {
-      try {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': prefix },
-            ConsistentRead: true,
-            Limit: maxBlockSize + 1 - entries.length,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const entry = entrySchema.safeParse(item);
-          if (!entry.success) {
-            const issues = entry.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-            throw new StoreError(`an entry of ${what} does not have the expected shape: ${issues}`);
-          }
-          entries.push({ citationId: entry.data.citationId, record: entry.data.record as DedupRecord });
-        }
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
+      const page = await this.table.queryPage(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': prefix },
+          ConsistentRead: true,
+          Limit: maxBlockSize + 1 - entries.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        },
+        what,
+      );
+      for (const item of page.Items ?? []) {
+        const entry = parseItem(entrySchema, item, `an entry of ${what}`);
+        entries.push({ citationId: entry.citationId, record: entry.record as DedupRecord });
       }
+      startKey = page.LastEvaluatedKey;
       if (entries.length > maxBlockSize) return null;
     } while (startKey);
     return entries;
@@ -425,30 +376,19 @@ export class DynamoBlockingIndex implements BlockingIndex {
   async claimKeyFor(reviewId: string, key: CitationKey, owner: string, now: Date): Promise<string> {
     const itemKey = keyClaimItemKey(reviewId, key);
     const what = `${itemKey.sk} of review "${reviewId}" (table "${this.tableName}")`;
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: keyClaimItem({ reviewId, key, owner, claimedAt: now.toISOString() }),
-          ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        }),
-      );
-      return owner;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', what);
-    }
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
-      );
-      const claim = claimSchema.safeParse(Item);
-      if (!claim.success) throw new StoreError(`${what}: the claim that refused ours cannot be read`);
-      return claim.data.owner;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+    const claimed = await this.table.conditionalPut(
+      {
+        Item: keyClaimItem({ reviewId, key, owner, claimedAt: now.toISOString() }),
+        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      },
+      what,
+    );
+    if (claimed) return owner;
+    const claim = claimSchema.safeParse(await this.table.get(itemKey, what));
+    if (!claim.success) throw new StoreError(`${what}: the claim that refused ours cannot be read`);
+    return claim.data.owner;
   }
 }
 

@@ -51,18 +51,12 @@
 // A record that carries keys of two different stored citations (say its PMID is citation A's and its DOI is
 // citation B's) is recorded as a duplicate of the citation owning its strongest shared key; the other key stays
 // with its owner. The store never merges two stored citations: that is a decision for a reviewer.
-import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandOutput,
-  PutCommand,
-  type PutCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-  type UpdateCommandOutput,
+import type {
+  DynamoDBDocumentClient,
+  PutCommandInput,
+  QueryCommandInput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
@@ -71,9 +65,9 @@ import { type CitationKey, citationKeys } from '../../domain/citation/citation-k
 import { judgeRun, type RunOwnerRef } from '../../domain/monitor/run-liveness.ts';
 import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
-import { errorMessage, InputError, StoreError } from '../../errors.ts';
+import { InputError, StoreError } from '../../errors.ts';
 import { isProcessRunning } from '../process/process-identity.ts';
-import { batchGetAll } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import type {
   CitationSlot as PortSlot,
   CitationListing,
@@ -219,56 +213,6 @@ const runLogSchema = z.object({
   requests: z.record(z.string(), z.number()).optional(),
 });
 
-// ---------------------------------------------------------------------------------------------------------
-// SDK errors
-
-const RETRYABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TransactionConflictException',
-  'TimeoutError',
-]);
-const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-/** Throttling, 5xx and dropped connections: trying again later can help. */
-export function isRetryableStoreFailure(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (e.$retryable) return true;
-  if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
-  if (e.code && RETRYABLE_CODES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
-}
-
-/** The SDK error as a StoreError naming what was being done (operation, review, item). */
-export function toStoreError(error: unknown, operation: string, what: string): StoreError {
-  if (error instanceof StoreError) return error;
-  const name = (error as { name?: string } | null)?.name;
-  const detail =
-    name && !errorMessage(error).includes(name) ? `${name}: ${errorMessage(error)}` : errorMessage(error);
-  return new StoreError(`DynamoDB ${operation} failed for ${what}: ${detail}`, {
-    cause: error,
-    retryable: isRetryableStoreFailure(error) && !(error instanceof ResourceNotFoundException),
-  });
-}
-
-/** A conditional write whose condition did not hold (the SDK's exception, or its name from another copy). */
-export function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException'
-  );
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------
@@ -290,7 +234,7 @@ type ClaimResult = { kind: 'claimed' } | { kind: 'owned'; owner: string };
 const TAKEN_OVER = Symbol('taken over');
 
 export class DynamoCitationStore implements CitationStore, CitationLookup, CitationListing {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly table: TableAccess;
   readonly tableName: string;
   private readonly claimLeaseMs: number;
   private readonly pendingWaitMs: number;
@@ -298,7 +242,7 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   private readonly clock: () => Date;
 
   constructor(options: DynamoCitationStoreOptions) {
-    this.client = options.client;
+    this.table = new TableAccess(options.client, options.tableName);
     this.tableName = options.tableName;
     this.claimLeaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
     this.pendingWaitMs = options.pendingWaitMs ?? DEFAULT_PENDING_WAIT_MS;
@@ -400,7 +344,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     for (let attempt = 0; attempt < 5; attempt++) {
       const claimed = await this.conditionalPut(
         {
-          TableName: this.tableName,
           Item: keyClaimItem({
             reviewId: ctx.reviewId,
             key,
@@ -475,7 +418,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     const itemKey = keyClaimItemKey(ctx.reviewId, key);
     const updated = await this.conditionalUpdate(
       {
-        TableName: this.tableName,
         Key: itemKey,
         UpdateExpression: 'SET #owner = :me, claimedAt = :now, takenOverFrom = :old',
         ConditionExpression: '#owner = :old AND claimedAt = :seen',
@@ -504,7 +446,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       const slotKey = citationItemKey(ctx.reviewId, ctx.me);
       const written = await this.conditionalPut(
         {
-          TableName: this.tableName,
           Item: {
             ...slotKey,
             type: 'redirect',
@@ -540,7 +481,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       const itemKey = keyClaimItemKey(ctx.reviewId, key);
       const moved = await this.conditionalUpdate(
         {
-          TableName: this.tableName,
           Key: itemKey,
           UpdateExpression: 'SET #owner = :target',
           ConditionExpression: '#owner = :me OR #owner = :target',
@@ -555,7 +495,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
       const itemKey = keyClaimItemKey(ctx.reviewId, key);
       const claimed = await this.conditionalPut(
         {
-          TableName: this.tableName,
           Item: keyClaimItem({
             reviewId: ctx.reviewId,
             key,
@@ -587,8 +526,7 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   ): Promise<RecordOutcome> {
     const itemKey = citationItemKey(ctx.reviewId, target);
     const why = ctx.mergeReason && target !== ctx.me ? ctx.mergeReason : null;
-    const input: UpdateCommandInput = {
-      TableName: this.tableName,
+    const input: Omit<UpdateCommandInput, 'TableName'> = {
       Key: itemKey,
       UpdateExpression: `${why ? 'SET #why = :why ' : ''}${
         aliasKeys.length > 0 ? 'ADD sourceRecords :source, aliasKeys :aliases' : 'ADD sourceRecords :source'
@@ -620,7 +558,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     const itemKey = citationItemKey(reviewId, me);
     const created = await this.conditionalPut(
       {
-        TableName: this.tableName,
         Item: citationItem({
           reviewId,
           citationId: me,
@@ -664,7 +601,7 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   private async countArrival(reviewId: string, citationId: string, queuedAt: string): Promise<void> {
     const item = tallyDeltaItem(reviewId, citationId, 0, arrivalTallies(citationId), queuedAt);
     await this.conditionalPut(
-      { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+      { Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
       this.describe(reviewId, item as unknown as ItemKey),
     );
   }
@@ -682,9 +619,7 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     const unique = [...new Set(citationIds)];
     for (const id of unique) slots.set(id, null);
     const what = `citations of review "${reviewId}" (table "${this.tableName}")`;
-    const items = await batchGetAll(
-      this.client,
-      this.tableName,
+    const items = await this.table.batchGet(
       unique.map((id) => citationItemKey(reviewId, id)),
       what,
     );
@@ -703,7 +638,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   ): Promise<{ citations: StoredCitation[]; redirects: CitationRedirect[] }> {
     const items = await this.queryAll(
       {
-        TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':prefix': CITATION_PREFIX },
         ConsistentRead: true,
@@ -739,7 +673,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   async listQueue(reviewId: string, options: { limit?: number } = {}): Promise<QueueEntry[]> {
     const items = await this.queryAll(
       {
-        TableName: this.tableName,
         IndexName: QUEUE_INDEX,
         KeyConditionExpression: 'gsi1pk = :queue',
         ExpressionAttributeValues: { ':queue': queuePartition(reviewId) },
@@ -753,7 +686,7 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
 
   async getWatermark(reviewId: string, source: string): Promise<Watermark | null> {
     const itemKey = watermarkItemKey(reviewId, source);
-    const { Item } = await this.get(itemKey, this.describe(reviewId, itemKey));
+    const Item = await this.get(itemKey, this.describe(reviewId, itemKey));
     return Item ? this.parse(watermarkSchema, Item, this.describe(reviewId, itemKey)) : null;
   }
 
@@ -767,7 +700,6 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
     // Forward only: a stale or equal value fails the condition, which is not an error.
     await this.conditionalUpdate(
       {
-        TableName: this.tableName,
         Key: itemKey,
         UpdateExpression:
           'SET #type = :type, reviewId = :review, #source = :source, completedThrough = :through, runId = :run, updatedAt = :at',
@@ -789,20 +721,13 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   async saveRunLog(run: RunLog): Promise<void> {
     const itemKey = runLogItemKey(run.reviewId, run.startedAt, run.runId);
     const what = this.describe(run.reviewId, itemKey);
-    try {
-      // The same runId and startedAt give the same key: the final log replaces the 'running' one.
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...itemKey, type: 'run', ...run } }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', what);
-    }
+    // The same runId and startedAt give the same key: the final log replaces the 'running' one.
+    await this.table.put({ Item: { ...itemKey, type: 'run', ...run } }, what);
   }
 
   async listRunLogs(reviewId: string, options: { limit?: number } = {}): Promise<RunLog[]> {
     const items = await this.queryAll(
       {
-        TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
         ExpressionAttributeValues: { ':pk': reviewPk(reviewId), ':run': RUN_PREFIX },
         ScanIndexForward: false,
@@ -821,93 +746,50 @@ export class DynamoCitationStore implements CitationStore, CitationLookup, Citat
   // Primitives
 
   private describe(reviewId: string, key: ItemKey): string {
-    return `review "${reviewId}", item ${key.sk} in table "${this.tableName}"`;
+    return this.table.describe(reviewId, key);
   }
 
   private parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
-    const parsed = schema.safeParse(item);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`)
-        .join('; ');
-      throw new StoreError(`${what} does not have the expected shape: ${issues}`);
-    }
-    return parsed.data;
+    return parseItem(schema, item, what);
   }
 
-  private async get(key: ItemKey, what: string): Promise<GetCommandOutput> {
-    try {
-      return await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+  private get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
+    return this.table.get(key, what);
   }
 
   private async readSlot(reviewId: string, id: string): Promise<CitationSlot | null> {
     const itemKey = citationItemKey(reviewId, id);
     const what = this.describe(reviewId, itemKey);
-    const { Item } = await this.get(itemKey, what);
+    const Item = await this.get(itemKey, what);
     return Item ? this.parse(citationSlotSchema, Item, what) : null;
   }
 
   private async readClaim(reviewId: string, key: CitationKey): Promise<Claim | null> {
     const itemKey = keyClaimItemKey(reviewId, key);
     const what = this.describe(reviewId, itemKey);
-    const { Item } = await this.get(itemKey, what);
+    const Item = await this.get(itemKey, what);
     return Item ? this.parse(claimItemSchema, Item, what) : null;
   }
 
   /** True when written, false when the condition failed; anything else throws a StoreError. */
-  private async conditionalPut(input: PutCommandInput, what: string): Promise<boolean> {
-    try {
-      await this.client.send(new PutCommand(input));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', what);
-    }
+  private conditionalPut(input: Omit<PutCommandInput, 'TableName'>, what: string): Promise<boolean> {
+    return this.table.conditionalPut(input, what);
   }
 
   /** The output when written, null when the condition failed; anything else throws a StoreError. */
-  private async conditionalUpdate(
-    input: UpdateCommandInput,
+  private conditionalUpdate(
+    input: Omit<UpdateCommandInput, 'TableName'>,
     what: string,
   ): Promise<UpdateCommandOutput | null> {
-    try {
-      return await this.client.send(new UpdateCommand(input));
-    } catch (error) {
-      if (isConditionFailure(error)) return null;
-      throw toStoreError(error, 'UpdateItem', what);
-    }
+    return this.table.conditionalUpdate(input, what);
   }
 
-  private async queryAll(
-    input: QueryCommandInput,
+  private queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
     limit: number | undefined,
     what: string,
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const remaining = limit === undefined ? undefined : limit - items.length;
-      if (remaining !== undefined && remaining <= 0) break;
-      try {
-        const page = await this.client.send(
-          new QueryCommand({
-            ...input,
-            ...(remaining !== undefined ? { Limit: remaining } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } catch (error) {
-        throw toStoreError(error, 'Query', what);
-      }
-    } while (startKey);
-    return items;
+    return this.table.queryAll(input, what, limit);
   }
 }
 

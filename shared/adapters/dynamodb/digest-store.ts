@@ -1,4 +1,4 @@
-// DigestStore over the single table (table-design.ts): the digest marker, one-time claims, notices on included
+// The digest marker, one-time claims, notices and trigger crossings over the single table (table-design.ts): the digest marker, one-time claims, notices on included
 // studies and update-trigger crossings, all in the review's partition.
 //
 // | item | pk | sk | other attributes |
@@ -25,23 +25,18 @@
 //
 // The table's stream carries NOTICE# inserts to functions/publish-report (with the SNAPSHOT_LATEST pointer), so
 // a retraction regenerates the report even when the protocol keeps the study's patients (flag-only).
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { updateTriggerSchema } from '../../domain/protocol/protocol.ts';
 import { NOTICE_KINDS } from '../../domain/retraction/notices.ts';
 import { StoreError } from '../../errors.ts';
-import type {
-  CitationSources,
-  DigestMarker,
-  DigestStore,
-  OnceClaim,
-  OnceScope,
-  StoredNotice,
-  TriggerCrossing,
-} from '../../ports/digest-store.ts';
-import { isConditionFailure, toStoreError } from './citation-store.ts';
+import type { CitationSourceListing, CitationSources } from '../../ports/citation-store.ts';
+import type { DigestMarker, DigestMarkerStore } from '../../ports/digest-marker.ts';
+import type { NoticeLog, StoredNotice } from '../../ports/notice-log.ts';
+import type { OnceClaim, OnceClaims, OnceScope } from '../../ports/once-claims.ts';
+import type { TriggerCrossing, TriggerCrossingLog } from '../../ports/trigger-crossings.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { CITATION_PREFIX, type ItemKey, keyPart, reviewPk } from './table-design.ts';
-import { getItemConsistent, putIfAbsent, queryReviewPrefix } from './query-pages.ts';
 
 export const DIGEST_MARKER_SK = 'DIGEST_MARKER';
 export const ONCE_PREFIX = 'ONCE#';
@@ -129,12 +124,15 @@ export interface DynamoDigestStoreOptions {
   tableName: string;
 }
 
-export class DynamoDigestStore implements DigestStore {
-  private readonly client: DynamoDBDocumentClient;
+/** One class for the ports kept in the review's partition between runs; callers depend on the port they use. */
+export class DynamoDigestStore
+  implements DigestMarkerStore, OnceClaims, NoticeLog, TriggerCrossingLog, CitationSourceListing
+{
+  private readonly table: TableAccess;
   readonly tableName: string;
 
   constructor(options: DynamoDigestStoreOptions) {
-    this.client = options.client;
+    this.table = new TableAccess(options.client, options.tableName);
     this.tableName = options.tableName;
   }
 
@@ -149,24 +147,18 @@ export class DynamoDigestStore implements DigestStore {
 
   async advanceDigestMarker(reviewId: string, from: string | null, marker: DigestMarker): Promise<boolean> {
     const key = digestMarkerKey(reviewId);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'digest-marker', ...marker, reviewId, updatedAt: new Date().toISOString() },
-          ...(from === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'through = :from',
-                ExpressionAttributeValues: { ':from': from },
-              }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    return this.table.conditionalPut(
+      {
+        Item: { ...key, type: 'digest-marker', ...marker, reviewId, updatedAt: new Date().toISOString() },
+        ...(from === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'through = :from',
+              ExpressionAttributeValues: { ':from': from },
+            }),
+      },
+      this.describe(reviewId, key),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -183,29 +175,19 @@ export class DynamoDigestStore implements DigestStore {
     const key = onceClaimKey(reviewId, scope, id);
     const what = this.describe(reviewId, key);
     const claimedAt = now.toISOString();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...key,
-            type: 'once-claim',
-            reviewId,
-            scope,
-            id,
-            status: 'in-progress',
-            attempt: 1,
-            claimedAt,
-            payload,
-            result: null,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return { state: 'claimed', attempt: 1, payload };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', what);
-    }
+    const first = {
+      ...key,
+      type: 'once-claim',
+      reviewId,
+      scope,
+      id,
+      status: 'in-progress',
+      attempt: 1,
+      claimedAt,
+      payload,
+      result: null,
+    };
+    if (await this.table.putIfAbsent(first, what)) return { state: 'claimed', attempt: 1, payload };
     const item = await this.get(key, what);
     if (!item) throw new StoreError(`${what} was there a moment ago and is gone`, { retryable: true });
     const claim = this.parse(claimSchema, item, what);
@@ -214,28 +196,24 @@ export class DynamoDigestStore implements DigestStore {
       return { state: 'busy', claimedAt: claim.claimedAt };
     }
     const attempt = claim.attempt + 1;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #status = :progress, attempt = :next, claimedAt = :at, payload = :payload',
-          ConditionExpression: 'attempt = :seen AND #status <> :done',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':progress': 'in-progress',
-            ':next': attempt,
-            ':at': claimedAt,
-            ':payload': payload,
-            ':seen': claim.attempt,
-            ':done': 'done',
-          },
-        }),
-      );
-      return { state: 'claimed', attempt, payload };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
-    }
+    const taken = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET #status = :progress, attempt = :next, claimedAt = :at, payload = :payload',
+        ConditionExpression: 'attempt = :seen AND #status <> :done',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':progress': 'in-progress',
+          ':next': attempt,
+          ':at': claimedAt,
+          ':payload': payload,
+          ':seen': claim.attempt,
+          ':done': 'done',
+        },
+      },
+      what,
+    );
+    if (taken) return { state: 'claimed', attempt, payload };
     // Someone else took it over or finished it between our read and our write: look once more.
     const again = this.parse(claimSchema, (await this.get(key, what)) ?? {}, what);
     if (again.status === 'done') return { state: 'done', payload: again.payload, result: again.result ?? {} };
@@ -282,26 +260,21 @@ export class DynamoDigestStore implements DigestStore {
     },
   ): Promise<boolean> {
     const key = onceClaimKey(reviewId, scope, id);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: update.UpdateExpression,
-          ConditionExpression: 'attempt = :attempt AND #status = :inProgress',
-          ExpressionAttributeNames: update.ExpressionAttributeNames,
-          ExpressionAttributeValues: {
-            ...update.ExpressionAttributeValues,
-            ':attempt': attempt,
-            ':inProgress': 'in-progress',
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
-    }
+    const done = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: 'attempt = :attempt AND #status = :inProgress',
+        ExpressionAttributeNames: update.ExpressionAttributeNames,
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ':attempt': attempt,
+          ':inProgress': 'in-progress',
+        },
+      },
+      this.describe(reviewId, key),
+    );
+    return done !== null;
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -360,11 +333,11 @@ export class DynamoDigestStore implements DigestStore {
   // -------------------------------------------------------------------------------------------------------
 
   private putIfAbsent(item: Record<string, unknown>, key: ItemKey, reviewId: string): Promise<boolean> {
-    return putIfAbsent(this.client, this.tableName, item, this.describe(reviewId, key));
+    return this.table.putIfAbsent(item, this.describe(reviewId, key));
   }
 
   private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | null> {
-    return (await getItemConsistent(this.client, this.tableName, key, what)) ?? null;
+    return (await this.table.get(key, what)) ?? null;
   }
 
   private queryPrefix(
@@ -373,22 +346,17 @@ export class DynamoDigestStore implements DigestStore {
     what: string,
     projection?: string,
   ): Promise<Record<string, unknown>[]> {
-    return queryReviewPrefix(
-      this.client,
-      this.tableName,
+    return this.table.queryPrefix(
       { reviewId, prefix, ...(projection ? { projection, names: { '#type': 'type' } } : {}) },
       what,
     );
   }
 
-  private parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
-    const parsed = schema.safeParse(item);
-    if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`);
-    throw new StoreError(`${what} is not a valid item: ${problems.join('; ')}`);
+  private parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
+    return parseItem(schema, item, what);
   }
 
   private describe(reviewId: string, key: ItemKey): string {
-    return `${key.sk} of review "${reviewId}"`;
+    return this.table.describe(reviewId, key);
   }
 }

@@ -7,8 +7,7 @@
 // the log is the audit.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { StoreError } from '../../errors.ts';
-import { putIfAbsent, queryReviewPrefix } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { type ItemKey, reviewPk, seq6 } from './table-design.ts';
 
 export interface StudyEvent {
@@ -18,9 +17,10 @@ export interface StudyEvent {
 
 export class DynamoStudyEventLog<E extends StudyEvent> {
   private readonly itemSchema: z.ZodType<{ event: E }>;
+  private readonly table: TableAccess;
 
   constructor(
-    private readonly options: { client: DynamoDBDocumentClient; tableName: string },
+    options: { client: DynamoDBDocumentClient; tableName: string },
     private readonly log: {
       /** The sort-key prefix, e.g. "APPRAISAL#". */
       prefix: string;
@@ -34,6 +34,7 @@ export class DynamoStudyEventLog<E extends StudyEvent> {
     this.itemSchema = z.object({ type: z.literal(log.itemType), event: log.eventSchema }) as z.ZodType<{
       event: E;
     }>;
+    this.table = new TableAccess(options.client, options.tableName);
   }
 
   private key(reviewId: string, studyId: string, seq: number): ItemKey {
@@ -50,31 +51,12 @@ export class DynamoStudyEventLog<E extends StudyEvent> {
 
   appendEvent(reviewId: string, event: E): Promise<boolean> {
     const key = this.key(reviewId, event.studyId, event.seq);
-    const what = `review "${reviewId}", item ${key.sk} in table "${this.options.tableName}"`;
-    return putIfAbsent(
-      this.options.client,
-      this.options.tableName,
-      { ...key, type: this.log.itemType, reviewId, event },
-      what,
-    );
+    const what = this.table.describe(reviewId, key);
+    return this.table.putIfAbsent({ ...key, type: this.log.itemType, reviewId, event }, what);
   }
 
   private async query(reviewId: string, prefix: string, what: string): Promise<E[]> {
-    const items = await queryReviewPrefix(
-      this.options.client,
-      this.options.tableName,
-      { reviewId, prefix },
-      what,
-    );
-    return items.map((item) => {
-      const parsed = this.itemSchema.safeParse(item);
-      if (!parsed.success) {
-        const issues = parsed.error.issues
-          .map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`)
-          .join('; ');
-        throw new StoreError(`${what} holds an item of an unexpected shape: ${issues}`);
-      }
-      return parsed.data.event;
-    });
+    const items = await this.table.queryPrefix({ reviewId, prefix }, what);
+    return items.map((item) => parseItem(this.itemSchema, item, `an item of ${what}`).event);
   }
 }

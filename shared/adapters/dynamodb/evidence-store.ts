@@ -34,7 +34,7 @@
 // PATIENT# items; the snapshot items themselves never trigger a recompute.
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PatientRow } from '../../domain/extraction/patient-row.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../../domain/stats/snapshot.ts';
@@ -46,9 +46,8 @@ import type {
   StoredSnapshot,
   StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
-import { isConditionFailure, toStoreError } from './citation-store.ts';
 import { type ItemKey, reviewPk } from './table-design.ts';
-import { batchWriteAll, getItemConsistent, queryReviewPrefix } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { DynamoVerificationStore } from './verification-store.ts';
 
 export const STUDY_PREFIX = 'STUDY#';
@@ -263,12 +262,12 @@ export interface DynamoEvidenceStoreOptions {
 }
 
 export class DynamoEvidenceStore implements EvidenceStore {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly table: TableAccess;
   readonly tableName: string;
   readonly verification: DynamoVerificationStore;
 
   constructor(options: DynamoEvidenceStoreOptions) {
-    this.client = options.client;
+    this.table = new TableAccess(options.client, options.tableName);
     this.tableName = options.tableName;
     this.verification = new DynamoVerificationStore(options);
   }
@@ -279,17 +278,8 @@ export class DynamoEvidenceStore implements EvidenceStore {
   async includeStudy(study: IncludedStudy): Promise<{ created: boolean; study: IncludedStudy }> {
     const key = studyItemKey(study.reviewId, study.citationId);
     const what = this.describe(study.reviewId, key);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key, type: 'included-study', ...study },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+    if (await this.table.putIfAbsent({ ...key, type: 'included-study', ...study }, what)) {
       return { created: true, study };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', what);
     }
     const existing = await this.getIncludedStudy(study.reviewId, study.citationId);
     if (!existing) throw new StoreError(`${what} was there a moment ago and is gone`, { retryable: true });
@@ -316,26 +306,22 @@ export class DynamoEvidenceStore implements EvidenceStore {
   async markStudyRetracted(reviewId: string, citationId: string, retractedAt: string): Promise<boolean> {
     const key = studyItemKey(reviewId, citationId);
     const what = this.describe(reviewId, key);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET retracted = :true, retractedAt = :at',
-          ConditionExpression: '#type = :study AND retracted = :false',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':false': false,
-            ':at': retractedAt,
-            ':study': 'included-study',
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
-    }
+    const marked = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET retracted = :true, retractedAt = :at',
+        ConditionExpression: '#type = :study AND retracted = :false',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':true': true,
+          ':false': false,
+          ':at': retractedAt,
+          ':study': 'included-study',
+        },
+      },
+      what,
+    );
+    if (marked) return true;
     if (!(await this.get(key, what))) {
       throw new StoreError(`review "${reviewId}": ${citationId} is not an included study`);
     }
@@ -349,27 +335,24 @@ export class DynamoEvidenceStore implements EvidenceStore {
   ): Promise<{ changed: boolean; study: IncludedStudy } | null> {
     const key = studyItemKey(reviewId, citationId);
     const what = this.describe(reviewId, key);
-    try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET withdrawn = :withdrawn',
-          ConditionExpression:
-            '#type = :study AND (attribute_not_exists(withdrawn) OR attribute_type(withdrawn, :null))',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':withdrawn': { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason },
-            ':study': 'included-study',
-            ':null': 'NULL',
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+    const result = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET withdrawn = :withdrawn',
+        ConditionExpression:
+          '#type = :study AND (attribute_not_exists(withdrawn) OR attribute_type(withdrawn, :null))',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':withdrawn': { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason },
+          ':study': 'included-study',
+          ':null': 'NULL',
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      what,
+    );
+    if (result)
       return { changed: true, study: toStudy(this.parse(studyItemSchema, result.Attributes, what)) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
-    }
     const existing = await this.getIncludedStudy(reviewId, citationId);
     return existing ? { changed: false, study: existing } : null;
   }
@@ -490,35 +473,25 @@ export class DynamoEvidenceStore implements EvidenceStore {
     }
     const key = snapshotItemKey(reviewId, version);
     const what = this.describe(reviewId, key);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...key,
-            type: 'statistics-snapshot',
-            reviewId,
-            version,
-            generatedAt: snapshot.generatedAt,
-            patients: snapshot.patients.count,
-            studies: snapshot.studies.count,
-            jsonBytes: json.length,
-            storedBytes: gzip.length,
-            parts: parts.length,
-            writeId,
-            body: parts[0]!,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', what);
-    }
+    const head = {
+      ...key,
+      type: 'statistics-snapshot',
+      reviewId,
+      version,
+      generatedAt: snapshot.generatedAt,
+      patients: snapshot.patients.count,
+      studies: snapshot.studies.count,
+      jsonBytes: json.length,
+      storedBytes: gzip.length,
+      parts: parts.length,
+      writeId,
+      body: parts[0]!,
+    };
+    if (await this.table.putIfAbsent(head, what)) return true;
     // Another writer holds this version: our parts are nobody's.
     for (const partKey of partKeys) {
       try {
-        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: partKey }));
+        await this.table.delete(partKey, this.describe(reviewId, partKey));
       } catch {
         // An orphan part is harmless (no snapshot names its writeId); leave it.
       }
@@ -529,27 +502,22 @@ export class DynamoEvidenceStore implements EvidenceStore {
   async advanceLatestSnapshot(reviewId: string, from: number, to: number): Promise<boolean> {
     const key = latestSnapshotItemKey(reviewId);
     const what = this.describe(reviewId, key);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #type = :type, version = :to, updatedAt = :at',
-          ConditionExpression: from === 0 ? 'attribute_not_exists(version)' : 'version = :from',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':type': 'snapshot-pointer',
-            ':to': to,
-            ':at': new Date().toISOString(),
-            ...(from === 0 ? {} : { ':from': from }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw toStoreError(error, 'UpdateItem', what);
-    }
+    const moved = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, version = :to, updatedAt = :at',
+        ConditionExpression: from === 0 ? 'attribute_not_exists(version)' : 'version = :from',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': 'snapshot-pointer',
+          ':to': to,
+          ':at': new Date().toISOString(),
+          ...(from === 0 ? {} : { ':from': from }),
+        },
+      },
+      what,
+    );
+    return moved !== null;
   }
 
   async listSnapshotVersions(reviewId: string): Promise<{ version: number; generatedAt: string }[]> {
@@ -567,31 +535,19 @@ export class DynamoEvidenceStore implements EvidenceStore {
   // Primitives
 
   private describe(reviewId: string, key: ItemKey): string {
-    return `review "${reviewId}", item ${key.sk} in table "${this.tableName}"`;
+    return this.table.describe(reviewId, key);
   }
 
   private parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
-    const parsed = schema.safeParse(item);
-    if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`)
-        .join('; ');
-      throw new StoreError(`${what} does not have the expected shape: ${issues}`);
-    }
-    return parsed.data;
+    return parseItem(schema, item, what, 5);
   }
 
   private get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
-    return getItemConsistent(this.client, this.tableName, key, what);
+    return this.table.get(key, what);
   }
 
-  private async put(item: Record<string, unknown>, what: string): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', what);
-    }
+  private put(item: Record<string, unknown>, what: string): Promise<void> {
+    return this.table.put({ Item: item }, what);
   }
 
   private queryPrefix(
@@ -600,16 +556,11 @@ export class DynamoEvidenceStore implements EvidenceStore {
     what: string,
     projection?: string,
   ): Promise<Record<string, unknown>[]> {
-    return queryReviewPrefix(
-      this.client,
-      this.tableName,
-      { reviewId, prefix, ...(projection ? { projection } : {}) },
-      what,
-    );
+    return this.table.queryPrefix({ reviewId, prefix, ...(projection ? { projection } : {}) }, what);
   }
 
   private batchWrite(requests: readonly Record<string, unknown>[], what: string): Promise<void> {
-    return batchWriteAll(this.client, this.tableName, requests, what);
+    return this.table.batchWrite(requests, what);
   }
 }
 

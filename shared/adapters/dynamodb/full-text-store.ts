@@ -7,12 +7,11 @@
 //
 // Writes: openAccess is SET on the citation item only if it is a citation (a later check replaces it); an
 // attachment is a PutItem if absent (confirming an upload twice records it once).
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { StoreError } from '../../errors.ts';
 import type { Attachment, CachedOpenAccess, FullTextStore } from '../../ports/full-text.ts';
-import { isConditionFailure, toStoreError } from './citation-store.ts';
-import { putIfAbsent, queryReviewPrefix } from './query-pages.ts';
+import { TableAccess } from './table-access.ts';
 import { citationItemKey, type ItemKey, reviewPk } from './table-design.ts';
 
 export const ATTACHMENT_PREFIX = 'ATTACHMENT#';
@@ -48,68 +47,51 @@ const attachmentSchema = z.object({
 });
 
 export class DynamoFullTextStore implements FullTextStore {
+  private readonly table: TableAccess;
+
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    client: DynamoDBDocumentClient,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.table = new TableAccess(client, tableName);
+  }
 
   async getOpenAccess(reviewId: string, citationId: string): Promise<CachedOpenAccess | null> {
     const key = citationItemKey(reviewId, citationId);
-    const what = this.describe(reviewId, key);
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: key,
-          ProjectionExpression: 'openAccess',
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item?.openAccess) return null;
-      const parsed = openAccessSchema.safeParse(Item.openAccess);
-      // A cache entry this code cannot read is as good as none: it is looked up again and replaced.
-      return parsed.success ? parsed.data : null;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+    const what = this.table.describe(reviewId, key);
+    const item = await this.table.get(key, what, { ProjectionExpression: 'openAccess' });
+    if (!item?.openAccess) return null;
+    const parsed = openAccessSchema.safeParse(item.openAccess);
+    // A cache entry this code cannot read is as good as none: it is looked up again and replaced.
+    return parsed.success ? parsed.data : null;
   }
 
   async saveOpenAccess(reviewId: string, citationId: string, answer: CachedOpenAccess): Promise<void> {
     const key = citationItemKey(reviewId, citationId);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET openAccess = :answer',
-          ConditionExpression: '#type = :citation',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':answer': answer, ':citation': 'citation' },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new StoreError(`review "${reviewId}": ${citationId} is not a stored citation`);
-      }
-      throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
-    }
+    const saved = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET openAccess = :answer',
+        ConditionExpression: '#type = :citation',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':answer': answer, ':citation': 'citation' },
+      },
+      this.table.describe(reviewId, key),
+    );
+    if (!saved) throw new StoreError(`review "${reviewId}": ${citationId} is not a stored citation`);
   }
 
   async putAttachment(reviewId: string, attachment: Attachment): Promise<void> {
     const key = attachmentKey(reviewId, attachment.citationId, attachment.attachmentId);
-    await putIfAbsent(
-      this.client,
-      this.tableName,
+    await this.table.putIfAbsent(
       { ...key, type: 'attachment', reviewId, ...attachment },
-      this.describe(reviewId, key),
+      this.table.describe(reviewId, key),
     );
   }
 
   async listAttachments(reviewId: string, citationId: string): Promise<Attachment[]> {
     const what = `the attachments of ${citationId} in review "${reviewId}"`;
-    const items = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    const items = await this.table.queryPrefix(
       { reviewId, prefix: `${ATTACHMENT_PREFIX}${citationId}#` },
       what,
     );
@@ -121,9 +103,5 @@ export class DynamoFullTextStore implements FullTextStore {
         return parsed.data;
       })
       .sort((a, b) => a.uploadedAt.localeCompare(b.uploadedAt));
-  }
-
-  private describe(reviewId: string, key: ItemKey): string {
-    return `review "${reviewId}", item ${key.sk} in table "${this.tableName}"`;
   }
 }

@@ -19,7 +19,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { InputError } from '../../errors.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../../ports/review-archive.ts';
-import { batchWriteAll, queryAllPages } from './query-pages.ts';
+import { TableAccess } from './table-access.ts';
 import { reviewPk, WATERMARK_PREFIX } from './table-design.ts';
 
 /** Written after every other item (see the restore's step 3). */
@@ -121,13 +121,15 @@ function sortKey(item: ArchivedItem): string {
 }
 
 export class DynamoReviewArchive implements ReviewArchive {
-  constructor(private readonly table: { client: DynamoDBDocumentClient; tableName: string }) {}
+  private readonly table: TableAccess;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.table = new TableAccess(options.client, options.tableName);
+  }
 
   async readItems(reviewId: string): Promise<ArchivedItem[]> {
-    const items = await queryAllPages(
-      this.table.client,
+    const items = await this.table.queryAll(
       {
-        TableName: this.table.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': reviewPk(reviewId) },
         ConsistentRead: true,
@@ -177,9 +179,7 @@ export class DynamoReviewArchive implements ReviewArchive {
     const first = toWrite.filter(({ document }) => !last(document.sk as string));
     const final = toWrite.filter(({ document }) => last(document.sk as string));
     for (const group of [first, final]) {
-      await batchWriteAll(
-        this.table.client,
-        this.table.tableName,
+      await this.table.batchWrite(
         group.map(({ document }) => ({ PutRequest: { Item: document } })),
         `the restore of review "${reviewId}"`,
       );

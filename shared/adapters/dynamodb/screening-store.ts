@@ -35,16 +35,7 @@
 // index is eventually consistent on AWS: a queue read there may show an item that just moved (the use cases
 // check each record they hand out against its log) and progress may lag a write by a moment.
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
 import {
@@ -70,8 +61,7 @@ import {
   type ScreeningQueueEntry,
   type ScreeningStore,
 } from '../../ports/screening-store.ts';
-import { isConditionFailure, toStoreError } from './citation-store.ts';
-import { batchGetAll, batchWriteAll, putIfAbsent, queryAllPages, queryReviewPrefix } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import {
   CITATION_PREFIX,
   citationItemKey,
@@ -223,16 +213,6 @@ const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.
 
 const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
 
-function parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(item);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
-    throw new StoreError(`${what} does not have the expected shape: ${issues}`);
-  }
-  return parsed.data;
-}
-
-/** The tallies stored on the tallies item (`n:<name>` attributes). */
 function talliesOf(item: Record<string, unknown> | undefined): Tallies {
   const tallies: Tallies = {};
   for (const [name, value] of Object.entries(item ?? {})) {
@@ -254,12 +234,12 @@ export interface DynamoScreeningStoreOptions {
 }
 
 export class DynamoScreeningStore implements ScreeningStore {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly table: TableAccess;
   readonly tableName: string;
   private readonly clock: () => Date;
 
   constructor(options: DynamoScreeningStoreOptions) {
-    this.client = options.client;
+    this.table = new TableAccess(options.client, options.tableName);
     this.tableName = options.tableName;
     this.clock = options.clock ?? (() => new Date());
   }
@@ -285,9 +265,7 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listCitations(reviewId: string): Promise<ScreeningQueueEntry[]> {
-    const items = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    const items = await this.table.queryPrefix(
       {
         reviewId,
         prefix: CITATION_PREFIX,
@@ -300,7 +278,7 @@ export class DynamoScreeningStore implements ScreeningStore {
     return items
       .filter((item) => item.type === 'citation')
       .map((item) => {
-        const entry = parse(citationEntrySchema, item, `a citation of review "${reviewId}"`);
+        const entry = parseItem(citationEntrySchema, item, `a citation of review "${reviewId}"`);
         return {
           citationId: entry.citationId,
           title: entry.title,
@@ -320,32 +298,30 @@ export class DynamoScreeningStore implements ScreeningStore {
   async saveProjection(reviewId: string, citationId: string, projection: RecordProjection): Promise<void> {
     const key = citationItemKey(reviewId, citationId);
     const queue = queuePartition(reviewId, projection.status, projection.firstDecider);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression:
-            'SET screeningStatus = :status, screeningVersion = :version, firstDecider = :first, gsi1pk = :queue',
-          ConditionExpression:
-            '#type = :citation AND (attribute_not_exists(screeningVersion) OR screeningVersion < :version OR (screeningVersion = :version AND gsi1pk <> :queue))',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':status': projection.status,
-            ':version': projection.version,
-            ':first': projection.firstDecider,
-            ':queue': queue,
-            ':citation': 'citation',
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
-      // A newer status is there already (fine), or this is not a citation (a caller's mistake).
-      const item = await this.get(key, this.describe(reviewId, key));
-      if (item?.type !== 'citation') {
-        throw new StoreError(`review "${reviewId}": ${citationId} is not a stored citation`);
-      }
+    const what = this.describe(reviewId, key);
+    const saved = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression:
+          'SET screeningStatus = :status, screeningVersion = :version, firstDecider = :first, gsi1pk = :queue',
+        ConditionExpression:
+          '#type = :citation AND (attribute_not_exists(screeningVersion) OR screeningVersion < :version OR (screeningVersion = :version AND gsi1pk <> :queue))',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':status': projection.status,
+          ':version': projection.version,
+          ':first': projection.firstDecider,
+          ':queue': queue,
+          ':citation': 'citation',
+        },
+      },
+      what,
+    );
+    if (saved) return;
+    // A newer status is there already (fine), or this is not a citation (a caller's mistake).
+    const item = await this.get(key, what);
+    if (item?.type !== 'citation') {
+      throw new StoreError(`review "${reviewId}": ${citationId} is not a stored citation`);
     }
   }
 
@@ -356,33 +332,29 @@ export class DynamoScreeningStore implements ScreeningStore {
   ): Promise<{ entries: QueueHead[]; more: boolean }> {
     const partition = queuePartition(reviewId, queue.status, queue.firstDecider ?? null);
     const what = `the queue ${partition}`;
-    try {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: QUEUE_INDEX,
-          KeyConditionExpression: options.after ? 'gsi1pk = :queue AND gsi1sk > :after' : 'gsi1pk = :queue',
-          ExpressionAttributeValues: {
-            ':queue': partition,
-            ...(options.after ? { ':after': options.after } : {}),
-          },
-          Limit: options.limit + 1,
-        }),
-      );
-      const entries = (page.Items ?? []).map((item) => {
-        const entry = parse(queueItemSchema, item, `an entry of ${what}`);
-        return {
-          citationId: entry.citationId,
-          title: entry.title,
-          year: entry.year,
-          queuedAt: entry.queuedAt,
-          position: entry.gsi1sk,
-        };
-      });
-      return { entries: entries.slice(0, options.limit), more: entries.length > options.limit };
-    } catch (error) {
-      throw toStoreError(error, 'Query', what);
-    }
+    const page = await this.table.queryPage(
+      {
+        IndexName: QUEUE_INDEX,
+        KeyConditionExpression: options.after ? 'gsi1pk = :queue AND gsi1sk > :after' : 'gsi1pk = :queue',
+        ExpressionAttributeValues: {
+          ':queue': partition,
+          ...(options.after ? { ':after': options.after } : {}),
+        },
+        Limit: options.limit + 1,
+      },
+      what,
+    );
+    const entries = (page.Items ?? []).map((item) => {
+      const entry = parseItem(queueItemSchema, item, `an entry of ${what}`);
+      return {
+        citationId: entry.citationId,
+        title: entry.title,
+        year: entry.year,
+        queuedAt: entry.queuedAt,
+        position: entry.gsi1sk,
+      };
+    });
+    return { entries: entries.slice(0, options.limit), more: entries.length > options.limit };
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -399,9 +371,7 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listTallyDeltaKeys(reviewId: string): Promise<Set<string>> {
-    const items = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    const items = await this.table.queryPrefix(
       { reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' },
       `the tally deltas of review "${reviewId}"`,
     );
@@ -417,10 +387,8 @@ export class DynamoScreeningStore implements ScreeningStore {
     const generation = typeof item?.generation === 'number' ? item.generation : 0;
     const pending = stringSet(item?.pending);
     // 2. Every delta added after g (R#<g+1>... sorts after R#<g>~) or still waiting (U#... sorts after R#).
-    const entries = await queryAllPages(
-      this.client,
+    const entries = await this.table.queryAll(
       {
-        TableName: this.tableName,
         IndexName: QUEUE_INDEX,
         KeyConditionExpression: 'gsi1pk = :deltas AND gsi1sk > :after',
         ExpressionAttributeValues: {
@@ -436,11 +404,11 @@ export class DynamoScreeningStore implements ScreeningStore {
       if (!pending.has(sk)) keys.set(sk, { pk: reviewPk(reviewId), sk });
     }
     // 3. Their changes, read from the items themselves (the index carries only keys for them).
-    const deltas = await batchGetAll(this.client, this.tableName, [...keys.values()], what);
+    const deltas = await this.table.batchGet([...keys.values()], what);
     const tallies = talliesOf(item);
     let backlog = 0;
     for (const raw of deltas) {
-      const delta = parse(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`);
+      const delta = parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`);
       if (delta.gsi1sk.startsWith('U#')) backlog++;
       for (const [name, value] of Object.entries(delta.delta)) {
         const sum = (tallies[name] ?? 0) + value;
@@ -467,21 +435,21 @@ export class DynamoScreeningStore implements ScreeningStore {
       if (lock.pending.size > 0) await this.finishBatch(reviewId, token, generation, [...lock.pending], what);
       const max = options.max ?? Number.POSITIVE_INFINITY;
       while (rolled < max) {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
+        const page = await this.table.queryPage(
+          {
             IndexName: QUEUE_INDEX,
             KeyConditionExpression: 'gsi1pk = :deltas AND begins_with(gsi1sk, :waiting)',
             ExpressionAttributeValues: { ':deltas': tallyDeltaPartition(reviewId), ':waiting': 'U#' },
             Limit: Math.min(ROLLUP_BATCH, max - rolled),
-          }),
+          },
+          what,
         );
         const keys = (page.Items ?? []).map((entry) => ({ pk: reviewPk(reviewId), sk: String(entry.sk) }));
         if (keys.length === 0) break;
-        const items = (await batchGetAll(this.client, this.tableName, keys, what))
+        const items = (await this.table.batchGet(keys, what))
           .map((raw) => ({
             raw,
-            delta: parse(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`),
+            delta: parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`),
           }))
           .filter(({ delta }) => delta.gsi1sk.startsWith('U#'));
         // One UpdateItem adds the batch: keep its distinct names within one expression's reach.
@@ -529,31 +497,28 @@ export class DynamoScreeningStore implements ScreeningStore {
     what: string,
   ): Promise<{ generation: number; pending: Set<string> } | null> {
     const now = this.clock();
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: talliesKey(reviewId),
-          UpdateExpression: 'SET #type = :type, lockToken = :token, lockAt = :now',
-          ConditionExpression: 'attribute_not_exists(lockToken) OR lockAt < :stale',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':type': 'tallies',
-            ':token': token,
-            ':now': now.toISOString(),
-            ':stale': new Date(now.getTime() - LOCK_STALE_MS).toISOString(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return {
-        generation: typeof Attributes?.generation === 'number' ? Attributes.generation : 0,
-        pending: stringSet(Attributes?.pending),
-      };
-    } catch (error) {
-      if (isConditionFailure(error)) return null; // another process is rolling up
-      throw toStoreError(error, 'UpdateItem', what);
-    }
+    const locked = await this.table.conditionalUpdate(
+      {
+        Key: talliesKey(reviewId),
+        UpdateExpression: 'SET #type = :type, lockToken = :token, lockAt = :now',
+        ConditionExpression: 'attribute_not_exists(lockToken) OR lockAt < :stale',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': 'tallies',
+          ':token': token,
+          ':now': now.toISOString(),
+          ':stale': new Date(now.getTime() - LOCK_STALE_MS).toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      what,
+    );
+    if (!locked) return null; // another process is rolling up
+    const { Attributes } = locked;
+    return {
+      generation: typeof Attributes?.generation === 'number' ? Attributes.generation : 0,
+      pending: stringSet(Attributes?.pending),
+    };
   }
 
   private async addBatch(
@@ -577,8 +542,7 @@ export class DynamoScreeningStore implements ScreeningStore {
         values[`:n${i}`] = value;
         return `#n${i} :n${i}`;
       });
-    const input: UpdateCommandInput = {
-      TableName: this.tableName,
+    const input: Omit<UpdateCommandInput, 'TableName'> = {
       Key: talliesKey(reviewId),
       UpdateExpression: `SET generation = :generation, pending = :pending${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
       ConditionExpression: 'lockToken = :token',
@@ -599,9 +563,7 @@ export class DynamoScreeningStore implements ScreeningStore {
   ): Promise<void> {
     const items =
       known ??
-      (await batchGetAll(
-        this.client,
-        this.tableName,
+      (await this.table.batchGet(
         keys.map((sk) => ({ pk: reviewPk(reviewId), sk })),
         what,
       ));
@@ -612,15 +574,12 @@ export class DynamoScreeningStore implements ScreeningStore {
         gsi1sk: `R#${generation12(generation)}#${String(item.gsi1sk).slice(2)}`,
         rolledGeneration: generation,
       }));
-    await batchWriteAll(
-      this.client,
-      this.tableName,
+    await this.table.batchWrite(
       rekeyed.map((Item) => ({ PutRequest: { Item } })),
       what,
     );
     await this.updateHoldingLock(
       {
-        TableName: this.tableName,
         Key: talliesKey(reviewId),
         UpdateExpression: 'REMOVE pending',
         ConditionExpression: 'lockToken = :token',
@@ -631,31 +590,23 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   private async releaseLock(reviewId: string, token: string, what: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: talliesKey(reviewId),
-          UpdateExpression: 'REMOVE lockToken, lockAt',
-          ConditionExpression: 'lockToken = :token',
-          ExpressionAttributeValues: { ':token': token },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
-    }
+    // A lock taken over meanwhile is not ours to release: the condition fails and nothing changes.
+    await this.table.conditionalUpdate(
+      {
+        Key: talliesKey(reviewId),
+        UpdateExpression: 'REMOVE lockToken, lockAt',
+        ConditionExpression: 'lockToken = :token',
+        ExpressionAttributeValues: { ':token': token },
+      },
+      what,
+    );
   }
 
-  private async updateHoldingLock(input: UpdateCommandInput, what: string): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand(input));
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new StoreError(`${what}: the roll-up lock was taken over (this process was too slow)`, {
-          retryable: true,
-        });
-      }
-      throw toStoreError(error, 'UpdateItem', what);
+  private async updateHoldingLock(input: Omit<UpdateCommandInput, 'TableName'>, what: string): Promise<void> {
+    if (!(await this.table.conditionalUpdate(input, what))) {
+      throw new StoreError(`${what}: the roll-up lock was taken over (this process was too slow)`, {
+        retryable: true,
+      });
     }
   }
 
@@ -664,9 +615,7 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard> {
     const what = `the screening board of review "${reviewId}"`;
-    const items = await batchGetAll(
-      this.client,
-      this.tableName,
+    const items = await this.table.batchGet(
       [talliesKey(reviewId), ...[...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id))],
       what,
     );
@@ -674,7 +623,7 @@ export class DynamoScreeningStore implements ScreeningStore {
     return {
       cursors: items
         .filter((item) => item.type === 'cursor')
-        .map((item) => parse(cursorSchema, item, `a cursor of review "${reviewId}"`)),
+        .map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`)),
       rolledTallies: talliesOf(tallies),
       projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
     };
@@ -682,49 +631,37 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async setProjectionVersion(reviewId: string, version: number): Promise<void> {
     const key = talliesKey(reviewId);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #type = :type, projectionVersion = :version',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':type': 'tallies', ':version': version },
-        }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
-    }
+    await this.table.update(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, projectionVersion = :version',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': 'tallies', ':version': version },
+      },
+      this.describe(reviewId, key),
+    );
   }
 
   async putCursor(reviewId: string, cursor: Cursor): Promise<void> {
     const key = cursorKey(reviewId, cursor.reviewerId);
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...key, type: 'cursor', reviewId, ...cursor } }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    await this.table.put(
+      { Item: { ...key, type: 'cursor', reviewId, ...cursor } },
+      this.describe(reviewId, key),
+    );
   }
 
   async putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void> {
     const item = reviewerDecisionItem(reviewId, decision);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk) OR #seq < :seq',
-          ExpressionAttributeNames: { '#seq': 'seq' },
-          ExpressionAttributeValues: { ':seq': decision.seq },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) {
-        throw toStoreError(error, 'PutItem', this.describe(reviewId, item as unknown as ItemKey));
-      }
-    }
+    // A later decision already there stays (the condition fails and nothing is written).
+    await this.table.conditionalPut(
+      {
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk) OR #seq < :seq',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ExpressionAttributeValues: { ':seq': decision.seq },
+      },
+      this.describe(reviewId, item as unknown as ItemKey),
+    );
   }
 
   async listReviewerDecisions(
@@ -741,30 +678,23 @@ export class DynamoScreeningStore implements ScreeningStore {
         throw new InputError(`${what}: the page token "after" is not one this store gave`);
       }
     }
-    let page: QueryCommandOutput;
-    try {
-      page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: QUEUE_INDEX,
-          KeyConditionExpression: 'gsi1pk = :mine',
-          ExpressionAttributeValues: { ':mine': decidedPartition(reviewId, reviewerId) },
-          ScanIndexForward: false,
-          Limit: options.limit,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'Query', what);
-    }
-    const keys = (page.Items ?? []).map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
-    const items = new Map(
-      (await batchGetAll(this.client, this.tableName, keys, what)).map((item) => [String(item.sk), item]),
+    const page = await this.table.queryPage(
+      {
+        IndexName: QUEUE_INDEX,
+        KeyConditionExpression: 'gsi1pk = :mine',
+        ExpressionAttributeValues: { ':mine': decidedPartition(reviewId, reviewerId) },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      },
+      what,
     );
+    const keys = (page.Items ?? []).map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
+    const items = new Map((await this.table.batchGet(keys, what)).map((item) => [String(item.sk), item]));
     const decisions = keys
       .map((key) => items.get(key.sk))
       .filter((item): item is Record<string, unknown> => item !== undefined)
-      .map((item) => parse(reviewerDecisionSchema, item, `a decision of ${reviewerId}`))
+      .map((item) => parseItem(reviewerDecisionSchema, item, `a decision of ${reviewerId}`))
       .sort((a, b) => b.at.localeCompare(a.at));
     return {
       decisions,
@@ -776,33 +706,24 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async markDirty(reviewId: string, mark: DirtyMark): Promise<void> {
     const key = dirtyKey(reviewId, mark);
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...key, type: 'dirty', reviewId, ...mark } }),
-      );
-    } catch (error) {
-      throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    await this.table.put(
+      { Item: { ...key, type: 'dirty', reviewId, ...mark } },
+      this.describe(reviewId, key),
+    );
   }
 
   async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
     const key = dirtyKey(reviewId, mark);
-    try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
-    } catch (error) {
-      throw toStoreError(error, 'DeleteItem', this.describe(reviewId, key));
-    }
+    await this.table.delete(key, this.describe(reviewId, key));
   }
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
-    const items = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    const items = await this.table.queryPrefix(
       { reviewId, prefix: DIRTY_PREFIX },
       `the dirty marks of review "${reviewId}"`,
     );
     return items.map((item) => {
-      const { citationId, token, at } = parse(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
+      const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
       return { citationId, token, at };
     });
   }
@@ -819,7 +740,7 @@ export class DynamoScreeningStore implements ScreeningStore {
     const what = this.describe(reviewId, key);
     const item = await this.get(key, what);
     if (item?.type !== 'citation') return null;
-    return { citation: parse(citationItemSchema, item, what).citation };
+    return { citation: parseItem(citationItemSchema, item, what).citation };
   }
 
   async recordPossibleDuplicate(
@@ -852,25 +773,23 @@ export class DynamoScreeningStore implements ScreeningStore {
     const key = possibleDuplicateKey(reviewId, pairId);
     const what = this.describe(reviewId, key);
     const item = await this.get(key, what);
-    return item ? parse(possibleDuplicateSchema, item, what) : null;
+    return item ? parseItem(possibleDuplicateSchema, item, what) : null;
   }
 
   async listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]> {
-    const items = await queryReviewPrefix(
-      this.client,
-      this.tableName,
+    const items = await this.table.queryPrefix(
       { reviewId, prefix: POSSIBLE_DUPLICATE_PREFIX },
       `the possible duplicates of review "${reviewId}"`,
     );
-    return items.map((item) => parse(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`));
+    return items.map((item) =>
+      parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`),
+    );
   }
 
   async listPendingDuplicatesOf(reviewId: string, citationId: string): Promise<PossibleDuplicate[]> {
     // The pairs are few next to the records; the filter leaves only this citation's pending ones.
-    const items = await queryAllPages(
-      this.client,
+    const items = await this.table.queryAll(
       {
-        TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: '#status = :pending AND (citationId = :id OR twinId = :id)',
         ExpressionAttributeNames: { '#status': 'status' },
@@ -884,7 +803,9 @@ export class DynamoScreeningStore implements ScreeningStore {
       },
       `the possible duplicates of ${citationId} in review "${reviewId}"`,
     );
-    return items.map((item) => parse(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`));
+    return items.map((item) =>
+      parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`),
+    );
   }
 
   async resolvePossibleDuplicate(
@@ -894,61 +815,46 @@ export class DynamoScreeningStore implements ScreeningStore {
   ): Promise<{ resolved: boolean; pair: PossibleDuplicate }> {
     const key = possibleDuplicateKey(reviewId, pairId);
     const what = this.describe(reviewId, key);
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: 'SET #status = :status, resolvedBy = :by, resolvedAt = :at',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': resolution.status,
-            ':by': resolution.resolvedBy,
-            ':at': resolution.resolvedAt,
-            ':pending': 'pending',
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { resolved: true, pair: parse(possibleDuplicateSchema, Attributes, what) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'UpdateItem', what);
-      const pair = await this.getPossibleDuplicate(reviewId, pairId);
-      if (!pair) throw new StoreError(`review "${reviewId}": no possible-duplicate pair ${pairId}`);
-      return { resolved: false, pair };
-    }
+    const resolved = await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'SET #status = :status, resolvedBy = :by, resolvedAt = :at',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': resolution.status,
+          ':by': resolution.resolvedBy,
+          ':at': resolution.resolvedAt,
+          ':pending': 'pending',
+        },
+        ReturnValues: 'ALL_NEW',
+      },
+      what,
+    );
+    if (resolved)
+      return { resolved: true, pair: parseItem(possibleDuplicateSchema, resolved.Attributes, what) };
+    const pair = await this.getPossibleDuplicate(reviewId, pairId);
+    if (!pair) throw new StoreError(`review "${reviewId}": no possible-duplicate pair ${pairId}`);
+    return { resolved: false, pair };
   }
 
   // -------------------------------------------------------------------------------------------------------
 
   private async queryEvents(reviewId: string, prefix: string, what: string): Promise<ScreeningEvent[]> {
-    const items = await queryReviewPrefix(this.client, this.tableName, { reviewId, prefix }, what);
-    return items.map((item) => parse(eventItemSchema, item, what).event);
+    const items = await this.table.queryPrefix({ reviewId, prefix }, what);
+    return items.map((item) => parseItem(eventItemSchema, item, what).event);
   }
 
   private putIfAbsent(item: Record<string, unknown>, reviewId: string): Promise<boolean> {
-    return putIfAbsent(
-      this.client,
-      this.tableName,
-      item,
-      this.describe(reviewId, item as unknown as ItemKey),
-    );
+    return this.table.putIfAbsent(item, this.describe(reviewId, item as unknown as ItemKey));
   }
 
   private describe(reviewId: string, key: ItemKey): string {
-    return `review "${reviewId}", item ${key.sk} in table "${this.tableName}"`;
+    return this.table.describe(reviewId, key);
   }
 
-  private async get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
-      );
-      return Item;
-    } catch (error) {
-      throw toStoreError(error, 'GetItem', what);
-    }
+  private get(key: ItemKey, what: string): Promise<Record<string, unknown> | undefined> {
+    return this.table.get(key, what);
   }
 }
 

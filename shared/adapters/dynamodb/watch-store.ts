@@ -17,11 +17,10 @@
 //   filtered on status. A pending one may carry the published DOI bioRxiv/medRxiv named, its PMID not yet known.
 // - a registration: PutItem if absent ('new'); else UpdateItem conditional on a stored lastUpdatePosted older
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { RelationDirection } from '../../domain/watch/study-relation.ts';
 import type { TrialRegistration } from '../../domain/watch/trial-registration.ts';
-import { StoreError } from '../../errors.ts';
 import type {
   CitationWatchStore,
   OngoingStudyStore,
@@ -30,9 +29,7 @@ import type {
   StoredRegistration,
   StoredRelation,
 } from '../../ports/watch-store.ts';
-import { toStoreError } from './citation-store.ts';
-import { isConditionFailure } from './citation-store.ts';
-import { queryReviewPrefix } from './query-pages.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import { type ItemKey, keyPart, reviewPk } from './table-design.ts';
 
 export const RELATION_PREFIX = 'RELATION#';
@@ -116,7 +113,11 @@ const storedRegistrationSchema = z.object({
 });
 
 export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
-  constructor(private readonly options: { client: DynamoDBDocumentClient; tableName: string }) {}
+  private readonly table: TableAccess;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.table = new TableAccess(options.client, options.tableName);
+  }
 
   async recordRelation(relation: {
     reviewId: string;
@@ -160,16 +161,10 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   async markSeeded(reviewId: string, source: string, studyIds: readonly string[], at: string): Promise<void> {
     for (const studyId of studyIds) {
       const key = seededKey(reviewId, source, studyId);
-      try {
-        await this.options.client.send(
-          new PutCommand({
-            TableName: this.options.tableName,
-            Item: { ...key, type: 'watch-seeded', reviewId, source, studyId, seededAt: at },
-          }),
-        );
-      } catch (error) {
-        throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-      }
+      await this.table.put(
+        { Item: { ...key, type: 'watch-seeded', reviewId, source, studyId, seededAt: at } },
+        this.describe(reviewId, key),
+      );
     }
   }
 
@@ -181,25 +176,20 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
     // Linked once the published version's PMID is known; a DOI alone (bioRxiv/medRxiv's) keeps it pending, so
     // the PMID is looked up again each run.
     const linked = preprint.publishedPmid !== null;
-    try {
-      await this.options.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: { ...key, type: 'preprint', ...preprint, status: linked ? 'linked' : 'pending' },
-          // A pending record never replaces a linked one.
-          ...(linked
-            ? {}
-            : {
-                ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':pending': 'pending' },
-              }),
-        }),
-      );
-    } catch (error) {
-      if (!linked && isConditionFailure(error)) return;
-      throw toStoreError(error, 'PutItem', this.describe(preprint.reviewId, key));
-    }
+    // A pending record never replaces a linked one (the condition fails and nothing is written).
+    await this.table.conditionalPut(
+      {
+        Item: { ...key, type: 'preprint', ...preprint, status: linked ? 'linked' : 'pending' },
+        ...(linked
+          ? {}
+          : {
+              ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pending': 'pending' },
+            }),
+      },
+      this.describe(preprint.reviewId, key),
+    );
   }
 
   async pendingPreprints(reviewId: string): Promise<StoredPreprint[]> {
@@ -217,26 +207,16 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   ): Promise<RegistrationOutcome> {
     const key = registrationKey(reviewId, registration.registry, registration.id);
     const at = now.toISOString();
-    try {
-      await this.options.client.send(
-        new PutCommand({
-          TableName: this.options.tableName,
-          Item: {
-            ...key,
-            type: 'trial-registration',
-            reviewId,
-            registration,
-            lastUpdatePosted: registration.lastUpdatePosted,
-            firstSeenAt: at,
-            updatedAt: null,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return 'new';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw toStoreError(error, 'PutItem', this.describe(reviewId, key));
-    }
+    const first = {
+      ...key,
+      type: 'trial-registration',
+      reviewId,
+      registration,
+      lastUpdatePosted: registration.lastUpdatePosted,
+      firstSeenAt: at,
+      updatedAt: null,
+    };
+    if (await this.table.putIfAbsent(first, this.describe(reviewId, key))) return 'new';
     const updated = await this.update(
       reviewId,
       key,
@@ -275,29 +255,23 @@ export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
     },
     conditional = false,
   ): Promise<boolean> {
-    try {
-      await this.options.client.send(
-        new UpdateCommand({ TableName: this.options.tableName, Key: key, ...input }),
-      );
+    const what = this.describe(reviewId, key);
+    if (!conditional) {
+      await this.table.update({ Key: key, ...input }, what);
       return true;
-    } catch (error) {
-      if (conditional && isConditionFailure(error)) return false;
-      throw toStoreError(error, 'UpdateItem', this.describe(reviewId, key));
     }
+    return (await this.table.conditionalUpdate({ Key: key, ...input }, what)) !== null;
   }
 
   private query(reviewId: string, prefix: string, what: string): Promise<Record<string, unknown>[]> {
-    return queryReviewPrefix(this.options.client, this.options.tableName, { reviewId, prefix }, what);
+    return this.table.queryPrefix({ reviewId, prefix }, what);
   }
 
-  private parse<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
-    const parsed = schema.safeParse(item);
-    if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`);
-    throw new StoreError(`${what} is not a valid item: ${problems.join('; ')}`);
+  private parse<T extends z.ZodType>(schema: T, item: unknown, what: string): z.output<T> {
+    return parseItem(schema, item, what);
   }
 
   private describe(reviewId: string, key: ItemKey): string {
-    return `${key.sk} of review "${reviewId}" in table "${this.options.tableName}"`;
+    return this.table.describe(reviewId, key);
   }
 }

@@ -24,7 +24,7 @@ import {
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 import {
   type EuropePmcPage,
   type EuropePmcReference,

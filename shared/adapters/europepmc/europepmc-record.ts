@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { AbstractSection, Author, Citation, CitationLink } from '../../domain/citation/citation.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../../domain/citation/citation-keys.ts';
+import { decodeEntities, XML_ENTITIES } from '../../domain/text/entities.ts';
 
 const text = z.string();
 const numberish = z.union([z.number(), z.string()]);
@@ -136,19 +137,11 @@ export const europePmcReferencePageSchema = z.object({
 });
 
 const TAG = /<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>/g;
-const ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos|nbsp));/g;
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const NAMED = { ...XML_ENTITIES, nbsp: ' ' };
 
 /** HTML reduced to its text: tags dropped (inline markup joins its word), entities decoded, spaces collapsed. */
 export function htmlText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, ' ')
-    .replace(TAG, '')
-    .replace(ENTITY, (whole, hex?: string, decimal?: string, name?: string) => {
-      if (name) return NAMED[name] ?? whole;
-      const code = hex ? Number.parseInt(hex, 16) : Number(decimal);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    })
+  return decodeEntities(html.replace(/<br\s*\/?>/gi, ' ').replace(TAG, ''), { named: NAMED })
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { Actor } from '../../app/screening.ts';
 import { HttpError, type HttpRequest } from './http.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 export interface Context {
   actor: Actor | null;
@@ -23,8 +24,7 @@ export function parseBody<T extends z.ZodType>(schema: T, request: HttpRequest):
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid-body', issues);
+    throw new HttpError(400, 'invalid-body', formatIssues(parsed.error, '(body)'));
   }
   return parsed.data;
 }

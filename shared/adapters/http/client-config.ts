@@ -3,7 +3,8 @@
 // itself (blank counts as unset, then defaults, then overrides, then one ConfigError naming every bad variable).
 import { z } from 'zod';
 import { ConfigError } from '../../errors.ts';
-import { defaultRetryPolicy } from '../pubmed/retry.ts';
+import { defaultRetryPolicy } from './retry.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Endpoints are resolved against the base URL, so it must end with a slash. */
 export function withTrailingSlash(url: string): string {
@@ -79,11 +80,10 @@ export function clientConfigFromEnv<T extends object>(options: {
   const parsed = options.schema.safeParse(candidate);
   if (!parsed.success) {
     const names = options.envNames as Record<string, string>;
-    const problems = parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0]);
-      return `${names[field] ?? field}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid ${options.what} configuration: ${problems.join('; ')}`);
+    const place = (path: readonly PropertyKey[]) => names[String(path[0])] ?? String(path[0]);
+    throw new ConfigError(
+      `invalid ${options.what} configuration: ${formatIssues(parsed.error, '', { place })}`,
+    );
   }
   return parsed.data;
 }

@@ -6,11 +6,7 @@
 import type { z } from 'zod';
 import type { LivingReviewError } from '../../errors.ts';
 import { AttemptFailure, snippet } from './polite-request.ts';
-
-/** "path: message; path: message" for an error message. */
-export function zodIssues(error: z.ZodError, root = '(page)'): string {
-  return error.issues.map((i) => `${i.path.join('.') || root}: ${i.message}`).join('; ');
-}
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 /**
  * The body as `schema` says it must be. `what` names the page in the message ("a search result page");
@@ -36,7 +32,7 @@ export function parseJsonPage<P>(
   const refused = refuse?.(json);
   if (refused) throw refused;
   throw new AttemptFailure(
-    `the answer is not ${what} (${zodIssues(page.error)}): "${snippet(body, 160)}"`,
+    `the answer is not ${what} (${formatIssues(page.error, '(page)')}): "${snippet(body, 160)}"`,
     true,
   );
 }
@@ -51,7 +47,9 @@ export function parseItems<T>(
   return items.map((raw, index) => {
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    throw error(`${name(index, raw)} does not have the expected shape: ${zodIssues(parsed.error, '(item)')}`);
+    throw error(
+      `${name(index, raw)} does not have the expected shape: ${formatIssues(parsed.error, '(item)')}`,
+    );
   });
 }
 

@@ -17,7 +17,7 @@ import { gunzip } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { errorMessage, type LivingReviewError } from '../../errors.ts';
-import type { RateLimiter } from '../pubmed/rate-limiter.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 import {
   defaultRetryPolicy,
   type FailureVerdict,
@@ -27,7 +27,7 @@ import {
   type RetryAttemptInfo,
   type RetryPolicy,
   withRetries,
-} from '../pubmed/retry.ts';
+} from './retry.ts';
 
 /** One attempt's failure, classified. A client's `interpret` throws it for a body it cannot use. */
 export class AttemptFailure extends Error {

@@ -57,6 +57,7 @@ import {
   fullTextOf,
   startAttachmentUpload,
 } from '../../app/full-text.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import { ASSET_FILE_NAME, type StaticAsset } from './static-assets.ts';
 
 export interface ScreeningApiOptions {
@@ -129,10 +130,7 @@ const decisionsQuerySchema = z.strictObject({
 function parseQuery<T extends z.ZodType>(schema: T, request: HttpRequest): z.output<T> {
   const parsed = schema.safeParse(Object.fromEntries(request.query));
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`)
-      .join('; ');
-    throw new HttpError(400, 'invalid-query', issues);
+    throw new HttpError(400, 'invalid-query', formatIssues(parsed.error, '(query)'));
   }
   return parsed.data;
 }

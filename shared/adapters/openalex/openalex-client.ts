@@ -24,7 +24,7 @@ import {
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { type AnswerMeta, type PoliteClientOptions, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 import { type OpenAlexWork, openAlexListSchema, openAlexWorkSchema } from './openalex-work.ts';
 
 /** OpenAlex failed, or answered with something that is not a complete page. */

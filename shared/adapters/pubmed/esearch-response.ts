@@ -1,6 +1,6 @@
 // The eSearchResult XML document (esearch.fcgi), validated at the edge.
 //
-// Shape (eSearch_020511.dtd, FACTS.md §2): the root holds either
+// Shape (NCBI's eSearch_020511.dtd): the root holds either
 //   Count, RetMax, RetStart, QueryKey?, WebEnv?, IdList, TranslationSet, TranslationStack?, QueryTranslation
 // or a top-level ERROR, then an optional ErrorList (PhraseNotFound*, FieldNotFound*) and an optional
 // WarningList (PhraseIgnored*, QuotedPhraseNotFound*, OutputMessage*).
@@ -12,6 +12,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { InputError } from '../../errors.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 export interface EsearchResult {
   kind: 'result';
@@ -90,13 +91,6 @@ const documentSchema = z.object({
   ]),
 });
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .slice(0, 5)
-    .join('; ');
-}
-
 /** Parses one esearch response body. Throws InputError for anything that is not a usable eSearchResult. */
 export function parseEsearchXml(xml: string): EsearchResponse {
   const valid = XMLValidator.validate(xml);
@@ -107,7 +101,9 @@ export function parseEsearchXml(xml: string): EsearchResponse {
   }
   const parsed = documentSchema.safeParse(parser.parse(xml));
   if (!parsed.success) {
-    throw new InputError(`esearch response is not an eSearchResult: ${describeIssues(parsed.error)}`);
+    throw new InputError(
+      `esearch response is not an eSearchResult: ${formatIssues(parsed.error, '(root)', { limit: 5 })}`,
+    );
   }
   const root = parsed.data.eSearchResult;
   if (root === '') throw new InputError('esearch response is an empty eSearchResult');

@@ -22,10 +22,11 @@ import {
   withTrailingSlash,
 } from '../http/client-config.ts';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
+import { decodeEntities } from '../../domain/text/entities.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
-import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from './retry.ts';
+import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
 
 // Moved to the shared HTTP module; still exported here for the callers that import it from the client.
 export { isTransientNetworkError } from '../http/polite-request.ts';
@@ -132,17 +133,6 @@ function isTransientErrorText(text: string): boolean {
 
 function isHistoryErrorText(text: string): boolean {
   return /webenv|query_key|query key|unable to obtain query|history/i.test(text);
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&amp;/g, '&');
 }
 
 /** The root element's name, after the XML declaration, DOCTYPE and comments. */

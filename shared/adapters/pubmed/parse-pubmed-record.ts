@@ -21,6 +21,7 @@ import {
   XmlLimitError,
   XmlSyntaxError,
 } from './xml-tree.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 export type ParsedPubmedRecord = { citation: Citation } | { deletedPmids: string[] };
 
@@ -348,9 +349,8 @@ export function parsePubmedRecord(raw: RawPubmedRecord, origin: string): ParsedP
   }
   const checked = citationSchema.safeParse(citation);
   if (!checked.success) {
-    const problems = checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     const place = describePlace(origin, { index: raw.index, pmid: citation.pmid, line: raw.line });
-    throw new InputError(`${place}: not a valid citation (${problems.join('; ')})`);
+    throw new InputError(`${place}: not a valid citation (${formatIssues(checked.error, '')})`);
   }
   return { citation: checked.data };
 }

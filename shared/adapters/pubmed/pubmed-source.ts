@@ -1,8 +1,8 @@
 // PubMed as a LiteratureSource: every record created (crdt) in a window, fetched from the history server.
 //
 // 1. esearch the window (usehistory=y, retmax=0). One search can only be paged through its first 9,999
-//    records (FACTS.md §2), so a window counting 9,999 or more is split in two halves by days, recursively,
-//    until every part counts fewer; a single day at 9,999 or more cannot be split and fails.
+//    records (esearch refuses retstart > 9998, and the history server serves only the first 9,999 ids), so a
+//    window counting 9,999 or more is split in two halves by days, recursively, until every part counts fewer; a single day at 9,999 or more cannot be split and fails.
 // 2. For each part: one 'searched' event (its Count, QueryTranslation, warnings), then efetch in batches
 //    (POST, retstart/retmax against WebEnv + query_key), each parsed and yielded as a 'batch' event in order.
 //    Up to `fetchConcurrency` batches are in flight (or fetched and not yet taken by the caller) at once; the

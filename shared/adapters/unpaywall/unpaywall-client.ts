@@ -19,8 +19,9 @@ import {
   withTrailingSlash,
 } from '../http/client-config.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../pubmed/rate-limiter.ts';
-import type { RetryAttemptInfo, RetryPolicy } from '../pubmed/retry.ts';
+import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Unpaywall failed, or answered with something that is not a DOI record. */
 export class UnpaywallError extends LivingReviewError {}
@@ -118,9 +119,7 @@ export function parseUnpaywallRecord(body: string): OpenAccessAnswer {
   }
   const parsed = recordSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-      .join('; ');
+    const issues = formatIssues(parsed.error, '(record)');
     throw new AttemptFailure(`the answer is not a DOI record (${issues}): "${snippet(body, 160)}"`, false);
   }
   const best = parsed.data.best_oa_location;

@@ -10,6 +10,7 @@
 import { startPages, volumeNumber } from '../dedup/normalise.ts';
 import { noticeKindOfTitle, noticeKindOfType } from '../dedup/record-kind.ts';
 import { type Citation, isCollectiveAuthor } from './citation.ts';
+import { decodeEntities } from '../text/entities.ts';
 
 export type CitationKeyKind = 'pmid' | 'doi' | 'pmcid' | 'title' | 'record';
 /**
@@ -51,14 +52,6 @@ export function normalisePmid(raw: string | number | null | undefined): string |
 
 /** A tag (`<i>`, `</sup>`, `<mml:mi>`, `<br/>`); a "<" followed by anything else ("<0.05") is text. */
 const TAG = /<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>/g;
-const XML_ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|(amp|lt|gt|quot|apos));/g;
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeXmlEntity(whole: string, hex?: string, decimal?: string, name?: string): string {
-  if (name) return PREDEFINED[name] ?? whole;
-  const code = hex ? Number.parseInt(hex, 16) : Number(decimal);
-  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-}
 
 /**
  * Title text reduced to what survives re-typing between databases: markup removed (its text kept and joined
@@ -67,9 +60,7 @@ function decodeXmlEntity(whole: string, hex?: string, decimal?: string, name?: s
  * punctuation, so "children <5 and adults >65" keeps its numbers.
  */
 export function normaliseTitle(title: string): string {
-  return title
-    .replace(TAG, '')
-    .replace(XML_ENTITY, decodeXmlEntity)
+  return decodeEntities(title.replace(TAG, ''))
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { errorMessage, InputError } from '../../errors.ts';
 import type { DedupRecord } from './dedup-record.ts';
+import { formatIssues } from '../zod-issues.ts';
 
 /** Text, or a number written as one (a volume 12, a PMID 123); absent, null and "" are null. */
 const text = z
@@ -115,10 +116,7 @@ export function parseBenchmarkJsonl(text: string, source: string): BenchmarkReco
     }
     const parsed = benchmarkRecordSchema.safeParse(value);
     if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`)
-        .join('; ');
-      throw new InputError(`${where}: not a dedup record (${problems})`);
+      throw new InputError(`${where}: not a dedup record (${formatIssues(parsed.error, '(record)')})`);
     }
     rows.push(parsed.data);
   }

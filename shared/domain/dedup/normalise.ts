@@ -4,6 +4,7 @@
 // journal names become token lists that can be compared with their ISO 4 abbreviations; pages, volumes and
 // years become numbers. Pure functions, no I/O.
 import { normaliseTitle } from '../citation/citation-keys.ts';
+import { decodeEntities as decodeReferences } from '../text/entities.ts';
 import type { DedupAuthor } from './dedup-record.ts';
 
 const NAMED_ENTITIES: Record<string, string> = {
@@ -49,20 +50,17 @@ const NAMED_ENTITIES: Record<string, string> = {
 
 /** `&amp;`, `&eacute;`, `&#233;` and `&#xE9;` decoded; unknown entities left as they are. */
 export function decodeEntities(text: string): string {
-  return text.replace(/&(#[xX][0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (whole, body: string) => {
-    if (body.startsWith('#')) {
-      const code =
-        body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    const named = NAMED_ENTITIES[body] ?? NAMED_ENTITIES[body.toLowerCase()];
-    if (named) return named;
-    // Latin letters with a mark: &eacute; &Uuml; &ccedil; &atilde; &aring; ... -> the bare letter.
-    const accented = /^([a-zA-Z])(?:acute|grave|uml|circ|tilde|cedil|ring|caron|slash|macr|ogon|dot)$/.exec(
-      body,
-    );
-    return accented ? (accented[1] as string) : whole;
-  });
+  return decodeReferences(text, { named: NAMED_ENTITIES, unknown: foldedEntity });
+}
+
+/** A name in another case (`&AMP;`), or a Latin letter with a mark (&eacute; &Uuml; &ccedil;) -> the bare letter. */
+function foldedEntity(name: string): string | undefined {
+  const named = NAMED_ENTITIES[name.toLowerCase()];
+  if (named) return named;
+  const accented = /^([a-zA-Z])(?:acute|grave|uml|circ|tilde|cedil|ring|caron|slash|macr|ogon|dot)$/.exec(
+    name,
+  );
+  return accented?.[1];
 }
 
 /** HTML / JATS / MathML tags (`<i>`, `</sup>`, `<mml:mi>`) removed; "p < 0.05" is not a tag and stays. */

@@ -5,7 +5,7 @@
 import { type Author, type Citation, isCollectiveAuthor } from '../citation/citation.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { isRegistrySource } from '../protocol/sources.ts';
-import type { NoticeKind } from '../retraction/notices.ts';
+import type { StudyNotice } from '../retraction/notices.ts';
 import { describeRelation, type RelationDirection } from '../watch/study-relation.ts';
 import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
 import { doiUrl, pubmedUrl } from './html.ts';
@@ -77,16 +77,6 @@ export interface DigestScreeningCounts {
   stages: Array<{ stage: string; awaitingFirst: number; awaitingSecond: number; inConflict: number }>;
 }
 
-export interface DigestNotice {
-  citationId: string;
-  studyTitle: string;
-  studyPmid: string | null;
-  kind: NoticeKind;
-  noticePmid: string | null;
-  refSource: string | null;
-  detectedAt: string;
-}
-
 export interface DigestCrossing {
   triggerId: string;
   description: string;
@@ -147,7 +137,7 @@ export interface DigestInput {
   screening: DigestScreeningCounts;
   /** The screening page (http(s)); null: no link. */
   screeningUrl: string | null;
-  notices?: readonly DigestNotice[];
+  notices?: readonly StudyNotice[];
   crossings?: readonly DigestCrossing[];
   /** The registries' ongoing studies (those first seen or changed in the period are listed). */
   registrations?: readonly DigestRegistrationInput[];
@@ -166,7 +156,7 @@ export interface Digest {
   runSummary: DigestRunSummary;
   screening: DigestScreeningCounts;
   screeningUrl: string | null;
-  notices: DigestNotice[];
+  notices: StudyNotice[];
   crossings: DigestCrossing[];
   /** Ongoing studies first seen or changed in the period (not screened: a separate list). */
   ongoing: DigestRegistration[];

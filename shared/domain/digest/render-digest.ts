@@ -3,7 +3,8 @@
 // (html.ts); the text body needs no escaping but has control characters and line breaks inside a field removed
 // so a record cannot fake a line of the digest.
 import { NOTICE_LABELS } from '../retraction/notices.ts';
-import type { Digest, DigestCandidate, DigestEndpoint, DigestNotice, DigestRegistration } from './digest.ts';
+import type { StudyNotice } from '../retraction/notices.ts';
+import type { Digest, DigestCandidate, DigestEndpoint, DigestRegistration } from './digest.ts';
 import { escapeHtml, link, oneLine, pubmedUrl } from './html.ts';
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -23,7 +24,7 @@ export function periodText(period: Digest['period']): string {
 
 export function digestSubject(digest: Digest): string {
   const parts = [plural(digest.candidates.length, 'new candidate')];
-  const isRetraction = (n: DigestNotice) => n.kind === 'retraction' || n.kind === 'retracted-publication';
+  const isRetraction = (n: StudyNotice) => n.kind === 'retraction' || n.kind === 'retracted-publication';
   // A retraction usually comes as two notices (the publication type and the notice): count the studies.
   const retracted = new Set(digest.notices.filter(isRetraction).map((n) => n.citationId));
   if (retracted.size > 0) parts.push(plural(retracted.size, 'retracted study', 'retracted studies'));
@@ -38,7 +39,7 @@ export function digestSubject(digest: Digest): string {
   );
 }
 
-function noticeEffect(notice: DigestNotice, digest: Digest): string {
+function noticeEffect(notice: StudyNotice, digest: Digest): string {
   if (notice.kind !== 'retraction' && notice.kind !== 'retracted-publication') return '';
   return digest.onRetraction === 'exclude-patients'
     ? "The study's patients leave the next statistics snapshot."
@@ -129,7 +130,7 @@ function candidateHtml(c: DigestCandidate): string {
   ].join('');
 }
 
-function noticeHtml(notice: DigestNotice, digest: Digest): string {
+function noticeHtml(notice: StudyNotice, digest: Digest): string {
   const retraction = notice.kind === 'retraction' || notice.kind === 'retracted-publication';
   const study = notice.studyPmid
     ? `${escapeHtml(notice.studyTitle)} (PMID ${link(pubmedUrl(notice.studyPmid), notice.studyPmid)})`

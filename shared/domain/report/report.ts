@@ -11,7 +11,7 @@ import { sha256Hex } from '../citation/citation-id.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
 import { variableLabel } from '../protocol/variables.ts';
-import type { NoticeKind } from '../retraction/notices.ts';
+import type { StudyNotice } from '../retraction/notices.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
 import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../stats/survival-summary.ts';
 import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
@@ -33,16 +33,6 @@ export interface ReportStudy {
   retractedAt: string | null;
   /** Set when the inclusion was withdrawn (the reason: a protocol reason id or free text); absent: not. */
   withdrawn?: { at: string; by: string; reason: string } | null;
-}
-
-export interface ReportNotice {
-  citationId: string;
-  studyTitle: string;
-  studyPmid: string | null;
-  kind: NoticeKind;
-  noticePmid: string | null;
-  refSource: string | null;
-  detectedAt: string;
 }
 
 export interface ReportCrossing {
@@ -134,7 +124,7 @@ export interface LivingReport {
       retractedAt: string | null;
       patientsExcluded: boolean;
     }>;
-    notices: ReportNotice[];
+    notices: StudyNotice[];
   };
   triggers: ReportCrossing[];
   /** Every run, newest first. */
@@ -195,7 +185,7 @@ export interface ReportInput {
   rows: readonly object[];
   studies: readonly ReportStudy[];
   prisma: PrismaFlow;
-  notices: readonly ReportNotice[];
+  notices: readonly StudyNotice[];
   crossings: readonly ReportCrossing[];
   runs: readonly SearchLogEntry[];
   appraisal?: ReportAppraisal;

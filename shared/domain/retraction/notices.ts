@@ -45,6 +45,14 @@ export interface PublicationNotice {
   key: string;
 }
 
+/** A notice on one included study, as the digest and the report show it. */
+export interface StudyNotice extends Omit<PublicationNotice, 'key'> {
+  citationId: string;
+  studyTitle: string;
+  studyPmid: string | null;
+  detectedAt: string;
+}
+
 function slug(text: string): string {
   return text
     .toLowerCase()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueLines } from '../zod-issues.ts';
 
 /** One subject of a survival data file: `{ time, event: 0 | 1, group? }`. */
 export const survivalRowSchema = z.object(
@@ -44,9 +45,7 @@ function place(path: readonly PropertyKey[]): string {
  */
 export function parseSurvivalRows(input: unknown): SurvivalRow[] {
   const result = survivalRowsSchema.safeParse(input);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `${place(issue.path)}: ${issue.message}`);
+  const problems = result.success ? [] : issueLines(result.error.issues, { place });
   if (result.success) {
     const grouped = result.data.findIndex((row) => row.group !== undefined);
     if (grouped !== -1) {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxMailer } from '../../../shared/adapters/mail/outbox-mailer.ts';
 import { DigestBusyError, sendDigest, type SendDigestDeps } from '../../../shared/app/send-digest.ts';
 import { InputError } from '../../../shared/errors.ts';
-import type { DigestStore } from '../../../shared/ports/digest-store.ts';
 import type { Mailer } from '../../../shared/ports/mailer.ts';
 import { createSendDigestHandler } from '../../../functions/send-digest/handler.ts';
 import {
@@ -139,11 +138,14 @@ describe('Function: sendDigest', () => {
     await recordCitations(h, protocol.id, [studyCitation('601')]);
     const mailer = new OutboxMailer(join(h.dataDir, 'outbox-retry'));
     // The first attempt sends, marks its claim done, and dies before moving the marker.
-    const dying: DigestStore = Object.assign(Object.create(h.digests) as DigestStore, {
-      advanceDigestMarker: async () => {
-        throw new Error('Lambda timed out');
+    const dying: SendDigestDeps['digests'] = Object.assign(
+      Object.create(h.digests) as SendDigestDeps['digests'],
+      {
+        advanceDigestMarker: async () => {
+          throw new Error('Lambda timed out');
+        },
       },
-    });
+    );
     await expect(sendDigest({ protocol }, deps({ mailer, digests: dying }))).rejects.toThrow(
       'Lambda timed out',
     );

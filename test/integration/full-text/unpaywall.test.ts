@@ -10,7 +10,7 @@ import {
   UnpaywallError,
   unpaywallConfigFromEnv,
 } from '../../../shared/adapters/unpaywall/unpaywall-client.ts';
-import { RateLimiter } from '../../../shared/adapters/pubmed/rate-limiter.ts';
+import { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 
 let standIn: UnpaywallStandIn;

@@ -26,12 +26,12 @@ import {
 import {
   createSearchHandler,
   handler,
-  newRunId,
   SearchFailedError,
   type SearchEvent,
   searchEnvSchema,
 } from '../../../functions/search-review/handler.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { newRunId } from '../../../shared/adapters/process/run-id.ts';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';

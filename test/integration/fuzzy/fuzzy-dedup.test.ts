@@ -12,7 +12,8 @@ import { onDynamoRequest } from '../../../shared/adapters/dynamodb/dynamo-client
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import { reviewPk } from '../../../shared/adapters/dynamodb/table-design.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
-import { type BlockingIndex, createFuzzyDedup, SHARED_DOI_LINK } from '../../../shared/app/fuzzy-dedup.ts';
+import { createFuzzyDedup, SHARED_DOI_LINK } from '../../../shared/app/fuzzy-dedup.ts';
+import type { BlockingIndex } from '../../../shared/ports/blocking-index.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import {
   countCitations,

@@ -11,7 +11,7 @@ import {
   type PoliteHttpLimits,
   type PoliteRequest,
 } from '../../../shared/adapters/http/polite-request.ts';
-import type { RateLimiter } from '../../../shared/adapters/pubmed/rate-limiter.ts';
+import type { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import { LivingReviewError } from '../../../shared/errors.ts';
 
 class SourceError extends LivingReviewError {}

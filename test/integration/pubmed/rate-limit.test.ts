@@ -2,7 +2,7 @@
 // with an API key -> 429): the client's limiter keeps bursts under them. The stand-in is the judge, as NCBI
 // is: the assertions count its answers (no 429), never the test's own reading of request times, which a busy
 // machine can bunch up or spread out. The spacing itself is checked with a fake clock in
-// test/unit/pubmed/rate-limiter.test.ts.
+// test/unit/http/rate-limiter.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';

@@ -4,7 +4,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createRecomputeHandler, streamFilterPatterns } from '../../../functions/recompute-stats/handler.ts';
+import { createRecomputeHandler } from '../../../functions/recompute-stats/handler.ts';
+import { streamFilterPatterns } from '../../../shared/adapters/dynamodb/stream-filters.ts';
 import { PoisonRecordError, parseStreamRecord } from '../../../functions/recompute-stats/stream-record.ts';
 import { patientRowItemKey, studyItemKey } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';

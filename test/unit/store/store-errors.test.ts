@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { isRetryableStoreFailure, toStoreError } from '../../../shared/adapters/dynamodb/citation-store.ts';
+import { isRetryableStoreFailure, toStoreError } from '../../../shared/adapters/dynamodb/table-access.ts';
 import { StoreError } from '../../../shared/errors.ts';
 
 const sdkError = (name: string, status: number, extra: Record<string, unknown> = {}) =>

@@ -1,5 +1,5 @@
 // Request spacing for E-utilities. NCBI allows 3 requests per second per IP without an API key and 10 per
-// key with one, and answers 429 above that (FACTS.md §1). It counts requests *started* in a one-second
+// key with one, and answers 429 above that (NCBI's E-utilities usage guidelines). It counts requests *started* in a one-second
 // window, so a token bucket that lets 3 go at once and 3 more 1.0 s later is at the mercy of jitter.
 //
 // This limiter spaces requests by when they actually left, not by when they were allowed to: a caller takes

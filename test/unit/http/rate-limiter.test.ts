@@ -5,7 +5,7 @@ import {
   MAX_WINDOW_MARGIN_MS,
   RateLimiter,
   sharedRateLimiter,
-} from '../../../shared/adapters/pubmed/rate-limiter.ts';
+} from '../../../shared/adapters/http/rate-limiter.ts';
 
 /** Starts granted within any [t, t + windowMs). */
 function maxInWindow(starts: number[], windowMs: number): number {

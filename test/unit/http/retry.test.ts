@@ -7,7 +7,7 @@ import {
   type RetryPolicy,
   retryDelayMs,
   withRetries,
-} from '../../../shared/adapters/pubmed/retry.ts';
+} from '../../../shared/adapters/http/retry.ts';
 
 const policy: RetryPolicy = { maxAttempts: 5, maxRetryTimeMs: 60_000, baseDelayMs: 500, maxDelayMs: 8_000 };
 
