@@ -13,8 +13,8 @@
 //    client, SDK retries included) and checks that no Scan was sent. Asserts nothing.
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
-import { citationId } from '../shared/domain/citation/citation-id.ts';
 import type { Citation } from '../shared/domain/citation/citation.ts';
+import { citationId } from '../shared/domain/citation/citation-id.ts';
 import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
 import type { RecordOutcome } from '../shared/ports/citation-store.ts';
 import { makeStoreCitation } from '../test/support/store-fixtures.ts';

@@ -35,8 +35,8 @@ import {
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
 import { createFuzzyDedup } from '../shared/app/fuzzy-dedup.ts';
-import { citationId } from '../shared/domain/citation/citation-id.ts';
 import type { Author, Citation } from '../shared/domain/citation/citation.ts';
+import { citationId } from '../shared/domain/citation/citation-id.ts';
 import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
 import { blockingKeys } from '../shared/domain/dedup/blocking.ts';
 import { dedupRecordFromCitation } from '../shared/domain/dedup/dedup-record.ts';
@@ -46,8 +46,8 @@ import {
   batchChunks,
   batchWriteAll,
   cpuMeter,
-  inParallel,
   fmt,
+  inParallel,
   openBenchStore,
   print,
   printHeader,

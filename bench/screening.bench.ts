@@ -24,13 +24,13 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from '../cli/demo/seeded-random.ts';
 import { startScreeningServer } from '../cli/serve/server.ts';
 import { openEmbeddedScreening } from '../cli/serve/wiring.ts';
+import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import {
   reviewerDecisionItem,
   screeningEventItem,
   talliesKey,
 } from '../shared/adapters/dynamodb/screening-store.ts';
 import { citationItem, queuePartition, tallyDeltaItem } from '../shared/adapters/dynamodb/table-design.ts';
-import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import { stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { loadScreeningAssets } from '../shared/adapters/http/static-assets.ts';
 import { PROJECTION_VERSION } from '../shared/app/screening.ts';

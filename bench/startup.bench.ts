@@ -20,11 +20,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleState } from '../cli/bundle/bundle-state.mjs';
 import { buildCli, CLI_DIST } from '../cli/bundle/build.ts';
+import { bundleState } from '../cli/bundle/bundle-state.mjs';
+import { PROJECT_ROOT } from '../infra/bundling.ts';
 import { stopEmbeddedServer } from '../shared/adapters/embedded/embedded-store.ts';
 import { readLock } from '../shared/adapters/embedded/store-lock.ts';
-import { PROJECT_ROOT } from '../infra/bundling.ts';
 
 const RUNS = Number(process.env.STARTUP_BENCH_RUNS ?? 7);
 const GOAL_S = 0.3;

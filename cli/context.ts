@@ -1,24 +1,25 @@
 // What every command needs, resolved the same way: the data directory, the protocols, the store (the embedded
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
+
+import { join, resolve } from 'node:path';
+import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
+import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
+import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
+import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
+import { bundleDirectory } from '../shared/adapters/node-entry.ts';
 import { currentProcess } from '../shared/adapters/process/process-identity.ts';
 import { newRunId } from '../shared/adapters/process/run-id.ts';
-import { join, resolve } from 'node:path';
+import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import {
   defaultProtocolDirectory,
   loadProtocolDirectory,
   loadProtocolFile,
 } from '../shared/config/load-protocols.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
-import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
-import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
-import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
-import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
-import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
-import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
-import { resolveCitation } from '../shared/app/resolve-citation.ts';
-import { bundleDirectory } from '../shared/adapters/node-entry.ts';
 import { ProtocolError } from '../shared/errors.ts';
+import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { type OptionSpec, requireOption, UsageError } from './command.ts';
 
 /** Options every review command takes. */

@@ -8,8 +8,8 @@
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors.ts';
 import { type Command, type CommandOutput, type CommandSpec, UsageError } from './command.ts';
-import { clearProgressLine } from './progress.ts';
 import { terminalText } from './format.ts';
+import { clearProgressLine } from './progress.ts';
 
 export interface CommandCatalog {
   /** Every command, in the order `living-review --help` lists them. */

@@ -21,8 +21,8 @@ import { isAbsolute, join } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { PROJECT_ROOT } from './bundling.ts';
 import { formatIssues } from '../shared/domain/zod-issues.ts';
+import { PROJECT_ROOT } from './bundling.ts';
 
 const optionalText = z.preprocess(
   (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),

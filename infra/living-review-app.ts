@@ -6,9 +6,9 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadProtocolDirectory } from '../shared/config/load-protocols.ts';
 import { type DeploymentConfig, deploymentConfigFromContext } from './config.ts';
+import { cdkJsonContext } from './feature-flags.ts';
 import { StatefulStack } from './stacks/stateful-stack.ts';
 import { StatelessStack } from './stacks/stateless-stack.ts';
-import { cdkJsonContext } from './feature-flags.ts';
 
 export const STATEFUL_STACK_ID = 'LivingReviewData';
 export const STATELESS_STACK_ID = 'LivingReviewApp';

@@ -2,9 +2,10 @@
 // repeated in turn with fresh PMIDs until the file reaches the requested size. The mix keeps both layouts
 // (compact 2025 efetch lines and pretty-printed older files), books, MathML and long reference lists.
 // Usage: npx tsx bench/support/generate-pubmed-xml.ts OUT.xml [MEGABYTES=50]
+
+import { once } from 'node:events';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { splitPubmedXml } from '../../shared/adapters/pubmed/xml-record-splitter.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/pubmed');

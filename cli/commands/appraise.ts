@@ -17,8 +17,8 @@ import type { AnswerRole } from '../../shared/domain/appraisal/events.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Command, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
 import { terminalText } from '../format.ts';
+import { openEmbeddedScreening } from '../serve/wiring.ts';
 import { reviewerNamed } from './screen.ts';
 
 export interface TerminalAppraisalOptions {

@@ -2,13 +2,13 @@
 // where each stands now, as the reviewer may see it (blinded: another screener's decision shows only once the
 // stage has settled). Filters: --stage, --decision, --reason (an exclusion reason id or label), --search
 // (words in the title or abstract). Reopen one to change it with `living-review screen --record ID`.
-import { myDecisions, type MyDecision } from '../../shared/app/screening.ts';
+import { type MyDecision, myDecisions } from '../../shared/app/screening.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { openEmbeddedScreening } from '../serve/wiring.ts';
 import { jsonText, table, terminalText } from '../format.ts';
+import { openEmbeddedScreening } from '../serve/wiring.ts';
 import { reviewerNamed, STAGE_NAMES } from './screen.ts';
 
 /** Where the decision's stage stands now, as its reviewer may know it. */

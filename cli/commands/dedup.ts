@@ -18,6 +18,7 @@ import {
   parseExportText,
 } from '../../shared/adapters/exports/parse-export.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
+import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { citationSchema } from '../../shared/domain/citation/citation.ts';
 import {
   BENCHMARK_FIELDS,
@@ -26,10 +27,9 @@ import {
 } from '../../shared/domain/dedup/benchmark-record.ts';
 import { type DedupResult, deduplicate } from '../../shared/domain/dedup/cluster.ts';
 import { type DedupRecord, dedupRecordFromCitation } from '../../shared/domain/dedup/dedup-record.ts';
-import { errorMessage, InputError } from '../../shared/errors.ts';
-import type { Citation } from '../../shared/domain/citation/citation.ts';
-import { type Command, optionalString, UsageError } from '../command.ts';
 import { formatIssues } from '../../shared/domain/zod-issues.ts';
+import { errorMessage, InputError } from '../../shared/errors.ts';
+import { type Command, optionalString, UsageError } from '../command.ts';
 
 const HELP = [
   'FILE is read whole and deduplicated in memory; nothing is stored.',

@@ -1,12 +1,12 @@
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
 import { runSearch } from '../../shared/app/run-search.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import type { Command } from '../command.ts';
-import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { fuzzyDedupFor, openStore, reviewOptions, selectReview } from '../context.ts';
 import { startEutilsStandIn } from '../demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../demo/stand-in-corpus.ts';

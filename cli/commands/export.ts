@@ -7,10 +7,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
-import { DynamoVerificationStore } from '../../shared/adapters/dynamodb/verification-store.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoVerificationStore } from '../../shared/adapters/dynamodb/verification-store.ts';
 import {
   type ExportSection,
   exportReview,
@@ -18,8 +18,8 @@ import {
   reviewRecordToRis,
 } from '../../shared/app/export-review.ts';
 import { type Command, formatOption, optionalString, readFormat } from '../command.ts';
-import { jsonText } from '../format.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { jsonText } from '../format.ts';
 import { whileReading } from '../progress.ts';
 import { evidenceStoreOf } from './stats.ts';
 

@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { extname } from 'node:path';
 import { importPatientRows, type PatientRowFormat } from '../../shared/app/import-patient-rows.ts';
+import { confirmRows, flagRow, resolveField } from '../../shared/app/verify-extraction.ts';
 import {
   type ExportOptions,
   patientRowsTemplate,
@@ -19,14 +20,13 @@ import {
 import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
+import type { CommandOutput } from '../command.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
-import { evidenceStoreOf } from './stats.ts';
-import { reviewerNamed } from './screen.ts';
-import { fieldAssignment, stdinLines, verifyInTerminal } from './verify-rows.ts';
-import { confirmRows, flagRow, resolveField } from '../../shared/app/verify-extraction.ts';
 import { screeningOver } from '../serve/wiring.ts';
-import type { CommandOutput } from '../command.ts';
+import { reviewerNamed } from './screen.ts';
+import { evidenceStoreOf } from './stats.ts';
+import { fieldAssignment, stdinLines, verifyInTerminal } from './verify-rows.ts';
 
 function describeOutcome(outcome: { recorded: boolean; rows: { patientId: string; phase: string }[] }) {
   const rows = outcome.rows.map((r) => `${r.patientId} (${r.phase})`).join(', ');

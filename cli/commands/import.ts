@@ -4,26 +4,26 @@
 // the file.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
+import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
 import type { ExportFormat, RejectedExportRecord } from '../../shared/adapters/exports/export-record.ts';
 import { fileEncoding } from '../../shared/adapters/exports/export-text.ts';
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
 import {
-  decodeExportBytes,
   type DetectedFormat,
+  decodeExportBytes,
   detectExportFormat,
   formatFromName,
   readExportFile,
 } from '../../shared/adapters/exports/parse-export.ts';
-import { DynamoReviewArchive } from '../../shared/adapters/dynamodb/review-archive.ts';
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { parsePubmedFile } from '../../shared/adapters/pubmed/parse-pubmed-xml.ts';
 import { looksLikeReviewExport, parseReviewExport, restoreReview } from '../../shared/app/export-review.ts';
-import { importCitations } from '../../shared/app/run-recording.ts';
 import { checkDatabaseName, importExportFile } from '../../shared/app/import-export-file.ts';
+import { importCitations } from '../../shared/app/run-recording.ts';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { fuzzyDedupFor, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { startProgress } from '../progress.ts';
 

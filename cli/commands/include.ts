@@ -9,10 +9,9 @@
 // A study whose inclusion was withdrawn (`living-review withdraw`) is not included again: that fails, saying
 // when, by whom and why it was withdrawn.
 import { userInfo } from 'node:os';
-import { includeStudy, StudyWithdrawnError } from '../../shared/app/include-study.ts';
+import { CitationNotFoundError, includeStudy, StudyWithdrawnError } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { includeDirectly, NotFoundError } from '../../shared/app/screening.ts';
-import { CitationNotFoundError } from '../../shared/app/include-study.ts';
 import { type Command, optionalString, requireOption } from '../command.ts';
 import {
   CITATION_HELP,

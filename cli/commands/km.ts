@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { kaplanMeier } from '../../shared/domain/stats/kaplan-meier.ts';
 import { kaplanMeierByGroup } from '../../shared/domain/stats/kaplan-meier-by-group.ts';
-import { printSurvfit } from '../../shared/domain/stats/r-print.ts';
 import { toRJson } from '../../shared/domain/stats/r-json.ts';
+import { printSurvfit } from '../../shared/domain/stats/r-print.ts';
 import type { ConfType, KaplanMeierCurve } from '../../shared/domain/stats/survival-curve.ts';
 import { parseSurvivalRows, type SurvivalRow } from '../../shared/domain/stats/survival-input.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';

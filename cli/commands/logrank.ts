@@ -6,8 +6,8 @@
 // (shared/domain/stats/r-print.ts). json prints {chisq, df, p_value, observed, expected, groups, n_per_group,
 // variance_matrix} in the layout of test/fixtures/reference/ref-logrank.json.
 import { logRank } from '../../shared/domain/stats/log-rank.ts';
-import { printSurvdiff } from '../../shared/domain/stats/r-print.ts';
 import { toRJson } from '../../shared/domain/stats/r-json.ts';
+import { printSurvdiff } from '../../shared/domain/stats/r-print.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, formatOption, readFormat, requireOption } from '../command.ts';
 import { readSurvivalRows, SURVIVAL_INPUT_HELP } from './km.ts';

@@ -6,8 +6,8 @@
 //
 // Also the local composition root of the digest, report and retraction commands (livingReviewDeps).
 import { join } from 'node:path';
-import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
+import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { LocalEventPublisher } from '../../shared/adapters/events/local-event-publisher.ts';

@@ -5,6 +5,7 @@
 // printed once; `--tokens FILE` uses a token file made elsewhere (nothing is generated or printed then).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LocalAttachmentStorage } from '../../shared/adapters/attachments/local-attachments.ts';
 import { loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -13,7 +14,6 @@ import { dataDirectory, loadProtocols, reviewOptions, selectReview } from '../co
 import { isLoopback, planListen } from '../serve/listen-address.ts';
 import { startScreeningServer } from '../serve/server.ts';
 import { ensureTokens, readTokenFile } from '../serve/tokens.ts';
-import { LocalAttachmentStorage } from '../../shared/adapters/attachments/local-attachments.ts';
 import { fullTextOver, openEmbeddedScreening } from '../serve/wiring.ts';
 
 function parsePort(value: string | undefined): number {

@@ -1,6 +1,6 @@
 // `living-review status --review ID`: screening counts per stage, Cohen's kappa between the screeners, and the
 // records in conflict. `--format json` prints the whole report as JSON.
-import { statusReport, type StatusReport } from '../../shared/app/screening.ts';
+import { type StatusReport, statusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
 import { jsonText, terminalText } from '../format.ts';

@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isCollectiveAuthor } from '../../shared/domain/citation/citation.ts';
+import { withoutMiddleResult } from './json-api-stand-in.ts';
 import {
   ArrivalWindow,
   type LoopbackAnswer,
@@ -30,7 +31,6 @@ import {
   startLoopbackServer,
 } from './loopback-server.ts';
 import { seededRandom } from './seeded-random.ts';
-import { withoutMiddleResult } from './json-api-stand-in.ts';
 
 /** One core result as Europe PMC sends it; `firstIndexDate` (YYYY-MM-DD) is what the window filters on. */
 export type EuropePmcCorpusRecord = Record<string, unknown> & {

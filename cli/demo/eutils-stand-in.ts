@@ -14,8 +14,9 @@
 // text only shows up in QueryTranslation). It filters on Create Date only (datetype=crdt; other datetypes are
 // an ERROR). Records come back newest Create Date first, then highest PMID, like PubMed's default order.
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { withoutMiddleResult } from './json-api-stand-in.ts';
 import {
   ArrivalWindow,
   type LoopbackAnswer,
@@ -25,7 +26,6 @@ import {
   startLoopbackServer,
 } from './loopback-server.ts';
 import type { CorpusRecord } from './stand-in-corpus.ts';
-import { withoutMiddleResult } from './json-api-stand-in.ts';
 
 export type StandInEndpoint = 'esearch' | 'efetch';
 

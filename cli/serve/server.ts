@@ -3,12 +3,16 @@
 // served how). It refuses requests whose Host is not one of its own addresses (a DNS-rebinding page cannot reach
 // it by another name) and state-changing requests from any other origin. With a TLS certificate and key it
 // speaks HTTPS only, and sends HSTS.
+
+import { createReadStream } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
-import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
-import type { ScreeningDeps } from '../../shared/app/screening.ts';
+import {
+  type LocalAttachmentStorage,
+  READ_PATH,
+  UPLOAD_PATH,
+} from '../../shared/adapters/attachments/local-attachments.ts';
 import {
   type HttpRequest,
   MAX_BODY_BYTES,
@@ -17,14 +21,11 @@ import {
 } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
 import type { StaticAsset } from '../../shared/adapters/http/static-assets.ts';
-import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
-import { createReadStream } from 'node:fs';
-import {
-  type LocalAttachmentStorage,
-  READ_PATH,
-  UPLOAD_PATH,
-} from '../../shared/adapters/attachments/local-attachments.ts';
+import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import { DEFAULT_MAX_ATTACHMENT_BYTES, type FullTextDeps } from '../../shared/app/full-text.ts';
+import type { ScreeningDeps } from '../../shared/app/screening.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
+import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { displayAddress, hostHeaderNames, LOOPBACK, urlHost } from './listen-address.ts';
 import { type TokenTable, tokenVerifier } from './tokens.ts';
 

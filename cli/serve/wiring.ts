@@ -4,22 +4,22 @@
 // statistics are recomputed at once, since no stream does it locally.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
+import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
-import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
-import type { FullTextDeps } from '../../shared/app/full-text.ts';
-import type { AttachmentStorage } from '../../shared/ports/full-text.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
+import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
-import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
-import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
+import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import { pooledStudies } from '../../shared/app/include-study.ts';
+import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import type { AttachmentStorage } from '../../shared/ports/full-text.ts';
 
 export interface ScreeningWiring {
   screening: DynamoScreeningStore;

@@ -19,14 +19,14 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
-import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
-import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
+import { DynamoDigestStore, NOTICE_PREFIX } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoEvidenceStore, SNAPSHOT_LATEST_SK } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/events/eventbridge-publisher.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { S3ReportPublisher } from '../../shared/adapters/report/s3-publisher.ts';
 import {
   type PublishReportDeps,
@@ -37,12 +37,12 @@ import { publishReviewStatus } from '../../shared/app/review-status.ts';
 import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';
 import type { CitationStore } from '../../shared/ports/citation-store.ts';
 import type { Mailer } from '../../shared/ports/mailer.ts';
 import { recipientsSchema } from '../send-digest/handler.ts';
 import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from './wiring.ts';
-import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const logger = functionLogger('publish-report');
 

@@ -18,16 +18,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
+import { functionLogger, type Log, logThrough } from '../../shared/adapters/observability.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
+import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { ConfigError, errorMessage } from '../../shared/errors.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import { checkStreamRow, parseStreamRecord } from './stream-record.ts';
-import { rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 
 export interface RecomputeHandlerOptions {
   evidence: EvidenceStore;

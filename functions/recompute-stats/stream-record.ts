@@ -8,15 +8,15 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { type RowSchema, storedRowProblems } from '../../shared/domain/extraction/patient-row.ts';
 import {
   PATIENT_PREFIX,
   STUDY_PREFIX,
   storedPatientRowSchema,
 } from '../../shared/adapters/dynamodb/evidence-store.ts';
-import { formatIssues } from '../../shared/domain/zod-issues.ts';
 import { VERIFICATION_PREFIX } from '../../shared/adapters/dynamodb/verification-store.ts';
+import { type RowSchema, storedRowProblems } from '../../shared/domain/extraction/patient-row.ts';
 import { verificationEventSchema } from '../../shared/domain/verification/events.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 /** A verification event (its rows' verification moves what the statistics pool). */
 const verificationImageSchema = z.looseObject({

@@ -14,15 +14,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { functionLogger } from '../../shared/adapters/observability.ts';
-import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
-import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
-import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
-import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
 import { S3AttachmentStorage } from '../../shared/adapters/attachments/s3-attachments.ts';
-import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
-import type { FullTextDeps } from '../../shared/app/full-text.ts';
+import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
+import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
+import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { tableNameFromEnv } from '../../shared/adapters/dynamodb/table-design.ts';
 import type { HttpRequest, HttpResponse } from '../../shared/adapters/http/http.ts';
 import { createScreeningApi } from '../../shared/adapters/http/screening-api.ts';
@@ -32,10 +29,13 @@ import {
   signInConnectOrigins,
 } from '../../shared/adapters/http/sign-in.ts';
 import { findWebDirectory, loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
+import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
-import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
+import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import type { Actor, ScreeningDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
+import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import { defaultProtocolDirectory, loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 

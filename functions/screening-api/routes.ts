@@ -4,8 +4,8 @@
 // a catch-all route is not needed. Bundle web/screening/ next to the handler (LIVING_REVIEW_WEB_DIR) and the
 // protocols folder (LIVING_REVIEW_PROTOCOLS). Use the $default stage: routes are matched on the raw path.
 import { fileURLToPath } from 'node:url';
-import { SCREENING_ROUTE_SPECS } from '../../shared/adapters/http/screening-api.ts';
 import type { RouteSpec } from '../../shared/adapters/http/router.ts';
+import { SCREENING_ROUTE_SPECS } from '../../shared/adapters/http/screening-api.ts';
 
 export const SCREENING_API_ENTRY = fileURLToPath(new URL('./handler.ts', import.meta.url));
 export const SCREENING_API_HANDLER = 'handler';

@@ -34,11 +34,15 @@
 // the OpenAlex api key; without it the citation watch runs on Europe PMC alone) with OPENALEX_EMAIL and the
 // other OPENALEX_* settings (openalex-client.ts), and the CLINICALTRIALS_* settings (clinicaltrials-client.ts).
 // AWS_ENDPOINT_URL_DYNAMODB points the SDK at another DynamoDB endpoint (the tests' embedded store).
-import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
-import { newRunId } from '../../shared/adapters/process/run-id.ts';
+
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
+import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
+import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import {
   functionLogger,
   functionMetrics,
@@ -46,22 +50,19 @@ import {
   type Metrics,
   MetricUnit,
 } from '../../shared/adapters/observability.ts';
-import { DynamoCitationStore } from '../../shared/adapters/dynamodb/citation-store.ts';
-import { dynamoFuzzyDedupPorts } from '../../shared/adapters/dynamodb/blocking-key-store.ts';
-import { createDynamoClient } from '../../shared/adapters/dynamodb/dynamo-client.ts';
-import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
-import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
+import { currentProcess } from '../../shared/adapters/process/process-identity.ts';
+import { newRunId } from '../../shared/adapters/process/run-id.ts';
 import { type BuiltReviewSources, reviewSourcesFromEnv } from '../../shared/adapters/review-sources.ts';
-import type { FuzzyDedupPorts } from '../../shared/ports/blocking-index.ts';
 import { type ReviewSource, type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 import { errorMessage, InputError, LivingReviewError, ProtocolError } from '../../shared/errors.ts';
+import type { FuzzyDedupPorts } from '../../shared/ports/blocking-index.ts';
 import type { CitationStore, RunCounts } from '../../shared/ports/citation-store.ts';
 import type { EvidenceStore } from '../../shared/ports/evidence-store.ts';
 import type { CitationWatchStore, OngoingStudyStore } from '../../shared/ports/watch-store.ts';
-import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 

@@ -13,19 +13,19 @@
 // write on the table.
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
-import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
-import { functionLogger } from '../../shared/adapters/observability.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
+import { DynamoWatchStore } from '../../shared/adapters/dynamodb/watch-store.ts';
 import { SesMailer } from '../../shared/adapters/mail/ses-mailer.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
 import { type SendDigestDeps, type SendDigestOutcome, sendDigest } from '../../shared/app/send-digest.ts';
 import { parseLambdaEnv } from '../../shared/config/lambda-env.ts';
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
-import { InputError } from '../../shared/errors.ts';
 import { formatIssues } from '../../shared/domain/zod-issues.ts';
+import { InputError } from '../../shared/errors.ts';
+import { citationStoreOf, protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
 
 const logger = functionLogger('send-digest');
 

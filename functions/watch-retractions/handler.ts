@@ -14,10 +14,10 @@
 // CROSSREF_EMAIL (Crossref's polite pool) with the other CROSSREF_* settings (crossref-client.ts).
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
-import { functionLogger } from '../../shared/adapters/observability.ts';
-import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { CrossrefClient, crossrefConfigFromEnv } from '../../shared/adapters/crossref/crossref-client.ts';
+import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
+import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
+import { functionLogger } from '../../shared/adapters/observability.ts';
 import { efetchPubmedByIds } from '../../shared/adapters/pubmed/efetch-by-ids.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../shared/adapters/pubmed/eutils-client.ts';
 import {
@@ -29,9 +29,9 @@ import { parseLambdaEnv, secretReader } from '../../shared/config/lambda-env.ts'
 import { loadProtocolDirectory } from '../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { watchesCrossref } from '../../shared/domain/protocol/sources.ts';
+import { formatIssues } from '../../shared/domain/zod-issues.ts';
 import { InputError } from '../../shared/errors.ts';
 import { protocolsById, reviewEventSchema, tableClient } from '../publish-report/wiring.ts';
-import { formatIssues } from '../../shared/domain/zod-issues.ts';
 
 const logger = functionLogger('watch-retractions');
 

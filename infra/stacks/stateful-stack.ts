@@ -3,6 +3,8 @@
 // also has deletion protection: deleting the app (or this stack) never deletes a citation, a screening decision,
 // a patient row or a published report. The functions live in the stateless stack, which can be destroyed and
 // redeployed freely.
+
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolProps } from 'aws-cdk-lib/aws-cognito';
 import {
@@ -26,7 +28,6 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TABLE_NAME, tableDefinition } from '../../shared/adapters/dynamodb/table-design.ts';
 import { PublicReportSite } from '../constructs/public-report-site.ts';
 

@@ -60,11 +60,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Aws, RemovalPolicy, TimeZone } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
 import {
   reportStreamFilterPatterns,
   streamFilterPatterns,
 } from '../../shared/adapters/dynamodb/stream-filters.ts';
-import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { OperatorAlarms } from '../constructs/operator-alarms.ts';
 import { ServiceFunction } from '../constructs/service-function.ts';

@@ -8,20 +8,20 @@
 import type { ReviewSource } from '../app/search-review.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { plannedRuns, wantsBiorxiv } from '../domain/protocol/sources.ts';
+import { BiorxivClient, biorxivConfigFromEnv } from './biorxiv/biorxiv-client.ts';
 import {
   ClinicalTrialsClient,
   ClinicalTrialsRegistry,
   clinicalTrialsConfigFromEnv,
 } from './clinicaltrials/clinicaltrials-client.ts';
-import { BiorxivClient, biorxivConfigFromEnv } from './biorxiv/biorxiv-client.ts';
 import { EuropePmcCitationWatch } from './europepmc/europepmc-citation-watch.ts';
 import { EuropePmcClient, europePmcConfigFromEnv } from './europepmc/europepmc-client.ts';
 import { EuropePmcSource } from './europepmc/europepmc-source.ts';
+import { defaultRequestsPerSecond } from './http/rate-limiter.ts';
 import { OpenAlexCitationWatch } from './openalex/openalex-citation-watch.ts';
 import { OpenAlexClient, openAlexConfigFromEnv } from './openalex/openalex-client.ts';
 import { EutilsClient, eutilsConfigFromEnv } from './pubmed/eutils-client.ts';
 import { PubmedSource } from './pubmed/pubmed-source.ts';
-import { defaultRequestsPerSecond } from './http/rate-limiter.ts';
 
 export interface ReviewSourcesOptions {
   env: Record<string, string | undefined>;

@@ -9,13 +9,14 @@
 //   3. Check it against the workflow; a refused answer changes nothing and says why.
 //   4. Append it with a conditional write at that position; if a concurrent writer took it, go back to 2.
 // A retry with the same eventId finds its event in the log and writes nothing.
-import { type AppraisalView, appraisalViewFor } from '../domain/appraisal/blinding.ts';
+
 import { type AppraisalAgreement, appraisalAgreement } from '../domain/appraisal/agreement.ts';
+import { type AppraisalView, appraisalViewFor } from '../domain/appraisal/blinding.ts';
 import type { AnswerRole, AppraisalEvent } from '../domain/appraisal/events.ts';
 import {
   AppraisalRuleError,
-  applyAppraisalEvent,
   answerRoleFor,
+  applyAppraisalEvent,
   awaitsAppraisal,
   hasCompleted,
   replayAppraisal,
@@ -23,6 +24,7 @@ import {
 } from '../domain/appraisal/workflow.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Appraisal } from '../domain/protocol/appraisal.ts';
+import { analysisPlanOf, type Protocol, type Reviewer } from '../domain/protocol/protocol.ts';
 import {
   type AppraisedStudy,
   buildAppraisalSection,
@@ -30,7 +32,6 @@ import {
   type ReportSensitivity,
 } from '../domain/report/appraisal-section.ts';
 import type { SnapshotRow, StatisticsSnapshot } from '../domain/stats/snapshot.ts';
-import { analysisPlanOf, type Protocol, type Reviewer } from '../domain/protocol/protocol.ts';
 import { StoreError } from '../errors.ts';
 import type { AppraisalStore } from '../ports/appraisal-store.ts';
 import type { EvidenceStore, IncludedStudy } from '../ports/evidence-store.ts';

@@ -25,10 +25,10 @@ import {
 } from '../domain/triggers/evaluate.ts';
 import { renderTriggerNotification } from '../domain/triggers/notification.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
-import type { OnceClaims } from '../ports/once-claims.ts';
-import type { TriggerCrossing, TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
+import type { TriggerCrossing, TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import { DEFAULT_CLAIM_LEASE_MS } from './send-digest.ts';
 
 export interface EvaluateTriggersDeps {

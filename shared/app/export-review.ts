@@ -14,12 +14,13 @@
 // RIS and CSV carry the citations, one record or row each, with their sources, screening, inclusion and
 // patient count (the patient rows themselves: JSON, or `living-review extract export`).
 import { z } from 'zod';
+import { formatAuthors } from '../domain/digest/digest.ts';
 import { oneLine } from '../domain/digest/html.ts';
 import { risRecord } from '../domain/digest/ris.ts';
-import { formatAuthors } from '../domain/digest/digest.ts';
 import { formatCsv } from '../domain/extraction/csv.ts';
 import type { ExclusionReason } from '../domain/protocol/protocol.ts';
 import type { ScreeningEvent } from '../domain/screening/events.ts';
+import { formatIssues } from '../domain/zod-issues.ts';
 import { InputError } from '../errors.ts';
 import type {
   CitationListing,
@@ -28,12 +29,11 @@ import type {
   RunLog,
   StoredCitation,
 } from '../ports/citation-store.ts';
-import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
+import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../ports/review-archive.ts';
 import type { PossibleDuplicate, ScreeningStore } from '../ports/screening-store.ts';
 import { studyState } from './list-studies.ts';
-import { formatIssues } from '../domain/zod-issues.ts';
 
 export const REVIEW_EXPORT_FORMAT = 'living-review-export';
 export const REVIEW_EXPORT_VERSION = 1;

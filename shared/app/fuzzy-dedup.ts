@@ -43,9 +43,10 @@
 // at once), and each sees the others, whether they are in its batch or in another batch of this process. Two
 // processes recording copies of one id-less work at the same moment can both store it; the exact title key
 // still merges identical copies, and the next arrival of either is compared as usual.
-import { type CitationKey, citationKeys, TITLE_TWIN_LINK } from '../domain/citation/citation-keys.ts';
+
 import type { Citation } from '../domain/citation/citation.ts';
 import { citationId as idOfKey } from '../domain/citation/citation-id.ts';
+import { type CitationKey, citationKeys, TITLE_TWIN_LINK } from '../domain/citation/citation-keys.ts';
 import { blockingKeys } from '../domain/dedup/blocking.ts';
 import { type DedupRecord, dedupRecordFromCitation } from '../domain/dedup/dedup-record.ts';
 import {
@@ -57,8 +58,8 @@ import {
   type PreparedRecord,
   prepareRecord,
 } from '../domain/dedup/pair-score.ts';
-import type { CitationStore, RecordOutcome } from '../ports/citation-store.ts';
 import type { BlockCandidate, FuzzyDedupPorts, IndexJob } from '../ports/blocking-index.ts';
+import type { CitationStore, RecordOutcome } from '../ports/citation-store.ts';
 
 export interface PossibleDuplicateFound {
   /** The citation the pair flags (it arrived second). */

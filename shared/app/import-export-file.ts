@@ -20,8 +20,8 @@
 import type { Citation } from '../domain/citation/citation.ts';
 import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage, InputError, LivingReviewError } from '../errors.ts';
-import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from '../ports/blocking-index.ts';
+import type { CitationStore, RunCounts, RunLog } from '../ports/citation-store.ts';
 import { batchesOf, citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export const SCHEDULED_SOURCE_NAMES = ['pubmed', 'europepmc'] as const;

@@ -20,13 +20,14 @@
 // written, and running the same import again completes it. Stale copies are found by patient id among ALL
 // stored rows, so a crash between putting a moved row under its new study and deleting the old copy leaves two
 // copies that the re-run recognises (the new one as unchanged, the old one as stale) and repairs.
-import { includeStudy } from './include-study.ts';
+
+import type { Citation } from '../domain/citation/citation.ts';
 import { parsePatientRowsCsv, parsePatientRowsJson } from '../domain/extraction/import-rows.ts';
 import { canonicalRow, type PatientRow, rowSchemaOf } from '../domain/extraction/patient-row.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
 import { InputError } from '../errors.ts';
-import type { Citation } from '../domain/citation/citation.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
+import { includeStudy } from './include-study.ts';
 import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
 import { extractorOf, recordExtraction } from './verify-extraction.ts';
 

@@ -16,7 +16,7 @@
 //      statistics; on AWS the table's stream does that (functions/recompute-stats).
 import type { Citation } from '../domain/citation/citation.ts';
 import { LivingReviewError } from '../errors.ts';
-import type { EvidenceStore, InclusionSource, IncludedStudy } from '../ports/evidence-store.ts';
+import type { EvidenceStore, IncludedStudy, InclusionSource } from '../ports/evidence-store.ts';
 
 /** The citation is not stored in the review. */
 export class CitationNotFoundError extends LivingReviewError {}

@@ -19,29 +19,28 @@
 // function and `living-review report` call.
 import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
 import { plannedRuns } from '../domain/protocol/sources.ts';
+import { renderAppraisalSvg } from '../domain/report/appraisal-render.ts';
 import { buildPrismaFlow, prismaRecordOf } from '../domain/report/prisma.ts';
 import { renderCurveSetSvg, renderReportHtml } from '../domain/report/render-report.ts';
 import { buildLivingReport, type LivingReport, reportRevision } from '../domain/report/report.ts';
 import { replay } from '../domain/screening/workflow.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
-import type { CitationStore } from '../ports/citation-store.ts';
-import type { CitationSourceListing } from '../ports/citation-store.ts';
-import type { NoticeLog } from '../ports/notice-log.ts';
-import type { OnceClaims } from '../ports/once-claims.ts';
-import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
+import type { AppraisalStore } from '../ports/appraisal-store.ts';
+import type { CitationSourceListing, CitationStore } from '../ports/citation-store.ts';
 import type { EventPublisher, LivingReviewUpdatedDetail } from '../ports/event-publisher.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
+import type { NoticeLog } from '../ports/notice-log.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
-import type { AppraisalStore } from '../ports/appraisal-store.ts';
-import { renderAppraisalSvg } from '../domain/report/appraisal-render.ts';
+import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { OngoingStudyStore } from '../ports/watch-store.ts';
+import { reportAppraisal } from './appraisal.ts';
 import {
   type EvaluateTriggersDeps,
   type EvaluateTriggersOutcome,
   evaluateTriggers,
 } from './evaluate-triggers.ts';
-import { reportAppraisal } from './appraisal.ts';
 import { latestStatistics } from './recompute-statistics.ts';
 import { DEFAULT_CLAIM_LEASE_MS, groupEvents } from './send-digest.ts';
 

@@ -31,10 +31,10 @@ import {
   type StatisticsSnapshot,
   snapshotsEqual,
 } from '../domain/stats/snapshot.ts';
+import { selectVerifiedRows } from '../domain/verification/statistics.ts';
 import { InputError, StoreError } from '../errors.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import { pooledStudies } from './include-study.ts';
-import { selectVerifiedRows } from '../domain/verification/statistics.ts';
 import { verificationStates } from './verify-extraction.ts';
 
 export type RetractionPolicy = Protocol['onRetraction'];

@@ -7,9 +7,10 @@
 // exact, never a guess. A bare number may be a PMID or a PMCID written without "PMC": when both are claimed by
 // different citations the name is ambiguous and the error lists both. An internal id that turned out to be a
 // duplicate's (a redirect) resolves to the citation it merged into.
+
+import { CITATION_ID_PATTERN } from '../domain/citation/citation-id.ts';
 import type { CitationKey } from '../domain/citation/citation-keys.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../domain/citation/citation-keys.ts';
-import { CITATION_ID_PATTERN } from '../domain/citation/citation-id.ts';
 import { InputError } from '../errors.ts';
 import type { CitationLookup, StoredCitation } from '../ports/citation-store.ts';
 import { CitationNotFoundError } from './include-study.ts';

@@ -3,9 +3,10 @@
 // report version is current. Written whenever the report is brought up to date (locally by `living-review
 // report`, in AWS by the report function after each weekly search and each new statistics version), so a
 // public report site (infra: publicReport) can show at a glance that the review is alive.
-import { nextOccurrence, parseCron } from '../domain/protocol/schedule.ts';
-import type { Protocol } from '../domain/protocol/protocol.ts';
+
 import type { RunOutcome } from '../domain/monitor/run-liveness.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
+import { nextOccurrence, parseCron } from '../domain/protocol/schedule.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { ReportFile, ReportPublisher } from '../ports/report-publisher.ts';

@@ -5,8 +5,8 @@
 import type { Citation } from '../domain/citation/citation.ts';
 import { RUN_HEARTBEAT_MS, type RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { errorMessage } from '../errors.ts';
-import type { CitationStore, RecordOutcome, RunLog } from '../ports/citation-store.ts';
 import type { FuzzyDedupPorts } from '../ports/blocking-index.ts';
+import type { CitationStore, RecordOutcome, RunLog } from '../ports/citation-store.ts';
 import { createFuzzyDedup } from './fuzzy-dedup.ts';
 
 export interface CitationRecorder {

@@ -14,16 +14,16 @@
 // is rethrown. Every record committed before the failure is complete (recordCitation is idempotent), so the
 // next run re-reads the window and finds those records already known: nothing lost, nothing doubled.
 import type { Citation } from '../domain/citation/citation.ts';
-import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
 import { requestsSince } from '../domain/monitor/request-counts.ts';
-import { scheduledWindow, watermarkAfter, isoDay } from '../domain/monitor/search-window.ts';
+import type { RunOwnerRef } from '../domain/monitor/run-liveness.ts';
+import { isoDay, scheduledWindow, watermarkAfter } from '../domain/monitor/search-window.ts';
 import { type Protocol, sourceQuery } from '../domain/protocol/protocol.ts';
+import type { StudyRelation } from '../domain/watch/study-relation.ts';
 import { errorMessage, LivingReviewError } from '../errors.ts';
+import type { FuzzyDedupPorts } from '../ports/blocking-index.ts';
 import type { CitationStore, RecordOutcome, RunCounts, RunLog } from '../ports/citation-store.ts';
 import type { LiteratureSource, SearchWindow } from '../ports/literature-source.ts';
 import type { CitationWatchStore, OngoingStudyStore } from '../ports/watch-store.ts';
-import type { StudyRelation } from '../domain/watch/study-relation.ts';
-import type { FuzzyDedupPorts } from '../ports/blocking-index.ts';
 import { citationRecorder, PROGRESS_SAVE_MS, startRunLog } from './run-recording.ts';
 
 export interface RunSearchDeps {

@@ -33,7 +33,7 @@
 //   needed), a third gets the next. The record handed out is held for the reviewer (their cursor) for holdMs.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
-import { type RecordView, viewFor, type StageView } from '../domain/screening/blinding.ts';
+import { type RecordView, type StageView, viewFor } from '../domain/screening/blinding.ts';
 import {
   type DecisionEvent,
   INCLUDED_DIRECTLY,

@@ -17,7 +17,7 @@
 // One source failing never stops the next: its result says why, its run log holds the error, its watermark
 // stays. A source whose allowance for today is used up (AllowanceExhaustedError) is 'deferred', not failed:
 // the next scheduled run reads the window again.
-import { nextOccurrence, parseCron, previousOccurrence } from '../domain/protocol/schedule.ts';
+
 import type { Citation } from '../domain/citation/citation.ts';
 import {
   linksPublishedVersion,
@@ -26,6 +26,7 @@ import {
   publishedVersionPmid,
 } from '../domain/citation/citation-keys.ts';
 import type { Protocol } from '../domain/protocol/protocol.ts';
+import { nextOccurrence, parseCron, previousOccurrence } from '../domain/protocol/schedule.ts';
 import { type PlannedRun, plannedRuns } from '../domain/protocol/sources.ts';
 import type { WatchedStudy } from '../domain/watch/study-relation.ts';
 import { AllowanceExhaustedError, errorMessage, hasCause } from '../errors.ts';

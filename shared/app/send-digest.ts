@@ -20,7 +20,7 @@
 // the period twice. The one window left is a crash after SES accepted the message and before the claim was
 // marked done; the next attempt, after the lease, sends it again (with the same Message-ID, which mail clients
 // use to fold duplicates). A failed send releases the claim at once.
-import { toRis } from '../domain/digest/ris.ts';
+
 import {
   buildDigest,
   type Digest,
@@ -30,21 +30,22 @@ import {
   isDigestEmpty,
 } from '../domain/digest/digest.ts';
 import { digestSubject, renderDigestHtml, renderDigestText } from '../domain/digest/render-digest.ts';
+import { toRis } from '../domain/digest/ris.ts';
 import { endpointUnit } from '../domain/protocol/analysis.ts';
 import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
-import { describeChanges } from '../domain/stats/describe-changes.ts';
 import type { ScreeningEvent } from '../domain/screening/events.ts';
 import { screeningReport } from '../domain/screening/report.ts';
 import { replay } from '../domain/screening/workflow.ts';
+import { describeChanges } from '../domain/stats/describe-changes.ts';
 import { errorMessage, LivingReviewError, StoreError } from '../errors.ts';
 import type { CitationStore } from '../ports/citation-store.ts';
 import type { DigestMarkerStore } from '../ports/digest-marker.ts';
-import type { NoticeLog } from '../ports/notice-log.ts';
-import type { OnceClaims } from '../ports/once-claims.ts';
-import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
 import type { Mailer } from '../ports/mailer.ts';
+import type { NoticeLog } from '../ports/notice-log.ts';
+import type { OnceClaims } from '../ports/once-claims.ts';
 import type { ScreeningStore } from '../ports/screening-store.ts';
+import type { TriggerCrossingLog } from '../ports/trigger-crossings.ts';
 import type { CitationWatchStore, OngoingStudyStore, StoredRelation } from '../ports/watch-store.ts';
 import { mapLimited } from './map-limited.ts';
 

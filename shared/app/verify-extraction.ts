@@ -13,6 +13,8 @@
 // Giving again the verdict or resolution one already gave writes nothing (a retry after a crash converges). A
 // crash between 4 and 5 leaves the log one version ahead of the stored row: the row counts as unverified, and
 // the next write on the study (any verdict or resolution, or the same one again) writes the corrected row.
+
+import { sha256Hex } from '../domain/citation/citation-id.ts';
 import { parseCell } from '../domain/extraction/import-rows.ts';
 import {
   checkValue,
@@ -24,14 +26,13 @@ import {
 } from '../domain/extraction/patient-row.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import type { Verification } from '../domain/protocol/verification.ts';
-import { sha256Hex } from '../domain/citation/citation-id.ts';
 import { type RowVerificationView, rowVerificationViewFor } from '../domain/verification/blinding.ts';
 import type { FlaggedField, VerificationEvent } from '../domain/verification/events.ts';
 import {
   type ActingReviewer,
   applyVerificationEvent,
-  replayVerification,
   type RowVerification,
+  replayVerification,
   type StudyVerificationState,
   VerificationRuleError,
 } from '../domain/verification/workflow.ts';

@@ -15,6 +15,9 @@
 //      afterChange (the local runner regenerates the report; in AWS the table's stream does that).
 //
 // Every step is idempotent, so the watch can be re-run or retried at any point.
+
+import type { Citation } from '../domain/citation/citation.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import { watchesCrossref } from '../domain/protocol/sources.ts';
 import {
   type DoiUpdate,
@@ -23,10 +26,8 @@ import {
   noticesFromDoiUpdates,
   type PublicationNotice,
 } from '../domain/retraction/notices.ts';
-import type { Citation } from '../domain/citation/citation.ts';
-import type { Protocol } from '../domain/protocol/protocol.ts';
-import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import type { EvidenceStore } from '../ports/evidence-store.ts';
+import type { NoticeLog, StoredNotice } from '../ports/notice-log.ts';
 import { type RecomputeOutcome, recomputeStatistics } from './recompute-statistics.ts';
 
 export interface WatchRetractionsDeps {

@@ -7,8 +7,8 @@
 // not set (local runs, the contract tests) there is no secret and no AWS call (run from source, Powertools
 // Parameters is not even loaded; in a bundle the runtime's Secrets Manager client is loaded but never called).
 import type { z } from 'zod';
-import { ConfigError } from '../errors.ts';
 import { formatIssues } from '../domain/zod-issues.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Parses `env` with `schema` (an object of variable names). Throws ConfigError naming every bad variable.

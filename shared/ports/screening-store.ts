@@ -14,7 +14,7 @@
 // - each reviewer's latest decision per record and stage ("my decisions"), newest first;
 // - each reviewer's cursor: the record they were last handed, so concurrent screeners get different records;
 // - dirty marks: records whose projections a writer may not have finished.
-import type { ScreeningEvent, Stage, Vote, DecisionRole } from '../domain/screening/events.ts';
+import type { DecisionRole, ScreeningEvent, Stage, Vote } from '../domain/screening/events.ts';
 import type { Tallies } from '../domain/screening/report.ts';
 import type { ScreeningStatus } from '../domain/screening/workflow.ts';
 

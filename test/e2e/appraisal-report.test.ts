@@ -4,10 +4,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS } from './chromium.ts';
-import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import { toolForDesign } from '../../shared/domain/protocol/appraisal.ts';
+import { appraisalDepsOf, settleAppraisal } from '../integration/appraisal/support.ts';
 import {
   include,
   protocolFor,
@@ -16,7 +15,8 @@ import {
   recordCitations,
   studyCitation,
 } from '../integration/report/harness.ts';
-import { appraisalDepsOf, settleAppraisal } from '../integration/appraisal/support.ts';
+import { ARTIFACTS } from './chromium.ts';
+import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 
 const e2e = reportInChromium('e2e-appraisal', { width: 1100, height: 1000 });
 

@@ -5,12 +5,12 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
-import { openAs as openPage, textBecomes } from './screening-page.ts';
 import { appraisalSummary } from '../../shared/app/appraisal.ts';
 import { toolForDesign } from '../../shared/domain/protocol/appraisal.ts';
 import type { IncludedStudy } from '../../shared/ports/evidence-store.ts';
 import { call, citation, type Harness, iesm, startHarness } from '../integration/screening/support.ts';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
+import { openAs as openPage, textBecomes } from './screening-page.ts';
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; tsconfig has no DOM lib, so the little
 // of the DOM they touch is declared here.

@@ -5,8 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS } from './chromium.ts';
-import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 import { OutboxMailer } from '../../shared/adapters/mail/outbox-mailer.ts';
 import { sendDigest } from '../../shared/app/send-digest.ts';
 import {
@@ -16,6 +14,8 @@ import {
   saveRun,
   studyCitation,
 } from '../integration/report/harness.ts';
+import { ARTIFACTS } from './chromium.ts';
+import { expectNothingRan, hostileTitle, reportInChromium } from './report-in-chromium.ts';
 
 const HOSTILE = hostileTitle('Intradural metastasis of the cauda equina');
 

@@ -3,11 +3,11 @@
 // after them; the hostile title they plant in a citation; and the check that nothing in it ran.
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type Chromium, launchChromium } from './chromium.ts';
 import { importPatientRows } from '../../shared/app/import-patient-rows.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { type Harness, openHarness } from '../integration/report/harness.ts';
+import { type Chromium, launchChromium } from './chromium.ts';
 
 // The callbacks passed to page.evaluate run in the page; tsconfig has no DOM lib, so the little of the DOM they
 // touch is declared here.

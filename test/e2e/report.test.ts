@@ -1,13 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACTS } from './chromium.ts';
-import {
-  expectNothingRan,
-  expectPlotsReadable,
-  hostileTitle,
-  reportInChromium,
-} from './report-in-chromium.ts';
 import { publishReport } from '../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../shared/app/recompute-statistics.ts';
 import { timeAxis } from '../../shared/domain/report/km-plot.ts';
@@ -21,6 +14,13 @@ import {
   saveRun,
   studyCitation,
 } from '../integration/report/harness.ts';
+import { ARTIFACTS } from './chromium.ts';
+import {
+  expectNothingRan,
+  expectPlotsReadable,
+  hostileTitle,
+  reportInChromium,
+} from './report-in-chromium.ts';
 
 const HOSTILE = hostileTitle('Drop metastases');
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
-import { statusOf, replay } from '../../shared/domain/screening/workflow.ts';
+import { replay, statusOf } from '../../shared/domain/screening/workflow.ts';
 import { citation, type Harness, iesm, startHarness, TOKENS } from '../integration/screening/support.ts';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; tsconfig has no DOM lib, so the little
 // of the DOM they touch is declared here.

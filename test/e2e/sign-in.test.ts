@@ -10,8 +10,8 @@ import { type LocalServer, startScreeningServer } from '../../cli/serve/server.t
 import { type SignInConfig, signInConnectOrigins } from '../../shared/adapters/http/sign-in.ts';
 import { loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import {
-  type Harness,
   citation,
+  type Harness,
   iesm,
   otherReview,
   startHarness,

@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
-import { openAs as openPage, textBecomes } from './screening-page.ts';
 import { importPatientRows } from '../../shared/app/import-patient-rows.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { IncludedStudy } from '../../shared/ports/evidence-store.ts';
 import { citation, type Harness, iesm, startHarness } from '../integration/screening/support.ts';
+import { ARTIFACTS, type Chromium, launchChromium } from './chromium.ts';
+import { openAs as openPage, textBecomes } from './screening-page.ts';
 
 // The callbacks passed to page.waitForFunction/evaluate run in the page; tsconfig has no DOM lib, so the little
 // of the DOM they touch is declared here.

@@ -6,13 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  reportStreamFilterPatterns,
-  streamFilterPatterns,
-} from '../../shared/adapters/dynamodb/stream-filters.ts';
 import { SCREENING_API_ROUTES } from '../../functions/screening-api/routes.ts';
 import { FUNCTION_BUNDLES, PROJECT_ROOT } from '../../infra/bundling.ts';
 import {
@@ -23,15 +19,19 @@ import {
 import { SEARCH_REQUEST_MAX_RECEIVES, SEARCH_REQUEST_VISIBILITY } from '../../infra/stacks/stateful-stack.ts';
 import {
   pascalCase,
+  REPORT_PREFIX,
+  REPORT_STREAM_RETRY_ATTEMPTS,
+  RUN_ASYNC_RETRY_ATTEMPTS,
   SCHEDULE_RETRY_ATTEMPTS,
   SEARCH_BATCH_SIZE,
   SEARCH_CONCURRENCY,
   SEARCH_MIN_REMAINING_SECONDS,
-  REPORT_PREFIX,
-  REPORT_STREAM_RETRY_ATTEMPTS,
-  RUN_ASYNC_RETRY_ATTEMPTS,
   STATS_STREAM_RETRY_ATTEMPTS,
 } from '../../infra/stacks/stateless-stack.ts';
+import {
+  reportStreamFilterPatterns,
+  streamFilterPatterns,
+} from '../../shared/adapters/dynamodb/stream-filters.ts';
 import {
   QUEUE_INDEX,
   QUEUE_PROJECTED_ATTRIBUTES,

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { createLivingReviewApp, type LivingReviewApp } from '../../infra/living-review-app.ts';
 import { PROJECT_ROOT } from '../../infra/bundling.ts';
+import { createLivingReviewApp, type LivingReviewApp } from '../../infra/living-review-app.ts';
 
 /** The repository's IESM protocol plus a second review on another day and hour. */
 export function twoProtocolDirectory(): string {

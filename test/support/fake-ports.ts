@@ -1,7 +1,8 @@
 // Fakes of the ports for unit tests of use cases only. Integration tests use the real store and a real
 // loopback E-utilities server instead.
-import { citationKeys } from '../../shared/domain/citation/citation-keys.ts';
+
 import type { Citation } from '../../shared/domain/citation/citation.ts';
+import { citationKeys } from '../../shared/domain/citation/citation-keys.ts';
 import type {
   CitationStore,
   QueueEntry,

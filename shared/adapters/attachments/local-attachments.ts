@@ -6,10 +6,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
   openSync,
-  closeSync,
   readSync,
   renameSync,
   statSync,

@@ -26,8 +26,8 @@ import {
 } from '../http/client-config.ts';
 import { parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { reconciledPages } from '../http/reconciled-pages.ts';
 import { sharedRateLimiter } from '../http/rate-limiter.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 
 /** ClinicalTrials.gov failed, or answered with something that is not a complete page. */
 export class ClinicalTrialsError extends LivingReviewError {}

@@ -27,8 +27,8 @@ import {
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { type AnswerMeta, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { reconciledPages } from '../http/reconciled-pages.ts';
 import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import { reconciledPages } from '../http/reconciled-pages.ts';
 
 /** Crossref failed, or answered with something that is not a complete list. */
 export class CrossrefError extends LivingReviewError {}

@@ -66,14 +66,12 @@ import { judgeRun, type RunOwnerRef } from '../../domain/monitor/run-liveness.ts
 import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { InputError, StoreError } from '../../errors.ts';
-import { isProcessRunning } from '../process/process-identity.ts';
-import { parseItem, TableAccess } from './table-access.ts';
 import type {
-  CitationSlot as PortSlot,
   CitationListing,
   CitationLookup,
   CitationRedirect,
   CitationStore,
+  CitationSlot as PortSlot,
   QueueEntry,
   RecordHints,
   RecordOutcome,
@@ -81,6 +79,8 @@ import type {
   StoredCitation,
   Watermark,
 } from '../../ports/citation-store.ts';
+import { isProcessRunning } from '../process/process-identity.ts';
+import { parseItem, TableAccess } from './table-access.ts';
 import {
   CITATION_PREFIX,
   citationItem,
@@ -93,8 +93,8 @@ import {
   RUN_PREFIX,
   reviewPk,
   runLogItemKey,
-  watermarkItemKey,
   tallyDeltaItem,
+  watermarkItemKey,
 } from './table-design.ts';
 
 export interface DynamoCitationStoreOptions {

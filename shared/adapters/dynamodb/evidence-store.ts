@@ -46,8 +46,8 @@ import type {
   StoredSnapshot,
   StudyWithdrawal,
 } from '../../ports/evidence-store.ts';
-import { type ItemKey, reviewPk } from './table-design.ts';
 import { parseItem, TableAccess } from './table-access.ts';
+import { type ItemKey, reviewPk } from './table-design.ts';
 import { DynamoVerificationStore } from './verification-store.ts';
 
 export const STUDY_PREFIX = 'STUDY#';

@@ -14,8 +14,9 @@
 //   3. Write the items not yet present with idempotent puts, the snapshot pointer and the watermarks last, so
 //      a restore that stops part-way never shows a statistics pointer without its snapshot or a watermark past
 //      records it has not written; running it again completes it.
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { InputError } from '../../errors.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../../ports/review-archive.ts';

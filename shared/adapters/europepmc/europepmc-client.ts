@@ -11,6 +11,7 @@
 //
 // A query longer than POST_QUERY_LENGTH goes to searchPOST as a form body, as Europe PMC asks for long queries.
 import { z } from 'zod';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { LivingReviewError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
@@ -21,7 +22,6 @@ import {
   serviceEnvNames,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
 import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';

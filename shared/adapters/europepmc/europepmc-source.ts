@@ -15,11 +15,11 @@
 //    changed while it was paged), a cursor that stops advancing early, or an end reached with fewer records
 //    than counted all fail the search with EuropePmcError. A smaller answer is never returned as complete.
 import type { Citation } from '../../domain/citation/citation.ts';
-import type { PublishedVersionLookup } from '../../ports/published-versions.ts';
 import { normaliseDoi } from '../../domain/citation/citation-keys.ts';
 import type { LiteratureSource, SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
-import { EuropePmcError, type EuropePmcApi, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
+import type { PublishedVersionLookup } from '../../ports/published-versions.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
+import { type EuropePmcApi, EuropePmcError, MAX_EUROPEPMC_PAGE_SIZE } from './europepmc-client.ts';
 import { citationFromEuropePmc, type EuropePmcResult, europePmcRecordId } from './europepmc-record.ts';
 
 export interface EuropePmcSourceOptions {

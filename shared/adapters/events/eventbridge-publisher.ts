@@ -11,7 +11,6 @@ import type {
   PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
-import { loadOnce } from '../load-once.ts';
 import {
   type EventPublisher,
   LIVING_REVIEW_EVENT_SOURCE,
@@ -19,6 +18,7 @@ import {
   type LivingReviewUpdatedDetail,
   livingReviewUpdatedDetailSchema,
 } from '../../ports/event-publisher.ts';
+import { loadOnce } from '../load-once.ts';
 
 /** @aws-sdk/client-eventbridge, imported on first use. */
 const loadEventBridgeSdk = loadOnce(() => import('@aws-sdk/client-eventbridge'));

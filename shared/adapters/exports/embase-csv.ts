@@ -11,10 +11,10 @@
 // year.
 import { type CsvCell, createCsvExportReader } from './export-csv.ts';
 import {
-  emptyFields,
   type ExportItem,
   type ExportLineReader,
   type ExportParseResult,
+  emptyFields,
   exportItem,
   inlineAbstract,
   joinPages,

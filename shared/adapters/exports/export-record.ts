@@ -13,9 +13,10 @@
 //
 // Every reader takes its file line by line (ExportLineReader), so an import can stream a file of any size; a
 // whole text is read by feeding it its lines (readExportText).
+
+import type { AbstractSection, Author, Citation, CitationLink } from '../../domain/citation/citation.ts';
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../../domain/citation/citation-keys.ts';
-import type { AbstractSection, Author, Citation, CitationLink } from '../../domain/citation/citation.ts';
 
 export type ExportFormat = 'ris' | 'medline' | 'scopus-csv' | 'embase-csv' | 'wos-tab';
 

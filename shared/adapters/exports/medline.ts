@@ -13,14 +13,15 @@
 //
 // Structure errors (InputError, nothing imported): a line that is neither a tag nor a continuation, a block
 // not starting with PMID, no record at all.
-import { InputError } from '../../errors.ts';
+
 import type { Author, CitationLink } from '../../domain/citation/citation.ts';
+import { InputError } from '../../errors.ts';
 import {
   clean,
-  emptyFields,
   type ExportItem,
   type ExportLineReader,
   type ExportParseResult,
+  emptyFields,
   exportItem,
   inlineAbstract,
   monthOf,

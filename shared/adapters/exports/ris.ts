@@ -24,10 +24,10 @@ import { InputError } from '../../errors.ts';
 import {
   clean,
   doiInText,
-  emptyFields,
   type ExportItem,
   type ExportLineReader,
   type ExportParseResult,
+  emptyFields,
   exportItem,
   inlineAbstract,
   joinPages,

@@ -12,10 +12,10 @@ import type { Author } from '../../domain/citation/citation.ts';
 import { type CsvCell, createCsvExportReader } from './export-csv.ts';
 import {
   clean,
-  emptyFields,
   type ExportItem,
   type ExportLineReader,
   type ExportParseResult,
+  emptyFields,
   exportItem,
   inlineAbstract,
   joinPages,

@@ -10,14 +10,15 @@
 //
 // Structure errors (InputError, nothing imported): a header without TI, a row with more cells than the
 // header has tags.
-import { InputError } from '../../errors.ts';
+
 import type { Author } from '../../domain/citation/citation.ts';
+import { InputError } from '../../errors.ts';
 import {
   clean,
-  emptyFields,
   type ExportItem,
   type ExportLineReader,
   type ExportParseResult,
+  emptyFields,
   exportItem,
   inlineAbstract,
   joinPages,

@@ -2,8 +2,8 @@
 // body with zod (400 naming the field) and the authenticated caller (401).
 import type { z } from 'zod';
 import type { Actor } from '../../app/screening.ts';
-import { HttpError, type HttpRequest } from './http.ts';
 import { formatIssues } from '../../domain/zod-issues.ts';
+import { HttpError, type HttpRequest } from './http.ts';
 
 export interface Context {
   actor: Actor | null;

@@ -2,9 +2,9 @@
 // own variables and fields; what they share is here: the base URL and retry-limit fields, and the reading
 // itself (blank counts as unset, then defaults, then overrides, then one ConfigError naming every bad variable).
 import { z } from 'zod';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import { ConfigError } from '../../errors.ts';
 import { defaultRetryPolicy } from './retry.ts';
-import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Endpoints are resolved against the base URL, so it must end with a slash. */
 export function withTrailingSlash(url: string): string {

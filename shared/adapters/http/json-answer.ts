@@ -4,9 +4,9 @@
 // shape fails with the client's own error naming the item (the service changed what it sends: it will not get
 // better by itself).
 import type { z } from 'zod';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import type { LivingReviewError } from '../../errors.ts';
 import { AttemptFailure, snippet } from './polite-request.ts';
-import { formatIssues } from '../../domain/zod-issues.ts';
 
 /**
  * The body as `schema` says it must be. `what` names the page in the message ("a search result page");

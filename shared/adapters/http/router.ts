@@ -1,6 +1,6 @@
 // A small router: routes are declared with API Gateway's path syntax ("/api/reviews/{reviewId}"), so the same
 // list configures the HTTP API's routes in the CDK app and dispatches requests here.
-import { type HttpRequest, HttpError, type HttpResponse } from './http.ts';
+import { HttpError, type HttpRequest, type HttpResponse } from './http.ts';
 
 export type Method = 'GET' | 'POST';
 

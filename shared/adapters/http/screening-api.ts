@@ -14,6 +14,13 @@
 // - bodies are validated with zod (400 naming the field); the page builds its DOM with textContent only;
 // - blinding is applied here, server-side: every record leaves as a RecordView from the domain.
 import { z } from 'zod';
+import type { AppraisalDeps } from '../../app/appraisal.ts';
+import {
+  confirmAttachment,
+  type FullTextDeps,
+  fullTextOf,
+  startAttachmentUpload,
+} from '../../app/full-text.ts';
 import {
   type Actor,
   DecisionRejectedError,
@@ -27,18 +34,17 @@ import {
   progress,
   recordDecision,
   resolvePossibleDuplicate,
-  reviewsOf,
   reviewSummary,
+  reviewsOf,
   type ScreeningDeps,
 } from '../../app/screening.ts';
-import type { AppraisalDeps } from '../../app/appraisal.ts';
-import type { Protocol } from '../../domain/protocol/protocol.ts';
-import { appraisalRoutes } from './appraisal-routes.ts';
-import { verificationRoutes } from './verification-routes.ts';
 import type { VerificationDeps } from '../../app/verify-extraction.ts';
-import { CITATION_ID, type Context, PAIR_ID, parseBody, REVIEW_ID, requireActor } from './api-request.ts';
+import type { Protocol } from '../../domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../domain/screening/events.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import { errorMessage, InputError, LivingReviewError, StoreError } from '../../errors.ts';
+import { CITATION_ID, type Context, PAIR_ID, parseBody, REVIEW_ID, requireActor } from './api-request.ts';
+import { appraisalRoutes } from './appraisal-routes.ts';
 import {
   contentSecurityPolicy,
   HttpError,
@@ -51,14 +57,8 @@ import {
   SECURITY_HEADERS,
 } from './http.ts';
 import { matchRoute, type Route, type RouteSpec } from './router.ts';
-import {
-  confirmAttachment,
-  type FullTextDeps,
-  fullTextOf,
-  startAttachmentUpload,
-} from '../../app/full-text.ts';
-import { formatIssues } from '../../domain/zod-issues.ts';
 import { ASSET_FILE_NAME, type StaticAsset } from './static-assets.ts';
+import { verificationRoutes } from './verification-routes.ts';
 
 export interface ScreeningApiOptions {
   protocols: readonly Protocol[];

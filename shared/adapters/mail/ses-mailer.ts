@@ -6,10 +6,10 @@
 // @aws-sdk/client-sesv2 is loaded on the first message (a dynamic import, once per process), not with this
 // module: send-digest sends nothing when nothing is new, publish-report mails only when an update trigger is
 // crossed, so neither function's init pays for loading the SES client.
-import type { SendEmailCommandInput, SESv2Client, SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import type { SESv2Client, SESv2ClientConfig, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { errorMessage, LivingReviewError } from '../../errors.ts';
-import { loadOnce } from '../load-once.ts';
 import type { Mailer, MailMessage, SentMail } from '../../ports/mailer.ts';
+import { loadOnce } from '../load-once.ts';
 import { composeMime, messageIdOf } from './compose.ts';
 
 /** @aws-sdk/client-sesv2, imported on first use. */

@@ -19,8 +19,8 @@ import {
 } from '../../domain/watch/study-relation.ts';
 import type { SearchEvent, SearchWindow } from '../../ports/literature-source.ts';
 import type { CitationWatchRequest, CitationWatchSource } from '../../ports/watch-sources.ts';
-import { describeBudget, MAX_OPENALEX_PER_PAGE, type OpenAlexApi, OpenAlexError } from './openalex-client.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
+import { describeBudget, MAX_OPENALEX_PER_PAGE, type OpenAlexApi, OpenAlexError } from './openalex-client.ts';
 import { citationFromOpenAlex, type OpenAlexWork, openAlexId } from './openalex-work.ts';
 
 export const CITATIONS_OPENALEX = 'citations-openalex';

@@ -11,8 +11,8 @@
 // throws InputError (the client treats it as a damaged response and retries).
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import { InputError } from '../../errors.ts';
 import { formatIssues } from '../../domain/zod-issues.ts';
+import { InputError } from '../../errors.ts';
 
 export interface EsearchResult {
   kind: 'result';

@@ -13,6 +13,8 @@
 // new esearch helps, which is the caller's decision (PubmedSource re-runs the search once).
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
+import { decodeEntities } from '../../domain/text/entities.ts';
 import { EutilsError, InputError } from '../../errors.ts';
 import {
   clientConfigFromEnv,
@@ -21,12 +23,10 @@ import {
   retryLimitFields,
   withTrailingSlash,
 } from '../http/client-config.ts';
-import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
-import { decodeEntities } from '../../domain/text/entities.ts';
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
+import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 
 // Moved to the shared HTTP module; still exported here for the callers that import it from the client.
 export { isTransientNetworkError } from '../http/polite-request.ts';

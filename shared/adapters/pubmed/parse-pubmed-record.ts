@@ -8,6 +8,7 @@ import {
   citationSchema,
 } from '../../domain/citation/citation.ts';
 import { normaliseDoi, normalisePmcid, normalisePmid } from '../../domain/citation/citation-keys.ts';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import { InputError } from '../../errors.ts';
 import { isoDate, parseDay, parseMonth, parseYear, yearFromMedlineDate } from './parse-pubmed-dates.ts';
 import { describePlace, type RawPubmedRecord, sniffPmid } from './xml-record-splitter.ts';
@@ -21,7 +22,6 @@ import {
   XmlLimitError,
   XmlSyntaxError,
 } from './xml-tree.ts';
-import { formatIssues } from '../../domain/zod-issues.ts';
 
 export type ParsedPubmedRecord = { citation: Citation } | { deletedPmids: string[] };
 

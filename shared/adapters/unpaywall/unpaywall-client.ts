@@ -10,6 +10,7 @@
 // failure; 422 and any other 4xx fail at once with the reason.
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { formatIssues } from '../../domain/zod-issues.ts';
 import { ConfigError, LivingReviewError } from '../../errors.ts';
 import type { OpenAccessAnswer, OpenAccessLookup } from '../../ports/full-text.ts';
 import {
@@ -21,7 +22,6 @@ import {
 import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
 import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
-import { formatIssues } from '../../domain/zod-issues.ts';
 
 /** Unpaywall failed, or answered with something that is not a DOI record. */
 export class UnpaywallError extends LivingReviewError {}

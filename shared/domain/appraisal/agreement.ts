@@ -2,8 +2,9 @@
 // both appraisers have finished (their latest answers, before any arbiter). Questions of different tools are
 // kept apart (a JBI case-report item is not a case-series item); the level of evidence is one question across
 // tools. Kappa as screening computes it (../screening/kappa.ts).
-import { cohensKappa, type KappaResult } from '../screening/kappa.ts';
+
 import { LEVEL_QUESTION, OVERALL_QUESTION } from '../protocol/appraisal.ts';
+import { cohensKappa, type KappaResult } from '../screening/kappa.ts';
 import type { StudyAppraisalState } from './workflow.ts';
 
 export interface QuestionAgreement extends KappaResult {

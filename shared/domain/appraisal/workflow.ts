@@ -12,7 +12,7 @@
 //
 // The appraisers' part closes only when both are done, never per question: settling a question as soon as both
 // answered it would tell an appraiser, refused a change, how the other had answered (blinding, ./blinding.ts).
-import type { Reviewer } from '../protocol/protocol.ts';
+
 import {
   type Appraisal,
   type AppraisalTool,
@@ -20,6 +20,7 @@ import {
   OVERALL_QUESTION,
   toolForDesign,
 } from '../protocol/appraisal.ts';
+import type { Reviewer } from '../protocol/protocol.ts';
 import type { AnswerEvent, AnswerRole, AppraisalEvent } from './events.ts';
 
 export interface Question {

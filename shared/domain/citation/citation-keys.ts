@@ -9,8 +9,8 @@
 // its place in its database ("record:<source>:<id>"), so it is stored, and meets only itself.
 import { startPages, volumeNumber } from '../dedup/normalise.ts';
 import { noticeKindOfTitle, noticeKindOfType } from '../dedup/record-kind.ts';
-import { type Citation, isCollectiveAuthor } from './citation.ts';
 import { decodeEntities } from '../text/entities.ts';
+import { type Citation, isCollectiveAuthor } from './citation.ts';
 
 export type CitationKeyKind = 'pmid' | 'doi' | 'pmcid' | 'title' | 'record';
 /**

@@ -5,8 +5,8 @@
 // what it has, never refused. Fields not listed are ignored; a year may be given as text ("2019").
 import { z } from 'zod';
 import { errorMessage, InputError } from '../../errors.ts';
-import type { DedupRecord } from './dedup-record.ts';
 import { formatIssues } from '../zod-issues.ts';
+import type { DedupRecord } from './dedup-record.ts';
 
 /** Text, or a number written as one (a volume 12, a PMID 123); absent, null and "" are null. */
 const text = z

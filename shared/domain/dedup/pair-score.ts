@@ -26,8 +26,8 @@ import {
 } from './normalise.ts';
 import {
   isGenericTitle,
-  titleMarks as marksOf,
   isSupplementAbstract,
+  titleMarks as marksOf,
   type NoticeKind,
   noticeKindOfTitle,
   noticeKindOfType,

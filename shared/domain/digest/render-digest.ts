@@ -2,8 +2,9 @@
 // clients want) and a plain-text body saying the same. Every value from a record or the store is escaped
 // (html.ts); the text body needs no escaping but has control characters and line breaks inside a field removed
 // so a record cannot fake a line of the digest.
-import { NOTICE_LABELS } from '../retraction/notices.ts';
+
 import type { StudyNotice } from '../retraction/notices.ts';
+import { NOTICE_LABELS } from '../retraction/notices.ts';
 import type { Digest, DigestCandidate, DigestEndpoint, DigestRegistration } from './digest.ts';
 import { escapeHtml, link, oneLine, pubmedUrl } from './html.ts';
 

@@ -4,8 +4,8 @@
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
 import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
-import { coxTermIssues } from './models.ts';
 import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
+import { coxTermIssues } from './models.ts';
 import { parseCron } from './schedule.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 import { REVIEWER_ROLES, verificationSchema } from './verification.ts';

@@ -3,8 +3,8 @@
 // in grey print too), and the sensitivity analysis beside the main result with both denominators. Every value
 // from a protocol or a record is escaped; cells carry data-* attributes a test can read back.
 import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
-import { formatNumber } from '../stats/tables.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
+import { formatNumber } from '../stats/tables.ts';
 import type { Rating, ReportAppraisal, ReportAppraisalTool } from './appraisal-section.ts';
 
 export const RATING_COLOURS: Record<Rating, string> = {

@@ -2,8 +2,9 @@
 // judgement, every final answer), the tools' items for the traffic-light figures, and the protocol's sensitivity
 // analysis: the statistics computed again without the studies it leaves out (judged at high risk, or below a
 // level), each endpoint's Kaplan-Meier median beside the main one, with both denominators.
-import type { Appraisal } from '../protocol/appraisal.ts';
+
 import { type AnalysisPlan, endpointUnit } from '../protocol/analysis.ts';
+import type { Appraisal } from '../protocol/appraisal.ts';
 import { computeStatisticsSnapshot, type SnapshotRow, type StatisticsSnapshot } from '../stats/snapshot.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
 

@@ -2,16 +2,17 @@
 // Kaplan-Meier plots inlined as SVG. Every value from a record, a protocol or the store is escaped. Numbers
 // carry data-* attributes (data-count="identified", data-km="os-median", ...) so a test or a scraper can read
 // them back without parsing prose.
-import { verificationSentence } from '../verification/statistics.ts';
+
 import { escapeHtml, link, pubmedUrl } from '../digest/html.ts';
 import { NOTICE_LABELS } from '../retraction/notices.ts';
+import { formatP } from '../stats/describe-changes.ts';
 import type { KmGroupSummary } from '../stats/survival-summary.ts';
 import { formatNumber, type Table } from '../stats/tables.ts';
-import { renderCoxModelsHtml } from './cox-report.ts';
+import { verificationSentence } from '../verification/statistics.ts';
 import { appraisalSectionHtml } from './appraisal-render.ts';
+import { renderCoxModelsHtml } from './cox-report.ts';
 import { renderKmSvg } from './km-plot.ts';
 import type { PrismaFlow, ReasonCount } from './prisma.ts';
-import { formatP } from '../stats/describe-changes.ts';
 import type { LivingReport, ReportCurveSet } from './report.ts';
 
 const CSS = `

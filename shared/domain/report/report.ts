@@ -6,21 +6,22 @@
 //
 // Pure and deterministic: the same inputs give the same report, and `reportRevision` hashes it, so a report is
 // published again only when something in it changed (a new snapshot, an inclusion, a notice, a search run).
-import type { VerificationCounts } from '../verification/statistics.ts';
+
 import { sha256Hex } from '../citation/citation-id.ts';
 import type { RunOutcome } from '../monitor/run-liveness.ts';
 import { type AnalysisPlan, endpointUnit, STUDY_VARIABLE } from '../protocol/analysis.ts';
 import { variableLabel } from '../protocol/variables.ts';
 import type { StudyNotice } from '../retraction/notices.ts';
+import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../stats/snapshot.ts';
 import { curveObservations, type KmGroupSummary, type LogRankSummary } from '../stats/survival-summary.ts';
-import { curveLabel, describeChanges } from '../stats/describe-changes.ts';
 import type { Tables } from '../stats/tables.ts';
+import type { VerificationCounts } from '../verification/statistics.ts';
+import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
+import type { ReportAppraisal } from './appraisal-section.ts';
 import { type ReportCoxModel, reportCoxModels } from './cox-report.ts';
 import { type KmCurveData, kmCurveData } from './km-plot.ts';
-import type { ReportAppraisal } from './appraisal-section.ts';
 import type { PrismaFlow } from './prisma.ts';
-import { registrationUrl, type TrialRegistration } from '../watch/trial-registration.ts';
 
 export interface ReportStudy {
   citationId: string;

@@ -11,7 +11,7 @@
 // lower, upper), and kind "sensitivity-left-out" (section "left out": the study in level, why in text).
 import type { ReportSensitivity } from '../report/appraisal-section.ts';
 import type { KmGroupSummary } from './survival-summary.ts';
-import { formatNumber, markdownCell as cell } from './tables.ts';
+import { markdownCell as cell, formatNumber } from './tables.ts';
 
 function km(group: KmGroupSummary | null) {
   if (!group) return null;

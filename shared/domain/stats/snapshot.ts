@@ -7,6 +7,9 @@
 // studies are sorted), so a recompute that changes nothing can be detected with snapshotsEqual and not stored.
 import { InputError } from '../../errors.ts';
 import type { AnalysisPlan } from '../protocol/analysis.ts';
+import type { VerificationCounts } from '../verification/statistics.ts';
+import { columnsOf } from './columns.ts';
+import { type CoxChange, type CoxModelSummary, coxChanges, fitCoxModels } from './cox-models.ts';
 import {
   type CurveSetSummary,
   type KmGroupSummary,
@@ -14,8 +17,6 @@ import {
   type SurvivalSummary,
   summariseSurvival,
 } from './survival-summary.ts';
-import { columnsOf } from './columns.ts';
-import { type CoxChange, type CoxModelSummary, coxChanges, fitCoxModels } from './cox-models.ts';
 import {
   buildTables,
   type CategoricalRow,
@@ -24,7 +25,6 @@ import {
   type Tables,
   tableRows,
 } from './tables.ts';
-import type { VerificationCounts } from '../verification/statistics.ts';
 import { summariseVariables, type VariableSummary } from './variable-summary.ts';
 
 export interface StatisticsSnapshot {

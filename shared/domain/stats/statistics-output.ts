@@ -17,21 +17,22 @@
 //   tables (the table JSON) and changes ({fromVersion, lines, diff});
 //   sensitivity: the protocol's sensitivity analysis beside the main result, with both denominators (only when
 //     the protocol declares one; see sensitivity-output.ts).
-import { verificationSentence } from '../verification/statistics.ts';
-import type { AnalysisPlan } from '../protocol/analysis.ts';
-import type { ReportSensitivity } from '../report/appraisal-section.ts';
-import { endpointUnit } from '../protocol/analysis.ts';
+
 import { formatCsv } from '../extraction/csv.ts';
+import type { AnalysisPlan } from '../protocol/analysis.ts';
+import { endpointUnit } from '../protocol/analysis.ts';
+import type { ReportSensitivity } from '../report/appraisal-section.ts';
+import { verificationSentence } from '../verification/statistics.ts';
 import { coxCsvRows, coxJson, coxMarkdown } from './cox-output.ts';
 import { curveLabel, formatP } from './describe-changes.ts';
-import type { SnapshotDiff, StatisticsSnapshot } from './snapshot.ts';
-import type { KmGroupSummary } from './survival-summary.ts';
 import {
   medianInterval,
   sensitivityCsvRows,
   sensitivityJson,
   sensitivityMarkdown,
 } from './sensitivity-output.ts';
+import type { SnapshotDiff, StatisticsSnapshot } from './snapshot.ts';
+import type { KmGroupSummary } from './survival-summary.ts';
 import { formatNumber, markdownCell, renderTables, type TableFormat, tableCsvRecords } from './tables.ts';
 
 export type StatisticsFormat = TableFormat;

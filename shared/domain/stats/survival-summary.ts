@@ -8,8 +8,8 @@ import type { AnalysisPlan, Comparison, Endpoint } from '../protocol/analysis.ts
 import { STUDY_VARIABLE } from '../protocol/analysis.ts';
 import type { VariableDefinition } from '../protocol/variables.ts';
 import { type Columns, columnsOf } from './columns.ts';
-import { factorLevels } from './factor-levels.ts';
 import { survivalConfidenceBand } from './confidence-band.ts';
+import { factorLevels } from './factor-levels.ts';
 import { productLimit } from './kaplan-meier.ts';
 import { kaplanMeierMedian } from './km-median.ts';
 import { logRankOfSlots } from './log-rank.ts';

@@ -11,8 +11,8 @@ import {
   type ActingReviewer,
   openFields,
   type RowAction,
-  rowActionFor,
   type RowVerification,
+  rowActionFor,
 } from './workflow.ts';
 
 export interface VerdictView {

@@ -4,8 +4,9 @@
 // A stored row counts as verified only when its log says verified AND the stored content is the version the
 // log verified: a row changed outside the workflow (or a correction whose row write was interrupted) is
 // unverified until the log and the row agree again.
-import type { VerificationStatistics } from '../protocol/verification.ts';
+
 import { type PatientRow, rowVersion } from '../extraction/patient-row.ts';
+import type { VerificationStatistics } from '../protocol/verification.ts';
 import type { RowPhase, StudyVerificationState } from './workflow.ts';
 
 export interface VerificationCounts {

@@ -2,8 +2,8 @@
 // arbiter settling, kappa, blinding, bad input writing nothing, and concurrent answers never doubled or lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppraisalView } from '../../../shared/domain/appraisal/blinding.ts';
-import type { IncludedStudy } from '../../../shared/ports/evidence-store.ts';
 import { toolForDesign } from '../../../shared/domain/protocol/appraisal.ts';
+import type { IncludedStudy } from '../../../shared/ports/evidence-store.ts';
 import { call, citation, type Harness, iesm, startHarness } from '../screening/support.ts';
 
 let h: Harness;

@@ -2,8 +2,8 @@
 // the sensitivity analysis leaving out the studies judged at high risk, with both denominators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleReport, reportFiles } from '../../../shared/app/publish-report.ts';
-import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
+import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
 import {
   type Harness,
   include,

@@ -3,14 +3,15 @@
 // does on a laptop with a profile. The "deployed" table is a dynalite server standing in for DynamoDB
 // (AWS_ENDPOINT_URL_DYNAMODB), under a CloudFormation-style name; the --data directory given alongside is never
 // created, so nothing went to an embedded store.
-import { iesmSchema } from '../../support/protocols.ts';
+
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLivingReview } from '../../support/cli-binary.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { patientRowsToCsv } from '../../../shared/domain/extraction/export-rows.ts';
+import { runLivingReview } from '../../support/cli-binary.ts';
+import { iesmSchema } from '../../support/protocols.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { cohortInStudies } from '../evidence/support.ts';
 

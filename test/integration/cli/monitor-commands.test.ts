@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLivingReview } from '../../support/cli-binary.ts';
 import { type EuropePmcStandIn, startEuropePmcStandIn } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../../../cli/demo/stand-in-corpus.ts';
+import { runLivingReview } from '../../support/cli-binary.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 
 const recorded = join(import.meta.dirname, '../../../cli/demo/recorded');

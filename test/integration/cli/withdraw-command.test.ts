@@ -2,13 +2,14 @@
 // fresh data directory holding two included studies with patient rows. Withdrawing one recomputes the
 // statistics without its patients; a repeat changes nothing; errors are one line with exit codes 1 (failure) and
 // 2 (usage); `stats` names the withdrawn study; `include` refuses it.
-import { iesmProtocol } from '../../support/protocols.ts';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLivingReview } from '../../support/cli-binary.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
 import { latestStatistics, recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
+import { runLivingReview } from '../../support/cli-binary.ts';
+import { iesmProtocol } from '../../support/protocols.ts';
 import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { cohortInStudies } from '../evidence/support.ts';
 

@@ -5,11 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSendDigestHandler } from '../../../functions/send-digest/handler.ts';
 import { OutboxMailer } from '../../../shared/adapters/mail/outbox-mailer.ts';
-import { DigestBusyError, sendDigest, type SendDigestDeps } from '../../../shared/app/send-digest.ts';
+import { DigestBusyError, type SendDigestDeps, sendDigest } from '../../../shared/app/send-digest.ts';
 import { InputError } from '../../../shared/errors.ts';
 import type { Mailer } from '../../../shared/ports/mailer.ts';
-import { createSendDigestHandler } from '../../../functions/send-digest/handler.ts';
 import {
   decide,
   type Harness,

@@ -5,22 +5,22 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from '../../../cli/command.ts';
 import { extractCommand } from '../../../cli/commands/extract.ts';
 import { includeCommand } from '../../../cli/commands/include.ts';
 import { statsCommand } from '../../../cli/commands/stats.ts';
-import type { Command } from '../../../cli/command.ts';
 import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { patientRowsToCsv } from '../../../shared/domain/extraction/export-rows.ts';
 import { parsePatientRowsCsv } from '../../../shared/domain/extraction/import-rows.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
+import { iesmSchema } from '../../support/protocols.ts';
 import {
   makeStoreCitation,
   makeTempDataDir,
   REPO_ROOT,
   removeDataDir,
 } from '../../support/store-fixtures.ts';
-import { iesmSchema } from '../../support/protocols.ts';
 import { cohortInStudies } from './support.ts';
 
 interface Run {

@@ -6,8 +6,8 @@ import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/
 import { includeStudy } from '../../../shared/app/include-study.ts';
 import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
-import { loadSyntheticCohort } from '../../unit/extraction/reference-fixtures.ts';
 import { makeStoreCitation, makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
+import { loadSyntheticCohort } from '../../unit/extraction/reference-fixtures.ts';
 
 export interface EvidenceHarness {
   dataDir: string;

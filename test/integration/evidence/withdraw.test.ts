@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { includeStudy, StudyWithdrawnError } from '../../../shared/app/include-study.ts';
 import { latestStatistics, recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
 import { StudyNotIncludedError, withdrawStudy } from '../../../shared/app/withdraw-study.ts';
+import { iesmProtocolAs } from '../../support/protocols.ts';
 import { makeStoreCitation } from '../../support/store-fixtures.ts';
 import {
   cohortInStudies,
@@ -13,7 +14,6 @@ import {
   openEvidenceHarness,
   pmids,
 } from './support.ts';
-import { iesmProtocolAs } from '../../support/protocols.ts';
 
 const reviewId = 'withdraw';
 let h: EvidenceHarness;

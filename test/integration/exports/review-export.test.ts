@@ -9,24 +9,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandOutput } from '../../../cli/command.ts';
+import { commands } from '../../../cli/commands/index.ts';
+import { loadedCatalog, main } from '../../../cli/main.ts';
+import { openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
 import { DynamoDigestStore } from '../../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoReviewArchive } from '../../../shared/adapters/dynamodb/review-archive.ts';
 import { openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
+import { recordDecision } from '../../../shared/app/screening.ts';
 import {
   confirmRows,
   flagRow,
   recordExtraction,
   resolveField,
 } from '../../../shared/app/verify-extraction.ts';
-import { recordDecision } from '../../../shared/app/screening.ts';
 import { withdrawStudy } from '../../../shared/app/withdraw-study.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
-import type { CommandOutput } from '../../../cli/command.ts';
-import { commands } from '../../../cli/commands/index.ts';
-import { loadedCatalog, main } from '../../../cli/main.ts';
-import { openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
 import { runLivingReview } from '../../support/cli-binary.ts';
 import { makeTempDataDir, removeDataDir } from '../../support/store-fixtures.ts';
 import { cohortInStudies } from '../evidence/support.ts';

@@ -4,13 +4,13 @@
 // rate it keeps to.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUnpaywallStandIn, type UnpaywallStandIn } from '../../../cli/demo/unpaywall-stand-in.ts';
+import { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import {
   UnpaywallClient,
   type UnpaywallConfig,
   UnpaywallError,
   unpaywallConfigFromEnv,
 } from '../../../shared/adapters/unpaywall/unpaywall-client.ts';
-import { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 
 let standIn: UnpaywallStandIn;

@@ -9,8 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse } from 'aws-lambda';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type EuropePmcStandIn,
@@ -26,17 +27,16 @@ import {
 import {
   createSearchHandler,
   handler,
-  SearchFailedError,
   type SearchEvent,
+  SearchFailedError,
   searchEnvSchema,
 } from '../../../functions/search-review/handler.ts';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { newRunId } from '../../../shared/adapters/process/run-id.ts';
 import { bundleAssetsCommand, esbuildOptions, PROJECT_ROOT } from '../../../infra/bundling.ts';
-import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
-import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import { DynamoCitationStore } from '../../../shared/adapters/dynamodb/citation-store.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
+import { newRunId } from '../../../shared/adapters/process/run-id.ts';
+import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
+import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import { defaultSecretExtract, parseLambdaEnv, secretReader } from '../../../shared/config/lambda-env.ts';
 import { loadProtocolFile, parseProtocol } from '../../../shared/config/load-protocols.ts';
 import { isoDay } from '../../../shared/domain/monitor/search-window.ts';

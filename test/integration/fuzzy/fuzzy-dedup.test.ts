@@ -2,6 +2,8 @@
 // records no key matches. Certain duplicates join the stored citation (provenance kept, nothing queued),
 // uncertain pairs go to the possible-duplicate queue the screening page reads, a DOI alone never merges two
 // different titles, and nothing is ever found by Scan.
+
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOCK_PREFIX,
@@ -13,8 +15,8 @@ import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screenin
 import { reviewPk } from '../../../shared/adapters/dynamodb/table-design.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { createFuzzyDedup, SHARED_DOI_LINK } from '../../../shared/app/fuzzy-dedup.ts';
-import type { BlockingIndex } from '../../../shared/ports/blocking-index.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
+import type { BlockingIndex } from '../../../shared/ports/blocking-index.ts';
 import {
   countCitations,
   countQueueEntries,
@@ -22,7 +24,6 @@ import {
   makeTempDataDir,
   removeDataDir,
 } from '../../support/store-fixtures.ts';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 let dataDir: string;
 let embedded: EmbeddedStore;

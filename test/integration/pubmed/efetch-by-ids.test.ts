@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StandInFault, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import { type CorpusRecord, syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
+import { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import { efetchPubmedByIds } from '../../../shared/adapters/pubmed/efetch-by-ids.ts';
 import { eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
-import { RateLimiter } from '../../../shared/adapters/http/rate-limiter.ts';
 import { EutilsError, InputError } from '../../../shared/errors.ts';
 
 const corpus = syntheticCorpus(5, {

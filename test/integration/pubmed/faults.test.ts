@@ -6,8 +6,8 @@ import type { StandInEndpoint, StandInFault } from '../../../cli/demo/eutils-sta
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import {
   EutilsClient,
-  eutilsConfigFromEnv,
   ExpiredHistoryError,
+  eutilsConfigFromEnv,
 } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource } from '../../../shared/adapters/pubmed/pubmed-source.ts';
 import { EutilsError } from '../../../shared/errors.ts';

@@ -8,14 +8,14 @@ import {
   startEutilsStandIn,
 } from '../../../cli/demo/eutils-stand-in.ts';
 import type { CorpusRecord } from '../../../cli/demo/stand-in-corpus.ts';
-import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import {
-  type EutilsClientOptions,
   EutilsClient,
+  type EutilsClientOptions,
   type EutilsConfig,
   eutilsConfigFromEnv,
 } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { PubmedSource, type PubmedSourceOptions } from '../../../shared/adapters/pubmed/pubmed-source.ts';
+import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import type { SearchEvent, SearchWindow } from '../../../shared/ports/literature-source.ts';
 import {
   failureOf,

@@ -15,13 +15,13 @@ import { DynamoEvidenceStore } from '../../../shared/adapters/dynamodb/evidence-
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { parsePubmedXml } from '../../../shared/adapters/pubmed/parse-pubmed-xml.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
-import { loadSyntheticCohort } from '../../unit/extraction/reference-fixtures.ts';
 import {
   makeStoreCitation,
   makeTempDataDir,
   REPO_ROOT,
   removeDataDir,
 } from '../../support/store-fixtures.ts';
+import { loadSyntheticCohort } from '../../unit/extraction/reference-fixtures.ts';
 
 const RETRACTED = join(REPO_ROOT, 'test/fixtures/pubmed/efetch_pubmed_retracted_retractionin_2011.xml');
 

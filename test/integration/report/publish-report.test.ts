@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishReportHandler } from '../../../functions/publish-report/handler.ts';
-import { nextOccurrence, parseCron } from '../../../shared/domain/protocol/schedule.ts';
 import { type PublishReportDeps, updateLivingReview } from '../../../shared/app/publish-report.ts';
 import { latestStatistics } from '../../../shared/app/recompute-statistics.ts';
+import { nextOccurrence, parseCron } from '../../../shared/domain/protocol/schedule.ts';
 import type { LivingReport } from '../../../shared/domain/report/report.ts';
 import {
   decide,

@@ -9,7 +9,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CrossrefCorpusWork, startCrossrefStandIn } from '../../../cli/demo/crossref-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import type { ApiFault, JsonApiStandIn } from '../../../cli/demo/json-api-stand-in.ts';
-import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import {
   CrossrefClient,
   CrossrefError,
@@ -18,6 +17,7 @@ import {
 import { efetchPubmedByIds } from '../../../shared/adapters/pubmed/efetch-by-ids.ts';
 import { EutilsClient, eutilsConfigFromEnv } from '../../../shared/adapters/pubmed/eutils-client.ts';
 import { watchRetractions } from '../../../shared/app/watch-retractions.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import {
   type Harness,
   include,

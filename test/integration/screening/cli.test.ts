@@ -6,8 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTokens, tokenVerifier } from '../../../cli/serve/tokens.ts';
-import { formatStatus } from '../../../cli/commands/status.ts';
 import {
   ARBITER_MAYBE_REFUSED,
   ARBITER_PROMPT,
@@ -15,10 +13,12 @@ import {
   PROMPT,
   screenInTerminal,
 } from '../../../cli/commands/screen.ts';
-import { replay } from '../../../shared/domain/screening/workflow.ts';
+import { formatStatus } from '../../../cli/commands/status.ts';
 import { terminalText } from '../../../cli/format.ts';
-import { statusReport } from '../../../shared/app/screening.ts';
+import { ensureTokens, tokenVerifier } from '../../../cli/serve/tokens.ts';
 import { statusDepsOver } from '../../../cli/serve/wiring.ts';
+import { statusReport } from '../../../shared/app/screening.ts';
+import { replay } from '../../../shared/domain/screening/workflow.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

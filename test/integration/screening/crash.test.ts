@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedScreening, openEmbeddedScreening, screeningOver } from '../../../cli/serve/wiring.ts';
 import { openEmbeddedStore, stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
 import {
   includeDirectly,
@@ -21,7 +22,6 @@ import {
 } from '../../../shared/app/screening.ts';
 import { personalFromTallies, sumTallies } from '../../../shared/domain/screening/report.ts';
 import { firstDecider, replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
-import { type EmbeddedScreening, openEmbeddedScreening, screeningOver } from '../../../cli/serve/wiring.ts';
 import { runTsChild } from '../../support/store-fixtures.ts';
 import { citation, iesm } from './support.ts';
 

@@ -4,15 +4,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
-import { loadScreeningAssets } from '../../../shared/adapters/http/static-assets.ts';
-import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
-import type { Citation } from '../../../shared/domain/citation/citation.ts';
-import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
 import { type LocalServer, startScreeningServer } from '../../../cli/serve/server.ts';
 import { type EmbeddedScreening, fullTextOver, openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
 import { LocalAttachmentStorage } from '../../../shared/adapters/attachments/local-attachments.ts';
+import { stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
+import { loadScreeningAssets } from '../../../shared/adapters/http/static-assets.ts';
 import type { FullTextDeps } from '../../../shared/app/full-text.ts';
+import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
+import type { Citation } from '../../../shared/domain/citation/citation.ts';
+import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
 
 export const iesm: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 

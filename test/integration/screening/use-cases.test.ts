@@ -3,11 +3,12 @@
 // log), repairs of projections a writer left unfinished, roll-ups, "my decisions", direct inclusions and the
 // status report.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import {
   DecisionRejectedError,
-  includeDirectly,
   InvalidRequestError,
+  includeDirectly,
   myDecisions,
   NotAllowedError,
   nextRecord,
@@ -24,7 +25,6 @@ import {
 } from '../../../shared/domain/screening/report.ts';
 import { replay } from '../../../shared/domain/screening/workflow.ts';
 import { StoreError } from '../../../shared/errors.ts';
-import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { citation, type Harness, iesm, startHarness } from './support.ts';
 
 /** IESM with a third screener. */

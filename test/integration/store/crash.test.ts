@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedStore, openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
-import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
+import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { RecordOutcome } from '../../../shared/ports/citation-store.ts';
 import {
   countCitations,

@@ -8,8 +8,8 @@ import { importPatientRows } from '../../../shared/app/import-patient-rows.ts';
 import { recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
 import { NotAllowedError } from '../../../shared/app/screening.ts';
 import { confirmRows, flagRow, resolveField } from '../../../shared/app/verify-extraction.ts';
-import type { RowVerificationView } from '../../../shared/domain/verification/blinding.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
+import type { RowVerificationView } from '../../../shared/domain/verification/blinding.ts';
 import type { IncludedStudy } from '../../../shared/ports/evidence-store.ts';
 import { call, citation, type Harness, iesm, startHarness } from '../screening/support.ts';
 

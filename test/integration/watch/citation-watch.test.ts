@@ -14,7 +14,6 @@ import {
   startEuropePmcStandIn,
 } from '../../../cli/demo/europepmc-stand-in.ts';
 import type { ApiFault } from '../../../cli/demo/json-api-stand-in.ts';
-import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { type OpenAlexStandIn, startOpenAlexStandIn } from '../../../cli/demo/openalex-stand-in.ts';
 import { dynamoFuzzyDedupPorts } from '../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoDigestStore } from '../../../shared/adapters/dynamodb/digest-store.ts';
@@ -34,6 +33,7 @@ import { gatherDigest } from '../../../shared/app/send-digest.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { countCitations } from '../../support/store-fixtures.ts';
 import { citationWatchWorld, inclusionOf, studyCitation, type WorldWork } from './world.ts';
 

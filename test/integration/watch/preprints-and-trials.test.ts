@@ -18,7 +18,6 @@ import {
 } from '../../../cli/demo/europepmc-stand-in.ts';
 import { type EutilsStandIn, startEutilsStandIn } from '../../../cli/demo/eutils-stand-in.ts';
 import type { ApiFault, JsonApiStandIn } from '../../../cli/demo/json-api-stand-in.ts';
-import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { syntheticCorpus } from '../../../cli/demo/stand-in-corpus.ts';
 import {
   ClinicalTrialsClient,
@@ -37,6 +36,7 @@ import { type ReviewSource, searchReview } from '../../../shared/app/search-revi
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import { possibleDuplicatePairId } from '../../../shared/ports/screening-store.ts';
+import { TRANSIENT_API_FAULTS } from '../../support/api-faults.ts';
 import { countCitations } from '../../support/store-fixtures.ts';
 import { byRun, useReviewRunStore } from './review-run-store.ts';
 

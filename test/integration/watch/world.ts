@@ -5,9 +5,9 @@
 import type { EuropePmcCorpusRecord } from '../../../cli/demo/europepmc-stand-in.ts';
 import type { OpenAlexCorpusWork } from '../../../cli/demo/openalex-stand-in.ts';
 import { seededRandom } from '../../../cli/demo/seeded-random.ts';
-import { citationId } from '../../../shared/domain/citation/citation-id.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
-import type { InclusionSource, IncludedStudy } from '../../../shared/ports/evidence-store.ts';
+import { citationId } from '../../../shared/domain/citation/citation-id.ts';
+import type { IncludedStudy, InclusionSource } from '../../../shared/ports/evidence-store.ts';
 
 export interface WorldWork {
   pmid: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultProtocolDirectory, loadProtocolDirectory } from '../../../shared/config/load-protocols.ts';
 import { appraisalAgreement } from '../../../shared/domain/appraisal/agreement.ts';
 import { appraisalViewFor } from '../../../shared/domain/appraisal/blinding.ts';
 import type { AppraisalEvent } from '../../../shared/domain/appraisal/events.ts';
@@ -9,7 +10,6 @@ import {
   replayAppraisal,
   type StudyAppraisalState,
 } from '../../../shared/domain/appraisal/workflow.ts';
-import { defaultProtocolDirectory, loadProtocolDirectory } from '../../../shared/config/load-protocols.ts';
 import { toolForDesign } from '../../../shared/domain/protocol/appraisal.ts';
 
 const protocols = loadProtocolDirectory(defaultProtocolDirectory());

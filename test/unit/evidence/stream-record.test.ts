@@ -5,14 +5,14 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createRecomputeHandler } from '../../../functions/recompute-stats/handler.ts';
-import { streamFilterPatterns } from '../../../shared/adapters/dynamodb/stream-filters.ts';
 import { PoisonRecordError, parseStreamRecord } from '../../../functions/recompute-stats/stream-record.ts';
 import { patientRowItemKey, studyItemKey } from '../../../shared/adapters/dynamodb/evidence-store.ts';
+import { streamFilterPatterns } from '../../../shared/adapters/dynamodb/stream-filters.ts';
+import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
 import { StoreError } from '../../../shared/errors.ts';
 import type { EvidenceStore } from '../../../shared/ports/evidence-store.ts';
 import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
-import { loadProtocolFile, defaultProtocolDirectory } from '../../../shared/config/load-protocols.ts';
 
 const row = loadSyntheticCohort()[0]!;
 let sequence = 1000;

@@ -1,7 +1,7 @@
 // Scopus's CSV export: BOM, quoted cells with commas, quotes and line breaks, column names as Scopus writes
 // them; a row with no title rejected by line; a broken CSV rejected as a whole.
 import { describe, expect, it } from 'vitest';
-import { parseScopusCsv, listedAuthors } from '../../../shared/adapters/exports/scopus-csv.ts';
+import { listedAuthors, parseScopusCsv } from '../../../shared/adapters/exports/scopus-csv.ts';
 import { citationSchema } from '../../../shared/domain/citation/citation.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { exportText } from './fixtures.ts';

@@ -1,11 +1,11 @@
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RunFailedError, runSearch } from '../../../shared/app/run-search.ts';
 import { runMonitor } from '../../../shared/app/run-monitor.ts';
-import { loadProtocolFile, defaultProtocolDirectory } from '../../../shared/config/load-protocols.ts';
+import { RunFailedError, runSearch } from '../../../shared/app/run-search.ts';
+import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Protocol } from '../../../shared/domain/protocol/protocol.ts';
 import type { SearchEvent, SearchWindow } from '../../../shared/ports/literature-source.ts';
 import { FakeCitationStore, makeCitation, ScriptedSource } from '../../support/fake-ports.ts';
-import { join } from 'node:path';
 
 const iesm: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 /** The IESM review searching PubMed alone (its citation watch has tests of its own). */

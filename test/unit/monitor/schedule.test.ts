@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, parseCron, previousOccurrence } from '../../../shared/domain/protocol/schedule.ts';
 import { addDays, scheduledWindow, watermarkAfter } from '../../../shared/domain/monitor/search-window.ts';
+import { nextOccurrence, parseCron, previousOccurrence } from '../../../shared/domain/protocol/schedule.ts';
 
 describe('EventBridge cron', () => {
   it('reads day names, numbers (1 = Sunday) and steps the way EventBridge does', () => {

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import { parsePubmedXml } from '../../../shared/adapters/pubmed/parse-pubmed-xml.ts';
+import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import { InputError } from '../../../shared/errors.ts';
 
 export const fixtureDir = join(import.meta.dirname, '../../fixtures/pubmed');

@@ -6,8 +6,8 @@ import {
   initialState,
   replay,
   ScreeningRuleError,
-  statusOf,
   stageState,
+  statusOf,
 } from '../../../shared/domain/screening/workflow.ts';
 import { log, screeners } from './events-builder.ts';
 

@@ -9,8 +9,8 @@ import { categoricalSummary, levelsOf } from '../../../shared/domain/stats/categ
 import { kaplanMeier } from '../../../shared/domain/stats/kaplan-meier.ts';
 import { kaplanMeierByGroup } from '../../../shared/domain/stats/kaplan-meier-by-group.ts';
 import { kaplanMeierQuantile } from '../../../shared/domain/stats/km-quantile.ts';
-import { summariseSurvival } from '../../../shared/domain/stats/survival-summary.ts';
 import type { KaplanMeierTable, SurvivalObservation } from '../../../shared/domain/stats/survival-curve.ts';
+import { summariseSurvival } from '../../../shared/domain/stats/survival-summary.ts';
 import { TIMEFIX_TOLERANCE, timefix } from '../../../shared/domain/stats/timefix.ts';
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 // entry: every categorical row (count, denominator, percent, percent text) and every median with its range.
 import { describe, expect, it } from 'vitest';
 import {
+  buildTables,
   type CategoricalRow,
   type ContinuousRow,
-  buildTables,
   renderTables,
   type TableRow,
   tableRows,

@@ -2,8 +2,8 @@
 // starting or stopping to exclude it, and nothing when the term did not move or was not estimated.
 import { describe, expect, it } from 'vitest';
 import type { UpdateTrigger } from '../../../shared/domain/protocol/protocol.ts';
-import type { SnapshotDiff } from '../../../shared/domain/stats/snapshot.ts';
 import type { CoxTermState } from '../../../shared/domain/stats/cox-models.ts';
+import type { SnapshotDiff } from '../../../shared/domain/stats/snapshot.ts';
 import { describeTrigger, evaluateTrigger, triggerId } from '../../../shared/domain/triggers/evaluate.ts';
 
 function diffWith(before: CoxTermState | null, after: CoxTermState | null): SnapshotDiff {

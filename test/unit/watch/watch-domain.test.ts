@@ -1,6 +1,8 @@
 // The plain functions behind the new sources: what protocol entries become (runs, validation), what Crossref's
 // update types mean, what a run cost, OpenAlex's budget headers, PRISMA's "other methods", and how the digest
 // and the report show ongoing studies and the citation watch's provenance (escaped like every record field).
+
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { budgetOf, describeBudget } from '../../../shared/adapters/openalex/openalex-client.ts';
 import {
@@ -8,6 +10,12 @@ import {
   loadProtocolFile,
   parseProtocol,
 } from '../../../shared/config/load-protocols.ts';
+import {
+  citationKeys,
+  linksPublishedVersion,
+  PUBLISHED_VERSION_LINK,
+  publishedVersionDoi,
+} from '../../../shared/domain/citation/citation-keys.ts';
 import { buildDigest, type DigestInput, isDigestEmpty } from '../../../shared/domain/digest/digest.ts';
 import {
   digestSubject,
@@ -16,22 +24,15 @@ import {
 } from '../../../shared/domain/digest/render-digest.ts';
 import { describeRequests, requestsSince } from '../../../shared/domain/monitor/request-counts.ts';
 import { plannedRuns, wantsBiorxiv, watchesCrossref } from '../../../shared/domain/protocol/sources.ts';
-import {
-  citationKeys,
-  linksPublishedVersion,
-  PUBLISHED_VERSION_LINK,
-  publishedVersionDoi,
-} from '../../../shared/domain/citation/citation-keys.ts';
 import { buildPrismaFlow, type PrismaRecord } from '../../../shared/domain/report/prisma.ts';
 import { renderReportHtml } from '../../../shared/domain/report/render-report.ts';
 import { buildLivingReport, ongoingStudiesOf } from '../../../shared/domain/report/report.ts';
-import { computeStatisticsSnapshot } from '../../../shared/domain/stats/snapshot.ts';
-import { iesmPlan } from '../../support/protocols.ts';
-import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
 import { noticesFromDoiUpdates } from '../../../shared/domain/retraction/notices.ts';
+import { computeStatisticsSnapshot } from '../../../shared/domain/stats/snapshot.ts';
 import type { TrialRegistration } from '../../../shared/domain/watch/trial-registration.ts';
+import { iesmPlan } from '../../support/protocols.ts';
 import { makeStoreCitation } from '../../support/store-fixtures.ts';
-import { join } from 'node:path';
+import { loadSyntheticCohort } from '../extraction/reference-fixtures.ts';
 
 const iesm = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 const HOSTILE = '<img src=x onerror="alert(1)"> Registry <script>window.pwned=1</script> & co';

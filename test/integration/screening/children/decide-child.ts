@@ -9,10 +9,10 @@
 // Without it the child prints {"writes": W}.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openEmbeddedScreening } from '../../../../cli/serve/wiring.ts';
 import { onDynamoRequest } from '../../../../shared/adapters/dynamodb/dynamo-client.ts';
 import { includeDirectly, recordDecision } from '../../../../shared/app/screening.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../../shared/config/load-protocols.ts';
-import { openEmbeddedScreening } from '../../../../cli/serve/wiring.ts';
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const { values } = parseArgs({

@@ -14,9 +14,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dynamoFuzzyDedupPorts } from '../../../../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoCitationStore } from '../../../../shared/adapters/dynamodb/citation-store.ts';
-import { createFuzzyDedup } from '../../../../shared/app/fuzzy-dedup.ts';
 import { onDynamoRequest } from '../../../../shared/adapters/dynamodb/dynamo-client.ts';
 import { openEmbeddedStore } from '../../../../shared/adapters/embedded/embedded-store.ts';
+import { createFuzzyDedup } from '../../../../shared/app/fuzzy-dedup.ts';
 import type { Citation } from '../../../../shared/domain/citation/citation.ts';
 import type { RecordOutcome } from '../../../../shared/ports/citation-store.ts';
 
