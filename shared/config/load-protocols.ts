@@ -14,22 +14,18 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Protocol, protocolSchema } from '../domain/protocol/protocol.ts';
+import { issueLines } from '../domain/zod-issues.ts';
 import { ProtocolError } from '../errors.ts';
 
 const extensions = new Set(['.yaml', '.yml', '.json']);
 
 /** One line per problem, each naming the field by its path; an unknown field is named itself. */
 function describeIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .flatMap((issue) => {
-      const path = issue.path.map(String);
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map(
-          (key) => `  ${[...path, key].join('.')}: unknown field (not part of the protocol format: a typo?)`,
-        );
-      }
-      return [`  ${path.length > 0 ? path.join('.') : '(top level)'}: ${issue.message}`];
-    })
+  return issueLines(issues, {
+    root: '(top level)',
+    eachUnknownKey: 'unknown field (not part of the protocol format: a typo?)',
+  })
+    .map((line) => `  ${line}`)
     .join('\n');
 }
 

@@ -11,6 +11,11 @@ export interface IssueFormat {
   limit?: number;
   /** Between issues (default "; "). */
   separator?: string;
+  /**
+   * When given, an unknown-keys issue becomes one line per key, naming the key's own path with this message
+   * (zod's default is one line for all of them, at the object's path).
+   */
+  eachUnknownKey?: string;
 }
 
 /** Each issue as "place: message". */
@@ -21,7 +26,12 @@ export function issueLines(
   const root = format.root ?? '(root)';
   const place = format.place ?? ((path) => path.map(String).join('.'));
   const shown = format.limit === undefined ? issues : issues.slice(0, format.limit);
-  return shown.map((issue) => `${place(issue.path) || root}: ${issue.message}`);
+  const unknownKey = format.eachUnknownKey;
+  return shown.flatMap((issue) =>
+    unknownKey !== undefined && issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${place([...issue.path, key])}: ${unknownKey}`)
+      : [`${place(issue.path) || root}: ${issue.message}`],
+  );
 }
 
 /**
