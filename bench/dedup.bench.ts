@@ -67,7 +67,7 @@ function incomingRecord(i: number): { citation: Citation; expect: RecordOutcome[
   return { citation: makeStoreCitation({ pmid, doi: `10.4000/new.${pmid}` }), expect: 'new' };
 }
 
-const bench = await openBenchStore('dedup', args.data);
+const bench = await openBenchStore('dedup', args);
 const { client, tableName } = bench.embedded;
 const { requests } = bench;
 

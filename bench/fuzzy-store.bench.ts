@@ -4,7 +4,11 @@
 // blocking key markers read per batch, occupied blocking keys queried, recordCitation, possible duplicates
 // queued, the batch indexed), and what it asks DynamoDB for.
 //
-//   npx tsx bench/fuzzy-store.bench.ts [--seed 20000] [--incoming 4000] [--batch 100] [--data DIR]
+//   npx tsx bench/fuzzy-store.bench.ts [--seed 20000] [--incoming 4000] [--batch 100] [--data DIR] [--seeded DIR]
+//
+// --seeded DIR keeps a copy of the seeded store in DIR, and later runs (same --seed, same item layout) start
+// from a copy of it instead of seeding again (saves ~100 s a run, e.g. while profiling). Note that a store
+// copied in starts with LevelDB's caches cold, so its first figures are not those of a run that seeded it.
 //
 // 1. Seeds `--seed` stored works: 70 % PubMed records (PMID + DOI), 30 % id-less export records (title key),
 //    each with the items recording it would have written: the citation, its key claims, one blocking entry
@@ -22,7 +26,7 @@
 //      10 % same title elsewhere (other volume,   -> new: a supplement page of another volume is
 //           a supplement page, no journal)               another work, nobody is asked
 // 3. Prints wall time, records/s, per-record latency, the CPU time this process and the store server spent
-//    per record (and the rate that allows on a quiet 2-core machine), outcomes against what the generator
+//    per record and per request (and the rate that allows on a quiet 2-core machine), outcomes against what the generator
 //    intended, DynamoDB requests by operation (a hook on the client, SDK retries included) and checks that no
 //    Scan was sent. Asserts nothing.
 import { seededRandom } from '../cli/demo/seeded-random.ts';
@@ -36,7 +40,7 @@ import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.
 import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
 import { createFuzzyDedup } from '../shared/app/fuzzy-dedup.ts';
 import type { Author, Citation } from '../shared/domain/citation/citation.ts';
-import { citationId } from '../shared/domain/citation/citation-id.ts';
+import { citationId, sha256Hex } from '../shared/domain/citation/citation-id.ts';
 import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
 import { blockingKeys } from '../shared/domain/dedup/blocking.ts';
 import { dedupRecordFromCitation } from '../shared/domain/dedup/dedup-record.ts';
@@ -238,9 +242,37 @@ function incoming(n: number): { intent: Intent; citation: Citation } {
 
 // ------------------------------------------------------------------------------------------------- run
 
-const bench = await openBenchStore('fuzzy', args.data);
-const { client, tableName } = bench.embedded;
-const { requests } = bench;
+/** The items recording stored work i would have written (without the conditions), and its blocking keys. */
+function seedItemsOf(i: number): { items: Record<string, unknown>[]; blocks: string[] } {
+  const queuedAt = '2026-01-01T00:00:00.000Z';
+  const citation = work(i);
+  const keys = citationKeys(citation);
+  const id = citationId(keys[0]!);
+  const record = dedupRecordFromCitation(citation);
+  const blocks = blockingKeys(prepareRecord(record));
+  const items = [
+    citationItem({
+      reviewId: REVIEW,
+      citationId: id,
+      citation,
+      keys,
+      sourceRecord: `${citation.source}:${citation.sourceRecordId}`,
+      queuedAt,
+    }),
+    ...keys.map((key) => keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt })),
+    ...blocks.map((key) => blockEntryItem(REVIEW, key, id, record)),
+  ];
+  return { items, blocks };
+}
+
+// A kept seed (--seeded) is used only by runs that would write the same items (same size, same layout).
+const layout = sha256Hex(
+  new TextEncoder().encode(
+    JSON.stringify(seedItemsOf(0).items, (_, value) => (value instanceof Set ? [...value] : value)),
+  ),
+).slice(0, 16);
+const seedLabel = `fuzzy-store seed of ${SEED}, item layout ${layout}`;
+let bench = await openBenchStore('fuzzy', args, seedLabel);
 
 printHeader(
   '# Fuzzy dedup on the store (embedded store: dynalite 4 on LevelDB, one server process, loopback HTTP)',
@@ -248,48 +280,40 @@ printHeader(
 );
 
 // 1. Seed, in slices so the item lists never all sit in memory at once.
-const seedStart = performance.now();
-const queuedAt = '2026-01-01T00:00:00.000Z';
-let seedItems = 0;
-let seedRequests = 0;
-const SLICE = 5_000;
-for (let from = 0; from < SEED; from += SLICE) {
-  const { chunks, push } = batchChunks();
-  if (from === 0) push(blockMarkersCompleteItem(REVIEW));
-  const markers = new Set<string>();
-  for (let i = from; i < Math.min(SEED, from + SLICE); i++) {
-    const citation = work(i);
-    const keys = citationKeys(citation);
-    const id = citationId(keys[0]!);
-    const record = dedupRecordFromCitation(citation);
-    push(
-      citationItem({
-        reviewId: REVIEW,
-        citationId: id,
-        citation,
-        keys,
-        sourceRecord: `${citation.source}:${citation.sourceRecordId}`,
-        queuedAt,
-      }),
-    );
-    for (const key of keys) push(keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt }));
-    for (const key of blockingKeys(prepareRecord(record))) {
-      push(blockEntryItem(REVIEW, key, id, record));
-      markers.add(key);
+if (bench.seeded) print(`seed: ${fmt(SEED)} citations, a copy of the store kept in ${args.seeded}`);
+else await seedStore();
+bench = await bench.keepSeed(seedLabel);
+const { client, tableName } = bench.embedded;
+const { requests } = bench;
+
+async function seedStore() {
+  const { client, tableName } = bench.embedded;
+  const seedStart = performance.now();
+  let seedItems = 0;
+  let seedRequests = 0;
+  const SLICE = 5_000;
+  for (let from = 0; from < SEED; from += SLICE) {
+    const { chunks, push } = batchChunks();
+    if (from === 0) push(blockMarkersCompleteItem(REVIEW));
+    const markers = new Set<string>();
+    for (let i = from; i < Math.min(SEED, from + SLICE); i++) {
+      const { items, blocks } = seedItemsOf(i);
+      for (const item of items) push(item);
+      for (const key of blocks) markers.add(key);
     }
+    for (const key of markers) push(blockMarkerItem(REVIEW, key));
+    seedItems += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    seedRequests += chunks.length;
+    await inParallel(chunks, 8, (items) => batchWriteAll(client, tableName, items));
+    if (process.stdout.isTTY)
+      process.stdout.write(`\rseeded ${fmt(Math.min(SEED, from + SLICE))} of ${fmt(SEED)}`);
   }
-  for (const key of markers) push(blockMarkerItem(REVIEW, key));
-  seedItems += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  seedRequests += chunks.length;
-  await inParallel(chunks, 8, (items) => batchWriteAll(client, tableName, items));
-  if (process.stdout.isTTY)
-    process.stdout.write(`\rseeded ${fmt(Math.min(SEED, from + SLICE))} of ${fmt(SEED)}`);
+  if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
+  const seedMs = performance.now() - seedStart;
+  print(
+    `seed: ${fmt(SEED)} citations = ${fmt(seedItems)} items (citation, key claims, blocking entries) in ${fmt(seedRequests)} BatchWriteItem requests, 8 in flight: ${(seedMs / 1000).toFixed(1)} s (${fmt((seedItems / seedMs) * 1000)} items/s)`,
+  );
 }
-if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
-const seedMs = performance.now() - seedStart;
-print(
-  `seed: ${fmt(SEED)} citations = ${fmt(seedItems)} items (citation, key claims, blocking entries) in ${fmt(seedRequests)} BatchWriteItem requests, 8 in flight: ${(seedMs / 1000).toFixed(1)} s (${fmt((seedItems / seedMs) * 1000)} items/s)`,
-);
 
 // 2. Incoming
 requests.clear();
@@ -335,7 +359,10 @@ print(
   `incoming: ${fmt(INCOMING)} records through the fuzzy recorder, in batches of ${BATCH} (latency: the batch's time over its records)`,
 );
 printThroughput(INCOMING, wallMs, latencies);
-cpu.print(INCOMING);
+cpu.print(
+  INCOMING,
+  [...requests.values()].reduce((sum, { ok, failed }) => sum + ok + failed, 0),
+);
 print('  outcomes by what the generator intended (intended -> got: count):');
 for (const intent of Object.keys(EXPECTED) as Intent[]) {
   const row = matrix.get(intent);

@@ -1,7 +1,7 @@
 // What the two store benchmarks (bench/dedup.bench.ts, bench/fuzzy-store.bench.ts) share: their command line,
 // the embedded store with every DynamoDB request counted by operation, seeding by BatchWriteItem with a bounded
 // number of requests in flight, and the lines they print (header, latency, requests by operation, load).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,10 +13,21 @@ import {
   stopEmbeddedServer,
 } from '../../shared/adapters/embedded/embedded-store.ts';
 
-/** [--seed N] [--incoming N] [--concurrency N] [--batch N] [--data DIR], with a bench's own defaults. */
+/**
+ * [--seed N] [--incoming N] [--concurrency N] [--batch N] [--data DIR] [--seeded DIR], with a bench's own
+ * defaults. --seeded DIR: keep a copy of the seeded store in DIR and start later runs from a copy of it (skips
+ * the seeding, e.g. while profiling; remove DIR when the item layout changes).
+ */
 export function storeBenchArgs(
   defaults: { seed?: number; incoming?: number; concurrency?: number; batch?: number } = {},
-): { seed: number; incoming: number; concurrency: number; batch: number; data?: string } {
+): {
+  seed: number;
+  incoming: number;
+  concurrency: number;
+  batch: number;
+  data?: string;
+  seeded?: string;
+} {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string', default: String(defaults.seed ?? 100_000) },
@@ -24,6 +35,7 @@ export function storeBenchArgs(
       concurrency: { type: 'string', default: String(defaults.concurrency ?? 32) },
       batch: { type: 'string', default: String(defaults.batch ?? 100) },
       data: { type: 'string' },
+      seeded: { type: 'string' },
     },
   });
   return {
@@ -32,6 +44,7 @@ export function storeBenchArgs(
     concurrency: Number(values.concurrency),
     batch: Number(values.batch),
     ...(values.data ? { data: values.data } : {}),
+    ...(values.seeded ? { seeded: values.seeded } : {}),
   };
 }
 
@@ -94,13 +107,32 @@ export interface BenchStore {
   embedded: EmbeddedStore;
   /** DynamoDB requests by operation since the last requests.clear() (a hook on the client, SDK retries in). */
   requests: Map<string, { ok: number; failed: number }>;
+  /** True when the store started as a copy of a seeded store (--seeded DIR): the bench skips its seeding. */
+  seeded: boolean;
+  /**
+   * After seeding: with --seeded DIR, stops the server, keeps a copy of the store in DIR (labelled `label`),
+   * and opens the store again (the returned one); otherwise this store as it is.
+   */
+  keepSeed(label: string): Promise<BenchStore>;
   /** Closes the store; stops the server and removes the data directory unless --data named it. */
   close(): Promise<void>;
 }
 
-/** Opens the embedded store in `data` (or a fresh temporary directory named `lr-bench-<name>-`). */
-export async function openBenchStore(name: string, data: string | undefined): Promise<BenchStore> {
+/**
+ * Opens the embedded store in `args.data` (or a fresh temporary directory named `lr-bench-<name>-`). With
+ * `args.seeded` naming a seed kept for the same `label`, the store starts as a copy of it.
+ */
+export async function openBenchStore(
+  name: string,
+  args: { data?: string; seeded?: string },
+  label = '',
+): Promise<BenchStore> {
+  const { data, seeded } = args;
   const dataDir = data ?? mkdtempSync(join(tmpdir(), `lr-bench-${name}-`));
+  const seedLabel = seeded ? join(seeded, 'seed.txt') : null;
+  const fromSeed =
+    seeded !== undefined && existsSync(seedLabel!) && readFileSync(seedLabel!, 'utf8') === label;
+  if (fromSeed) cpSync(join(seeded, 'store'), dataDir, { recursive: true });
   const embedded = await openEmbeddedStore({ dataDir });
   const requests = new Map<string, { ok: number; failed: number }>();
   onDynamoRequest(embedded.client, ({ operation, ok }) => {
@@ -109,10 +141,25 @@ export async function openBenchStore(name: string, data: string | undefined): Pr
     else entry.failed++;
     requests.set(operation, entry);
   });
-  return {
+  const bench: BenchStore = {
     dataDir,
     embedded,
     requests,
+    seeded: fromSeed,
+    keepSeed: async (keptLabel) => {
+      if (!seeded || fromSeed) return bench;
+      await embedded.close();
+      await stopEmbeddedServer(dataDir);
+      rmSync(seeded, { recursive: true, force: true });
+      mkdirSync(seeded, { recursive: true });
+      cpSync(dataDir, join(seeded, 'store'), { recursive: true });
+      writeFileSync(join(seeded, 'seed.txt'), keptLabel);
+      return openBenchStore(name, { ...(data ? { data } : {}), seeded }, keptLabel).then((reopened) => {
+        // The reopened store is a copy of the one kept: this directory is no longer used.
+        if (!data) rmSync(dataDir, { recursive: true, force: true });
+        return reopened;
+      });
+    },
     close: async () => {
       await embedded.close();
       if (!data) {
@@ -121,6 +168,7 @@ export async function openBenchStore(name: string, data: string | undefined): Pr
       }
     },
   };
+  return bench;
 }
 
 /** The heading, the machine and the load average at start, and a blank line. */
@@ -142,8 +190,15 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
-/** CPU used by this process and the store server since `mark()`, for figures a busy machine does not skew. */
-export function cpuMeter(serverPid: number): { mark(): void; print(count: number): void } {
+/**
+ * CPU used by this process and the store server since `mark()`, for figures a busy machine does not skew (as
+ * much: contention still inflates CPU time somewhat). The server's figure counts all of its threads (LevelDB's
+ * compaction and libuv's pool too). `requests`: the DynamoDB requests sent meanwhile, for a figure per request.
+ */
+export function cpuMeter(serverPid: number): {
+  mark(): void;
+  print(count: number, requests?: number): void;
+} {
   let client0 = 0;
   let server0 = 0;
   return {
@@ -151,7 +206,7 @@ export function cpuMeter(serverPid: number): { mark(): void; print(count: number
       client0 = processCpuMs(process.pid) ?? 0;
       server0 = processCpuMs(serverPid) ?? 0;
     },
-    print(count) {
+    print(count, requests) {
       const client = (processCpuMs(process.pid) ?? 0) - client0;
       const server = (processCpuMs(serverPid) ?? 0) - server0;
       // On a quiet 2-core machine the two processes run side by side: the busier one sets the pace.
@@ -160,6 +215,10 @@ export function cpuMeter(serverPid: number): { mark(): void; print(count: number
         `  CPU per record: this process ${(client / count).toFixed(2)} ms, store server ${(server / count).toFixed(2)} ms; ` +
           `on a quiet 2-core machine about ${fmt(1000 / bound)} records/s (the busier process's CPU time bounds it)`,
       );
+      if (requests)
+        print(
+          `  CPU per DynamoDB request: this process ${(client / requests).toFixed(2)} ms (the SDK, and the dedup work shared out), store server ${(server / requests).toFixed(2)} ms`,
+        );
     },
   };
 }

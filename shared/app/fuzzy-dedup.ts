@@ -99,6 +99,20 @@ interface CitationVerdict {
 }
 
 /**
+ * prepareRecord once per record object: a batch compares each candidate it read (and each record it recorded)
+ * with many arrivals. Records are never changed once made, so the prepared form stays true.
+ */
+const preparedRecords = new WeakMap<DedupRecord, PreparedRecord>();
+function prepared(record: DedupRecord): PreparedRecord {
+  let found = preparedRecords.get(record);
+  if (!found) {
+    found = prepareRecord(record);
+    preparedRecords.set(record, found);
+  }
+  return found;
+}
+
+/**
  * Each candidate citation judged over all of its variants: a certain duplicate when a variant is one and no
  * variant rules it out; a possible one when a variant says so and none is another work for certain.
  */
@@ -125,7 +139,7 @@ function judge(
     let blocked = false;
     let ruledOut = false;
     for (const record of records) {
-      const evidence = compareRecords(prepareRecord(record), arriving);
+      const evidence = compareRecords(prepared(record), arriving);
       const verdict = decidePair(evidence);
       if (cannotLink(evidence)) blocked = true;
       if (conflictsOf(evidence).hard.length > 0) ruledOut = true;
@@ -267,6 +281,8 @@ function reasonLine(verdict: PairScore, lead?: string): string {
 /** Per-batch state of one record. */
 interface Item {
   original: Citation;
+  /** The original's dedup record. */
+  record: DedupRecord;
   /** Its keys as they are, without its DOI, and as its own title twin: all read in the batch's claims. */
   variantKeys: CitationKey[];
   blocks: string[];
@@ -339,10 +355,12 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
       const noDoi = original.doi ? citationKeys(base) : [];
       const titled = [...keys, ...noDoi].some((key) => key.startsWith('title:'));
       const twin = titled ? citationKeys(withTitleTwin(base, '')) : [];
+      const record = dedupRecordFromCitation(original);
       return {
         original,
+        record,
         variantKeys: [...new Set([...keys, ...noDoi, ...twin])],
-        blocks: blockingKeys(prepareRecord(dedupRecordFromCitation(original))),
+        blocks: blockingKeys(prepared(record)),
       };
     });
     const owners = await index.keyOwners(
@@ -424,7 +442,12 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         }
         if (!ownerRecord || ownerRecord.id === sourceRecord) return null;
         return decidePair(
-          compareRecords(prepareRecord(ownerRecord), prepareRecord(dedupRecordFromCitation(citation))),
+          compareRecords(
+            prepared(ownerRecord),
+            citation === item.original
+              ? prepared(item.record)
+              : prepareRecord(dedupRecordFromCitation(citation)),
+          ),
         );
       };
 
@@ -454,9 +477,9 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         }
       }
 
-      const record = dedupRecordFromCitation(citation);
-      const prepared = prepareRecord(record);
-      const blocks = doiWithheld ? blockingKeys(prepared) : item.blocks;
+      const record = citation === item.original ? item.record : dedupRecordFromCitation(citation);
+      const preparedRecord = prepared(record);
+      const blocks = doiWithheld ? blockingKeys(preparedRecord) : item.blocks;
       const candidatesOf = async () => {
         await readBlocks(blocks);
         for (const { citationId } of recent.candidates(blocks)) knownCitations.add(citationId);
@@ -503,7 +526,7 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
         if (outcome.kind !== 'duplicate') {
           const pairs = pairsFor(
             outcome.citationId,
-            judge(prepared, await candidatesOf(), outcome.citationId),
+            judge(preparedRecord, await candidatesOf(), outcome.citationId),
             extra,
           );
           found = await queuePossible(reviewId, pairs, now);
@@ -512,7 +535,7 @@ export function createFuzzyDedup(store: CitationStore, ports: FuzzyDedupPorts): 
       }
 
       // 2. No key of this record is known: the fuzzy engine over the blocking index.
-      const verdicts = judge(prepared, await candidatesOf(), '');
+      const verdicts = judge(preparedRecord, await candidatesOf(), '');
       const target = verdicts.find((v) => v.decision === 'duplicate');
       if (target) {
         // Claim the record's strongest key for the work it duplicates; recordCitation then finds the claim
