@@ -39,6 +39,10 @@
 //   slightly, so a citation recorded a moment ago may not be listed yet.
 // - No TTL, Streams or PartiQL (unused by this store); throughput on the 2-core machines here is a few
 //   hundred single-item requests per second (bench/dedup.bench.ts).
+// - CPU per request: LevelDB reads through classic-level's thread pool cost the server ~75 µs each in
+//   hand-overs, and dynalite makes two or three per request: the server reads synchronously, and a Query
+//   page with one nextv (store-server.ts). What is left is ~0.5 ms (GetItem) to ~2 ms (a conditional
+//   PutItem, a Query) of server CPU a request, and ~1 ms in the client's SDK (bench/fuzzy-store.bench.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';

@@ -90,7 +90,7 @@ for (const name of ['AbstractValueIterator', 'AbstractKeyIterator']) {
   const prototype = (
     require('abstract-level') as Record<string, { prototype: Record<string | symbol, unknown> }>
   )[name]?.prototype;
-  if (!prototype || typeof prototype.nextv !== 'function' || process.env.LR_NO_NEXTV) continue;
+  if (!prototype || typeof prototype.nextv !== 'function') continue;
   prototype.next = async function (
     this: { [kBuffered]?: Buffered; nextv(size: number): Promise<unknown[]> },
     ...args: unknown[]
