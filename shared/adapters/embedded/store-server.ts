@@ -96,7 +96,11 @@ for (const name of ['AbstractValueIterator', 'AbstractKeyIterator']) {
     ...args: unknown[]
   ) {
     if (args.length > 0) throw new TypeError('next() with a callback is not supported by the store server');
-    const buffered = (this[kBuffered] ??= { items: [], at: 0, done: false });
+    let buffered = this[kBuffered];
+    if (!buffered) {
+      buffered = { items: [], at: 0, done: false };
+      this[kBuffered] = buffered;
+    }
     if (buffered.at < buffered.items.length) return buffered.items[buffered.at++];
     if (buffered.done) return undefined;
     buffered.items = await this.nextv(1000);
