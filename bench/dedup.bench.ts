@@ -12,10 +12,7 @@
 // 3. Prints wall time, records/s, per-record latency, DynamoDB requests by operation (counted by a hook on the
 //    client, SDK retries included) and checks that no Scan was sent. Asserts nothing.
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
-import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
 import type { Citation } from '../shared/domain/citation/citation.ts';
-import { citationId } from '../shared/domain/citation/citation-id.ts';
-import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
 import type { RecordOutcome } from '../shared/ports/citation-store.ts';
 import { makeStoreCitation } from '../test/support/store-fixtures.ts';
 import {
@@ -29,6 +26,7 @@ import {
   printRequests,
   printThroughput,
   storeBenchArgs,
+  storedCitationItems,
 } from './support/store-bench.ts';
 
 const args = storeBenchArgs();
@@ -82,20 +80,7 @@ const queuedAt = '2026-01-01T00:00:00.000Z';
 const { chunks: chunk, push } = batchChunks();
 let seedItems = 0;
 for (let i = 0; i < SEED; i++) {
-  const citation = storedWork(i);
-  const keys = citationKeys(citation);
-  const id = citationId(keys[0]!);
-  const items = [
-    citationItem({
-      reviewId: REVIEW,
-      citationId: id,
-      citation,
-      keys,
-      sourceRecord: `pubmed:${citation.pmid}`,
-      queuedAt,
-    }),
-    ...keys.map((key) => keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt })),
-  ];
+  const { items } = storedCitationItems(REVIEW, storedWork(i), queuedAt);
   seedItems += items.length;
   for (const item of items) push(item);
 }

@@ -37,11 +37,9 @@ import {
   dynamoFuzzyDedupPorts,
 } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { DynamoCitationStore } from '../shared/adapters/dynamodb/citation-store.ts';
-import { citationItem, keyClaimItem } from '../shared/adapters/dynamodb/table-design.ts';
 import { createFuzzyDedup } from '../shared/app/fuzzy-dedup.ts';
 import type { Author, Citation } from '../shared/domain/citation/citation.ts';
-import { citationId, sha256Hex } from '../shared/domain/citation/citation-id.ts';
-import { citationKeys } from '../shared/domain/citation/citation-keys.ts';
+import { sha256Hex } from '../shared/domain/citation/citation-id.ts';
 import { blockingKeys } from '../shared/domain/dedup/blocking.ts';
 import { dedupRecordFromCitation } from '../shared/domain/dedup/dedup-record.ts';
 import { prepareRecord } from '../shared/domain/dedup/pair-score.ts';
@@ -59,6 +57,7 @@ import {
   printThroughput,
   pseudoWord,
   storeBenchArgs,
+  storedCitationItems,
 } from './support/store-bench.ts';
 
 const args = storeBenchArgs({ seed: 20_000, incoming: 4_000, batch: 100 });
@@ -244,23 +243,13 @@ function incoming(n: number): { intent: Intent; citation: Citation } {
 
 /** The items recording stored work i would have written (without the conditions), and its blocking keys. */
 function seedItemsOf(i: number): { items: Record<string, unknown>[]; blocks: string[] } {
-  const queuedAt = '2026-01-01T00:00:00.000Z';
   const citation = work(i);
-  const keys = citationKeys(citation);
-  const id = citationId(keys[0]!);
+  const stored = storedCitationItems(REVIEW, citation, '2026-01-01T00:00:00.000Z');
   const record = dedupRecordFromCitation(citation);
   const blocks = blockingKeys(prepareRecord(record));
   const items = [
-    citationItem({
-      reviewId: REVIEW,
-      citationId: id,
-      citation,
-      keys,
-      sourceRecord: `${citation.source}:${citation.sourceRecordId}`,
-      queuedAt,
-    }),
-    ...keys.map((key) => keyClaimItem({ reviewId: REVIEW, key, owner: id, claimedAt: queuedAt })),
-    ...blocks.map((key) => blockEntryItem(REVIEW, key, id, record)),
+    ...stored.items,
+    ...blocks.map((key) => blockEntryItem(REVIEW, key, stored.citationId, record)),
   ];
   return { items, blocks };
 }

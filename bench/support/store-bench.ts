@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { onDynamoRequest } from '../../shared/adapters/dynamodb/dynamo-client.ts';
+import { citationItem, keyClaimItem } from '../../shared/adapters/dynamodb/table-design.ts';
 import {
   type EmbeddedStore,
   openEmbeddedStore,
   stopEmbeddedServer,
 } from '../../shared/adapters/embedded/embedded-store.ts';
+import type { Citation } from '../../shared/domain/citation/citation.ts';
+import { citationId } from '../../shared/domain/citation/citation-id.ts';
+import { citationKeys } from '../../shared/domain/citation/citation-keys.ts';
 
 /**
  * [--seed N] [--incoming N] [--concurrency N] [--batch N] [--data DIR] [--seeded DIR], with a bench's own
@@ -67,6 +71,30 @@ export async function batchWriteAll(
     const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
     pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
   }
+}
+
+/** The items recording a stored work writes (its citation and its key claims), without the conditions. */
+export function storedCitationItems(
+  reviewId: string,
+  citation: Citation,
+  queuedAt: string,
+): { citationId: string; items: Record<string, unknown>[] } {
+  const keys = citationKeys(citation);
+  const id = citationId(keys[0]!);
+  return {
+    citationId: id,
+    items: [
+      citationItem({
+        reviewId,
+        citationId: id,
+        citation,
+        keys,
+        sourceRecord: `${citation.source}:${citation.sourceRecordId}`,
+        queuedAt,
+      }),
+      ...keys.map((key) => keyClaimItem({ reviewId, key, owner: id, claimedAt: queuedAt })),
+    ],
+  };
 }
 
 /** Items gathered into BatchWriteItem requests (chunks of 25, the most one request takes). */
