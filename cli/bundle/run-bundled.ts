@@ -74,10 +74,14 @@ function writeCodeCache(path: string, data: Buffer): void {
 
 /**
  * Runs the CommonJS file `file` in this process as Node would run it, with V8's compiled code from `cacheDir`
- * when a whole, accepted cache is there; otherwise compiles it and, on exit, writes the cache for the next start.
- * Returns whether the cache was used.
+ * when a whole, accepted cache is there; otherwise compiles it and, when the process exits (`atExit`), writes
+ * the cache for the next start. Returns whether the cache was used.
  */
-export function runWithCodeCache(file: string, cacheDir: string): boolean {
+export function runWithCodeCache(
+  file: string,
+  cacheDir: string,
+  atExit: (write: () => void) => void = (write) => process.once('exit', write),
+): boolean {
   const source = readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(file, cacheDir);
   const cachedData = readCodeCache(cacheFile);
@@ -88,7 +92,7 @@ export function runWithCodeCache(file: string, cacheDir: string): boolean {
   });
   const used = cachedData !== undefined && !script.cachedDataRejected;
   // At exit the cache holds every function the command compiled, not only the top level.
-  if (!used) process.once('exit', () => writeCodeCache(cacheFile, script.createCachedData()));
+  if (!used) atExit(() => writeCodeCache(cacheFile, script.createCachedData()));
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));

@@ -22,8 +22,8 @@ import {
   selectReview,
   storeOptions,
 } from '../context.ts';
+import { STAGE_NAMES } from '../format.ts';
 import { screeningOver } from '../serve/wiring.ts';
-import { STAGE_NAMES } from './screen.ts';
 
 /** The operator's login name (who recorded an inclusion or a withdrawal when --by is not given). */
 export function operator(): string {

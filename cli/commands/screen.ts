@@ -21,10 +21,9 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { ReviewerRole, Stage, Vote } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { terminalText } from '../format.ts';
+import { STAGE_NAMES, terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
 
-export const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
 export const PROMPT = '[i]nclude [e]xclude [m]aybe [s]kip [u]ndo [q]uit';
 export const ARBITER_PROMPT = '[i]nclude [e]xclude [s]kip [u]ndo [q]uit';
 /** Asked when the queue is empty after decisions in this session. */

@@ -3,9 +3,8 @@
 import { type StatusReport, statusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { jsonText, terminalText } from '../format.ts';
+import { jsonText, STAGE_NAMES, terminalText } from '../format.ts';
 import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
-import { STAGE_NAMES } from './screen.ts';
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
