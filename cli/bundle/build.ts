@@ -105,7 +105,7 @@ function commandEntry(commands: readonly CommandModule[], module: string | null)
     ),
     `const specs = ${JSON.stringify(commands.map((c) => c.spec))};`,
     `const loaded = { ${own.map(({ spec, exportName }) => `${JSON.stringify(spec.name)}: ${exportName}`).join(', ')} };`,
-    'runCli({ specs, load: async (name) => { const command = loaded[name]; if (!command) throw new Error(`no command "${name}" in this bundle`); return command; } });',
+    'runCli({ specs, load: async (name) => { const command = loaded[name]; if (!command) throw new Error("no command " + name + " in this bundle"); return command; } });',
     '',
   ].join('\n');
 }

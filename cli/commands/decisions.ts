@@ -61,7 +61,7 @@ export const decisionsCommand: Command = {
     format: { type: 'string', default: 'table' },
   },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json')

@@ -43,7 +43,7 @@ export const includeCommand: Command = {
   options: { ...reviewOptions, ...storeOptions, ...citationOption, by: { type: 'string' } },
   async run({ values }, io) {
     requireOption(values, 'citation');
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const by = optionalString(values, 'by') ?? operator();
     const table = await openStore(values);
     try {

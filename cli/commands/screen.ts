@@ -245,7 +245,7 @@ export const screenCommand: Command = {
     record: { type: 'string' },
   },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));
     const as = values.as ?? (reviewer.roles.includes('screener') ? 'screener' : 'arbiter');
     if (as !== 'screener' && as !== 'arbiter') throw new UsageError('--as must be screener or arbiter');

@@ -67,8 +67,8 @@ export const serveCommand: Command = {
         : undefined;
     const protocols: Protocol[] =
       typeof values.review === 'string' || typeof values.protocol === 'string'
-        ? [selectReview(values)]
-        : loadProtocols(values);
+        ? [await selectReview(values)]
+        : await loadProtocols(values);
     const dataDir = dataDirectory(values);
     const reviewerIds = [...new Set(protocols.flatMap((p) => p.reviewers.map((r) => r.id)))];
     const tokenFile = optionalString(values, 'tokens');

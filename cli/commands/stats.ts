@@ -34,7 +34,7 @@ export const statsCommand: Command = {
   async run({ values }, io) {
     // md is the contract name for the readable output; text is every other command's.
     const format: StatisticsFormat = readFormat(values, ['md', 'json', 'csv'] as const, { text: 'md' });
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const evidence = evidenceStoreOf(embedded);

@@ -43,7 +43,7 @@ export const statusCommand: Command = {
   options: { ...reviewOptions, ...formatOption() },
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);
