@@ -8,7 +8,7 @@ import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-s
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { statisticsSensitivity } from '../../shared/app/appraisal.ts';
 import { latestStatistics, recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
-import { analysisPlanOf } from '../../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../../shared/domain/protocol/plan.ts';
 import { describeChanges } from '../../shared/domain/stats/describe-changes.ts';
 import { renderStatistics, type StatisticsFormat } from '../../shared/domain/stats/statistics-output.ts';
 import { type Command, readFormat } from '../command.ts';

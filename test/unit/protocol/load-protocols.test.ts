@@ -9,7 +9,8 @@ import {
   parseProtocol,
 } from '../../../shared/config/load-protocols.ts';
 import { cachedProtocols, protocolFiles } from '../../../shared/config/protocol-files.ts';
-import { MAX_QUERY_LENGTH, sourceQuery } from '../../../shared/domain/protocol/protocol.ts';
+import { sourceQuery } from '../../../shared/domain/protocol/plan.ts';
+import { MAX_QUERY_LENGTH } from '../../../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../../../shared/errors.ts';
 
 function errorOf(action: () => unknown): string {
