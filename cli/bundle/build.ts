@@ -5,7 +5,7 @@
 // missing source sends the launcher back to the sources through tsx, so what runs is what the sources say.
 //
 // Why it is built on install and not committed: a committed bundle goes stale with every change to the
-// sources and turns every merge into a conflict over generated code; building took 8-25 s on the shared 2-core
+// sources and turns every merge into a conflict over generated code; building took 8-41 s on the shared 2-core
 // machines (load average 4-8), and esbuild is already installed for the Lambda bundles.
 //
 // What the bundle holds:
