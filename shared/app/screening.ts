@@ -70,7 +70,9 @@ import {
 } from '../domain/screening/workflow.ts';
 import { LivingReviewError, StoreError } from '../errors.ts';
 import type {
+  CitationHeading,
   Cursor,
+  DirtyMark,
   PossibleDuplicate,
   QueueHead,
   QueueName,
@@ -216,7 +218,7 @@ function statesOf(citationId: string, events: readonly ScreeningEvent[]): Record
   return states;
 }
 
-function reviewerDecisionOf(event: DecisionEvent, citation: Citation): ReviewerDecision {
+function reviewerDecisionOf(event: DecisionEvent, citation: CitationHeading): ReviewerDecision {
   return {
     reviewerId: event.reviewerId,
     citationId: event.citationId,
@@ -267,7 +269,7 @@ async function projectEvent(
   before: RecordState,
   after: RecordState,
   event: ScreeningEvent,
-  citation: Citation,
+  citation: CitationHeading,
 ): Promise<void> {
   await Promise.all([
     deps.screening.putTallyDelta(
@@ -294,13 +296,13 @@ async function projectRecord(
   citationId: string,
   options: { events?: ScreeningEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
 ): Promise<RecordState> {
-  const [events, stored] = await Promise.all([
+  const [events, heading] = await Promise.all([
     options.events ?? deps.screening.listEvents(reviewId, citationId),
-    deps.citations.getCitation(reviewId, citationId),
+    deps.screening.citationHeading(reviewId, citationId),
   ]);
   const states = statesOf(citationId, events);
   const final = states[states.length - 1]!;
-  if (!stored) return final;
+  if (!heading) return final;
   const has = (seq: number) => options.skipDeltas?.has(`${citationId}#${seq}`) ?? false;
   const writes: Promise<unknown>[] = [];
   if (!has(0)) {
@@ -326,16 +328,20 @@ async function projectRecord(
       latest.set(`${event.reviewerId}|${event.stage}`, event);
   }
   for (const event of latest.values()) {
-    writes.push(deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, stored.citation)));
+    writes.push(deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, heading)));
   }
   await Promise.all(writes);
   await saveOutcome(deps, reviewId, final);
   return final;
 }
 
-/** Completes the projections of records whose writer left a dirty mark older than repairAfterMs. */
-async function repairDirty(deps: ScreeningDeps, reviewId: string): Promise<number> {
-  const marks = await deps.screening.listDirty(reviewId);
+/**
+ * Completes the projections of records whose writer left a dirty mark older than repairAfterMs. `known`: the
+ * marks the caller read with the board or the tallies (the hot paths); else every mark is listed, those left
+ * by earlier versions too (conflicts, the status report).
+ */
+async function repairDirty(deps: ScreeningDeps, reviewId: string, known?: DirtyMark[]): Promise<number> {
+  const marks = known ?? (await deps.screening.listDirty(reviewId));
   const cutoff = deps.clock().getTime() - (deps.repairAfterMs ?? DEFAULT_REPAIR_AFTER_MS);
   const stale = marks.filter((m) => Date.parse(m.at) < cutoff);
   if (stale.length === 0) return 0;
@@ -400,16 +406,15 @@ async function appendWithProjections(
   const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
   // The citation, its log and the dirty mark at once (a mark for a citation that turns out not to exist is
   // removed again before saying so).
-  let [stored, events] = await Promise.all([
-    deps.citations.getCitation(reviewId, citationId),
+  let [heading, events] = await Promise.all([
+    deps.screening.citationHeading(reviewId, citationId),
     deps.screening.listEvents(reviewId, citationId),
     deps.screening.markDirty(reviewId, mark),
   ]);
-  if (!stored) {
+  if (!heading) {
     await deps.screening.clearDirty(reviewId, mark);
     throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
   }
-  const citation = { citationId, citation: stored.citation };
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const state = replay(citationId, events);
@@ -435,7 +440,7 @@ async function appendWithProjections(
       throw error;
     }
     if (await deps.screening.appendEvent(reviewId, event)) {
-      await projectEvent(deps, reviewId, state, next, event, citation.citation);
+      await projectEvent(deps, reviewId, state, next, event, heading);
       await deps.screening.clearDirty(reviewId, mark);
       return { recorded: true, state: next, existing: null };
     }
@@ -594,6 +599,21 @@ function holdersOf(holds: readonly Cursor[], citationId: string, stage: Stage, q
   );
 }
 
+interface Picked {
+  state: RecordState;
+  stage: Stage;
+  /** The reviewer's cursor, already stored: the record is held for them (unless others were earlier). */
+  cursor: Cursor;
+  stored: { citation: Citation } | null;
+  pairs: PossibleDuplicate[];
+}
+
+/**
+ * The oldest record that awaits `reviewer` and is not held by as many others as it needs. Each candidate's
+ * log, record and pending pairs are read while its cursor is stored (one round trip, not two); a candidate
+ * whose log says it does not await the reviewer after all (a projection that lags) is repaired and passed
+ * over, and if none is left the cursor is released again.
+ */
 async function pick(
   deps: ScreeningDeps,
   protocol: Protocol,
@@ -602,9 +622,11 @@ async function pick(
   skip: ReadonlySet<string>,
   board: ReviewBoard,
   now: Date,
-): Promise<{ state: RecordState; stage: Stage } | null> {
+  cursorFor: (citationId: string, stage: Stage) => Cursor,
+): Promise<Picked | null> {
   const holds = liveHolds(board, reviewer.id, as, now);
   const deciders = firstDeciders(protocol, board.rolledTallies).filter((id) => id !== reviewer.id);
+  let passedOver: Cursor | null = null;
   for (const stage of STAGES) {
     const slots: QueueSlot[] =
       as === 'arbiter'
@@ -620,8 +642,14 @@ async function pick(
     for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize)) {
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
+      const cursor = cursorFor(head.citationId, stage);
+      const [events, , stored, pairs] = await Promise.all([
+        deps.screening.listEvents(protocol.id, head.citationId),
+        deps.screening.putCursor(protocol.id, cursor),
+        deps.citations.getCitation(protocol.id, head.citationId),
+        deps.screening.listPendingDuplicatesOf(protocol.id, head.citationId),
+      ]);
       // The queue is a projection: check the record against its log, and repair a projection that lags.
-      const events = await deps.screening.listEvents(protocol.id, head.citationId);
       const state = replay(head.citationId, events);
       if (
         statusOf(state) !== slot.queue.status ||
@@ -629,9 +657,13 @@ async function pick(
       ) {
         await projectRecord(deps, protocol.id, head.citationId, { events });
       }
-      if (state.stage === stage && awaits(state, reviewer, as)) return { state, stage };
+      if (state.stage === stage && awaits(state, reviewer, as))
+        return { state, stage, cursor, stored, pairs };
+      passedOver = cursor;
     }
   }
+  // Nothing for the reviewer: release the record their cursor was just put on (it does not await them).
+  if (passedOver) await deps.screening.putCursor(protocol.id, { ...passedOver, until: passedOver.since });
   return null;
 }
 
@@ -647,32 +679,26 @@ export async function nextRecord(
     throw new NotAllowedError(`${reviewer.id} is not a ${options.as} of review "${protocol.id}"`);
   }
   const peers = protocol.reviewers.filter((r) => r.roles.includes(options.as)).map((r) => r.id);
-  let [board] = await Promise.all([
-    deps.screening.readBoard(protocol.id, peers),
-    repairDirty(deps, protocol.id),
-  ]);
+  let board = await deps.screening.readBoard(protocol.id, peers);
+  await repairDirty(deps, protocol.id, board.dirty);
   if (board.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, protocol.id, board.projectionVersion);
   }
   const skip = new Set(options.skip ?? []);
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
+  const cursorFor = (citationId: string, stage: Stage): Cursor => ({
+    reviewerId: reviewer.id,
+    citationId,
+    stage,
+    as: options.as,
+    since: now.toISOString(),
+    until: new Date(now.getTime() + holdMs).toISOString(),
+  });
   for (let round = 0; round < 3; round++) {
-    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now);
+    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
     if (!picked) return null;
-    const cursor: Cursor = {
-      reviewerId: reviewer.id,
-      citationId: picked.state.citationId,
-      stage: picked.stage,
-      as: options.as,
-      since: now.toISOString(),
-      until: new Date(now.getTime() + holdMs).toISOString(),
-    };
-    const [, stored, pairs] = await Promise.all([
-      deps.screening.putCursor(protocol.id, cursor),
-      deps.citations.getCitation(protocol.id, cursor.citationId),
-      deps.screening.listPendingDuplicatesOf(protocol.id, cursor.citationId),
-    ]);
+    const { cursor } = picked;
     // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
     board = await deps.screening.readBoard(protocol.id, peers);
     const current = stageState(picked.state, picked.stage)!;
@@ -689,7 +715,7 @@ export async function nextRecord(
       cursor,
     ].sort((a, b) => a.since.localeCompare(b.since) || a.reviewerId.localeCompare(b.reviewerId));
     if (holders.slice(0, capacity).some((h) => h.reviewerId === reviewer.id)) {
-      return payload(deps, protocol, reviewer, picked.state, { stored, pairs });
+      return payload(deps, protocol, reviewer, picked.state, { stored: picked.stored, pairs: picked.pairs });
     }
     skip.add(cursor.citationId);
   }
@@ -974,11 +1000,8 @@ export async function listConflicts(
  * added to the sums when more than a few wait (so the next read stays small).
  */
 async function currentTallies(deps: ScreeningDeps, reviewId: string): Promise<Tallies> {
-  const [read, repaired] = await Promise.all([
-    deps.screening.readTallies(reviewId),
-    repairDirty(deps, reviewId),
-  ]);
-  let stale = repaired > 0;
+  const read = await deps.screening.readTallies(reviewId);
+  let stale = (await repairDirty(deps, reviewId, read.dirty)) > 0;
   if (read.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, reviewId, read.projectionVersion);
     stale = true;
@@ -1038,6 +1061,8 @@ export interface StatusDeps extends ScreeningDeps {
  * duplicates merged (automatic and confirmed), so `status` and `stats` tell the same story.
  */
 export async function statusReport(deps: StatusDeps, protocol: Protocol): Promise<StatusReport> {
+  // Every mark, those of earlier versions too (the hot paths read only the marks on the tallies item).
+  await repairDirty(deps, protocol.id);
   const [tallies, conflicts, includedStudies, sources] = await Promise.all([
     currentTallies(deps, protocol.id),
     conflictStates(deps, protocol.id),

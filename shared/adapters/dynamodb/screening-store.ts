@@ -49,6 +49,7 @@ import type { Tallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { InputError, StoreError } from '../../errors.ts';
 import {
+  type CitationHeading,
   type Cursor,
   type DirtyMark,
   type PossibleDuplicate,
@@ -211,6 +212,8 @@ const cursorSchema = z.object({
 
 const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.string() });
 
+const headingSchema = z.object({ title: z.string(), year: z.number().int().nullable() });
+
 const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
 
 function talliesOf(item: Record<string, unknown> | undefined): Tallies {
@@ -219,6 +222,21 @@ function talliesOf(item: Record<string, unknown> | undefined): Tallies {
     if (name.startsWith('n:') && typeof value === 'number' && value !== 0) tallies[name.slice(2)] = value;
   }
   return tallies;
+}
+
+/** The attribute of the tallies item holding a dirty mark (one per writer and record). */
+const DIRTY_ATTRIBUTE_PREFIX = 'd:';
+const dirtyAttribute = (mark: Pick<DirtyMark, 'citationId' | 'token'>) =>
+  `${DIRTY_ATTRIBUTE_PREFIX}${mark.citationId}#${mark.token}`;
+
+/** The dirty marks on the tallies item. */
+function dirtyMarksOf(item: Record<string, unknown> | undefined, reviewId: string): DirtyMark[] {
+  const marks: DirtyMark[] = [];
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(DIRTY_ATTRIBUTE_PREFIX))
+      marks.push(parseItem(dirtySchema, value, `a dirty mark of review "${reviewId}"`));
+  }
+  return marks;
 }
 
 function stringSet(value: unknown): Set<string> {
@@ -380,7 +398,7 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async readTallies(
     reviewId: string,
-  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number }> {
+  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number; dirty: DirtyMark[] }> {
     const what = `the tallies of review "${reviewId}"`;
     // 1. The sums through generation g, and g's pending batch (added, maybe not yet re-keyed).
     const item = await this.get(talliesKey(reviewId), what);
@@ -417,7 +435,7 @@ export class DynamoScreeningStore implements ScreeningStore {
       }
     }
     const projectionVersion = typeof item?.projectionVersion === 'number' ? item.projectionVersion : 0;
-    return { tallies, backlog, projectionVersion };
+    return { tallies, backlog, projectionVersion, dirty: dirtyMarksOf(item, reviewId) };
   }
 
   async rollUpTallies(
@@ -626,6 +644,7 @@ export class DynamoScreeningStore implements ScreeningStore {
         .map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`)),
       rolledTallies: talliesOf(tallies),
       projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
+      dirty: dirtyMarksOf(tallies, reviewId),
     };
   }
 
@@ -705,27 +724,50 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async markDirty(reviewId: string, mark: DirtyMark): Promise<void> {
-    const key = dirtyKey(reviewId, mark);
-    await this.table.put(
-      { Item: { ...key, type: 'dirty', reviewId, ...mark } },
+    const key = talliesKey(reviewId);
+    await this.table.update(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, #mark = :mark',
+        ExpressionAttributeNames: { '#type': 'type', '#mark': dirtyAttribute(mark) },
+        ExpressionAttributeValues: {
+          ':type': 'tallies',
+          ':mark': { citationId: mark.citationId, token: mark.token, at: mark.at },
+        },
+      },
       this.describe(reviewId, key),
     );
   }
 
   async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
-    const key = dirtyKey(reviewId, mark);
-    await this.table.delete(key, this.describe(reviewId, key));
+    if (mark.legacyItem) {
+      const key = dirtyKey(reviewId, mark);
+      await this.table.delete(key, this.describe(reviewId, key));
+      return;
+    }
+    const key = talliesKey(reviewId);
+    // The tallies item exists (the mark is on it): the condition only keeps a stray clear from creating it.
+    await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'REMOVE #mark',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#mark': dirtyAttribute(mark) },
+      },
+      this.describe(reviewId, key),
+    );
   }
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
-    const items = await this.table.queryPrefix(
-      { reviewId, prefix: DIRTY_PREFIX },
-      `the dirty marks of review "${reviewId}"`,
-    );
-    return items.map((item) => {
+    const [tallies, items] = await Promise.all([
+      this.get(talliesKey(reviewId), `the tallies of review "${reviewId}"`),
+      this.table.queryPrefix({ reviewId, prefix: DIRTY_PREFIX }, `the dirty marks of review "${reviewId}"`),
+    ]);
+    const legacy = items.map((item) => {
       const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
-      return { citationId, token, at };
+      return { citationId, token, at, legacyItem: true as const };
     });
+    return [...dirtyMarksOf(tallies, reviewId), ...legacy];
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -741,6 +783,19 @@ export class DynamoScreeningStore implements ScreeningStore {
     const item = await this.get(key, what);
     if (item?.type !== 'citation') return null;
     return { citation: parseItem(citationItemSchema, item, what).citation };
+  }
+
+  async citationHeading(reviewId: string, citationId: string): Promise<CitationHeading | null> {
+    const key = citationItemKey(reviewId, citationId);
+    const what = this.describe(reviewId, key);
+    // The item's own title and year (the queue index's copy of the record's), not the whole record.
+    const item = await this.table.get(key, what, {
+      ProjectionExpression: '#type, title, #year',
+      ExpressionAttributeNames: { '#type': 'type', '#year': 'year' },
+    });
+    if (item?.type !== 'citation') return null;
+    const { title, year } = parseItem(headingSchema, item, what);
+    return { title, year };
   }
 
   async recordPossibleDuplicate(
