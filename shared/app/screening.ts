@@ -586,7 +586,12 @@ async function* mergedQueues(
   }
 }
 
-function liveHolds(board: ReviewBoard, reviewerId: string, as: ReviewerRole, now: Date): Cursor[] {
+function liveHolds(
+  board: Pick<ReviewBoard, 'cursors'>,
+  reviewerId: string,
+  as: ReviewerRole,
+  now: Date,
+): Cursor[] {
   return board.cursors.filter(
     (c) => c.reviewerId !== reviewerId && c.as === as && Date.parse(c.until) > now.getTime(),
   );
@@ -700,7 +705,7 @@ export async function nextRecord(
     if (!picked) return null;
     const { cursor } = picked;
     // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
-    board = await deps.screening.readBoard(protocol.id, peers);
+    board = { ...board, cursors: await deps.screening.readCursors(protocol.id, peers) };
     const current = stageState(picked.state, picked.stage)!;
     const queue: QueueName =
       current.phase === 'awaiting-second'

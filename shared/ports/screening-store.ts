@@ -150,6 +150,8 @@ export interface ScreeningStore {
   rollUpTallies(reviewId: string, options?: { max?: number }): Promise<{ rolled: number; left: boolean }>;
 
   readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard>;
+  /** The cursors of these reviewers alone (the board without the tallies item). */
+  readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]>;
   setProjectionVersion(reviewId: string, version: number): Promise<void>;
   putCursor(reviewId: string, cursor: Cursor): Promise<void>;
 

@@ -648,6 +648,14 @@ export class DynamoScreeningStore implements ScreeningStore {
     };
   }
 
+  async readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]> {
+    const items = await this.table.batchGet(
+      [...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id)),
+      `the cursors of review "${reviewId}"`,
+    );
+    return items.map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`));
+  }
+
   async setProjectionVersion(reviewId: string, version: number): Promise<void> {
     const key = talliesKey(reviewId);
     await this.table.update(
