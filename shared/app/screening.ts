@@ -23,14 +23,20 @@
 // deterministic key and is added to the sums once: shared/adapters/dynamodb/screening-store.ts).
 //
 // ## Reading at any size
-// Nothing on the path of `next`, a decision or progress reads every record:
-// - progress reads the review's tallies (the sums, plus the deltas not yet added to them);
-// - `next` reads the review's board (the reviewers' cursors, one request), then the heads of the queues that
-//   can hold a record for this reviewer (awaiting a first decision, and awaiting a second one after each other
-//   screener: a screener's own first decisions are in a queue they never read), oldest first, and checks the
-//   record it hands out against its log (repairing a projection that lags). It skips records that others are
-//   holding: a record needs two screeners, so two screeners starting together get the same one (both are
-//   needed), a third gets the next. The record handed out is held for the reviewer (their cursor) for holdMs.
+// Nothing on the path of `next`, a decision or progress reads every record, and each takes a fixed number of
+// requests (bench/screening.bench.ts prints them by operation):
+// - progress reads the review's tallies (the sums, plus the deltas not yet added to them): 3 requests. The
+//   writers' dirty marks are on the tallies item, so finding the ones to repair costs nothing more;
+// - `next` reads the review's board (the tallies item with the dirty marks, and the reviewers' cursors: one
+//   request), then the heads of the queues that can hold a record for this reviewer (awaiting a first
+//   decision, and awaiting a second one after each other screener: a screener's own first decisions are in a
+//   queue they never read), oldest first. For the record it picks it stores the reviewer's cursor (the record
+//   is held for them for holdMs) while reading its log (checked, and a projection that lags repaired), the
+//   record and its pending pairs, then reads the cursors back. It skips records that others are holding: a
+//   record needs two screeners, so two screeners starting together get the same one (both are needed), a
+//   third gets the next. 1 + queues + 4 + 1 requests;
+// - a decision: the mark, the record's heading and its log; the append; delta, decision row and queue; the
+//   mark removed: 8 requests.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import { type RecordView, type StageView, viewFor } from '../domain/screening/blinding.ts';
@@ -692,14 +698,19 @@ export async function nextRecord(
   const skip = new Set(options.skip ?? []);
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
-  const cursorFor = (citationId: string, stage: Stage): Cursor => ({
-    reviewerId: reviewer.id,
-    citationId,
-    stage,
-    as: options.as,
-    since: now.toISOString(),
-    until: new Date(now.getTime() + holdMs).toISOString(),
-  });
+  const cursorFor = (citationId: string, stage: Stage): Cursor => {
+    // Taken when the cursor is written, not when the call began: screeners handed one record at once are
+    // ordered by `since`, and a claim that lands after another's check must sort after it.
+    const since = deps.clock();
+    return {
+      reviewerId: reviewer.id,
+      citationId,
+      stage,
+      as: options.as,
+      since: since.toISOString(),
+      until: new Date(since.getTime() + holdMs).toISOString(),
+    };
+  };
   for (let round = 0; round < 3; round++) {
     const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
     if (!picked) return null;

@@ -5,10 +5,10 @@
 // | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map) |
 // | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus, screeningVersion (the log position it reflects), firstDecider, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision) |
 // | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
-// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion |
+// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark) |
 // | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
 // | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
-// | dirty mark | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections |
+// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
 //
 // Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
