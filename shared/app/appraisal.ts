@@ -32,9 +32,9 @@ import {
   type ReportSensitivity,
 } from '../domain/report/appraisal-section.ts';
 import type { SnapshotRow, StatisticsSnapshot } from '../domain/stats/snapshot.ts';
-import { StoreError } from '../errors.ts';
 import type { AppraisalStore } from '../ports/appraisal-store.ts';
 import type { EvidenceStore, IncludedStudy } from '../ports/evidence-store.ts';
+import { appendToEventLog } from './event-log-append.ts';
 import {
   type Actor,
   DecisionRejectedError,
@@ -223,38 +223,30 @@ async function appendChecked(
   build: (state: StudyAppraisalState) => EventBody,
 ): Promise<AppraisalOutcome> {
   const appraisal = appraisalOf(protocol);
-  const attempts = deps.maxAttempts ?? 25;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replayAppraisal(appraisal, studyId, await deps.appraisal.listEvents(protocol.id, studyId));
-    const earlier = state.events.find((e) => e.eventId === eventId);
-    if (earlier) {
-      if (earlier.reviewerId !== reviewer.id) {
-        throw new DecisionRejectedError('event-id-reused', `event id "${eventId}" is already used`);
-      }
-      return { recorded: false, view: appraisalViewFor(state, reviewer) };
-    }
-    const event = {
-      ...build(state),
-      seq: state.version + 1,
-      eventId,
-      studyId,
-      reviewerId: reviewer.id,
-      at: deps.clock().toISOString(),
-    } as AppraisalEvent;
-    let next: StudyAppraisalState;
-    try {
-      next = applyAppraisalEvent(appraisal, state, event);
-    } catch (error) {
-      if (error instanceof AppraisalRuleError) throw new DecisionRejectedError(error.code, error.message);
-      throw error;
-    }
-    if (await deps.appraisal.appendEvent(protocol.id, event)) {
-      return { recorded: true, view: appraisalViewFor(next, reviewer) };
-    }
-  }
-  throw new StoreError(`could not record the appraisal of ${studyId}: too many concurrent writers`, {
-    retryable: true,
+  const outcome = await appendToEventLog({
+    what: `the appraisal of ${studyId}`,
+    attempts: deps.maxAttempts ?? 25,
+    replay: async () =>
+      replayAppraisal(appraisal, studyId, await deps.appraisal.listEvents(protocol.id, studyId)),
+    eventId: () => eventId,
+    build,
+    stamp: (body, seq) =>
+      ({
+        ...body,
+        seq,
+        eventId,
+        studyId,
+        reviewerId: reviewer.id,
+        at: deps.clock().toISOString(),
+      }) as AppraisalEvent,
+    apply: (state, event) => applyAppraisalEvent(appraisal, state, event),
+    isRuleError: (error) => error instanceof AppraisalRuleError,
+    append: (event) => deps.appraisal.appendEvent(protocol.id, event),
   });
+  if (outcome.earlier && outcome.earlier.reviewerId !== reviewer.id) {
+    throw new DecisionRejectedError('event-id-reused', `event id "${eventId}" is already used`);
+  }
+  return { recorded: outcome.event !== null, view: appraisalViewFor(outcome.state, reviewer) };
 }
 
 export async function setStudyDesign(

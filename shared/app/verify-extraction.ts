@@ -36,9 +36,9 @@ import {
   type StudyVerificationState,
   VerificationRuleError,
 } from '../domain/verification/workflow.ts';
-import { StoreError } from '../errors.ts';
 import type { EvidenceStore, IncludedStudy, StoredPatientRow } from '../ports/evidence-store.ts';
 import type { VerificationStore } from '../ports/verification-store.ts';
+import { appendToEventLog } from './event-log-append.ts';
 import {
   type Actor,
   DecisionRejectedError,
@@ -129,38 +129,28 @@ async function appendWithRetry(
   },
   build: (state: StudyVerificationState) => Promise<EventBody | null> | EventBody | null,
 ): Promise<{ state: StudyVerificationState; event: VerificationEvent | null }> {
-  const attempts = deps.maxAttempts ?? 25;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replayVerification(
-      studyId,
-      await deps.evidence.verification.listEvents(reviewId, studyId),
-      required,
-    );
-    await by.prepare?.(state);
-    const eventId = typeof by.eventId === 'string' ? by.eventId : by.eventId(state);
-    if (state.events.some((e) => e.eventId === eventId)) return { state, event: null };
-    const body = await build(state);
-    if (body === null) return { state, event: null };
-    const built = {
-      ...body,
-      seq: state.version + 1,
-      eventId,
-      studyId,
-      reviewerId: by.reviewerId,
-      at: deps.clock().toISOString(),
-    } as VerificationEvent;
-    let next: StudyVerificationState;
-    try {
-      next = applyVerificationEvent(state, built, required);
-    } catch (error) {
-      if (error instanceof VerificationRuleError) throw new DecisionRejectedError(error.code, error.message);
-      throw error;
-    }
-    if (await deps.evidence.verification.appendEvent(reviewId, built)) return { state: next, event: built };
-  }
-  throw new StoreError(`could not record the verification of ${studyId}: too many concurrent writers`, {
-    retryable: true,
+  const outcome = await appendToEventLog({
+    what: `the verification of ${studyId}`,
+    attempts: deps.maxAttempts ?? 25,
+    replay: async () =>
+      replayVerification(studyId, await deps.evidence.verification.listEvents(reviewId, studyId), required),
+    prepare: by.prepare,
+    eventId: (state) => (typeof by.eventId === 'string' ? by.eventId : by.eventId(state)),
+    build,
+    stamp: (body, seq, eventId) =>
+      ({
+        ...body,
+        seq,
+        eventId,
+        studyId,
+        reviewerId: by.reviewerId,
+        at: deps.clock().toISOString(),
+      }) as VerificationEvent,
+    apply: (state, event) => applyVerificationEvent(state, event, required),
+    isRuleError: (error) => error instanceof VerificationRuleError,
+    append: (event) => deps.evidence.verification.appendEvent(reviewId, event),
   });
+  return { state: outcome.state, event: outcome.event };
 }
 
 // ---------------------------------------------------------------------------------------------------------

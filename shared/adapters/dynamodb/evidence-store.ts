@@ -13,7 +13,8 @@
 // - include a study: PutItem STUDY# if absent (attribute_not_exists(pk)); already there -> GetItem returns the
 //   inclusion as first recorded. Retraction: UpdateItem SET retracted = true if the study exists and is not
 //   flagged yet. Withdrawal: UpdateItem SET withdrawn = {at, by, reason} if the study exists and withdrawn is
-//   absent or NULL, so the first withdrawal is kept; a failed condition reads the item back.
+//   absent or NULL, so the first withdrawal is kept; a failed condition reads the item back, and tries again if
+//   the study was included in between.
 // - the included studies / the patient rows: Query pk with begins_with(sk, "STUDY#" / "PATIENT#"), strongly
 //   consistent, paginated.
 // - write patient rows: BatchWriteItem, 25 puts a request, unprocessed items retried with backoff. A put
@@ -335,26 +336,38 @@ export class DynamoEvidenceStore implements EvidenceStore {
   ): Promise<{ changed: boolean; study: IncludedStudy } | null> {
     const key = studyItemKey(reviewId, citationId);
     const what = this.describe(reviewId, key);
-    const result = await this.table.conditionalUpdate(
-      {
-        Key: key,
-        UpdateExpression: 'SET withdrawn = :withdrawn',
-        ConditionExpression:
-          '#type = :study AND (attribute_not_exists(withdrawn) OR attribute_type(withdrawn, :null))',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':withdrawn': { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason },
-          ':study': 'included-study',
-          ':null': 'NULL',
+    // The condition fails for two reasons: the study is already withdrawn, or there was no study yet. In the
+    // second case an inclusion may land between the failed update and the read, which then finds a study that
+    // is not withdrawn: the withdrawal was never written, so it is tried again against the study that now exists.
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.table.conditionalUpdate(
+        {
+          Key: key,
+          UpdateExpression: 'SET withdrawn = :withdrawn',
+          ConditionExpression:
+            '#type = :study AND (attribute_not_exists(withdrawn) OR attribute_type(withdrawn, :null))',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':withdrawn': { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason },
+            ':study': 'included-study',
+            ':null': 'NULL',
+          },
+          ReturnValues: 'ALL_NEW',
         },
-        ReturnValues: 'ALL_NEW',
-      },
-      what,
-    );
-    if (result)
-      return { changed: true, study: toStudy(this.parse(studyItemSchema, result.Attributes, what)) };
-    const existing = await this.getIncludedStudy(reviewId, citationId);
-    return existing ? { changed: false, study: existing } : null;
+        what,
+      );
+      if (result)
+        return { changed: true, study: toStudy(this.parse(studyItemSchema, result.Attributes, what)) };
+      const existing = await this.getIncludedStudy(reviewId, citationId);
+      if (!existing) return null;
+      if (existing.withdrawn) return { changed: false, study: existing };
+      // A study item never loses its withdrawal, so a second miss means the store is not behaving.
+      if (attempt >= 3) {
+        throw new StoreError(`${what}: the withdrawal's condition keeps failing on a study not withdrawn`, {
+          retryable: true,
+        });
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------------------

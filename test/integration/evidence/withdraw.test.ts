@@ -107,6 +107,55 @@ describe('Function: withdrawStudy (embedded store)', () => {
     ).rejects.toThrow(StudyWithdrawnError);
   });
 
+  it('withdraws a study whose inclusion lands between its failed condition and its read-back', async () => {
+    // Prepare: a stored citation not yet included. The first withdrawal's UpdateItem fails its condition (no
+    // study item yet); before that failure reaches the adapter, the inclusion is written: the interleaving a
+    // concurrent `include` can produce.
+    const lateReview = `${reviewId}-late`;
+    const { citationId: late } = await h.embedded.store.recordCitation(
+      lateReview,
+      makeStoreCitation({ pmid: '38000098' }),
+      h.clock(),
+    );
+    const client = h.embedded.client;
+    let interleaved = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (!interleaved && /^Update(Item)?Command$/.test(String(context.commandName))) {
+            interleaved = true;
+            await includeStudy(
+              { reviewId: lateReview, citationId: late, includedBy: 'pp', source: 'screening' },
+              { citations: h.embedded.store, evidence: h.evidence, clock: h.clock },
+            );
+          }
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'includeAfterFailedCondition' },
+    );
+
+    // Act
+    let outcome: Awaited<ReturnType<typeof withdraw>>;
+    try {
+      outcome = await withdrawStudy(
+        { reviewId: lateReview, citationId: late, withdrawnBy: 'alc', reason: 'withdrawn after full text' },
+        { evidence: h.evidence, clock: h.clock },
+      );
+    } finally {
+      client.middlewareStack.remove('includeAfterFailedCondition');
+    }
+
+    // Assess: the withdrawal was written on the study that now exists, once.
+    expect(interleaved).toBe(true);
+    expect(outcome.changed).toBe(true);
+    expect(outcome.study.withdrawn).toMatchObject({ by: 'alc', reason: 'withdrawn after full text' });
+    const stored = await h.evidence.getIncludedStudy(lateReview, late);
+    expect(stored?.withdrawn).toEqual(outcome.study.withdrawn);
+  });
+
   it('keeps one withdrawal and one study item when withdrawals and inclusions race', async () => {
     // Prepare: a study that is included, and a stored citation that is not yet.
     const target = studies[1]!;
