@@ -410,8 +410,8 @@ async function appendWithProjections(
   build: (state: RecordState) => ScreeningEvent | null,
 ): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
   const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
-  // The record's heading, its log and the dirty mark at once (a mark for a citation that turns out not to exist is
-  // removed again before saying so).
+  // The record's heading, its log and the dirty mark at once (a mark for a citation that turns out not to
+  // exist is removed again before saying so).
   let [heading, events] = await Promise.all([
     deps.screening.citationHeading(reviewId, citationId),
     deps.screening.listEvents(reviewId, citationId),
