@@ -14,7 +14,7 @@ import { resourceUsage } from 'node:process';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '../cli/demo/seeded-random.ts';
 import { loadProtocolFile } from '../shared/config/load-protocols.ts';
-import { analysisPlanOf } from '../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../shared/domain/protocol/plan.ts';
 import { columnsOf } from '../shared/domain/stats/columns.ts';
 import { type CoxModelFit, fitCoxModels } from '../shared/domain/stats/cox-models.ts';
 import { computeStatisticsSnapshot } from '../shared/domain/stats/snapshot.ts';

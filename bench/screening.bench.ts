@@ -17,7 +17,7 @@
 // and how many rounds handed all three the same record (should be 0). 10k and 40k decisions do not fit in 1k
 // records (two screeners, two stages, an arbiter: about 4 decisions a record at most): those cells are skipped.
 // Asserts nothing: the goal is each median under 50 ms at 20,000 records and 40,000 decisions, flat in both.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -79,6 +79,13 @@ const median = (xs: number[]) => {
 const p90 = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] ?? Number.NaN;
+};
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** The most frequent value (the usual breakdown of a call's requests). */
+const mode = (xs: string[]) => {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 };
 const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)}`;
 
@@ -213,46 +220,89 @@ interface Timings {
   progress: number[];
   /** DynamoDB requests per call (one screener alone, so each request belongs to the call in flight). */
   requests: { next: number[]; decision: number[]; progress: number[] };
+  /** The requests of each call by operation, e.g. "Query×3 GetItem×1" (one screener alone). */
+  operations: { next: string[]; decision: string[]; progress: string[] };
+  /** CPU ms of this process per call: the screening server and the HTTP client (one screener alone). */
+  cpu: { next: number[]; decision: number[]; progress: number[] };
+  /** CPU ms of the store server per call (read from /proc in 10 ms ticks: only their mean means much). */
+  storeCpu: { next: number[]; decision: number[]; progress: number[] };
   refused: number;
   handed: string[];
 }
 
-/** DynamoDB requests the store has answered so far (counted on the embedded client). */
+/** DynamoDB requests the store has answered so far (counted on the embedded client), and their operations. */
 let requestCount = 0;
+const operations: string[] = [];
+/** The store server's process (its CPU is read from /proc). */
+let storePid = 0;
+
+const operationsSince = (from: number) => {
+  const counts = new Map<string, number>();
+  for (const op of operations.slice(from)) counts.set(op, (counts.get(op) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([op, n]) => `${op}×${n}`)
+    .join(' ');
+};
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+/** CPU seconds the store server (another process) has used, from /proc (Linux; NaN elsewhere). */
+const processCpuSeconds = (pid: number) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+};
+
+/** Times one call: its latency, its requests and operations, and this process's CPU. */
+async function measure<T>(timings: Timings, call: 'next' | 'decision' | 'progress', run: () => Promise<T>) {
+  const t = performance.now();
+  const r = requestCount;
+  const c = cpuMs();
+  const sc = processCpuSeconds(storePid);
+  const result = await run();
+  timings.cpu[call].push(cpuMs() - c);
+  timings.storeCpu[call].push((processCpuSeconds(storePid) - sc) * 1000);
+  timings[call].push(performance.now() - t);
+  timings.requests[call].push(requestCount - r);
+  timings.operations[call].push(operationsSince(r));
+  return result;
+}
 
 async function screen(url: string, reviewerId: 'pp' | 'alc' | 'kim', rounds: number, timings: Timings) {
   const headers = { authorization: `Bearer ${TOKENS[reviewerId]}` };
   for (let i = 0; i < rounds; i++) {
-    let t = performance.now();
-    let r = requestCount;
-    const next = (await (await fetch(`${url}/api/reviews/${protocol.id}/next`, { headers })).json()) as {
-      record: { view: { citationId: string; stage: string } } | null;
-    };
-    timings.next.push(performance.now() - t);
-    timings.requests.next.push(requestCount - r);
+    const next = await measure(timings, 'next', async () => {
+      return (await (await fetch(`${url}/api/reviews/${protocol.id}/next`, { headers })).json()) as {
+        record: { view: { citationId: string; stage: string } } | null;
+      };
+    });
     if (!next.record) break;
     const { citationId: id, stage } = next.record.view;
     timings.handed.push(`${i}:${reviewerId}:${id}`);
-    t = performance.now();
-    r = requestCount;
-    const answer = await fetch(`${url}/api/reviews/${protocol.id}/records/${id}/decisions`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        stage,
-        decision: i % 7 === 0 ? 'exclude' : 'include',
-        reasonId: i % 7 === 0 ? 'not-iesm' : null,
-      }),
+    await measure(timings, 'decision', async () => {
+      const answer = await fetch(`${url}/api/reviews/${protocol.id}/records/${id}/decisions`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          stage,
+          decision: i % 7 === 0 ? 'exclude' : 'include',
+          reasonId: i % 7 === 0 ? 'not-iesm' : null,
+        }),
+      });
+      if (answer.status === 409) {
+        timings.refused++;
+        const { error } = (await answer.json()) as { error?: { code?: string } };
+        process.stderr.write(`refused (409 ${error?.code}): ${reviewerId} on ${id} in round ${i}\n`);
+      } else await answer.arrayBuffer();
     });
-    if (answer.status === 409) timings.refused++;
-    await answer.arrayBuffer();
-    timings.decision.push(performance.now() - t);
-    timings.requests.decision.push(requestCount - r);
-    t = performance.now();
-    r = requestCount;
-    await (await fetch(`${url}/api/reviews/${protocol.id}/progress`, { headers })).arrayBuffer();
-    timings.progress.push(performance.now() - t);
-    timings.requests.progress.push(requestCount - r);
+    await measure(timings, 'progress', async () => {
+      await (await fetch(`${url}/api/reviews/${protocol.id}/progress`, { headers })).arrayBuffer();
+    });
   }
 }
 
@@ -261,6 +311,9 @@ const empty = (): Timings => ({
   decision: [],
   progress: [],
   requests: { next: [], decision: [], progress: [] },
+  operations: { next: [], decision: [], progress: [] },
+  cpu: { next: [], decision: [], progress: [] },
+  storeCpu: { next: [], decision: [], progress: [] },
   refused: 0,
   handed: [],
 });
@@ -280,8 +333,10 @@ for (const [records, decisions] of cells) {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'lr-bench-screening-'));
   const screening = await openEmbeddedScreening(dataDir, [protocol]);
-  onDynamoRequest(screening.embedded.client, () => {
+  storePid = screening.embedded.serverPid;
+  onDynamoRequest(screening.embedded.client, ({ operation }) => {
     requestCount++;
+    operations.push(operation);
   });
   try {
     const seeded = performance.now();
@@ -336,6 +391,17 @@ for (const [records, decisions] of cells) {
       print(
         `|  |  | requests per call (1) | ${median(r.next)} | ${median(r.decision)} | ${median(r.progress)} | | |`,
       );
+      const c = one.cpu;
+      print(
+        `|  |  | server CPU ms per call (1, median) | ${ms(median(c.next))} | ${ms(median(c.decision))} | ${ms(median(c.progress))} | | |`,
+      );
+      const sc = one.storeCpu;
+      print(
+        `|  |  | store CPU ms per call (1, mean) | ${ms(mean(sc.next))} | ${ms(mean(sc.decision))} | ${ms(mean(sc.progress))} | | |`,
+      );
+      const o = one.operations;
+      print(`|  |  | operations (1) | ${mode(o.next)} | ${mode(o.decision)} | ${mode(o.progress)} | | |`);
+
       process.stderr.write(
         `(seeded ${fmt(records)} records and ${fmt(decisions)} decisions in ${seedSeconds.toFixed(1)} s; load ${load()})\n`,
       );

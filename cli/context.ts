@@ -12,11 +12,7 @@ import { bundleDirectory } from '../shared/adapters/node-entry.ts';
 import { currentProcess } from '../shared/adapters/process/process-identity.ts';
 import { newRunId } from '../shared/adapters/process/run-id.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
-import {
-  defaultProtocolDirectory,
-  loadProtocolDirectory,
-  loadProtocolFile,
-} from '../shared/config/load-protocols.ts';
+import { cachedProtocols, defaultProtocolDirectory, protocolFiles } from '../shared/config/protocol-files.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
@@ -51,22 +47,39 @@ export function dataDirectory(values: Values): string {
 }
 
 /**
- * Run from the bundle, validated protocols are kept beside it (shared/config/load-protocols.ts): parsing and
- * validating the YAML was most of a store command's start. From the sources (development, tests) every
- * command validates afresh.
+ * Run from the bundle, validated protocols are kept beside it (shared/config/protocol-files.ts): parsing and
+ * validating the YAML was most of a store command's start, and a command whose protocols are all cached does
+ * not even load the YAML parser and the protocol schema (load-protocols.ts is imported only for a file not in
+ * the cache). From the sources (development, tests) every command validates afresh.
  */
 const bundle = bundleDirectory(import.meta.url);
-const protocolLoading = bundle === null ? {} : { cacheDir: join(bundle, 'cache', 'protocols') };
+const protocolCache = bundle === null ? undefined : join(bundle, 'cache', 'protocols');
 
 /** `--protocol FILE` (one review from anywhere), else every protocol in the protocols directory. */
-export function loadProtocols(values: Values): Protocol[] {
-  if (typeof values.protocol === 'string') return [loadProtocolFile(values.protocol, protocolLoading)];
-  return loadProtocolDirectory(defaultProtocolDirectory(), protocolLoading);
+export async function loadProtocols(values: Values): Promise<Protocol[]> {
+  const file = typeof values.protocol === 'string' ? values.protocol : undefined;
+  const directory = file === undefined ? defaultProtocolDirectory() : undefined;
+  if (protocolCache !== undefined) {
+    let paths: string[] | null = null;
+    try {
+      paths =
+        directory === undefined ? [file!] : protocolFiles(directory).map((name) => join(directory, name));
+    } catch {
+      // No such directory: the loader below says so.
+    }
+    const cached = paths === null ? null : cachedProtocols(paths, protocolCache);
+    if (cached !== null) return cached;
+  }
+  const { loadProtocolDirectory, loadProtocolFile } = await import('../shared/config/load-protocols.ts');
+  const options = { cacheDir: protocolCache };
+  return directory === undefined
+    ? [loadProtocolFile(file!, options)]
+    : loadProtocolDirectory(directory, options);
 }
 
 /** The review named by `--review ID` (or the only one in `--protocol FILE`). */
-export function selectReview(values: Values): Protocol {
-  const protocols = loadProtocols(values);
+export async function selectReview(values: Values): Promise<Protocol> {
+  const protocols = await loadProtocols(values);
   const id = typeof values.review === 'string' ? values.review : undefined;
   if (!id) {
     if (typeof values.protocol === 'string' && protocols.length === 1) return protocols[0]!;

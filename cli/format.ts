@@ -6,6 +6,9 @@ import type { SourceRunResult } from '../shared/app/search-review.ts';
 import { describeRequests } from '../shared/domain/monitor/request-counts.ts';
 import type { RunLog } from '../shared/ports/citation-store.ts';
 
+/** How the screening stages are named on screen. */
+export const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
+
 /** C0 controls but tab and newline (and a carriage return ending a line), DEL and the C1 controls. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/g;

@@ -3,8 +3,8 @@
 //
 // The command line is read from a catalog: every command's name, summary, usage and options, and a way to load
 // the command itself. From the TypeScript sources the catalog holds the loaded commands (cli/from-sources.ts);
-// the bundled CLI (cli/bundle/build.ts) carries the specs as data and loads one command's code only after its
-// arguments parsed, so `--help` and a mistyped option never load the AWS SDK or the store.
+// the bundled CLI (cli/bundle/build.ts) runs one bundle per command module, carrying every spec as data, and a
+// help bundle with no command at all, so `--help` and an unknown command never load the AWS SDK or the store.
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors.ts';
 import { type Command, type CommandOutput, type CommandSpec, UsageError } from './command.ts';

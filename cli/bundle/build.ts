@@ -5,21 +5,27 @@
 // missing source sends the launcher back to the sources through tsx, so what runs is what the sources say.
 //
 // Why it is built on install and not committed: a committed bundle goes stale with every change to the
-// sources and turns every merge into a conflict over generated code; building takes a few seconds, and
-// esbuild is already installed for the Lambda bundles.
+// sources and turns every merge into a conflict over generated code; building took 8-41 s on the shared 2-core
+// machines (load average 4-8), and esbuild is already installed for the Lambda bundles.
 //
 // What the bundle holds:
-// - living-review.mjs: a generated entry (the `entry` function below) carrying every command's spec (name,
-//   summary, usage, options) as data, and one dynamic import per command module. `--help` and argument errors
-//   load nothing else; a command loads its own chunk (esbuild's code splitting) after its arguments parsed.
-// - store-server.mjs and parse-pubmed-worker.mjs: the code the CLI starts in another process or worker thread,
-//   found beside the running bundle by shared/adapters/node-entry.ts (NODE_ENTRIES below).
-// - chunk-*.mjs: code shared between those entries and the commands.
+// - living-review.mjs: the entry (cli/bundle/run-bundled.ts and which bundle serves which command). It runs one
+//   CommonJS bundle through vm.Script with a V8 code cache (dist/cli/cache/v8), since Node 20 keeps compiled
+//   code between processes only for scripts, not ES modules.
+// - command-<module>-<hash>.cjs: one whole bundle per command module: the command-line code, every command's
+//   spec (for help and argument errors) and that module's commands, so a command loads its own code only.
+//   CommonJS cannot share chunks, so shared code (the AWS SDK, zod) is in every bundle that needs it: ~34 MB on
+//   disk for ~0.1 s less CPU at every start (measured). Dynamic imports become lazily evaluated requires.
+// - help-<hash>.cjs: the specs and the command-line code without any command: `--help`, a command's `--help`
+//   and an unknown command load nothing else.
+// - store-server.mjs and parse-pubmed-worker.mjs (ES modules, with their chunk-*.mjs): the code the CLI starts
+//   in another process or worker thread, found beside the running bundle by shared/adapters/node-entry.ts
+//   (NODE_ENTRIES below).
 //
 // Files the sources find beside themselves (the protocols, the screening page, the demo's recorded records)
 // stay where they are: in the bundle, `import.meta.dirname` and `import.meta.filename` keep naming the source
 // file's place (relative to the bundle, so a moved clone still works), while `import.meta.url` names the bundle
-// that runs, as Node defines it (which node-entry.ts relies on).
+// file that runs (in a CommonJS bundle, from its __filename), which node-entry.ts relies on.
 //
 // The esbuild settings follow the Lambda bundles' (infra/bundling.ts) where they apply (ESM, the require
 // banner, module-first main fields, separate source maps without sources); they differ where the CLI runs
@@ -33,6 +39,7 @@ import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/bundling.ts';
 import type { Command, CommandSpec } from '../command.ts';
+import type { BundleMap } from './run-bundled.ts';
 
 /** Where the launcher looks for the bundle. */
 export const CLI_DIST = join(PROJECT_ROOT, 'dist', 'cli');
@@ -47,7 +54,6 @@ export const NODE_ENTRIES: readonly string[] = [
 const BUILD_INPUTS = ['package-lock.json', 'cli/bundle/build.ts', 'infra/bundling.ts'];
 
 const COMMANDS_DIR = join(PROJECT_ROOT, 'cli', 'commands');
-const ENTRY_ID = 'living-review:entry';
 
 export interface BuildInfo {
   builtAt: string;
@@ -62,6 +68,8 @@ export interface CliBuild {
   commands: number;
   inputs: number;
   metafile: Metafile;
+  /** Which bundle serves which command. */
+  map: BundleMap;
 }
 
 /** Each command's spec and where its code is: the module under cli/commands/ and the export's name. */
@@ -87,31 +95,44 @@ export async function commandModules(): Promise<{ spec: CommandSpec; module: str
   });
 }
 
-/** The bundle's entry: the specs as data, one dynamic import per command module. */
-function entry(commands: Awaited<ReturnType<typeof commandModules>>): string {
-  const loaders = commands.map(
-    ({ spec, module, exportName }) =>
-      `  ${JSON.stringify(spec.name)}: () => import(${JSON.stringify(`./commands/${module}`)}).then((m) => m[${JSON.stringify(exportName)}]),`,
-  );
+type CommandModule = Awaited<ReturnType<typeof commandModules>>[number];
+
+/**
+ * A command bundle's entry: every spec as data (help and argument errors read them), and the commands of one
+ * module (`module`; none for the help bundle).
+ */
+function commandEntry(commands: readonly CommandModule[], module: string | null): string {
+  const own = commands.filter((c) => c.module === module);
   return [
     "import { runCli } from './main.ts';",
+    ...own.map(
+      ({ module: file, exportName }) =>
+        `import { ${exportName} } from ${JSON.stringify(`./commands/${file}`)};`,
+    ),
     `const specs = ${JSON.stringify(commands.map((c) => c.spec))};`,
-    'const loaders = {',
-    ...loaders,
-    '};',
-    'await runCli({ specs, load: (name) => loaders[name]() });',
+    `const loaded = { ${own.map(({ spec, exportName }) => `${JSON.stringify(spec.name)}: ${exportName}`).join(', ')} };`,
+    'runCli({ specs, load: async (name) => { const command = loaded[name]; if (!command) throw new Error("no command " + name + " in this bundle"); return command; } });',
     '',
   ].join('\n');
 }
 
-/** The generated entry, and import.meta.dirname / filename of project sources pointing at the sources. */
-function cliPlugin(outdir: string, entryText: string): Plugin {
+/** The entry run by `node dist/cli/living-review.mjs`: which bundle serves which command. */
+function launcherEntry(map: BundleMap): string {
+  return [
+    "import { runBundledCli } from './bundle/run-bundled.ts';",
+    `runBundledCli(import.meta.url, ${JSON.stringify(map)});`,
+    '',
+  ].join('\n');
+}
+
+/** The generated entries (`living-review:NAME`), and import.meta.dirname / filename pointing at the sources. */
+function cliPlugin(outdir: string, entries: Record<string, string>): Plugin {
   return {
     name: 'living-review-cli',
     setup(build) {
-      build.onResolve({ filter: /^living-review:entry$/ }, () => ({ path: ENTRY_ID, namespace: 'lr' }));
-      build.onLoad({ filter: /.*/, namespace: 'lr' }, () => ({
-        contents: entryText,
+      build.onResolve({ filter: /^living-review:/ }, (args) => ({ path: args.path, namespace: 'lr' }));
+      build.onLoad({ filter: /.*/, namespace: 'lr' }, (args) => ({
+        contents: entries[args.path],
         loader: 'ts',
         resolveDir: join(PROJECT_ROOT, 'cli'),
       }));
@@ -146,21 +167,13 @@ function cliPlugin(outdir: string, entryText: string): Plugin {
   };
 }
 
-/** esbuild's options; paths inside the bundle are computed for `outdir`, the files written to `writeTo`. */
-export function cliBuildOptions(outdir: string, entryText: string, writeTo: string = outdir): BuildOptions {
+/** The options every part of the bundle shares; paths inside are computed for `outdir`, files go to `writeTo`. */
+function sharedOptions(outdir: string, entries: Record<string, string>, writeTo: string): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: {
-      'living-review': ENTRY_ID,
-      ...Object.fromEntries(NODE_ENTRIES.map((path) => [basename(path, '.ts'), join(PROJECT_ROOT, path)])),
-    },
     bundle: true,
-    splitting: true,
     outdir: writeTo,
-    outExtension: { '.js': '.mjs' },
-    chunkNames: '[name]-[hash]',
     platform: 'node',
-    format: 'esm',
     target: 'node20.19',
     // Identifiers are not minified, so classes and functions keep their names (error names in stack traces)
     // without esbuild's keepNames, whose __name() call per function cost ~0.05 s of every start (measured).
@@ -170,11 +183,84 @@ export function cliBuildOptions(outdir: string, entryText: string, writeTo: stri
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    banner: { js: `${ESM_REQUIRE_BANNER} import { join as __lrJoin } from 'node:path';` },
     external: ['dynalite'],
     metafile: true,
     logLevel: 'warning',
-    plugins: [cliPlugin(outdir, entryText)],
+    plugins: [cliPlugin(outdir, entries)],
+  };
+}
+
+/**
+ * The commands: one CommonJS bundle per command module (`command-<module>-<hash>.cjs`) and the help bundle
+ * (`help-<hash>.cjs`), each whole (no chunks shared between them: a CommonJS build cannot split), so that
+ * run-bundled.ts can keep each one's compiled code in a V8 code cache. The hash in the name is of the content,
+ * which keys the cache.
+ */
+export function commandBuildOptions(
+  outdir: string,
+  commands: readonly CommandModule[],
+  writeTo: string = outdir,
+): BuildOptions {
+  const modules = [...new Set(commands.map((c) => c.module))];
+  const entries: Record<string, string> = { 'living-review:help': commandEntry(commands, null) };
+  for (const module of modules) entries[`living-review:command:${module}`] = commandEntry(commands, module);
+  return {
+    ...sharedOptions(outdir, entries, writeTo),
+    entryPoints: {
+      help: 'living-review:help',
+      ...Object.fromEntries(
+        modules.map((module) => [`command-${basename(module, '.ts')}`, `living-review:command:${module}`]),
+      ),
+    },
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    // Dynamic imports become requires: a script run through vm.Script has no module loader for import().
+    supported: { 'dynamic-import': false },
+    // What ES modules read from import.meta, from what a CommonJS module has (run-bundled.ts passes them).
+    define: {
+      'import.meta.url': '__lrImportMetaUrl',
+      'import.meta.dirname': '__dirname',
+      'import.meta.filename': '__filename',
+    },
+    banner: {
+      js: "var __lrJoin = require('node:path').join, __lrImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
+  };
+}
+
+/** The entry (living-review.mjs) and the code run in another process or thread (NODE_ENTRIES), as ES modules. */
+export function launcherBuildOptions(outdir: string, map: BundleMap, writeTo: string = outdir): BuildOptions {
+  return {
+    ...sharedOptions(outdir, { 'living-review:entry': launcherEntry(map) }, writeTo),
+    entryPoints: {
+      'living-review': 'living-review:entry',
+      ...Object.fromEntries(NODE_ENTRIES.map((path) => [basename(path, '.ts'), join(PROJECT_ROOT, path)])),
+    },
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    format: 'esm',
+    banner: { js: `${ESM_REQUIRE_BANNER} import { join as __lrJoin } from 'node:path';` },
+  };
+}
+
+/** Which command bundle the build wrote for each command, from the build's metafile. */
+function bundleMap(commands: readonly CommandModule[], metafile: Metafile): BundleMap {
+  const written = new Map<string, string>();
+  for (const [path, output] of Object.entries(metafile.outputs)) {
+    if (output.entryPoint?.startsWith('lr:')) written.set(output.entryPoint.slice(3), basename(path));
+  }
+  const file = (id: string) => {
+    const name = written.get(id);
+    if (!name) throw new Error(`esbuild wrote no bundle for ${id}`);
+    return name;
+  };
+  return {
+    help: file('living-review:help'),
+    commands: Object.fromEntries(
+      commands.map((c) => [c.spec.name, file(`living-review:command:${c.module}`)]),
+    ),
   };
 }
 
@@ -201,8 +287,13 @@ export async function buildCli(outdir: string = CLI_DIST): Promise<CliBuild> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    const result = await build(cliBuildOptions(outdir, entry(commands), staging));
-    const metafile = result.metafile!;
+    const commandBuild = await build(commandBuildOptions(outdir, commands, staging));
+    const map = bundleMap(commands, commandBuild.metafile!);
+    const launcherBuild = await build(launcherBuildOptions(outdir, map, staging));
+    const metafile: Metafile = {
+      inputs: { ...commandBuild.metafile!.inputs, ...launcherBuild.metafile!.inputs },
+      outputs: { ...commandBuild.metafile!.outputs, ...launcherBuild.metafile!.outputs },
+    };
     writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(buildInfo(metafile), null, 1)}\n`);
     rmSync(outdir, { recursive: true, force: true });
     renameSync(staging, outdir);
@@ -211,7 +302,7 @@ export async function buildCli(outdir: string = CLI_DIST): Promise<CliBuild> {
       if (!path.endsWith('.map')) outputs[basename(path)] = output.bytes;
     }
     const inputs = Object.keys(metafile.inputs).length;
-    return { outdir, outputs, commands: commands.length, inputs, metafile };
+    return { outdir, outputs, commands: commands.length, inputs, metafile, map };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -167,7 +167,7 @@ export const appraiseCommand: Command = {
     'appraise --review ID --reviewer NAME (reviewer id or name) [--as appraiser|arbiter] [--data DIR] [--protocol FILE]',
   options: { ...reviewOptions, reviewer: { type: 'string' }, as: { type: 'string' } },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     if (!protocol.appraisal)
       throw new UsageError(`review "${protocol.id}" declares no appraisal in its protocol`);
     const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));

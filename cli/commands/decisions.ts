@@ -7,9 +7,9 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { stageSchema, voteSchema } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { jsonText, table, terminalText } from '../format.ts';
+import { jsonText, STAGE_NAMES, table, terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
-import { reviewerNamed, STAGE_NAMES } from './screen.ts';
+import { reviewerNamed } from './screen.ts';
 
 /** Where the decision's stage stands now, as its reviewer may know it. */
 export function standing(d: MyDecision): string {
@@ -61,7 +61,7 @@ export const decisionsCommand: Command = {
     format: { type: 'string', default: 'table' },
   },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json')

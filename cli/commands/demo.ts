@@ -29,7 +29,7 @@ export const demoCommand: Command = {
   ].join('\n'),
   options: reviewOptions,
   async run({ values }, io) {
-    const protocol = selectReview({ review: 'iesm', ...values });
+    const protocol = await selectReview({ review: 'iesm', ...values });
     // The demo keeps its own store unless told otherwise, so it never mixes recorded records into a real review.
     const dataValues = { ...values, data: values.data ?? join('.data', 'demo') };
     const corpus = readdirSync(RECORDED)

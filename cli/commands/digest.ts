@@ -20,7 +20,7 @@ export const digestCommand: Command = {
     'send-when-empty': { type: 'boolean' },
   },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const out = optionalString(values, 'out');

@@ -58,7 +58,7 @@ export const exportCommand: Command = {
   async run({ values }, io) {
     const format = readFormat(values, ['json', 'ris', 'csv']);
     const out = optionalString(values, 'out');
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const connection = await openStore(values);
     try {
       const table = { client: connection.client, tableName: connection.tableName };

@@ -38,7 +38,7 @@ async function verifyCommand(
   values: Record<string, unknown>,
   io: CommandOutput,
 ): Promise<number> {
-  const protocol = selectReview(values);
+  const protocol = await selectReview(values);
   if (!protocol.verification) {
     throw new UsageError(`review "${protocol.id}" declares no extraction verification in its protocol`);
   }
@@ -188,7 +188,7 @@ export const extractCommand: Command = {
       if (files.length !== 1) throw new UsageError('extract import takes exactly one FILE');
       const file = files[0]!;
       const format = formatOf(file, optionalString(values, 'format'));
-      const protocol = selectReview(values);
+      const protocol = await selectReview(values);
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -240,7 +240,7 @@ export const extractCommand: Command = {
       if (!(BOOLEAN_STYLES as readonly string[]).includes(booleans)) {
         throw new UsageError(`--booleans must be one of ${BOOLEAN_STYLES.join(', ')}, not "${booleans}"`);
       }
-      const protocol = selectReview(values);
+      const protocol = await selectReview(values);
       const schema = schemaOf(protocol);
       const store = await openStore(values);
       try {
@@ -271,7 +271,7 @@ export const extractCommand: Command = {
     }
     if (action === 'template') {
       if (files.length !== 0) throw new UsageError('extract template takes no FILE (use --out FILE)');
-      const protocol = selectReview(values);
+      const protocol = await selectReview(values);
       const template = patientRowsTemplate(schemaOf(protocol), protocol.id);
       const out = optionalString(values, 'out');
       if (out) {

@@ -50,7 +50,7 @@ export const importCommand: Command = {
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = positionals[0]!;
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const source = optionalString(values, 'source');
     const searchedOn = optionalString(values, 'searched-on');
     const query = optionalString(values, 'query');

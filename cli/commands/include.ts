@@ -22,8 +22,8 @@ import {
   selectReview,
   storeOptions,
 } from '../context.ts';
+import { STAGE_NAMES } from '../format.ts';
 import { screeningOver } from '../serve/wiring.ts';
-import { STAGE_NAMES } from './screen.ts';
 
 /** The operator's login name (who recorded an inclusion or a withdrawal when --by is not given). */
 export function operator(): string {
@@ -43,7 +43,7 @@ export const includeCommand: Command = {
   options: { ...reviewOptions, ...storeOptions, ...citationOption, by: { type: 'string' } },
   async run({ values }, io) {
     requireOption(values, 'citation');
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const by = optionalString(values, 'by') ?? operator();
     const table = await openStore(values);
     try {

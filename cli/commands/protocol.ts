@@ -11,7 +11,8 @@ import {
   loadProtocolFile,
 } from '../../shared/config/load-protocols.ts';
 import { endpointUnit, STUDY_VARIABLE } from '../../shared/domain/protocol/analysis.ts';
-import { analysisPlanOf, type Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../../shared/domain/protocol/plan.ts';
+import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { describeVariable } from '../../shared/domain/protocol/variables.ts';
 import { describeTrigger } from '../../shared/domain/triggers/evaluate.ts';
 import { errorMessage, InputError } from '../../shared/errors.ts';

@@ -10,7 +10,7 @@ export const queueCommand: Command = {
   async run({ values }, io) {
     // `table` is issue #2's name for the text form; `text` is every command's.
     const format = readFormat(values, ['table', 'json'], { text: 'table' });
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const queue = await embedded.store.listQueue(protocol.id);

@@ -88,7 +88,7 @@ export const reportCommand: Command = {
   usage: 'report --review ID [--recompute] [--from ADDRESS] [--protocol FILE] [--data DIR]',
   options: { ...reviewOptions, recompute: { type: 'boolean' }, from: { type: 'string' } },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const deps = livingReviewDeps(embedded, values);

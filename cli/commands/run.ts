@@ -17,7 +17,7 @@ export const runCommand: Command = {
   },
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
-    const protocols = loadProtocols(values);
+    const protocols = await loadProtocols(values);
     const { sources, close } = await openSources(protocols);
     const embedded = await openStore(values);
     const progress = startProgress(io, 'searching');

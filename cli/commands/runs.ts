@@ -18,7 +18,7 @@ export const runsCommand: Command = {
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError('--limit must be a whole number of at least 1');
     const format = readFormat(values, ['text', 'json']);
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const runs = await embedded.store.listRunLogs(protocol.id, { limit });

@@ -21,10 +21,9 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import type { ReviewerRole, Stage, Vote } from '../../shared/domain/screening/events.ts';
 import { type Command, optionalString, requireOption, UsageError } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { terminalText } from '../format.ts';
+import { STAGE_NAMES, terminalText } from '../format.ts';
 import { openEmbeddedScreening } from '../serve/wiring.ts';
 
-export const STAGE_NAMES = { 'title-abstract': 'title/abstract', 'full-text': 'full text' } as const;
 export const PROMPT = '[i]nclude [e]xclude [m]aybe [s]kip [u]ndo [q]uit';
 export const ARBITER_PROMPT = '[i]nclude [e]xclude [s]kip [u]ndo [q]uit';
 /** Asked when the queue is empty after decisions in this session. */
@@ -246,7 +245,7 @@ export const screenCommand: Command = {
     record: { type: 'string' },
   },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const reviewer = reviewerNamed(protocol, requireOption(values, 'reviewer'));
     const as = values.as ?? (reviewer.roles.includes('screener') ? 'screener' : 'arbiter');
     if (as !== 'screener' && as !== 'arbiter') throw new UsageError('--as must be screener or arbiter');

@@ -53,7 +53,7 @@ export const searchCommand: Command = {
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
     // json: one array of run logs (printedResult says what stands for a source without one).
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const window = explicitWindow(values);
     const { sources, close } = await openSources([protocol]);
     const embedded = await openStore(values);

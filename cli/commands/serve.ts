@@ -11,10 +11,11 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
 import { dataDirectory, loadProtocols, reviewOptions, selectReview } from '../context.ts';
+import { fullTextOver } from '../serve/full-text-wiring.ts';
 import { isLoopback, planListen } from '../serve/listen-address.ts';
 import { startScreeningServer } from '../serve/server.ts';
 import { ensureTokens, readTokenFile } from '../serve/tokens.ts';
-import { fullTextOver, openEmbeddedScreening } from '../serve/wiring.ts';
+import { openEmbeddedScreening } from '../serve/wiring.ts';
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8787;
@@ -66,8 +67,8 @@ export const serveCommand: Command = {
         : undefined;
     const protocols: Protocol[] =
       typeof values.review === 'string' || typeof values.protocol === 'string'
-        ? [selectReview(values)]
-        : loadProtocols(values);
+        ? [await selectReview(values)]
+        : await loadProtocols(values);
     const dataDir = dataDirectory(values);
     const reviewerIds = [...new Set(protocols.flatMap((p) => p.reviewers.map((r) => r.id)))];
     const tokenFile = optionalString(values, 'tokens');

@@ -8,7 +8,7 @@ import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-s
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
 import { statisticsSensitivity } from '../../shared/app/appraisal.ts';
 import { latestStatistics, recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
-import { analysisPlanOf } from '../../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../../shared/domain/protocol/plan.ts';
 import { describeChanges } from '../../shared/domain/stats/describe-changes.ts';
 import { renderStatistics, type StatisticsFormat } from '../../shared/domain/stats/statistics-output.ts';
 import { type Command, readFormat } from '../command.ts';
@@ -34,7 +34,7 @@ export const statsCommand: Command = {
   async run({ values }, io) {
     // md is the issue's contract name for the readable output; text is every other command's.
     const format: StatisticsFormat = readFormat(values, ['md', 'json', 'csv'] as const, { text: 'md' });
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const evidence = evidenceStoreOf(embedded);

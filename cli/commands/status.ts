@@ -3,9 +3,8 @@
 import { type StatusReport, statusReport } from '../../shared/app/screening.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
 import { dataDirectory, reviewOptions, selectReview } from '../context.ts';
-import { jsonText, terminalText } from '../format.ts';
+import { jsonText, STAGE_NAMES, terminalText } from '../format.ts';
 import { openEmbeddedScreening, statusDepsOver } from '../serve/wiring.ts';
-import { STAGE_NAMES } from './screen.ts';
 
 function fixed(value: number | null): string {
   return value === null ? 'undefined' : value.toFixed(2);
@@ -44,7 +43,7 @@ export const statusCommand: Command = {
   options: { ...reviewOptions, ...formatOption() },
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const screening = await openEmbeddedScreening(dataDirectory(values), [protocol]);
     try {
       const report = await statusReport(statusDepsOver(screening, screening.embedded, protocol), protocol);

@@ -40,7 +40,7 @@ export const studiesCommand: Command = {
   options: { ...reviewOptions, ...storeOptions, ...formatOption() },
   async run({ values }, io) {
     const format = readFormat(values, ['text', 'json']);
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const connection = await openStore(values);
     try {
       const listings = await listStudies(protocol.id, {

@@ -21,7 +21,7 @@ export const watchRetractionsCommand: Command = {
   usage: 'watch-retractions --review ID [--from ADDRESS] [--protocol FILE] [--data DIR]',
   options: { ...reviewOptions, from: { type: 'string' } },
   async run({ values }, io) {
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const client = new EutilsClient(eutilsConfigFromEnv(process.env));
     const crossref = watchesCrossref(protocol)
       ? new CrossrefClient(crossrefConfigFromEnv(process.env))

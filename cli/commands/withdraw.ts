@@ -35,7 +35,7 @@ export const withdrawCommand: Command = {
   async run({ values }, io) {
     requireOption(values, 'citation');
     const reason = requireOption(values, 'reason');
-    const protocol = selectReview(values);
+    const protocol = await selectReview(values);
     const embedded = await openStore(values);
     try {
       const citationId = await citationFromOption(values, protocol.id, embedded);

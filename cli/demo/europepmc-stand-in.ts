@@ -443,12 +443,15 @@ export function syntheticEuropePmcCorpus(
 // `npx tsx cli/demo/europepmc-stand-in.ts [--port N] [--synthetic N]`: serve synthetic records until
 // interrupted, for pointing EUROPEPMC_BASE_URL at by hand.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { parseArgs } = await import('node:util');
-  const { values } = parseArgs({ options: { port: { type: 'string' }, synthetic: { type: 'string' } } });
-  const corpus = syntheticEuropePmcCorpus(Number(values.synthetic ?? '200'), {
-    from: '2024-01-01',
-    to: '2026-12-31',
-  });
-  const standIn = await startEuropePmcStandIn({ corpus, port: values.port ? Number(values.port) : 0 });
-  process.stdout.write(`Europe PMC stand-in with ${corpus.length} records at ${standIn.baseUrl}\n`);
+  // An async function, not top-level await: the bundled CLI holds this module as CommonJS (cli/bundle/build.ts).
+  void (async () => {
+    const { parseArgs } = await import('node:util');
+    const { values } = parseArgs({ options: { port: { type: 'string' }, synthetic: { type: 'string' } } });
+    const corpus = syntheticEuropePmcCorpus(Number(values.synthetic ?? '200'), {
+      from: '2024-01-01',
+      to: '2026-12-31',
+    });
+    const standIn = await startEuropePmcStandIn({ corpus, port: values.port ? Number(values.port) : 0 });
+    process.stdout.write(`Europe PMC stand-in with ${corpus.length} records at ${standIn.baseUrl}\n`);
+  })();
 }

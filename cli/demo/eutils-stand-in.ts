@@ -393,17 +393,20 @@ export async function startEutilsStandIn(options: StandInOptions): Promise<Eutil
 // `npx tsx cli/demo/eutils-stand-in.ts [--port N] [--synthetic N] [pubmed.xml ...]`: serve recorded records
 // (or N synthetic ones) until interrupted, for pointing NCBI_EUTILS_BASE_URL at by hand.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { readFileSync } = await import('node:fs');
-  const { parseArgs } = await import('node:util');
-  const { corpusFromPubmedXml, syntheticCorpus } = await import('./stand-in-corpus.ts');
-  const { values, positionals } = parseArgs({
-    options: { port: { type: 'string' }, synthetic: { type: 'string' } },
-    allowPositionals: true,
-  });
-  const corpus = positionals.flatMap((file) => corpusFromPubmedXml(readFileSync(file, 'utf8'), file));
-  if (values.synthetic) {
-    corpus.push(...syntheticCorpus(Number(values.synthetic), { from: '2024-01-01', to: '2024-12-31' }));
-  }
-  const standIn = await startEutilsStandIn({ corpus, port: values.port ? Number(values.port) : 0 });
-  process.stdout.write(`E-utilities stand-in with ${corpus.length} records at ${standIn.baseUrl}\n`);
+  // An async function, not top-level await: the bundled CLI holds this module as CommonJS (cli/bundle/build.ts).
+  void (async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseArgs } = await import('node:util');
+    const { corpusFromPubmedXml, syntheticCorpus } = await import('./stand-in-corpus.ts');
+    const { values, positionals } = parseArgs({
+      options: { port: { type: 'string' }, synthetic: { type: 'string' } },
+      allowPositionals: true,
+    });
+    const corpus = positionals.flatMap((file) => corpusFromPubmedXml(readFileSync(file, 'utf8'), file));
+    if (values.synthetic) {
+      corpus.push(...syntheticCorpus(Number(values.synthetic), { from: '2024-01-01', to: '2024-12-31' }));
+    }
+    const standIn = await startEutilsStandIn({ corpus, port: values.port ? Number(values.port) : 0 });
+    process.stdout.write(`E-utilities stand-in with ${corpus.length} records at ${standIn.baseUrl}\n`);
+  })();
 }

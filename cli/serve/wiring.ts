@@ -7,19 +7,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
 import { DynamoDigestStore } from '../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoEvidenceStore } from '../../shared/adapters/dynamodb/evidence-store.ts';
-import { DynamoFullTextStore } from '../../shared/adapters/dynamodb/full-text-store.ts';
 import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
-import { UnpaywallClient, unpaywallConfigFromEnv } from '../../shared/adapters/unpaywall/unpaywall-client.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
-import type { FullTextDeps } from '../../shared/app/full-text.ts';
 import { pooledStudies } from '../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
-import type { AttachmentStorage } from '../../shared/ports/full-text.ts';
 
 export interface ScreeningWiring {
   screening: DynamoScreeningStore;
@@ -68,30 +64,6 @@ export function screeningOver(
       newId: randomUUID,
     },
     verification: { evidence, clock, newId: randomUUID, afterChange: recompute },
-  };
-}
-
-/**
- * The full-text view over the table: open-access lookups through Unpaywall when UNPAYWALL_EMAIL is set (the
- * stand-in or a mirror with UNPAYWALL_BASE_URL), attachments stored by `attachments` (none: uploads off).
- */
-export function fullTextOver(
-  table: { client: DynamoDBDocumentClient; tableName: string },
-  attachments: AttachmentStorage | null,
-  env: Record<string, string | undefined> = process.env,
-): FullTextDeps & { close(): Promise<void> } {
-  const config = unpaywallConfigFromEnv(env);
-  const unpaywall = config ? new UnpaywallClient(config) : null;
-  return {
-    citations: new DynamoScreeningStore({ client: table.client, tableName: table.tableName }),
-    store: new DynamoFullTextStore(table.client, table.tableName),
-    openAccess: unpaywall,
-    storage: attachments,
-    clock: () => new Date(),
-    newId: randomUUID,
-    close: async () => {
-      await unpaywall?.close();
-    },
   };
 }
 

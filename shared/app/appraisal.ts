@@ -24,7 +24,8 @@ import {
 } from '../domain/appraisal/workflow.ts';
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Appraisal } from '../domain/protocol/appraisal.ts';
-import { analysisPlanOf, type Protocol, type Reviewer } from '../domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../domain/protocol/plan.ts';
+import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import {
   type AppraisedStudy,
   buildAppraisalSection,

@@ -15,7 +15,8 @@
 // Re-running at the same v is harmless: each trigger's baseline is still its crossing before v, so the same
 // crossings are found, nothing new is recorded and the claim says the notification went out.
 import { endpointUnit } from '../domain/protocol/analysis.ts';
-import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../domain/protocol/plan.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import { diffSnapshots, type StatisticsSnapshot } from '../domain/stats/snapshot.ts';
 import {
   evaluateTrigger,

@@ -17,7 +17,9 @@
 //
 // updateLivingReview runs the update triggers (evaluate-triggers.ts) and then this: what the publish-report
 // function and `living-review report` call.
-import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+
+import { analysisPlanOf } from '../domain/protocol/plan.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import { plannedRuns } from '../domain/protocol/sources.ts';
 import { renderAppraisalSvg } from '../domain/report/appraisal-render.ts';
 import { buildPrismaFlow, prismaRecordOf } from '../domain/report/prisma.ts';

@@ -23,7 +23,8 @@
 //
 // A review with no included study and no snapshot yet has nothing to report: nothing is stored.
 import { completeRows } from '../domain/extraction/patient-row.ts';
-import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../domain/protocol/plan.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import {
   computeStatisticsSnapshot,
   diffSnapshots,

@@ -23,14 +23,20 @@
 // deterministic key and is added to the sums once: shared/adapters/dynamodb/screening-store.ts).
 //
 // ## Reading at any size
-// Nothing on the path of `next`, a decision or progress reads every record:
-// - progress reads the review's tallies (the sums, plus the deltas not yet added to them);
-// - `next` reads the review's board (the reviewers' cursors, one request), then the heads of the queues that
-//   can hold a record for this reviewer (awaiting a first decision, and awaiting a second one after each other
-//   screener: a screener's own first decisions are in a queue they never read), oldest first, and checks the
-//   record it hands out against its log (repairing a projection that lags). It skips records that others are
-//   holding: a record needs two screeners, so two screeners starting together get the same one (both are
-//   needed), a third gets the next. The record handed out is held for the reviewer (their cursor) for holdMs.
+// Nothing on the path of `next`, a decision or progress reads every record, and each takes a fixed number of
+// requests (bench/screening.bench.ts prints them by operation):
+// - progress reads the review's tallies (the sums, plus the deltas not yet added to them): 3 requests. The
+//   writers' dirty marks are on the tallies item, so finding the ones to repair costs nothing more;
+// - `next` reads the review's board (the tallies item with the dirty marks, and the reviewers' cursors: one
+//   request), then the heads of the queues that can hold a record for this reviewer (awaiting a first
+//   decision, and awaiting a second one after each other screener: a screener's own first decisions are in a
+//   queue they never read), oldest first. For the record it picks it stores the reviewer's cursor (the record
+//   is held for them for holdMs) while reading its log (checked, and a projection that lags repaired), the
+//   record and its pending pairs, then reads the cursors back. It skips records that others are holding: a
+//   record needs two screeners, so two screeners starting together get the same one (both are needed), a
+//   third gets the next. 1 + queues + 4 + 1 requests;
+// - a decision: the mark, the record's heading and its log; the append; delta, decision row and queue; the
+//   mark removed: 8 requests.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import { type RecordView, type StageView, viewFor } from '../domain/screening/blinding.ts';
@@ -70,7 +76,9 @@ import {
 } from '../domain/screening/workflow.ts';
 import { LivingReviewError, StoreError } from '../errors.ts';
 import type {
+  CitationHeading,
   Cursor,
+  DirtyMark,
   PossibleDuplicate,
   QueueHead,
   QueueName,
@@ -216,7 +224,7 @@ function statesOf(citationId: string, events: readonly ScreeningEvent[]): Record
   return states;
 }
 
-function reviewerDecisionOf(event: DecisionEvent, citation: Citation): ReviewerDecision {
+function reviewerDecisionOf(event: DecisionEvent, citation: CitationHeading): ReviewerDecision {
   return {
     reviewerId: event.reviewerId,
     citationId: event.citationId,
@@ -267,7 +275,7 @@ async function projectEvent(
   before: RecordState,
   after: RecordState,
   event: ScreeningEvent,
-  citation: Citation,
+  citation: CitationHeading,
 ): Promise<void> {
   await Promise.all([
     deps.screening.putTallyDelta(
@@ -294,13 +302,13 @@ async function projectRecord(
   citationId: string,
   options: { events?: ScreeningEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
 ): Promise<RecordState> {
-  const [events, stored] = await Promise.all([
+  const [events, heading] = await Promise.all([
     options.events ?? deps.screening.listEvents(reviewId, citationId),
-    deps.citations.getCitation(reviewId, citationId),
+    deps.screening.citationHeading(reviewId, citationId),
   ]);
   const states = statesOf(citationId, events);
   const final = states[states.length - 1]!;
-  if (!stored) return final;
+  if (!heading) return final;
   const has = (seq: number) => options.skipDeltas?.has(`${citationId}#${seq}`) ?? false;
   const writes: Promise<unknown>[] = [];
   if (!has(0)) {
@@ -326,16 +334,20 @@ async function projectRecord(
       latest.set(`${event.reviewerId}|${event.stage}`, event);
   }
   for (const event of latest.values()) {
-    writes.push(deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, stored.citation)));
+    writes.push(deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, heading)));
   }
   await Promise.all(writes);
   await saveOutcome(deps, reviewId, final);
   return final;
 }
 
-/** Completes the projections of records whose writer left a dirty mark older than repairAfterMs. */
-async function repairDirty(deps: ScreeningDeps, reviewId: string): Promise<number> {
-  const marks = await deps.screening.listDirty(reviewId);
+/**
+ * Completes the projections of records whose writer left a dirty mark older than repairAfterMs. `known`: the
+ * marks the caller read with the board or the tallies (the hot paths); else every mark is listed, those left
+ * by earlier versions too (conflicts, the status report).
+ */
+async function repairDirty(deps: ScreeningDeps, reviewId: string, known?: DirtyMark[]): Promise<number> {
+  const marks = known ?? (await deps.screening.listDirty(reviewId));
   const cutoff = deps.clock().getTime() - (deps.repairAfterMs ?? DEFAULT_REPAIR_AFTER_MS);
   const stale = marks.filter((m) => Date.parse(m.at) < cutoff);
   if (stale.length === 0) return 0;
@@ -398,18 +410,17 @@ async function appendWithProjections(
   build: (state: RecordState) => ScreeningEvent | null,
 ): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
   const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
-  // The citation, its log and the dirty mark at once (a mark for a citation that turns out not to exist is
-  // removed again before saying so).
-  let [stored, events] = await Promise.all([
-    deps.citations.getCitation(reviewId, citationId),
+  // The record's heading, its log and the dirty mark at once (a mark for a citation that turns out not to
+  // exist is removed again before saying so).
+  let [heading, events] = await Promise.all([
+    deps.screening.citationHeading(reviewId, citationId),
     deps.screening.listEvents(reviewId, citationId),
     deps.screening.markDirty(reviewId, mark),
   ]);
-  if (!stored) {
+  if (!heading) {
     await deps.screening.clearDirty(reviewId, mark);
     throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
   }
-  const citation = { citationId, citation: stored.citation };
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const state = replay(citationId, events);
@@ -435,7 +446,7 @@ async function appendWithProjections(
       throw error;
     }
     if (await deps.screening.appendEvent(reviewId, event)) {
-      await projectEvent(deps, reviewId, state, next, event, citation.citation);
+      await projectEvent(deps, reviewId, state, next, event, heading);
       await deps.screening.clearDirty(reviewId, mark);
       return { recorded: true, state: next, existing: null };
     }
@@ -581,7 +592,12 @@ async function* mergedQueues(
   }
 }
 
-function liveHolds(board: ReviewBoard, reviewerId: string, as: ReviewerRole, now: Date): Cursor[] {
+function liveHolds(
+  board: Pick<ReviewBoard, 'cursors'>,
+  reviewerId: string,
+  as: ReviewerRole,
+  now: Date,
+): Cursor[] {
   return board.cursors.filter(
     (c) => c.reviewerId !== reviewerId && c.as === as && Date.parse(c.until) > now.getTime(),
   );
@@ -594,6 +610,21 @@ function holdersOf(holds: readonly Cursor[], citationId: string, stage: Stage, q
   );
 }
 
+interface Picked {
+  state: RecordState;
+  stage: Stage;
+  /** The reviewer's cursor, already stored: the record is held for them (unless others were earlier). */
+  cursor: Cursor;
+  stored: { citation: Citation } | null;
+  pairs: PossibleDuplicate[];
+}
+
+/**
+ * The oldest record that awaits `reviewer` and is not held by as many others as it needs. Each candidate's
+ * log, record and pending pairs are read while its cursor is stored (one round trip, not two); a candidate
+ * whose log says it does not await the reviewer after all (a projection that lags) is repaired and passed
+ * over, and if none is left the cursor is released again.
+ */
 async function pick(
   deps: ScreeningDeps,
   protocol: Protocol,
@@ -602,9 +633,11 @@ async function pick(
   skip: ReadonlySet<string>,
   board: ReviewBoard,
   now: Date,
-): Promise<{ state: RecordState; stage: Stage } | null> {
+  cursorFor: (citationId: string, stage: Stage) => Cursor,
+): Promise<Picked | null> {
   const holds = liveHolds(board, reviewer.id, as, now);
   const deciders = firstDeciders(protocol, board.rolledTallies).filter((id) => id !== reviewer.id);
+  let passedOver: Cursor | null = null;
   for (const stage of STAGES) {
     const slots: QueueSlot[] =
       as === 'arbiter'
@@ -620,8 +653,14 @@ async function pick(
     for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize)) {
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
+      const cursor = cursorFor(head.citationId, stage);
+      const [events, , stored, pairs] = await Promise.all([
+        deps.screening.listEvents(protocol.id, head.citationId),
+        deps.screening.putCursor(protocol.id, cursor),
+        deps.citations.getCitation(protocol.id, head.citationId),
+        deps.screening.listPendingDuplicatesOf(protocol.id, head.citationId),
+      ]);
       // The queue is a projection: check the record against its log, and repair a projection that lags.
-      const events = await deps.screening.listEvents(protocol.id, head.citationId);
       const state = replay(head.citationId, events);
       if (
         statusOf(state) !== slot.queue.status ||
@@ -629,9 +668,13 @@ async function pick(
       ) {
         await projectRecord(deps, protocol.id, head.citationId, { events });
       }
-      if (state.stage === stage && awaits(state, reviewer, as)) return { state, stage };
+      if (state.stage === stage && awaits(state, reviewer, as))
+        return { state, stage, cursor, stored, pairs };
+      passedOver = cursor;
     }
   }
+  // Nothing for the reviewer: release the record their cursor was just put on (it does not await them).
+  if (passedOver) await deps.screening.putCursor(protocol.id, { ...passedOver, until: passedOver.since });
   return null;
 }
 
@@ -647,34 +690,33 @@ export async function nextRecord(
     throw new NotAllowedError(`${reviewer.id} is not a ${options.as} of review "${protocol.id}"`);
   }
   const peers = protocol.reviewers.filter((r) => r.roles.includes(options.as)).map((r) => r.id);
-  let [board] = await Promise.all([
-    deps.screening.readBoard(protocol.id, peers),
-    repairDirty(deps, protocol.id),
-  ]);
+  let board = await deps.screening.readBoard(protocol.id, peers);
+  await repairDirty(deps, protocol.id, board.dirty);
   if (board.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, protocol.id, board.projectionVersion);
   }
   const skip = new Set(options.skip ?? []);
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
-  for (let round = 0; round < 3; round++) {
-    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now);
-    if (!picked) return null;
-    const cursor: Cursor = {
+  const cursorFor = (citationId: string, stage: Stage): Cursor => {
+    // Taken when the cursor is written, not when the call began: screeners handed one record at once are
+    // ordered by `since`, and a claim that lands after another's check must sort after it.
+    const since = deps.clock();
+    return {
       reviewerId: reviewer.id,
-      citationId: picked.state.citationId,
-      stage: picked.stage,
+      citationId,
+      stage,
       as: options.as,
-      since: now.toISOString(),
-      until: new Date(now.getTime() + holdMs).toISOString(),
+      since: since.toISOString(),
+      until: new Date(since.getTime() + holdMs).toISOString(),
     };
-    const [, stored, pairs] = await Promise.all([
-      deps.screening.putCursor(protocol.id, cursor),
-      deps.citations.getCitation(protocol.id, cursor.citationId),
-      deps.screening.listPendingDuplicatesOf(protocol.id, cursor.citationId),
-    ]);
+  };
+  for (let round = 0; round < 3; round++) {
+    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
+    if (!picked) return null;
+    const { cursor } = picked;
     // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
-    board = await deps.screening.readBoard(protocol.id, peers);
+    board = { ...board, cursors: await deps.screening.readCursors(protocol.id, peers) };
     const current = stageState(picked.state, picked.stage)!;
     const queue: QueueName =
       current.phase === 'awaiting-second'
@@ -689,7 +731,7 @@ export async function nextRecord(
       cursor,
     ].sort((a, b) => a.since.localeCompare(b.since) || a.reviewerId.localeCompare(b.reviewerId));
     if (holders.slice(0, capacity).some((h) => h.reviewerId === reviewer.id)) {
-      return payload(deps, protocol, reviewer, picked.state, { stored, pairs });
+      return payload(deps, protocol, reviewer, picked.state, { stored: picked.stored, pairs: picked.pairs });
     }
     skip.add(cursor.citationId);
   }
@@ -974,11 +1016,8 @@ export async function listConflicts(
  * added to the sums when more than a few wait (so the next read stays small).
  */
 async function currentTallies(deps: ScreeningDeps, reviewId: string): Promise<Tallies> {
-  const [read, repaired] = await Promise.all([
-    deps.screening.readTallies(reviewId),
-    repairDirty(deps, reviewId),
-  ]);
-  let stale = repaired > 0;
+  const read = await deps.screening.readTallies(reviewId);
+  let stale = (await repairDirty(deps, reviewId, read.dirty)) > 0;
   if (read.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, reviewId, read.projectionVersion);
     stale = true;
@@ -1038,6 +1077,8 @@ export interface StatusDeps extends ScreeningDeps {
  * duplicates merged (automatic and confirmed), so `status` and `stats` tell the same story.
  */
 export async function statusReport(deps: StatusDeps, protocol: Protocol): Promise<StatusReport> {
+  // Every mark, those of earlier versions too (the hot paths read only the marks on the tallies item).
+  await repairDirty(deps, protocol.id);
   const [tallies, conflicts, includedStudies, sources] = await Promise.all([
     currentTallies(deps, protocol.id),
     conflictStates(deps, protocol.id),

@@ -32,7 +32,8 @@ import {
 import { digestSubject, renderDigestHtml, renderDigestText } from '../domain/digest/render-digest.ts';
 import { toRis } from '../domain/digest/ris.ts';
 import { endpointUnit } from '../domain/protocol/analysis.ts';
-import { analysisPlanOf, type Protocol } from '../domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../domain/protocol/plan.ts';
+import type { Protocol } from '../domain/protocol/protocol.ts';
 import type { ScreeningEvent } from '../domain/screening/events.ts';
 import { screeningReport } from '../domain/screening/report.ts';
 import { replay } from '../domain/screening/workflow.ts';

@@ -2,22 +2,17 @@
 // error naming the file and every bad field, and nothing runs.
 //
 // A cache directory (the bundled CLI passes one inside its bundle, cli/context.ts) keeps each validated
-// protocol as JSON under the hash of the file's text: parsing the YAML and validating it cost a cold process
-// about 0.3-0.4 s of CPU per command (the yaml parser and zod warming up), reading the JSON about 1 ms. Only
-// valid protocols are kept, under the hash of exactly the text (and format) they came from, and only when
-// JSON gives back exactly what validation returned; the directory goes with the bundle, so a rebuilt CLI (other
-// schema code) starts from an empty cache. Nothing about the cache can change what a protocol says.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+// protocol as JSON under the hash of the file's text (shared/config/protocol-files.ts says how and why).
+import { readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Protocol, protocolSchema } from '../domain/protocol/protocol.ts';
 import { issueLines } from '../domain/zod-issues.ts';
 import { ProtocolError } from '../errors.ts';
+import { cacheEntry, keepProtocol, protocolFiles, readCachedProtocol } from './protocol-files.ts';
 
-const extensions = new Set(['.yaml', '.yml', '.json']);
+export { defaultProtocolDirectory } from './protocol-files.ts';
 
 /** One line per problem, each naming the field by its path; an unknown field is named itself. */
 function describeIssues(issues: z.core.$ZodIssue[]): string {
@@ -36,41 +31,12 @@ export interface ProtocolLoadOptions {
 
 /** Validates protocol text; `origin` names the file in errors. */
 export function parseProtocol(text: string, origin: string, options: ProtocolLoadOptions = {}): Protocol {
-  const cached = options.cacheDir === undefined ? undefined : cacheEntry(options.cacheDir, text, origin);
-  if (cached !== undefined) {
-    try {
-      return JSON.parse(readFileSync(cached, 'utf8')) as Protocol;
-    } catch {
-      // Not cached yet (or unreadable): validate, below.
-    }
-  }
+  const entry = options.cacheDir === undefined ? undefined : cacheEntry(options.cacheDir, text, origin);
+  const cached = entry === undefined ? undefined : readCachedProtocol(entry);
+  if (cached !== undefined) return cached;
   const protocol = validateProtocol(text, origin);
-  if (cached !== undefined) keep(cached, protocol);
+  if (entry !== undefined) keepProtocol(entry, protocol);
   return protocol;
-}
-
-/** The cache file for this text in this format: the format is part of the key (JSON text is YAML too). */
-function cacheEntry(cacheDir: string, text: string, origin: string): string {
-  const format = extname(origin) === '.json' ? 'json' : 'yaml';
-  return join(cacheDir, `${createHash('sha256').update(`${format}\0${text}`).digest('hex')}.json`);
-}
-
-/** Writes the entry whole (temp file, rename) if JSON round-trips it exactly; a failure only costs speed. */
-function keep(path: string, protocol: Protocol): void {
-  const json = JSON.stringify(protocol);
-  if (!isDeepStrictEqual(JSON.parse(json), protocol)) return;
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temp, json, { flag: 'wx' });
-    renameSync(temp, path);
-  } catch {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // Nothing was written (the cache directory could not be made).
-    }
-  }
 }
 
 function validateProtocol(text: string, origin: string): Protocol {
@@ -103,9 +69,7 @@ export function loadProtocolFile(path: string, options: ProtocolLoadOptions = {}
 
 /** Every protocol in a directory; ids must be unique across files. */
 export function loadProtocolDirectory(directory: string, options: ProtocolLoadOptions = {}): Protocol[] {
-  const files = readdirSync(directory)
-    .filter((name) => extensions.has(extname(name)))
-    .sort();
+  const files = protocolFiles(directory);
   const protocols = files.map((name) => loadProtocolFile(join(directory, name), options));
   const seen = new Map<string, string>();
   protocols.forEach((protocol, index) => {
@@ -118,9 +82,4 @@ export function loadProtocolDirectory(directory: string, options: ProtocolLoadOp
     seen.set(protocol.id, join(directory, file));
   });
   return protocols;
-}
-
-/** The directory the shipped protocols live in (overridable with LIVING_REVIEW_PROTOCOLS). */
-export function defaultProtocolDirectory(): string {
-  return resolve(process.env.LIVING_REVIEW_PROTOCOLS ?? join(import.meta.dirname, '..', '..', 'protocols'));
 }

@@ -70,6 +70,12 @@ export interface ReviewerDecision {
   year: number | null;
 }
 
+/** What a reviewer's decision row shows of its record. */
+export interface CitationHeading {
+  title: string;
+  year: number | null;
+}
+
 /** The record a reviewer was last handed, and until when it is held for them. */
 export interface Cursor {
   reviewerId: string;
@@ -87,6 +93,8 @@ export interface DirtyMark {
   /** The writer's own token (its event id), so concurrent writers do not clear each other's marks. */
   token: string;
   at: string;
+  /** Written by a version before marks moved onto the tallies item: a DIRTY# item of its own. */
+  legacyItem?: true;
 }
 
 /** The review-wide state `next` reads in one request. */
@@ -96,6 +104,8 @@ export interface ReviewBoard {
   rolledTallies: Tallies;
   /** The projection format this review's items were last brought up to (0: never). */
   projectionVersion: number;
+  /** The dirty marks on the tallies item (not those of earlier versions: listDirty has those too). */
+  dirty: DirtyMark[];
 }
 
 export interface ScreeningStore {
@@ -108,6 +118,8 @@ export interface ScreeningStore {
    * position (a concurrent writer won it).
    */
   appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean>;
+  /** The title and year of a stored citation (null: none under that id); reads no more of it. */
+  citationHeading(reviewId: string, citationId: string): Promise<CitationHeading | null>;
   /** Every citation of the review with its projection, in arrival order (reads them all). */
   listCitations(reviewId: string): Promise<ScreeningQueueEntry[]>;
 
@@ -129,13 +141,17 @@ export interface ScreeningStore {
   listTallyDeltaKeys(reviewId: string): Promise<Set<string>>;
   /**
    * The review's tallies: the rolled-up sums plus every delta not added yet (each counted exactly once);
-   * `backlog`: how many deltas wait; `projectionVersion` as readBoard gives it.
+   * `backlog`: how many deltas wait; `projectionVersion` and `dirty` as readBoard gives them.
    */
-  readTallies(reviewId: string): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number }>;
+  readTallies(
+    reviewId: string,
+  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number; dirty: DirtyMark[] }>;
   /** Adds waiting deltas into the sums, exactly once each, up to `max` of them. */
   rollUpTallies(reviewId: string, options?: { max?: number }): Promise<{ rolled: number; left: boolean }>;
 
   readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard>;
+  /** The cursors of these reviewers alone (the board without the tallies item). */
+  readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]>;
   setProjectionVersion(reviewId: string, version: number): Promise<void>;
   putCursor(reviewId: string, cursor: Cursor): Promise<void>;
 
@@ -148,8 +164,10 @@ export interface ScreeningStore {
     options: { limit: number; after?: string | null },
   ): Promise<{ decisions: ReviewerDecision[]; next: string | null }>;
 
+  /** Marks a record as being projected (on the item readBoard and readTallies read anyway: no extra read). */
   markDirty(reviewId: string, mark: DirtyMark): Promise<void>;
   clearDirty(reviewId: string, mark: DirtyMark): Promise<void>;
+  /** Every dirty mark, those of earlier versions (their own items) too. */
   listDirty(reviewId: string): Promise<DirtyMark[]>;
 
   /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { loadProtocolFile } from '../../shared/config/load-protocols.ts';
 import { type RowSchema, rowSchemaOf } from '../../shared/domain/extraction/patient-row.ts';
 import type { AnalysisPlan } from '../../shared/domain/protocol/analysis.ts';
-import { analysisPlanOf, type Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../../shared/domain/protocol/plan.ts';
+import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 
 export const PROTOCOL_DIRECTORY = join(import.meta.dirname, '..', '..', 'protocols');
 

@@ -27,7 +27,7 @@
 // a retraction regenerates the report even when the protocol keeps the study's patients (flag-only).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { updateTriggerSchema } from '../../domain/protocol/protocol.ts';
+import { updateTriggerSchema } from '../../domain/protocol/update-triggers.ts';
 import { NOTICE_KINDS } from '../../domain/retraction/notices.ts';
 import { StoreError } from '../../errors.ts';
 import type { CitationSourceListing, CitationSources } from '../../ports/citation-store.ts';

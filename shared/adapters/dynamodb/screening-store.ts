@@ -5,10 +5,10 @@
 // | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map) |
 // | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus, screeningVersion (the log position it reflects), firstDecider, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision) |
 // | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
-// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion |
+// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark) |
 // | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
 // | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
-// | dirty mark | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections |
+// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
 //
 // Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
@@ -49,6 +49,7 @@ import type { Tallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
 import { InputError, StoreError } from '../../errors.ts';
 import {
+  type CitationHeading,
   type Cursor,
   type DirtyMark,
   type PossibleDuplicate,
@@ -211,6 +212,8 @@ const cursorSchema = z.object({
 
 const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.string() });
 
+const headingSchema = z.object({ title: z.string(), year: z.number().int().nullable() });
+
 const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
 
 function talliesOf(item: Record<string, unknown> | undefined): Tallies {
@@ -219,6 +222,21 @@ function talliesOf(item: Record<string, unknown> | undefined): Tallies {
     if (name.startsWith('n:') && typeof value === 'number' && value !== 0) tallies[name.slice(2)] = value;
   }
   return tallies;
+}
+
+/** The attribute of the tallies item holding a dirty mark (one per writer and record). */
+const DIRTY_ATTRIBUTE_PREFIX = 'd:';
+const dirtyAttribute = (mark: Pick<DirtyMark, 'citationId' | 'token'>) =>
+  `${DIRTY_ATTRIBUTE_PREFIX}${mark.citationId}#${mark.token}`;
+
+/** The dirty marks on the tallies item. */
+function dirtyMarksOf(item: Record<string, unknown> | undefined, reviewId: string): DirtyMark[] {
+  const marks: DirtyMark[] = [];
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(DIRTY_ATTRIBUTE_PREFIX))
+      marks.push(parseItem(dirtySchema, value, `a dirty mark of review "${reviewId}"`));
+  }
+  return marks;
 }
 
 function stringSet(value: unknown): Set<string> {
@@ -380,7 +398,7 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async readTallies(
     reviewId: string,
-  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number }> {
+  ): Promise<{ tallies: Tallies; backlog: number; projectionVersion: number; dirty: DirtyMark[] }> {
     const what = `the tallies of review "${reviewId}"`;
     // 1. The sums through generation g, and g's pending batch (added, maybe not yet re-keyed).
     const item = await this.get(talliesKey(reviewId), what);
@@ -417,7 +435,7 @@ export class DynamoScreeningStore implements ScreeningStore {
       }
     }
     const projectionVersion = typeof item?.projectionVersion === 'number' ? item.projectionVersion : 0;
-    return { tallies, backlog, projectionVersion };
+    return { tallies, backlog, projectionVersion, dirty: dirtyMarksOf(item, reviewId) };
   }
 
   async rollUpTallies(
@@ -626,7 +644,16 @@ export class DynamoScreeningStore implements ScreeningStore {
         .map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`)),
       rolledTallies: talliesOf(tallies),
       projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
+      dirty: dirtyMarksOf(tallies, reviewId),
     };
+  }
+
+  async readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]> {
+    const items = await this.table.batchGet(
+      [...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id)),
+      `the cursors of review "${reviewId}"`,
+    );
+    return items.map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`));
   }
 
   async setProjectionVersion(reviewId: string, version: number): Promise<void> {
@@ -705,27 +732,50 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async markDirty(reviewId: string, mark: DirtyMark): Promise<void> {
-    const key = dirtyKey(reviewId, mark);
-    await this.table.put(
-      { Item: { ...key, type: 'dirty', reviewId, ...mark } },
+    const key = talliesKey(reviewId);
+    await this.table.update(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, #mark = :mark',
+        ExpressionAttributeNames: { '#type': 'type', '#mark': dirtyAttribute(mark) },
+        ExpressionAttributeValues: {
+          ':type': 'tallies',
+          ':mark': { citationId: mark.citationId, token: mark.token, at: mark.at },
+        },
+      },
       this.describe(reviewId, key),
     );
   }
 
   async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
-    const key = dirtyKey(reviewId, mark);
-    await this.table.delete(key, this.describe(reviewId, key));
+    if (mark.legacyItem) {
+      const key = dirtyKey(reviewId, mark);
+      await this.table.delete(key, this.describe(reviewId, key));
+      return;
+    }
+    const key = talliesKey(reviewId);
+    // The tallies item exists (the mark is on it): the condition only keeps a stray clear from creating it.
+    await this.table.conditionalUpdate(
+      {
+        Key: key,
+        UpdateExpression: 'REMOVE #mark',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#mark': dirtyAttribute(mark) },
+      },
+      this.describe(reviewId, key),
+    );
   }
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
-    const items = await this.table.queryPrefix(
-      { reviewId, prefix: DIRTY_PREFIX },
-      `the dirty marks of review "${reviewId}"`,
-    );
-    return items.map((item) => {
+    const [tallies, items] = await Promise.all([
+      this.get(talliesKey(reviewId), `the tallies of review "${reviewId}"`),
+      this.table.queryPrefix({ reviewId, prefix: DIRTY_PREFIX }, `the dirty marks of review "${reviewId}"`),
+    ]);
+    const legacy = items.map((item) => {
       const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
-      return { citationId, token, at };
+      return { citationId, token, at, legacyItem: true as const };
     });
+    return [...dirtyMarksOf(tallies, reviewId), ...legacy];
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -741,6 +791,19 @@ export class DynamoScreeningStore implements ScreeningStore {
     const item = await this.get(key, what);
     if (item?.type !== 'citation') return null;
     return { citation: parseItem(citationItemSchema, item, what).citation };
+  }
+
+  async citationHeading(reviewId: string, citationId: string): Promise<CitationHeading | null> {
+    const key = citationItemKey(reviewId, citationId);
+    const what = this.describe(reviewId, key);
+    // The item's own title and year (the queue index's copy of the record's), not the whole record.
+    const item = await this.table.get(key, what, {
+      ProjectionExpression: '#type, title, #year',
+      ExpressionAttributeNames: { '#type': 'type', '#year': 'year' },
+    });
+    if (item?.type !== 'citation') return null;
+    const { title, year } = parseItem(headingSchema, item, what);
+    return { title, year };
   }
 
   async recordPossibleDuplicate(

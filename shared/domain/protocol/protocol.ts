@@ -3,10 +3,11 @@
 // Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts):
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
-import { type AnalysisPlan, analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
+import { analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
 import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
 import { coxTermIssues } from './models.ts';
 import { parseCron } from './schedule.ts';
+import { updateTriggerSchema } from './update-triggers.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 import { REVIEWER_ROLES, verificationSchema } from './verification.ts';
 
@@ -117,40 +118,6 @@ export const scheduleSchema = z.strictObject({
   /** Days each window reaches back before the watermark; dedup makes the overlap safe. */
   overlapDays: z.number().int().min(0).max(30).default(3),
 });
-
-export const updateTriggerSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('new-patients'), atLeast: z.number().int().min(1) }),
-  z.strictObject({ kind: z.literal('new-studies'), atLeast: z.number().int().min(1) }),
-  /** A level of a declared variable: its "n (%)" row moved by more than so many percentage points. */
-  z.strictObject({
-    kind: z.literal('proportion-shift'),
-    variable: z.string().min(1),
-    level: z.string().min(1),
-    percentagePoints: z.number().positive(),
-  }),
-  /**
-   * A declared endpoint's Kaplan-Meier median (or, with `followUp: true`, its median follow-up) moved by more
-   * than `moreThan` (in the endpoint's time unit), or went from reached to not reached or back.
-   */
-  z.strictObject({
-    kind: z.literal('km-median-shift'),
-    endpoint: z.string().min(1),
-    followUp: z.boolean().default(false),
-    moreThan: z.number().positive(),
-  }),
-  /**
-   * A term of a declared Cox model: its hazard ratio (`measure: hr`, the default) went from one side of
-   * `threshold` to the other, or (`measure: ci`) its 95% CI went from including `threshold` to excluding it (or
-   * back): e.g. threshold 1, the treatment effect became significant or stopped being so.
-   */
-  z.strictObject({
-    kind: z.literal('cox-hr-crosses'),
-    model: z.string().min(1),
-    term: z.string().min(1),
-    threshold: z.number().positive().default(1),
-    measure: z.enum(['hr', 'ci']).default('hr'),
-  }),
-]);
 
 export const protocolSchema = z
   .strictObject({
@@ -333,22 +300,3 @@ export type ExclusionReason = z.infer<typeof exclusionReasonSchema>;
 export type UpdateTrigger = z.infer<typeof updateTriggerSchema>;
 export type SourceName = z.infer<typeof sourceSchema>['name'];
 export type SourceEntry = z.infer<typeof sourceSchema>;
-
-/**
- * What the statistics of a review are computed from: its variables, tables and survival section (empty when
- * the protocol declares none: a review that screens but extracts nothing).
- */
-export function analysisPlanOf(protocol: Protocol): AnalysisPlan {
-  return {
-    reviewId: protocol.id,
-    variables: protocol.extraction?.variables ?? [],
-    tables: protocol.tables ?? [],
-    survival: protocol.survival ?? { confType: 'log', endpoints: [], comparisons: [], models: [] },
-  };
-}
-
-/** The query a given source runs: its own, or the protocol's. */
-export function sourceQuery(protocol: Protocol, source: SourceName): string {
-  const configured = protocol.sources.find((s) => s.name === source);
-  return (configured && 'query' in configured ? configured.query : undefined) ?? protocol.query;
-}

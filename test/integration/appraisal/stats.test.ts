@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsCommand } from '../../../cli/commands/stats.ts';
 import { latestStatistics } from '../../../shared/app/recompute-statistics.ts';
 import type { PatientRow } from '../../../shared/domain/extraction/patient-row.ts';
-import { analysisPlanOf } from '../../../shared/domain/protocol/protocol.ts';
+import { analysisPlanOf } from '../../../shared/domain/protocol/plan.ts';
 import { renderStatistics } from '../../../shared/domain/stats/statistics-output.ts';
 import { REPO_ROOT } from '../../support/store-fixtures.ts';
 import { loadSyntheticCohort } from '../../unit/extraction/reference-fixtures.ts';

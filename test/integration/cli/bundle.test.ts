@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, type CliBuild, NODE_ENTRIES } from '../../../cli/bundle/build.ts';
 import { bundleState } from '../../../cli/bundle/bundle-state.mjs';
+import { codeCacheFile } from '../../../cli/bundle/run-bundled.ts';
 import type { CommandOutput } from '../../../cli/command.ts';
 import { commands } from '../../../cli/commands/index.ts';
 import { loadedCatalog, main } from '../../../cli/main.ts';
@@ -33,7 +34,7 @@ afterAll(async () => {
   rmSync(outdir, { recursive: true, force: true });
 });
 
-/** `node <bundle>/living-review.mjs ...args`. */
+/** `node <bundle>/living-review.mjs ...args` (its entry, which runs the command's bundle). */
 async function bundled(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(outdir, 'living-review.mjs'), ...args], {
@@ -89,13 +90,56 @@ describe('the bundled CLI', () => {
     // 29 CLI processes one after another: on the shared 2-core machines under load each can take 2-3 s.
   }, 180_000);
 
-  it('loads no command, store or SDK code before a command is chosen and its arguments parse', () => {
-    const entry = Object.keys(built.metafile.outputs).find((path) => path.endsWith('/living-review.mjs'))!;
-    const loaded = staticInputs(entry);
-    expect(loaded.some((input) => input.startsWith('cli/main.ts'))).toBe(true);
-    expect(loaded.filter((input) => /cli\/commands\/|shared\/adapters\/|node_modules\//.test(input))).toEqual(
+  it('loads no command, store or SDK code for help, and only its own code for a command', () => {
+    const outputs = built.metafile.outputs;
+    const output = (file: string) => Object.keys(outputs).find((path) => path.endsWith(`/${file}`))!;
+    // The entry picks a bundle and runs it: nothing of the CLI's own.
+    expect(staticInputs(output('living-review.mjs')).filter((input) => !input.startsWith('lr:'))).toEqual([
+      'cli/bundle/run-bundled.ts',
+    ]);
+    const help = staticInputs(output(built.map.help));
+    expect(help.some((input) => input.startsWith('cli/main.ts'))).toBe(true);
+    expect(help.filter((input) => /cli\/commands\/|shared\/adapters\/|node_modules\//.test(input))).toEqual(
       [],
     );
+    // Every command has a bundle of its own module; status's holds no other command and no HTTP client.
+    expect(Object.keys(built.map.commands).sort()).toEqual(commands.map((c) => c.name).sort());
+    const status = staticInputs(output(built.map.commands.status!));
+    expect(status.filter((input) => input.startsWith('cli/commands/'))).toEqual(['cli/commands/status.ts']);
+    expect(status.filter((input) => input.startsWith('node_modules/undici/'))).toEqual([]);
+  });
+
+  it('keeps a V8 code cache per bundle, and runs the same without it, with it, and with a corrupt one', async () => {
+    const cacheDir = join(outdir, 'cache', 'v8');
+    rmSync(cacheDir, { recursive: true, force: true });
+    const dir = makeTempDataDir('bundle-km');
+    dataDirs.push(dir);
+    const cohort = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'test/fixtures/reference/iesm-synthetic-cohort.json'), 'utf8'),
+    ) as { os_months: number | null; os_event: number | null; primary_tumour: string }[];
+    const rows = cohort
+      .filter((p) => p.os_months !== null && p.os_event !== null)
+      .map((p) => ({ time: p.os_months, event: p.os_event, group: p.primary_tumour }));
+    writeFileSync(join(dir, 'km.json'), JSON.stringify(rows));
+    const args = ['km', '--input', join(dir, 'km.json')];
+    const expected = await fromSources(args);
+    expect(expected.code).toBe(0);
+    expect(await bundled(args)).toEqual(expected);
+    const cacheFile = codeCacheFile(join(outdir, built.map.commands.km!), cacheDir);
+    const whole = readFileSync(cacheFile);
+    expect(whole.length).toBeGreaterThan(32);
+    expect(await bundled(args)).toEqual(expected);
+    writeFileSync(cacheFile, Buffer.concat([whole.subarray(0, 32), Buffer.alloc(whole.length - 32, 7)]));
+    expect(await bundled(args)).toEqual(expected);
+    expect(readFileSync(cacheFile).subarray(32, 64)).not.toEqual(Buffer.alloc(32, 7));
+    // A cache directory that cannot be made (a file in its place, as a read-only install would refuse it).
+    rmSync(cacheDir, { recursive: true, force: true });
+    writeFileSync(cacheDir, 'not a directory');
+    try {
+      expect(await bundled(args)).toEqual(expected);
+    } finally {
+      rmSync(cacheDir, { force: true });
+    }
   });
 
   it("keeps zod's English messages and leaves out its other languages", async () => {

@@ -4,8 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fullTextOver } from '../../../cli/serve/full-text-wiring.ts';
 import { type LocalServer, startScreeningServer } from '../../../cli/serve/server.ts';
-import { type EmbeddedScreening, fullTextOver, openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
+import { type EmbeddedScreening, openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
 import { LocalAttachmentStorage } from '../../../shared/adapters/attachments/local-attachments.ts';
 import { stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { loadScreeningAssets } from '../../../shared/adapters/http/static-assets.ts';

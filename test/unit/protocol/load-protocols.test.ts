@@ -8,7 +8,9 @@ import {
   loadProtocolFile,
   parseProtocol,
 } from '../../../shared/config/load-protocols.ts';
-import { MAX_QUERY_LENGTH, sourceQuery } from '../../../shared/domain/protocol/protocol.ts';
+import { cachedProtocols, protocolFiles } from '../../../shared/config/protocol-files.ts';
+import { sourceQuery } from '../../../shared/domain/protocol/plan.ts';
+import { MAX_QUERY_LENGTH } from '../../../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../../../shared/errors.ts';
 
 function errorOf(action: () => unknown): string {
@@ -201,6 +203,31 @@ describe('the cache of validated protocols (the bundled CLI keeps one beside its
       expect(loadProtocolFile(iesmFile, { cacheDir: join(blocked, 'cache') }).id).toBe('iesm');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the cached protocols the bundled CLI reads without the parser (protocol-files.ts)', () => {
+  const directory = defaultProtocolDirectory();
+  const files = protocolFiles(directory).map((name) => join(directory, name));
+
+  it('gives back what the loader validated when every file is cached, else null', () => {
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'protocol-cache-')), 'cache');
+    try {
+      expect(files.length).toBeGreaterThan(1);
+      expect(cachedProtocols(files, cacheDir)).toBeNull();
+      loadProtocolFile(files[0]!, { cacheDir });
+      // One file cached, the others not: the caller must load (and validate) them.
+      expect(cachedProtocols(files, cacheDir)).toBeNull();
+      expect(cachedProtocols([files[0]!], cacheDir)).toEqual([loadProtocolFile(files[0]!)]);
+      const validated = loadProtocolDirectory(directory, { cacheDir });
+      expect(cachedProtocols(files, cacheDir)).toEqual(validated);
+      expect(validated).toEqual(loadProtocolDirectory(directory));
+      // A file that cannot be read, or two files of one review: null, so the loader names the problem.
+      expect(cachedProtocols([...files, join(directory, 'no-such.yaml')], cacheDir)).toBeNull();
+      expect(cachedProtocols([files[0]!, files[0]!], cacheDir)).toBeNull();
+    } finally {
+      rmSync(join(cacheDir, '..'), { recursive: true, force: true });
     }
   });
 });
