@@ -224,22 +224,16 @@ async function appendChecked(
   build: (state: StudyAppraisalState) => EventBody,
 ): Promise<AppraisalOutcome> {
   const appraisal = appraisalOf(protocol);
-  const outcome = await appendToEventLog({
+  const outcome = await appendToEventLog<AppraisalEvent, StudyAppraisalState, EventBody>({
     what: `the appraisal of ${studyId}`,
     attempts: deps.maxAttempts ?? 25,
     replay: async () =>
       replayAppraisal(appraisal, studyId, await deps.appraisal.listEvents(protocol.id, studyId)),
     eventId: () => eventId,
     build,
-    stamp: (body, seq) =>
-      ({
-        ...body,
-        seq,
-        eventId,
-        studyId,
-        reviewerId: reviewer.id,
-        at: deps.clock().toISOString(),
-      }) as AppraisalEvent,
+    studyId,
+    reviewerId: reviewer.id,
+    clock: deps.clock,
     apply: (state, event) => applyAppraisalEvent(appraisal, state, event),
     isRuleError: (error) => error instanceof AppraisalRuleError,
     append: (event) => deps.appraisal.appendEvent(protocol.id, event),

@@ -5,8 +5,13 @@
 import { StoreError } from '../errors.ts';
 import { DecisionRejectedError } from './screening.ts';
 
+/** What every event of a per-study log carries, besides its own fields. */
 interface LoggedEvent {
+  seq: number;
   eventId: string;
+  studyId: string;
+  reviewerId: string;
+  at: string;
 }
 
 interface LogState<E extends LoggedEvent> {
@@ -24,8 +29,10 @@ export interface EventLogAppend<E extends LoggedEvent, S extends LogState<E>, Bo
   prepare?: (state: S) => Promise<void>;
   /** The event's own fields, or null when there is nothing to record. */
   build: (state: S) => Promise<Body | null> | Body | null;
-  /** The whole event: the body with its position, id, author and time. */
-  stamp: (body: Body, seq: number, eventId: string) => E;
+  /** The event's study and author; its position, id and time (from `clock`) are added here. */
+  studyId: string;
+  reviewerId: string;
+  clock: () => Date;
   /** The domain's rule: the state after the event, or a rule error that refuses the request. */
   apply: (state: S, event: E) => S;
   isRuleError: (error: unknown) => error is Error & { code: string };
@@ -50,7 +57,16 @@ export async function appendToEventLog<E extends LoggedEvent, S extends LogState
     if (earlier) return { state, event: null, earlier };
     const body = await spec.build(state);
     if (body === null) return { state, event: null, earlier: null };
-    const event = spec.stamp(body, state.version + 1, eventId);
+    // The body is E without the fields of LoggedEvent, which this adds: E again (not provable to the compiler
+    // for a union of event types).
+    const event = {
+      ...body,
+      seq: state.version + 1,
+      eventId,
+      studyId: spec.studyId,
+      reviewerId: spec.reviewerId,
+      at: spec.clock().toISOString(),
+    } as unknown as E;
     let next: S;
     try {
       next = spec.apply(state, event);

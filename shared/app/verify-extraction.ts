@@ -129,7 +129,7 @@ async function appendWithRetry(
   },
   build: (state: StudyVerificationState) => Promise<EventBody | null> | EventBody | null,
 ): Promise<{ state: StudyVerificationState; event: VerificationEvent | null }> {
-  const outcome = await appendToEventLog({
+  const outcome = await appendToEventLog<VerificationEvent, StudyVerificationState, EventBody>({
     what: `the verification of ${studyId}`,
     attempts: deps.maxAttempts ?? 25,
     replay: async () =>
@@ -137,15 +137,9 @@ async function appendWithRetry(
     prepare: by.prepare,
     eventId: (state) => (typeof by.eventId === 'string' ? by.eventId : by.eventId(state)),
     build,
-    stamp: (body, seq, eventId) =>
-      ({
-        ...body,
-        seq,
-        eventId,
-        studyId,
-        reviewerId: by.reviewerId,
-        at: deps.clock().toISOString(),
-      }) as VerificationEvent,
+    studyId,
+    reviewerId: by.reviewerId,
+    clock: deps.clock,
     apply: (state, event) => applyVerificationEvent(state, event, required),
     isRuleError: (error) => error instanceof VerificationRuleError,
     append: (event) => deps.evidence.verification.appendEvent(reviewId, event),

@@ -8,6 +8,9 @@ import { LivingReviewError } from '../../../shared/errors.ts';
 interface Note {
   seq: number;
   eventId: string;
+  studyId: string;
+  reviewerId: string;
+  at: string;
   text: string;
 }
 interface Log {
@@ -24,6 +27,16 @@ class RuleError extends Error {
   }
 }
 
+/** Another writer's note at `seq`. */
+const theirs = (seq: number, eventId: string): Note => ({
+  seq,
+  eventId,
+  studyId: 's1',
+  reviewerId: 'alc',
+  at: '2026-12-07T11:00:00.000Z',
+  text: 'theirs',
+});
+
 /** A log that refuses an append at a taken position; `before` runs before each append (a racing writer). */
 function memoryLog(before: (log: Note[]) => void = () => {}) {
   const events: Note[] = [];
@@ -37,7 +50,9 @@ function memoryLog(before: (log: Note[]) => void = () => {}) {
       replay: async (): Promise<Log> => ({ version: events.length, events: [...events] }),
       eventId: () => eventId,
       build: () => (text === null ? null : { text }),
-      stamp: (body: { text: string }, seq: number, id: string): Note => ({ ...body, seq, eventId: id }),
+      studyId: 's1',
+      reviewerId: 'pp',
+      clock: () => new Date('2026-12-07T12:00:00.000Z'),
       apply: (state: Log, event: Note): Log => {
         if (event.text === '') throw new RuleError('empty-note', 'a note needs text');
         return { version: event.seq, events: [...state.events, event] };
@@ -55,11 +70,18 @@ function memoryLog(before: (log: Note[]) => void = () => {}) {
 }
 
 describe('Function: appendToEventLog', () => {
-  it('appends at the next position and returns the state after it', async () => {
+  it('appends at the next position, stamped with study, author and time, and returns the state after it', async () => {
     const log = memoryLog();
     const first = await appendToEventLog(log.spec('e1', 'one'));
     const second = await appendToEventLog(log.spec('e2', 'two'));
-    expect(first.event?.seq).toBe(1);
+    expect(first.event).toEqual({
+      text: 'one',
+      seq: 1,
+      eventId: 'e1',
+      studyId: 's1',
+      reviewerId: 'pp',
+      at: '2026-12-07T12:00:00.000Z',
+    });
     expect(second.state.version).toBe(2);
     expect(log.events.map((e) => e.text)).toEqual(['one', 'two']);
   });
@@ -69,7 +91,7 @@ describe('Function: appendToEventLog', () => {
     const log = memoryLog((events) => {
       if (raced) return;
       raced = true;
-      events.push({ seq: events.length + 1, eventId: 'other', text: 'theirs' });
+      events.push(theirs(events.length + 1, 'other'));
     });
     const outcome = await appendToEventLog(log.spec('e1', 'mine'));
     expect(log.appends()).toBe(2);
@@ -103,7 +125,7 @@ describe('Function: appendToEventLog', () => {
 
   it('gives up with a retryable error naming what it recorded when every attempt loses its race', async () => {
     const log = memoryLog((events) => {
-      events.push({ seq: events.length + 1, eventId: `other-${events.length}`, text: 'theirs' });
+      events.push(theirs(events.length + 1, `other-${events.length}`));
     });
     const outcome = appendToEventLog(log.spec('e1', 'mine', 3));
     await expect(outcome).rejects.toThrow('could not record the note of s1: too many concurrent writers');
