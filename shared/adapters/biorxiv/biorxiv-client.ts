@@ -27,11 +27,15 @@ import {
   type ServiceClientConfig,
   serviceClientFields,
   serviceEnvNames,
-  withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import {
+  AttemptFailure,
+  type PoliteClientOptions,
+  type PoliteHttp,
+  politeClientParts,
+} from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 
 /** bioRxiv/medRxiv failed, or answered with something that is not a complete content detail. */
 export class BiorxivError extends LivingReviewError {}
@@ -160,14 +164,11 @@ export class BiorxivClient implements PublishedVersionLookup {
   private readonly onRetry: PoliteClientOptions['onRetry'];
 
   constructor(config: BiorxivConfig, options: PoliteClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: BiorxivError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, BiorxivError));
     this.onRetry = options.onRetry;
   }
 

@@ -22,11 +22,9 @@ import {
   type ServiceClientConfig,
   serviceClientFields,
   serviceEnvNames,
-  withTrailingSlash,
 } from '../http/client-config.ts';
 import { parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { sharedRateLimiter } from '../http/rate-limiter.ts';
+import { type PoliteClientOptions, type PoliteHttp, politeClientParts } from '../http/polite-request.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
 
 /** ClinicalTrials.gov failed, or answered with something that is not a complete page. */
@@ -181,10 +179,7 @@ export class ClinicalTrialsClient {
   private readonly http: PoliteHttp;
 
   constructor(config: ClinicalTrialsConfig, options: PoliteClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    const rateLimiter =
-      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, { ...options, rateLimiter, errorClass: ClinicalTrialsError });
+    ({ config: this.config, http: this.http } = politeClientParts(config, options, ClinicalTrialsError));
   }
 
   /** One page of studies matching `query` with LastUpdatePostDate in the window. */

@@ -23,11 +23,15 @@ import {
   type ServiceClientConfig,
   serviceClientFields,
   serviceEnvNames,
-  withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { type AnswerMeta, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import {
+  type AnswerMeta,
+  type PoliteClientOptions,
+  type PoliteHttp,
+  politeClientParts,
+} from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import { reconciledPages } from '../http/reconciled-pages.ts';
 
 /** Crossref failed, or answered with something that is not a complete list. */
@@ -144,14 +148,11 @@ export class CrossrefClient {
   private readonly http: PoliteHttp;
 
   constructor(config: CrossrefConfig, options: PoliteClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: CrossrefError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, CrossrefError));
   }
 
   /** The update notices naming any of `dois`, by the (normalised) DOI each updates. */

@@ -20,11 +20,15 @@ import {
   type ServiceClientConfig,
   serviceClientFields,
   serviceEnvNames,
-  withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { AttemptFailure, type PoliteClientOptions, PoliteHttp } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import {
+  AttemptFailure,
+  type PoliteClientOptions,
+  type PoliteHttp,
+  politeClientParts,
+} from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import {
   type EuropePmcPage,
   type EuropePmcReference,
@@ -158,14 +162,11 @@ export class EuropePmcClient implements EuropePmcApi {
   private readonly onRetry: EuropePmcClientOptions['onRetry'];
 
   constructor(config: EuropePmcConfig, options: EuropePmcClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: EuropePmcError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, EuropePmcError));
     this.onRetry = options.onRetry;
   }
 

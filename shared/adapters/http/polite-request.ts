@@ -17,7 +17,8 @@ import { gunzip } from 'node:zlib';
 import { Agent, type Dispatcher } from 'undici';
 import type { RequestCounts } from '../../domain/monitor/request-counts.ts';
 import { errorMessage, type LivingReviewError } from '../../errors.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import { withTrailingSlash } from './client-config.ts';
+import { type RateLimiter, sharedRateLimiter } from './rate-limiter.ts';
 import {
   defaultRetryPolicy,
   type FailureVerdict,
@@ -267,6 +268,29 @@ export interface PoliteRequest<T> {
   classify?: ((text: string, answer: AnswerMeta) => AttemptFailure | Error | null) | undefined;
   /** Told before each retry's wait. */
   onRetry?: ((info: RetryAttemptInfo) => void) | undefined;
+}
+
+/**
+ * What every provider client builds the same way: its configuration with the base URL ending in a slash, its
+ * limiter (the one given, or the process-wide one of that URL and API key), and the polite HTTP over them.
+ */
+export function politeClientParts<
+  C extends PoliteHttpLimits & { baseUrl: string; requestsPerSecond?: number | undefined },
+>(
+  config: C,
+  /** Each client keeps its own onRetry (E-utilities' names the endpoint). */
+  options: Omit<PoliteClientOptions, 'onRetry'>,
+  errorClass: ClientErrorClass,
+  apiKey: string | null = null,
+): { config: C; rateLimiter: RateLimiter; http: PoliteHttp } {
+  const slashed = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
+  const rateLimiter =
+    options.rateLimiter ?? sharedRateLimiter(slashed.baseUrl, apiKey, slashed.requestsPerSecond);
+  return {
+    config: slashed,
+    rateLimiter,
+    http: new PoliteHttp(slashed, { ...options, rateLimiter, errorClass }),
+  };
 }
 
 export class PoliteHttp {

@@ -20,11 +20,16 @@ import {
   type ServiceClientConfig,
   serviceClientFields,
   serviceEnvNames,
-  withTrailingSlash,
 } from '../http/client-config.ts';
 import { idOf, parseItems, parseJsonPage } from '../http/json-answer.ts';
-import { type AnswerMeta, type PoliteClientOptions, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import {
+  type AnswerMeta,
+  type PoliteClientOptions,
+  type PoliteHttp,
+  politeClientParts,
+  snippet,
+} from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import { type OpenAlexWork, openAlexListSchema, openAlexWorkSchema } from './openalex-work.ts';
 
 /** OpenAlex failed, or answered with something that is not a complete page. */
@@ -168,15 +173,11 @@ export class OpenAlexClient implements OpenAlexApi {
   private lastBudget: OpenAlexBudget | null = null;
 
   constructor(config: OpenAlexConfig, options: PoliteClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ??
-      sharedRateLimiter(this.config.baseUrl, config.apiKey ?? null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: OpenAlexError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, OpenAlexError, config.apiKey ?? null));
     this.onRetry = options.onRetry;
   }
 

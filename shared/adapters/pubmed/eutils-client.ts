@@ -21,10 +21,9 @@ import {
   httpBaseUrl,
   retryLimitDefaults,
   retryLimitFields,
-  withTrailingSlash,
 } from '../http/client-config.ts';
-import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { defaultRequestsPerSecond, type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import { AttemptFailure, type PoliteHttp, politeClientParts, snippet } from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
 import { type EsearchResult, parseEsearchXml } from './esearch-response.ts';
 
@@ -157,19 +156,11 @@ export class EutilsClient {
   private readonly onRetry: EutilsClientOptions['onRetry'];
 
   constructor(config: EutilsConfig, options: EutilsClientOptions = {}) {
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ??
-      sharedRateLimiter(
-        this.config.baseUrl,
-        config.apiKey ?? null,
-        config.requestsPerSecond ?? defaultRequestsPerSecond(config.apiKey),
-      );
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: EutilsError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, EutilsError, config.apiKey ?? null));
     this.onRetry = options.onRetry;
   }
 

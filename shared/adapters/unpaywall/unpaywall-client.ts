@@ -13,14 +13,9 @@ import { z } from 'zod';
 import { formatIssues } from '../../domain/zod-issues.ts';
 import { ConfigError, LivingReviewError } from '../../errors.ts';
 import type { OpenAccessAnswer, OpenAccessLookup } from '../../ports/full-text.ts';
-import {
-  clientConfigFromEnv,
-  httpBaseUrl,
-  retryLimitFields,
-  withTrailingSlash,
-} from '../http/client-config.ts';
-import { AttemptFailure, PoliteHttp, snippet } from '../http/polite-request.ts';
-import { type RateLimiter, sharedRateLimiter } from '../http/rate-limiter.ts';
+import { clientConfigFromEnv, httpBaseUrl, retryLimitFields } from '../http/client-config.ts';
+import { AttemptFailure, type PoliteHttp, politeClientParts, snippet } from '../http/polite-request.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { RetryAttemptInfo, RetryPolicy } from '../http/retry.ts';
 
 /** Unpaywall failed, or answered with something that is not a DOI record. */
@@ -155,14 +150,11 @@ export class UnpaywallClient implements OpenAccessLookup {
 
   constructor(config: UnpaywallConfig, options: UnpaywallClientOptions = {}) {
     if (!config.email) throw new ConfigError('Unpaywall needs an e-mail address (UNPAYWALL_EMAIL)');
-    this.config = { ...config, baseUrl: withTrailingSlash(config.baseUrl) };
-    this.rateLimiter =
-      options.rateLimiter ?? sharedRateLimiter(this.config.baseUrl, null, this.config.requestsPerSecond);
-    this.http = new PoliteHttp(config, {
-      ...options,
+    ({
+      config: this.config,
       rateLimiter: this.rateLimiter,
-      errorClass: UnpaywallError,
-    });
+      http: this.http,
+    } = politeClientParts(config, options, UnpaywallError));
     this.onRetry = options.onRetry;
   }
 
