@@ -23,6 +23,11 @@ export interface CommandSpec {
   options: OptionSpec;
   /** Allow positional arguments (files). */
   positionals?: boolean;
+  /**
+   * Opens the embedded store of `--data` (cli/store-directory.ts) unless `--aws-table` names a deployed table:
+   * the bundled CLI starts that store's server while the command's code loads (cli/bundle/run-bundled.ts).
+   */
+  store?: boolean;
 }
 
 export interface Command extends CommandSpec {

@@ -2,7 +2,7 @@
 // one, or a deployment's table with --aws-table) and the literature sources. This is the local composition root: the Lambdas build the same use cases from their
 // environment instead (functions/*/handler.ts).
 
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
 import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
@@ -17,6 +17,9 @@ import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../shared/errors.ts';
 import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { type OptionSpec, requireOption, UsageError } from './command.ts';
+import { cliStoreIdleMs, dataDirectory } from './store-directory.ts';
+
+export { CLI_STORE_IDLE_MS, cliStoreIdleMs, dataDirectory } from './store-directory.ts';
 
 /** Options every review command takes. */
 export const reviewOptions: OptionSpec = {
@@ -39,12 +42,6 @@ export const storeOptions: OptionSpec = { 'aws-table': { type: 'string' } };
 export type StoreConnection = Pick<EmbeddedStore, 'client' | 'tableName' | 'store' | 'close'>;
 
 type Values = Record<string, unknown>;
-
-/** `--data DIR`, else LIVING_REVIEW_DATA, else `.data/` in the working directory. */
-export function dataDirectory(values: Values): string {
-  const flag = typeof values.data === 'string' ? values.data : undefined;
-  return resolve(flag ?? process.env.LIVING_REVIEW_DATA ?? '.data');
-}
 
 /**
  * Run from the bundle, validated protocols are kept beside it (shared/config/protocol-files.ts): parsing and
@@ -104,17 +101,6 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     return openDeployedTable(table);
   }
   return openEmbeddedStore({ dataDir: dataDirectory(values), serverIdleMs: cliStoreIdleMs() });
-}
-
-/**
- * How long a store server a command starts waits for the next request before it exits: 5 minutes, so the
- * commands of a session find it running (a command that has to start one takes about a second longer);
- * LIVING_REVIEW_STORE_IDLE_MS sets another period (undefined here: the server reads the variable itself).
- */
-export const CLI_STORE_IDLE_MS = 300_000;
-
-export function cliStoreIdleMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return env.LIVING_REVIEW_STORE_IDLE_MS === undefined ? CLI_STORE_IDLE_MS : undefined;
 }
 
 /**

@@ -120,7 +120,7 @@ function commandEntry(commands: readonly CommandModule[], module: string | null)
 function launcherEntry(map: BundleMap): string {
   return [
     "import { runBundledCli } from './bundle/run-bundled.ts';",
-    `runBundledCli(import.meta.url, ${JSON.stringify(map)});`,
+    `await runBundledCli(import.meta.url, ${JSON.stringify(map)});`,
     '',
   ].join('\n');
 }
@@ -260,6 +260,11 @@ function bundleMap(commands: readonly CommandModule[], metafile: Metafile): Bund
     help: file('living-review:help'),
     commands: Object.fromEntries(
       commands.map((c) => [c.spec.name, file(`living-review:command:${c.module}`)]),
+    ),
+    store: Object.fromEntries(
+      commands
+        .filter((c) => c.spec.store)
+        .map((c) => [c.spec.name, { options: c.spec.options, positionals: c.spec.positionals ?? false }]),
     ),
   };
 }

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import type { OptionSpec } from '../command.ts';
 
 /** Which bundle runs which command: file names beside the entry. */
 export interface BundleMap {
@@ -25,6 +26,14 @@ export interface BundleMap {
   commands: Record<string, string>;
   /** The specs and the command-line code, no command: help, and unknown commands. */
   help: string;
+  /** Command name -> how to read its arguments, for the commands that open the embedded store (early-store.ts). */
+  store?: Record<string, StoreCommandSpec>;
+}
+
+/** What the entry needs of a store command to find its data directory: its options, as the command reads them. */
+export interface StoreCommandSpec {
+  options: OptionSpec;
+  positionals: boolean;
 }
 
 const HASH_BYTES = 32;
@@ -100,13 +109,21 @@ export function runWithCodeCache(
 }
 
 /**
- * Runs the bundle for this process's command line; `entryUrl` is the entry's import.meta.url.
+ * Runs the bundle for this process's command line; `entryUrl` is the entry's import.meta.url. For a command
+ * that opens the embedded store, its store's server is started first when none runs (early-store.ts).
  * LIVING_REVIEW_TIMING=1 prints to stderr the CPU time the process had used once the bundle was loaded
  * (Node's start, the entry, compiling or reading the cache, and evaluating the bundle), for bench/startup.
  */
-export function runBundledCli(entryUrl: string, map: BundleMap): void {
+export async function runBundledCli(entryUrl: string, map: BundleMap): Promise<void> {
   const dir = dirname(fileURLToPath(entryUrl));
-  const used = runWithCodeCache(join(dir, bundleFor(process.argv.slice(2), map)), join(dir, 'cache', 'v8'));
+  const argv = process.argv.slice(2);
+  const bundle = bundleFor(argv, map);
+  const store = bundle === map.help || argv[0] === undefined ? undefined : map.store?.[argv[0]];
+  if (store !== undefined) {
+    const { startStoreEarly } = await import('./early-store.ts');
+    startStoreEarly(argv.slice(1), store);
+  }
+  const used = runWithCodeCache(join(dir, bundle), join(dir, 'cache', 'v8'));
   if (process.env.LIVING_REVIEW_TIMING) {
     const { user, system } = process.cpuUsage();
     process.stderr.write(

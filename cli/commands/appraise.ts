@@ -162,6 +162,7 @@ export async function appraiseInTerminal(
 
 export const appraiseCommand: Command = {
   name: 'appraise',
+  store: true,
   summary: 'Appraise included studies in the terminal (answers read line by line from stdin)',
   usage:
     'appraise --review ID --reviewer NAME (reviewer id or name) [--as appraiser|arbiter] [--data DIR] [--protocol FILE]',

@@ -47,6 +47,7 @@ export function formatDecisions(protocol: Protocol, decisions: readonly MyDecisi
 
 export const decisionsCommand: Command = {
   name: 'decisions',
+  store: true,
   summary:
     "One reviewer's own screening decisions, newest first, with filters (reopen one with screen --record)",
   usage:

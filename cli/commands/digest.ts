@@ -9,6 +9,7 @@ import { livingReviewDeps } from './report.ts';
 
 export const digestCommand: Command = {
   name: 'digest',
+  store: true,
   summary: 'Write the digest since the last one as an .eml file (default: <data>/outbox)',
   usage:
     'digest --review ID [--out DIR] [--screening-url URL] [--from ADDRESS] [--send-when-empty] [--protocol FILE] [--data DIR]',

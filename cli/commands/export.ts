@@ -43,6 +43,7 @@ export function exportSections(table: {
 
 export const exportCommand: Command = {
   name: 'export',
+  store: true,
   summary: "A review's whole record (citations, screening, inclusions, patient rows) as JSON, RIS or CSV",
   usage:
     'export --review ID [--format json|ris|csv] [--out FILE] [--protocol FILE] [--data DIR | --aws-table NAME]',

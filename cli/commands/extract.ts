@@ -147,6 +147,7 @@ function operator(values: Record<string, unknown>): string {
 
 export const extractCommand: Command = {
   name: 'extract',
+  store: true,
   summary: 'Patient rows: import CSV/JSON (all or nothing), export CSV for R or SPSS, or a CSV template',
   usage:
     'extract import FILE --review ID [--format csv|json] [--study ID] [--create-studies] [--by NAME] [--reviewer NAME] | extract verify --review ID --reviewer NAME [--study S [--row R ...] (--confirm | --flag FIELD=VALUE ... --note TEXT)] | extract resolve --review ID --reviewer NAME [--study S --row R --field F (--accept [--value V] | --keep --note TEXT)] | extract export --review ID [--out FILE] [--booleans yes-no|true-false|1-0] | extract template --review ID [--out FILE]  [--protocol FILE] [--data DIR | --aws-table NAME]',

@@ -31,6 +31,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const importCommand: Command = {
   name: 'import',
+  store: true,
   summary:
     'Store the records of a PubMed XML file or a database export (RIS, MEDLINE/.nbib, Scopus CSV, Embase CSV, Web of Science tab-delimited), deduplicated and queued like search results',
   usage:

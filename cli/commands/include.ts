@@ -36,6 +36,7 @@ export function operator(): string {
 
 export const includeCommand: Command = {
   name: 'include',
+  store: true,
   summary: 'Record a stored citation as an included study (settles it in screening as "included directly")',
   usage:
     'include --review ID --citation ID|PMID|DOI [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',

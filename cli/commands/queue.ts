@@ -4,6 +4,7 @@ import { jsonText, table } from '../format.ts';
 
 export const queueCommand: Command = {
   name: 'queue',
+  store: true,
   summary: "A review's screening queue in arrival order",
   usage: 'queue --review ID [--format table|json] [--protocol FILE] [--data DIR | --aws-table NAME]',
   options: { ...reviewOptions, ...storeOptions, ...formatOption('table') },

@@ -84,6 +84,7 @@ export async function refreshReport(
 
 export const reportCommand: Command = {
   name: 'report',
+  store: true,
   summary: 'Publish the living report (HTML + JSON) of the latest statistics to <data>/reports/<review>/',
   usage: 'report --review ID [--recompute] [--from ADDRESS] [--protocol FILE] [--data DIR]',
   options: { ...reviewOptions, recompute: { type: 'boolean' }, from: { type: 'string' } },

@@ -7,6 +7,7 @@ import { openSources } from '../sources.ts';
 
 export const runCommand: Command = {
   name: 'run',
+  store: true,
   summary: 'One monitor cycle over every due review (search, dedup, queue), on the embedded store',
   usage: 'run [--force] [--format text|json] [--protocol FILE] [--data DIR]',
   options: {

@@ -4,6 +4,7 @@ import { describeRun, jsonText } from '../format.ts';
 
 export const runsCommand: Command = {
   name: 'runs',
+  store: true,
   summary: "A review's run log, newest first: window, counts, warnings, outcome, error",
   usage:
     'runs --review ID [--limit N] [--format text|json] [--protocol FILE] [--data DIR | --aws-table NAME]',

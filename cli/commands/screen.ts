@@ -235,6 +235,7 @@ export async function screenInTerminal(options: TerminalScreeningOptions): Promi
 
 export const screenCommand: Command = {
   name: 'screen',
+  store: true,
   summary: 'Screen records in the terminal (answers read line by line from stdin; u undoes)',
   usage:
     'screen --review ID --reviewer NAME (reviewer id or name) [--as screener|arbiter] [--record ID] [--data DIR] [--protocol FILE]',

@@ -45,6 +45,7 @@ function printedResult(result: SourceRunResult): unknown {
 
 export const searchCommand: Command = {
   name: 'search',
+  store: true,
   summary:
     "Search one review's sources now (the scheduled window, or --from/--to), store and queue new records",
   usage:

@@ -35,6 +35,7 @@ function readPem(option: string, file: string): string {
 
 export const serveCommand: Command = {
   name: 'serve',
+  store: true,
   summary: 'Serve the screening page and API (127.0.0.1 unless --host) with per-reviewer tokens',
   usage:
     'serve [--review ID] [--port N] [--host ADDRESS [--tls-cert FILE --tls-key FILE | --insecure-lan] [--hostname NAME]] [--data DIR] [--tokens FILE] [--protocol FILE]',

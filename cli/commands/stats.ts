@@ -22,6 +22,7 @@ export function evidenceStoreOf(embedded: { client: DynamoDBDocumentClient; tabl
 
 export const statsCommand: Command = {
   name: 'stats',
+  store: true,
   summary: "A review's latest statistics: its tables, Kaplan-Meier and log-rank results, and what changed",
   usage:
     'stats --review ID [--format md|text|json|csv] [--recompute] [--protocol FILE] [--data DIR | --aws-table NAME]',

@@ -38,6 +38,7 @@ export function formatStatus(report: StatusReport): string {
 
 export const statusCommand: Command = {
   name: 'status',
+  store: true,
   summary: 'Screening progress of a review: counts per stage, kappa, conflicts',
   usage: 'status --review ID [--format text|json] [--data DIR] [--protocol FILE]',
   options: { ...reviewOptions, ...formatOption() },

@@ -30,6 +30,7 @@ export function formatStudies(reviewId: string, listings: readonly StudyListing[
 
 export const studiesCommand: Command = {
   name: 'studies',
+  store: true,
   summary: "A review's included studies: id, first author, year, PMID/DOI, patient rows, state",
   usage: 'studies --review ID [--format text|json] [--protocol FILE] [--data DIR | --aws-table NAME]',
   help: [

@@ -17,6 +17,7 @@ import { livingReviewDeps, refreshReport } from './report.ts';
 
 export const watchRetractionsCommand: Command = {
   name: 'watch-retractions',
+  store: true,
   summary: "Re-fetch the included studies' PubMed records and act on retractions and corrections",
   usage: 'watch-retractions --review ID [--from ADDRESS] [--protocol FILE] [--data DIR]',
   options: { ...reviewOptions, from: { type: 'string' } },

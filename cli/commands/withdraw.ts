@@ -21,6 +21,7 @@ import { evidenceStoreOf } from './stats.ts';
 
 export const withdrawCommand: Command = {
   name: 'withdraw',
+  store: true,
   summary: "Withdraw an included study's inclusion, with its reason (its patients leave the statistics)",
   usage:
     'withdraw --review ID --citation ID|PMID|DOI --reason TEXT [--by NAME] [--protocol FILE] [--data DIR | --aws-table NAME]',

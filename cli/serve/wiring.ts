@@ -16,6 +16,7 @@ import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
+import { cliStoreIdleMs } from '../store-directory.ts';
 
 export interface ScreeningWiring {
   screening: DynamoScreeningStore;
@@ -91,6 +92,7 @@ export async function openEmbeddedScreening(
   dataDir: string,
   protocols: readonly Protocol[] = [],
 ): Promise<EmbeddedScreening> {
-  const embedded = await openEmbeddedStore({ dataDir });
+  // The idle period every command's server gets (cli/store-directory.ts), whichever command started it.
+  const embedded = await openEmbeddedStore({ dataDir, serverIdleMs: cliStoreIdleMs() });
   return { embedded, ...screeningOver(embedded, protocols), close: () => embedded.close() };
 }

@@ -13,6 +13,8 @@
 //                                                       detached store-server.ts, wait until it announces
 //                                                       its port in store.lock (or exits: try again)
 //     someone else is starting one?                  -> wait for it
+//     this process started one early (the bundled CLI does, while a store command loads: server-start.ts)?
+//                                                    -> wait for it as for our own
 //
 // The server outlives the process that started it only while others use it: every open store sends a
 // heartbeat, and the server exits after an idle period without requests (LIVING_REVIEW_STORE_IDLE_MS,
@@ -43,10 +45,8 @@
 //   hand-overs, and dynalite makes two or three per request: the server reads synchronously, and a Query
 //   page with one nextv (store-server.ts). What is left is ~0.5 ms (GetItem) to ~2 ms (a conditional
 //   PutItem, a Query) of server CPU a request, and ~1 ms in the client's SDK (bench/fuzzy-store.bench.ts).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from '../../errors.ts';
 import { DynamoCitationStore } from '../dynamodb/citation-store.ts';
@@ -57,9 +57,16 @@ import {
   ensureTable,
 } from '../dynamodb/dynamo-client.ts';
 import { tableNameFromEnv } from '../dynamodb/table-design.ts';
-import { nodeEntry } from '../node-entry.ts';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, ensurePrivateDataDir, readOrCreateStoreSecret } from './data-dir.ts';
+import {
+  awaitServer,
+  type ServerFound,
+  type StoreDirectory,
+  serverLogPath,
+  spawnServer,
+  takeEarlyStart,
+} from './server-start.ts';
 import {
   createLockExclusive,
   isProcessAlive,
@@ -71,6 +78,8 @@ import {
   removeLockIf,
   type StoreLock,
 } from './store-lock.ts';
+
+export { serverLogPath };
 
 export interface EmbeddedStoreOptions {
   /** The data directory (created if missing); the table lives in <dataDir>/dynamodb. */
@@ -99,18 +108,6 @@ export interface EmbeddedStore {
   serverPid: number;
   /** Stops the heartbeat and releases the client. The server stays up for other users until it idles out. */
   close(): Promise<void>;
-}
-
-interface ServerFound {
-  pid: number;
-  port: number;
-  idleMs: number | null;
-}
-
-const SERVER = nodeEntry(import.meta.url, 'store-server');
-
-export function serverLogPath(dataDir: string): string {
-  return join(dataDir, 'store-server.log');
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -194,15 +191,6 @@ export async function stopEmbeddedServer(dataDir: string, timeoutMs = 15_000): P
   return true;
 }
 
-interface StoreDirectory {
-  /** Absolute path. */
-  path: string;
-  /** dataDirIdentity(path). */
-  identity: string;
-  /** The store's secret (store.secret). */
-  secret: string;
-}
-
 async function joinOrStartServer(
   directory: StoreDirectory,
   deadline: number,
@@ -214,6 +202,14 @@ async function joinOrStartServer(
   let advice = '';
   const removeIfSame = (lock: StoreLock) =>
     removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === lock.token);
+  // A start the bundled CLI made while this command loaded (server-start.ts): wait for it as for our own.
+  const early = takeEarlyStart(dataDir);
+  if (early !== undefined) {
+    const outcome = await awaitServer(directory, early, deadline);
+    if (outcome.kind === 'ready') return outcome.server;
+    if (outcome.kind !== 'other')
+      await removeLockIf(dataDir, (found) => found !== 'unreadable' && found.token === early.token);
+  }
   while (Date.now() < deadline) {
     const lock = await readLock(dataDir);
 
@@ -230,7 +226,7 @@ async function joinOrStartServer(
         startedAt: new Date().toISOString(),
       };
       if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
-      const outcome = await startServer(directory, token, deadline, idleMs);
+      const outcome = await awaitServer(directory, spawnServer(dataDir, token, idleMs), deadline);
       if (outcome.kind === 'ready') return outcome.server;
       if (outcome.kind === 'other') continue; // another server announced itself: join it
       // Our server exited, or did not start in time (and was stopped): withdraw our election.
@@ -286,68 +282,4 @@ async function joinOrStartServer(
     `could not start or join the embedded store server for ${dataDir}: ${lastProblem}${advice || ` (lock ${lockPath(dataDir)})`}`,
     { retryable: true },
   );
-}
-
-type StartOutcome =
-  | { kind: 'ready'; server: ServerFound }
-  | { kind: 'exited'; code: number | null }
-  | { kind: 'other' }
-  | { kind: 'timeout' };
-
-/**
- * Spawns the server for the election `token` and waits until it announces itself, exits, or is superseded.
- * A server that has not announced itself by the deadline is stopped: an opener that gives up leaves nothing
- * half-started behind.
- */
-async function startServer(
-  directory: StoreDirectory,
-  token: string,
-  deadline: number,
-  idleMs: number | undefined,
-): Promise<StartOutcome> {
-  const dataDir = directory.path;
-  const child = spawnServer(dataDir, token, idleMs);
-  let exitCode: number | null | undefined;
-  const exited = new Promise<void>((done) =>
-    child.once('exit', (code, signal) => {
-      exitCode = code ?? (signal ? 128 : null);
-      done();
-    }),
-  );
-  try {
-    while (Date.now() < deadline) {
-      const lock = await readLock(dataDir);
-      if (lock !== null && lock !== 'unreadable' && lock.state === 'ready' && lock.port !== null) {
-        if (lock.token !== token) return { kind: 'other' };
-        if ((await probeStore(lock.port, directory.secret, 2000)).kind === 'answers') {
-          return { kind: 'ready', server: { pid: lock.pid, port: lock.port, idleMs: lock.idleMs } };
-        }
-      }
-      if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
-      await sleep(25);
-    }
-    if (exitCode !== undefined) return { kind: 'exited', code: exitCode };
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(5000)]);
-    return { kind: 'timeout' };
-  } finally {
-    child.unref();
-  }
-}
-
-function spawnServer(dataDir: string, token: string, idleMs: number | undefined): ChildProcess {
-  const log = openSync(serverLogPath(dataDir), 'a', 0o600);
-  try {
-    return spawn(process.execPath, [...SERVER.execArgv, SERVER.file, dataDir, token], {
-      // Not the data directory: a process whose working directory is deleted under it can hang in tsx's
-      // loader before any of its code runs (seen when a test removed its directory during a start).
-      cwd: dirname(SERVER.file),
-      detached: true,
-      stdio: ['ignore', 'ignore', log],
-      env:
-        idleMs === undefined ? process.env : { ...process.env, LIVING_REVIEW_STORE_IDLE_MS: String(idleMs) },
-    });
-  } finally {
-    closeSync(log);
-  }
 }

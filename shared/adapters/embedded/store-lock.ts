@@ -10,6 +10,7 @@
 // - remove only if it is still the lock we judged (stale): rename it aside, re-read it, and put it back
 //   (link, never overwriting) when it turns out to be a newer one.
 import { randomBytes } from 'node:crypto';
+import { linkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -97,6 +98,25 @@ export async function createLockExclusive(dataDir: string, lock: StoreLock): Pro
     throw error;
   } finally {
     await unlink(temp).catch(() => {});
+  }
+}
+
+/** createLockExclusive, synchronously: for a start made before anything else runs (server-start.ts). */
+export function createLockExclusiveSync(dataDir: string, lock: StoreLock): boolean {
+  const temp = tempPath(dataDir);
+  writeFileSync(temp, JSON.stringify(lock), { flag: 'wx', mode: 0o600 });
+  try {
+    linkSync(temp, lockPath(dataDir));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Gone already.
+    }
   }
 }
 
