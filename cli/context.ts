@@ -3,19 +3,13 @@
 // environment instead (functions/*/handler.ts).
 
 import { join } from 'node:path';
-import { dynamoFuzzyDedupPorts } from '../shared/adapters/dynamodb/blocking-key-store.ts';
 import { openDeployedTable } from '../shared/adapters/dynamodb/deployed-table.ts';
-import { DynamoEvidenceStore } from '../shared/adapters/dynamodb/evidence-store.ts';
-import { DynamoWatchStore } from '../shared/adapters/dynamodb/watch-store.ts';
 import { type EmbeddedStore, openEmbeddedStore } from '../shared/adapters/embedded/embedded-store.ts';
 import { bundleDirectory } from '../shared/adapters/node-entry.ts';
-import { currentProcess } from '../shared/adapters/process/process-identity.ts';
-import { newRunId } from '../shared/adapters/process/run-id.ts';
 import { resolveCitation } from '../shared/app/resolve-citation.ts';
 import { cachedProtocols, defaultProtocolDirectory, protocolFiles } from '../shared/config/protocol-files.ts';
 import type { Protocol } from '../shared/domain/protocol/protocol.ts';
 import { ProtocolError } from '../shared/errors.ts';
-import type { FuzzyDedupPorts } from '../shared/ports/blocking-index.ts';
 import { type OptionSpec, requireOption, UsageError } from './command.ts';
 import { cliStoreIdleMs, dataDirectory } from './store-directory.ts';
 
@@ -101,31 +95,6 @@ export async function openStore(values: Values): Promise<StoreConnection> {
     return openDeployedTable(table);
   }
   return openEmbeddedStore({ dataDir: dataDirectory(values), serverIdleMs: cliStoreIdleMs() });
-}
-
-/**
- * What searchReview stores into, over one open store: citations (with fuzzy dedup), the included studies the
- * citation watch follows, its relations and seed markers, and the ongoing studies.
- */
-export function searchStores(embedded: StoreConnection) {
-  const table = { client: embedded.client, tableName: embedded.tableName };
-  const watch = new DynamoWatchStore(table);
-  return {
-    store: embedded.store,
-    dedup: fuzzyDedupFor(embedded),
-    evidence: new DynamoEvidenceStore(table),
-    watch,
-    ongoing: watch,
-    clock: () => new Date(),
-    newRunId,
-    // Named in each run log, so a run whose process is gone is shown abandoned.
-    owner: currentProcess(),
-  };
-}
-
-/** Fuzzy deduplication over the embedded store's table (pass as `dedup` to runSearch and the imports). */
-export function fuzzyDedupFor(embedded: Pick<EmbeddedStore, 'client' | 'tableName'>): FuzzyDedupPorts {
-  return dynamoFuzzyDedupPorts(embedded.client, embedded.tableName);
 }
 
 /** `--citation`: what every command naming one stored citation takes, and what its help says of it. */

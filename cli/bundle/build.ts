@@ -33,6 +33,7 @@
 // here), undici and yaml are the real packages (the CLI reads YAML protocols), identifiers are not minified
 // (names stay readable in stack traces), zod's messages in other languages than English are left out, and
 // dynalite stays a runtime require (LevelDB's native binaries cannot be bundled).
+import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -245,8 +246,8 @@ export function launcherBuildOptions(outdir: string, map: BundleMap, writeTo: st
   };
 }
 
-/** Which command bundle the build wrote for each command, from the build's metafile. */
-function bundleMap(commands: readonly CommandModule[], metafile: Metafile): BundleMap {
+/** Which command bundle the build wrote (into `writtenTo`) for each command, from the build's metafile. */
+function bundleMap(commands: readonly CommandModule[], metafile: Metafile, writtenTo: string): BundleMap {
   const written = new Map<string, string>();
   for (const [path, output] of Object.entries(metafile.outputs)) {
     if (output.entryPoint?.startsWith('lr:')) written.set(output.entryPoint.slice(3), basename(path));
@@ -261,6 +262,10 @@ function bundleMap(commands: readonly CommandModule[], metafile: Metafile): Bund
     commands: Object.fromEntries(
       commands.map((c) => [c.spec.name, file(`living-review:command:${c.module}`)]),
     ),
+    // esbuild escapes every other character outside regular expressions and licence comments; run-bundled.ts
+    // reads these as Latin-1, which is quicker than decoding UTF-8 (regular expressions in the sources spell
+    // such characters as \u escapes for that reason).
+    ascii: [...written.values()].filter((name) => isAscii(readFileSync(join(writtenTo, name)))).sort(),
     store: Object.fromEntries(
       commands
         .filter((c) => c.spec.store)
@@ -293,7 +298,7 @@ export async function buildCli(outdir: string = CLI_DIST): Promise<CliBuild> {
   mkdirSync(staging, { recursive: true });
   try {
     const commandBuild = await build(commandBuildOptions(outdir, commands, staging));
-    const map = bundleMap(commands, commandBuild.metafile!);
+    const map = bundleMap(commands, commandBuild.metafile!, staging);
     const launcherBuild = await build(launcherBuildOptions(outdir, map, staging));
     const metafile: Metafile = {
       inputs: { ...commandBuild.metafile!.inputs, ...launcherBuild.metafile!.inputs },

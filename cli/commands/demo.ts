@@ -7,10 +7,11 @@ import { PubmedSource } from '../../shared/adapters/pubmed/pubmed-source.ts';
 import { runSearch } from '../../shared/app/run-search.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import type { Command } from '../command.ts';
-import { fuzzyDedupFor, openStore, reviewOptions, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview } from '../context.ts';
 import { startEutilsStandIn } from '../demo/eutils-stand-in.ts';
 import { corpusFromPubmedXml } from '../demo/stand-in-corpus.ts';
 import { describeRun } from '../format.ts';
+import { fuzzyDedupFor } from '../search-stores.ts';
 
 const RECORDED = join(import.meta.dirname, '..', 'demo', 'recorded');
 

@@ -24,8 +24,9 @@ import type { Citation } from '../../shared/domain/citation/citation.ts';
 import { isoDay } from '../../shared/domain/monitor/search-window.ts';
 import { InputError } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
-import { fuzzyDedupFor, openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
+import { openStore, reviewOptions, selectReview, storeOptions } from '../context.ts';
 import { startProgress } from '../progress.ts';
+import { fuzzyDedupFor } from '../search-stores.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,8 +1,9 @@
 import { runMonitor } from '../../shared/app/run-monitor.ts';
 import { type Command, formatOption, readFormat } from '../command.ts';
-import { loadProtocols, openStore, searchStores } from '../context.ts';
+import { loadProtocols, openStore } from '../context.ts';
 import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
+import { searchStores } from '../search-stores.ts';
 import { openSources } from '../sources.ts';
 
 export const runCommand: Command = {

@@ -1,9 +1,10 @@
 import { type SourceRunResult, searchReview } from '../../shared/app/search-review.ts';
 import type { SearchWindow } from '../../shared/ports/literature-source.ts';
 import { type Command, formatOption, optionalString, readFormat, UsageError } from '../command.ts';
-import { openStore, reviewOptions, searchStores, selectReview } from '../context.ts';
+import { openStore, reviewOptions, selectReview } from '../context.ts';
 import { describeResult, jsonText } from '../format.ts';
 import { startProgress } from '../progress.ts';
+import { searchStores } from '../search-stores.ts';
 import { openSources } from '../sources.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

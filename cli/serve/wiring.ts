@@ -11,7 +11,6 @@ import { DynamoScreeningStore } from '../../shared/adapters/dynamodb/screening-s
 import { type EmbeddedStore, openEmbeddedStore } from '../../shared/adapters/embedded/embedded-store.ts';
 import type { AppraisalDeps } from '../../shared/app/appraisal.ts';
 import { pooledStudies } from '../../shared/app/include-study.ts';
-import { recomputeStatistics } from '../../shared/app/recompute-statistics.ts';
 import type { ScreeningDeps, StatusDeps } from '../../shared/app/screening.ts';
 import { screeningOutcomeHooks } from '../../shared/app/screening-outcomes.ts';
 import type { VerificationDeps } from '../../shared/app/verify-extraction.ts';
@@ -40,7 +39,11 @@ export function screeningOver(
     // Without the protocol (a review the server was not started for) the stream-less recompute waits for the
     // next command that has it.
     const protocol = protocols.find((p) => p.id === reviewId);
-    if (protocol) await recomputeStatistics({ protocol }, { evidence, clock });
+    if (!protocol) return;
+    // Loaded when a change needs it: the statistics are most of what this wiring would load, and `status`,
+    // `decisions` and the screening page's reads never recompute.
+    const { recomputeStatistics } = await import('../../shared/app/recompute-statistics.ts');
+    await recomputeStatistics({ protocol }, { evidence, clock });
   };
   return {
     screening,

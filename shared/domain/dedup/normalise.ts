@@ -206,7 +206,7 @@ export function cleanTitle(raw: string): string {
     .replace(EDITORIAL_NOTE, ' ')
     .replace(LANGUAGE_TAG, ' ')
     .replace(/\s+/g, ' ')
-    .replace(/^[\s"'“”‘’]+|[\s"'“”‘’.]+$/g, '')
+    .replace(/^[\s"'\u201c\u201d\u2018\u2019]+|[\s"'\u201c\u201d\u2018\u2019.]+$/g, '')
     .trim();
 }
 
@@ -298,7 +298,7 @@ export function initialsOf(given: string): string {
   const words = decodeEntities(given)
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
-    .split(/[\s.\-‐]+/)
+    .split(/[\s.\-\u2010]+/)
     .filter((w) => w.length > 0 && !SUFFIXES.has(w.toLowerCase()));
   let initials = '';
   for (const word of words) {

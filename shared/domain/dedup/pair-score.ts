@@ -88,7 +88,7 @@ function abstractPairs(raw: string | null | undefined): Set<string> | null {
 
 /** "149-155", "149-55", "iii19-iii32": a start and a later end page. "S354", "e1234", "5-5" are not. */
 function isPageRange(raw: string | null): boolean {
-  const match = raw ? /^\D*(\d+)\s*[-–‐]+\s*\D*(\d+)/.exec(raw) : null;
+  const match = raw ? /^\D*(\d+)\s*[-\u2013\u2010]+\s*\D*(\d+)/.exec(raw) : null;
   return match !== null && match[1] !== match[2];
 }
 

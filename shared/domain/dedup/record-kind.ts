@@ -67,7 +67,7 @@ const NOTICE_PREFIXES: readonly [RegExp, NoticeKind][] = [
 
 /** Title endings of replies: "... Reply", "...: response", "... - authors' reply", "... (author's reply)". */
 const REPLY_SUFFIX =
-  /(?:(?:[.:;]\s*|\s[-–]\s*)(?:reply|response)|\s(?:the\s+)?authors?'?\s+(?:reply|response)|\sreply\s+to\s+(?:the\s+)?comments?)\)?\s*\.?$/i;
+  /(?:(?:[.:;]\s*|\s[-\u2013]\s*)(?:reply|response)|\s(?:the\s+)?authors?'?\s+(?:reply|response)|\sreply\s+to\s+(?:the\s+)?comments?)\)?\s*\.?$/i;
 
 /**
  * The notice a title marks, or null for an article. Accepts the title as exported (editorial notes and a
@@ -76,9 +76,9 @@ const REPLY_SUFFIX =
 export function noticeKindOfTitle(raw: string): NoticeKind | null {
   const suffix = withoutNoticeSuffix(raw.trim());
   if (suffix.notice) return suffix.notice;
-  const text = suffix.title.replace(/^[\s["'“‘]+/, '');
+  const text = suffix.title.replace(/^[\s["'\u201c\u2018]+/, '');
   for (const [pattern, kind] of NOTICE_PREFIXES) if (pattern.test(text)) return kind;
-  if (REPLY_SUFFIX.test(text.replace(/[\]"'”’]+$/, ''))) return 'reply';
+  if (REPLY_SUFFIX.test(text.replace(/[\]"'\u201d\u2019]+$/, ''))) return 'reply';
   return null;
 }
 

@@ -11,7 +11,7 @@ function risAuthor(author: Author): string {
 
 function pages(value: string | null): { start: string | null; end: string | null } {
   if (!value) return { start: null, end: null };
-  const [start, end] = value.split(/[-–]/, 2).map((part) => part.trim());
+  const [start, end] = value.split(/[-\u2013]/, 2).map((part) => part.trim());
   return { start: start || null, end: end || null };
 }
 

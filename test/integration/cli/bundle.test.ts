@@ -235,7 +235,7 @@ describe('the bundled CLI', () => {
 
   it('bundles every entry the sources start in another process or thread', () => {
     const calls = [
-      ...readFileSync(join(REPO_ROOT, 'shared/adapters/embedded/embedded-store.ts'), 'utf8').matchAll(
+      ...readFileSync(join(REPO_ROOT, 'shared/adapters/embedded/server-start.ts'), 'utf8').matchAll(
         /nodeEntry\(import\.meta\.url, '([^']+)'\)/g,
       ),
       ...readFileSync(join(REPO_ROOT, 'shared/adapters/pubmed/parse-pubmed-file.ts'), 'utf8').matchAll(

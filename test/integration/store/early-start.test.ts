@@ -105,12 +105,12 @@ describe('starting a store command’s server early', () => {
     const queue: StoreCommandSpec = { options: queueCommand.options, positionals: false };
 
     // Arguments the command refuses, and a deployed table, start nothing.
-    expect(startStoreEarly(['--review', 'iesm', '--data', dataDir, '--bogus'], queue)).toBe(false);
-    expect(startStoreEarly(['--review', 'iesm', '--data', dataDir, 'stray'], queue)).toBe(false);
-    expect(startStoreEarly(['--review', 'iesm', '--data', dataDir, '--aws-table', 't'], queue)).toBe(false);
+    expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, '--bogus'], queue)).toBe(false);
+    expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, 'stray'], queue)).toBe(false);
+    expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, '--aws-table', 't'], queue)).toBe(false);
     expect(existsSync(lockPath(dataDir))).toBe(false);
 
-    expect(startStoreEarly(['--review', 'iesm', `--data=${dataDir}`], queue)).toBe(true);
+    expect(await startStoreEarly(['--review', 'iesm', `--data=${dataDir}`], queue)).toBe(true);
     const store = await openEmbeddedStore({ dataDir });
     await store.close();
     expect(await readLock(dataDir)).toMatchObject({ state: 'ready', pid: store.serverPid });
