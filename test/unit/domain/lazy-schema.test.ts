@@ -1,6 +1,6 @@
 // A schema built on first use (shared/domain/lazy-schema.ts) is the schema itself to whoever reads it: it parses,
 // fails, composes and answers `instanceof` exactly as the schema built at once does, and it is built once.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { lazySchema } from '../../../shared/domain/lazy-schema.ts';
 
@@ -63,5 +63,17 @@ describe('lazySchema', () => {
     expect(log instanceof z.ZodArray).toBe(true);
     expect('shape' in event).toBe(true);
     expect(Object.getPrototypeOf(event)).toBe(Object.getPrototypeOf(eagerEvent()));
+  });
+
+  it('takes what is defined on it (a spy) as the built schema does', () => {
+    const schema = lazySchema(eagerEvent);
+    const spy = vi.spyOn(schema, 'safeParse').mockImplementationOnce(() => ({ success: false }) as never);
+    try {
+      expect(schema.safeParse({ type: 'decision', seq: 1, note: null }).success).toBe(false);
+      expect(spy).toHaveBeenCalledOnce();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(schema.safeParse({ type: 'decision', seq: 1, note: null }).success).toBe(true);
   });
 });
