@@ -57,7 +57,6 @@ import {
   ensureTable,
 } from '../dynamodb/dynamo-client.ts';
 import { tableNameFromEnv } from '../dynamodb/table-design.ts';
-import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, ensurePrivateDataDir, readOrCreateStoreSecret } from './data-dir.ts';
 import {
   awaitServer,
@@ -65,6 +64,7 @@ import {
   type StoreDirectory,
   serverLogPath,
   spawnServer,
+  startingLock,
   takeEarlyStart,
 } from './server-start.ts';
 import {
@@ -215,17 +215,8 @@ async function joinOrStartServer(
 
     if (lock === null) {
       const token = randomUUID();
-      const starting: StoreLock = {
-        pid: process.pid,
-        process: processIdentity(process.pid),
-        dir: directory.identity,
-        port: null,
-        state: 'starting',
-        token,
-        idleMs: null,
-        startedAt: new Date().toISOString(),
-      };
-      if (!(await createLockExclusive(dataDir, starting))) continue; // someone else won: look again
+      // Someone else won: look again.
+      if (!(await createLockExclusive(dataDir, startingLock(directory.identity, token)))) continue;
       const outcome = await awaitServer(directory, spawnServer(dataDir, token, idleMs), deadline);
       if (outcome.kind === 'ready') return outcome.server;
       if (outcome.kind === 'other') continue; // another server announced itself: join it

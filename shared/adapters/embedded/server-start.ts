@@ -43,6 +43,20 @@ export interface StoreDirectory {
   secret: string;
 }
 
+/** The lock of an election this process holds while it starts the server of the directory `identity`. */
+export function startingLock(identity: string, token: string): StoreLock {
+  return {
+    pid: process.pid,
+    process: processIdentity(process.pid),
+    dir: identity,
+    port: null,
+    state: 'starting',
+    token,
+    idleMs: null,
+    startedAt: new Date().toISOString(),
+  };
+}
+
 /** A server this process spawned for the election `token`, watched from the moment it was spawned. */
 export interface SpawnedServer {
   token: string;
@@ -148,17 +162,7 @@ export function startServerEarly(dataDir: string, idleMs: number | undefined): b
     if (earlyStarts().has(path) || !existsSync(secretPath(path)) || existsSync(lockPath(path))) return false;
     ensurePrivateDataDir(path);
     token = randomUUID();
-    const starting: StoreLock = {
-      pid: process.pid,
-      process: processIdentity(process.pid),
-      dir: dataDirIdentity(path),
-      port: null,
-      state: 'starting',
-      token,
-      idleMs: null,
-      startedAt: new Date().toISOString(),
-    };
-    if (!createLockExclusiveSync(path, starting)) return false;
+    if (!createLockExclusiveSync(path, startingLock(dataDirIdentity(path), token))) return false;
   } catch {
     return false;
   }
