@@ -3,8 +3,8 @@
 // - `--help`, a command's `--help`, and `km` on the synthetic IESM cohort (a command that computes and opens no
 //   store);
 // - `status`, `queue` and `runs` over the demo's store, warm (its store server already running, as for every
-//   command after the first of a session) and cold (no server: the command starts one, which is what the first
-//   command of a session pays);
+//   command after the first of a session) and cold (no server: the bundled CLI's entry starts one before it
+//   loads the command, which is what the first command of a session pays);
 // - `--help` from the TypeScript sources through tsx (LIVING_REVIEW_FROM_SOURCES=1), as every command started
 //   before the bundle.
 //
