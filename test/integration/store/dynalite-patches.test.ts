@@ -2,9 +2,9 @@
 // LevelDB in a temp directory and the real SDK: each patch changes how dynalite reads, never what it answers.
 // The LevelDB iterators' prototypes are watched to see what a request reads and whether it closes its iterators.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
