@@ -20,11 +20,11 @@
 // copied lock can tell that this server is not its directory's.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, makeTreePrivate, readOrCreateStoreSecret } from './data-dir.ts';
+import { startDynalite } from './dynalite-patches.ts';
 import {
   DIR_HEADER,
   EXIT_LOST,
@@ -33,85 +33,6 @@ import {
   replaceLock,
   UNRECOGNIZED_CLIENT,
 } from './store-lock.ts';
-
-interface DynaliteOptions {
-  path?: string;
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}
-
-// dynalite ships no TypeScript types: this is the one function of it we use.
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
-
-// dynalite reads every Query and Scan through a stream that closes its LevelDB iterator by calling
-// `iterator.return()` when it ends; abstract-level 3's iterators have no `return`, only `close`, so every
-// iterator stayed open. An open iterator pins the memtables and table files of the moment it was made: the
-// server grew to gigabytes and LevelDB could delete no table file it had compacted away (the data directory
-// reached ten times the live data, and shrank only when reopened). Giving the iterators `return` closes each
-// one when its stream ends.
-for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
-  const prototype = (require('abstract-level') as Record<string, { prototype: Record<string, unknown> }>)[
-    name
-  ]?.prototype;
-  if (prototype && typeof prototype.return !== 'function') {
-    prototype.return = function (this: { close(): Promise<void> }) {
-      return this.close();
-    };
-  }
-}
-
-// classic-level answers every get() on libuv's thread pool: the hand-over there and back costs this thread
-// ~75 µs of CPU a read (a quiet machine; more when busy), while LevelDB finds the value in its cache (or the
-// page cache) in ~2 µs. dynalite reads the table's description before every request and every item of a
-// batch, and the old item before every write: a third of this process's CPU went to those hand-overs
-// (bench/fuzzy-store.bench.ts, --cpu-prof). Reads are answered synchronously instead (classic-level's own
-// getSync, the same lookup). Writes stay as they were (on the pool, LevelDB's log written before each answers).
-const classicLevel = (
-  require('classic-level') as {
-    ClassicLevel: {
-      prototype: Record<string, unknown> & { _getSync?: (key: unknown, options: unknown) => unknown };
-    };
-  }
-).ClassicLevel.prototype;
-if (typeof classicLevel._getSync === 'function') {
-  classicLevel._get = async function (this: typeof classicLevel, key: unknown, options: unknown) {
-    return this._getSync!(key, options);
-  };
-}
-
-// dynalite reads a Query's items one next() at a time; classic-level answers the first next() with one item
-// from the thread pool and the second with the rest (two hand-overs for the smallest Query, see above).
-// One nextv() for the whole page (up to 1000 items, the iterator's own range and limit still apply) is one.
-const kBuffered = Symbol('buffered');
-type Buffered = { items: unknown[]; at: number; done: boolean };
-for (const name of ['AbstractValueIterator', 'AbstractKeyIterator']) {
-  const prototype = (
-    require('abstract-level') as Record<string, { prototype: Record<string | symbol, unknown> }>
-  )[name]?.prototype;
-  if (!prototype || typeof prototype.nextv !== 'function') continue;
-  prototype.next = async function (
-    this: { [kBuffered]?: Buffered; nextv(size: number): Promise<unknown[]> },
-    ...args: unknown[]
-  ) {
-    if (args.length > 0) throw new TypeError('next() with a callback is not supported by the store server');
-    let buffered = this[kBuffered];
-    if (!buffered) {
-      buffered = { items: [], at: 0, done: false };
-      this[kBuffered] = buffered;
-    }
-    if (buffered.at < buffered.items.length) return buffered.items[buffered.at++];
-    if (buffered.done) return undefined;
-    buffered.items = await this.nextv(1000);
-    buffered.at = 0;
-    if (buffered.items.length === 0) {
-      buffered.done = true;
-      return undefined;
-    }
-    return buffered.items[buffered.at++];
-  };
-}
 
 const [dataDir, token] = process.argv.slice(2);
 if (!dataDir || !token) {
@@ -144,7 +65,7 @@ const secret = readOrCreateStoreSecret(dataDir);
 const dirIdentity = dataDirIdentity(dataDir);
 
 mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-const server = dynalite({
+const server = startDynalite({
   path: join(dataDir, 'dynamodb'),
   createTableMs: 0,
   deleteTableMs: 0,

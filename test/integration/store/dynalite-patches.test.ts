@@ -1,0 +1,138 @@
+// The embedded store's dynalite patches (shared/adapters/embedded/dynalite-patches.ts), over a real dynalite on
+// LevelDB in a temp directory and the real SDK: each patch changes how dynalite reads, never what it answers.
+// The LevelDB iterators' prototypes are watched to see what a request reads and whether it closes its iterators.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDynamoClient,
+  destroyDynamoClient,
+  ensureTable,
+} from '../../../shared/adapters/dynamodb/dynamo-client.ts';
+import { startDynalite } from '../../../shared/adapters/embedded/dynalite-patches.ts';
+
+const require = createRequire(import.meta.url);
+type Prototype = Record<string, (...args: unknown[]) => unknown>;
+const abstractLevel = require('abstract-level') as Record<string, { prototype: Prototype }>;
+
+// What the iterators hand out (items or keys) and how many of them are closed, counted on the prototypes.
+const watched = { read: 0, closed: 0 };
+for (const name of ['AbstractKeyIterator', 'AbstractValueIterator']) {
+  const prototype = abstractLevel[name]!.prototype;
+  const nextv = prototype.nextv!;
+  prototype.nextv = async function (this: unknown, ...args: unknown[]) {
+    const items = (await nextv.apply(this, args)) as unknown[];
+    watched.read += items.length;
+    return items;
+  };
+}
+const ITEMS = 1500;
+let dir: string;
+let server: Server;
+let client: ReturnType<typeof createDynamoClient>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lr-dynalite-patches-'));
+  server = startDynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // After startDynalite: the patch gives the iterators `close` as `return`; count the closes under it.
+  for (const name of ['AbstractKeyIterator', 'AbstractValueIterator', 'AbstractIterator']) {
+    const prototype = abstractLevel[name]!.prototype;
+    const close = prototype.close!;
+    prototype.close = function (this: unknown, ...args: unknown[]) {
+      watched.closed++;
+      return close.apply(this, args);
+    };
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  client = createDynamoClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  await ensureTable(client, 'main');
+  await ensureTable(client, 'other');
+  for (let start = 0; start < ITEMS; start += 25) {
+    const batch = Array.from({ length: Math.min(25, ITEMS - start) }, (_, i) => ({
+      PutRequest: {
+        Item: { pk: 'P', sk: `S#${String(start + i).padStart(5, '0')}`, payload: 'x'.repeat(40) },
+      },
+    }));
+    await client.send(new BatchWriteCommand({ RequestItems: { main: batch } }));
+  }
+});
+
+afterAll(async () => {
+  destroyDynamoClient(client);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the embedded store’s dynalite', () => {
+  it('lists its tables from the table list alone, not from every key of the database', async () => {
+    const before = watched.read;
+    const all = await client.send(new ListTablesCommand({}));
+    expect(all.TableNames).toEqual(['main', 'other']);
+    // Two table descriptions, not the 1,500 items (and their index entries) stored beside them.
+    expect(watched.read - before).toBe(2);
+
+    const first = await client.send(new ListTablesCommand({ Limit: 1 }));
+    expect(first).toMatchObject({ TableNames: ['main'], LastEvaluatedTableName: 'main' });
+    const rest = await client.send(new ListTablesCommand({ ExclusiveStartTableName: 'main' }));
+    expect(rest.TableNames).toEqual(['other']);
+  });
+
+  it('pages a Query past the size of one read-ahead, in key order, with nothing skipped or repeated', async () => {
+    const seen: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let pages = 0;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: 'main',
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': 'P' },
+          Limit: 1100,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      seen.push(...(page.Items ?? []).map((item) => String(item.sk)));
+      startKey = page.LastEvaluatedKey;
+      pages++;
+    } while (startKey);
+    expect(pages).toBe(2);
+    expect(seen).toEqual(Array.from({ length: ITEMS }, (_, i) => `S#${String(i).padStart(5, '0')}`));
+  });
+
+  it('reads no further than a Query’s Limit, and closes every iterator it opens', async () => {
+    const read = watched.read;
+    const closed = watched.closed;
+    for (let i = 0; i < 20; i++) {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: 'main',
+          KeyConditionExpression: 'pk = :p AND sk > :after',
+          ExpressionAttributeValues: { ':p': 'P', ':after': `S#${String(i * 50).padStart(5, '0')}` },
+          Limit: 3,
+        }),
+      );
+      expect(page.Items).toHaveLength(3);
+    }
+    // dynalite asks LevelDB for Limit + 1 items, to know whether there is a next page.
+    expect(watched.read - read).toBe(20 * 4);
+    expect(watched.closed - closed).toBeGreaterThanOrEqual(20);
+  });
+
+  it('answers a GetItem with what was written, and a missing item with nothing', async () => {
+    const found = await client.send(new GetCommand({ TableName: 'main', Key: { pk: 'P', sk: 'S#00042' } }));
+    expect(found.Item).toEqual({ pk: 'P', sk: 'S#00042', payload: 'x'.repeat(40) });
+    const missing = await client.send(new GetCommand({ TableName: 'main', Key: { pk: 'P', sk: 'S#99999' } }));
+    expect(missing.Item).toBeUndefined();
+  });
+});
