@@ -107,7 +107,9 @@ describe('starting a store command’s server early', () => {
     // Arguments the command refuses, and a deployed table, start nothing.
     expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, '--bogus'], queue)).toBe(false);
     expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, 'stray'], queue)).toBe(false);
-    expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, '--aws-table', 't'], queue)).toBe(false);
+    expect(await startStoreEarly(['--review', 'iesm', '--data', dataDir, '--aws-table', 't'], queue)).toBe(
+      false,
+    );
     expect(existsSync(lockPath(dataDir))).toBe(false);
 
     expect(await startStoreEarly(['--review', 'iesm', `--data=${dataDir}`], queue)).toBe(true);
