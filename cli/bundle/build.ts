@@ -40,7 +40,7 @@ import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/bundling.ts';
 import type { Command, CommandSpec } from '../command.ts';
-import type { BundleMap } from './run-bundled.ts';
+import { type BundleMap, CJS_WRAPPER } from './run-bundled.ts';
 
 /** Where the launcher looks for the bundle. */
 export const CLI_DIST = join(PROJECT_ROOT, 'dist', 'cli');
@@ -224,9 +224,11 @@ export function commandBuildOptions(
       'import.meta.dirname': '__dirname',
       'import.meta.filename': '__filename',
     },
+    // Written already wrapped as Node wraps a CommonJS module: run-bundled.ts compiles the file as it is read.
     banner: {
-      js: "var __lrJoin = require('node:path').join, __lrImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      js: `${CJS_WRAPPER}var __lrJoin = require('node:path').join, __lrImportMetaUrl = require('node:url').pathToFileURL(__filename).href;`,
     },
+    footer: { js: '})' },
   };
 }
 

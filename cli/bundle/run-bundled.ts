@@ -39,7 +39,8 @@ export interface StoreCommandSpec {
 }
 
 const HASH_BYTES = 32;
-const WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
+/** What Node wraps a CommonJS module in; the build writes the command bundles already wrapped (build.ts). */
+export const CJS_WRAPPER = '(function (exports, require, module, __filename, __dirname) { ';
 
 /** The bundle that handles `argv` (the arguments after `living-review`). */
 export function bundleFor(argv: readonly string[], map: BundleMap): string {
@@ -101,9 +102,11 @@ export function runWithCodeCache(
   const source = readFileSync(file, ascii ? 'latin1' : 'utf8');
   const cacheFile = codeCacheFile(file, cacheDir);
   const cachedData = readCodeCache(cacheFile);
-  const script = new Script(`${WRAPPER}${source}\n})`, {
+  // A file the build wrapped is compiled as it is: wrapping it here would copy the whole source once more.
+  const wrapped = source.startsWith(CJS_WRAPPER);
+  const script = new Script(wrapped ? source : `${CJS_WRAPPER}${source}\n})`, {
     filename: file,
-    columnOffset: -WRAPPER.length,
+    columnOffset: wrapped ? 0 : -CJS_WRAPPER.length,
     cachedData,
   });
   const used = cachedData !== undefined && !script.cachedDataRejected;

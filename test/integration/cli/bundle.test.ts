@@ -107,6 +107,15 @@ describe('the bundled CLI', () => {
     const status = staticInputs(output(built.map.commands.status!));
     expect(status.filter((input) => input.startsWith('cli/commands/'))).toEqual(['cli/commands/status.ts']);
     expect(status.filter((input) => input.startsWith('node_modules/undici/'))).toEqual([]);
+    // The help bundle and the store commands' bundles are plain ASCII, read as Latin-1 (run-bundled.ts).
+    const ascii = ['status', 'queue', 'runs', 'screen'].map((name) => built.map.commands[name]!);
+    expect(built.map.ascii).toEqual(expect.arrayContaining([built.map.help, ...ascii]));
+    for (const file of built.map.ascii ?? []) {
+      expect(
+        readFileSync(join(outdir, file)).every((byte) => byte < 0x80),
+        file,
+      ).toBe(true);
+    }
   });
 
   it('keeps a V8 code cache per bundle, and runs the same without it, with it, and with a corrupt one', async () => {
