@@ -8,8 +8,9 @@
 // Each cell is a fresh data directory. It is seeded with the items the write path leaves (citations, screening
 // events, their tally deltas, the reviewers' decision rows, the citations' queues), written in batches: two
 // screeners' title/abstract decisions on the oldest records (80 % include/include, 15 % exclude/exclude, 5 %
-// a conflict), each record's deltas already added to the sums. Before measuring, the seed is checked: the
-// tallies the store reads equal a recount of every log, or the cell is not measured.
+// a conflict), each record's deltas already added to the sums, and as many pending possible-duplicate pairs as
+// 2 % of the records (the dedup's ceiling). Before measuring, the seed is checked: the tallies the store reads
+// equal a recount of every log, or the cell is not measured.
 //
 // Then one screener (pp) works for --rounds rounds: next, a decision on the record handed, progress; then three
 // screeners (pp, alc, kim: the protocol has three) do the same at once. Printed per cell: the median and p90 of
@@ -26,6 +27,8 @@ import { startScreeningServer } from '../cli/serve/server.ts';
 import { openEmbeddedScreening } from '../cli/serve/wiring.ts';
 import { onDynamoRequest } from '../shared/adapters/dynamodb/dynamo-client.ts';
 import {
+  possibleDuplicateItem,
+  possibleDuplicateMirrorItem,
   reviewerDecisionItem,
   screeningEventItem,
   talliesKey,
@@ -48,6 +51,7 @@ import {
   talliesDelta,
 } from '../shared/domain/screening/report.ts';
 import { firstDecider, initialState, replay, statusOf } from '../shared/domain/screening/workflow.ts';
+import { possibleDuplicatePairId } from '../shared/ports/screening-store.ts';
 import { makeStoreCitation } from '../test/support/store-fixtures.ts';
 import { batchWriteAll, fmt, load, print } from './support/store-bench.ts';
 
@@ -193,6 +197,28 @@ async function seed(
       addTallies(sums, delta);
       before = after;
     }
+  }
+  // Possible duplicates as the dedup leaves them at its ceiling (2 % of the records, issue 12): a pending pair
+  // of each 50th record with the next one, and its mirror.
+  for (let i = 0; i + 1 < states.length; i += 50) {
+    const [twinId, citationId] = [states[i]!.citationId, states[i + 1]!.citationId];
+    const pairId = possibleDuplicatePairId(citationId, twinId);
+    items.push(
+      possibleDuplicateItem(protocol.id, {
+        pairId,
+        citationId,
+        twinId,
+        reason: 'title exact, authors same (1 matched), year same',
+        agreed: ['title exact', 'authors same (1 matched)', 'year same'],
+        differed: ['pages differ'],
+        score: 0.9,
+        foundAt: new Date(start).toISOString(),
+        status: 'pending',
+        resolvedBy: null,
+        resolvedAt: null,
+      }),
+      possibleDuplicateMirrorItem(protocol.id, pairId),
+    );
   }
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));

@@ -145,8 +145,12 @@ export interface Actor {
   reviewerId: string;
 }
 
-/** The projection format this code writes; a review whose items are older is brought up to it once. */
-export const PROJECTION_VERSION = 2;
+/**
+ * The projection format this code writes; a review whose items are older is brought up to it once:
+ * 2: the queues, tallies and reviewers' decision rows; 3: every possible-duplicate pair findable from both
+ * of its citations.
+ */
+export const PROJECTION_VERSION = 3;
 const DEFAULT_HOLD_MS = 5 * 60_000;
 const DEFAULT_REPAIR_AFTER_MS = 10_000;
 /** Deltas waiting to be added to the sums before a progress read adds them (bounds what every read reads). */
@@ -358,12 +362,19 @@ async function repairDirty(deps: ScreeningDeps, reviewId: string, known?: DirtyM
 }
 
 /**
- * Brings a review's projections up to PROJECTION_VERSION once (a review screened before they existed, or one
- * whose citations were imported before anyone screened it): reads every citation, event and delta key, and
- * writes only what is missing or out of date. Idempotent; two processes doing it at once is harmless.
+ * Brings a review's projections up to PROJECTION_VERSION once (a review screened before they existed, one
+ * whose citations were imported before anyone screened it, or one whose pairs have no mirrors yet), writing
+ * only what is missing or out of date. Idempotent; two processes doing it at once is harmless.
  */
 async function ensureProjected(deps: ScreeningDeps, reviewId: string, version: number): Promise<void> {
   if (version >= PROJECTION_VERSION) return;
+  if (version < 2) await projectWholeReview(deps, reviewId);
+  await deps.screening.mirrorPossibleDuplicates(reviewId);
+  await deps.screening.setProjectionVersion(reviewId, PROJECTION_VERSION);
+}
+
+/** Version 2: every record's queue, tallies and decision rows, written where missing or out of date. */
+async function projectWholeReview(deps: ScreeningDeps, reviewId: string): Promise<void> {
   const [entries, events, deltaKeys] = await Promise.all([
     deps.screening.listCitations(reviewId),
     deps.screening.listReviewEvents(reviewId),
@@ -388,7 +399,6 @@ async function ensureProjected(deps: ScreeningDeps, reviewId: string, version: n
       });
     }
   });
-  await deps.screening.setProjectionVersion(reviewId, PROJECTION_VERSION);
 }
 
 export function groupEvents(events: readonly ScreeningEvent[]): Map<string, ScreeningEvent[]> {

@@ -180,8 +180,13 @@ export interface ScreeningStore {
   ): Promise<PossibleDuplicate>;
   getPossibleDuplicate(reviewId: string, pairId: string): Promise<PossibleDuplicate | null>;
   listPossibleDuplicates(reviewId: string): Promise<PossibleDuplicate[]>;
-  /** The pending pairs one citation is part of. */
+  /** The pending pairs one citation is part of (read in time that grows with its pairs, not the review's). */
   listPendingDuplicatesOf(reviewId: string, citationId: string): Promise<PossibleDuplicate[]>;
+  /**
+   * Makes every stored pair findable from both of its citations (pairs recorded before projection version 3
+   * are findable from their first one only). Idempotent.
+   */
+  mirrorPossibleDuplicates(reviewId: string): Promise<void>;
   /**
    * Resolves a pending pair. Returns the pair as stored afterwards: `resolved` is false when it had already
    * been resolved (by anyone), in which case nothing changed.

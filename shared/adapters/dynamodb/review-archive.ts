@@ -20,6 +20,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { InputError } from '../../errors.ts';
 import type { ArchivedItem, RestoreOutcome, ReviewArchive } from '../../ports/review-archive.ts';
+import { POSSIBLE_DUPLICATE_MIRROR } from './screening-store.ts';
 import { TableAccess } from './table-access.ts';
 import { reviewPk, WATERMARK_PREFIX } from './table-design.ts';
 
@@ -32,6 +33,10 @@ const WRITTEN_LAST = [WATERMARK_PREFIX, 'SNAPSHOT_LATEST'];
  * export, or is not in it, does not make a restored review "hold other data"; the restored review keeps its own.
  */
 const DERIVED = ['TALLIES', 'CURSOR#'];
+/** So are the mirrors of possible-duplicate pairs (screening-store.ts): pointers a read may add to old reviews. */
+const isDerived = (item: ArchivedItem) =>
+  DERIVED.some((prefix) => sortKey(item).startsWith(prefix)) ||
+  (item.type as { S?: string } | undefined)?.S === POSSIBLE_DUPLICATE_MIRROR;
 
 const TYPE_TAGS = new Set(['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL']);
 
@@ -159,7 +164,7 @@ export class DynamoReviewArchive implements ReviewArchive {
     for (const item of stored) {
       const sk = sortKey(item);
       const archived = wanted.get(sk);
-      if (DERIVED.some((prefix) => sk.startsWith(prefix))) {
+      if (isDerived(item)) {
         if (archived) {
           wanted.delete(sk);
           present++;

@@ -10,6 +10,7 @@
 // | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
 // | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
+// | its mirror | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<b>#<a>` (b > a) | type "possible-duplicate-mirror", pairId: a pointer, so the pairs of one citation are one Query on `POSSIBLE_DUPLICATE#<citationId>#` whichever side of the pair it is |
 //
 // Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
 // transactions):
@@ -99,6 +100,25 @@ export function screeningEventKey(reviewId: string, citationId: string, seq: num
 export function possibleDuplicateKey(reviewId: string, pairId: string): ItemKey {
   const [a, b] = pairId.split('~');
   return { pk: reviewPk(reviewId), sk: `${POSSIBLE_DUPLICATE_PREFIX}${a}#${b}` };
+}
+
+/** A pair as stored under its first citation (the one whose id sorts first). */
+export function possibleDuplicateItem(reviewId: string, pair: PossibleDuplicate): Record<string, unknown> {
+  return { ...possibleDuplicateKey(reviewId, pair.pairId), type: 'possible-duplicate', reviewId, ...pair };
+}
+
+export const POSSIBLE_DUPLICATE_MIRROR = 'possible-duplicate-mirror';
+
+/** The pair's pointer under its second citation: the key with the ids the other way round. */
+export function possibleDuplicateMirrorItem(reviewId: string, pairId: string): Record<string, unknown> {
+  const [a, b] = pairId.split('~');
+  return {
+    pk: reviewPk(reviewId),
+    sk: `${POSSIBLE_DUPLICATE_PREFIX}${b}#${a}`,
+    type: POSSIBLE_DUPLICATE_MIRROR,
+    reviewId,
+    pairId,
+  };
 }
 
 export function talliesKey(reviewId: string): ItemKey {
@@ -833,7 +853,6 @@ export class DynamoScreeningStore implements ScreeningStore {
     if (pair.citationId === pair.twinId)
       throw new StoreError('a citation cannot be its own possible duplicate');
     const pairId = possibleDuplicatePairId(pair.citationId, pair.twinId);
-    const key = possibleDuplicateKey(reviewId, pairId);
     const item: PossibleDuplicate = {
       pairId,
       ...pair,
@@ -841,8 +860,15 @@ export class DynamoScreeningStore implements ScreeningStore {
       resolvedBy: null,
       resolvedAt: null,
     };
-    if (await this.putIfAbsent({ ...key, type: 'possible-duplicate', reviewId, ...item }, reviewId))
-      return item;
+    // The pair and its mirror at once: the mirror is a pointer (the same every time), and one without its pair
+    // is passed over by the readers, so a write that stops between the two leaves nothing wrong; recording the
+    // pair again (a re-run) completes it.
+    const mirror = possibleDuplicateMirrorItem(reviewId, pairId);
+    const [created] = await Promise.all([
+      this.putIfAbsent(possibleDuplicateItem(reviewId, item), reviewId),
+      this.table.put({ Item: mirror }, this.describe(reviewId, mirror as unknown as ItemKey)),
+    ]);
+    if (created) return item;
     const existing = await this.getPossibleDuplicate(reviewId, pairId);
     if (!existing) throw new StoreError(`review "${reviewId}": pair ${pairId} vanished`);
     return existing;
@@ -861,30 +887,37 @@ export class DynamoScreeningStore implements ScreeningStore {
       { reviewId, prefix: POSSIBLE_DUPLICATE_PREFIX },
       `the possible duplicates of review "${reviewId}"`,
     );
-    return items.map((item) =>
-      parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`),
-    );
+    return items
+      .filter((item) => item.type !== POSSIBLE_DUPLICATE_MIRROR)
+      .map((item) => parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`));
   }
 
   async listPendingDuplicatesOf(reviewId: string, citationId: string): Promise<PossibleDuplicate[]> {
-    // The pairs are few next to the records; the filter leaves only this citation's pending ones.
-    const items = await this.table.queryAll(
-      {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#status = :pending AND (citationId = :id OR twinId = :id)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':pk': reviewPk(reviewId),
-          ':prefix': POSSIBLE_DUPLICATE_PREFIX,
-          ':pending': 'pending',
-          ':id': citationId,
-        },
-        ConsistentRead: true,
-      },
-      `the possible duplicates of ${citationId} in review "${reviewId}"`,
+    // One Query reads this citation's pairs only (those where it is first, and the mirrors of those where it
+    // is second), however many pairs the review holds; a mirror's pair is read by key.
+    const what = `the possible duplicates of ${citationId} in review "${reviewId}"`;
+    const items = await this.table.queryPrefix(
+      { reviewId, prefix: `${POSSIBLE_DUPLICATE_PREFIX}${citationId}#` },
+      what,
     );
-    return items.map((item) =>
-      parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`),
+    const mirrored = items
+      .filter((item) => item.type === POSSIBLE_DUPLICATE_MIRROR && typeof item.pairId === 'string')
+      .map((item) => possibleDuplicateKey(reviewId, String(item.pairId)));
+    const pairs = [
+      ...items.filter((item) => item.type !== POSSIBLE_DUPLICATE_MIRROR),
+      ...(mirrored.length > 0 ? await this.table.batchGet(mirrored, what) : []),
+    ];
+    return pairs
+      .map((item) => parseItem(possibleDuplicateSchema, item, `a possible duplicate of "${reviewId}"`))
+      .filter((pair) => pair.status === 'pending')
+      .sort((x, y) => x.pairId.localeCompare(y.pairId));
+  }
+
+  async mirrorPossibleDuplicates(reviewId: string): Promise<void> {
+    const pairs = await this.listPossibleDuplicates(reviewId);
+    await this.table.batchWrite(
+      pairs.map((pair) => ({ PutRequest: { Item: possibleDuplicateMirrorItem(reviewId, pair.pairId) } })),
+      `the mirrors of the possible duplicates of review "${reviewId}"`,
     );
   }
 
