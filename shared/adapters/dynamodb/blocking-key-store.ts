@@ -31,7 +31,6 @@ import { z } from 'zod';
 import { sha256Hex } from '../../domain/citation/citation-id.ts';
 import type { CitationKey } from '../../domain/citation/citation-keys.ts';
 import type { DedupRecord } from '../../domain/dedup/dedup-record.ts';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import { StoreError } from '../../errors.ts';
 import type { BlockCandidate, BlockingIndex, FuzzyDedupPorts, IndexJob } from '../../ports/blocking-index.ts';
 import { DynamoScreeningStore } from './screening-store.ts';
@@ -104,43 +103,39 @@ export function blockEntryItem(
   };
 }
 
-const nullableString = lazySchema(() => z.string().nullable());
-const dedupRecordSchema = lazySchema(() =>
-  z.object({
-    id: z.string(),
-    title: z.string(),
-    authors: z
-      .union([
-        z.string(),
-        z.array(
-          z.union([
-            z.object({ collective: z.string() }),
-            z.object({
-              family: z.string(),
-              given: nullableString.optional(),
-              initials: nullableString.optional(),
-            }),
-          ]),
-        ),
-      ])
-      .nullable(),
-    year: z.number().int().nullable(),
-    journal: nullableString,
-    volume: nullableString,
-    issue: nullableString,
-    pages: nullableString,
-    doi: nullableString,
-    pmid: nullableString,
-    abstract: nullableString.optional(),
-    type: nullableString.optional(),
-  }),
-);
+const nullableString = z.string().nullable();
+const dedupRecordSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  authors: z
+    .union([
+      z.string(),
+      z.array(
+        z.union([
+          z.object({ collective: z.string() }),
+          z.object({
+            family: z.string(),
+            given: nullableString.optional(),
+            initials: nullableString.optional(),
+          }),
+        ]),
+      ),
+    ])
+    .nullable(),
+  year: z.number().int().nullable(),
+  journal: nullableString,
+  volume: nullableString,
+  issue: nullableString,
+  pages: nullableString,
+  doi: nullableString,
+  pmid: nullableString,
+  abstract: nullableString.optional(),
+  type: nullableString.optional(),
+});
 
-const entrySchema = lazySchema(() =>
-  z.object({ type: z.literal('block'), citationId: z.string(), record: dedupRecordSchema }),
-);
-const claimSchema = lazySchema(() => z.object({ key: z.string(), owner: z.string() }));
-const markerSchema = lazySchema(() => z.object({ key: z.string(), large: z.boolean().optional() }));
+const entrySchema = z.object({ type: z.literal('block'), citationId: z.string(), record: dedupRecordSchema });
+const claimSchema = z.object({ key: z.string(), owner: z.string() });
+const markerSchema = z.object({ key: z.string(), large: z.boolean().optional() });
 
 export class DynamoBlockingIndex implements BlockingIndex {
   /** Reviews whose markers are known complete (see ensureMarkers). */

@@ -62,7 +62,6 @@ import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
 import { citationId } from '../../domain/citation/citation-id.ts';
 import { type CitationKey, citationKeys } from '../../domain/citation/citation-keys.ts';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import { judgeRun, type RunOwnerRef } from '../../domain/monitor/run-liveness.ts';
 import { arrivalTallies } from '../../domain/screening/report.ts';
 import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening/workflow.ts';
@@ -125,9 +124,7 @@ const citationKeySchema = z
   .regex(/^(pmid|doi|pmcid|title|record):/)
   .transform((key) => key as CitationKey);
 
-const stringSetSchema = lazySchema(() =>
-  z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value]),
-);
+const stringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value]);
 
 /** Attribute holding why a source record merged into a citation fuzzily: "mergedBecause#<source record>". */
 const MERGE_REASON_PREFIX = 'mergedBecause#';
@@ -150,85 +147,71 @@ const citationItemSchema = z
   })
   .catchall(z.unknown());
 
-const redirectItemSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('redirect'),
-    citationId: z.string(),
-    redirectTo: z.string(),
-    matchedKey: citationKeySchema,
-  }),
-);
+const redirectItemSchema = z.object({
+  type: z.literal('redirect'),
+  citationId: z.string(),
+  redirectTo: z.string(),
+  matchedKey: citationKeySchema,
+});
 
-const citationSlotSchema = lazySchema(() =>
-  z.discriminatedUnion('type', [citationItemSchema, redirectItemSchema]),
-);
+const citationSlotSchema = z.discriminatedUnion('type', [citationItemSchema, redirectItemSchema]);
 type CitationSlot = z.infer<typeof citationSlotSchema>;
 type CitationItem = z.infer<typeof citationItemSchema>;
 
-const claimItemSchema = lazySchema(() =>
-  z.object({
-    owner: z.string(),
-    claimedAt: z.string(),
-  }),
-);
+const claimItemSchema = z.object({
+  owner: z.string(),
+  claimedAt: z.string(),
+});
 type Claim = z.infer<typeof claimItemSchema>;
 
-const queueEntrySchema = lazySchema(() =>
-  z.object({
-    citationId: z.string(),
-    pmid: z.string().nullable(),
-    doi: z.string().nullable(),
-    title: z.string(),
-    year: z.number().int().nullable(),
-    queuedAt: z.string(),
-  }),
-);
+const queueEntrySchema = z.object({
+  citationId: z.string(),
+  pmid: z.string().nullable(),
+  doi: z.string().nullable(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  queuedAt: z.string(),
+});
 
-const watermarkSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    source: z.string(),
-    completedThrough: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    runId: z.string(),
-    updatedAt: z.string(),
-  }),
-);
+const watermarkSchema = z.object({
+  reviewId: z.string(),
+  source: z.string(),
+  completedThrough: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  runId: z.string(),
+  updatedAt: z.string(),
+});
 
-const runCountsSchema = lazySchema(() =>
-  z.object({
-    found: z.number(),
-    fetched: z.number(),
-    new: z.number(),
-    alreadyKnown: z.number(),
-    duplicates: z.number(),
-    queued: z.number(),
-    deleted: z.number(),
-    updated: z.number().optional(),
-  }),
-);
+const runCountsSchema = z.object({
+  found: z.number(),
+  fetched: z.number(),
+  new: z.number(),
+  alreadyKnown: z.number(),
+  duplicates: z.number(),
+  queued: z.number(),
+  deleted: z.number(),
+  updated: z.number().optional(),
+});
 
-const runLogSchema = lazySchema(() =>
-  z.object({
-    runId: z.string(),
-    reviewId: z.string(),
-    source: z.string(),
-    query: z.string(),
-    window: z.object({ from: z.string(), to: z.string() }),
-    startedAt: z.string(),
-    finishedAt: z.string().nullable(),
-    durationMs: z.number().nullable(),
-    outcome: z.enum(['running', 'succeeded', 'failed', 'abandoned']),
-    counts: runCountsSchema,
-    warnings: z.array(z.string()),
-    error: z.string().nullable(),
-    owner: z
-      .object({ host: z.string(), pid: z.number().int(), identity: z.string().nullable() })
-      .nullable()
-      .optional(),
-    heartbeatAt: z.string().nullable().optional(),
-    requests: z.record(z.string(), z.number()).optional(),
-  }),
-);
+const runLogSchema = z.object({
+  runId: z.string(),
+  reviewId: z.string(),
+  source: z.string(),
+  query: z.string(),
+  window: z.object({ from: z.string(), to: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  outcome: z.enum(['running', 'succeeded', 'failed', 'abandoned']),
+  counts: runCountsSchema,
+  warnings: z.array(z.string()),
+  error: z.string().nullable(),
+  owner: z
+    .object({ host: z.string(), pid: z.number().int(), identity: z.string().nullable() })
+    .nullable()
+    .optional(),
+  heartbeatAt: z.string().nullable().optional(),
+  requests: z.record(z.string(), z.number()).optional(),
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

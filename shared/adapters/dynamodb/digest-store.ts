@@ -27,7 +27,6 @@
 // a retraction regenerates the report even when the protocol keeps the study's patients (flag-only).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import { updateTriggerSchema } from '../../domain/protocol/update-triggers.ts';
 import { NOTICE_KINDS } from '../../domain/retraction/notices.ts';
 import { StoreError } from '../../errors.ts';
@@ -72,65 +71,53 @@ export function crossingKey(reviewId: string, triggerId: string, version: number
 // ---------------------------------------------------------------------------------------------------------
 // Item schemas: everything read back is validated before it leaves the adapter.
 
-const markerSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    through: z.string(),
-    messageId: z.string().nullable(),
-    sentAt: z.string(),
-  }),
-);
+const markerSchema = z.object({
+  reviewId: z.string(),
+  through: z.string(),
+  messageId: z.string().nullable(),
+  sentAt: z.string(),
+});
 
-const claimSchema = lazySchema(() =>
-  z.object({
-    status: z.enum(['in-progress', 'done', 'released']),
-    attempt: z.number().int().min(1),
-    claimedAt: z.string(),
-    payload: z.record(z.string(), z.unknown()),
-    result: z.record(z.string(), z.unknown()).nullable().optional(),
-  }),
-);
+const claimSchema = z.object({
+  status: z.enum(['in-progress', 'done', 'released']),
+  attempt: z.number().int().min(1),
+  claimedAt: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  result: z.record(z.string(), z.unknown()).nullable().optional(),
+});
 
-const noticeSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    citationId: z.string(),
-    studyTitle: z.string(),
-    studyPmid: z.string().nullable(),
-    kind: z.enum(NOTICE_KINDS),
-    noticePmid: z.string().nullable(),
-    refSource: z.string().nullable(),
-    key: z.string(),
-    detectedAt: z.string(),
-  }),
-);
+const noticeSchema = z.object({
+  reviewId: z.string(),
+  citationId: z.string(),
+  studyTitle: z.string(),
+  studyPmid: z.string().nullable(),
+  kind: z.enum(NOTICE_KINDS),
+  noticePmid: z.string().nullable(),
+  refSource: z.string().nullable(),
+  key: z.string(),
+  detectedAt: z.string(),
+});
 
-const crossingSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    triggerId: z.string(),
-    trigger: updateTriggerSchema,
-    version: z.number().int().min(1),
-    baselineVersion: z.number().int().min(0),
-    description: z.string(),
-    detail: z.string(),
-    observed: z.number().nullable(),
-    recordedAt: z.string(),
-  }),
-);
+const crossingSchema = z.object({
+  reviewId: z.string(),
+  triggerId: z.string(),
+  trigger: updateTriggerSchema,
+  version: z.number().int().min(1),
+  baselineVersion: z.number().int().min(0),
+  description: z.string(),
+  detail: z.string(),
+  observed: z.number().nullable(),
+  recordedAt: z.string(),
+});
 
-const stringSet = lazySchema(() =>
-  z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value].sort()),
-);
+const stringSet = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value].sort());
 
-const citationSourcesSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('citation'),
-    citationId: z.string(),
-    sourceRecords: stringSet,
-    queuedAt: z.string(),
-  }),
-);
+const citationSourcesSchema = z.object({
+  type: z.literal('citation'),
+  citationId: z.string(),
+  sourceRecords: stringSet,
+  queuedAt: z.string(),
+});
 
 export interface DynamoDigestStoreOptions {
   client: DynamoDBDocumentClient;

@@ -38,7 +38,6 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { PatientRow } from '../../domain/extraction/patient-row.ts';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import type { SnapshotDiff, StatisticsSnapshot } from '../../domain/stats/snapshot.ts';
 import { InputError, StoreError } from '../../errors.ts';
 import type {
@@ -101,27 +100,25 @@ export function latestSnapshotItemKey(reviewId: string): ItemKey {
 // ---------------------------------------------------------------------------------------------------------
 // Item schemas: everything read back is validated before it leaves the adapter.
 
-const studyItemSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('included-study'),
-    reviewId: z.string(),
-    citationId: z.string(),
-    includedAt: z.string(),
-    includedBy: z.string(),
-    source: z.enum(['screening', 'manual']),
-    title: z.string(),
-    pmid: z.string().nullable(),
-    doi: z.string().nullable(),
-    year: z.number().int().nullable(),
-    retracted: z.boolean(),
-    retractedAt: z.string().nullable(),
-    // Absent on items written before withdrawals existed: read as null.
-    withdrawn: z
-      .object({ at: z.string(), by: z.string(), reason: z.string() })
-      .nullish()
-      .transform((value) => value ?? null),
-  }),
-);
+const studyItemSchema = z.object({
+  type: z.literal('included-study'),
+  reviewId: z.string(),
+  citationId: z.string(),
+  includedAt: z.string(),
+  includedBy: z.string(),
+  source: z.enum(['screening', 'manual']),
+  title: z.string(),
+  pmid: z.string().nullable(),
+  doi: z.string().nullable(),
+  year: z.number().int().nullable(),
+  retracted: z.boolean(),
+  retractedAt: z.string().nullable(),
+  // Absent on items written before withdrawals existed: read as null.
+  withdrawn: z
+    .object({ at: z.string(), by: z.string(), reason: z.string() })
+    .nullish()
+    .transform((value) => value ?? null),
+});
 
 /**
  * A stored patient row: its ids and one value per variable as the import validated it against the protocol of
@@ -140,35 +137,31 @@ export const storedPatientRowSchema = z
   )
   .transform((row) => row as unknown as PatientRow);
 
-const patientItemSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('patient-row'),
-    studyId: z.string(),
-    patientId: z.string(),
-    row: storedPatientRowSchema,
-    origin: z.string(),
-    importedAt: z.string(),
-  }),
-);
+const patientItemSchema = z.object({
+  type: z.literal('patient-row'),
+  studyId: z.string(),
+  patientId: z.string(),
+  row: storedPatientRowSchema,
+  origin: z.string(),
+  importedAt: z.string(),
+});
 
-const binarySchema = lazySchema(() => z.instanceof(Uint8Array));
+const binarySchema = z.instanceof(Uint8Array);
 
-const snapshotItemSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('statistics-snapshot'),
-    version: z.number().int().min(1),
-    generatedAt: z.string(),
-    jsonBytes: z.number().int(),
-    storedBytes: z.number().int(),
-    parts: z.number().int().min(1),
-    writeId: z.string(),
-    body: binarySchema,
-  }),
-);
+const snapshotItemSchema = z.object({
+  type: z.literal('statistics-snapshot'),
+  version: z.number().int().min(1),
+  generatedAt: z.string(),
+  jsonBytes: z.number().int(),
+  storedBytes: z.number().int(),
+  parts: z.number().int().min(1),
+  writeId: z.string(),
+  body: binarySchema,
+});
 
-const partItemSchema = lazySchema(() => z.object({ type: z.literal('snapshot-part'), body: binarySchema }));
+const partItemSchema = z.object({ type: z.literal('snapshot-part'), body: binarySchema });
 
-const pointerItemSchema = lazySchema(() => z.object({ version: z.number().int().min(0) }));
+const pointerItemSchema = z.object({ version: z.number().int().min(0) });
 
 const snapshotEnvelope = {
   reviewId: z.string(),
@@ -180,17 +173,15 @@ const snapshotEnvelope = {
 };
 
 /** A Kaplan-Meier summary as schema version 1 stored it. */
-const v1KmSchema = lazySchema(() =>
-  z.object({
-    n: z.number(),
-    events: z.number(),
-    unknown: z.number(),
-    median: z.number().nullable(),
-    lcl: z.number().nullable(),
-    ucl: z.number().nullable(),
-    confType: z.enum(['log', 'log-log']),
-  }),
-);
+const v1KmSchema = z.object({
+  n: z.number(),
+  events: z.number(),
+  unknown: z.number(),
+  median: z.number().nullable(),
+  lcl: z.number().nullable(),
+  ucl: z.number().nullable(),
+  confType: z.enum(['log', 'log-log']),
+});
 
 /**
  * The stored JSON: the snapshot's envelope is checked, the rest is what the domain wrote. Snapshots of schema
@@ -198,64 +189,62 @@ const v1KmSchema = lazySchema(() =>
  * reverse-KM follow-up of "os") are read in today's layout, so the first recompute after an upgrade compares
  * like with like and a diff across the change never fails.
  */
-const snapshotBodySchema = lazySchema(() =>
-  z.object({
-    snapshot: z.union([
-      z.looseObject({
-        ...snapshotEnvelope,
-        schemaVersion: z.literal(2),
-        variables: z.record(z.string(), z.unknown()),
-        survival: z.looseObject({
-          curves: z.record(z.string(), z.unknown()),
-          logrank: z.record(z.string(), z.unknown()),
-        }),
-        // Cox models (absent in snapshots stored before models existed, or when the protocol declares none).
-        cox: z.record(z.string(), z.looseObject({ endpoint: z.string() })).optional(),
+const snapshotBodySchema = z.object({
+  snapshot: z.union([
+    z.looseObject({
+      ...snapshotEnvelope,
+      schemaVersion: z.literal(2),
+      variables: z.record(z.string(), z.unknown()),
+      survival: z.looseObject({
+        curves: z.record(z.string(), z.unknown()),
+        logrank: z.record(z.string(), z.unknown()),
       }),
-      z
-        .looseObject({
-          ...snapshotEnvelope,
-          schemaVersion: z.literal(1),
-          km: z.object({ os: v1KmSchema, lc: v1KmSchema, followUp: v1KmSchema }),
-        })
-        .transform(({ km, schemaVersion: _v1, ...rest }) => {
-          const group = (summary: z.infer<typeof v1KmSchema>) => ({
-            group: null,
-            n: summary.n,
-            events: summary.events,
-            median: summary.median,
-            lower: summary.lcl,
-            upper: summary.ucl,
-          });
-          const curve = (endpoint: 'os' | 'lc') => ({
-            endpoint,
-            by: null,
-            used: km[endpoint].n,
-            notReported: km[endpoint].unknown,
-            groups: [group(km[endpoint])],
-          });
-          return {
-            ...rest,
-            schemaVersion: 2 as const,
-            variables: {},
-            survival: {
-              confType: km.os.confType,
-              curves: { os: curve('os'), lc: curve('lc') },
-              logrank: {},
-              followUp: { os: group(km.followUp) },
-            },
-          };
-        }),
-    ]),
-    diff: z
-      .looseObject({ fromVersion: z.number(), toVersion: z.number(), changed: z.boolean() })
-      // A version-1 diff listed KM changes in the old shape: the change list is dropped, the rest kept.
-      .transform((diff) =>
-        Array.isArray(diff.logrank) ? diff : { ...diff, km: [], logrank: [], variables: [] },
-      )
-      .nullable(),
-  }),
-);
+      // Cox models (absent in snapshots stored before models existed, or when the protocol declares none).
+      cox: z.record(z.string(), z.looseObject({ endpoint: z.string() })).optional(),
+    }),
+    z
+      .looseObject({
+        ...snapshotEnvelope,
+        schemaVersion: z.literal(1),
+        km: z.object({ os: v1KmSchema, lc: v1KmSchema, followUp: v1KmSchema }),
+      })
+      .transform(({ km, schemaVersion: _v1, ...rest }) => {
+        const group = (summary: z.infer<typeof v1KmSchema>) => ({
+          group: null,
+          n: summary.n,
+          events: summary.events,
+          median: summary.median,
+          lower: summary.lcl,
+          upper: summary.ucl,
+        });
+        const curve = (endpoint: 'os' | 'lc') => ({
+          endpoint,
+          by: null,
+          used: km[endpoint].n,
+          notReported: km[endpoint].unknown,
+          groups: [group(km[endpoint])],
+        });
+        return {
+          ...rest,
+          schemaVersion: 2 as const,
+          variables: {},
+          survival: {
+            confType: km.os.confType,
+            curves: { os: curve('os'), lc: curve('lc') },
+            logrank: {},
+            followUp: { os: group(km.followUp) },
+          },
+        };
+      }),
+  ]),
+  diff: z
+    .looseObject({ fromVersion: z.number(), toVersion: z.number(), changed: z.boolean() })
+    // A version-1 diff listed KM changes in the old shape: the change list is dropped, the rest kept.
+    .transform((diff) =>
+      Array.isArray(diff.logrank) ? diff : { ...diff, km: [], logrank: [], variables: [] },
+    )
+    .nullable(),
+});
 
 // ---------------------------------------------------------------------------------------------------------
 

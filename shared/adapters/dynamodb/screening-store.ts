@@ -39,7 +39,6 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Citation, citationSchema } from '../../domain/citation/citation.ts';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import {
   decisionRoleSchema,
   type ScreeningEvent,
@@ -164,94 +163,78 @@ export function screeningEventItem(reviewId: string, event: ScreeningEvent): Rec
   };
 }
 
-const eventItemSchema = lazySchema(() =>
-  z.object({ type: z.literal('screening-event'), event: screeningEventSchema }),
-);
+const eventItemSchema = z.object({ type: z.literal('screening-event'), event: screeningEventSchema });
 
-const possibleDuplicateSchema = lazySchema(() =>
-  z.object({
-    pairId: z.string(),
-    citationId: z.string(),
-    twinId: z.string(),
-    reason: z.string(),
-    agreed: z.array(z.string()).optional(),
-    differed: z.array(z.string()).optional(),
-    score: z.number().nullable(),
-    foundAt: z.string(),
-    status: z.enum(['pending', 'confirmed', 'split']),
-    resolvedBy: z.string().nullable(),
-    resolvedAt: z.string().nullable(),
-  }),
-);
+const possibleDuplicateSchema = z.object({
+  pairId: z.string(),
+  citationId: z.string(),
+  twinId: z.string(),
+  reason: z.string(),
+  agreed: z.array(z.string()).optional(),
+  differed: z.array(z.string()).optional(),
+  score: z.number().nullable(),
+  foundAt: z.string(),
+  status: z.enum(['pending', 'confirmed', 'split']),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+});
 
-const statusSchema = lazySchema(() => z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]));
+const statusSchema = z.enum(SCREENING_STATUSES as [ScreeningStatus, ...ScreeningStatus[]]);
 
-const citationEntrySchema = lazySchema(() =>
-  z.object({
-    type: z.string(),
-    citationId: z.string(),
-    title: z.string(),
-    year: z.number().int().nullable(),
-    queuedAt: z.string(),
-    screeningStatus: statusSchema,
-    screeningVersion: z.number().int().optional(),
-    firstDecider: z.string().nullable().optional(),
-  }),
-);
+const citationEntrySchema = z.object({
+  type: z.string(),
+  citationId: z.string(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  queuedAt: z.string(),
+  screeningStatus: statusSchema,
+  screeningVersion: z.number().int().optional(),
+  firstDecider: z.string().nullable().optional(),
+});
 
-const queueItemSchema = lazySchema(() =>
-  z.object({
-    citationId: z.string(),
-    title: z.string(),
-    year: z.number().int().nullable(),
-    queuedAt: z.string(),
-    gsi1sk: z.string(),
-  }),
-);
+const queueItemSchema = z.object({
+  citationId: z.string(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  queuedAt: z.string(),
+  gsi1sk: z.string(),
+});
 
-const deltaItemSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('tally-delta'),
-    sk: z.string(),
-    delta: z.record(z.string(), z.number()),
-    gsi1sk: z.string(),
-  }),
-);
+const deltaItemSchema = z.object({
+  type: z.literal('tally-delta'),
+  sk: z.string(),
+  delta: z.record(z.string(), z.number()),
+  gsi1sk: z.string(),
+});
 
-const reviewerDecisionSchema = lazySchema(() =>
-  z.object({
-    reviewerId: z.string(),
-    citationId: z.string(),
-    stage: stageSchema,
-    role: decisionRoleSchema,
-    decision: voteSchema,
-    reasonId: z.string().nullable(),
-    note: z.string().nullable(),
-    at: z.string(),
-    seq: z.number().int(),
-    title: z.string(),
-    year: z.number().int().nullable(),
-  }),
-);
+const reviewerDecisionSchema = z.object({
+  reviewerId: z.string(),
+  citationId: z.string(),
+  stage: stageSchema,
+  role: decisionRoleSchema,
+  decision: voteSchema,
+  reasonId: z.string().nullable(),
+  note: z.string().nullable(),
+  at: z.string(),
+  seq: z.number().int(),
+  title: z.string(),
+  year: z.number().int().nullable(),
+});
 
-const cursorSchema = lazySchema(() =>
-  z.object({
-    reviewerId: z.string(),
-    citationId: z.string(),
-    stage: stageSchema,
-    as: z.enum(['screener', 'arbiter']),
-    since: z.string(),
-    until: z.string(),
-  }),
-);
+const cursorSchema = z.object({
+  reviewerId: z.string(),
+  citationId: z.string(),
+  stage: stageSchema,
+  as: z.enum(['screener', 'arbiter']),
+  since: z.string(),
+  until: z.string(),
+});
 
-const dirtySchema = lazySchema(() => z.object({ citationId: z.string(), token: z.string(), at: z.string() }));
+const dirtySchema = z.object({ citationId: z.string(), token: z.string(), at: z.string() });
 
-const headingSchema = lazySchema(() => z.object({ title: z.string(), year: z.number().int().nullable() }));
+const headingSchema = z.object({ title: z.string(), year: z.number().int().nullable() });
 
-const citationItemSchema = lazySchema(() =>
-  z.object({ type: z.literal('citation'), citation: citationSchema }),
-);
+const citationItemSchema = z.object({ type: z.literal('citation'), citation: citationSchema });
 
 function talliesOf(item: Record<string, unknown> | undefined): Tallies {
   const tallies: Tallies = {};

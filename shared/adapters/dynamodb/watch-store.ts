@@ -19,7 +19,6 @@
 //   than the arriving one ('updated'); a failed condition is 'unchanged'. Listed with a Query on TRIAL#.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { lazySchema } from '../../domain/lazy-schema.ts';
 import type { RelationDirection } from '../../domain/watch/study-relation.ts';
 import type { TrialRegistration } from '../../domain/watch/trial-registration.ts';
 import type {
@@ -64,64 +63,54 @@ export function registrationKey(reviewId: string, registry: string, id: string):
   };
 }
 
-const stringSet = lazySchema(() =>
-  z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value].sort()),
-);
+const stringSet = z.union([z.set(z.string()), z.array(z.string())]).transform((value) => [...value].sort());
 
-const relationSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    citationId: z.string(),
-    studyId: z.string(),
-    direction: z.enum(['cites', 'cited-by']),
-    sources: stringSet,
-    firstFoundAt: z.string(),
-  }),
-);
+const relationSchema = z.object({
+  reviewId: z.string(),
+  citationId: z.string(),
+  studyId: z.string(),
+  direction: z.enum(['cites', 'cited-by']),
+  sources: stringSet,
+  firstFoundAt: z.string(),
+});
 
-const seededSchema = lazySchema(() => z.object({ studyId: z.string() }));
+const seededSchema = z.object({ studyId: z.string() });
 
-const preprintSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    preprintId: z.string(),
-    citationId: z.string(),
-    publishedPmid: z.string().nullable(),
-    /** Absent on items written before bioRxiv/medRxiv's links were read. */
-    publishedDoi: z.string().nullable().default(null),
-    status: z.enum(['pending', 'linked']),
-    at: z.string(),
-  }),
-);
+const preprintSchema = z.object({
+  reviewId: z.string(),
+  preprintId: z.string(),
+  citationId: z.string(),
+  publishedPmid: z.string().nullable(),
+  /** Absent on items written before bioRxiv/medRxiv's links were read. */
+  publishedDoi: z.string().nullable().default(null),
+  status: z.enum(['pending', 'linked']),
+  at: z.string(),
+});
 
-const registrationSchema = lazySchema(() =>
-  z.object({
-    registry: z.string(),
-    id: z.string(),
-    title: z.string(),
-    status: z.string().nullable(),
-    conditions: z.array(z.string()),
-    interventions: z.array(z.string()),
-    sponsor: z.string().nullable(),
-    studyType: z.string().nullable(),
-    phases: z.array(z.string()),
-    enrollment: z.number().nullable(),
-    startDate: z.string().nullable(),
-    completionDate: z.string().nullable(),
-    firstPosted: z.string().nullable(),
-    lastUpdatePosted: z.string(),
-    hasResults: z.boolean(),
-  }),
-);
+const registrationSchema = z.object({
+  registry: z.string(),
+  id: z.string(),
+  title: z.string(),
+  status: z.string().nullable(),
+  conditions: z.array(z.string()),
+  interventions: z.array(z.string()),
+  sponsor: z.string().nullable(),
+  studyType: z.string().nullable(),
+  phases: z.array(z.string()),
+  enrollment: z.number().nullable(),
+  startDate: z.string().nullable(),
+  completionDate: z.string().nullable(),
+  firstPosted: z.string().nullable(),
+  lastUpdatePosted: z.string(),
+  hasResults: z.boolean(),
+});
 
-const storedRegistrationSchema = lazySchema(() =>
-  z.object({
-    reviewId: z.string(),
-    registration: registrationSchema,
-    firstSeenAt: z.string(),
-    updatedAt: z.string().nullable(),
-  }),
-);
+const storedRegistrationSchema = z.object({
+  reviewId: z.string(),
+  registration: registrationSchema,
+  firstSeenAt: z.string(),
+  updatedAt: z.string().nullable(),
+});
 
 export class DynamoWatchStore implements CitationWatchStore, OngoingStudyStore {
   private readonly table: TableAccess;

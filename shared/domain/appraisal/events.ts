@@ -2,10 +2,9 @@
 // the study is appraised as, then every answer of every appraiser and arbiter. The state is derived from the
 // log (./workflow.ts), never stored as truth; changing one's answer is a new event.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
 /** Appraisers give the two independent answers to every question; an arbiter settles those that differ. */
-export const answerRoleSchema = lazySchema(() => z.enum(['appraiser', 'arbiter']));
+export const answerRoleSchema = z.enum(['appraiser', 'arbiter']);
 export type AnswerRole = z.infer<typeof answerRoleSchema>;
 
 const common = {
@@ -20,29 +19,23 @@ const common = {
 };
 
 /** The study design the study is appraised as (it picks the tool); only before any answer. */
-export const designEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('design-set'),
-    ...common,
-    design: z.string().min(1),
-  }),
-);
+export const designEventSchema = z.object({
+  type: z.literal('design-set'),
+  ...common,
+  design: z.string().min(1),
+});
 
-export const answerEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('answer'),
-    ...common,
-    role: answerRoleSchema,
-    /** A tool item's id, "level" or "overall" (shared/domain/protocol/appraisal.ts). */
-    questionId: z.string().min(1),
-    answer: z.string().min(1),
-    note: z.string().nullable(),
-  }),
-);
+export const answerEventSchema = z.object({
+  type: z.literal('answer'),
+  ...common,
+  role: answerRoleSchema,
+  /** A tool item's id, "level" or "overall" (shared/domain/protocol/appraisal.ts). */
+  questionId: z.string().min(1),
+  answer: z.string().min(1),
+  note: z.string().nullable(),
+});
 
-export const appraisalEventSchema = lazySchema(() =>
-  z.discriminatedUnion('type', [designEventSchema, answerEventSchema]),
-);
+export const appraisalEventSchema = z.discriminatedUnion('type', [designEventSchema, answerEventSchema]);
 
 export type DesignEvent = z.infer<typeof designEventSchema>;
 export type AnswerEvent = z.infer<typeof answerEventSchema>;

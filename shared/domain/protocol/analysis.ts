@@ -2,7 +2,6 @@
 // language of stats/tables.ts), the survival endpoints (a time and an event variable each), the comparisons
 // (log-rank of an endpoint by a variable or by study) and the checks that every name they use is declared.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 import { type TableRowDefinition, tableDefinitionSchema } from '../stats/tables.ts';
 import { coxModelIssues, coxModelSchema } from './models.ts';
 import {
@@ -20,45 +19,39 @@ const analysisId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected letters, digits, "_" and "-" (at most 64)');
 
-export const endpointSchema = lazySchema(() =>
-  z.strictObject({
-    id: analysisId,
-    /** Names the curve and its plot's probability axis, e.g. "Overall survival", "Local control". */
-    label: z.string().min(1),
-    /** A number or integer variable: time from the origin to the event or to censoring. */
-    time: z.string().min(1),
-    /** An event (0/1) or yes/no variable: 1 / yes = the event happened, 0 / no = censored. */
-    event: z.string().min(1),
-    /** The time unit as axes and tables name it; the time variable's unit by default. */
-    unit: z.string().min(1).optional(),
-    /** Also report the median follow-up by reverse Kaplan-Meier (censoring as the event). */
-    followUp: z.boolean().default(false),
-  }),
-);
+export const endpointSchema = z.strictObject({
+  id: analysisId,
+  /** Names the curve and its plot's probability axis, e.g. "Overall survival", "Local control". */
+  label: z.string().min(1),
+  /** A number or integer variable: time from the origin to the event or to censoring. */
+  time: z.string().min(1),
+  /** An event (0/1) or yes/no variable: 1 / yes = the event happened, 0 / no = censored. */
+  event: z.string().min(1),
+  /** The time unit as axes and tables name it; the time variable's unit by default. */
+  unit: z.string().min(1).optional(),
+  /** Also report the median follow-up by reverse Kaplan-Meier (censoring as the event). */
+  followUp: z.boolean().default(false),
+});
 
-export const comparisonSchema = lazySchema(() =>
-  z.strictObject({
-    id: analysisId,
-    /** An endpoint id. */
-    endpoint: z.string().min(1),
-    /** A categorical, yes/no or event variable, or "studyId": one curve per value, and a log-rank test. */
-    by: z.string().min(1),
-    label: z.string().min(1).optional(),
-  }),
-);
+export const comparisonSchema = z.strictObject({
+  id: analysisId,
+  /** An endpoint id. */
+  endpoint: z.string().min(1),
+  /** A categorical, yes/no or event variable, or "studyId": one curve per value, and a log-rank test. */
+  by: z.string().min(1),
+  label: z.string().min(1).optional(),
+});
 
-export const survivalSchema = lazySchema(() =>
-  z.strictObject({
-    /** The confidence interval of the curves and medians: R's default "log", or "log-log". */
-    confType: z.enum(['log', 'log-log']).default('log'),
-    endpoints: z.array(endpointSchema).min(1, 'declare at least one endpoint'),
-    comparisons: z.array(comparisonSchema).default([]),
-    /** Cox models of an endpoint (models.ts); `stats` reports each as cox.<id>. */
-    models: z.array(coxModelSchema).default([]),
-  }),
-);
+export const survivalSchema = z.strictObject({
+  /** The confidence interval of the curves and medians: R's default "log", or "log-log". */
+  confType: z.enum(['log', 'log-log']).default('log'),
+  endpoints: z.array(endpointSchema).min(1, 'declare at least one endpoint'),
+  comparisons: z.array(comparisonSchema).default([]),
+  /** Cox models of an endpoint (models.ts); `stats` reports each as cox.<id>. */
+  models: z.array(coxModelSchema).default([]),
+});
 
-export const tablesSchema = lazySchema(() => z.array(tableDefinitionSchema).min(1));
+export const tablesSchema = z.array(tableDefinitionSchema).min(1);
 
 export type Endpoint = z.infer<typeof endpointSchema>;
 export type Comparison = z.infer<typeof comparisonSchema>;

@@ -17,94 +17,83 @@
 // Every question (a tool's items, the level, an appraisers' overall judgement) is answered independently by
 // two appraisers and settled by an arbiter when they differ (shared/domain/appraisal/).
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
-const id = lazySchema(() =>
-  z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes'),
-);
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes');
 
 /** Question ids the workflow adds to a tool's items: they cannot be item ids. */
 export const LEVEL_QUESTION = 'level';
 export const OVERALL_QUESTION = 'overall';
 
-export const appraisalItemSchema = lazySchema(() =>
-  z.strictObject({
-    id,
-    /** The question as the appraisers read it. */
-    text: z.string().min(1),
-  }),
-);
+export const appraisalItemSchema = z.strictObject({
+  id,
+  /** The question as the appraisers read it. */
+  text: z.string().min(1),
+});
 
-const countRuleSchema = lazySchema(() =>
-  z.strictObject({
-    rule: z.literal('count'),
-    /** The answers that count against the study (e.g. no, unclear). */
-    counted: z.array(id).min(1),
-    /** Checked in order: the first whose count is reached gives the judgement. */
-    thresholds: z.array(z.strictObject({ judgement: id, atLeast: z.number().int().min(1) })).min(1),
-    otherwise: id,
-  }),
-);
+const countRuleSchema = z.strictObject({
+  rule: z.literal('count'),
+  /** The answers that count against the study (e.g. no, unclear). */
+  counted: z.array(id).min(1),
+  /** Checked in order: the first whose count is reached gives the judgement. */
+  thresholds: z.array(z.strictObject({ judgement: id, atLeast: z.number().int().min(1) })).min(1),
+  otherwise: id,
+});
 
-const worstRuleSchema = lazySchema(() =>
-  z.strictObject({
-    rule: z.literal('worst'),
-    /** The judgement each answer stands for. */
-    judgementOf: z.record(z.string(), id),
-  }),
-);
+const worstRuleSchema = z.strictObject({
+  rule: z.literal('worst'),
+  /** The judgement each answer stands for. */
+  judgementOf: z.record(z.string(), id),
+});
 
-const appraisersRuleSchema = lazySchema(() => z.strictObject({ rule: z.literal('appraisers') }));
+const appraisersRuleSchema = z.strictObject({ rule: z.literal('appraisers') });
 
-export const overallRuleSchema = lazySchema(() =>
-  z.discriminatedUnion('rule', [countRuleSchema, worstRuleSchema, appraisersRuleSchema]),
-);
+export const overallRuleSchema = z.discriminatedUnion('rule', [
+  countRuleSchema,
+  worstRuleSchema,
+  appraisersRuleSchema,
+]);
 
-export const appraisalToolSchema = lazySchema(() =>
-  z.strictObject({
-    id,
-    name: z.string().min(1),
-    /** Where the items come from (the published tool they paraphrase). */
-    source: z.string().min(1).optional(),
-    appliesTo: z.array(id).min(1),
-    answers: z.array(z.strictObject({ id, label: z.string().min(1) })).min(2),
-    items: z.array(appraisalItemSchema).min(1),
-    overall: overallRuleSchema,
-  }),
-);
+export const appraisalToolSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  /** Where the items come from (the published tool they paraphrase). */
+  source: z.string().min(1).optional(),
+  appliesTo: z.array(id).min(1),
+  answers: z.array(z.strictObject({ id, label: z.string().min(1) })).min(2),
+  items: z.array(appraisalItemSchema).min(1),
+  overall: overallRuleSchema,
+});
 
-export const appraisalSchema = lazySchema(() =>
-  z.strictObject({
-    designs: z.array(z.strictObject({ id, label: z.string().min(1) })).min(1),
-    /** The overall judgement scale, best first. */
-    judgements: z.array(z.strictObject({ id, label: z.string().min(1) })).min(2),
-    tools: z.array(appraisalToolSchema).min(1),
-    levels: z
-      .strictObject({
-        scheme: z.string().min(1),
-        /** Best first. */
-        values: z
-          .array(z.strictObject({ id: z.string().regex(/^[0-9A-Za-z]{1,8}$/), label: z.string().min(1) }))
-          .min(2),
-      })
-      .optional(),
-    sensitivity: z
-      .strictObject({
-        label: z.string().min(1),
-        leaveOut: z
-          .strictObject({
-            /** Studies whose overall judgement is one of these. */
-            judgements: z.array(id).default([]),
-            /** Studies whose level is worse than this one. */
-            levelsWorseThan: z.string().optional(),
-          })
-          .refine((l) => l.judgements.length > 0 || l.levelsWorseThan !== undefined, {
-            message: 'say which studies to leave out: judgements, levelsWorseThan or both',
-          }),
-      })
-      .optional(),
-  }),
-);
+export const appraisalSchema = z.strictObject({
+  designs: z.array(z.strictObject({ id, label: z.string().min(1) })).min(1),
+  /** The overall judgement scale, best first. */
+  judgements: z.array(z.strictObject({ id, label: z.string().min(1) })).min(2),
+  tools: z.array(appraisalToolSchema).min(1),
+  levels: z
+    .strictObject({
+      scheme: z.string().min(1),
+      /** Best first. */
+      values: z
+        .array(z.strictObject({ id: z.string().regex(/^[0-9A-Za-z]{1,8}$/), label: z.string().min(1) }))
+        .min(2),
+    })
+    .optional(),
+  sensitivity: z
+    .strictObject({
+      label: z.string().min(1),
+      leaveOut: z
+        .strictObject({
+          /** Studies whose overall judgement is one of these. */
+          judgements: z.array(id).default([]),
+          /** Studies whose level is worse than this one. */
+          levelsWorseThan: z.string().optional(),
+        })
+        .refine((l) => l.judgements.length > 0 || l.levelsWorseThan !== undefined, {
+          message: 'say which studies to leave out: judgements, levelsWorseThan or both',
+        }),
+    })
+    .optional(),
+});
 
 export type Appraisal = z.infer<typeof appraisalSchema>;
 export type AppraisalTool = z.infer<typeof appraisalToolSchema>;

@@ -3,7 +3,6 @@
 // (a variable or "studyId": a separate baseline hazard per study, the one-stage IPD analysis), and the checks that
 // every name a model, or a trigger on a model, uses is declared and of a fitting type.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 import type { Endpoint, ReferenceIssue } from './analysis.ts';
 import { levelValues, type VariableDefinition } from './variables.ts';
 
@@ -30,20 +29,18 @@ export const coxCovariateSchema = z
       : { ...covariate, reference: covariate.reference ?? null },
   );
 
-export const coxModelSchema = lazySchema(() =>
-  z.strictObject({
-    id: modelId,
-    /** How the report and "what changed" name the model, e.g. "Hormone therapy, adjusted". */
-    label: z.string().min(1),
-    /** An endpoint id: its time and event are the model's outcome. */
-    endpoint: z.string().min(1),
-    covariates: z.array(coxCovariateSchema).min(1, 'declare at least one covariate'),
-    /** A variable, or "studyId": one baseline hazard per value (R's strata()). */
-    strata: z.string().min(1).optional(),
-    /** Tied event times: Efron (R's default) or Breslow. */
-    ties: z.enum(['efron', 'breslow']).default('efron'),
-  }),
-);
+export const coxModelSchema = z.strictObject({
+  id: modelId,
+  /** How the report and "what changed" name the model, e.g. "Hormone therapy, adjusted". */
+  label: z.string().min(1),
+  /** An endpoint id: its time and event are the model's outcome. */
+  endpoint: z.string().min(1),
+  covariates: z.array(coxCovariateSchema).min(1, 'declare at least one covariate'),
+  /** A variable, or "studyId": one baseline hazard per value (R's strata()). */
+  strata: z.string().min(1).optional(),
+  /** Tied event times: Efron (R's default) or Breslow. */
+  ties: z.enum(['efron', 'breslow']).default('efron'),
+});
 
 export type CoxModel = z.infer<typeof coxModelSchema>;
 export type CoxCovariate = CoxModel['covariates'][number];

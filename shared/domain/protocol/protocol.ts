@@ -3,7 +3,6 @@
 // Protocol files (YAML or JSON) are validated against this schema at the edge (shared/config/load-protocols.ts):
 // every object is strict, so a misspelt field (`updateTrigers`) is an error naming it, never silently dropped.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 import { analysisReferenceIssues, survivalSchema, tablesSchema } from './analysis.ts';
 import { appraisalReferenceIssues, appraisalSchema } from './appraisal.ts';
 import { coxTermIssues } from './models.ts';
@@ -12,10 +11,8 @@ import { updateTriggerSchema } from './update-triggers.ts';
 import { extractionSchema, levelValues } from './variables.ts';
 import { REVIEWER_ROLES, verificationSchema } from './verification.ts';
 
-const isoDate = lazySchema(() => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'));
-const id = lazySchema(() =>
-  z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes'),
-);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes');
 
 /**
  * The longest search query taken. E-utilities documents no limit but asks for POST beyond "several hundred
@@ -28,117 +25,99 @@ const query = z
   .min(1)
   .max(MAX_QUERY_LENGTH, `expected a query of at most ${MAX_QUERY_LENGTH.toLocaleString('en')} characters`);
 
-export const criterionSchema = lazySchema(() => z.strictObject({ id, text: z.string().min(1) }));
+export const criterionSchema = z.strictObject({ id, text: z.string().min(1) });
 
-export const exclusionReasonSchema = lazySchema(() =>
-  z.strictObject({
-    id,
-    label: z.string().min(1),
-    /** The exclusion criterion this reason comes from, if any. */
-    criterion: id.optional(),
-  }),
-);
+export const exclusionReasonSchema = z.strictObject({
+  id,
+  label: z.string().min(1),
+  /** The exclusion criterion this reason comes from, if any. */
+  criterion: id.optional(),
+});
 
-export const reviewerSchema = lazySchema(() =>
-  z.strictObject({
-    id,
-    name: z.string().min(1),
-    email: z.email().optional(),
-    /**
-     * Screeners make the two independent decisions; arbiters settle disagreements (of screening and of
-     * appraisal, and resolve flagged extraction values); appraisers appraise included studies, two independently
-     * per study; verifiers confirm or flag extracted patient rows (verification.ts).
-     */
-    roles: z.array(z.enum(REVIEWER_ROLES)).min(1),
-  }),
-);
+export const reviewerSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  email: z.email().optional(),
+  /**
+   * Screeners make the two independent decisions; arbiters settle disagreements (of screening and of
+   * appraisal, and resolve flagged extraction values); appraisers appraise included studies, two independently
+   * per study; verifiers confirm or flag extracted patient rows (verification.ts).
+   */
+  roles: z.array(z.enum(REVIEWER_ROLES)).min(1),
+});
 
-export const pubmedSourceSchema = lazySchema(() =>
-  z.strictObject({
-    name: z.literal('pubmed'),
-    /** Defaults to the protocol's query. */
-    query: query.optional(),
-  }),
-);
+export const pubmedSourceSchema = z.strictObject({
+  name: z.literal('pubmed'),
+  /** Defaults to the protocol's query. */
+  query: query.optional(),
+});
 
-export const europePmcSourceSchema = lazySchema(() =>
-  z.strictObject({
-    name: z.literal('europepmc'),
-    query: query.optional(),
-  }),
-);
+export const europePmcSourceSchema = z.strictObject({
+  name: z.literal('europepmc'),
+  query: query.optional(),
+});
 
 /** Europe PMC's preprints only (SRC:PPR); a preprint linked to its published version is that work. */
-export const preprintsSourceSchema = lazySchema(() =>
-  z.strictObject({
-    name: z.literal('preprints'),
-    query: z.string().min(1).optional(),
-    /**
-     * Also ask bioRxiv/medRxiv's published-article data for the preprints (10.1101/...) Europe PMC has not
-     * linked to a published version. On unless `false`: free, no key, one request per such preprint a run.
-     */
-    biorxiv: z.boolean().optional(),
-  }),
-);
+export const preprintsSourceSchema = z.strictObject({
+  name: z.literal('preprints'),
+  query: z.string().min(1).optional(),
+  /**
+   * Also ask bioRxiv/medRxiv's published-article data for the preprints (10.1101/...) Europe PMC has not
+   * linked to a published version. On unless `false`: free, no key, one request per such preprint a run.
+   */
+  biorxiv: z.boolean().optional(),
+});
 
 /** Citation watch: works newly citing the included studies; once per new inclusion, its references too. */
-export const citationsSourceSchema = lazySchema(() =>
-  z.strictObject({
-    name: z.literal('citations'),
-    /** OpenAlex needs an api key: without one (or past its daily budget) Europe PMC runs alone. */
-    via: z
-      .array(z.enum(['europepmc', 'openalex']))
-      .min(1)
-      .default(['europepmc', 'openalex']),
-    /** Which inclusions get the one-off references and citing works: through screening, or all. */
-    seed: z.enum(['screening', 'all']).default('screening'),
-  }),
-);
+export const citationsSourceSchema = z.strictObject({
+  name: z.literal('citations'),
+  /** OpenAlex needs an api key: without one (or past its daily budget) Europe PMC runs alone. */
+  via: z
+    .array(z.enum(['europepmc', 'openalex']))
+    .min(1)
+    .default(['europepmc', 'openalex']),
+  /** Which inclusions get the one-off references and citing works: through screening, or all. */
+  seed: z.enum(['screening', 'all']).default('screening'),
+});
 
 /** Ongoing studies from ClinicalTrials.gov (listed apart, never screened). */
-export const clinicalTrialsSourceSchema = lazySchema(() =>
-  z.strictObject({
-    name: z.literal('clinicaltrials'),
-    /** ClinicalTrials.gov's query.cond: the conditions, joined with OR. */
-    conditions: z.array(z.string().min(1)).min(1),
-    /** ClinicalTrials.gov's query.term: other terms the registrations must match; none by default. */
-    query: z.string().min(1).optional(),
-  }),
-);
+export const clinicalTrialsSourceSchema = z.strictObject({
+  name: z.literal('clinicaltrials'),
+  /** ClinicalTrials.gov's query.cond: the conditions, joined with OR. */
+  conditions: z.array(z.string().min(1)).min(1),
+  /** ClinicalTrials.gov's query.term: other terms the registrations must match; none by default. */
+  query: z.string().min(1).optional(),
+});
 
 /** Crossref's update notices (publishers' and Retraction Watch's) for the included studies' DOIs. */
-export const crossrefSourceSchema = lazySchema(() => z.strictObject({ name: z.literal('crossref') }));
+export const crossrefSourceSchema = z.strictObject({ name: z.literal('crossref') });
 
-export const sourceSchema = lazySchema(() =>
-  z.discriminatedUnion('name', [
-    pubmedSourceSchema,
-    europePmcSourceSchema,
-    preprintsSourceSchema,
-    citationsSourceSchema,
-    clinicalTrialsSourceSchema,
-    crossrefSourceSchema,
-  ]),
-);
+export const sourceSchema = z.discriminatedUnion('name', [
+  pubmedSourceSchema,
+  europePmcSourceSchema,
+  preprintsSourceSchema,
+  citationsSourceSchema,
+  clinicalTrialsSourceSchema,
+  crossrefSourceSchema,
+]);
 
-export const scheduleSchema = lazySchema(() =>
-  z.strictObject({
-    /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
-    cron: z.string().superRefine((cron, ctx) => {
-      try {
-        parseCron(cron);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `not an EventBridge cron expression: ${(error as Error).message}`,
-        });
-      }
-    }),
-    /** Schedules run in UTC, locally and in AWS, so "due" means the same everywhere. */
-    timezone: z.literal('UTC').default('UTC'),
-    /** Days each window reaches back before the watermark; dedup makes the overlap safe. */
-    overlapDays: z.number().int().min(0).max(30).default(3),
+export const scheduleSchema = z.strictObject({
+  /** An EventBridge cron expression, six fields: minutes hours day-of-month month day-of-week year. */
+  cron: z.string().superRefine((cron, ctx) => {
+    try {
+      parseCron(cron);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an EventBridge cron expression: ${(error as Error).message}`,
+      });
+    }
   }),
-);
+  /** Schedules run in UTC, locally and in AWS, so "due" means the same everywhere. */
+  timezone: z.literal('UTC').default('UTC'),
+  /** Days each window reaches back before the watermark; dedup makes the overlap safe. */
+  overlapDays: z.number().int().min(0).max(30).default(3),
+});
 
 export const protocolSchema = z
   .strictObject({

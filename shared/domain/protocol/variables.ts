@@ -16,7 +16,6 @@
 // | date | "YYYY-MM-DD" | min/max dates |
 // | text | a string | maxLength |
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
 /** Columns every patient row has whatever the review: they can never be variable names. */
 export const ROW_ID_COLUMNS = {
@@ -103,37 +102,30 @@ const bounds = {
   exclusiveMax: z.number().optional(),
 };
 
-export const variableSchema = lazySchema(() =>
-  z.discriminatedUnion(
-    'type',
-    [
-      z.strictObject({ ...common, type: z.literal('number'), ...bounds }),
-      z.strictObject({ ...common, type: z.literal('integer'), ...bounds }),
-      z.strictObject({ ...common, type: z.literal('categorical'), levels: levelsSchema }),
-      z.strictObject({
-        ...common,
-        type: z.literal('multi-categorical'),
-        levels: levelsSchema,
-        /** The fewest levels a reported value lists (1: "none" is not a valid answer). */
-        minItems: z.number().int().min(0).default(0),
-      }),
-      z.strictObject({ ...common, type: z.literal('yes-no') }),
-      z.strictObject({ ...common, type: z.literal('event') }),
-      z.strictObject({
-        ...common,
-        type: z.literal('date'),
-        min: isoDate.optional(),
-        max: isoDate.optional(),
-      }),
-      z.strictObject({ ...common, type: z.literal('text'), maxLength: z.number().int().min(1).optional() }),
-    ],
-    {
-      error: (issue) =>
-        issue.code === 'invalid_union'
-          ? 'expected type: number, integer, categorical, multi-categorical, yes-no, event, date or text'
-          : undefined,
-    },
-  ),
+export const variableSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ ...common, type: z.literal('number'), ...bounds }),
+    z.strictObject({ ...common, type: z.literal('integer'), ...bounds }),
+    z.strictObject({ ...common, type: z.literal('categorical'), levels: levelsSchema }),
+    z.strictObject({
+      ...common,
+      type: z.literal('multi-categorical'),
+      levels: levelsSchema,
+      /** The fewest levels a reported value lists (1: "none" is not a valid answer). */
+      minItems: z.number().int().min(0).default(0),
+    }),
+    z.strictObject({ ...common, type: z.literal('yes-no') }),
+    z.strictObject({ ...common, type: z.literal('event') }),
+    z.strictObject({ ...common, type: z.literal('date'), min: isoDate.optional(), max: isoDate.optional() }),
+    z.strictObject({ ...common, type: z.literal('text'), maxLength: z.number().int().min(1).optional() }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'expected type: number, integer, categorical, multi-categorical, yes-no, event, date or text'
+        : undefined,
+  },
 );
 
 export type VariableDefinition = z.infer<typeof variableSchema>;
@@ -142,7 +134,7 @@ export type NumericVariable = Extract<VariableDefinition, { type: 'number' | 'in
 export type LevelledVariable = Extract<VariableDefinition, { type: 'categorical' | 'multi-categorical' }>;
 
 /** A value in a rule: a level, "yes"/"no", a number, 0/1 or a date. */
-const ruleValue = lazySchema(() => z.union([z.string().min(1), z.number()]));
+const ruleValue = z.union([z.string().min(1), z.number()]);
 const ruleValues = z
   .union([ruleValue, z.array(ruleValue).min(1)])
   .transform((value) => (Array.isArray(value) ? value : [value]));
@@ -181,25 +173,21 @@ const conditions = z
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
 /** When every `when` condition holds (always, without `when`), every `must` condition must hold. */
-export const ruleSchema = lazySchema(() =>
-  z.strictObject({
-    when: conditions.optional(),
-    must: conditions,
-    /** What the extractor is told when a row breaks the rule; a generated sentence by default. */
-    message: z.string().min(1).optional(),
-  }),
-);
+export const ruleSchema = z.strictObject({
+  when: conditions.optional(),
+  must: conditions,
+  /** What the extractor is told when a row breaks the rule; a generated sentence by default. */
+  message: z.string().min(1).optional(),
+});
 
 export type Condition = z.infer<typeof conditionSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 export type RuleValue = z.infer<typeof ruleValue>;
 
-export const extractionSchema = lazySchema(() =>
-  z.strictObject({
-    variables: z.array(variableSchema).min(1, 'declare at least one variable'),
-    rules: z.array(ruleSchema).default([]),
-  }),
-);
+export const extractionSchema = z.strictObject({
+  variables: z.array(variableSchema).min(1, 'declare at least one variable'),
+  rules: z.array(ruleSchema).default([]),
+});
 
 export type Extraction = z.infer<typeof extractionSchema>;
 

@@ -7,17 +7,14 @@
 // - `statistics`: `verified-only` (the default) pools verified rows alone; `all-rows-flag-unverified` pools
 //   every row and says how many are unverified or disputed. A flagged value counts as extracted until resolved.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
 export const REVIEWER_ROLES = ['screener', 'arbiter', 'extractor', 'appraiser', 'verifier'] as const;
 
-export const verificationSchema = lazySchema(() =>
-  z.strictObject({
-    verifiers: z.number().int().min(1).max(10),
-    role: z.enum(REVIEWER_ROLES).default('verifier'),
-    statistics: z.enum(['verified-only', 'all-rows-flag-unverified']).default('verified-only'),
-  }),
-);
+export const verificationSchema = z.strictObject({
+  verifiers: z.number().int().min(1).max(10),
+  role: z.enum(REVIEWER_ROLES).default('verifier'),
+  statistics: z.enum(['verified-only', 'all-rows-flag-unverified']).default('verified-only'),
+});
 
 export type Verification = z.infer<typeof verificationSchema>;
 export type VerificationStatistics = Verification['statistics'];

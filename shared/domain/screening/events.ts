@@ -3,14 +3,13 @@
 // event that supersedes the earlier one (the latest decision of a reviewer at a stage counts); the log keeps
 // both, so the audit trail shows every change.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
 /** The stages a record goes through: title/abstract, then full text; included after both. */
 export const STAGES = ['title-abstract', 'full-text'] as const;
-export const stageSchema = lazySchema(() => z.enum(STAGES));
+export const stageSchema = z.enum(STAGES);
 export type Stage = z.infer<typeof stageSchema>;
 
-export const voteSchema = lazySchema(() => z.enum(['include', 'exclude', 'maybe']));
+export const voteSchema = z.enum(['include', 'exclude', 'maybe']);
 export type Vote = z.infer<typeof voteSchema>;
 
 /**
@@ -18,7 +17,7 @@ export type Vote = z.infer<typeof voteSchema>;
  * an inclusion recorded outside screening (`living-review include` of a record still in the queue), by the
  * person who recorded it, which settles the record's open stages on "include".
  */
-export const decisionRoleSchema = lazySchema(() => z.enum(['screener', 'arbiter', 'direct']));
+export const decisionRoleSchema = z.enum(['screener', 'arbiter', 'direct']);
 export type DecisionRole = z.infer<typeof decisionRoleSchema>;
 /** The roles a reviewer decides in on the screening page or in `screen`. */
 export type ReviewerRole = Exclude<DecisionRole, 'direct'>;
@@ -37,31 +36,25 @@ const common = {
   at: z.string().min(1),
 };
 
-export const decisionEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('decision'),
-    ...common,
-    stage: stageSchema,
-    role: decisionRoleSchema,
-    decision: voteSchema,
-    /** An id from the protocol's shared exclusionReasons; required for "exclude", null otherwise. */
-    reasonId: z.string().nullable(),
-    note: z.string().nullable(),
-  }),
-);
+export const decisionEventSchema = z.object({
+  type: z.literal('decision'),
+  ...common,
+  stage: stageSchema,
+  role: decisionRoleSchema,
+  decision: voteSchema,
+  /** An id from the protocol's shared exclusionReasons; required for "exclude", null otherwise. */
+  reasonId: z.string().nullable(),
+  note: z.string().nullable(),
+});
 
 /** A reviewer confirmed that this citation is a duplicate of `duplicateOf`: it leaves screening for good. */
-export const duplicateEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('duplicate-confirmed'),
-    ...common,
-    duplicateOf: z.string().min(1),
-  }),
-);
+export const duplicateEventSchema = z.object({
+  type: z.literal('duplicate-confirmed'),
+  ...common,
+  duplicateOf: z.string().min(1),
+});
 
-export const screeningEventSchema = lazySchema(() =>
-  z.discriminatedUnion('type', [decisionEventSchema, duplicateEventSchema]),
-);
+export const screeningEventSchema = z.discriminatedUnion('type', [decisionEventSchema, duplicateEventSchema]);
 
 export type DecisionEvent = z.infer<typeof decisionEventSchema>;
 export type DuplicateEvent = z.infer<typeof duplicateEventSchema>;

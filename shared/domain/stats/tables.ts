@@ -5,77 +5,70 @@
 // unknowns are left out variable by variable. Medians read "62 (32–91)".
 import { z } from 'zod';
 import { formatCsv } from '../extraction/csv.ts';
-import { lazySchema } from '../lazy-schema.ts';
 import { categoricalSummaryOfTally } from './categorical.ts';
 import { type Columns, columnsOf, continuousSummaryOf, subsetKey, tallyOf } from './columns.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Definition
 
-const variable = lazySchema(() => z.string().min(1));
-const label = lazySchema(() => z.string().min(1));
+const variable = z.string().min(1);
+const label = z.string().min(1);
 
 /** Restricts a row to the patients whose `variable` has `level` (booleans: "yes"/"no"). */
-export const subsetSchema = lazySchema(() => z.strictObject({ variable, level: z.string().min(1) }));
+export const subsetSchema = z.strictObject({ variable, level: z.string().min(1) });
 
-const indent = lazySchema(() => z.number().int().min(0).max(3).default(1));
+const indent = z.number().int().min(0).max(3).default(1);
 
-export const tableRowDefinitionSchema = lazySchema(() =>
-  z.discriminatedUnion('kind', [
-    /** The number of patients. */
-    z.strictObject({ kind: z.literal('count'), label, indent }),
-    /** One level of a categorical (or boolean: level "yes") variable as "count/denominator (percent%)". */
-    z.strictObject({
-      kind: z.literal('level'),
-      label,
-      variable,
-      level: z.string().min(1),
-      subset: subsetSchema.optional(),
-      indent,
-    }),
-    /**
-     * Several levels of one variable, one row each. `levels: "observed"` lists the levels present (among the
-     * rows matching `levelsFrom` if given), by decreasing count, labelled with the level capitalised.
-     */
-    z.strictObject({
-      kind: z.literal('levels'),
-      variable,
-      levels: z.union([
-        z.array(z.strictObject({ level: z.string().min(1), label })).min(1),
-        z.literal('observed'),
-      ]),
-      levelsFrom: subsetSchema.optional(),
-      subset: subsetSchema.optional(),
-      indent,
-    }),
-    /** A numeric variable as "median (min–max)", with the interquartile range (R's type 7) when `iqr`. */
-    z.strictObject({
-      kind: z.literal('median-range'),
-      label,
-      variable,
-      subset: subsetSchema.optional(),
-      iqr: z.boolean().default(false),
-      indent,
-    }),
-  ]),
-);
-
-export const tableSectionDefinitionSchema = lazySchema(() =>
+export const tableRowDefinitionSchema = z.discriminatedUnion('kind', [
+  /** The number of patients. */
+  z.strictObject({ kind: z.literal('count'), label, indent }),
+  /** One level of a categorical (or boolean: level "yes") variable as "count/denominator (percent%)". */
   z.strictObject({
-    title: z.string().min(1),
-    note: z.string().min(1).optional(),
-    rows: z.array(tableRowDefinitionSchema).min(1),
+    kind: z.literal('level'),
+    label,
+    variable,
+    level: z.string().min(1),
+    subset: subsetSchema.optional(),
+    indent,
   }),
-);
-
-export const tableDefinitionSchema = lazySchema(() =>
+  /**
+   * Several levels of one variable, one row each. `levels: "observed"` lists the levels present (among the
+   * rows matching `levelsFrom` if given), by decreasing count, labelled with the level capitalised.
+   */
   z.strictObject({
-    id: z.string().min(1),
-    title: z.string().min(1),
-    note: z.string().min(1).optional(),
-    sections: z.array(tableSectionDefinitionSchema).min(1),
+    kind: z.literal('levels'),
+    variable,
+    levels: z.union([
+      z.array(z.strictObject({ level: z.string().min(1), label })).min(1),
+      z.literal('observed'),
+    ]),
+    levelsFrom: subsetSchema.optional(),
+    subset: subsetSchema.optional(),
+    indent,
   }),
-);
+  /** A numeric variable as "median (min–max)", with the interquartile range (R's type 7) when `iqr`. */
+  z.strictObject({
+    kind: z.literal('median-range'),
+    label,
+    variable,
+    subset: subsetSchema.optional(),
+    iqr: z.boolean().default(false),
+    indent,
+  }),
+]);
+
+export const tableSectionDefinitionSchema = z.strictObject({
+  title: z.string().min(1),
+  note: z.string().min(1).optional(),
+  rows: z.array(tableRowDefinitionSchema).min(1),
+});
+
+export const tableDefinitionSchema = z.strictObject({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  note: z.string().min(1).optional(),
+  sections: z.array(tableSectionDefinitionSchema).min(1),
+});
 
 export type Subset = z.infer<typeof subsetSchema>;
 export type TableRowDefinition = z.infer<typeof tableRowDefinitionSchema>;

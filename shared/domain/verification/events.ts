@@ -3,20 +3,21 @@
 // and each resolution of a flagged field. The state is derived from the log (./workflow.ts), never stored as
 // truth; a correction is a new event and a new version of the row.
 import { z } from 'zod';
-import { lazySchema } from '../lazy-schema.ts';
 
 /** A row's content version: SHA-256 of its canonical JSON (shared/domain/extraction/patient-row.ts). */
-const version = lazySchema(() =>
-  z.string().regex(/^[0-9a-f]{64}$/, 'expected a row version (64 hex digits)'),
-);
+const version = z.string().regex(/^[0-9a-f]{64}$/, 'expected a row version (64 hex digits)');
 
-export const rowRefSchema = lazySchema(() => z.object({ patientId: z.string().min(1), version }));
+export const rowRefSchema = z.object({ patientId: z.string().min(1), version });
 export type RowRef = z.infer<typeof rowRefSchema>;
 
 /** A value as the rows hold it (null: not reported). */
-export const variableValueSchema = lazySchema(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.array(z.string()).readonly(), z.null()]),
-);
+export const variableValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.string()).readonly(),
+  z.null(),
+]);
 
 const common = {
   /** Position in the study's log, 1-based and gap-free: the store writes an event only at the next position. */
@@ -30,74 +31,62 @@ const common = {
 };
 
 /** Rows imported (new, or with changed content) by their extractor: each starts a new verification round. */
-export const extractedEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('extracted'),
-    ...common,
-    rows: z.array(rowRefSchema).min(1),
-  }),
-);
+export const extractedEventSchema = z.object({
+  type: z.literal('extracted'),
+  ...common,
+  rows: z.array(rowRefSchema).min(1),
+});
 
 /** A verifier confirms rows as they read them (each at the version they saw). */
-export const confirmedEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('confirmed'),
-    ...common,
-    rows: z.array(rowRefSchema).min(1),
-  }),
-);
+export const confirmedEventSchema = z.object({
+  type: z.literal('confirmed'),
+  ...common,
+  rows: z.array(rowRefSchema).min(1),
+});
 
-export const flaggedFieldSchema = lazySchema(() =>
-  z.object({
-    field: z.string().min(1),
-    proposed: variableValueSchema,
-    note: z.string().min(1),
-  }),
-);
+export const flaggedFieldSchema = z.object({
+  field: z.string().min(1),
+  proposed: variableValueSchema,
+  note: z.string().min(1),
+});
 export type FlaggedField = z.infer<typeof flaggedFieldSchema>;
 
 /** A verifier flags fields of one row, each with the value they propose and why. */
-export const flaggedEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('flagged'),
-    ...common,
-    row: rowRefSchema,
-    fields: z.array(flaggedFieldSchema).min(1),
-  }),
-);
+export const flaggedEventSchema = z.object({
+  type: z.literal('flagged'),
+  ...common,
+  row: rowRefSchema,
+  fields: z.array(flaggedFieldSchema).min(1),
+});
 
-export const resolverRoleSchema = lazySchema(() => z.enum(['extractor', 'arbiter']));
+export const resolverRoleSchema = z.enum(['extractor', 'arbiter']);
 export type ResolverRole = z.infer<typeof resolverRoleSchema>;
 
 /**
  * The extractor (or an arbiter who did not verify the row) resolves one flagged field: accept a proposed value
  * (the row gets it: a new version, `version` after) or keep the extracted value with a note.
  */
-export const resolvedEventSchema = lazySchema(() =>
-  z.object({
-    type: z.literal('resolved'),
-    ...common,
-    role: resolverRoleSchema,
-    /** The row as it stood before this resolution. */
-    row: rowRefSchema,
-    field: z.string().min(1),
-    decision: z.enum(['accept', 'keep']),
-    /** The field's value after the resolution (the accepted proposal, or the kept value). */
-    value: variableValueSchema,
-    note: z.string().nullable(),
-    /** The row's version after the resolution (the same as row.version when kept). */
-    version,
-  }),
-);
+export const resolvedEventSchema = z.object({
+  type: z.literal('resolved'),
+  ...common,
+  role: resolverRoleSchema,
+  /** The row as it stood before this resolution. */
+  row: rowRefSchema,
+  field: z.string().min(1),
+  decision: z.enum(['accept', 'keep']),
+  /** The field's value after the resolution (the accepted proposal, or the kept value). */
+  value: variableValueSchema,
+  note: z.string().nullable(),
+  /** The row's version after the resolution (the same as row.version when kept). */
+  version,
+});
 
-export const verificationEventSchema = lazySchema(() =>
-  z.discriminatedUnion('type', [
-    extractedEventSchema,
-    confirmedEventSchema,
-    flaggedEventSchema,
-    resolvedEventSchema,
-  ]),
-);
+export const verificationEventSchema = z.discriminatedUnion('type', [
+  extractedEventSchema,
+  confirmedEventSchema,
+  flaggedEventSchema,
+  resolvedEventSchema,
+]);
 
 export type ExtractedEvent = z.infer<typeof extractedEventSchema>;
 export type ConfirmedEvent = z.infer<typeof confirmedEventSchema>;
