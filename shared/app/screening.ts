@@ -1087,14 +1087,18 @@ export interface StatusDeps extends ScreeningDeps {
  * duplicates merged (automatic and confirmed), so `status` and `stats` tell the same story.
  */
 export async function statusReport(deps: StatusDeps, protocol: Protocol): Promise<StatusReport> {
-  // Every mark, those of earlier versions too (the hot paths read only the marks on the tallies item).
-  await repairDirty(deps, protocol.id);
-  const [tallies, conflicts, includedStudies, sources] = await Promise.all([
-    currentTallies(deps, protocol.id),
-    conflictStates(deps, protocol.id),
+  // Every dirty mark, those of earlier versions too (the hot paths read only the marks on the tallies item),
+  // read beside everything else: a command's requests are most of its time. In the rare case that a stale
+  // mark was repaired, the tallies and conflicts are read again after the repair.
+  const read = () =>
+    Promise.all([currentTallies(deps, protocol.id), conflictStates(deps, protocol.id)] as const);
+  const [dirty, first, includedStudies, sources] = await Promise.all([
+    deps.screening.listDirty(protocol.id),
+    read(),
     deps.includedStudies(),
     deps.citationSources(),
   ]);
+  const [tallies, conflicts] = (await repairDirty(deps, protocol.id, dirty)) > 0 ? await read() : first;
   const counts = countsFromTallies(tallies);
   const automatic = sources.reduce((sum, c) => sum + Math.max(0, c.sourceRecords.length - 1), 0);
   return {

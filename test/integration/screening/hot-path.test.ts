@@ -5,6 +5,7 @@
 // releases it when the record turns out not to await the reviewer. Over the real embedded store.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { onDynamoRequest } from '../../../shared/adapters/dynamodb/dynamo-client.ts';
 import { dirtyKey } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import {
@@ -13,6 +14,7 @@ import {
   progress,
   recordDecision,
   type ScreeningDeps,
+  statusReport,
 } from '../../../shared/app/screening.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
 import type { DecisionEvent } from '../../../shared/domain/screening/events.ts';
@@ -30,7 +32,7 @@ const id = (pmid: string) => h.ids.get(pmid)!;
 
 beforeAll(async () => {
   h = await startHarness('hot-path', [
-    ...['801', '802', '803', '804'].map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
+    ...['801', '802', '803', '804', '805'].map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
     { reviewId: solo.id, citation: citation('901') },
   ]);
   deps = { ...h.screening.deps, newId: () => `hp-${++ids}`, repairAfterMs: 0 };
@@ -135,6 +137,26 @@ describe('dirty marks on the tallies item', () => {
     await listConflicts(deps, iesm, { reviewerId: 'ash' });
     expect(await store().listDirty(iesm.id)).toEqual([]);
     await expectProjected(iesm.id);
+  });
+
+  it('the status report repairs such a mark and counts the record as repaired', async () => {
+    const c = id('805');
+    const event = orphan(c, 'alc', 'legacy-writer-2');
+    expect(await store().appendEvent(iesm.id, event)).toBe(true);
+    const legacy = { citationId: c, token: event.eventId, at: new Date(0).toISOString() };
+    await h.screening.embedded.client.send(
+      new PutCommand({
+        TableName: h.screening.embedded.tableName,
+        Item: { ...dirtyKey(iesm.id, legacy), type: 'dirty', reviewId: iesm.id, ...legacy },
+      }),
+    );
+    const statusDeps = { ...statusDepsOver(h.screening, h.screening.embedded, iesm), ...deps };
+    const first = await statusReport(statusDeps, iesm);
+    expect(await store().listDirty(iesm.id)).toEqual([]);
+    await expectProjected(iesm.id);
+    // The report that found the mark counts from the repaired tallies, as every later one does.
+    expect(first).toEqual(await statusReport(statusDeps, iesm));
+    expect(first.statuses['title-abstract-awaiting-second']).toBeGreaterThanOrEqual(1);
   });
 });
 
