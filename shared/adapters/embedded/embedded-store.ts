@@ -62,6 +62,7 @@ import {
   awaitServer,
   type ServerFound,
   type StoreDirectory,
+  serverFound,
   serverLogPath,
   spawnServer,
   startingLock,
@@ -131,7 +132,8 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   const client = createDynamoClient(embeddedClientConfig(endpoint, credentials));
   let heartbeat: NodeJS.Timeout | undefined;
   try {
-    await ensureTable(client, tableName);
+    // The server made sure of its table before announcing itself (store-server.ts); any other, we do.
+    if (server.table !== tableName) await ensureTable(client, tableName);
   } catch (error) {
     destroyDynamoClient(client);
     throw error;
@@ -168,7 +170,7 @@ export async function findEmbeddedServer(dataDir: string): Promise<ServerFound |
   if (lock.dir !== undefined && lock.dir !== identity) return null;
   const probe = await probeStore(lock.port, readOrCreateStoreSecret(path), 1000);
   if (probe.kind !== 'answers' || (probe.dir !== null && probe.dir !== identity)) return null;
-  return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
+  return serverFound(lock, lock.port);
 }
 
 /**
@@ -255,8 +257,7 @@ async function joinOrStartServer(
     if (lock.state === 'ready' && lock.port !== null) {
       const probe = await probeStore(lock.port, directory.secret, 2000);
       if (probe.kind === 'answers') {
-        if (probe.dir === null || probe.dir === directory.identity)
-          return { pid: lock.pid, port: lock.port, idleMs: lock.idleMs };
+        if (probe.dir === null || probe.dir === directory.identity) return serverFound(lock, lock.port);
         // A server of another directory answers there: this lock is not about this directory.
         await removeIfSame(lock);
         continue;

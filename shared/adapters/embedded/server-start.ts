@@ -32,6 +32,8 @@ export interface ServerFound {
   pid: number;
   port: number;
   idleMs: number | null;
+  /** The table the server found ACTIVE before it announced itself (StoreLock.table). */
+  table?: string;
 }
 
 export interface StoreDirectory {
@@ -54,6 +56,16 @@ export function startingLock(identity: string, token: string): StoreLock {
     token,
     idleMs: null,
     startedAt: new Date().toISOString(),
+  };
+}
+
+/** What an opener needs of the announced server `lock` (at `port`: its lock's port, known not null). */
+export function serverFound(lock: StoreLock, port: number): ServerFound {
+  return {
+    pid: lock.pid,
+    port,
+    idleMs: lock.idleMs,
+    ...(lock.table === undefined ? {} : { table: lock.table }),
   };
 }
 
@@ -129,7 +141,7 @@ export async function awaitServer(
     if (lock !== null && lock !== 'unreadable' && lock.state === 'ready' && lock.port !== null) {
       if (lock.token !== spawned.token) return { kind: 'other' };
       if ((await probeStore(lock.port, directory.secret, 2000)).kind === 'answers') {
-        return { kind: 'ready', server: { pid: lock.pid, port: lock.port, idleMs: lock.idleMs } };
+        return { kind: 'ready', server: serverFound(lock, lock.port) };
       }
     }
     if (spawned.exitCode !== undefined) return { kind: 'exited', code: spawned.exitCode };

@@ -1,5 +1,5 @@
 // The lock file that names the one dynalite server of a data directory: `<dataDir>/store.lock`, JSON
-// {pid, process, dir, port, state, token, idleMs, startedAt}. Shared by the opener (embedded-store.ts) and the
+// {pid, process, dir, port, state, token, idleMs, startedAt, table}. Shared by the opener (embedded-store.ts) and the
 // server process (store-server.ts). `process` identifies the pid's process (a pid reused by another process
 // after a crash is told apart), `dir` the directory served (a copied directory's lock is told apart).
 //
@@ -36,6 +36,11 @@ export interface StoreLock {
   /** The server exits after this long without a request; openers send heartbeats well within it. */
   idleMs: number | null;
   startedAt: string;
+  /**
+   * The table the server found ACTIVE (creating it if need be) before it announced itself: openers of that
+   * table need not ask. Absent while starting, in locks of older versions, and when the server could not.
+   */
+  table?: string;
 }
 
 export function lockPath(dataDir: string): string {
@@ -56,7 +61,8 @@ function isStoreLock(value: unknown): value is StoreLock {
     (lock.state === 'starting' || lock.state === 'ready') &&
     typeof lock.token === 'string' &&
     (lock.process === undefined || lock.process === null || typeof lock.process === 'string') &&
-    (lock.dir === undefined || typeof lock.dir === 'string')
+    (lock.dir === undefined || typeof lock.dir === 'string') &&
+    (lock.table === undefined || typeof lock.table === 'string')
   );
 }
 
@@ -204,12 +210,26 @@ export type StoreProbe =
   | { kind: 'refused' }
   | { kind: 'silent' };
 
+/** What the store server answered a request: its HTTP status, its body, and the directory it says it serves. */
+export interface StoreAnswer {
+  status: number;
+  body: string;
+  dir: string | null;
+}
+
 /**
- * Asks the DynamoDB endpoint on 127.0.0.1:port for ListTables, signed with `secret` as the access key id
- * (the store server checks the key id only). A plain HTTP request, so it needs no SDK and is not counted as
- * a store request by the SDK hooks.
+ * Sends one DynamoDB request (`target`, e.g. "ListTables") to the endpoint on 127.0.0.1:port, signed with
+ * `secret` as the access key id (the store server checks the key id only); null when nothing answered in
+ * time. A plain HTTP request, so it needs no SDK (the server itself uses it) and is not counted as a store
+ * request by the SDK hooks.
  */
-export function probeStore(port: number, secret: string, timeoutMs = 2000): Promise<StoreProbe> {
+export function storeRequest(
+  port: number,
+  secret: string,
+  target: string,
+  input: unknown,
+  timeoutMs = 2000,
+): Promise<StoreAnswer | null> {
   return new Promise((resolve) => {
     const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const req = request(
@@ -222,7 +242,7 @@ export function probeStore(port: number, secret: string, timeoutMs = 2000): Prom
         timeout: timeoutMs,
         headers: {
           'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          'x-amz-target': `DynamoDB_20120810.${target}`,
           'x-amz-date': now,
           authorization: `AWS4-HMAC-SHA256 Credential=${secret}/${now.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
         },
@@ -235,16 +255,23 @@ export function probeStore(port: number, secret: string, timeoutMs = 2000): Prom
         });
         res.on('end', () => {
           const dir = res.headers[DIR_HEADER];
-          if (res.statusCode === 200 && body.includes('TableNames'))
-            resolve({ kind: 'answers', dir: typeof dir === 'string' ? dir : null });
-          else if (body.includes('UnrecognizedClientException')) resolve({ kind: 'refused' });
-          else resolve({ kind: 'silent' });
+          resolve({ status: res.statusCode ?? 0, body, dir: typeof dir === 'string' ? dir : null });
         });
-        res.on('error', () => resolve({ kind: 'silent' }));
+        res.on('error', () => resolve(null));
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ kind: 'silent' }));
-    req.end('{}');
+    req.on('error', () => resolve(null));
+    req.end(JSON.stringify(input));
   });
+}
+
+/** Asks the endpoint on 127.0.0.1:port for ListTables (storeRequest): does a store server of ours answer? */
+export async function probeStore(port: number, secret: string, timeoutMs = 2000): Promise<StoreProbe> {
+  const answer = await storeRequest(port, secret, 'ListTables', {}, timeoutMs);
+  if (answer === null) return { kind: 'silent' };
+  if (answer.status === 200 && answer.body.includes('TableNames'))
+    return { kind: 'answers', dir: answer.dir };
+  if (answer.body.includes('UnrecognizedClientException')) return { kind: 'refused' };
+  return { kind: 'silent' };
 }

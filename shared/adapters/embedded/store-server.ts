@@ -7,8 +7,10 @@
 // 1. Open LevelDB at <dataDir>/dynamodb and listen. LevelDB's own LOCK file admits one process per folder,
 //    so a second server on the same folder can never serve: its first request fails (dynalite reports the
 //    closed database as an uncaught error) and it exits with EXIT_LOST before announcing anything.
-// 2. Answer one ListTables to itself (which proves the database is open), then announce: replace store.lock
-//    with {pid, process, dir, port, state: 'ready', token, idleMs}.
+// 2. Answer one ListTables to itself (which proves the database is open), make sure the table openers use
+//    (LIVING_REVIEW_TABLE, as it inherited it from the opener that started it) exists and is ACTIVE, then
+//    announce: replace store.lock with {pid, process, dir, port, state: 'ready', token, idleMs, table}. An
+//    opener of that table skips its own DescribeTable (embedded-store.ts): one request less for every command.
 // 3. Serve. Openers send a heartbeat while they hold the store open. After LIVING_REVIEW_STORE_IDLE_MS
 //    (default 30 s) without any request, or on SIGTERM/SIGINT, remove the lock (if it is still ours) and
 //    close LevelDB, then exit. Requests that arrive while stopping are refused, so an opener never joins a
@@ -22,6 +24,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { tableDefinition, tableNameFromEnv } from '../dynamodb/table-design.ts';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, makeTreePrivate, readOrCreateStoreSecret } from './data-dir.ts';
 import { startDynalite } from './dynalite-patches.ts';
@@ -31,6 +34,7 @@ import {
   probeStore,
   removeLockIf,
   replaceLock,
+  storeRequest,
   UNRECOGNIZED_CLIENT,
 } from './store-lock.ts';
 
@@ -143,6 +147,39 @@ if ((await probeStore(port, secret, 10_000)).kind !== 'answers') {
 }
 ready = true;
 
+/**
+ * The table `name`, created if missing, once it and its index are ACTIVE (as ensureTable in dynamo-client.ts,
+ * through this server's own endpoint); undefined when it could not be made sure of in time, and then the lock
+ * names no table and openers ask themselves (and report what goes wrong).
+ */
+async function ensureServedTable(name: string): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const described = await storeRequest(port, secret, 'DescribeTable', { TableName: name });
+    if (described === null) return undefined;
+    if (described.status === 200) {
+      const { Table } = JSON.parse(described.body) as {
+        Table?: { TableStatus?: string; GlobalSecondaryIndexes?: { IndexStatus?: string }[] };
+      };
+      const indexes = Table?.GlobalSecondaryIndexes ?? [];
+      if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE'))
+        return name;
+    } else if (described.body.includes('ResourceNotFoundException')) {
+      const created = await storeRequest(port, secret, 'CreateTable', tableDefinition(name));
+      // Another answer than "created" or "already there" (an opener created it first) is not ours to judge.
+      if (created === null || (created.status !== 200 && !created.body.includes('ResourceInUseException')))
+        return undefined;
+    } else {
+      return undefined;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return undefined;
+}
+
+const table = await ensureServedTable(tableNameFromEnv(process.env));
+if (table === undefined) log('could not make sure of the table: openers will');
+
 // Announce. This process holds LevelDB's lock on the folder, so whatever store.lock says now (a starting
 // lock of an opener, a dead server's lock) names no other live server of this folder.
 await replaceLock(dataDir, {
@@ -154,6 +191,7 @@ await replaceLock(dataDir, {
   token,
   idleMs,
   startedAt: new Date().toISOString(),
+  ...(table === undefined ? {} : { table }),
 });
 log(`serving ${dataDir} on 127.0.0.1:${port} (idle exit after ${idleMs} ms)`);
 

@@ -2,7 +2,9 @@
 // locks, data surviving a restart, and the server leaving once nobody uses it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../../../shared/adapters/dynamodb/table-design.ts';
 import {
   findEmbeddedServer,
   openEmbeddedStore,
@@ -127,6 +129,36 @@ describe('openEmbeddedStore', () => {
 
     expect(await findEmbeddedServer(dataDir)).toMatchObject({ pid: store.serverPid });
     await store.close();
+  });
+
+  it('the server makes its table ACTIVE before announcing it; an opener of another table makes its own', async () => {
+    const dataDir = freshDir('table');
+    // The server takes the table name from the environment it inherits (LIVING_REVIEW_TABLE); this opener
+    // asks for another one, so only the server can have created "served".
+    const before = process.env.LIVING_REVIEW_TABLE;
+    process.env.LIVING_REVIEW_TABLE = 'served';
+    let store: Awaited<ReturnType<typeof openEmbeddedStore>>;
+    try {
+      store = await openEmbeddedStore({ dataDir, tableName: 'mine' });
+    } finally {
+      if (before === undefined) delete process.env.LIVING_REVIEW_TABLE;
+      else process.env.LIVING_REVIEW_TABLE = before;
+    }
+    try {
+      const lock = await readLock(dataDir);
+      expect(lock !== null && lock !== 'unreadable' && lock.table).toBe('served');
+      const { TableNames } = await store.client.send(new ListTablesCommand({}));
+      expect(TableNames).toEqual(['mine', 'served']);
+      const { Table } = await store.client.send(new DescribeTableCommand({ TableName: 'served' }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+      expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexStatus)).toEqual(['ACTIVE']);
+      expect(Table?.KeySchema).toEqual(tableDefinition('served').KeySchema);
+      // The opener's own table works as before.
+      await store.store.recordCitation('r', makeStoreCitation({ pmid: '7' }), new Date());
+      expect(await store.store.getWatermark('r', 'pubmed')).toBeNull();
+    } finally {
+      await store.close();
+    }
   });
 
   it('the server stays while a store is open, and leaves (removing its lock) once none is', async () => {
