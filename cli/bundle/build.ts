@@ -21,6 +21,10 @@
 // - store-server.mjs and parse-pubmed-worker.mjs (ES modules, with their chunk-*.mjs): the code the CLI starts
 //   in another process or worker thread, found beside the running bundle by shared/adapters/node-entry.ts
 //   (NODE_ENTRIES below).
+// - dynalite-<hash>.cjs: dynalite and its LevelDB packages (shared/adapters/embedded/dynalite-modules.ts names
+//   them) as one CommonJS bundle, which the store server runs with a V8 code cache instead of requiring ~85
+//   files from node_modules at every start. The native LevelDB binding stays in node_modules (classic-level's
+//   prebuilds, loaded by node-gyp-build from there).
 //
 // Files the sources find beside themselves (the protocols, the screening page, the demo's recorded records)
 // stay where they are: in the bundle, `import.meta.dirname` and `import.meta.filename` keep naming the source
@@ -32,15 +36,18 @@
 // elsewhere: the target is the local Node (engines: >=20.19), the AWS SDK is bundled (no runtime provides it
 // here), undici and yaml are the real packages (the CLI reads YAML protocols), identifiers are not minified
 // (names stay readable in stack traces), zod's messages in other languages than English are left out, and
-// dynalite stays a runtime require (LevelDB's native binaries cannot be bundled).
+// dynalite is bundled on its own (above).
 import { isAscii } from 'node:buffer';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/bundling.ts';
+import { DYNALITE_MODULES } from '../../shared/adapters/embedded/dynalite-modules.ts';
+import { CJS_WRAPPER } from '../../shared/adapters/process/code-cache.ts';
 import type { Command, CommandSpec } from '../command.ts';
-import { type BundleMap, CJS_WRAPPER } from './run-bundled.ts';
+import type { BundleMap } from './run-bundled.ts';
 
 /** Where the launcher looks for the bundle. */
 export const CLI_DIST = join(PROJECT_ROOT, 'dist', 'cli');
@@ -126,11 +133,24 @@ function launcherEntry(map: BundleMap): string {
   ].join('\n');
 }
 
-/** The generated entries (`living-review:NAME`), and import.meta.dirname / filename pointing at the sources. */
-function cliPlugin(outdir: string, entries: Record<string, string>): Plugin {
+/**
+ * The generated entries (`living-review:NAME`), import.meta.dirname / filename pointing at the sources, and
+ * (`dynalite`) the name of the dynalite bundle written into embedded/dynalite-bundle.ts.
+ */
+function cliPlugin(
+  outdir: string,
+  entries: Record<string, string>,
+  dynalite?: { file: string; ascii: boolean },
+): Plugin {
   return {
     name: 'living-review-cli',
     setup(build) {
+      if (dynalite) {
+        build.onLoad({ filter: /[\\/]shared[\\/]adapters[\\/]embedded[\\/]dynalite-bundle\.ts$/ }, () => ({
+          contents: `export const DYNALITE_BUNDLE = ${JSON.stringify(dynalite)};`,
+          loader: 'ts',
+        }));
+      }
       build.onResolve({ filter: /^living-review:/ }, (args) => ({ path: args.path, namespace: 'lr' }));
       build.onLoad({ filter: /.*/, namespace: 'lr' }, (args) => ({
         contents: entries[args.path],
@@ -169,7 +189,12 @@ function cliPlugin(outdir: string, entries: Record<string, string>): Plugin {
 }
 
 /** The options every part of the bundle shares; paths inside are computed for `outdir`, files go to `writeTo`. */
-function sharedOptions(outdir: string, entries: Record<string, string>, writeTo: string): BuildOptions {
+function sharedOptions(
+  outdir: string,
+  entries: Record<string, string>,
+  writeTo: string,
+  dynalite?: { file: string; ascii: boolean },
+): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
@@ -187,7 +212,7 @@ function sharedOptions(outdir: string, entries: Record<string, string>, writeTo:
     external: ['dynalite'],
     metafile: true,
     logLevel: 'warning',
-    plugins: [cliPlugin(outdir, entries)],
+    plugins: [cliPlugin(outdir, entries, dynalite)],
   };
 }
 
@@ -233,9 +258,14 @@ export function commandBuildOptions(
 }
 
 /** The entry (living-review.mjs) and the code run in another process or thread (NODE_ENTRIES), as ES modules. */
-export function launcherBuildOptions(outdir: string, map: BundleMap, writeTo: string = outdir): BuildOptions {
+export function launcherBuildOptions(
+  outdir: string,
+  map: BundleMap,
+  writeTo: string = outdir,
+  dynalite?: { file: string; ascii: boolean },
+): BuildOptions {
   return {
-    ...sharedOptions(outdir, { 'living-review:entry': launcherEntry(map) }, writeTo),
+    ...sharedOptions(outdir, { 'living-review:entry': launcherEntry(map) }, writeTo, dynalite),
     entryPoints: {
       'living-review': 'living-review:entry',
       ...Object.fromEntries(NODE_ENTRIES.map((path) => [basename(path, '.ts'), join(PROJECT_ROOT, path)])),
@@ -245,6 +275,81 @@ export function launcherBuildOptions(outdir: string, map: BundleMap, writeTo: st
     chunkNames: '[name]-[hash]',
     format: 'esm',
     banner: { js: `${ESM_REQUIRE_BANNER} import { join as __lrJoin } from 'node:path';` },
+  };
+}
+
+/**
+ * dynalite and its LevelDB packages as one CommonJS bundle (`dynalite-<hash>.cjs`, written wrapped like the
+ * command bundles), whose exports are a require of the packages DYNALITE_MODULES names. Two of dynalite's
+ * files are read with a change that keeps what they do:
+ * - dynalite/index.js requires each action and its validation by a name built at run time (`'./actions/' +
+ *   action`); esbuild bundles every file of those folders for such a require, keyed by file name, so the
+ *   name is given its `.js`;
+ * - classic-level/binding.js loads LevelDB's native binary through node-gyp-build from its own folder
+ *   (`__dirname`); in the bundle that folder is named from the bundle's place (relative, so a moved clone
+ *   still works), and node-gyp-build is required from node_modules.
+ */
+export function dynaliteBuildOptions(outdir: string, writeTo: string = outdir): BuildOptions {
+  const classicLevel = dirname(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('classic-level'));
+  const entry = [
+    `const load = { ${DYNALITE_MODULES.map((name) => `${JSON.stringify(name)}: () => require(${JSON.stringify(name)})`).join(', ')} };`,
+    'module.exports = (name) => {',
+    "  if (!Object.hasOwn(load, name)) throw new Error(name + ' is not in the dynalite bundle: add it to DYNALITE_MODULES (shared/adapters/embedded/dynalite-modules.ts)');",
+    '  return load[name]();',
+    '};',
+    '',
+  ].join('\n');
+  const plugin: Plugin = {
+    name: 'living-review-dynalite',
+    setup(build) {
+      build.onResolve({ filter: /^living-review:dynalite$/ }, (args) => ({
+        path: args.path,
+        namespace: 'lr',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'lr' }, () => ({
+        contents: entry,
+        loader: 'js',
+        resolveDir: PROJECT_ROOT,
+      }));
+      build.onLoad({ filter: /[\\/]node_modules[\\/]dynalite[\\/]index\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const named = text
+          .replace("require('./actions/' + action)", "require('./actions/' + action + '.js')")
+          .replace("require('./validations/' + action)", "require('./validations/' + action + '.js')");
+        if ((named.match(/\+ '\.js'\)/g) ?? []).length !== 2)
+          throw new Error(
+            `${args.path} no longer requires its actions as the bundle expects: see dynaliteBuildOptions`,
+          );
+        return { contents: named, loader: 'js' };
+      });
+      build.onLoad({ filter: /[\\/]node_modules[\\/]classic-level[\\/]binding\.js$/ }, () => ({
+        contents: `module.exports = require('node-gyp-build')(require('node:path').join(__dirname, ${JSON.stringify(relative(outdir, classicLevel).split(sep).join('/'))}));`,
+        loader: 'js',
+      }));
+    },
+  };
+  return {
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    outdir: writeTo,
+    platform: 'node',
+    target: 'node20.19',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: false,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    external: ['node-gyp-build'],
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [plugin],
+    entryPoints: { dynalite: 'living-review:dynalite' },
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    banner: { js: CJS_WRAPPER },
+    footer: { js: '})' },
   };
 }
 
@@ -276,6 +381,14 @@ function bundleMap(commands: readonly CommandModule[], metafile: Metafile, writt
   };
 }
 
+/** The dynalite bundle the build wrote into `writtenTo`: its file name, and whether it is plain ASCII. */
+function dynaliteBundleOf(metafile: Metafile, writtenTo: string): { file: string; ascii: boolean } {
+  const [path] = Object.keys(metafile.outputs).filter((out) => out.endsWith('.cjs'));
+  if (!path) throw new Error('esbuild wrote no dynalite bundle');
+  const file = basename(path);
+  return { file, ascii: isAscii(readFileSync(join(writtenTo, file))) };
+}
+
 function buildInfo(metafile: Metafile): BuildInfo {
   const sources = Object.keys(metafile.inputs)
     .filter((path) => !path.includes('node_modules/') && !path.startsWith('lr:'))
@@ -299,12 +412,16 @@ export async function buildCli(outdir: string = CLI_DIST): Promise<CliBuild> {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
+    const dynaliteBuild = await build(dynaliteBuildOptions(outdir, staging));
     const commandBuild = await build(commandBuildOptions(outdir, commands, staging));
     const map = bundleMap(commands, commandBuild.metafile!, staging);
-    const launcherBuild = await build(launcherBuildOptions(outdir, map, staging));
+    const launcherBuild = await build(
+      launcherBuildOptions(outdir, map, staging, dynaliteBundleOf(dynaliteBuild.metafile!, staging)),
+    );
+    const builds = [dynaliteBuild, commandBuild, launcherBuild].map((b) => b.metafile!);
     const metafile: Metafile = {
-      inputs: { ...commandBuild.metafile!.inputs, ...launcherBuild.metafile!.inputs },
-      outputs: { ...commandBuild.metafile!.outputs, ...launcherBuild.metafile!.outputs },
+      inputs: Object.assign({}, ...builds.map((m) => m.inputs)),
+      outputs: Object.assign({}, ...builds.map((m) => m.outputs)),
     };
     writeFileSync(join(staging, 'build-info.json'), `${JSON.stringify(buildInfo(metafile), null, 1)}\n`);
     rmSync(outdir, { recursive: true, force: true });

@@ -3,8 +3,8 @@
 // (bench/fuzzy-store.bench.ts, bench/screening.bench.ts); test/integration/store/dynalite-patches.test.ts
 // checks each one. The patches change how dynalite reads, never what it answers or what it writes.
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+import { dynaliteLoader } from './dynalite-modules.ts';
 
 export interface DynaliteOptions {
   path?: string;
@@ -14,7 +14,10 @@ export interface DynaliteOptions {
 }
 
 // dynalite ships no TypeScript types: these are the parts of it (and of its LevelDB packages) we touch.
-const require = createRequire(import.meta.url);
+const loader = dynaliteLoader();
+/** Where dynalite came from (dynalite-modules.ts), for the server's log. */
+export const DYNALITE_FROM = loader.from;
+const require = loader.require;
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 type KeyIterator = AsyncIterable<string>;
 interface DynaliteStore {

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { tableDefinition, tableNameFromEnv } from '../dynamodb/table-design.ts';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, makeTreePrivate, readOrCreateStoreSecret } from './data-dir.ts';
-import { startDynalite } from './dynalite-patches.ts';
+import { DYNALITE_FROM, startDynalite } from './dynalite-patches.ts';
 import {
   DIR_HEADER,
   EXIT_LOST,
@@ -193,7 +193,7 @@ await replaceLock(dataDir, {
   startedAt: new Date().toISOString(),
   ...(table === undefined ? {} : { table }),
 });
-log(`serving ${dataDir} on 127.0.0.1:${port} (idle exit after ${idleMs} ms)`);
+log(`serving ${dataDir} on 127.0.0.1:${port} (idle exit after ${idleMs} ms; dynalite from ${DYNALITE_FROM})`);
 
 setInterval(
   () => {

@@ -11,12 +11,12 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, type CliBuild, NODE_ENTRIES } from '../../../cli/bundle/build.ts';
 import { bundleState } from '../../../cli/bundle/bundle-state.mjs';
-import { codeCacheFile } from '../../../cli/bundle/run-bundled.ts';
 import type { CommandOutput } from '../../../cli/command.ts';
 import { commands } from '../../../cli/commands/index.ts';
 import { loadedCatalog, main } from '../../../cli/main.ts';
-import { stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
+import { serverLogPath, stopEmbeddedServer } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { readLock } from '../../../shared/adapters/embedded/store-lock.ts';
+import { codeCacheFile } from '../../../shared/adapters/process/code-cache.ts';
 import { PubmedRecordSplitter } from '../../../shared/adapters/pubmed/xml-record-splitter.ts';
 import { makeTempDataDir, REPO_ROOT, removeDataDir } from '../../support/store-fixtures.ts';
 
@@ -93,10 +93,12 @@ describe('the bundled CLI', () => {
   it('loads no command, store or SDK code for help, and only its own code for a command', () => {
     const outputs = built.metafile.outputs;
     const output = (file: string) => Object.keys(outputs).find((path) => path.endsWith(`/${file}`))!;
-    // The entry picks a bundle and runs it: nothing of the CLI's own.
-    expect(staticInputs(output('living-review.mjs')).filter((input) => !input.startsWith('lr:'))).toEqual([
-      'cli/bundle/run-bundled.ts',
-    ]);
+    // The entry picks a bundle and runs it with its code cache: nothing of the CLI's own.
+    expect(
+      staticInputs(output('living-review.mjs'))
+        .filter((input) => !input.startsWith('lr:'))
+        .sort(),
+    ).toEqual(['cli/bundle/run-bundled.ts', 'shared/adapters/process/code-cache.ts']);
     const help = staticInputs(output(built.map.help));
     expect(help.some((input) => input.startsWith('cli/main.ts'))).toBe(true);
     expect(help.filter((input) => /cli\/commands\/|shared\/adapters\/|node_modules\//.test(input))).toEqual(
@@ -183,10 +185,26 @@ describe('the bundled CLI', () => {
     const commandLine = readFileSync(`/proc/${lock.pid}/cmdline`, 'utf8').split('\0');
     expect(commandLine).toContain(join(outdir, 'store-server.mjs'));
     expect(commandLine.some((arg) => arg.includes('tsx'))).toBe(false);
+    // It ran dynalite from its own bundle, not from node_modules.
+    expect(readFileSync(serverLogPath(dataDir), 'utf8')).toMatch(
+      /serving .*dynalite from dynalite-\w+\.cjs /,
+    );
 
     const queue = await bundled(['queue', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
     expect(queue.code).toBe(0);
     expect(JSON.parse(queue.stdout)).toHaveLength(4);
+    expect(await stopEmbeddedServer(dataDir)).toBe(true);
+
+    // The next server (started early by the bundled entry, for a stopped store) finds that code cache, and
+    // serves the store with its table already made sure of.
+    const again = await bundled(['queue', '--review', 'iesm', '--format', 'json', '--data', dataDir]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toHaveLength(4);
+    expect(readFileSync(serverLogPath(dataDir), 'utf8')).toMatch(
+      /serving .*dynalite from dynalite-\w+\.cjs \(code cache used\)/,
+    );
+    const relock = await readLock(dataDir);
+    expect(relock !== null && relock !== 'unreadable' && relock.table).toBe('living-review');
     expect(await stopEmbeddedServer(dataDir)).toBe(true);
   });
 

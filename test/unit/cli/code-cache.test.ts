@@ -1,4 +1,4 @@
-// The bundled CLI's V8 code cache (cli/bundle/run-bundled.ts): a script runs the same whether its cache is
+// The bundled CLI's V8 code cache (shared/adapters/process/code-cache.ts): a script runs the same whether its cache is
 // missing, whole, corrupt, truncated, from other code or unwritable; a cache that was not used is written
 // whole at exit, and the next run uses it.
 import { createHash } from 'node:crypto';
@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bundleFor, codeCacheFile, runWithCodeCache } from '../../../cli/bundle/run-bundled.ts';
+import { bundleFor } from '../../../cli/bundle/run-bundled.ts';
+import { codeCacheFile, runWithCodeCache } from '../../../shared/adapters/process/code-cache.ts';
 
 interface Ran {
   filename: string;
