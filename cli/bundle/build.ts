@@ -188,13 +188,8 @@ function cliPlugin(
   };
 }
 
-/** The options every part of the bundle shares; paths inside are computed for `outdir`, files go to `writeTo`. */
-function sharedOptions(
-  outdir: string,
-  entries: Record<string, string>,
-  writeTo: string,
-  dynalite?: { file: string; ascii: boolean },
-): BuildOptions {
+/** What every bundle of the build shares (the dynalite bundle too): files go to `writeTo`. */
+function baseOptions(writeTo: string): BuildOptions {
   return {
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
@@ -209,9 +204,21 @@ function sharedOptions(
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    external: ['dynalite'],
     metafile: true,
     logLevel: 'warning',
+  };
+}
+
+/** The options every part of the bundle shares; paths inside are computed for `outdir`, files go to `writeTo`. */
+function sharedOptions(
+  outdir: string,
+  entries: Record<string, string>,
+  writeTo: string,
+  dynalite?: { file: string; ascii: boolean },
+): BuildOptions {
+  return {
+    ...baseOptions(writeTo),
+    external: ['dynalite'],
     plugins: [cliPlugin(outdir, entries, dynalite)],
   };
 }
@@ -329,20 +336,8 @@ export function dynaliteBuildOptions(outdir: string, writeTo: string = outdir): 
     },
   };
   return {
-    absWorkingDir: PROJECT_ROOT,
-    bundle: true,
-    outdir: writeTo,
-    platform: 'node',
-    target: 'node20.19',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    minifyIdentifiers: false,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
+    ...baseOptions(writeTo),
     external: ['node-gyp-build'],
-    metafile: true,
-    logLevel: 'warning',
     plugins: [plugin],
     entryPoints: { dynalite: 'living-review:dynalite' },
     entryNames: '[name]-[hash]',

@@ -61,6 +61,20 @@ function orphan(citationId: string, reviewerId: string, eventId: string): Decisi
   };
 }
 
+/** An orphaned decision whose writer left a stale dirty mark as an item of its own (as earlier versions did). */
+async function orphanWithLegacyMark(citationId: string, eventId: string) {
+  const event = orphan(citationId, 'alc', eventId);
+  expect(await store().appendEvent(iesm.id, event)).toBe(true);
+  const legacy = { citationId, token: event.eventId, at: new Date(0).toISOString() };
+  await h.screening.embedded.client.send(
+    new PutCommand({
+      TableName: h.screening.embedded.tableName,
+      Item: { ...dirtyKey(iesm.id, legacy), type: 'dirty', reviewId: iesm.id, ...legacy },
+    }),
+  );
+  return legacy;
+}
+
 async function expectProjected(reviewId: string) {
   const [read, entries, events] = await Promise.all([
     store().readTallies(reviewId),
@@ -123,16 +137,7 @@ describe('dirty marks on the tallies item', () => {
   });
 
   it('a mark an earlier version left as an item of its own is repaired when the conflicts are listed', async () => {
-    const c = id('803');
-    const event = orphan(c, 'alc', 'legacy-writer-1');
-    expect(await store().appendEvent(iesm.id, event)).toBe(true);
-    const legacy = { citationId: c, token: event.eventId, at: new Date(0).toISOString() };
-    await h.screening.embedded.client.send(
-      new PutCommand({
-        TableName: h.screening.embedded.tableName,
-        Item: { ...dirtyKey(iesm.id, legacy), type: 'dirty', reviewId: iesm.id, ...legacy },
-      }),
-    );
+    const legacy = await orphanWithLegacyMark(id('803'), 'legacy-writer-1');
     expect(await store().listDirty(iesm.id)).toEqual([{ ...legacy, legacyItem: true }]);
     await listConflicts(deps, iesm, { reviewerId: 'ash' });
     expect(await store().listDirty(iesm.id)).toEqual([]);
@@ -140,16 +145,7 @@ describe('dirty marks on the tallies item', () => {
   });
 
   it('the status report repairs such a mark and counts the record as repaired', async () => {
-    const c = id('805');
-    const event = orphan(c, 'alc', 'legacy-writer-2');
-    expect(await store().appendEvent(iesm.id, event)).toBe(true);
-    const legacy = { citationId: c, token: event.eventId, at: new Date(0).toISOString() };
-    await h.screening.embedded.client.send(
-      new PutCommand({
-        TableName: h.screening.embedded.tableName,
-        Item: { ...dirtyKey(iesm.id, legacy), type: 'dirty', reviewId: iesm.id, ...legacy },
-      }),
-    );
+    await orphanWithLegacyMark(id('805'), 'legacy-writer-2');
     const statusDeps = { ...statusDepsOver(h.screening, h.screening.embedded, iesm), ...deps };
     const first = await statusReport(statusDeps, iesm);
     expect(await store().listDirty(iesm.id)).toEqual([]);
