@@ -1,7 +1,7 @@
-// dynalite (the DynamoDB API over LevelDB) as the embedded store's server runs it: the same API, with four
+// dynalite (the DynamoDB API over LevelDB) as the embedded store's server runs it: the same API, with six
 // defects of dynalite 4 and its LevelDB packages mended. Each was found in a profile of the store server
 // (bench/fuzzy-store.bench.ts, bench/screening.bench.ts); test/integration/store/dynalite-patches.test.ts
-// checks each one. The patches change how dynalite reads, never what it answers or what it writes.
+// checks each one. The patches change how dynalite reads and writes, never what it answers or what it writes.
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
@@ -17,9 +17,16 @@ export interface DynaliteOptions {
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 type KeyIterator = AsyncIterable<string>;
+type Callback = (error: unknown, value?: unknown) => void;
 interface DynaliteStore {
   db: { keys(options: Record<string, unknown>): KeyIterator };
-  tableDb: { createKeyStream(options?: Record<string, unknown>): Readable };
+  tableDb: {
+    createKeyStream(options?: Record<string, unknown>): Readable;
+    put(key: string, value: unknown, callback: Callback): void;
+    del(key: string, callback: Callback): void;
+    batch(operations: unknown[], callback: Callback): void;
+  };
+  getTable(name: string, checkStatus: unknown, callback?: Callback): void;
 }
 const dynaliteDb = require('dynalite/db') as { create(options: DynaliteOptions): DynaliteStore };
 const abstractLevel = require('abstract-level') as Record<
@@ -37,6 +44,8 @@ export function startDynalite(options: DynaliteOptions): Server {
     readSynchronously();
     readQueryPagesAtOnce();
     listTablesFromTheirOwnRange();
+    writeInBatches();
+    keepActiveTablesRead();
   }
   return dynalite(options);
 }
@@ -137,4 +146,119 @@ function listTablesFromTheirOwnRange(): void {
     };
     return store;
   };
+}
+
+// 5. Every LevelDB write (classic-level's put, del and batch) goes to libuv's thread pool on its own: a
+// hand-over there and back (see 2) and a write of LevelDB's log for each one. dynalite writes each item of a
+// BatchWriteItem, and each index entry of an item, with its own put: a 25-item BatchWriteItem was 25 to 50
+// hand-overs. Writes are queued instead, and the writes queued during one turn of the event loop go to
+// LevelDB as one batch, in the order they were made (a batch applies its operations in order: a put then a
+// del of one key leaves it deleted, as before). Each write's promise settles when its batch is written, so
+// whatever waited for a write (dynalite answers a request only after its writes) waits as before.
+const kQueued = Symbol('queued writes');
+type QueuedWrite = {
+  operations: Record<string, unknown>[];
+  sync: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+};
+function writeInBatches(): void {
+  const classicLevel = (
+    require('classic-level') as {
+      ClassicLevel: {
+        prototype: Record<string | symbol, unknown> & {
+          _batch(operations: Record<string, unknown>[], options: Record<string, unknown>): Promise<void>;
+        };
+      };
+    }
+  ).ClassicLevel.prototype;
+  type Db = typeof classicLevel & { [kQueued]?: QueuedWrite[] };
+  const batch = classicLevel._batch;
+  const flush = (db: Db) => {
+    const queued = db[kQueued]!;
+    db[kQueued] = undefined;
+    const operations = queued.flatMap((write) => write.operations);
+    batch.call(db, operations, { sync: queued.some((write) => write.sync) }).then(
+      () => {
+        for (const write of queued) write.resolve();
+      },
+      (error: unknown) => {
+        for (const write of queued) write.reject(error);
+      },
+    );
+  };
+  const enqueue = (db: Db, operations: Record<string, unknown>[], options: { sync?: unknown }) =>
+    new Promise<void>((resolve, reject) => {
+      let queued = db[kQueued];
+      if (!queued) {
+        queued = [];
+        db[kQueued] = queued;
+        setImmediate(flush, db);
+      }
+      queued.push({ operations, sync: options?.sync === true, resolve, reject });
+    });
+  classicLevel._put = function (this: Db, key: unknown, value: unknown, options: { sync?: unknown }) {
+    return enqueue(this, [{ type: 'put', key, value }], options);
+  };
+  classicLevel._del = function (this: Db, key: unknown, options: { sync?: unknown }) {
+    return enqueue(this, [{ type: 'del', key }], options);
+  };
+  classicLevel._batch = function (
+    this: Db,
+    operations: Record<string, unknown>[],
+    options: { sync?: unknown },
+  ) {
+    return enqueue(this, operations, options);
+  };
+}
+
+// 6. dynalite reads a table's description from LevelDB and decodes its JSON for every request, and for every
+// item of a BatchGetItem or BatchWriteItem. The item operations (those that ask for an ACTIVE table) now get
+// it from memory: the description as last read, frozen (no item operation changes it), dropped whenever any
+// table description is written or deleted (CreateTable, UpdateTable, DeleteTable and their status changes;
+// a read that a write overtook is not kept).
+// Table operations (DescribeTable, UpdateTable, DeleteTable) read it from LevelDB as before.
+function keepActiveTablesRead(): void {
+  const create = dynaliteDb.create;
+  dynaliteDb.create = (options) => {
+    const store = create(options);
+    const active = new Map<string, unknown>();
+    // Bumped by every write: a read that started before one is not kept (it may be the old description).
+    let generation = 0;
+    const { tableDb } = store;
+    for (const method of ['put', 'del', 'batch'] as const) {
+      const write = tableDb[method] as (...args: unknown[]) => void;
+      tableDb[method] = function (this: unknown, ...args: unknown[]) {
+        active.clear();
+        generation++;
+        return write.apply(this, args);
+      } as never;
+    }
+    const getTable = store.getTable;
+    store.getTable = (name, checkStatus, callback) => {
+      const done = (typeof checkStatus === 'function' ? checkStatus : callback) as Callback;
+      if (!checkStatus) return getTable(name, checkStatus, callback);
+      const known = active.get(name);
+      if (known) {
+        queueMicrotask(() => done(null, known));
+        return;
+      }
+      const readAt = generation;
+      // getTable(name, callback) checks the status too (the callback stands in for checkStatus).
+      getTable(name, true, (error, table) => {
+        const status = (table as { TableStatus?: string } | undefined)?.TableStatus;
+        if (!error && status === 'ACTIVE' && readAt === generation) active.set(name, deepFreeze(table));
+        done(error, table);
+      });
+    };
+    return store;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -7,8 +7,14 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDynamoClient,
@@ -32,6 +38,25 @@ for (const name of ['AbstractKeyIterator', 'AbstractValueIterator']) {
     return items;
   };
 }
+// What is handed to LevelDB: each put, del or batch that reaches classic-level's native side (the batching
+// patch calls the _batch below for each batch it writes), and each table description read.
+const classicLevel = (require('classic-level') as { ClassicLevel: { prototype: Prototype } }).ClassicLevel
+  .prototype;
+const writes = { handed: 0, operations: 0 };
+for (const name of ['_put', '_del', '_batch']) {
+  const write = classicLevel[name]!;
+  classicLevel[name] = function (this: unknown, ...args: unknown[]) {
+    writes.handed++;
+    writes.operations += name === '_batch' ? (args[0] as unknown[]).length : 1;
+    return write.apply(this, args);
+  };
+}
+const tableReads = { count: 0 };
+const getSync = classicLevel._getSync!;
+classicLevel._getSync = function (this: unknown, ...args: unknown[]) {
+  if (String(args[0]).startsWith('table~')) tableReads.count++;
+  return getSync.apply(this, args);
+};
 const ITEMS = 1500;
 let dir: string;
 let server: Server;
@@ -134,5 +159,82 @@ describe('the embedded store’s dynalite', () => {
     expect(found.Item).toEqual({ pk: 'P', sk: 'S#00042', payload: 'x'.repeat(40) });
     const missing = await client.send(new GetCommand({ TableName: 'main', Key: { pk: 'P', sk: 'S#99999' } }));
     expect(missing.Item).toBeUndefined();
+  });
+
+  it('hands the writes of one turn of the event loop to LevelDB as one batch, in the order they were made', async () => {
+    const before = { ...writes };
+    const items = Array.from({ length: 25 }, (_, i) => ({
+      PutRequest: { Item: { pk: 'W', sk: `S#${String(i).padStart(2, '0')}`, n: i } },
+    }));
+    await client.send(new BatchWriteCommand({ RequestItems: { other: items } }));
+    // 25 items (the table has no index) in one batch; without batching, 25 puts.
+    expect(writes.operations - before.operations).toBe(25);
+    expect(writes.handed - before.handed).toBe(1);
+    const page = await client.send(
+      new QueryCommand({
+        TableName: 'other',
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': 'W' },
+      }),
+    );
+    expect(page.Items).toEqual(items.map((item) => item.PutRequest.Item));
+
+    // A put and a delete of one item sent together: whichever DynamoDB applied last is what stays.
+    for (let round = 0; round < 10; round++) {
+      const key = { pk: 'W', sk: `R#${round}` };
+      const put = client.send(new PutCommand({ TableName: 'other', Item: { ...key, round } }));
+      await put;
+      await Promise.all([
+        client.send(new DeleteCommand({ TableName: 'other', Key: key })),
+        client.send(new PutCommand({ TableName: 'other', Item: { ...key, round: round + 100 } })),
+      ]);
+      // Both were answered; then the item is either deleted or the second put: never the first.
+      const found = await client.send(new GetCommand({ TableName: 'other', Key: key }));
+      expect([undefined, round + 100]).toContain(found.Item?.round);
+    }
+  });
+
+  it('reads an active table’s description once for its item operations, and again once it changes', async () => {
+    await client.send(new GetCommand({ TableName: 'main', Key: { pk: 'P', sk: 'S#00001' } }));
+    const before = tableReads.count;
+    for (let i = 0; i < 20; i++) {
+      const found = await client.send(
+        new GetCommand({ TableName: 'main', Key: { pk: 'P', sk: `S#${String(i).padStart(5, '0')}` } }),
+      );
+      expect(found.Item?.sk).toBe(`S#${String(i).padStart(5, '0')}`);
+    }
+    // Without the patch: one read per GetItem.
+    expect(tableReads.count - before).toBe(0);
+
+    // A table deleted and created again (a new key schema) is answered as it is now.
+    await client.send(new PutCommand({ TableName: 'other', Item: { pk: 'X', sk: 'Y', n: 1 } }));
+    await client.send(new DeleteTableCommand({ TableName: 'other' }));
+    for (;;) {
+      const tables = await client.send(new ListTablesCommand({}));
+      if (!tables.TableNames?.includes('other')) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await expect(
+      client.send(new GetCommand({ TableName: 'other', Key: { pk: 'X', sk: 'Y' } })),
+    ).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'other',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await ensureTable(client, 'other');
+    await client.send(new PutCommand({ TableName: 'other', Item: { id: 'only', n: 2 } }));
+    const fresh = await client.send(new GetCommand({ TableName: 'other', Key: { id: 'only' } }));
+    expect(fresh.Item).toEqual({ id: 'only', n: 2 });
+    await expect(
+      client.send(new GetCommand({ TableName: 'other', Key: { pk: 'X', sk: 'Y' } })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 });
