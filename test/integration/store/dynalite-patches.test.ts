@@ -14,6 +14,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -57,6 +58,16 @@ classicLevel._getSync = function (this: unknown, ...args: unknown[]) {
   if (String(args[0]).startsWith('table~')) tableReads.count++;
   return getSync.apply(this, args);
 };
+// How often dynalite's expression parsers run (wrapped before the patches keep their parses).
+const parses = { count: 0 };
+for (const name of ['conditionParser', 'updateParser', 'projectionParser']) {
+  const parser = require(`dynalite/db/${name}`) as { parse: (...args: unknown[]) => unknown };
+  const parse = parser.parse;
+  parser.parse = (...args: unknown[]) => {
+    parses.count++;
+    return parse(...args);
+  };
+}
 const ITEMS = 1500;
 let dir: string;
 let server: Server;
@@ -235,6 +246,89 @@ describe('the embedded store’s dynalite', () => {
       client.send(new GetCommand({ TableName: 'other', Key: { pk: 'X', sk: 'Y' } })),
     ).rejects.toMatchObject({
       name: 'ValidationException',
+    });
+  });
+
+  it('parses an expression sent again with other values once, and judges each request by its own values', async () => {
+    const claim = (sk: string, owner: string) =>
+      client
+        .send(
+          new PutCommand({
+            TableName: 'main',
+            Item: { pk: 'C', sk, owner },
+            ConditionExpression: 'attribute_not_exists(pk) OR #owner = :me',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':me': owner },
+          }),
+        )
+        .then(
+          () => 'written',
+          (error: { name?: string }) => error.name ?? String(error),
+        );
+    const before = parses.count;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      outcomes.push(await claim(`K#${i}`, `a${i}`)); // absent: written
+      outcomes.push(await claim(`K#${i}`, `a${i}`)); // ours: written again
+      outcomes.push(await claim(`K#${i}`, `b${i}`)); // someone else's: refused
+    }
+    expect(outcomes).toEqual(
+      Array.from({ length: 20 }, () => ['written', 'written', 'ConditionalCheckFailedException']).flat(),
+    );
+    // Without the patch: 60 parses.
+    expect(parses.count - before).toBe(1);
+
+    // The same expression with a value of another type is checked as that type.
+    const query = (prefix: string | number) =>
+      client.send(
+        new QueryCommand({
+          TableName: 'main',
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':p': 'C', ':prefix': prefix },
+        }),
+      );
+    expect((await query('K#1')).Items?.map((item) => item.sk)).toEqual([
+      'K#1',
+      'K#10',
+      'K#11',
+      'K#12',
+      'K#13',
+      'K#14',
+      'K#15',
+      'K#16',
+      'K#17',
+      'K#18',
+      'K#19',
+    ]);
+    expect((await query('K#7')).Items?.map((item) => item.sk)).toEqual(['K#7']);
+    await expect(query(7)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining(
+        'Incorrect operand type for operator or function; operator or function: begins_with, operand type: N',
+      ),
+    });
+
+    // A value the expression does not use is still refused; an update applies the request's own values.
+    const update = (values: Record<string, unknown>) =>
+      client.send(
+        new UpdateCommand({
+          TableName: 'main',
+          Key: { pk: 'C', sk: 'K#3' },
+          UpdateExpression: 'SET #owner = :owner ADD seen :one',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    expect((await update({ ':owner': 'x', ':one': 1 })).Attributes).toMatchObject({ owner: 'x', seen: 1 });
+    expect((await update({ ':owner': 'y', ':one': 2 })).Attributes).toMatchObject({ owner: 'y', seen: 3 });
+    await expect(update({ ':owner': 'z', ':one': 1, ':extra': 'e' })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('unused in expressions: keys: {:extra}'),
+    });
+    await expect(update({ ':owner': 'z', ':one': 'not a number' })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('operator: ADD, operand type: STRING'),
     });
   });
 });
