@@ -41,10 +41,13 @@
 //   slightly, so a citation recorded a moment ago may not be listed yet.
 // - No TTL, Streams or PartiQL (unused by this store); throughput on the 2-core machines here is a few
 //   hundred single-item requests per second (bench/dedup.bench.ts).
-// - CPU per request: LevelDB reads through classic-level's thread pool cost the server ~75 µs each in
-//   hand-overs, and dynalite makes two or three per request: the server reads synchronously, and a Query
-//   page with one nextv (store-server.ts). What is left is ~0.5 ms (GetItem) to ~2 ms (a conditional
-//   PutItem, a Query) of server CPU a request, and ~1 ms in the client's SDK (bench/fuzzy-store.bench.ts).
+// - CPU per request: LevelDB reads and writes through classic-level's thread pool cost the server ~75 µs each
+//   in hand-overs, dynalite reads the table's description and parses every expression on every request: the
+//   server reads synchronously, writes one batch per turn of the event loop, keeps active tables'
+//   descriptions and repeated expressions' parses (dynalite-patches.ts). The client sends the store's key id
+//   without computing a SigV4 signature (dynamo-client.ts). What is left is ~0.3 ms (GetItem) to ~0.5 ms (a
+//   conditional PutItem) of server CPU a request, and ~0.7-1 ms in the client's SDK (measured under load;
+//   bench/fuzzy-store.bench.ts and the README's figures).
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
