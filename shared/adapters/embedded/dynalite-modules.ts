@@ -12,7 +12,15 @@ import { requireWithCodeCache } from '../process/code-cache.ts';
 import { DYNALITE_BUNDLE } from './dynalite-bundle.ts';
 
 /** The packages the store server requires, and which the bundle holds. */
-export const DYNALITE_MODULES = ['dynalite', 'dynalite/db', 'abstract-level', 'classic-level'] as const;
+export const DYNALITE_MODULES = [
+  'dynalite',
+  'dynalite/db',
+  'dynalite/db/conditionParser',
+  'dynalite/db/updateParser',
+  'dynalite/db/projectionParser',
+  'abstract-level',
+  'classic-level',
+] as const;
 export type DynaliteModule = (typeof DYNALITE_MODULES)[number];
 
 export interface DynaliteLoader {

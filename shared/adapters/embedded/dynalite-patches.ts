@@ -288,8 +288,12 @@ interface ParseContext {
 }
 type Parser = { parse: (text: string, options: { context: ParseContext }) => unknown };
 function parseEachExpressionOnce(): void {
-  for (const name of ['conditionParser', 'updateParser', 'projectionParser']) {
-    const parser = require(`dynalite/db/${name}`) as Parser;
+  for (const name of [
+    'dynalite/db/conditionParser',
+    'dynalite/db/updateParser',
+    'dynalite/db/projectionParser',
+  ] as const) {
+    const parser = require(name) as Parser;
     const parse = parser.parse;
     const kept = new Map<string, { result: unknown; names: string[]; values: string[] }>();
     parser.parse = (text, options) => {
