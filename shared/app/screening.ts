@@ -79,6 +79,7 @@ import type {
   CitationHeading,
   Cursor,
   DirtyMark,
+  LoggedEvent,
   PossibleDuplicate,
   QueueHead,
   QueueName,
@@ -272,23 +273,15 @@ async function saveOutcome(deps: ScreeningDeps, reviewId: string, state: RecordS
   });
 }
 
-/** Step 5 for one new event. */
+/** Step 5 for one new event (its tally delta came with the append). */
 async function projectEvent(
   deps: ScreeningDeps,
   reviewId: string,
-  before: RecordState,
   after: RecordState,
   event: ScreeningEvent,
   citation: CitationHeading,
 ): Promise<void> {
   await Promise.all([
-    deps.screening.putTallyDelta(
-      reviewId,
-      event.citationId,
-      event.seq,
-      talliesDelta(recordTallies(before), recordTallies(after)),
-      event.at,
-    ),
     event.type === 'decision' && event.role !== 'direct'
       ? deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, citation))
       : Promise.resolve(),
@@ -298,22 +291,25 @@ async function projectEvent(
 
 /**
  * Every projection of one record from its whole log (a repair, a rebuild): each event's tally delta (and the
- * arrival's), each reviewer's latest decision per stage, the status. Every write is idempotent.
+ * arrival's) unless its item carries it, each reviewer's latest decision per stage, the status. Every write
+ * is idempotent.
  */
 async function projectRecord(
   deps: ScreeningDeps,
   reviewId: string,
   citationId: string,
-  options: { events?: ScreeningEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
+  options: { log?: LoggedEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
 ): Promise<RecordState> {
-  const [events, heading] = await Promise.all([
-    options.events ?? deps.screening.listEvents(reviewId, citationId),
+  const [log, heading] = await Promise.all([
+    options.log ?? deps.screening.listLog(reviewId, citationId),
     deps.screening.citationHeading(reviewId, citationId),
   ]);
+  const events = log.map((entry) => entry.event);
+  const counted = new Set(log.filter((entry) => entry.counted).map((entry) => entry.event.seq));
   const states = statesOf(citationId, events);
   const final = states[states.length - 1]!;
   if (!heading) return final;
-  const has = (seq: number) => options.skipDeltas?.has(`${citationId}#${seq}`) ?? false;
+  const has = (seq: number) => counted.has(seq) || (options.skipDeltas?.has(`${citationId}#${seq}`) ?? false);
   const writes: Promise<unknown>[] = [];
   if (!has(0)) {
     const at = options.queuedAt ?? events[0]?.at ?? deps.clock().toISOString();
@@ -375,6 +371,7 @@ async function ensureProjected(deps: ScreeningDeps, reviewId: string, version: n
 
 /** Version 2: every record's queue, tallies and decision rows, written where missing or out of date. */
 async function projectWholeReview(deps: ScreeningDeps, reviewId: string): Promise<void> {
+  // Every key of a delta stored (events that carry their own included), so none is written twice.
   const [entries, events, deltaKeys] = await Promise.all([
     deps.screening.listCitations(reviewId),
     deps.screening.listReviewEvents(reviewId),
@@ -393,7 +390,7 @@ async function projectWholeReview(deps: ScreeningDeps, reviewId: string): Promis
       entry.firstDecider !== firstDecider(state);
     if (missingDelta || lagging || log.length > 0) {
       await projectRecord(deps, reviewId, entry.citationId, {
-        events: log,
+        log: log.map((event) => ({ event, counted: false, projecting: null })),
         skipDeltas: deltaKeys,
         queuedAt: entry.queuedAt,
       });
@@ -419,51 +416,48 @@ async function appendWithProjections(
   eventId: string | null,
   build: (state: RecordState) => ScreeningEvent | null,
 ): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
-  const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
-  // The record's heading, its log and the dirty mark at once (a mark for a citation that turns out not to
-  // exist is removed again before saying so).
-  let [heading, events] = await Promise.all([
+  // The record's heading and its log at once.
+  let [heading, log] = await Promise.all([
     deps.screening.citationHeading(reviewId, citationId),
-    deps.screening.listEvents(reviewId, citationId),
-    deps.screening.markDirty(reviewId, mark),
+    deps.screening.listLog(reviewId, citationId),
   ]);
-  if (!heading) {
-    await deps.screening.clearDirty(reviewId, mark);
-    throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
-  }
+  if (!heading) throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replay(citationId, events);
-    const existing = eventId ? (state.events.find((e) => e.eventId === eventId) ?? null) : null;
-    let event: ScreeningEvent | null = null;
-    try {
-      if (!existing) event = build(state);
-    } catch (error) {
-      await deps.screening.clearDirty(reviewId, mark);
-      throw error;
-    }
+    const state = replay(
+      citationId,
+      log.map((entry) => entry.event),
+    );
+    const logged = eventId ? log.find((entry) => entry.event.eventId === eventId) : undefined;
+    const existing = logged?.event ?? null;
+    const event = existing ? null : build(state);
     if (!event) {
-      // A retry (complete what it may have left undone) or nothing to do.
-      if (existing) await projectRecord(deps, reviewId, citationId, { events });
-      await deps.screening.clearDirty(reviewId, mark);
+      // A retry: complete what its first attempt may have left undone (and remove its mark). Or nothing to do.
+      if (logged) {
+        await projectRecord(deps, reviewId, citationId, { log });
+        if (logged.projecting)
+          await deps.screening.clearDirty(reviewId, markOf(logged.event, logged.projecting));
+      }
       return { recorded: false, state, existing };
     }
-    let next: RecordState;
-    try {
-      next = apply(state, event);
-    } catch (error) {
-      await deps.screening.clearDirty(reviewId, mark);
-      throw error;
-    }
-    if (await deps.screening.appendEvent(reviewId, event)) {
-      await projectEvent(deps, reviewId, state, next, event, heading);
-      await deps.screening.clearDirty(reviewId, mark);
+    const next = apply(state, event);
+    // The event, its tally delta and the writer's mark in one conditional write: a writer that dies after it
+    // leaves the mark for the next read of the tallies to find (repairDirty).
+    const projecting = deps.clock().toISOString();
+    const delta = talliesDelta(recordTallies(state), recordTallies(next));
+    if (await deps.screening.appendEvent(reviewId, event, { delta, projecting })) {
+      await projectEvent(deps, reviewId, next, event, heading);
+      await deps.screening.clearDirty(reviewId, markOf(event, projecting));
       return { recorded: true, state: next, existing: null };
     }
-    events = await deps.screening.listEvents(reviewId, citationId);
+    log = await deps.screening.listLog(reviewId, citationId);
   }
-  await deps.screening.clearDirty(reviewId, mark);
   throw new StoreError(`could not record on ${citationId}: too many concurrent writers`, { retryable: true });
+}
+
+/** The mark a writer put on the event it appended. */
+function markOf(event: ScreeningEvent, projecting: string): DirtyMark {
+  return { citationId: event.citationId, token: event.eventId, at: projecting, seq: event.seq };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -664,19 +658,22 @@ async function pick(
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
       const cursor = cursorFor(head.citationId, stage);
-      const [events, , stored, pairs] = await Promise.all([
-        deps.screening.listEvents(protocol.id, head.citationId),
+      const [log, , stored, pairs] = await Promise.all([
+        deps.screening.listLog(protocol.id, head.citationId),
         deps.screening.putCursor(protocol.id, cursor),
         deps.citations.getCitation(protocol.id, head.citationId),
         deps.screening.listPendingDuplicatesOf(protocol.id, head.citationId),
       ]);
       // The queue is a projection: check the record against its log, and repair a projection that lags.
-      const state = replay(head.citationId, events);
+      const state = replay(
+        head.citationId,
+        log.map((entry) => entry.event),
+      );
       if (
         statusOf(state) !== slot.queue.status ||
         firstDecider(state) !== (slot.queue.firstDecider ?? null)
       ) {
-        await projectRecord(deps, protocol.id, head.citationId, { events });
+        await projectRecord(deps, protocol.id, head.citationId, { log });
       }
       if (state.stage === stage && awaits(state, reviewer, as))
         return { state, stage, cursor, stored, pairs };
@@ -986,10 +983,13 @@ async function conflictStates(
       heads.push(head);
     }
     const states = await mapLimited(heads, 8, async (head) => {
-      const events = await deps.screening.listEvents(reviewId, head.citationId);
-      const state = replay(head.citationId, events);
+      const log = await deps.screening.listLog(reviewId, head.citationId);
+      const state = replay(
+        head.citationId,
+        log.map((entry) => entry.event),
+      );
       if (statusOf(state) !== IN_CONFLICT[stage])
-        await projectRecord(deps, reviewId, head.citationId, { events });
+        await projectRecord(deps, reviewId, head.citationId, { log });
       return { head, stage, state };
     });
     found.push(...states.filter((s) => statusOf(s.state) === IN_CONFLICT[stage]));

@@ -51,8 +51,10 @@ import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening
 import { InputError, StoreError } from '../../errors.ts';
 import {
   type CitationHeading,
+  type CountedAppend,
   type Cursor,
   type DirtyMark,
+  type LoggedEvent,
   type PossibleDuplicate,
   possibleDuplicatePairId,
   type QueueHead,
@@ -153,17 +155,39 @@ export function reviewerDecisionItem(reviewId: string, d: ReviewerDecision): Rec
   };
 }
 
-/** A screening-event item as appendEvent writes it. */
-export function screeningEventItem(reviewId: string, event: ScreeningEvent): Record<string, unknown> {
+/**
+ * A screening-event item as appendEvent writes it. With `counted` (every append of this version) the event
+ * carries its own tally delta, in the delta index like a tally-delta item (so the one conditional write that
+ * appends it also counts it), and `projecting`: its writer's mark, removed once the projections are written.
+ */
+export function screeningEventItem(
+  reviewId: string,
+  event: ScreeningEvent,
+  counted?: CountedAppend,
+): Record<string, unknown> {
   return {
     ...screeningEventKey(reviewId, event.citationId, event.seq),
     type: 'screening-event',
     reviewId,
     event,
+    ...(counted
+      ? {
+          delta: counted.delta,
+          at: event.at,
+          projecting: counted.projecting,
+          gsi1pk: tallyDeltaPartition(reviewId),
+          gsi1sk: `U#${event.at}#${event.citationId}#${seq6(event.seq)}`,
+        }
+      : {}),
   };
 }
 
-const eventItemSchema = z.object({ type: z.literal('screening-event'), event: screeningEventSchema });
+const eventItemSchema = z.object({
+  type: z.literal('screening-event'),
+  event: screeningEventSchema,
+  delta: z.record(z.string(), z.number()).optional(),
+  projecting: z.string().optional(),
+});
 
 const possibleDuplicateSchema = z.object({
   pairId: z.string(),
@@ -200,12 +224,28 @@ const queueItemSchema = z.object({
   gsi1sk: z.string(),
 });
 
+/** A delta in the index: a tally-delta item, or an event that carries its own (and maybe its writer's mark). */
 const deltaItemSchema = z.object({
-  type: z.literal('tally-delta'),
+  type: z.enum(['tally-delta', 'screening-event']),
   sk: z.string(),
   delta: z.record(z.string(), z.number()),
   gsi1sk: z.string(),
+  projecting: z.string().optional(),
+  event: z.object({ citationId: z.string(), eventId: z.string(), seq: z.number().int() }).optional(),
 });
+
+type DeltaItem = z.infer<typeof deltaItemSchema>;
+
+/** The mark of an event whose writer has not finished its projections (null: none). */
+function eventMarkOf(item: DeltaItem): DirtyMark | null {
+  if (item.type !== 'screening-event' || !item.projecting || !item.event) return null;
+  return {
+    citationId: item.event.citationId,
+    token: item.event.eventId,
+    at: item.projecting,
+    seq: item.event.seq,
+  };
+}
 
 const reviewerDecisionSchema = z.object({
   reviewerId: z.string(),
@@ -286,20 +326,27 @@ export class DynamoScreeningStore implements ScreeningStore {
   // The log
 
   async listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]> {
-    return this.queryEvents(
-      reviewId,
-      `${SCREENING_PREFIX}${citationId}#`,
-      `the screening log of ${citationId}`,
+    return (await this.listLog(reviewId, citationId)).map((entry) => entry.event);
+  }
+
+  async listLog(reviewId: string, citationId: string): Promise<LoggedEvent[]> {
+    const what = `the screening log of ${citationId}`;
+    const items = await this.table.queryPrefix(
+      { reviewId, prefix: `${SCREENING_PREFIX}${citationId}#` },
+      what,
     );
+    return items.map((item) => {
+      const { event, delta, projecting } = parseItem(eventItemSchema, item, what);
+      return { event, counted: delta !== undefined, projecting: projecting ?? null };
+    });
   }
 
   async listReviewEvents(reviewId: string): Promise<ScreeningEvent[]> {
     return this.queryEvents(reviewId, SCREENING_PREFIX, `the screening logs of review "${reviewId}"`);
   }
 
-  async appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean> {
-    const item = screeningEventItem(reviewId, event);
-    return this.putIfAbsent(item, reviewId);
+  async appendEvent(reviewId: string, event: ScreeningEvent, counted?: CountedAppend): Promise<boolean> {
+    return this.putIfAbsent(screeningEventItem(reviewId, event, counted), reviewId);
   }
 
   async listCitations(reviewId: string): Promise<ScreeningQueueEntry[]> {
@@ -409,11 +456,18 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listTallyDeltaKeys(reviewId: string): Promise<Set<string>> {
-    const items = await this.table.queryPrefix(
-      { reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' },
-      `the tally deltas of review "${reviewId}"`,
-    );
-    return new Set(items.map((item) => String(item.sk).slice(TALLY_DELTA_PREFIX.length)).map(fromSeq6));
+    const what = `the tally deltas of review "${reviewId}"`;
+    const [deltas, events] = await Promise.all([
+      this.table.queryPrefix({ reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' }, what),
+      // Events that carry their own delta are in the delta index (older events are not).
+      this.table.queryPrefix({ reviewId, prefix: SCREENING_PREFIX, projection: 'sk, gsi1pk' }, what),
+    ]);
+    return new Set([
+      ...deltas.map((item) => fromSeq6(String(item.sk).slice(TALLY_DELTA_PREFIX.length))),
+      ...events
+        .filter((item) => item.gsi1pk === tallyDeltaPartition(reviewId))
+        .map((item) => fromSeq6(String(item.sk).slice(SCREENING_PREFIX.length))),
+    ]);
   }
 
   async readTallies(
@@ -444,10 +498,13 @@ export class DynamoScreeningStore implements ScreeningStore {
     // 3. Their changes, read from the items themselves (the index carries only keys for them).
     const deltas = await this.table.batchGet([...keys.values()], what);
     const tallies = talliesOf(item);
+    const dirty = dirtyMarksOf(item, reviewId);
     let backlog = 0;
     for (const raw of deltas) {
       const delta = parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`);
       if (delta.gsi1sk.startsWith('U#')) backlog++;
+      const mark = eventMarkOf(delta);
+      if (mark) dirty.push(mark);
       for (const [name, value] of Object.entries(delta.delta)) {
         const sum = (tallies[name] ?? 0) + value;
         if (sum === 0) delete tallies[name];
@@ -455,7 +512,7 @@ export class DynamoScreeningStore implements ScreeningStore {
       }
     }
     const projectionVersion = typeof item?.projectionVersion === 'number' ? item.projectionVersion : 0;
-    return { tallies, backlog, projectionVersion, dirty: dirtyMarksOf(item, reviewId) };
+    return { tallies, backlog, projectionVersion, dirty };
   }
 
   async rollUpTallies(
@@ -489,7 +546,9 @@ export class DynamoScreeningStore implements ScreeningStore {
             raw,
             delta: parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`),
           }))
-          .filter(({ delta }) => delta.gsi1sk.startsWith('U#'));
+          // An event whose writer is still projecting it (or died doing so) waits: its mark stays findable
+          // among the deltas not yet added until the projections are complete.
+          .filter(({ delta }) => delta.gsi1sk.startsWith('U#') && !eventMarkOf(delta));
         // One UpdateItem adds the batch: keep its distinct names within one expression's reach.
         const sums: Tallies = {};
         const batch: typeof items = [];
@@ -768,6 +827,19 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
+    if (mark.seq !== undefined) {
+      const key = screeningEventKey(reviewId, mark.citationId, mark.seq);
+      // The event exists (the mark is on it): the condition only keeps a stray clear from creating an item.
+      await this.table.conditionalUpdate(
+        {
+          Key: key,
+          UpdateExpression: 'REMOVE projecting',
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+        this.describe(reviewId, key),
+      );
+      return;
+    }
     if (mark.legacyItem) {
       const key = dirtyKey(reviewId, mark);
       await this.table.delete(key, this.describe(reviewId, key));
@@ -787,15 +859,16 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
+    // The marks on the tallies item and on events (never added to the sums while marked) come with the tallies.
     const [tallies, items] = await Promise.all([
-      this.get(talliesKey(reviewId), `the tallies of review "${reviewId}"`),
+      this.readTallies(reviewId),
       this.table.queryPrefix({ reviewId, prefix: DIRTY_PREFIX }, `the dirty marks of review "${reviewId}"`),
     ]);
     const legacy = items.map((item) => {
       const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
       return { citationId, token, at, legacyItem: true as const };
     });
-    return [...dirtyMarksOf(tallies, reviewId), ...legacy];
+    return [...tallies.dirty, ...legacy];
   }
 
   // -------------------------------------------------------------------------------------------------------
