@@ -619,6 +619,8 @@ interface Picked {
   stage: Stage;
   /** The reviewer's cursor, already stored: the record is held for them (unless others were earlier). */
   cursor: Cursor;
+  /** Every cursor as the write of this one found them: those stored before it. */
+  cursors: Cursor[];
   stored: { citation: Citation } | null;
   pairs: PossibleDuplicate[];
 }
@@ -658,7 +660,7 @@ async function pick(
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
       const cursor = cursorFor(head.citationId, stage);
-      const [log, , stored, pairs] = await Promise.all([
+      const [log, cursors, stored, pairs] = await Promise.all([
         deps.screening.listLog(protocol.id, head.citationId),
         deps.screening.putCursor(protocol.id, cursor),
         deps.citations.getCitation(protocol.id, head.citationId),
@@ -676,7 +678,7 @@ async function pick(
         await projectRecord(deps, protocol.id, head.citationId, { log });
       }
       if (state.stage === stage && awaits(state, reviewer, as))
-        return { state, stage, cursor, stored, pairs };
+        return { state, stage, cursor, cursors, stored, pairs };
       passedOver = cursor;
     }
   }
@@ -706,8 +708,6 @@ export async function nextRecord(
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const cursorFor = (citationId: string, stage: Stage): Cursor => {
-    // Taken when the cursor is written, not when the call began: screeners handed one record at once are
-    // ordered by `since`, and a claim that lands after another's check must sort after it.
     const since = deps.clock();
     return {
       reviewerId: reviewer.id,
@@ -722,8 +722,10 @@ export async function nextRecord(
     const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
     if (!picked) return null;
     const { cursor } = picked;
-    // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
-    board = { ...board, cursors: await deps.screening.readCursors(protocol.id, peers) };
+    // Handed the same record at the same moment as others beyond what it needs? Those whose cursors were
+    // stored first keep it: the write of this reviewer's answered the cursors stored before it (and every
+    // later writer sees this one), so of any number of claims at once exactly `capacity` hold.
+    board = { ...board, cursors: picked.cursors };
     const current = stageState(picked.state, picked.stage)!;
     const queue: QueueName =
       current.phase === 'awaiting-second'
@@ -733,11 +735,13 @@ export async function nextRecord(
               current.phase === 'awaiting-first' ? AWAITING_FIRST[picked.stage] : IN_CONFLICT[picked.stage],
           };
     const capacity = options.as === 'arbiter' ? 1 : current.phase === 'awaiting-first' ? 2 : 1;
-    const holders = [
-      ...holdersOf(liveHolds(board, reviewer.id, options.as, now), cursor.citationId, picked.stage, queue),
-      cursor,
-    ].sort((a, b) => a.since.localeCompare(b.since) || a.reviewerId.localeCompare(b.reviewerId));
-    if (holders.slice(0, capacity).some((h) => h.reviewerId === reviewer.id)) {
+    const earlier = holdersOf(
+      liveHolds(board, reviewer.id, options.as, now),
+      cursor.citationId,
+      picked.stage,
+      queue,
+    );
+    if (earlier.length < capacity) {
       return payload(deps, protocol, reviewer, picked.state, { stored: picked.stored, pairs: picked.pairs });
     }
     skip.add(cursor.citationId);

@@ -177,11 +177,14 @@ export interface ScreeningStore {
   /** Adds waiting deltas into the sums, exactly once each, up to `max` of them. */
   rollUpTallies(reviewId: string, options?: { max?: number }): Promise<{ rolled: number; left: boolean }>;
 
+  /** The board, with the cursors of these reviewers. */
   readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard>;
-  /** The cursors of these reviewers alone (the board without the tallies item). */
-  readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]>;
   setProjectionVersion(reviewId: string, version: number): Promise<void>;
-  putCursor(reviewId: string, cursor: Cursor): Promise<void>;
+  /**
+   * Stores a reviewer's cursor (replacing their last) and answers every reviewer's cursor as of that write,
+   * atomically: the cursors stored before it, none stored after (whose writers see this one).
+   */
+  putCursor(reviewId: string, cursor: Cursor): Promise<Cursor[]>;
 
   /** Keeps a reviewer's latest decision per record and stage (an older seq never replaces a newer one). */
   putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void>;

@@ -7,7 +7,7 @@
 // | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
 // | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark) |
 // | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
-// | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
+// | cursors | `REVIEW#<reviewId>` | `CURSORS` | type "cursors", `c:<reviewerId>` (one map per reviewer: the Cursor, the record last handed to them, held until `until`). Earlier versions kept one `CURSOR#<reviewerId>` item per reviewer: no longer read (a hold lasts minutes) |
 // | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
 // | its mirror | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<b>#<a>` (b > a) | type "possible-duplicate-mirror", pairId: a pointer, so the pairs of one citation are one Query on `POSSIBLE_DUPLICATE#<citationId>#` whichever side of the pair it is |
@@ -82,7 +82,7 @@ import {
 export const SCREENING_PREFIX = 'SCREENING#';
 export const POSSIBLE_DUPLICATE_PREFIX = 'POSSIBLE_DUPLICATE#';
 export const DECIDED_PREFIX = 'DECIDED#';
-export const CURSOR_PREFIX = 'CURSOR#';
+export const CURSORS_SK = 'CURSORS';
 export const DIRTY_PREFIX = 'DIRTY#';
 export const TALLIES_SK = 'TALLIES';
 
@@ -133,9 +133,12 @@ export function reviewerDecisionKey(
   return { pk: reviewPk(reviewId), sk: `${DECIDED_PREFIX}${d.reviewerId}#${d.citationId}#${d.stage}` };
 }
 
-export function cursorKey(reviewId: string, reviewerId: string): ItemKey {
-  return { pk: reviewPk(reviewId), sk: `${CURSOR_PREFIX}${reviewerId}` };
+export function cursorsKey(reviewId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: CURSORS_SK };
 }
+
+/** The attribute of the cursors item holding one reviewer's cursor. */
+const CURSOR_ATTRIBUTE_PREFIX = 'c:';
 
 export function dirtyKey(reviewId: string, mark: Pick<DirtyMark, 'citationId' | 'token'>): ItemKey {
   return { pk: reviewPk(reviewId), sk: `${DIRTY_PREFIX}${mark.citationId}#${mark.token}` };
@@ -282,6 +285,13 @@ function talliesOf(item: Record<string, unknown> | undefined): Tallies {
     if (name.startsWith('n:') && typeof value === 'number' && value !== 0) tallies[name.slice(2)] = value;
   }
   return tallies;
+}
+
+/** The reviewers' cursors on the cursors item. */
+function cursorsOf(item: Record<string, unknown> | undefined, reviewId: string): Cursor[] {
+  return Object.entries(item ?? {})
+    .filter(([name]) => name.startsWith(CURSOR_ATTRIBUTE_PREFIX))
+    .map(([, value]) => parseItem(cursorSchema, value, `a cursor of review "${reviewId}"`));
 }
 
 /** The attribute of the tallies item holding a dirty mark (one per writer and record). */
@@ -712,27 +722,18 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard> {
     const what = `the screening board of review "${reviewId}"`;
-    const items = await this.table.batchGet(
-      [talliesKey(reviewId), ...[...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id))],
-      what,
-    );
+    const items = await this.table.batchGet([talliesKey(reviewId), cursorsKey(reviewId)], what);
     const tallies = items.find((item) => item.sk === TALLIES_SK);
+    const peers = new Set(reviewerIds);
     return {
-      cursors: items
-        .filter((item) => item.type === 'cursor')
-        .map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`)),
+      cursors: cursorsOf(
+        items.find((item) => item.sk === CURSORS_SK),
+        reviewId,
+      ).filter((cursor) => peers.has(cursor.reviewerId)),
       rolledTallies: talliesOf(tallies),
       projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
       dirty: dirtyMarksOf(tallies, reviewId),
     };
-  }
-
-  async readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]> {
-    const items = await this.table.batchGet(
-      [...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id)),
-      `the cursors of review "${reviewId}"`,
-    );
-    return items.map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`));
   }
 
   async setProjectionVersion(reviewId: string, version: number): Promise<void> {
@@ -748,12 +749,23 @@ export class DynamoScreeningStore implements ScreeningStore {
     );
   }
 
-  async putCursor(reviewId: string, cursor: Cursor): Promise<void> {
-    const key = cursorKey(reviewId, cursor.reviewerId);
-    await this.table.put(
-      { Item: { ...key, type: 'cursor', reviewId, ...cursor } },
+  async putCursor(reviewId: string, cursor: Cursor): Promise<Cursor[]> {
+    const key = cursorsKey(reviewId);
+    // One write on one item: what it answers is every cursor put before this one, and none put after.
+    const { Attributes } = await this.table.update(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, #cursor = :cursor',
+        ExpressionAttributeNames: {
+          '#type': 'type',
+          '#cursor': `${CURSOR_ATTRIBUTE_PREFIX}${cursor.reviewerId}`,
+        },
+        ExpressionAttributeValues: { ':type': 'cursors', ':cursor': { ...cursor } },
+        ReturnValues: 'ALL_NEW',
+      },
       this.describe(reviewId, key),
     );
+    return cursorsOf(Attributes, reviewId);
   }
 
   async putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void> {

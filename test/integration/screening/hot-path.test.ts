@@ -1,7 +1,8 @@
 // What keeps `next`, a decision and progress to a fixed, small number of requests (bench/screening.bench.ts
 // measures them): writers' dirty marks live on the tallies item, which the board and the tallies reads bring
 // anyway; marks an earlier version left as items of their own are still found (conflicts, the status report);
-// a decision reads only the record's heading; `next` stores its cursor while it reads the candidate's log and
+// a decision reads only the record's heading and appends its event, tally delta and mark in one write; `next`
+// stores its cursor (answered with the cursors stored before it) while it reads the candidate's log and
 // releases it when the record turns out not to await the reviewer. Over the real embedded store.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +157,9 @@ describe('a decision', () => {
     );
     // Heading, log; the append (the event, its tally delta and the writer's mark in one item); decision row,
     // status; the mark removed.
-    expect(operations.sort()).toEqual(['GetItem', 'Query', 'PutItem', 'PutItem', 'UpdateItem', 'UpdateItem'].sort());
+    expect(operations.sort()).toEqual(
+      ['GetItem', 'Query', 'PutItem', 'PutItem', 'UpdateItem', 'UpdateItem'].sort(),
+    );
     const row = (await store().listReviewerDecisions(iesm.id, 'pp', { limit: 10 })).decisions.find(
       (d) => d.citationId === id('804'),
     );
@@ -165,13 +168,33 @@ describe('a decision', () => {
 });
 
 describe('next', () => {
+  it('claims a record in one write that answers every cursor stored before it, and none after', async () => {
+    const cursor = (reviewerId: string, citationId: string) => ({
+      reviewerId,
+      citationId,
+      stage: 'title-abstract' as const,
+      as: 'screener' as const,
+      since: '2026-01-05T08:00:00.000Z',
+      until: '2026-01-05T08:05:00.000Z',
+    });
+    const sorted = (cursors: Array<{ reviewerId: string; citationId: string }>) =>
+      cursors.map((c) => `${c.reviewerId}:${c.citationId}`).sort();
+    expect(sorted(await store().putCursor('claims', cursor('pp', 'r1')))).toEqual(['pp:r1']);
+    expect(sorted(await store().putCursor('claims', cursor('alc', 'r1')))).toEqual(['alc:r1', 'pp:r1']);
+    // A reviewer has one cursor: the next record handed to them replaces it.
+    expect(sorted(await store().putCursor('claims', cursor('pp', 'r2')))).toEqual(['alc:r1', 'pp:r2']);
+    expect(sorted((await store().readBoard('claims', ['alc'])).cursors)).toEqual(['alc:r1']);
+    const operations = await operationsOf(() => store().putCursor('claims', cursor('kim', 'r1')));
+    expect(operations).toEqual(['UpdateItem']);
+  });
+
   it('releases the hold it put on a record that turns out not to await the reviewer', async () => {
     const c = id('901');
     expect((await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' }))?.view.citationId).toBe(c);
     // Then pp's decision is in the log, while the queue still says "awaiting a first decision".
     expect(await store().appendEvent(solo.id, orphan(c, 'pp', 'solo-1'))).toBe(true);
     expect(await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' })).toBeNull();
-    const [cursor] = await store().readCursors(solo.id, ['pp']);
+    const [cursor] = (await store().readBoard(solo.id, ['pp'])).cursors;
     expect(cursor).toMatchObject({ citationId: c });
     expect(Date.parse(cursor!.until)).toBeLessThanOrEqual(Date.parse(cursor!.since));
     // The record was projected again on the way: alc is handed it (pp's hold does not keep it from them).
