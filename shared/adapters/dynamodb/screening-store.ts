@@ -239,6 +239,12 @@ const deltaItemSchema = z.object({
 
 type DeltaItem = z.infer<typeof deltaItemSchema>;
 
+/** The attributes of deltaItemSchema (an event's own delta item is larger: the event itself). */
+const DELTA_PROJECTION = {
+  expression: '#type, sk, #delta, gsi1sk, projecting, #event.citationId, #event.eventId, #event.seq',
+  names: { '#type': 'type', '#delta': 'delta', '#event': 'event' },
+};
+
 /** The mark of an event whose writer has not finished its projections (null: none). */
 function eventMarkOf(item: DeltaItem): DirtyMark | null {
   if (item.type !== 'screening-event' || !item.projecting || !item.event) return null;
@@ -505,8 +511,9 @@ export class DynamoScreeningStore implements ScreeningStore {
       const sk = String(entry.sk);
       if (!pending.has(sk)) keys.set(sk, { pk: reviewPk(reviewId), sk });
     }
-    // 3. Their changes, read from the items themselves (the index carries only keys for them).
-    const deltas = await this.table.batchGet([...keys.values()], what);
+    // 3. Their changes, read from the items themselves (the index carries only keys for them): of an event,
+    // only what the sums and its mark need.
+    const deltas = await this.table.batchGet([...keys.values()], what, DELTA_PROJECTION);
     const tallies = talliesOf(item);
     const dirty = dirtyMarksOf(item, reviewId);
     let backlog = 0;
