@@ -5,38 +5,41 @@
 //
 // ## Recording an event (a decision, a confirmed duplicate, a direct inclusion), primary course
 //   1. Check the reviewer is listed on the review with a screening role and the reason is from the protocol.
-//   2. Put a dirty mark for the record (a token of this writer), and read the record's log; replay it and build
-//      the event at the next position (seq = version + 1).
+//   2. Read the record's heading and its log; replay it and build the event at the next position
+//      (seq = version + 1).
 //   3. Check the event against the workflow (a rejected decision changes nothing and says why).
-//   4. Append it with a conditional write at that position. If a concurrent writer took the position first,
+//   4. Append it with a conditional write at that position, in one item with its tally delta (tallies after -
+//      before) and the writer's mark (when it began projecting). If a concurrent writer took the position first,
 //      go back to 2: the decision is judged again against the log as it now is, so nothing is lost and no
 //      decision is accepted against a state that no longer holds.
-//   5. Project it, in parallel: the event's tally delta (tallies after - before); the reviewer's decision row
-//      ("my decisions"); the record's status and queue, after handing a record that became included to
-//      onIncluded (includeStudy) or one that became excluded to onExcluded (withdraws a study an arbiter's new
-//      result excluded), so an "included" status is only stored once the inclusion is.
-//   6. Remove the dirty mark.
-// A retry carrying the same eventId finds its event already in the log, completes the projections and returns
-// without appending. A writer that dies after 4 leaves its dirty mark: the next read of the review that finds
-// a mark older than repairAfterMs projects that record again from its whole log (every write is idempotent),
-// then removes the mark. So re-running converges, and nothing is counted twice (each tally delta has a
-// deterministic key and is added to the sums once: shared/adapters/dynamodb/screening-store.ts).
+//   5. Project it, in parallel: the reviewer's decision row ("my decisions"); the record's status and queue,
+//      after handing a record that became included to onIncluded (includeStudy) or one that became excluded to
+//      onExcluded (withdraws a study an arbiter's new result excluded), so an "included" status is only stored
+//      once the inclusion is.
+//   6. Remove the mark from the event.
+// A retry carrying the same eventId finds its event already in the log, completes the projections (and removes
+// the mark) and returns without appending. A writer that dies after 4 leaves its mark on the event, whose delta
+// waits among those not yet added to the sums (a roll-up leaves a marked event there): the next progress read
+// finds a mark older than repairAfterMs, projects that record again from its whole log (every write is
+// idempotent, and an event's delta is never written again elsewhere), then removes the mark. So re-running
+// converges, and nothing is counted twice (shared/adapters/dynamodb/screening-store.ts).
 //
 // ## Reading at any size
 // Nothing on the path of `next`, a decision or progress reads every record, and each takes a fixed number of
 // requests (bench/screening.bench.ts prints them by operation):
 // - progress reads the review's tallies (the sums, plus the deltas not yet added to them): 3 requests. The
-//   writers' dirty marks are on the tallies item, so finding the ones to repair costs nothing more;
-// - `next` reads the review's board (the tallies item with the dirty marks, and the reviewers' cursors: one
-//   request), then the heads of the queues that can hold a record for this reviewer (awaiting a first
-//   decision, and awaiting a second one after each other screener: a screener's own first decisions are in a
-//   queue they never read), oldest first. For the record it picks it stores the reviewer's cursor (the record
-//   is held for them for holdMs) while reading its log (checked, and a projection that lags repaired), the
-//   record and its pending pairs, then reads the cursors back. It skips records that others are holding: a
-//   record needs two screeners, so two screeners starting together get the same one (both are needed), a
-//   third gets the next. 1 + queues + 4 + 1 requests;
-// - a decision: the mark, the record's heading and its log; the append; delta, decision row and queue; the
-//   mark removed: 8 requests.
+//   writers' marks are on the events among those deltas (older versions': on the tallies item), so finding the
+//   ones to repair costs nothing more;
+// - `next` reads the review's board (the tallies item and the reviewers' cursors: one request), then the heads
+//   of the queues that can hold a record for this reviewer (awaiting a first decision, and awaiting a second one
+//   after each other screener: a screener's own first decisions are in a queue they never read), oldest first.
+//   For the record it picks it stores the reviewer's cursor (the record is held for them for holdMs; the write
+//   answers every cursor stored before it) while reading its log (checked, and a projection that lags
+//   repaired), the record and its pending pairs. It skips records that others are holding: a record needs two
+//   screeners, so two screeners starting together get the same one (both are needed), a third gets the next.
+//   1 + queues + 4 requests;
+// - a decision: the heading and the log; the append; the decision row and the queue; the mark removed: 6
+//   requests.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import { type RecordView, type StageView, viewFor } from '../domain/screening/blinding.ts';
