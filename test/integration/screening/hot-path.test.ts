@@ -16,10 +16,9 @@ import {
   type ScreeningDeps,
 } from '../../../shared/app/screening.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
-import type { DecisionEvent } from '../../../shared/domain/screening/events.ts';
 import { sumTallies } from '../../../shared/domain/screening/report.ts';
 import { firstDecider, replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
-import { citation, type Harness, iesm, startHarness } from './support.ts';
+import { citation, firstInclude, type Harness, iesm, startHarness } from './support.ts';
 
 /** A review of its own with one record (a queue nothing else is in). */
 const solo: Protocol = protocolSchema.parse({ ...iesm, id: 'solo' });
@@ -42,23 +41,6 @@ afterAll(async () => {
 });
 
 const store = () => h.screening.screening;
-
-/** A decision appended to the log and nothing else (as a writer that died right after the append leaves it). */
-function orphan(citationId: string, reviewerId: string, eventId: string): DecisionEvent {
-  return {
-    type: 'decision',
-    seq: 1,
-    eventId,
-    citationId,
-    reviewerId,
-    at: new Date().toISOString(),
-    stage: 'title-abstract',
-    role: 'screener',
-    decision: 'include',
-    reasonId: null,
-    note: null,
-  };
-}
 
 async function expectProjected(reviewId: string) {
   const [read, entries, events] = await Promise.all([
@@ -123,7 +105,7 @@ describe('dirty marks on the tallies item', () => {
 
   it('a mark an earlier version left as an item of its own is repaired when the conflicts are listed', async () => {
     const c = id('803');
-    const event = orphan(c, 'alc', 'legacy-writer-1');
+    const event = firstInclude(c, 'alc', 'legacy-writer-1');
     expect(await store().appendEvent(iesm.id, event)).toBe(true);
     const legacy = { citationId: c, token: event.eventId, at: new Date(0).toISOString() };
     await h.screening.embedded.client.send(
@@ -192,7 +174,7 @@ describe('next', () => {
     const c = id('901');
     expect((await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' }))?.view.citationId).toBe(c);
     // Then pp's decision is in the log, while the queue still says "awaiting a first decision".
-    expect(await store().appendEvent(solo.id, orphan(c, 'pp', 'solo-1'))).toBe(true);
+    expect(await store().appendEvent(solo.id, firstInclude(c, 'pp', 'solo-1'))).toBe(true);
     expect(await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' })).toBeNull();
     const [cursor] = (await store().readBoard(solo.id, ['pp'])).cursors;
     expect(cursor).toMatchObject({ citationId: c });

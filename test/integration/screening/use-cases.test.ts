@@ -30,7 +30,7 @@ import {
 } from '../../../shared/domain/screening/report.ts';
 import { initialState, replay } from '../../../shared/domain/screening/workflow.ts';
 import { StoreError } from '../../../shared/errors.ts';
-import { citation, type Harness, iesm, startHarness } from './support.ts';
+import { citation, firstInclude, type Harness, iesm, startHarness } from './support.ts';
 
 /** IESM with a third screener. */
 const trio: Protocol = protocolSchema.parse({
@@ -230,19 +230,7 @@ describe('Function: nextRecord', () => {
 
   it('repairs a projection a writer left behind (an event appended, nothing else), then serves from it', async () => {
     const c = id('503');
-    const event = {
-      type: 'decision' as const,
-      seq: 1,
-      eventId: 'orphan-0001',
-      citationId: c,
-      reviewerId: 'alc',
-      at: new Date().toISOString(),
-      stage: 'title-abstract' as const,
-      role: 'screener' as const,
-      decision: 'include' as const,
-      reasonId: null,
-      note: null,
-    };
+    const event = firstInclude(c, 'alc', 'orphan-0001');
     expect(await h.screening.screening.appendEvent(iesm.id, event)).toBe(true);
     await h.screening.screening.markDirty(iesm.id, {
       citationId: c,
@@ -342,19 +330,7 @@ describe("an event appended with its tally delta and its writer's mark", () => {
   it('is counted once, waits while marked, and is projected by the next read after its writer died', async () => {
     // As a writer that died right after its append leaves it (the append is the decision's first write).
     const c = id('508');
-    const event = {
-      type: 'decision' as const,
-      seq: 1,
-      eventId: 'died-after-append-1',
-      citationId: c,
-      reviewerId: 'alc',
-      at: new Date().toISOString(),
-      stage: 'title-abstract' as const,
-      role: 'screener' as const,
-      decision: 'include' as const,
-      reasonId: null,
-      note: null,
-    };
+    const event = firstInclude(c, 'alc', 'died-after-append-1');
     const delta = talliesDelta(recordTallies(initialState(c)), recordTallies(replay(c, [event])));
     const projecting = new Date(0).toISOString();
     const store = h.screening.screening;
