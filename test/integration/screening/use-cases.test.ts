@@ -60,6 +60,7 @@ beforeAll(async () => {
     ...PMIDS.map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
     ...['601', '602', '603'].map((pmid) => ({ reviewId: 'trio', citation: citation(pmid) })),
     ...['621', '622'].map((pmid) => ({ reviewId: fresh.id, citation: citation(pmid) })),
+    { reviewId: 'trio-one', citation: citation('631') },
   ]);
   deps = { ...h.screening.deps, newId: () => `uc-${++ids}`, repairAfterMs: 0 };
 });
@@ -226,6 +227,15 @@ describe('Function: nextRecord', () => {
     const next = await nextRecord(deps, trio, { reviewerId: firstOf602 }, { as: 'screener' });
     expect(next?.view.citationId).toBe(id('603'));
     await expectTalliesExact('trio');
+  });
+
+  it('hands a record awaiting one more screener to one of two asking at once', async () => {
+    const one: Protocol = { ...trio, id: 'trio-one' };
+    await recordDecision(deps, one, { reviewerId: 'pp' }, id('631'), ta('include'));
+    const handed = await Promise.all(
+      ['alc', 'kim'].map((reviewerId) => nextRecord(deps, one, { reviewerId }, { as: 'screener' })),
+    );
+    expect(handed.map((p) => p?.view.citationId ?? null).sort()).toEqual([id('631'), null].sort());
   });
 
   it('repairs a projection a writer left behind (an event appended, nothing else), then serves from it', async () => {
