@@ -2,31 +2,38 @@
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map) |
+// | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map); since events carry their own tally delta: delta, at, gsi1pk/gsi1sk as a tally delta's, and projecting (the time its writer began projecting it: the writer's dirty mark, removed when the projections are written) |
 // | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus, screeningVersion (the log position it reflects), firstDecider, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision) |
-// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
-// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark) |
+// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival; other seqs: events of earlier versions, which did not carry their delta) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
+// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark an earlier version put before appending; still read and repaired) |
 // | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
 // | cursors | `REVIEW#<reviewId>` | `CURSORS` | type "cursors", `c:<reviewerId>` (one map per reviewer: the Cursor, the record last handed to them, held until `until`). Earlier versions kept one `CURSOR#<reviewerId>` item per reviewer: no longer read (a hold lasts minutes) |
-// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
+// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now on the event a writer appends (found among the deltas progress reads anyway: no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
 // | its mirror | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<b>#<a>` (b > a) | type "possible-duplicate-mirror", pairId: a pointer, so the pairs of one citation are one Query on `POSSIBLE_DUPLICATE#<citationId>#` whichever side of the pair it is |
 //
 // Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
 // transactions):
-// - append: PutItem of the event at its seq, if absent. Two writers racing for one position: one wins, the
-//   other is told so and re-reads (shared/app/screening.ts).
+// - append: PutItem of the event at its seq, if absent, with its tally delta and its writer's mark (so the
+//   event is counted exactly when it is appended, and marked until its projections are written). Two writers
+//   racing for one position: one wins, the other is told so and re-reads (shared/app/screening.ts).
+// - the mark's removal: UpdateItem REMOVE projecting on the event, once its projections are written.
 // - projection: UpdateItem of the citation item, only if it is a citation and its screeningVersion is older
 //   (or equal with another queue: a rebuild moving an item to the per-screener queue), so out-of-order writers
 //   never move a status backwards. Moving gsi1pk in the same write moves the citation to its new queue.
-// - tally delta: PutItem if absent. A delta is never deleted, so a retry or a repair can never add it twice.
+// - tally delta (an arrival's, or a repair's for an event of an earlier version without its own): PutItem if
+//   absent. A delta is never deleted, so a retry or a repair can never add it twice; a repair never writes one
+//   for an event that carries its own.
 // - adding deltas to the sums ("rolling up"): one process at a time holds the lock on the tallies item (a
 //   token with a time; a lock older than LOCK_STALE_MS is taken over). For a batch of waiting deltas it
 //   (1) adds their sums, moves `generation` on and records the batch's keys in `pending`, all in one
 //   conditional UpdateItem on its token; (2) re-keys each delta in the index from U# to R#<generation>;
 //   (3) empties `pending`. A holder that died after (1) left `pending`: the next holder finishes (2) and (3)
 //   for those keys without adding them again. Every write of a holder is conditional on its token, so a holder
-//   paused past the stale time (its lock taken over) cannot add anything afterwards.
+//   paused past the stale time (its lock taken over) cannot add anything afterwards. A marked event is left
+//   waiting (its mark stays among the deltas readTallies reads); once its mark is removed it is added as any.
+// - cursors: UpdateItem of one attribute of the cursors item answering the whole item (ALL_NEW): the cursors
+//   stored before it, atomically.
 // - reading the tallies: the tallies item (sums through generation g, and g's pending keys), then the deltas
 //   in the index after R#<g> (those added after the read, and those still waiting), less the pending ones:
 //   each delta counted exactly once, however a roll-up interleaves (see readTallies).
