@@ -32,6 +32,7 @@ beforeAll(async () => {
   h = await startHarness('hot-path', [
     ...['801', '802', '803', '804'].map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
     { reviewId: solo.id, citation: citation('901') },
+    { reviewId: 'solo-ops', citation: citation('902') },
   ]);
   deps = { ...h.screening.deps, newId: () => `hp-${++ids}`, repairAfterMs: 0 };
 });
@@ -168,6 +169,19 @@ describe('next', () => {
     expect(sorted((await store().readBoard('claims', ['alc'])).cursors)).toEqual(['alc:r1']);
     const operations = await operationsOf(() => store().putCursor('claims', cursor('kim', 'r1')));
     expect(operations).toEqual(['UpdateItem']);
+  });
+
+  it('reads the board, the queues, then the log, the record and its pairs while it stores its cursor', async () => {
+    const review: Protocol = { ...solo, id: 'solo-ops' };
+    await nextRecord(deps, review, { reviewerId: 'pp' }, { as: 'screener' }); // the first read projects the review
+    const operations = await operationsOf(() =>
+      nextRecord(deps, review, { reviewerId: 'pp' }, { as: 'screener' }),
+    );
+    // The board; awaiting a first decision, awaiting a second after alc; the log, the cursor (answering the
+    // cursors stored before it: none read back), the record, its pairs.
+    expect(operations.sort()).toEqual(
+      ['BatchGetItem', 'Query', 'Query', 'Query', 'UpdateItem', 'GetItem', 'Query'].sort(),
+    );
   });
 
   it('releases the hold it put on a record that turns out not to await the reviewer', async () => {
