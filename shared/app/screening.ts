@@ -30,9 +30,10 @@
 // - progress reads the review's tallies (the sums, plus the deltas not yet added to them): 3 requests. The
 //   writers' marks are on the events among those deltas (older versions': on the tallies item), so finding the
 //   ones to repair costs nothing more;
-// - `next` reads the review's board (the tallies item and the reviewers' cursors: one request), then the heads
-//   of the queues that can hold a record for this reviewer (awaiting a first decision, and awaiting a second one
-//   after each other screener: a screener's own first decisions are in a queue they never read), oldest first.
+// - `next` reads the review's board (the tallies item and the reviewers' cursors: one request) and, at once, the
+//   heads of the queues that can hold a record for this reviewer (awaiting a first decision, and awaiting a
+//   second one after each other screener: a screener's own first decisions are in a queue they never read),
+//   oldest first (title/abstract's; full text's after them when those are empty).
 //   For the record it picks it stores the reviewer's cursor (the record is held for them for holdMs; the write
 //   answers every cursor stored before it) while reading its log (checked, and a projection that lags
 //   repaired), the record and its pending pairs. It skips records that others are holding: a record needs two
@@ -567,19 +568,40 @@ interface QueueSlot {
   capacity: number;
 }
 
+type QueuePage = { entries: QueueHead[]; more: boolean };
+const queueKey = (queue: QueueName) => `${queue.status}#${queue.firstDecider ?? ''}`;
+
+/** The queues that can hold a record for `reviewerId` at `stage` (deciders: the screeners who decided first). */
+function queueSlots(as: ReviewerRole, stage: Stage, deciders: readonly string[]): QueueSlot[] {
+  return as === 'arbiter'
+    ? [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }]
+    : [
+        { queue: { status: AWAITING_FIRST[stage] }, capacity: 2 },
+        ...deciders.map((id) => ({
+          queue: { status: AWAITING_SECOND[stage], firstDecider: id },
+          capacity: 1,
+        })),
+      ];
+}
+
 /** Merges a stage's queues oldest first, reading each a page at a time. */
 async function* mergedQueues(
   deps: ScreeningDeps,
   reviewId: string,
   slots: readonly QueueSlot[],
   pageSize: number,
+  firstPages?: ReadonlyMap<string, QueuePage>,
 ): AsyncGenerator<{ head: QueueHead; slot: QueueSlot }> {
-  const readers = slots.map((slot) => ({
-    slot,
-    buffer: [] as QueueHead[],
-    more: true,
-    after: undefined as string | undefined,
-  }));
+  const readers = slots.map((slot) => {
+    // A first page already read (while the board was): the reader goes on after it.
+    const first = firstPages?.get(queueKey(slot.queue));
+    return {
+      slot,
+      buffer: [...(first?.entries ?? [])],
+      more: first?.more ?? true,
+      after: first?.entries.at(-1)?.position,
+    };
+  });
   const fill = async (reader: (typeof readers)[number]) => {
     if (reader.buffer.length > 0 || !reader.more) return;
     const page = await deps.screening.queueHeads(reviewId, reader.slot.queue, {
@@ -643,23 +665,16 @@ async function pick(
   board: ReviewBoard,
   now: Date,
   cursorFor: (citationId: string, stage: Stage) => Cursor,
+  firstPages?: ReadonlyMap<string, QueuePage>,
 ): Promise<Picked | null> {
   const holds = liveHolds(board, reviewer.id, as, now);
   const deciders = firstDeciders(protocol, board.rolledTallies).filter((id) => id !== reviewer.id);
   let passedOver: Cursor | null = null;
   for (const stage of STAGES) {
-    const slots: QueueSlot[] =
-      as === 'arbiter'
-        ? [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }]
-        : [
-            { queue: { status: AWAITING_FIRST[stage] }, capacity: 2 },
-            ...deciders.map((id) => ({
-              queue: { status: AWAITING_SECOND[stage], firstDecider: id },
-              capacity: 1,
-            })),
-          ];
+    const slots = queueSlots(as, stage, deciders);
     const pageSize = skip.size + holds.length + 4;
-    for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize)) {
+    const first = stage === STAGES[0] ? firstPages : undefined;
+    for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize, first)) {
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
       const cursor = cursorFor(head.citationId, stage);
@@ -702,12 +717,32 @@ export async function nextRecord(
     throw new NotAllowedError(`${reviewer.id} is not a ${options.as} of review "${protocol.id}"`);
   }
   const peers = protocol.reviewers.filter((r) => r.roles.includes(options.as)).map((r) => r.id);
-  let board = await deps.screening.readBoard(protocol.id, peers);
-  await repairDirty(deps, protocol.id, board.dirty);
+  const skip = new Set(options.skip ?? []);
+  // The first stage's queues (of the protocol's screeners) are read with the board, not after it: a page as
+  // long as any holds could need (the holds are only known from the board).
+  const firstSlots = queueSlots(
+    options.as,
+    STAGES[0],
+    firstDeciders(protocol, {}).filter((id) => id !== reviewer.id),
+  );
+  const [read, pages] = await Promise.all([
+    deps.screening.readBoard(protocol.id, peers),
+    Promise.all(
+      firstSlots.map((slot) =>
+        deps.screening.queueHeads(protocol.id, slot.queue, { limit: skip.size + peers.length + 4 }),
+      ),
+    ),
+  ]);
+  let board = read;
+  let firstPages: Map<string, QueuePage> | undefined = new Map(
+    firstSlots.map((slot, i) => [queueKey(slot.queue), pages[i]!]),
+  );
+  // A repair or an upgrade may move records between queues: read them again after it.
+  if ((await repairDirty(deps, protocol.id, board.dirty)) > 0) firstPages = undefined;
   if (board.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, protocol.id, board.projectionVersion);
+    firstPages = undefined;
   }
-  const skip = new Set(options.skip ?? []);
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const cursorFor = (citationId: string, stage: Stage): Cursor => {
@@ -722,7 +757,8 @@ export async function nextRecord(
     };
   };
   for (let round = 0; round < 3; round++) {
-    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
+    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor, firstPages);
+    firstPages = undefined; // read before records were skipped: a later round reads its own
     if (!picked) return null;
     const { cursor } = picked;
     // Handed the same record at the same moment as others beyond what it needs? Those whose cursors were
