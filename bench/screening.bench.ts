@@ -5,18 +5,20 @@
 //   npx tsx bench/screening.bench.ts [--cells 1000:0,5000:0,5000:10000,20000:0,20000:10000,20000:40000]
 //                                    [--rounds 40]
 //
-// Each cell is a fresh data directory. It is seeded with the items the write path leaves (citations, screening
-// events, their tally deltas, the reviewers' decision rows, the citations' queues), written in batches: two
-// screeners' title/abstract decisions on the oldest records (80 % include/include, 15 % exclude/exclude, 5 %
-// a conflict), each record's deltas already added to the sums, and as many pending possible-duplicate pairs as
-// 2 % of the records (the dedup's ceiling). Before measuring, the seed is checked: the tallies the store reads
-// equal a recount of every log, or the cell is not measured.
+// Each cell is a fresh data directory. It is seeded with the items the write path leaves (citations and their
+// arrival deltas, screening events carrying their tally deltas, the reviewers' decision rows, the citations'
+// queues), written in batches: two screeners' title/abstract decisions on the oldest records (80 %
+// include/include, 15 % exclude/exclude, 5 % a conflict), each record's deltas already added to the sums, and as
+// many pending possible-duplicate pairs as 2 % of the records (the dedup's ceiling). Before measuring, the seed is
+// checked: the tallies the store reads equal a recount of every log, or the cell is not measured.
 //
 // Then one screener (pp) works for --rounds rounds: next, a decision on the record handed, progress; then three
 // screeners (pp, alc, kim: the protocol has three) do the same at once. Printed per cell: the median and p90 of
-// each call, how many decisions were refused (a record handed to more screeners than it needs: should be 0)
-// and how many rounds handed all three the same record (should be 0). 10k and 40k decisions do not fit in 1k
-// records (two screeners, two stages, an arbiter: about 4 decisions a record at most): those cells are skipped.
+// each call, how many decisions were refused (a record handed to more screeners than it needs: should be 0),
+// how many rounds handed all three the same record (should be 0), and how many decisions included a study (the
+// local server recomputes the statistics within such a decision: no stream does it locally), apart from the
+// others. 10k and 40k decisions do not fit in 1k records (two screeners, two stages, an arbiter: about 4
+// decisions a record at most): those cells are skipped.
 // Asserts nothing: the goal is each median under 50 ms at 20,000 records and 40,000 decisions, flat in both.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -177,8 +179,12 @@ async function seed(
     for (const event of events) {
       const after = replay(id, events.slice(0, event.seq));
       const delta = talliesDelta(recordTallies(before), recordTallies(after));
-      items.push(screeningEventItem(protocol.id, event));
-      items.push(rolled(tallyDeltaItem(protocol.id, id, event.seq, delta, event.at)));
+      // The event with its own delta, its writer's mark long removed.
+      const { projecting: _, ...eventItem } = screeningEventItem(protocol.id, event, {
+        delta,
+        projecting: '',
+      });
+      items.push(rolled(eventItem));
       items.push(
         reviewerDecisionItem(protocol.id, {
           reviewerId: event.reviewerId,
@@ -253,6 +259,8 @@ interface Timings {
   /** CPU ms of the store server per call (read from /proc in 10 ms ticks: only their mean means much). */
   storeCpu: { next: number[]; decision: number[]; progress: number[] };
   refused: number;
+  /** The latencies of decisions that included a study (the local server recomputes the statistics in them). */
+  including: number[];
   handed: string[];
 }
 
@@ -310,6 +318,7 @@ async function screen(url: string, reviewerId: 'pp' | 'alc' | 'kim', rounds: num
     if (!next.record) break;
     const { citationId: id, stage } = next.record.view;
     timings.handed.push(`${i}:${reviewerId}:${id}`);
+    let included = false;
     await measure(timings, 'decision', async () => {
       const answer = await fetch(`${url}/api/reviews/${protocol.id}/records/${id}/decisions`, {
         method: 'POST',
@@ -324,8 +333,12 @@ async function screen(url: string, reviewerId: 'pp' | 'alc' | 'kim', rounds: num
         timings.refused++;
         const { error } = (await answer.json()) as { error?: { code?: string } };
         process.stderr.write(`refused (409 ${error?.code}): ${reviewerId} on ${id} in round ${i}\n`);
-      } else await answer.arrayBuffer();
+      } else {
+        const { view } = (await answer.json()) as { view?: { outcome?: string | null } };
+        included = view?.outcome === 'included';
+      }
     });
+    if (included) timings.including.push(timings.decision.at(-1)!);
     await measure(timings, 'progress', async () => {
       await (await fetch(`${url}/api/reviews/${protocol.id}/progress`, { headers })).arrayBuffer();
     });
@@ -341,6 +354,7 @@ const empty = (): Timings => ({
   cpu: { next: [], decision: [], progress: [] },
   storeCpu: { next: [], decision: [], progress: [] },
   refused: 0,
+  including: [],
   handed: [],
 });
 
@@ -427,6 +441,11 @@ for (const [records, decisions] of cells) {
       );
       const o = one.operations;
       print(`|  |  | operations (1) | ${mode(o.next)} | ${mode(o.decision)} | ${mode(o.progress)} | | |`);
+      const others = three.decision.filter((x) => !three.including.includes(x));
+      const spread = (xs: number[]) => (xs.length > 0 ? `${ms(median(xs))} / ${ms(p90(xs))} ms` : '–');
+      print(
+        `|  |  | decisions that included a study (3 at once; each recomputes the statistics): how many, median / p90; the others | | ${three.including.length} of ${three.decision.length}: ${spread(three.including)}; ${spread(others)} | | | |`,
+      );
 
       process.stderr.write(
         `(seeded ${fmt(records)} records and ${fmt(decisions)} decisions in ${seedSeconds.toFixed(1)} s; load ${load()})\n`,

@@ -5,38 +5,42 @@
 //
 // ## Recording an event (a decision, a confirmed duplicate, a direct inclusion), primary course
 //   1. Check the reviewer is listed on the review with a screening role and the reason is from the protocol.
-//   2. Put a dirty mark for the record (a token of this writer), and read the record's log; replay it and build
-//      the event at the next position (seq = version + 1).
+//   2. Read the record's heading and its log; replay it and build the event at the next position
+//      (seq = version + 1).
 //   3. Check the event against the workflow (a rejected decision changes nothing and says why).
-//   4. Append it with a conditional write at that position. If a concurrent writer took the position first,
+//   4. Append it with a conditional write at that position, in one item with its tally delta (tallies after -
+//      before) and the writer's mark (when it began projecting). If a concurrent writer took the position first,
 //      go back to 2: the decision is judged again against the log as it now is, so nothing is lost and no
 //      decision is accepted against a state that no longer holds.
-//   5. Project it, in parallel: the event's tally delta (tallies after - before); the reviewer's decision row
-//      ("my decisions"); the record's status and queue, after handing a record that became included to
-//      onIncluded (includeStudy) or one that became excluded to onExcluded (withdraws a study an arbiter's new
-//      result excluded), so an "included" status is only stored once the inclusion is.
-//   6. Remove the dirty mark.
-// A retry carrying the same eventId finds its event already in the log, completes the projections and returns
-// without appending. A writer that dies after 4 leaves its dirty mark: the next read of the review that finds
-// a mark older than repairAfterMs projects that record again from its whole log (every write is idempotent),
-// then removes the mark. So re-running converges, and nothing is counted twice (each tally delta has a
-// deterministic key and is added to the sums once: shared/adapters/dynamodb/screening-store.ts).
+//   5. Project it, in parallel: the reviewer's decision row ("my decisions"); the record's status and queue,
+//      after handing a record that became included to onIncluded (includeStudy) or one that became excluded to
+//      onExcluded (withdraws a study an arbiter's new result excluded), so an "included" status is only stored
+//      once the inclusion is.
+//   6. Remove the mark from the event.
+// A retry carrying the same eventId finds its event already in the log, completes the projections (and removes
+// the mark) and returns without appending. A writer that dies after 4 leaves its mark on the event, whose delta
+// waits among those not yet added to the sums (a roll-up leaves a marked event there): the next progress read
+// finds a mark older than repairAfterMs, projects that record again from its whole log (every write is
+// idempotent, and an event's delta is never written again elsewhere), then removes the mark. So re-running
+// converges, and nothing is counted twice (shared/adapters/dynamodb/screening-store.ts).
 //
 // ## Reading at any size
 // Nothing on the path of `next`, a decision or progress reads every record, and each takes a fixed number of
 // requests (bench/screening.bench.ts prints them by operation):
 // - progress reads the review's tallies (the sums, plus the deltas not yet added to them): 3 requests. The
-//   writers' dirty marks are on the tallies item, so finding the ones to repair costs nothing more;
-// - `next` reads the review's board (the tallies item with the dirty marks, and the reviewers' cursors: one
-//   request), then the heads of the queues that can hold a record for this reviewer (awaiting a first
-//   decision, and awaiting a second one after each other screener: a screener's own first decisions are in a
-//   queue they never read), oldest first. For the record it picks it stores the reviewer's cursor (the record
-//   is held for them for holdMs) while reading its log (checked, and a projection that lags repaired), the
-//   record and its pending pairs, then reads the cursors back. It skips records that others are holding: a
-//   record needs two screeners, so two screeners starting together get the same one (both are needed), a
-//   third gets the next. 1 + queues + 4 + 1 requests;
-// - a decision: the mark, the record's heading and its log; the append; delta, decision row and queue; the
-//   mark removed: 8 requests.
+//   writers' marks are on the events among those deltas (older versions': on the tallies item), so finding the
+//   ones to repair costs nothing more;
+// - `next` reads the review's board (the tallies item and the reviewers' cursors: one request) and, at once, the
+//   heads of the queues that can hold a record for this reviewer (awaiting a first decision, and awaiting a
+//   second one after each other screener: a screener's own first decisions are in a queue they never read),
+//   oldest first (title/abstract's; full text's after them when those are empty).
+//   For the record it picks it stores the reviewer's cursor (the record is held for them for holdMs; the write
+//   answers every cursor stored before it) while reading its log (checked, and a projection that lags
+//   repaired), the record and its pending pairs. It skips records that others are holding: a record needs two
+//   screeners, so two screeners starting together get the same one (both are needed), a third gets the next.
+//   1 + queues + 4 requests;
+// - a decision: the heading and the log; the append; the decision row and the queue; the mark removed: 6
+//   requests.
 import type { Citation } from '../domain/citation/citation.ts';
 import type { Protocol, Reviewer } from '../domain/protocol/protocol.ts';
 import { type RecordView, type StageView, viewFor } from '../domain/screening/blinding.ts';
@@ -79,6 +83,7 @@ import type {
   CitationHeading,
   Cursor,
   DirtyMark,
+  LoggedEvent,
   PossibleDuplicate,
   QueueHead,
   QueueName,
@@ -272,23 +277,15 @@ async function saveOutcome(deps: ScreeningDeps, reviewId: string, state: RecordS
   });
 }
 
-/** Step 5 for one new event. */
+/** Step 5 for one new event (its tally delta came with the append). */
 async function projectEvent(
   deps: ScreeningDeps,
   reviewId: string,
-  before: RecordState,
   after: RecordState,
   event: ScreeningEvent,
   citation: CitationHeading,
 ): Promise<void> {
   await Promise.all([
-    deps.screening.putTallyDelta(
-      reviewId,
-      event.citationId,
-      event.seq,
-      talliesDelta(recordTallies(before), recordTallies(after)),
-      event.at,
-    ),
     event.type === 'decision' && event.role !== 'direct'
       ? deps.screening.putReviewerDecision(reviewId, reviewerDecisionOf(event, citation))
       : Promise.resolve(),
@@ -298,22 +295,25 @@ async function projectEvent(
 
 /**
  * Every projection of one record from its whole log (a repair, a rebuild): each event's tally delta (and the
- * arrival's), each reviewer's latest decision per stage, the status. Every write is idempotent.
+ * arrival's) unless its item carries it, each reviewer's latest decision per stage, the status. Every write
+ * is idempotent.
  */
 async function projectRecord(
   deps: ScreeningDeps,
   reviewId: string,
   citationId: string,
-  options: { events?: ScreeningEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
+  options: { log?: LoggedEvent[]; skipDeltas?: ReadonlySet<string>; queuedAt?: string } = {},
 ): Promise<RecordState> {
-  const [events, heading] = await Promise.all([
-    options.events ?? deps.screening.listEvents(reviewId, citationId),
+  const [log, heading] = await Promise.all([
+    options.log ?? deps.screening.listLog(reviewId, citationId),
     deps.screening.citationHeading(reviewId, citationId),
   ]);
+  const events = log.map((entry) => entry.event);
+  const counted = new Set(log.filter((entry) => entry.counted).map((entry) => entry.event.seq));
   const states = statesOf(citationId, events);
   const final = states[states.length - 1]!;
   if (!heading) return final;
-  const has = (seq: number) => options.skipDeltas?.has(`${citationId}#${seq}`) ?? false;
+  const has = (seq: number) => counted.has(seq) || (options.skipDeltas?.has(`${citationId}#${seq}`) ?? false);
   const writes: Promise<unknown>[] = [];
   if (!has(0)) {
     const at = options.queuedAt ?? events[0]?.at ?? deps.clock().toISOString();
@@ -375,6 +375,7 @@ async function ensureProjected(deps: ScreeningDeps, reviewId: string, version: n
 
 /** Version 2: every record's queue, tallies and decision rows, written where missing or out of date. */
 async function projectWholeReview(deps: ScreeningDeps, reviewId: string): Promise<void> {
+  // Every key of a delta stored (events that carry their own included), so none is written twice.
   const [entries, events, deltaKeys] = await Promise.all([
     deps.screening.listCitations(reviewId),
     deps.screening.listReviewEvents(reviewId),
@@ -393,7 +394,7 @@ async function projectWholeReview(deps: ScreeningDeps, reviewId: string): Promis
       entry.firstDecider !== firstDecider(state);
     if (missingDelta || lagging || log.length > 0) {
       await projectRecord(deps, reviewId, entry.citationId, {
-        events: log,
+        log: log.map((event) => ({ event, counted: false, projecting: null })),
         skipDeltas: deltaKeys,
         queuedAt: entry.queuedAt,
       });
@@ -419,51 +420,48 @@ async function appendWithProjections(
   eventId: string | null,
   build: (state: RecordState) => ScreeningEvent | null,
 ): Promise<{ recorded: boolean; state: RecordState; existing: ScreeningEvent | null }> {
-  const mark = { citationId, token: eventId ?? deps.newId(), at: deps.clock().toISOString() };
-  // The record's heading, its log and the dirty mark at once (a mark for a citation that turns out not to
-  // exist is removed again before saying so).
-  let [heading, events] = await Promise.all([
+  // The record's heading and its log at once.
+  let [heading, log] = await Promise.all([
     deps.screening.citationHeading(reviewId, citationId),
-    deps.screening.listEvents(reviewId, citationId),
-    deps.screening.markDirty(reviewId, mark),
+    deps.screening.listLog(reviewId, citationId),
   ]);
-  if (!heading) {
-    await deps.screening.clearDirty(reviewId, mark);
-    throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
-  }
+  if (!heading) throw new NotFoundError(`no citation ${citationId} in review "${reviewId}"`);
   const attempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const state = replay(citationId, events);
-    const existing = eventId ? (state.events.find((e) => e.eventId === eventId) ?? null) : null;
-    let event: ScreeningEvent | null = null;
-    try {
-      if (!existing) event = build(state);
-    } catch (error) {
-      await deps.screening.clearDirty(reviewId, mark);
-      throw error;
-    }
+    const state = replay(
+      citationId,
+      log.map((entry) => entry.event),
+    );
+    const logged = eventId ? log.find((entry) => entry.event.eventId === eventId) : undefined;
+    const existing = logged?.event ?? null;
+    const event = existing ? null : build(state);
     if (!event) {
-      // A retry (complete what it may have left undone) or nothing to do.
-      if (existing) await projectRecord(deps, reviewId, citationId, { events });
-      await deps.screening.clearDirty(reviewId, mark);
+      // A retry: complete what its first attempt may have left undone (and remove its mark). Or nothing to do.
+      if (logged) {
+        await projectRecord(deps, reviewId, citationId, { log });
+        if (logged.projecting)
+          await deps.screening.clearDirty(reviewId, markOf(logged.event, logged.projecting));
+      }
       return { recorded: false, state, existing };
     }
-    let next: RecordState;
-    try {
-      next = apply(state, event);
-    } catch (error) {
-      await deps.screening.clearDirty(reviewId, mark);
-      throw error;
-    }
-    if (await deps.screening.appendEvent(reviewId, event)) {
-      await projectEvent(deps, reviewId, state, next, event, heading);
-      await deps.screening.clearDirty(reviewId, mark);
+    const next = apply(state, event);
+    // The event, its tally delta and the writer's mark in one conditional write: a writer that dies after it
+    // leaves the mark for the next read of the tallies to find (repairDirty).
+    const projecting = deps.clock().toISOString();
+    const delta = talliesDelta(recordTallies(state), recordTallies(next));
+    if (await deps.screening.appendEvent(reviewId, event, { delta, projecting })) {
+      await projectEvent(deps, reviewId, next, event, heading);
+      await deps.screening.clearDirty(reviewId, markOf(event, projecting));
       return { recorded: true, state: next, existing: null };
     }
-    events = await deps.screening.listEvents(reviewId, citationId);
+    log = await deps.screening.listLog(reviewId, citationId);
   }
-  await deps.screening.clearDirty(reviewId, mark);
   throw new StoreError(`could not record on ${citationId}: too many concurrent writers`, { retryable: true });
+}
+
+/** The mark a writer put on the event it appended. */
+function markOf(event: ScreeningEvent, projecting: string): DirtyMark {
+  return { citationId: event.citationId, token: event.eventId, at: projecting, seq: event.seq };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -570,19 +568,40 @@ interface QueueSlot {
   capacity: number;
 }
 
+type QueuePage = { entries: QueueHead[]; more: boolean };
+const queueKey = (queue: QueueName) => `${queue.status}#${queue.firstDecider ?? ''}`;
+
+/** The queues that can hold a record for `reviewerId` at `stage` (deciders: the screeners who decided first). */
+function queueSlots(as: ReviewerRole, stage: Stage, deciders: readonly string[]): QueueSlot[] {
+  return as === 'arbiter'
+    ? [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }]
+    : [
+        { queue: { status: AWAITING_FIRST[stage] }, capacity: 2 },
+        ...deciders.map((id) => ({
+          queue: { status: AWAITING_SECOND[stage], firstDecider: id },
+          capacity: 1,
+        })),
+      ];
+}
+
 /** Merges a stage's queues oldest first, reading each a page at a time. */
 async function* mergedQueues(
   deps: ScreeningDeps,
   reviewId: string,
   slots: readonly QueueSlot[],
   pageSize: number,
+  firstPages?: ReadonlyMap<string, QueuePage>,
 ): AsyncGenerator<{ head: QueueHead; slot: QueueSlot }> {
-  const readers = slots.map((slot) => ({
-    slot,
-    buffer: [] as QueueHead[],
-    more: true,
-    after: undefined as string | undefined,
-  }));
+  const readers = slots.map((slot) => {
+    // A first page already read (while the board was): the reader goes on after it.
+    const first = firstPages?.get(queueKey(slot.queue));
+    return {
+      slot,
+      buffer: [...(first?.entries ?? [])],
+      more: first?.more ?? true,
+      after: first?.entries.at(-1)?.position,
+    };
+  });
   const fill = async (reader: (typeof readers)[number]) => {
     if (reader.buffer.length > 0 || !reader.more) return;
     const page = await deps.screening.queueHeads(reviewId, reader.slot.queue, {
@@ -625,6 +644,8 @@ interface Picked {
   stage: Stage;
   /** The reviewer's cursor, already stored: the record is held for them (unless others were earlier). */
   cursor: Cursor;
+  /** Every cursor as the write of this one found them: those stored before it. */
+  cursors: Cursor[];
   stored: { citation: Citation } | null;
   pairs: PossibleDuplicate[];
 }
@@ -644,42 +665,38 @@ async function pick(
   board: ReviewBoard,
   now: Date,
   cursorFor: (citationId: string, stage: Stage) => Cursor,
+  firstPages?: ReadonlyMap<string, QueuePage>,
 ): Promise<Picked | null> {
   const holds = liveHolds(board, reviewer.id, as, now);
   const deciders = firstDeciders(protocol, board.rolledTallies).filter((id) => id !== reviewer.id);
   let passedOver: Cursor | null = null;
   for (const stage of STAGES) {
-    const slots: QueueSlot[] =
-      as === 'arbiter'
-        ? [{ queue: { status: IN_CONFLICT[stage] }, capacity: 1 }]
-        : [
-            { queue: { status: AWAITING_FIRST[stage] }, capacity: 2 },
-            ...deciders.map((id) => ({
-              queue: { status: AWAITING_SECOND[stage], firstDecider: id },
-              capacity: 1,
-            })),
-          ];
+    const slots = queueSlots(as, stage, deciders);
     const pageSize = skip.size + holds.length + 4;
-    for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize)) {
+    const first = stage === STAGES[0] ? firstPages : undefined;
+    for await (const { head, slot } of mergedQueues(deps, protocol.id, slots, pageSize, first)) {
       if (skip.has(head.citationId)) continue;
       if (holdersOf(holds, head.citationId, stage, slot.queue).length >= slot.capacity) continue;
       const cursor = cursorFor(head.citationId, stage);
-      const [events, , stored, pairs] = await Promise.all([
-        deps.screening.listEvents(protocol.id, head.citationId),
+      const [log, cursors, stored, pairs] = await Promise.all([
+        deps.screening.listLog(protocol.id, head.citationId),
         deps.screening.putCursor(protocol.id, cursor),
         deps.citations.getCitation(protocol.id, head.citationId),
         deps.screening.listPendingDuplicatesOf(protocol.id, head.citationId),
       ]);
       // The queue is a projection: check the record against its log, and repair a projection that lags.
-      const state = replay(head.citationId, events);
+      const state = replay(
+        head.citationId,
+        log.map((entry) => entry.event),
+      );
       if (
         statusOf(state) !== slot.queue.status ||
         firstDecider(state) !== (slot.queue.firstDecider ?? null)
       ) {
-        await projectRecord(deps, protocol.id, head.citationId, { events });
+        await projectRecord(deps, protocol.id, head.citationId, { log });
       }
       if (state.stage === stage && awaits(state, reviewer, as))
-        return { state, stage, cursor, stored, pairs };
+        return { state, stage, cursor, cursors, stored, pairs };
       passedOver = cursor;
     }
   }
@@ -700,17 +717,35 @@ export async function nextRecord(
     throw new NotAllowedError(`${reviewer.id} is not a ${options.as} of review "${protocol.id}"`);
   }
   const peers = protocol.reviewers.filter((r) => r.roles.includes(options.as)).map((r) => r.id);
-  let board = await deps.screening.readBoard(protocol.id, peers);
-  await repairDirty(deps, protocol.id, board.dirty);
+  const skip = new Set(options.skip ?? []);
+  // The first stage's queues (of the protocol's screeners) are read with the board, not after it: a page as
+  // long as any holds could need (the holds are only known from the board).
+  const firstSlots = queueSlots(
+    options.as,
+    STAGES[0],
+    firstDeciders(protocol, {}).filter((id) => id !== reviewer.id),
+  );
+  const [read, pages] = await Promise.all([
+    deps.screening.readBoard(protocol.id, peers),
+    Promise.all(
+      firstSlots.map((slot) =>
+        deps.screening.queueHeads(protocol.id, slot.queue, { limit: skip.size + peers.length + 4 }),
+      ),
+    ),
+  ]);
+  let board = read;
+  let firstPages: Map<string, QueuePage> | undefined = new Map(
+    firstSlots.map((slot, i) => [queueKey(slot.queue), pages[i]!]),
+  );
+  // A repair or an upgrade may move records between queues: read them again after it.
+  if ((await repairDirty(deps, protocol.id, board.dirty)) > 0) firstPages = undefined;
   if (board.projectionVersion < PROJECTION_VERSION) {
     await ensureProjected(deps, protocol.id, board.projectionVersion);
+    firstPages = undefined;
   }
-  const skip = new Set(options.skip ?? []);
   const now = deps.clock();
   const holdMs = deps.holdMs ?? DEFAULT_HOLD_MS;
   const cursorFor = (citationId: string, stage: Stage): Cursor => {
-    // Taken when the cursor is written, not when the call began: screeners handed one record at once are
-    // ordered by `since`, and a claim that lands after another's check must sort after it.
     const since = deps.clock();
     return {
       reviewerId: reviewer.id,
@@ -722,11 +757,14 @@ export async function nextRecord(
     };
   };
   for (let round = 0; round < 3; round++) {
-    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor);
+    const picked = await pick(deps, protocol, reviewer, options.as, skip, board, now, cursorFor, firstPages);
+    firstPages = undefined; // read before records were skipped: a later round reads its own
     if (!picked) return null;
     const { cursor } = picked;
-    // Handed the same record at the same moment as others beyond what it needs? The earlier ones keep it.
-    board = { ...board, cursors: await deps.screening.readCursors(protocol.id, peers) };
+    // Handed the same record at the same moment as others beyond what it needs? Those whose cursors were
+    // stored first keep it: the write of this reviewer's answered the cursors stored before it (and every
+    // later writer sees this one), so of any number of claims at once exactly `capacity` hold.
+    board = { ...board, cursors: picked.cursors };
     const current = stageState(picked.state, picked.stage)!;
     const queue: QueueName =
       current.phase === 'awaiting-second'
@@ -736,11 +774,13 @@ export async function nextRecord(
               current.phase === 'awaiting-first' ? AWAITING_FIRST[picked.stage] : IN_CONFLICT[picked.stage],
           };
     const capacity = options.as === 'arbiter' ? 1 : current.phase === 'awaiting-first' ? 2 : 1;
-    const holders = [
-      ...holdersOf(liveHolds(board, reviewer.id, options.as, now), cursor.citationId, picked.stage, queue),
-      cursor,
-    ].sort((a, b) => a.since.localeCompare(b.since) || a.reviewerId.localeCompare(b.reviewerId));
-    if (holders.slice(0, capacity).some((h) => h.reviewerId === reviewer.id)) {
+    const earlier = holdersOf(
+      liveHolds(board, reviewer.id, options.as, now),
+      cursor.citationId,
+      picked.stage,
+      queue,
+    );
+    if (earlier.length < capacity) {
       return payload(deps, protocol, reviewer, picked.state, { stored: picked.stored, pairs: picked.pairs });
     }
     skip.add(cursor.citationId);
@@ -987,10 +1027,13 @@ async function conflictStates(
         heads.push(head);
       }
       const states = await mapLimited(heads, 8, async (head) => {
-        const events = await deps.screening.listEvents(reviewId, head.citationId);
-        const state = replay(head.citationId, events);
+        const log = await deps.screening.listLog(reviewId, head.citationId);
+        const state = replay(
+          head.citationId,
+          log.map((entry) => entry.event),
+        );
         if (statusOf(state) !== IN_CONFLICT[stage])
-          await projectRecord(deps, reviewId, head.citationId, { events });
+          await projectRecord(deps, reviewId, head.citationId, { log });
         return { head, stage, state };
       });
       return states.filter((s) => statusOf(s.state) === IN_CONFLICT[stage]);

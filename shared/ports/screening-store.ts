@@ -93,8 +93,30 @@ export interface DirtyMark {
   /** The writer's own token (its event id), so concurrent writers do not clear each other's marks. */
   token: string;
   at: string;
-  /** Written by a version before marks moved onto the tallies item: a DIRTY# item of its own. */
+  /**
+   * The mark is on the event at this position of the record's log (appended with it: see CountedAppend).
+   * Without it, the mark was put by an earlier version before it appended: an attribute of the tallies item,
+   * or (older still) a DIRTY# item of its own (`legacyItem`).
+   */
+  seq?: number;
   legacyItem?: true;
+}
+
+/** What an append writes with the event in the same item. */
+export interface CountedAppend {
+  /** The event's tally delta (tallies after - before): counted by the write that appends the event. */
+  delta: Tallies;
+  /** The writer's mark (when it began projecting the event), until it has written the projections. */
+  projecting: string;
+}
+
+/** An event as the log stores it. */
+export interface LoggedEvent {
+  event: ScreeningEvent;
+  /** The event's item carries its tally delta (older events have a tally-delta item of their own). */
+  counted: boolean;
+  /** Its writer's mark, while the projections may be incomplete (null: complete). */
+  projecting: string | null;
 }
 
 /** The review-wide state `next` reads in one request. */
@@ -104,20 +126,25 @@ export interface ReviewBoard {
   rolledTallies: Tallies;
   /** The projection format this review's items were last brought up to (0: never). */
   projectionVersion: number;
-  /** The dirty marks on the tallies item (not those of earlier versions: listDirty has those too). */
+  /**
+   * The dirty marks on the tallies item (not those on events, which readTallies finds among the deltas, nor
+   * DIRTY# items: listDirty has every kind).
+   */
   dirty: DirtyMark[];
 }
 
 export interface ScreeningStore {
   /** One record's log, in seq order. */
   listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]>;
+  /** One record's log as stored (with what each event's item carries), in seq order. */
+  listLog(reviewId: string, citationId: string): Promise<LoggedEvent[]>;
   /** Every record's log in the review (the report, the digest, a rebuild of the projections). */
   listReviewEvents(reviewId: string): Promise<ScreeningEvent[]>;
   /**
-   * Writes `event` at position event.seq. Returns false, writing nothing, when another event already holds that
-   * position (a concurrent writer won it).
+   * Writes `event` at position event.seq (with `counted`: its delta and its writer's mark, in the same item).
+   * Returns false, writing nothing, when another event already holds that position (a concurrent writer won it).
    */
-  appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean>;
+  appendEvent(reviewId: string, event: ScreeningEvent, counted?: CountedAppend): Promise<boolean>;
   /** The title and year of a stored citation (null: none under that id); reads no more of it. */
   citationHeading(reviewId: string, citationId: string): Promise<CitationHeading | null>;
   /** Every citation of the review with its projection, in arrival order (reads them all). */
@@ -137,11 +164,12 @@ export interface ScreeningStore {
    * always has the same delta, so writing it again (a retry, a repair) is harmless.
    */
   putTallyDelta(reviewId: string, citationId: string, seq: number, delta: Tallies, at: string): Promise<void>;
-  /** "<citationId>#<seq>" of every stored delta (a rebuild finds the missing ones). */
+  /** "<citationId>#<seq>" of every stored delta, those events carry too (a rebuild finds the missing ones). */
   listTallyDeltaKeys(reviewId: string): Promise<Set<string>>;
   /**
    * The review's tallies: the rolled-up sums plus every delta not added yet (each counted exactly once);
-   * `backlog`: how many deltas wait; `projectionVersion` and `dirty` as readBoard gives them.
+   * `backlog`: how many deltas wait; `projectionVersion` as readBoard gives it; `dirty`: the board's marks and
+   * those on events (an event is not added to the sums while it carries its writer's mark).
    */
   readTallies(
     reviewId: string,
@@ -149,11 +177,14 @@ export interface ScreeningStore {
   /** Adds waiting deltas into the sums, exactly once each, up to `max` of them. */
   rollUpTallies(reviewId: string, options?: { max?: number }): Promise<{ rolled: number; left: boolean }>;
 
+  /** The board, with the cursors of these reviewers. */
   readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard>;
-  /** The cursors of these reviewers alone (the board without the tallies item). */
-  readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]>;
   setProjectionVersion(reviewId: string, version: number): Promise<void>;
-  putCursor(reviewId: string, cursor: Cursor): Promise<void>;
+  /**
+   * Stores a reviewer's cursor (replacing their last) and answers every reviewer's cursor as of that write,
+   * atomically: the cursors stored before it, none stored after (whose writers see this one).
+   */
+  putCursor(reviewId: string, cursor: Cursor): Promise<Cursor[]>;
 
   /** Keeps a reviewer's latest decision per record and stage (an older seq never replaces a newer one). */
   putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void>;
@@ -164,10 +195,14 @@ export interface ScreeningStore {
     options: { limit: number; after?: string | null },
   ): Promise<{ decisions: ReviewerDecision[]; next: string | null }>;
 
-  /** Marks a record as being projected (on the item readBoard and readTallies read anyway: no extra read). */
+  /**
+   * Marks a record as being projected on the tallies item, as the version before CountedAppend did (a writer
+   * now marks the event it appends): kept for the tests that build what such a writer left.
+   */
   markDirty(reviewId: string, mark: DirtyMark): Promise<void>;
+  /** Removes a mark, wherever it is (an event's, the tallies item's, a DIRTY# item). */
   clearDirty(reviewId: string, mark: DirtyMark): Promise<void>;
-  /** Every dirty mark, those of earlier versions (their own items) too. */
+  /** Every dirty mark, those of earlier versions too. */
   listDirty(reviewId: string): Promise<DirtyMark[]>;
 
   /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */

@@ -177,7 +177,7 @@ export function countQueueEntries(client: DynamoDBDocumentClient, tableName: str
   });
 }
 
-/** Tally deltas of a review (screening-store.ts): one per arrival and per change of a record's state. */
+/** Tally-delta items of a review (screening-store.ts): one per arrival (events carry their own deltas). */
 export function countTallyDeltas(client: DynamoDBDocumentClient, tableName: string, reviewId: string) {
   return queryCount(client, {
     TableName: tableName,

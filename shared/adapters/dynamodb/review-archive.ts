@@ -32,7 +32,7 @@ const WRITTEN_LAST = [WATERMARK_PREFIX, 'SNAPSHOT_LATEST'];
  * bring up to date): they are derived from the review's record, not part of it, so one that differs from the
  * export, or is not in it, does not make a restored review "hold other data"; the restored review keeps its own.
  */
-const DERIVED = ['TALLIES', 'CURSOR#'];
+const DERIVED = ['TALLIES', 'CURSORS', 'CURSOR#'];
 /** So are the mirrors of possible-duplicate pairs (screening-store.ts): pointers a read may add to old reviews. */
 const isDerived = (item: ArchivedItem) =>
   DERIVED.some((prefix) => sortKey(item).startsWith(prefix)) ||

@@ -2,31 +2,38 @@
 //
 // | item | pk | sk | other attributes |
 // |---|---|---|---|
-// | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map) |
+// | screening event | `REVIEW#<reviewId>` | `SCREENING#<citationId>#<seq, 6 digits>` | type "screening-event", event (map); since events carry their own tally delta: delta, at, gsi1pk/gsi1sk as a tally delta's, and projecting (the time its writer began projecting it: the writer's dirty mark, removed when the projections are written) |
 // | citation (existing item) | `REVIEW#<reviewId>` | `CITATION#<citationId>` | + screeningStatus, screeningVersion (the log position it reflects), firstDecider, gsi1pk `QUEUE#<reviewId>#<screeningStatus>` (+ `#<firstDecider>` while awaiting a second decision) |
-// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
-// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark) |
+// | tally delta | `REVIEW#<reviewId>` | `TALLY_DELTA#<citationId>#<seq, 6 digits>` (seq 0: the arrival; other seqs: events of earlier versions, which did not carry their delta) | type "tally-delta", delta (map name -> change), at, gsi1pk `TALLY_DELTAS#<reviewId>`, gsi1sk `U#<at>#<citationId>#<seq>` until added to the sums, then `R#<generation, 12 digits>#...` |
+// | tallies | `REVIEW#<reviewId>` | `TALLIES` | type "tallies", `n:<name>` (one number per tally name), generation, pending (string set: the deltas of the batch being added), lockToken, lockAt, projectionVersion, `d:<citationId>#<token>` (one map {citationId, token, at} per dirty mark an earlier version put before appending; still read and repaired) |
 // | reviewer decision | `REVIEW#<reviewId>` | `DECIDED#<reviewerId>#<citationId>#<stage>` | type "reviewer-decision", the ReviewerDecision, gsi1pk `DECIDED#<reviewId>#<reviewerId>`, gsi1sk `<at>#<citationId>#<stage>` |
-// | cursor | `REVIEW#<reviewId>` | `CURSOR#<reviewerId>` | type "cursor", the Cursor (the record last handed to the reviewer, held until `until`) |
-// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now attributes of the tallies item, which `next` and progress read anyway (no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
+// | cursors | `REVIEW#<reviewId>` | `CURSORS` | type "cursors", `c:<reviewerId>` (one map per reviewer: the Cursor, the record last handed to them, held until `until`). Earlier versions kept one `CURSOR#<reviewerId>` item per reviewer: no longer read (a hold lasts minutes) |
+// | dirty mark (earlier versions) | `REVIEW#<reviewId>` | `DIRTY#<citationId>#<token>` | type "dirty", at: a writer started updating the record's projections. Marks are now on the event a writer appends (found among the deltas progress reads anyway: no listing of their own); listDirty still finds these, and the conflicts and the status report repair them |
 // | possible duplicate | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<a>#<b>` (a < b) | type "possible-duplicate", the PossibleDuplicate fields |
 // | its mirror | `REVIEW#<reviewId>` | `POSSIBLE_DUPLICATE#<b>#<a>` (b > a) | type "possible-duplicate-mirror", pairId: a pointer, so the pairs of one citation are one Query on `POSSIBLE_DUPLICATE#<citationId>#` whichever side of the pair it is |
 //
 // Writes, all conditional or idempotent single-item writes with deterministic keys (dynalite has no
 // transactions):
-// - append: PutItem of the event at its seq, if absent. Two writers racing for one position: one wins, the
-//   other is told so and re-reads (shared/app/screening.ts).
+// - append: PutItem of the event at its seq, if absent, with its tally delta and its writer's mark (so the
+//   event is counted exactly when it is appended, and marked until its projections are written). Two writers
+//   racing for one position: one wins, the other is told so and re-reads (shared/app/screening.ts).
+// - the mark's removal: UpdateItem REMOVE projecting on the event, once its projections are written.
 // - projection: UpdateItem of the citation item, only if it is a citation and its screeningVersion is older
 //   (or equal with another queue: a rebuild moving an item to the per-screener queue), so out-of-order writers
 //   never move a status backwards. Moving gsi1pk in the same write moves the citation to its new queue.
-// - tally delta: PutItem if absent. A delta is never deleted, so a retry or a repair can never add it twice.
+// - tally delta (an arrival's, or a repair's for an event of an earlier version without its own): PutItem if
+//   absent. A delta is never deleted, so a retry or a repair can never add it twice; a repair never writes one
+//   for an event that carries its own.
 // - adding deltas to the sums ("rolling up"): one process at a time holds the lock on the tallies item (a
 //   token with a time; a lock older than LOCK_STALE_MS is taken over). For a batch of waiting deltas it
 //   (1) adds their sums, moves `generation` on and records the batch's keys in `pending`, all in one
 //   conditional UpdateItem on its token; (2) re-keys each delta in the index from U# to R#<generation>;
 //   (3) empties `pending`. A holder that died after (1) left `pending`: the next holder finishes (2) and (3)
 //   for those keys without adding them again. Every write of a holder is conditional on its token, so a holder
-//   paused past the stale time (its lock taken over) cannot add anything afterwards.
+//   paused past the stale time (its lock taken over) cannot add anything afterwards. A marked event is left
+//   waiting (its mark stays among the deltas readTallies reads); once its mark is removed it is added as any.
+// - cursors: UpdateItem of one attribute of the cursors item answering the whole item (ALL_NEW): the cursors
+//   stored before it, atomically.
 // - reading the tallies: the tallies item (sums through generation g, and g's pending keys), then the deltas
 //   in the index after R#<g> (those added after the read, and those still waiting), less the pending ones:
 //   each delta counted exactly once, however a roll-up interleaves (see readTallies).
@@ -51,8 +58,10 @@ import { SCREENING_STATUSES, type ScreeningStatus } from '../../domain/screening
 import { InputError, StoreError } from '../../errors.ts';
 import {
   type CitationHeading,
+  type CountedAppend,
   type Cursor,
   type DirtyMark,
+  type LoggedEvent,
   type PossibleDuplicate,
   possibleDuplicatePairId,
   type QueueHead,
@@ -80,7 +89,7 @@ import {
 export const SCREENING_PREFIX = 'SCREENING#';
 export const POSSIBLE_DUPLICATE_PREFIX = 'POSSIBLE_DUPLICATE#';
 export const DECIDED_PREFIX = 'DECIDED#';
-export const CURSOR_PREFIX = 'CURSOR#';
+export const CURSORS_SK = 'CURSORS';
 export const DIRTY_PREFIX = 'DIRTY#';
 export const TALLIES_SK = 'TALLIES';
 
@@ -131,9 +140,12 @@ export function reviewerDecisionKey(
   return { pk: reviewPk(reviewId), sk: `${DECIDED_PREFIX}${d.reviewerId}#${d.citationId}#${d.stage}` };
 }
 
-export function cursorKey(reviewId: string, reviewerId: string): ItemKey {
-  return { pk: reviewPk(reviewId), sk: `${CURSOR_PREFIX}${reviewerId}` };
+export function cursorsKey(reviewId: string): ItemKey {
+  return { pk: reviewPk(reviewId), sk: CURSORS_SK };
 }
+
+/** The attribute of the cursors item holding one reviewer's cursor. */
+const CURSOR_ATTRIBUTE_PREFIX = 'c:';
 
 export function dirtyKey(reviewId: string, mark: Pick<DirtyMark, 'citationId' | 'token'>): ItemKey {
   return { pk: reviewPk(reviewId), sk: `${DIRTY_PREFIX}${mark.citationId}#${mark.token}` };
@@ -153,17 +165,39 @@ export function reviewerDecisionItem(reviewId: string, d: ReviewerDecision): Rec
   };
 }
 
-/** A screening-event item as appendEvent writes it. */
-export function screeningEventItem(reviewId: string, event: ScreeningEvent): Record<string, unknown> {
+/**
+ * A screening-event item as appendEvent writes it. With `counted` (every append of this version) the event
+ * carries its own tally delta, in the delta index like a tally-delta item (so the one conditional write that
+ * appends it also counts it), and `projecting`: its writer's mark, removed once the projections are written.
+ */
+export function screeningEventItem(
+  reviewId: string,
+  event: ScreeningEvent,
+  counted?: CountedAppend,
+): Record<string, unknown> {
   return {
     ...screeningEventKey(reviewId, event.citationId, event.seq),
     type: 'screening-event',
     reviewId,
     event,
+    ...(counted
+      ? {
+          delta: counted.delta,
+          at: event.at,
+          projecting: counted.projecting,
+          gsi1pk: tallyDeltaPartition(reviewId),
+          gsi1sk: `U#${event.at}#${event.citationId}#${seq6(event.seq)}`,
+        }
+      : {}),
   };
 }
 
-const eventItemSchema = z.object({ type: z.literal('screening-event'), event: screeningEventSchema });
+const eventItemSchema = z.object({
+  type: z.literal('screening-event'),
+  event: screeningEventSchema,
+  delta: z.record(z.string(), z.number()).optional(),
+  projecting: z.string().optional(),
+});
 
 const possibleDuplicateSchema = z.object({
   pairId: z.string(),
@@ -200,12 +234,34 @@ const queueItemSchema = z.object({
   gsi1sk: z.string(),
 });
 
+/** A delta in the index: a tally-delta item, or an event that carries its own (and maybe its writer's mark). */
 const deltaItemSchema = z.object({
-  type: z.literal('tally-delta'),
+  type: z.enum(['tally-delta', 'screening-event']),
   sk: z.string(),
   delta: z.record(z.string(), z.number()),
   gsi1sk: z.string(),
+  projecting: z.string().optional(),
+  event: z.object({ citationId: z.string(), eventId: z.string(), seq: z.number().int() }).optional(),
 });
+
+type DeltaItem = z.infer<typeof deltaItemSchema>;
+
+/** The attributes of deltaItemSchema (an event's own delta item is larger: the event itself). */
+const DELTA_PROJECTION = {
+  expression: '#type, sk, #delta, gsi1sk, projecting, #event.citationId, #event.eventId, #event.seq',
+  names: { '#type': 'type', '#delta': 'delta', '#event': 'event' },
+};
+
+/** The mark of an event whose writer has not finished its projections (null: none). */
+function eventMarkOf(item: DeltaItem): DirtyMark | null {
+  if (item.type !== 'screening-event' || !item.projecting || !item.event) return null;
+  return {
+    citationId: item.event.citationId,
+    token: item.event.eventId,
+    at: item.projecting,
+    seq: item.event.seq,
+  };
+}
 
 const reviewerDecisionSchema = z.object({
   reviewerId: z.string(),
@@ -242,6 +298,13 @@ function talliesOf(item: Record<string, unknown> | undefined): Tallies {
     if (name.startsWith('n:') && typeof value === 'number' && value !== 0) tallies[name.slice(2)] = value;
   }
   return tallies;
+}
+
+/** The reviewers' cursors on the cursors item. */
+function cursorsOf(item: Record<string, unknown> | undefined, reviewId: string): Cursor[] {
+  return Object.entries(item ?? {})
+    .filter(([name]) => name.startsWith(CURSOR_ATTRIBUTE_PREFIX))
+    .map(([, value]) => parseItem(cursorSchema, value, `a cursor of review "${reviewId}"`));
 }
 
 /** The attribute of the tallies item holding a dirty mark (one per writer and record). */
@@ -286,20 +349,27 @@ export class DynamoScreeningStore implements ScreeningStore {
   // The log
 
   async listEvents(reviewId: string, citationId: string): Promise<ScreeningEvent[]> {
-    return this.queryEvents(
-      reviewId,
-      `${SCREENING_PREFIX}${citationId}#`,
-      `the screening log of ${citationId}`,
+    return (await this.listLog(reviewId, citationId)).map((entry) => entry.event);
+  }
+
+  async listLog(reviewId: string, citationId: string): Promise<LoggedEvent[]> {
+    const what = `the screening log of ${citationId}`;
+    const items = await this.table.queryPrefix(
+      { reviewId, prefix: `${SCREENING_PREFIX}${citationId}#` },
+      what,
     );
+    return items.map((item) => {
+      const { event, delta, projecting } = parseItem(eventItemSchema, item, what);
+      return { event, counted: delta !== undefined, projecting: projecting ?? null };
+    });
   }
 
   async listReviewEvents(reviewId: string): Promise<ScreeningEvent[]> {
     return this.queryEvents(reviewId, SCREENING_PREFIX, `the screening logs of review "${reviewId}"`);
   }
 
-  async appendEvent(reviewId: string, event: ScreeningEvent): Promise<boolean> {
-    const item = screeningEventItem(reviewId, event);
-    return this.putIfAbsent(item, reviewId);
+  async appendEvent(reviewId: string, event: ScreeningEvent, counted?: CountedAppend): Promise<boolean> {
+    return this.putIfAbsent(screeningEventItem(reviewId, event, counted), reviewId);
   }
 
   async listCitations(reviewId: string): Promise<ScreeningQueueEntry[]> {
@@ -409,11 +479,18 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listTallyDeltaKeys(reviewId: string): Promise<Set<string>> {
-    const items = await this.table.queryPrefix(
-      { reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' },
-      `the tally deltas of review "${reviewId}"`,
-    );
-    return new Set(items.map((item) => String(item.sk).slice(TALLY_DELTA_PREFIX.length)).map(fromSeq6));
+    const what = `the tally deltas of review "${reviewId}"`;
+    const [deltas, events] = await Promise.all([
+      this.table.queryPrefix({ reviewId, prefix: TALLY_DELTA_PREFIX, projection: 'sk' }, what),
+      // Events that carry their own delta are in the delta index (older events are not).
+      this.table.queryPrefix({ reviewId, prefix: SCREENING_PREFIX, projection: 'sk, gsi1pk' }, what),
+    ]);
+    return new Set([
+      ...deltas.map((item) => fromSeq6(String(item.sk).slice(TALLY_DELTA_PREFIX.length))),
+      ...events
+        .filter((item) => item.gsi1pk === tallyDeltaPartition(reviewId))
+        .map((item) => fromSeq6(String(item.sk).slice(SCREENING_PREFIX.length))),
+    ]);
   }
 
   async readTallies(
@@ -441,13 +518,17 @@ export class DynamoScreeningStore implements ScreeningStore {
       const sk = String(entry.sk);
       if (!pending.has(sk)) keys.set(sk, { pk: reviewPk(reviewId), sk });
     }
-    // 3. Their changes, read from the items themselves (the index carries only keys for them).
-    const deltas = await this.table.batchGet([...keys.values()], what);
+    // 3. Their changes, read from the items themselves (the index carries only keys for them): of an event,
+    // only what the sums and its mark need.
+    const deltas = await this.table.batchGet([...keys.values()], what, DELTA_PROJECTION);
     const tallies = talliesOf(item);
+    const dirty = dirtyMarksOf(item, reviewId);
     let backlog = 0;
     for (const raw of deltas) {
       const delta = parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`);
       if (delta.gsi1sk.startsWith('U#')) backlog++;
+      const mark = eventMarkOf(delta);
+      if (mark) dirty.push(mark);
       for (const [name, value] of Object.entries(delta.delta)) {
         const sum = (tallies[name] ?? 0) + value;
         if (sum === 0) delete tallies[name];
@@ -455,7 +536,7 @@ export class DynamoScreeningStore implements ScreeningStore {
       }
     }
     const projectionVersion = typeof item?.projectionVersion === 'number' ? item.projectionVersion : 0;
-    return { tallies, backlog, projectionVersion, dirty: dirtyMarksOf(item, reviewId) };
+    return { tallies, backlog, projectionVersion, dirty };
   }
 
   async rollUpTallies(
@@ -489,7 +570,9 @@ export class DynamoScreeningStore implements ScreeningStore {
             raw,
             delta: parseItem(deltaItemSchema, raw, `a tally delta of review "${reviewId}"`),
           }))
-          .filter(({ delta }) => delta.gsi1sk.startsWith('U#'));
+          // An event whose writer is still projecting it (or died doing so) waits: its mark stays findable
+          // among the deltas not yet added until the projections are complete.
+          .filter(({ delta }) => delta.gsi1sk.startsWith('U#') && !eventMarkOf(delta));
         // One UpdateItem adds the batch: keep its distinct names within one expression's reach.
         const sums: Tallies = {};
         const batch: typeof items = [];
@@ -653,27 +736,18 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async readBoard(reviewId: string, reviewerIds: readonly string[]): Promise<ReviewBoard> {
     const what = `the screening board of review "${reviewId}"`;
-    const items = await this.table.batchGet(
-      [talliesKey(reviewId), ...[...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id))],
-      what,
-    );
+    const items = await this.table.batchGet([talliesKey(reviewId), cursorsKey(reviewId)], what);
     const tallies = items.find((item) => item.sk === TALLIES_SK);
+    const peers = new Set(reviewerIds);
     return {
-      cursors: items
-        .filter((item) => item.type === 'cursor')
-        .map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`)),
+      cursors: cursorsOf(
+        items.find((item) => item.sk === CURSORS_SK),
+        reviewId,
+      ).filter((cursor) => peers.has(cursor.reviewerId)),
       rolledTallies: talliesOf(tallies),
       projectionVersion: typeof tallies?.projectionVersion === 'number' ? tallies.projectionVersion : 0,
       dirty: dirtyMarksOf(tallies, reviewId),
     };
-  }
-
-  async readCursors(reviewId: string, reviewerIds: readonly string[]): Promise<Cursor[]> {
-    const items = await this.table.batchGet(
-      [...new Set(reviewerIds)].map((id) => cursorKey(reviewId, id)),
-      `the cursors of review "${reviewId}"`,
-    );
-    return items.map((item) => parseItem(cursorSchema, item, `a cursor of review "${reviewId}"`));
   }
 
   async setProjectionVersion(reviewId: string, version: number): Promise<void> {
@@ -689,12 +763,23 @@ export class DynamoScreeningStore implements ScreeningStore {
     );
   }
 
-  async putCursor(reviewId: string, cursor: Cursor): Promise<void> {
-    const key = cursorKey(reviewId, cursor.reviewerId);
-    await this.table.put(
-      { Item: { ...key, type: 'cursor', reviewId, ...cursor } },
+  async putCursor(reviewId: string, cursor: Cursor): Promise<Cursor[]> {
+    const key = cursorsKey(reviewId);
+    // One write on one item: what it answers is every cursor put before this one, and none put after.
+    const { Attributes } = await this.table.update(
+      {
+        Key: key,
+        UpdateExpression: 'SET #type = :type, #cursor = :cursor',
+        ExpressionAttributeNames: {
+          '#type': 'type',
+          '#cursor': `${CURSOR_ATTRIBUTE_PREFIX}${cursor.reviewerId}`,
+        },
+        ExpressionAttributeValues: { ':type': 'cursors', ':cursor': { ...cursor } },
+        ReturnValues: 'ALL_NEW',
+      },
       this.describe(reviewId, key),
     );
+    return cursorsOf(Attributes, reviewId);
   }
 
   async putReviewerDecision(reviewId: string, decision: ReviewerDecision): Promise<void> {
@@ -768,6 +853,19 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async clearDirty(reviewId: string, mark: DirtyMark): Promise<void> {
+    if (mark.seq !== undefined) {
+      const key = screeningEventKey(reviewId, mark.citationId, mark.seq);
+      // The event exists (the mark is on it): the condition only keeps a stray clear from creating an item.
+      await this.table.conditionalUpdate(
+        {
+          Key: key,
+          UpdateExpression: 'REMOVE projecting',
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+        this.describe(reviewId, key),
+      );
+      return;
+    }
     if (mark.legacyItem) {
       const key = dirtyKey(reviewId, mark);
       await this.table.delete(key, this.describe(reviewId, key));
@@ -787,15 +885,16 @@ export class DynamoScreeningStore implements ScreeningStore {
   }
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
+    // The marks on the tallies item and on events (never added to the sums while marked) come with the tallies.
     const [tallies, items] = await Promise.all([
-      this.get(talliesKey(reviewId), `the tallies of review "${reviewId}"`),
+      this.readTallies(reviewId),
       this.table.queryPrefix({ reviewId, prefix: DIRTY_PREFIX }, `the dirty marks of review "${reviewId}"`),
     ]);
     const legacy = items.map((item) => {
       const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
       return { citationId, token, at, legacyItem: true as const };
     });
-    return [...dirtyMarksOf(tallies, reviewId), ...legacy];
+    return [...tallies.dirty, ...legacy];
   }
 
   // -------------------------------------------------------------------------------------------------------

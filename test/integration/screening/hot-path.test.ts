@@ -1,7 +1,8 @@
 // What keeps `next`, a decision and progress to a fixed, small number of requests (bench/screening.bench.ts
 // measures them): writers' dirty marks live on the tallies item, which the board and the tallies reads bring
 // anyway; marks an earlier version left as items of their own are still found (conflicts, the status report);
-// a decision reads only the record's heading; `next` stores its cursor while it reads the candidate's log and
+// a decision reads only the record's heading and appends its event, tally delta and mark in one write; `next`
+// stores its cursor (answered with the cursors stored before it) while it reads the candidate's log and
 // releases it when the record turns out not to await the reviewer. Over the real embedded store.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +18,9 @@ import {
   statusReport,
 } from '../../../shared/app/screening.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
-import type { DecisionEvent } from '../../../shared/domain/screening/events.ts';
 import { sumTallies } from '../../../shared/domain/screening/report.ts';
 import { firstDecider, replay, statusOf } from '../../../shared/domain/screening/workflow.ts';
-import { citation, type Harness, iesm, startHarness } from './support.ts';
+import { citation, firstInclude, type Harness, iesm, startHarness } from './support.ts';
 
 /** A review of its own with one record (a queue nothing else is in). */
 const solo: Protocol = protocolSchema.parse({ ...iesm, id: 'solo' });
@@ -34,6 +34,7 @@ beforeAll(async () => {
   h = await startHarness('hot-path', [
     ...['801', '802', '803', '804', '805'].map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
     { reviewId: solo.id, citation: citation('901') },
+    { reviewId: 'solo-ops', citation: citation('902') },
   ]);
   deps = { ...h.screening.deps, newId: () => `hp-${++ids}`, repairAfterMs: 0 };
 });
@@ -44,26 +45,9 @@ afterAll(async () => {
 
 const store = () => h.screening.screening;
 
-/** A decision appended to the log and nothing else (as a writer that died right after the append leaves it). */
-function orphan(citationId: string, reviewerId: string, eventId: string): DecisionEvent {
-  return {
-    type: 'decision',
-    seq: 1,
-    eventId,
-    citationId,
-    reviewerId,
-    at: new Date().toISOString(),
-    stage: 'title-abstract',
-    role: 'screener',
-    decision: 'include',
-    reasonId: null,
-    note: null,
-  };
-}
-
 /** An orphaned decision whose writer left a stale dirty mark as an item of its own (as earlier versions did). */
 async function orphanWithLegacyMark(citationId: string, eventId: string) {
-  const event = orphan(citationId, 'alc', eventId);
+  const event = firstInclude(citationId, 'alc', eventId);
   expect(await store().appendEvent(iesm.id, event)).toBe(true);
   const legacy = { citationId, token: event.eventId, at: new Date(0).toISOString() };
   await h.screening.embedded.client.send(
@@ -172,9 +156,10 @@ describe('a decision', () => {
         note: null,
       }),
     );
-    // Mark, heading, log; the append; delta, decision row, status; the mark cleared.
+    // Heading, log; the append (the event, its tally delta and the writer's mark in one item); decision row,
+    // status; the mark removed.
     expect(operations.sort()).toEqual(
-      ['UpdateItem', 'GetItem', 'Query', 'PutItem', 'PutItem', 'PutItem', 'UpdateItem', 'UpdateItem'].sort(),
+      ['GetItem', 'Query', 'PutItem', 'PutItem', 'UpdateItem', 'UpdateItem'].sort(),
     );
     const row = (await store().listReviewerDecisions(iesm.id, 'pp', { limit: 10 })).decisions.find(
       (d) => d.citationId === id('804'),
@@ -184,13 +169,46 @@ describe('a decision', () => {
 });
 
 describe('next', () => {
+  it('claims a record in one write that answers every cursor stored before it, and none after', async () => {
+    const cursor = (reviewerId: string, citationId: string) => ({
+      reviewerId,
+      citationId,
+      stage: 'title-abstract' as const,
+      as: 'screener' as const,
+      since: '2026-01-05T08:00:00.000Z',
+      until: '2026-01-05T08:05:00.000Z',
+    });
+    const sorted = (cursors: Array<{ reviewerId: string; citationId: string }>) =>
+      cursors.map((c) => `${c.reviewerId}:${c.citationId}`).sort();
+    expect(sorted(await store().putCursor('claims', cursor('pp', 'r1')))).toEqual(['pp:r1']);
+    expect(sorted(await store().putCursor('claims', cursor('alc', 'r1')))).toEqual(['alc:r1', 'pp:r1']);
+    // A reviewer has one cursor: the next record handed to them replaces it.
+    expect(sorted(await store().putCursor('claims', cursor('pp', 'r2')))).toEqual(['alc:r1', 'pp:r2']);
+    expect(sorted((await store().readBoard('claims', ['alc'])).cursors)).toEqual(['alc:r1']);
+    const operations = await operationsOf(() => store().putCursor('claims', cursor('kim', 'r1')));
+    expect(operations).toEqual(['UpdateItem']);
+  });
+
+  it('reads the board, the queues, then the log, the record and its pairs while it stores its cursor', async () => {
+    const review: Protocol = { ...solo, id: 'solo-ops' };
+    await nextRecord(deps, review, { reviewerId: 'pp' }, { as: 'screener' }); // the first read projects the review
+    const operations = await operationsOf(() =>
+      nextRecord(deps, review, { reviewerId: 'pp' }, { as: 'screener' }),
+    );
+    // The board; awaiting a first decision, awaiting a second after alc; the log, the cursor (answering the
+    // cursors stored before it: none read back), the record, its pairs.
+    expect(operations.sort()).toEqual(
+      ['BatchGetItem', 'Query', 'Query', 'Query', 'UpdateItem', 'GetItem', 'Query'].sort(),
+    );
+  });
+
   it('releases the hold it put on a record that turns out not to await the reviewer', async () => {
     const c = id('901');
     expect((await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' }))?.view.citationId).toBe(c);
     // Then pp's decision is in the log, while the queue still says "awaiting a first decision".
-    expect(await store().appendEvent(solo.id, orphan(c, 'pp', 'solo-1'))).toBe(true);
+    expect(await store().appendEvent(solo.id, firstInclude(c, 'pp', 'solo-1'))).toBe(true);
     expect(await nextRecord(deps, solo, { reviewerId: 'pp' }, { as: 'screener' })).toBeNull();
-    const [cursor] = await store().readCursors(solo.id, ['pp']);
+    const [cursor] = (await store().readBoard(solo.id, ['pp'])).cursors;
     expect(cursor).toMatchObject({ citationId: c });
     expect(Date.parse(cursor!.until)).toBeLessThanOrEqual(Date.parse(cursor!.since));
     // The record was projected again on the way: alc is handed it (pp's hold does not keep it from them).

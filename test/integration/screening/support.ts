@@ -14,6 +14,7 @@ import type { FullTextDeps } from '../../../shared/app/full-text.ts';
 import { defaultProtocolDirectory, loadProtocolFile } from '../../../shared/config/load-protocols.ts';
 import type { Citation } from '../../../shared/domain/citation/citation.ts';
 import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/protocol.ts';
+import type { DecisionEvent } from '../../../shared/domain/screening/events.ts';
 
 export const iesm: Protocol = loadProtocolFile(join(defaultProtocolDirectory(), 'iesm.yaml'));
 
@@ -186,4 +187,21 @@ export async function call<T = Record<string, unknown>>(
 
 export function decisionPath(reviewId: string, citationId: string): string {
   return `/api/reviews/${reviewId}/records/${citationId}/decisions`;
+}
+
+/** A first title/abstract inclusion of a record, as a writer appends it (tests append it by hand). */
+export function firstInclude(citationId: string, reviewerId: string, eventId: string): DecisionEvent {
+  return {
+    type: 'decision',
+    seq: 1,
+    eventId,
+    citationId,
+    reviewerId,
+    at: new Date().toISOString(),
+    stage: 'title-abstract',
+    role: 'screener',
+    decision: 'include',
+    reasonId: null,
+    note: null,
+  };
 }

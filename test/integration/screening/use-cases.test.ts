@@ -2,9 +2,12 @@
 // queues `next` reads, concurrent screeners, progress from tallies (checked against a full recount of every
 // log), repairs of projections a writer left unfinished, roll-ups, "my decisions", direct inclusions and the
 // status report.
+
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { statusDepsOver } from '../../../cli/serve/wiring.ts';
 import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
+import { tallyDeltaKey } from '../../../shared/adapters/dynamodb/table-design.ts';
 import {
   DecisionRejectedError,
   InvalidRequestError,
@@ -21,11 +24,13 @@ import { type Protocol, protocolSchema } from '../../../shared/domain/protocol/p
 import {
   countsFromTallies,
   personalFromTallies,
+  recordTallies,
   sumTallies,
+  talliesDelta,
 } from '../../../shared/domain/screening/report.ts';
-import { replay } from '../../../shared/domain/screening/workflow.ts';
+import { initialState, replay } from '../../../shared/domain/screening/workflow.ts';
 import { StoreError } from '../../../shared/errors.ts';
-import { citation, type Harness, iesm, startHarness } from './support.ts';
+import { citation, firstInclude, type Harness, iesm, startHarness } from './support.ts';
 
 /** IESM with a third screener. */
 const trio: Protocol = protocolSchema.parse({
@@ -33,6 +38,9 @@ const trio: Protocol = protocolSchema.parse({
   id: 'trio',
   reviewers: [...iesm.reviewers, { id: 'kim', name: 'K.', roles: ['screener'] }],
 });
+
+/** A review nobody has read yet (its projections at version 0). */
+const fresh: Protocol = protocolSchema.parse({ ...iesm, id: 'fresh' });
 
 let h: Harness;
 let deps: ScreeningDeps;
@@ -51,6 +59,8 @@ beforeAll(async () => {
   h = await startHarness('use-cases', [
     ...PMIDS.map((pmid) => ({ reviewId: iesm.id, citation: citation(pmid) })),
     ...['601', '602', '603'].map((pmid) => ({ reviewId: 'trio', citation: citation(pmid) })),
+    ...['621', '622'].map((pmid) => ({ reviewId: fresh.id, citation: citation(pmid) })),
+    { reviewId: 'trio-one', citation: citation('631') },
   ]);
   deps = { ...h.screening.deps, newId: () => `uc-${++ids}`, repairAfterMs: 0 };
 });
@@ -81,16 +91,13 @@ describe('Function: recordDecision', () => {
     const c = id('500');
     class Racing extends DynamoScreeningStore {
       raced = false;
-      override async appendEvent(
-        reviewId: string,
-        event: Parameters<DynamoScreeningStore['appendEvent']>[1],
-      ) {
+      override async appendEvent(...args: Parameters<DynamoScreeningStore['appendEvent']>) {
         if (!this.raced) {
           this.raced = true;
           // alc's decision lands at the same position first.
           await recordDecision(h.screening.deps, iesm, { reviewerId: 'alc' }, c, ta('exclude', 'not-iesm'));
         }
-        return super.appendEvent(reviewId, event);
+        return super.appendEvent(...args);
       }
     }
     const racing = new Racing({
@@ -222,21 +229,18 @@ describe('Function: nextRecord', () => {
     await expectTalliesExact('trio');
   });
 
+  it('hands a record awaiting one more screener to one of two asking at once', async () => {
+    const one: Protocol = { ...trio, id: 'trio-one' };
+    await recordDecision(deps, one, { reviewerId: 'pp' }, id('631'), ta('include'));
+    const handed = await Promise.all(
+      ['alc', 'kim'].map((reviewerId) => nextRecord(deps, one, { reviewerId }, { as: 'screener' })),
+    );
+    expect(handed.map((p) => p?.view.citationId ?? null).sort()).toEqual([id('631'), null].sort());
+  });
+
   it('repairs a projection a writer left behind (an event appended, nothing else), then serves from it', async () => {
     const c = id('503');
-    const event = {
-      type: 'decision' as const,
-      seq: 1,
-      eventId: 'orphan-0001',
-      citationId: c,
-      reviewerId: 'alc',
-      at: new Date().toISOString(),
-      stage: 'title-abstract' as const,
-      role: 'screener' as const,
-      decision: 'include' as const,
-      reasonId: null,
-      note: null,
-    };
+    const event = firstInclude(c, 'alc', 'orphan-0001');
     expect(await h.screening.screening.appendEvent(iesm.id, event)).toBe(true);
     await h.screening.screening.markDirty(iesm.id, {
       citationId: c,
@@ -329,6 +333,64 @@ describe('Function: progress', () => {
     await later.rollUpTallies(iesm.id);
     const read = await expectTalliesExact(iesm.id);
     expect(read.backlog).toBe(0);
+  });
+});
+
+describe("an event appended with its tally delta and its writer's mark", () => {
+  it('is counted once, waits while marked, and is projected by the next read after its writer died', async () => {
+    // As a writer that died right after its append leaves it (the append is the decision's first write).
+    const c = id('508');
+    const event = firstInclude(c, 'alc', 'died-after-append-1');
+    const delta = talliesDelta(recordTallies(initialState(c)), recordTallies(replay(c, [event])));
+    const projecting = new Date(0).toISOString();
+    const store = h.screening.screening;
+    expect(await store.appendEvent(iesm.id, event, { delta, projecting })).toBe(true);
+    const mark = { citationId: c, token: event.eventId, at: projecting, seq: 1 };
+    await expectTalliesExact(iesm.id);
+    expect((await store.readTallies(iesm.id)).dirty).toEqual([mark]);
+    expect(await store.listDirty(iesm.id)).toEqual([mark]);
+    expect((await store.listLog(iesm.id, c)).map((e) => [e.counted, e.projecting])).toEqual([
+      [true, projecting],
+    ]);
+    // A roll-up adds everything else and leaves the marked event waiting, its mark still found.
+    await store.rollUpTallies(iesm.id);
+    const waiting = await expectTalliesExact(iesm.id);
+    expect(waiting.backlog).toBe(1);
+    expect(waiting.dirty).toEqual([mark]);
+    // The next read projects the record from its log and removes the mark; no delta item of its own is written.
+    await progress(deps, iesm, { reviewerId: 'pp' });
+    expect(await store.listDirty(iesm.id)).toEqual([]);
+    expect((await store.listLog(iesm.id, c))[0]).toMatchObject({ counted: true, projecting: null });
+    const entry = (await store.listCitations(iesm.id)).find((e) => e.citationId === c);
+    expect(entry).toMatchObject({
+      status: 'title-abstract-awaiting-second',
+      firstDecider: 'alc',
+      version: 1,
+    });
+    const rows = (await store.listReviewerDecisions(iesm.id, 'alc', { limit: 100 })).decisions;
+    expect(rows.filter((r) => r.citationId === c).map((r) => r.seq)).toEqual([1]);
+    const { Item } = await h.screening.embedded.client.send(
+      new GetCommand({ TableName: h.screening.embedded.tableName, Key: tallyDeltaKey(iesm.id, c, 1) }),
+    );
+    expect(Item).toBeUndefined();
+    await expectTalliesExact(iesm.id);
+    // Unmarked, it is added to the sums like any delta.
+    await store.rollUpTallies(iesm.id);
+    expect((await expectTalliesExact(iesm.id)).backlog).toBe(0);
+  });
+
+  it('is counted once when a review decided before its first read is brought up to the projection format', async () => {
+    const store = h.screening.screening;
+    expect((await store.readBoard(fresh.id, [])).projectionVersion).toBe(0);
+    await recordDecision(deps, fresh, { reviewerId: 'pp' }, id('621'), ta('include'));
+    await recordDecision(deps, fresh, { reviewerId: 'alc' }, id('621'), ta('exclude', 'not-iesm'));
+    expect(await store.listTallyDeltaKeys(fresh.id)).toEqual(
+      new Set([`${id('621')}#0`, `${id('621')}#1`, `${id('621')}#2`, `${id('622')}#0`]),
+    );
+    // The first read rebuilds every record's projections, writing only the deltas missing.
+    await progress(deps, fresh, { reviewerId: 'pp' });
+    expect((await store.readBoard(fresh.id, [])).projectionVersion).toBeGreaterThan(0);
+    await expectTalliesExact(fresh.id);
   });
 });
 
