@@ -15,6 +15,7 @@ import { loadedCatalog, main } from '../../../cli/main.ts';
 import { openEmbeddedScreening } from '../../../cli/serve/wiring.ts';
 import { DynamoDigestStore } from '../../../shared/adapters/dynamodb/digest-store.ts';
 import { DynamoReviewArchive } from '../../../shared/adapters/dynamodb/review-archive.ts';
+import { DynamoScreeningStore } from '../../../shared/adapters/dynamodb/screening-store.ts';
 import { openEmbeddedStore } from '../../../shared/adapters/embedded/embedded-store.ts';
 import { includeStudy } from '../../../shared/app/include-study.ts';
 import { recomputeStatistics } from '../../../shared/app/recompute-statistics.ts';
@@ -268,6 +269,24 @@ describe('living-review export --format json, then import into an empty store', 
     // The same export again: everything is there already; nothing is written.
     const again = await cli(['import', exportFile, '--review', 'iesm', '--data', target]);
     expect(again.stdout).toContain(
+      `0 items written, ${first.items.length} already there from an earlier restore`,
+    );
+
+    // Still so once reads have rolled the restored review's tallies up (which re-keys its events and deltas
+    // in the delta index): what a read changes is not the review's record.
+    const restoredStore = await openEmbeddedStore({ dataDir: target, serverIdleMs: 10_000 });
+    try {
+      const screening = new DynamoScreeningStore({
+        client: restoredStore.client,
+        tableName: restoredStore.tableName,
+      });
+      expect((await screening.rollUpTallies('iesm')).rolled).toBeGreaterThan(0);
+    } finally {
+      await restoredStore.close();
+    }
+    const afterReads = await cli(['import', exportFile, '--review', 'iesm', '--data', target]);
+    expect(afterReads.stderr).toBe('');
+    expect(afterReads.stdout).toContain(
       `0 items written, ${first.items.length} already there from an earlier restore`,
     );
   });
