@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LocalAttachmentStorage } from '../../shared/adapters/attachments/local-attachments.ts';
 import { loadScreeningAssets } from '../../shared/adapters/http/static-assets.ts';
 import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError, errorMessage } from '../../shared/errors.ts';
 import { type Command, optionalString, UsageError } from '../command.ts';
 import { dataDirectory, loadProtocols, reviewOptions, selectReview } from '../context.ts';
 import { fullTextOver } from '../serve/full-text-wiring.ts';
@@ -77,7 +77,15 @@ export const serveCommand: Command = {
       ? { tokens: readTokenFile(tokenFile), created: [] as string[] }
       : ensureTokens(join(dataDir, 'tokens.json'), reviewerIds);
 
-    const screening = await openEmbeddedScreening(dataDir, protocols);
+    // A decision that includes a study is answered before the statistics are recomputed (wiring.ts); a server
+    // stopped before one finished left them behind, so each review's are brought up to date at start.
+    const screening = await openEmbeddedScreening(dataDir, protocols, {
+      recomputeInBackground: {
+        onError: (reviewId, error) =>
+          io.err(`statistics of review "${reviewId}" not recomputed: ${errorMessage(error)}`),
+      },
+    });
+    for (const protocol of protocols) await screening.recompute(protocol.id);
     const attachments = new LocalAttachmentStorage(dataDir);
     const fullText = fullTextOver(screening.embedded, attachments);
     const server = await startScreeningServer({

@@ -1,7 +1,10 @@
 // The screening use cases over a table (the embedded store, or a deployment's with --aws-table): what `serve`,
 // `screen`, `decisions`, `status` and `include` share. A record that becomes included becomes an included
 // study, one an arbiter excludes after its inclusion has it withdrawn (screening-outcomes.ts), and the
-// statistics are recomputed at once, since no stream does it locally.
+// statistics are recomputed, since no stream does it locally: at once for a command, which waits for it; after
+// the answer for `serve` (`recomputeInBackground`), as the stream does on AWS, so a decision that includes a
+// study does not wait for the statistics (it took twice as long as another decision with three screeners at
+// once). Recomputes of a review never overlap there: one asked for while another runs runs once after it.
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAppraisalStore } from '../../shared/adapters/dynamodb/appraisal-store.ts';
@@ -18,6 +21,10 @@ import type { Protocol } from '../../shared/domain/protocol/protocol.ts';
 import { cliStoreIdleMs } from '../store-directory.ts';
 
 export interface ScreeningWiring {
+  /** Brings a review's statistics up to date (in the background with ScreeningOptions.recomputeInBackground). */
+  recompute(reviewId: string): Promise<void>;
+  /** Resolves once no recompute runs in the background. */
+  settled(): Promise<void>;
   screening: DynamoScreeningStore;
   evidence: DynamoEvidenceStore;
   deps: ScreeningDeps;
@@ -27,10 +34,51 @@ export interface ScreeningWiring {
   verification: VerificationDeps;
 }
 
+export interface ScreeningOptions {
+  /** Recompute after answering (serve); a recompute that fails is reported here, not to the request. */
+  recomputeInBackground?: { onError(reviewId: string, error: unknown): void };
+}
+
+/**
+ * Runs `work(reviewId)` in the background, one run at a time per review: asked again while one runs, it runs
+ * once more after that one (however often it was asked). `settled()` resolves when none runs.
+ */
+export function coalescedPerReview(
+  work: (reviewId: string) => Promise<void>,
+  onError: (reviewId: string, error: unknown) => void,
+): { schedule(reviewId: string): void; settled(): Promise<void> } {
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  return {
+    schedule(reviewId) {
+      if (running.has(reviewId)) {
+        again.add(reviewId);
+        return;
+      }
+      const run = (async () => {
+        do {
+          again.delete(reviewId);
+          try {
+            await work(reviewId);
+          } catch (error) {
+            onError(reviewId, error);
+          }
+        } while (again.has(reviewId));
+        running.delete(reviewId);
+      })();
+      running.set(reviewId, run);
+    },
+    async settled() {
+      while (running.size > 0) await Promise.all(running.values());
+    },
+  };
+}
+
 /** `protocols` give each review's onRetraction rule to the statistics (default: exclude-patients). */
 export function screeningOver(
   table: { client: DynamoDBDocumentClient; tableName: string },
   protocols: readonly Protocol[],
+  options: ScreeningOptions = {},
 ): ScreeningWiring {
   const screening = new DynamoScreeningStore({ client: table.client, tableName: table.tableName });
   const evidence = new DynamoEvidenceStore({ client: table.client, tableName: table.tableName });
@@ -45,7 +93,13 @@ export function screeningOver(
     const { recomputeStatistics } = await import('../../shared/app/recompute-statistics.ts');
     await recomputeStatistics({ protocol }, { evidence, clock });
   };
+  const background = options.recomputeInBackground
+    ? coalescedPerReview(recompute, options.recomputeInBackground.onError)
+    : null;
+  const afterChange = background ? async (reviewId: string) => background.schedule(reviewId) : recompute;
   return {
+    recompute: afterChange,
+    settled: () => background?.settled() ?? Promise.resolve(),
     screening,
     evidence,
     deps: {
@@ -57,7 +111,7 @@ export function screeningOver(
         citations: screening,
         evidence,
         clock,
-        afterChange: recompute,
+        afterChange,
       }),
     },
     appraisal: {
@@ -67,7 +121,7 @@ export function screeningOver(
       clock,
       newId: randomUUID,
     },
-    verification: { evidence, clock, newId: randomUUID, afterChange: recompute },
+    verification: { evidence, clock, newId: randomUUID, afterChange },
   };
 }
 
@@ -94,8 +148,17 @@ export interface EmbeddedScreening extends ScreeningWiring {
 export async function openEmbeddedScreening(
   dataDir: string,
   protocols: readonly Protocol[] = [],
+  options: ScreeningOptions = {},
 ): Promise<EmbeddedScreening> {
   // The idle period every command's server gets (cli/store-directory.ts), whichever command started it.
   const embedded = await openEmbeddedStore({ dataDir, serverIdleMs: cliStoreIdleMs() });
-  return { embedded, ...screeningOver(embedded, protocols), close: () => embedded.close() };
+  const wiring = screeningOver(embedded, protocols, options);
+  return {
+    embedded,
+    ...wiring,
+    close: async () => {
+      await wiring.settled();
+      await embedded.close();
+    },
+  };
 }
