@@ -1132,13 +1132,14 @@ export interface StatusDeps extends ScreeningDeps {
  * duplicates merged (automatic and confirmed), so `status` and `stats` tell the same story.
  */
 export async function statusReport(deps: StatusDeps, protocol: Protocol): Promise<StatusReport> {
-  // Every dirty mark, those of earlier versions too (the hot paths read only the marks on the tallies item),
-  // read beside everything else: a command's requests are most of its time. In the rare case that a stale
-  // mark was repaired, the tallies and conflicts are read again after the repair.
+  // Every dirty mark, those of earlier versions too: currentTallies repairs those the tallies read brings (on
+  // the tallies item and on events); the marks earlier versions left as items of their own are read beside
+  // everything else (a command's requests are most of its time). In the rare case that such a mark was stale
+  // and repaired, the tallies and conflicts are read again after the repair.
   const read = () =>
     Promise.all([currentTallies(deps, protocol.id), conflictStates(deps, protocol.id)] as const);
   const [dirty, first, includedStudies, sources] = await Promise.all([
-    deps.screening.listDirty(protocol.id),
+    deps.screening.listDirtyItems(protocol.id),
     read(),
     deps.includedStudies(),
     deps.citationSources(),

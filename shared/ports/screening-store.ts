@@ -204,6 +204,8 @@ export interface ScreeningStore {
   clearDirty(reviewId: string, mark: DirtyMark): Promise<void>;
   /** Every dirty mark, those of earlier versions too. */
   listDirty(reviewId: string): Promise<DirtyMark[]>;
+  /** The marks earlier versions left as items of their own (DIRTY#): what readTallies does not bring. */
+  listDirtyItems(reviewId: string): Promise<DirtyMark[]>;
 
   /** Stores a pair the dedup found; idempotent (an existing pair is left as it is). */
   recordPossibleDuplicate(

@@ -886,15 +886,19 @@ export class DynamoScreeningStore implements ScreeningStore {
 
   async listDirty(reviewId: string): Promise<DirtyMark[]> {
     // The marks on the tallies item and on events (never added to the sums while marked) come with the tallies.
-    const [tallies, items] = await Promise.all([
-      this.readTallies(reviewId),
-      this.table.queryPrefix({ reviewId, prefix: DIRTY_PREFIX }, `the dirty marks of review "${reviewId}"`),
-    ]);
-    const legacy = items.map((item) => {
+    const [tallies, legacy] = await Promise.all([this.readTallies(reviewId), this.listDirtyItems(reviewId)]);
+    return [...tallies.dirty, ...legacy];
+  }
+
+  async listDirtyItems(reviewId: string): Promise<DirtyMark[]> {
+    const items = await this.table.queryPrefix(
+      { reviewId, prefix: DIRTY_PREFIX },
+      `the dirty marks of review "${reviewId}"`,
+    );
+    return items.map((item) => {
       const { citationId, token, at } = parseItem(dirtySchema, item, `a dirty mark of review "${reviewId}"`);
       return { citationId, token, at, legacyItem: true as const };
     });
-    return [...tallies.dirty, ...legacy];
   }
 
   // -------------------------------------------------------------------------------------------------------

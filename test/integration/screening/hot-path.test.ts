@@ -137,6 +137,11 @@ describe('dirty marks on the tallies item', () => {
     // The report that found the mark counts from the repaired tallies, as every later one does.
     expect(first).toEqual(await statusReport(statusDeps, iesm));
     expect(first.statuses['title-abstract-awaiting-second']).toBeGreaterThanOrEqual(1);
+    // With nothing left to repair, one round: the tallies item read once, beside the DIRTY# items, both
+    // stages' conflicts, the included studies and the citations' sources (all Queries).
+    const operations = await operationsOf(() => statusReport(statusDeps, iesm));
+    expect(operations.filter((operation) => operation === 'GetItem')).toEqual(['GetItem']);
+    expect(operations.filter((operation) => operation === 'Query').length).toBe(6);
   });
 });
 
