@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { errorMessage, StoreError } from '../../errors.ts';
-import { tableDefinition } from './table-design.ts';
+import { keyIdHeaders } from './key-id-auth.ts';
+import { tableDefinition, tableIsActive } from './table-design.ts';
 
 export interface DynamoClientConfig {
   /** e.g. "eu-west-1"; default: the SDK's own resolution (AWS_REGION, profile). */
@@ -45,13 +46,6 @@ export function embeddedClientConfig(
   return { endpoint, region: 'us-east-1', credentials, signing: 'key-id-only' };
 }
 
-/** "20260302T060000Z": SigV4's date format. */
-const amzDate = (date: Date) =>
-  date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-
 /**
  * A signer that writes the headers a SigV4 request has (X-Amz-Date, an Authorization naming the access key id,
  * its scope and the signed headers) with a placeholder for the signature: the embedded server reads only the
@@ -63,11 +57,13 @@ function keyIdOnlySigner(accessKeyId: string) {
       request: Request,
       options: { signingDate?: Date; signingRegion?: string; signingService?: string } = {},
     ) => {
-      const date = amzDate(options.signingDate ?? new Date());
-      request.headers['x-amz-date'] = date;
-      request.headers.authorization =
-        `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${date.slice(0, 8)}/${options.signingRegion ?? 'us-east-1'}/` +
-        `${options.signingService ?? 'dynamodb'}/aws4_request, SignedHeaders=host;x-amz-date, Signature=unsigned`;
+      Object.assign(
+        request.headers,
+        keyIdHeaders(accessKeyId, options.signingDate, {
+          region: options.signingRegion,
+          service: options.signingService,
+        }),
+      );
       return request;
     },
   };
@@ -146,13 +142,11 @@ export async function ensureTable(
   try {
     for (;;) {
       let status: string | undefined;
-      let indexesActive = true;
+      let active = false;
       try {
         const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
         status = Table?.TableStatus;
-        indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
-          (index) => index.IndexStatus === 'ACTIVE',
-        );
+        active = tableIsActive(Table);
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
         try {
@@ -162,7 +156,7 @@ export async function ensureTable(
           if (!(createError instanceof ResourceInUseException)) throw createError;
         }
       }
-      if (status === 'ACTIVE' && indexesActive) return;
+      if (active) return;
       if (Date.now() > deadline) {
         throw new StoreError(`table "${tableName}" is not ACTIVE (status ${status ?? 'missing'})`, {
           retryable: true,

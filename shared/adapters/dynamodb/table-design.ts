@@ -211,6 +211,16 @@ export function tallyDeltaItem(
 /** Attributes the "queue" index carries besides its keys: what a screener's list shows. */
 export const QUEUE_PROJECTED_ATTRIBUTES = ['citationId', 'pmid', 'doi', 'title', 'year', 'queuedAt'];
 
+/** A described table (DescribeTable's Table) that serves requests: it and every index ACTIVE. */
+export function tableIsActive(
+  table: { TableStatus?: string; GlobalSecondaryIndexes?: { IndexStatus?: string }[] } | undefined,
+): boolean {
+  return (
+    table?.TableStatus === 'ACTIVE' &&
+    (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
+  );
+}
+
 /** The table as ensureTable creates it; infra/ declares the same keys, index and billing in CDK. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {

@@ -14,6 +14,7 @@ import { linkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { keyIdHeaders } from '../dynamodb/key-id-auth.ts';
 import { isProcessAlive, processCommandLine, processIdentity } from '../process/process-identity.ts';
 
 export { isProcessAlive };
@@ -231,7 +232,6 @@ export function storeRequest(
   timeoutMs = 2000,
 ): Promise<StoreAnswer | null> {
   return new Promise((resolve) => {
-    const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
     const req = request(
       {
         host: '127.0.0.1',
@@ -243,8 +243,7 @@ export function storeRequest(
         headers: {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': `DynamoDB_20120810.${target}`,
-          'x-amz-date': now,
-          authorization: `AWS4-HMAC-SHA256 Credential=${secret}/${now.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+          ...keyIdHeaders(secret),
         },
       },
       (res) => {

@@ -24,7 +24,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { tableDefinition, tableNameFromEnv } from '../dynamodb/table-design.ts';
+import { tableDefinition, tableIsActive, tableNameFromEnv } from '../dynamodb/table-design.ts';
 import { processIdentity } from '../process/process-identity.ts';
 import { dataDirIdentity, makeTreePrivate, readOrCreateStoreSecret } from './data-dir.ts';
 import { DYNALITE_FROM, startDynalite } from './dynalite-patches.ts';
@@ -158,12 +158,8 @@ async function ensureServedTable(name: string): Promise<string | undefined> {
     const described = await storeRequest(port, secret, 'DescribeTable', { TableName: name });
     if (described === null) return undefined;
     if (described.status === 200) {
-      const { Table } = JSON.parse(described.body) as {
-        Table?: { TableStatus?: string; GlobalSecondaryIndexes?: { IndexStatus?: string }[] };
-      };
-      const indexes = Table?.GlobalSecondaryIndexes ?? [];
-      if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE'))
-        return name;
+      const { Table } = JSON.parse(described.body) as { Table?: Parameters<typeof tableIsActive>[0] };
+      if (tableIsActive(Table)) return name;
     } else if (described.body.includes('ResourceNotFoundException')) {
       const created = await storeRequest(port, secret, 'CreateTable', tableDefinition(name));
       // Another answer than "created" or "already there" (an opener created it first) is not ours to judge.
